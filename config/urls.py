@@ -1,0 +1,19 @@
+"""URL wiring only: pages per app, the API, the language switch."""
+
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from fangkong.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("fangkong.accounts.urls")),
+    path("people/", include("fangkong.people.urls")),
+    path("regions/", include("fangkong.regions.urls")),
+    path("rules/", include("fangkong.policy.urls")),
+    path("", include("fangkong.web.urls")),
+]
+
+handler404 = "fangkong.web.views.not_found"
+handler500 = "fangkong.web.views.server_error"

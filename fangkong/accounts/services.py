@@ -1,0 +1,312 @@
+"""Every write to accounts: users, memberships, tokens, MFA, login throttling.
+
+Each service takes the acting :class:`Actor`, runs in one transaction and leaves an audit row.
+Changing a user's roles or jurisdictions, or deactivating them, bumps ``session_epoch`` (which
+ends their sessions on the next request) and revokes their API tokens in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from fangkong.accounts.choices import Role
+from fangkong.accounts.models import ApiToken, LoginAttempt, Membership, User
+from fangkong.accounts.tokens import token_generate, token_hash
+from fangkong.core.actor import AnyActor
+from fangkong.core.audit import audit_record
+from fangkong.core.crypto import decrypt, encrypt
+from fangkong.core.errors import FangkongError, PermissionDenied, ValidationFailed, field_error
+from fangkong.regions.models import Region
+
+MFA_PURPOSE = "mfa-secret"
+
+
+def _ends_sessions(user: User) -> None:
+    """Bump the epoch (sessions die on their next request) and revoke every API token."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    ApiToken.objects.filter(membership__user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    user.refresh_from_db(fields=["session_epoch"])
+
+
+def _require_in_scope(actor: AnyActor, region: Region) -> None:
+    if actor.region_path and not region.is_within(actor.region_path):
+        raise PermissionDenied(
+            "You can manage roles only inside your own jurisdiction.", code="region_out_of_scope"
+        )
+
+
+def _check_password(password: str, user: User | None, *, field: str = "password") -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            "The password does not meet the rules.",
+            errors=[field_error(field, "weak_password", message) for message in exc.messages],
+        ) from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: AnyActor,
+    username: str,
+    display_name: str,
+    password: str,
+    region: Region,
+    role: str,
+) -> User:
+    """Create a personal account with its first membership.
+
+    Raises ``ValidationFailed`` for a taken username (``username_taken``) or a weak password,
+    ``PermissionDenied`` when ``region`` is outside the actor's subtree.
+    """
+    username = username.strip()
+    errors = []
+    if not username or len(username) > 150 or not username.isprintable():
+        errors.append(field_error("username", "invalid", "Enter a user name of 1–150 characters."))
+    elif User.objects.filter(username__iexact=username).exists():
+        errors.append(field_error("username", "username_taken", "This user name is taken."))
+    if role not in Role.values:
+        errors.append(field_error("role", "invalid_choice", "Unknown role."))
+    if errors:
+        raise ValidationFailed("The account cannot be created.", errors=errors)
+    _require_in_scope(actor, region)
+    user = User(username=username, display_name=display_name.strip()[:100])
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    membership = Membership.objects.create(user=user, region=region, role=role)
+    audit_record(
+        actor=actor,
+        action="user_create",
+        object_type="user",
+        object_id=user.pk,
+        fields=["username", "display_name", "password"],
+        extra={"membership": membership.pk, "role": role, "region": region.code},
+    )
+    return user
+
+
+@transaction.atomic
+def membership_grant(*, actor: AnyActor, user: User, region: Region, role: str) -> Membership:
+    """Give ``user`` a role at ``region`` (reactivating it if it existed); ends their sessions."""
+    _require_in_scope(actor, region)
+    if role not in Role.values:
+        raise ValidationFailed(
+            "Unknown role.", errors=[field_error("role", "invalid_choice", "Unknown role.")]
+        )
+    membership, created = Membership.objects.get_or_create(user=user, region=region, role=role)
+    if not created and not membership.is_active:
+        Membership.objects.filter(pk=membership.pk).update(is_active=True, version=F("version") + 1)
+    _ends_sessions(user)
+    audit_record(
+        actor=actor,
+        action="membership_grant",
+        object_type="membership",
+        object_id=membership.pk,
+        fields=["role", "region", "is_active"],
+        extra={"user": user.pk, "role": role, "region": region.code},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: AnyActor, membership: Membership, reason: str) -> None:
+    """Deactivate one membership; ends the user's sessions and tokens at once."""
+    _require_in_scope(actor, membership.region)
+    Membership.objects.filter(pk=membership.pk).update(is_active=False, version=F("version") + 1)
+    _ends_sessions(membership.user)
+    audit_record(
+        actor=actor,
+        action="membership_revoke",
+        object_type="membership",
+        object_id=membership.pk,
+        fields=["is_active"],
+        reason=reason,
+        extra={"user": membership.user_id},
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, actor: AnyActor, user: User, reason: str) -> None:
+    """Disable an account: every session and token ends at once. The actor's subtree must hold
+    all of the user's memberships (an administrator cannot disable someone above them)."""
+    if not reason.strip():
+        raise ValidationFailed(
+            "Give a reason.", errors=[field_error("reason", "required", "Give a reason.")]
+        )
+    for membership in user.memberships.select_related("region"):
+        _require_in_scope(actor, membership.region)
+    if actor.user_id == user.pk:
+        raise FangkongError("You cannot deactivate your own account.", code="self_deactivation")
+    User.objects.filter(pk=user.pk).update(is_active=False, version=F("version") + 1)
+    _ends_sessions(user)
+    audit_record(
+        actor=actor,
+        action="user_deactivate",
+        object_type="user",
+        object_id=user.pk,
+        fields=["is_active"],
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def user_reactivate(*, actor: AnyActor, user: User, reason: str) -> None:
+    for membership in user.memberships.select_related("region"):
+        _require_in_scope(actor, membership.region)
+    User.objects.filter(pk=user.pk).update(is_active=True, version=F("version") + 1)
+    audit_record(
+        actor=actor,
+        action="user_reactivate",
+        object_type="user",
+        object_id=user.pk,
+        fields=["is_active"],
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def password_change(*, actor: AnyActor, user: User, old_password: str, new_password: str) -> None:
+    """A user changes their own password (administrators cannot set others' passwords)."""
+    if not user.check_password(old_password):
+        raise ValidationFailed(
+            "The current password is wrong.",
+            errors=[
+                field_error("old_password", "wrong_password", "The current password is wrong.")
+            ],
+        )
+    _check_password(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _ends_sessions(user)
+    audit_record(
+        actor=actor,
+        action="password_change",
+        object_type="user",
+        object_id=user.pk,
+        fields=["password"],
+    )
+
+
+@transaction.atomic
+def token_create(*, actor: AnyActor, membership: Membership, name: str, days: int = 90) -> str:
+    """Issue an API token for one of the actor's own memberships; returns the clear text once."""
+    if membership.user_id != actor.user_id:
+        raise PermissionDenied("Tokens are personal.", code="token_not_own")
+    clear = token_generate()
+    token = ApiToken.objects.create(
+        membership=membership,
+        name=name.strip()[:100] or "token",
+        prefix=clear[:10],
+        token_hash=token_hash(clear),
+        expires_at=timezone.now() + timedelta(days=max(1, min(days, 366))),
+    )
+    audit_record(
+        actor=actor,
+        action="token_create",
+        object_type="api_token",
+        object_id=token.pk,
+        fields=["name"],
+    )
+    return clear
+
+
+@transaction.atomic
+def token_revoke(*, actor: AnyActor, token: ApiToken) -> None:
+    if token.membership.user_id != actor.user_id:
+        raise PermissionDenied("Tokens are personal.", code="token_not_own")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action="token_revoke",
+        object_type="api_token",
+        object_id=token.pk,
+        fields=["revoked_at"],
+    )
+
+
+# --- login throttling ---------------------------------------------------------------------------
+
+
+def _username_hash(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def login_is_throttled(username: str) -> bool:
+    """True when the account name had ``LOGIN_FAILURES_PER_HOUR`` failures in the last hour.
+
+    Counted per name, known or not, so the answer reveals nothing about existence."""
+    since = timezone.now() - timedelta(hours=1)
+    failures = LoginAttempt.objects.filter(username_hash=_username_hash(username), at__gte=since)
+    return failures.count() >= settings.LOGIN_FAILURES_PER_HOUR
+
+
+def login_failure_record(username: str, ip: str) -> None:
+    LoginAttempt.objects.create(username_hash=_username_hash(username), ip=ip, at=timezone.now())
+
+
+# --- MFA ------------------------------------------------------------------------------------------
+
+
+def mfa_secret_of(user: User) -> str | None:
+    return decrypt(user.mfa_secret, purpose=MFA_PURPOSE) if user.mfa_secret else None
+
+
+@transaction.atomic
+def mfa_enrol_start(*, actor: AnyActor, user: User) -> str:
+    """Create (or replace an unconfirmed) TOTP secret; returns the provisioning URI."""
+    if user.mfa_enabled:
+        raise FangkongError("Multi-factor sign-in is already set up.", code="mfa_already_enabled")
+    secret = pyotp.random_base32()
+    user.mfa_secret = encrypt(secret, purpose=MFA_PURPOSE)
+    user.save(update_fields=["mfa_secret"])
+    audit_record(
+        actor=actor,
+        action="mfa_enrol_start",
+        object_type="user",
+        object_id=user.pk,
+        fields=["mfa_secret"],
+    )
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Fangkong")
+
+
+def mfa_provisioning_uri(user: User) -> str:
+    secret = mfa_secret_of(user) or ""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Fangkong")
+
+
+def mfa_code_valid(user: User, code: str) -> bool:
+    secret = mfa_secret_of(user)
+    cleaned = "".join(ch for ch in code if ch.isdigit())
+    return bool(secret) and len(cleaned) == 6 and pyotp.TOTP(secret).verify(cleaned, valid_window=1)
+
+
+@transaction.atomic
+def mfa_enrol_confirm(*, actor: AnyActor, user: User, code: str) -> None:
+    """Confirm enrolment with a first code; from then on every sign-in asks for one."""
+    if not mfa_code_valid(user, code):
+        raise ValidationFailed(
+            "The code is not valid.",
+            errors=[field_error("code", "mfa_invalid", "The code is not valid.")],
+        )
+    user.mfa_confirmed_at = timezone.now()
+    user.save(update_fields=["mfa_confirmed_at"])
+    audit_record(
+        actor=actor,
+        action="mfa_enrol_confirm",
+        object_type="user",
+        object_id=user.pk,
+        fields=["mfa_confirmed_at"],
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from fangkong.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("mfa/", views.mfa_view, name="mfa"),
+    path("logout/", views.logout_view, name="logout"),
+    path("switch/", views.switch_view, name="switch"),
+    path("security/", views.security_view, name="security"),
+    path("users/", views.users_view, name="users"),
+    path("users/<str:username>/", views.user_view, name="user"),
+    path("audit/", views.audit_view, name="audit"),
+]

@@ -1,0 +1,135 @@
+"""The REST API under ``/api/v1``: one NinjaAPI, one error envelope, routers from each app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader
+
+from fangkong.accounts.actors import client_ip
+from fangkong.accounts.tokens import actor_from_token
+from fangkong.core.actor import Actor
+from fangkong.core.errors import FangkongError
+
+
+class ActorAuth(APIKeyHeader):
+    """``Authorization: Bearer fk_…`` or a logged-in browser session (with its CSRF token).
+
+    Tokens in the query string are never read. The authenticated value is the
+    :class:`~fangkong.core.actor.Actor`, available as ``request.auth``.
+    """
+
+    param_name = "Authorization"
+    openapi_description = "Bearer token: `Authorization: Bearer fk_…`"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() != "bearer" or not value:
+                return None
+            return actor_from_token(value.strip(), ip=client_ip(request.META))
+        actor = getattr(request, "actor", None)
+        if actor is None:
+            return None
+        # A browser session must carry the CSRF token on unsafe methods.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            from django.middleware.csrf import CsrfViewMiddleware
+
+            reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(
+                request, lambda r: HttpResponse(), (), {}
+            )
+            if reason is not None:
+                return None
+        return actor
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover
+        return None
+
+
+api = NinjaAPI(
+    title="Fangkong API",
+    version="1",
+    description=(
+        "Epidemic prevention and control command platform. Every answer is scoped to the "
+        "jurisdiction of the token's membership; records outside it answer 404 exactly like "
+        "missing ones. Errors: `{code, message, detail}`."
+    ),
+    auth=ActorAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The authenticated actor of an API request (set by :class:`ActorAuth`)."""
+    actor = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)
+    return actor
+
+
+def _envelope(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(FangkongError)
+def _fangkong_error(request: HttpRequest, exc: FangkongError) -> HttpResponse:
+    return _envelope(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ())]
+        field = ".".join(part for part in location if part not in {"body", "payload", "query"})
+        errors.append(
+            {"field": field, "code": error.get("type", "invalid"), "message": error.get("msg", "")}
+        )
+    return _envelope(
+        request,
+        422,
+        {
+            "code": "validation_failed",
+            "message": "The request is not valid.",
+            "detail": {"errors": errors},
+        },
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _envelope(
+        request,
+        401,
+        {"code": "unauthenticated", "message": "Authentication required.", "detail": {}},
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _envelope(
+        request, exc.status_code, {"code": "http_error", "message": str(exc), "detail": {}}
+    )
+
+
+def _register_routers() -> None:
+    from fangkong.accounts.api import router as accounts_router
+    from fangkong.people.api import households_router
+    from fangkong.people.api import router as people_router
+    from fangkong.policy.api import router as policy_router
+    from fangkong.regions.api import router as regions_router
+
+    api.add_router("/regions", regions_router)
+    api.add_router("/people", people_router)
+    api.add_router("/households", households_router)
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/rule-sets", policy_router)
+
+
+_register_routers()

@@ -1,0 +1,132 @@
+"""The ``fangkong`` command: serve, worker, demo, and Django's management commands.
+
+fangkong demo [--residents N] [--port P]   a synthetic city on SQLite, served locally
+fangkong serve [--bind HOST:PORT] [--workers N]   the production server (gunicorn)
+fangkong worker                             job queue + periodic schedule
+fangkong manage <django command> ...        any management command (migrate, check, ...)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+
+def _setup(settings_module: str | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or "config.settings.base")
+    import django
+
+    django.setup()
+
+
+def serve(bind: str, workers: int, threads: int) -> None:
+    """Run gunicorn with the project's WSGI app (threads suit SQLite's single writer)."""
+    from gunicorn.app.base import BaseApplication
+
+    from config.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": bind,
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": "-",
+                "timeout": 60,
+                "graceful_timeout": 10,
+                "forwarded_allow_ips": os.environ.get("FANGKONG_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    Server().run()
+
+
+def worker(interval: float) -> None:
+    """Run the database job queue and, in a thread beside it, the periodic schedule."""
+    from django.core.management import call_command
+
+    from fangkong.core.periodic import periodic_tick
+
+    def schedule() -> None:
+        from django.db import close_old_connections
+
+        while True:
+            try:
+                periodic_tick()
+            finally:
+                close_old_connections()
+            time.sleep(interval)
+
+    threading.Thread(target=schedule, name="fangkong-schedule", daemon=True).start()
+    call_command("db_worker", "--queue-name", "*", "--interval", str(interval))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fangkong", description="Fangkong command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p_serve = commands.add_parser("serve", help="run the production web server")
+    p_serve.add_argument("--bind", default=os.environ.get("FANGKONG_BIND", "127.0.0.1:8000"))
+    p_serve.add_argument("--workers", type=int, default=2)
+    p_serve.add_argument("--threads", type=int, default=8)
+
+    p_worker = commands.add_parser("worker", help="run the job queue and the periodic schedule")
+    p_worker.add_argument("--interval", type=float, default=5.0)
+
+    p_demo = commands.add_parser("demo", help="build a synthetic city on SQLite and serve it")
+    p_demo.add_argument("--residents", type=int, default=50_000)
+    p_demo.add_argument("--port", type=int, default=8000)
+    p_demo.add_argument("--seed", type=int, default=20220404)
+    p_demo.add_argument("--no-serve", action="store_true", help="prepare the data and exit")
+    p_demo.add_argument(
+        "--fresh", action="store_true", help="delete an existing demo database first"
+    )
+
+    p_manage = commands.add_parser("manage", help="run a Django management command")
+    p_manage.add_argument("args", nargs=argparse.REMAINDER)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "manage":
+            _setup()
+            from django.core.management import execute_from_command_line
+
+            execute_from_command_line(["fangkong", *args.args])
+        elif args.command == "serve":
+            _setup()
+            serve(args.bind, args.workers, args.threads)
+        elif args.command == "worker":
+            _setup()
+            worker(args.interval)
+        elif args.command == "demo":
+            os.environ.setdefault("FANGKONG_DEMO", "1")
+            _setup()
+            from fangkong.sim.demo import demo_prepare
+
+            demo_prepare(residents=args.residents, seed=args.seed, fresh=args.fresh)
+            if not args.no_serve:
+                print(f"Serving on http://127.0.0.1:{args.port}/  (Ctrl+C to stop)", flush=True)
+                serve(f"127.0.0.1:{args.port}", 1, 8)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from django.core.exceptions import ImproperlyConfigured
+
+        if isinstance(exc, ImproperlyConfigured):
+            print(f"fangkong: configuration error: {exc}", file=sys.stderr)
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

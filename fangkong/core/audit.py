@@ -1,0 +1,162 @@
+"""Writing and checking the audit ledgers (``AuditEntry``, ``AccessEntry``).
+
+``audit_record`` is called by every service in the same transaction as its write, so the row
+commits or rolls back with the change. ``access_record`` is called by selectors and access
+functions that hand out identifiable personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fangkong.core.actor import AnyActor
+from fangkong.core.models import AccessEntry, AuditEntry
+
+GENESIS = "0" * 64
+_PG_AUDIT_LOCK = 7_346_221  # advisory lock id that serialises the hash chain on PostgreSQL
+
+_CHAINED_FIELDS = (
+    "at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "region_path",
+    "action",
+    "object_type",
+    "object_id",
+    "fields",
+    "reason",
+    "rule_set",
+    "extra",
+    "ip",
+)
+
+
+def _canonical(entry: AuditEntry) -> str:
+    values: dict[str, Any] = {}
+    for name in _CHAINED_FIELDS:
+        value = getattr(entry, name)
+        if name == "at":
+            value = value.astimezone(UTC).isoformat(timespec="microseconds")
+        values[name] = value
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _row_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return hashlib.sha256((prev_hash + _canonical(entry)).encode()).hexdigest()
+
+
+def audit_record(
+    *,
+    actor: AnyActor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    fields: Iterable[str] = (),
+    reason: str = "",
+    rule_set: str = "",
+    extra: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one audit row for a write, chained to the previous row.
+
+    Must run inside the transaction of the write it describes (it refuses otherwise). On
+    PostgreSQL an advisory transaction lock serialises the chain; SQLite serialises writers
+    already. ``fields`` are field *names*; values of personal fields never enter the ledger.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the write")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK])
+    previous = AuditEntry.objects.order_by("-id").values_list("row_hash", flat=True).first()
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor_id=actor.user_id,
+        actor_username=actor.username,
+        actor_role=actor.role,
+        region_path=actor.region_path,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        fields=sorted(set(fields)),
+        reason=reason,
+        rule_set=rule_set,
+        extra=extra or {},
+        ip=actor.ip,
+        prev_hash=previous or GENESIS,
+    )
+    entry.row_hash = _row_hash(entry.prev_hash, entry)
+    entry.save(force_insert=True)
+    return entry
+
+
+def access_record(
+    *,
+    actor: AnyActor,
+    purpose: str,
+    action: str,
+    subject_type: str,
+    subject_ids: Sequence[object],
+) -> None:
+    """Log a read of identifiable data: who, why, which subjects (ids only, never values)."""
+    ids = [str(value) for value in subject_ids]
+    if not ids:
+        return
+    AccessEntry.objects.create(
+        at=timezone.now(),
+        actor_id=actor.user_id,
+        actor_username=actor.username,
+        actor_role=actor.role,
+        region_path=actor.region_path,
+        purpose=purpose,
+        action=action,
+        subject_type=subject_type,
+        subject_ids=ids,
+        subject_count=len(ids),
+        ip=actor.ip,
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Outcome of a chain walk: ``broken_at`` is the id of the first row that does not match."""
+
+    checked: int
+    broken_at: int | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
+    """Walk the audit ledger in id order and recompute every hash.
+
+    1. Start from the genesis hash.
+    2. For each row, its ``prev_hash`` must equal the previous row's ``row_hash`` and its own
+       ``row_hash`` must equal SHA-256(prev_hash + canonical content).
+    3. Report the first row where either fails (an edit, an insertion or a deletion).
+    """
+    expected_prev = GENESIS
+    checked = 0
+    last_id = 0
+    with transaction.atomic():
+        while True:
+            rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
+            if not rows:
+                break
+            for row in rows:
+                if row.prev_hash != expected_prev or row.row_hash != _row_hash(row.prev_hash, row):
+                    return ChainReport(checked=checked, broken_at=row.id)
+                expected_prev = row.row_hash
+                checked += 1
+            last_id = rows[-1].id
+    return ChainReport(checked=checked, broken_at=None)

@@ -1,0 +1,123 @@
+"""Shared bases and the product-wide ledgers: audit, read access, idempotency, job schedule."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class TimestampedModel(models.Model):
+    """Abstract base: creation and update times, and a ``version`` for optimistic concurrency.
+
+    ``version`` starts at 1 and every service update bumps it with a conditional
+    ``UPDATE ... WHERE version = <expected>``; a stale writer gets :class:`core.errors.Conflict`.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """One append-only row per write: who, in which role and jurisdiction, what, and why.
+
+    Rows hold references and field names, never the values of personal fields. Each row carries
+    the SHA-256 of the previous row's hash plus its own canonical content (``prev_hash`` →
+    ``row_hash``), so an edited or deleted row breaks the chain that ``audit_chain_verify``
+    walks. Database triggers (see the migration) refuse UPDATE and DELETE.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(default=0)
+    actor_username = models.CharField(max_length=150)
+    actor_role = models.CharField(max_length=40)
+    region_path = models.CharField(max_length=255, db_index=True)
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    fields = models.JSONField(default=list)
+    reason = models.TextField(blank=True, default="")
+    rule_set = models.CharField(max_length=80, blank=True, default="")
+    extra = models.JSONField(default=dict)
+    ip = models.CharField(max_length=64, blank=True, default="")
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_id}"
+
+
+class AccessEntry(models.Model):
+    """One row per read of identifiable personal data: actor, purpose and subject ids only."""
+
+    at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(default=0)
+    actor_username = models.CharField(max_length=150)
+    actor_role = models.CharField(max_length=40)
+    region_path = models.CharField(max_length=255, db_index=True)
+    purpose = models.CharField(max_length=40)
+    action = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=60)
+    subject_ids = models.JSONField(default=list)
+    subject_count = models.PositiveIntegerField(default=0)
+    ip = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_type}"
+
+
+class IdempotencyRecord(models.Model):
+    """A request already answered: the same key from the same user replays the stored answer."""
+
+    key = models.CharField(max_length=100)
+    user_id = models.BigIntegerField()
+    operation = models.CharField(max_length=80)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_user_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"
+
+
+class PeriodicRun(models.Model):
+    """One row per (job, time slot): the unique constraint makes each slot run exactly once.
+
+    The scheduler in ``fangkong worker`` inserts the row before enqueuing; a second scheduler
+    (another worker) hits the constraint and skips. ``finished_at`` stays empty while it runs,
+    which is how a job refuses to overlap with its own previous run.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    job = models.CharField(max_length=80)
+    slot = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot"], name="periodic_run_job_slot_unique")
+        ]
+        ordering = ["-slot"]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"

@@ -1,0 +1,143 @@
+"""Persons, their identity documents, households and special needs."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from fangkong.core.models import TimestampedModel
+from fangkong.people.choices import (
+    DocumentType,
+    DuplicateReason,
+    DuplicateStatus,
+    Sex,
+    SpecialNeed,
+)
+
+
+class Household(TimestampedModel):
+    """A dwelling (户): address to the room, in one grid.
+
+    ``address_key`` is the normalised building-unit-room (``3-2-501`` for ``3号楼2单元501``) so
+    the same flat written two ways is found as one.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=255)
+    building = models.CharField(max_length=20, blank=True, default="")
+    unit = models.CharField(max_length=20, blank=True, default="")
+    room = models.CharField(max_length=20, blank=True, default="")
+    address_key = models.CharField(max_length=255, db_index=True, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Person(TimestampedModel):
+    """A resident or any other person the system follows.
+
+    ``name`` is kept exactly as entered (after NFC); ``name_key`` is the search key (NFKC, one
+    script through OpenCC, middle-dot variants and spaces folded) and ``name_pinyin`` the
+    toneless pinyin without spaces, so ``張三``, ``张三`` and ``zhang san`` meet. ``region`` is the
+    lowest node the person belongs to (normally their household's grid) and scopes every read.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    name = models.CharField(max_length=100)
+    name_key = models.CharField(max_length=100, db_index=True)
+    name_pinyin = models.CharField(max_length=200, db_index=True, blank=True, default="")
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    occupation = models.CharField(max_length=60, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["name_key", "birth_date"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdentityDocument(TimestampedModel):
+    """An identity document of a person; the number is stored only encrypted.
+
+    ``number_index`` is the keyed blind index of the normalised number (for resident IDs, the
+    18-digit form, so a 15-digit legacy number finds the same person). ``masked`` is what roles
+    without identity rights see (``1101**********002X``). ``legacy_number`` keeps a 15-digit
+    number as entered, encrypted too.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(max_length=2, choices=DocumentType.choices)
+    number_encrypted = models.TextField()
+    number_index = models.CharField(max_length=64, db_index=True)
+    masked = models.CharField(max_length=40)
+    legacy_number_encrypted = models.TextField(blank=True, default="")
+    issuing_country = models.CharField(max_length=3, blank=True, default="")
+    is_primary = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["person_id", "-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "doc_type", "number_index"], name="document_person_type_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()} {self.masked}"
+
+
+class PersonNeed(models.Model):
+    """A special need of a person (elderly alone, pregnant, dialysis, chronic, disability)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="needs")
+    kind = models.CharField(max_length=20, choices=SpecialNeed.choices)
+    note = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], name="person_need_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "person"])]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class DuplicateCandidate(TimestampedModel):
+    """Two persons that may be one; reviewed by a person, never merged automatically."""
+
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=DuplicateReason.choices)
+    status = models.CharField(
+        max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    reviewed_by = models.CharField(max_length=150, blank=True, default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_a", "person_b", "reason"], name="duplicate_pair_reason_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(person_a__lt=models.F("person_b")), name="duplicate_pair_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a_id} ~ {self.person_b_id} ({self.reason})"

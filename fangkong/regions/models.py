@@ -1,0 +1,43 @@
+"""The jurisdiction tree: province > city > county > street > community > grid."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from fangkong.core.models import TimestampedModel
+from fangkong.regions.choices import RegionLevel
+
+
+class Region(TimestampedModel):
+    """One jurisdiction node; every scoped record hangs off one.
+
+    ``path`` is the materialised path of codes joined by ``.`` (``110000.110100.110105``), so a
+    subtree is the index range ``[path, path + "~")`` on both SQLite and PostgreSQL. Codes follow
+    GB/T 2260 (six digits) down to county, then 9 digits for a street, 12 for a community and
+    15 for a grid, each extending its parent's code.
+    """
+
+    code = models.CharField(max_length=15, unique=True)
+    name = models.CharField(max_length=100)
+    level = models.PositiveSmallIntegerField(choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(max_length=255, unique=True)
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["path"]
+        indexes = [models.Index(fields=["parent", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def is_within(self, path: str) -> bool:
+        """True if this node is ``path`` itself or below it."""
+        return self.path == path or self.path.startswith(path + ".")
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        return self.path.split(".")

@@ -1,0 +1,52 @@
+"""Reads of the jurisdiction tree, always inside the actor's subtree."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from fangkong.core.actor import AnyActor, subtree_bounds
+from fangkong.regions.models import Region
+
+
+def in_subtree(path: str, *, field: str = "path") -> Q:
+    """Index-friendly filter for ``field`` lying in the subtree rooted at ``path``."""
+    low, high = subtree_bounds(path)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+def region_scope(actor: AnyActor) -> QuerySet[Region]:
+    """Every node the actor may see: their node and its descendants (all nodes for the system)."""
+    queryset = Region.objects.all()
+    if actor.region_path:
+        queryset = queryset.filter(in_subtree(actor.region_path))
+    return queryset
+
+
+def region_list(
+    *, actor: AnyActor, parent_code: str | None = None, search: str = "", level: int | None = None
+) -> QuerySet[Region]:
+    """Nodes in scope: the children of ``parent_code`` (default: the actor's own node), or a
+    name/code search across the whole subtree when ``search`` is given."""
+    queryset = region_scope(actor)
+    if search:
+        return queryset.filter(Q(name__icontains=search) | Q(code__startswith=search)).order_by(
+            "path"
+        )
+    if level is not None:
+        return queryset.filter(level=level).order_by("path")
+    if parent_code:
+        return queryset.filter(parent__code=parent_code).order_by("code")
+    if actor.region_path:
+        return queryset.filter(path=actor.region_path)
+    return queryset.filter(parent__isnull=True).order_by("code")
+
+
+def region_ancestors(region: Region) -> list[Region]:
+    """The node's ancestors from the root down, in one query."""
+    codes = region.ancestor_codes[:-1]
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [by_code[code] for code in codes if code in by_code]
+
+
+def region_descendant_count(region: Region) -> int:
+    return Region.objects.filter(in_subtree(region.path)).exclude(pk=region.pk).count()
