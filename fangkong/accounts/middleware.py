@@ -40,7 +40,7 @@ class ActorMiddleware:
             session = request.session
             now = time.time()
             stale = (
-                session.get(SESSION_EPOCH) != user.session_epoch  # type: ignore[union-attr]
+                session.get(SESSION_EPOCH) != user.session_epoch
                 or now - float(session.get(SESSION_SEEN_AT, 0)) > settings.SESSION_IDLE_SECONDS
                 or now - float(session.get(SESSION_LOGIN_AT, 0)) > settings.SESSION_ABSOLUTE_SECONDS
             )

@@ -290,7 +290,9 @@ def mfa_provisioning_uri(user: User) -> str:
 def mfa_code_valid(user: User, code: str) -> bool:
     secret = mfa_secret_of(user)
     cleaned = "".join(ch for ch in code if ch.isdigit())
-    return bool(secret) and len(cleaned) == 6 and pyotp.TOTP(secret).verify(cleaned, valid_window=1)
+    if not secret or len(cleaned) != 6:
+        return False
+    return bool(pyotp.TOTP(secret).verify(cleaned, valid_window=1))
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from datetime import time as dtime
+from typing import Any
 
 import segno
 from django.contrib import messages
@@ -43,7 +44,7 @@ from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.selectors import access_list, audit_list, user_list
 from fangkong.core.actor import SystemActor
 from fangkong.core.errors import FangkongError
-from fangkong.core.paging import paginate
+from fangkong.core.paging import Page, paginate
 from fangkong.regions.access import access_region
 from fangkong.web.decorators import actor_of, actor_required
 
@@ -179,9 +180,9 @@ def security_view(request: HttpRequest) -> HttpResponse:
                 membership = next(
                     (
                         m
-                        for m in request.memberships
+                        for m in getattr(request, "memberships", [])
                         if m.pk == token_form.cleaned_data["membership"]
-                    ),  # type: ignore[attr-defined]
+                    ),
                     None,
                 )
                 if membership is None:
@@ -316,26 +317,36 @@ def audit_view(request: HttpRequest) -> HttpResponse:
     """Audit and read-access rows of the administrator's subtree, filterable."""
     actor = actor_of(request)
     form = AuditFilterForm(request.GET or None)
-    filters: dict[str, object] = {}
+    text: dict[str, str] = {}
+    since: datetime | None = None
     if form.is_valid():
         data = form.cleaned_data
-        filters = {
+        text = {
             k: (data.get(k) or "").strip()
             for k in ("username", "action", "object_type", "object_id")
         }
         if data.get("since"):
-            filters["since"] = timezone.make_aware(datetime.combine(data["since"], dtime.min))
+            since = timezone.make_aware(datetime.combine(data["since"], dtime.min))
     tab = "access" if request.GET.get("tab") == "access" else "audit"
     page_number = _int(request.GET.get("page"), 1)
+    page: Page[Any]
     if tab == "access":
         page = paginate(
-            access_list(
-                actor=actor, username=str(filters.get("username", "")), since=filters.get("since")
-            ),  # type: ignore[arg-type]
+            access_list(actor=actor, username=text.get("username", ""), since=since),
             page=page_number,
         )
     else:
-        page = paginate(audit_list(actor=actor, **filters), page=page_number)  # type: ignore[arg-type]
+        page = paginate(
+            audit_list(
+                actor=actor,
+                username=text.get("username", ""),
+                action=text.get("action", ""),
+                object_type=text.get("object_type", ""),
+                object_id=text.get("object_id", ""),
+                since=since,
+            ),
+            page=page_number,
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

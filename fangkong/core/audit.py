@@ -8,10 +8,10 @@ functions that hand out identifiable personal data.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.db import connection, transaction
