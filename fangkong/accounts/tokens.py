@@ -11,7 +11,7 @@ from fangkong.accounts.actors import actor_from_membership, mfa_required
 from fangkong.accounts.models import ApiToken
 from fangkong.core.actor import Actor
 
-TOKEN_PREFIX = "fk_"
+TOKEN_PREFIX = "fk_"  # noqa: S105 (a public marker that tells tokens apart, not a secret)
 
 
 def token_hash(clear: str) -> str:

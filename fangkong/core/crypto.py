@@ -29,7 +29,7 @@ def _aead(key_text: str) -> AESGCM:
 
 
 def encrypt(value: str, *, purpose: str) -> str:
-    """Encrypt ``value``; ``purpose`` is bound as associated data so ciphertexts can't be swapped."""
+    """Encrypt ``value``; ``purpose`` is bound as associated data (no swapping ciphertexts)."""
     aead = _aead(settings.FIELD_ENCRYPTION_KEY)
     nonce = os.urandom(12)
     sealed = aead.encrypt(nonce, value.encode(), purpose.encode())

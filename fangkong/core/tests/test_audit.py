@@ -47,7 +47,11 @@ def test_audit_refuses_to_run_outside_the_transaction_of_a_write():
 
 @pytest.mark.django_db
 def test_audit_row_rolls_back_with_the_write():
-    with pytest.raises(ZeroDivisionError), transaction.atomic():
-        audit_record(actor=SYSTEM, action="thing_update", object_type="thing", object_id=1)
-        1 / 0  # noqa: B018
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            audit_record(actor=SYSTEM, action="thing_update", object_type="thing", object_id=1)
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        write_then_fail()
     assert AuditEntry.objects.count() == 0
