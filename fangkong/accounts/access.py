@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fangkong.accounts.models import Membership, User
-from fangkong.accounts.selectors import user_list
+from fangkong.accounts.models import ApiToken, Membership, User
+from fangkong.accounts.selectors import token_list, user_list
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound
 from fangkong.regions.selectors import in_subtree
@@ -25,3 +25,11 @@ def access_membership(actor: AnyActor, membership_id: int) -> Membership:
     if membership is None:
         raise NotFound("No such role assignment.", code="membership_not_found")
     return membership
+
+
+def access_token(actor: AnyActor, token_id: int) -> ApiToken:
+    """One of the actor's own live tokens; anyone else's answers 404."""
+    token = token_list(actor=actor).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("No such token.", code="token_not_found")
+    return token

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
-from fangkong.accounts.models import Membership, User
+from fangkong.accounts.models import ApiToken, Membership, User
 from fangkong.core.actor import AnyActor
 from fangkong.core.models import AccessEntry, AuditEntry
 from fangkong.regions.selectors import in_subtree
@@ -79,3 +79,12 @@ def access_list(
     if since:
         queryset = queryset.filter(at__gte=since)
     return queryset.order_by("-id")
+
+
+def token_list(*, actor: AnyActor) -> QuerySet[ApiToken]:
+    """The actor's own live API tokens (tokens are personal: nobody lists anyone else's)."""
+    return (
+        ApiToken.objects.filter(membership__user_id=actor.user_id, revoked_at__isnull=True)
+        .select_related("membership__region")
+        .order_by("-id")
+    )

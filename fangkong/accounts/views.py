@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts import services
-from fangkong.accounts.access import access_membership, access_user
+from fangkong.accounts.access import access_membership, access_token, access_user
 from fangkong.accounts.actors import active_memberships, client_ip, mfa_required
 from fangkong.accounts.choices import AccessPurpose, Role
 from fangkong.accounts.forms import (
@@ -40,8 +40,8 @@ from fangkong.accounts.middleware import (
     SESSION_MFA_OK,
     SESSION_SEEN_AT,
 )
-from fangkong.accounts.models import ApiToken, User
-from fangkong.accounts.selectors import access_list, audit_list, user_list
+from fangkong.accounts.models import User
+from fangkong.accounts.selectors import access_list, audit_list, token_list, user_list
 from fangkong.core.actor import SystemActor
 from fangkong.core.errors import FangkongError
 from fangkong.core.paging import Page, paginate
@@ -194,12 +194,9 @@ def security_view(request: HttpRequest) -> HttpResponse:
                     days=token_form.cleaned_data["days"],
                 )
             elif request.POST.get("form") == "revoke":
-                token = ApiToken.objects.filter(
-                    pk=request.POST.get("token") or 0, membership__user=user
-                ).first()
-                if token is not None:
-                    services.token_revoke(actor=actor, token=token)
-                    messages.success(request, _("Token revoked."))
+                token = access_token(actor, _int(request.POST.get("token"), 0))
+                services.token_revoke(actor=actor, token=token)
+                messages.success(request, _("Token revoked."))
                 return redirect("accounts:security")
             elif request.POST.get("form") == "password" and password_form.is_valid():
                 services.password_change(
@@ -214,9 +211,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             for error in exc.detail.get("errors", []):
                 messages.error(request, error["message"])
-    tokens = ApiToken.objects.filter(membership__user=user, revoked_at__isnull=True).select_related(
-        "membership__region"
-    )
+    tokens = token_list(actor=actor)
     return render(
         request,
         "accounts/security.html",
