@@ -54,7 +54,17 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.base",
     )
     subprocess.run(
-        [sys.executable, "-m", "fangkong.cli", "demo", "--no-serve", "--residents", "3000", "--seed", "7"],
+        [
+            sys.executable,
+            "-m",
+            "fangkong.cli",
+            "demo",
+            "--no-serve",
+            "--residents",
+            "3000",
+            "--seed",
+            "7",
+        ],
         check=True,
         cwd=ROOT,
         env=env,
@@ -67,7 +77,16 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def server(demo_env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "fangkong.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "fangkong.cli",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
         cwd=ROOT,
         env=demo_env,
         stdout=subprocess.DEVNULL,

@@ -29,7 +29,8 @@ def _resident_in_scope_of(demo_env: dict[str, str], username: str) -> tuple[str,
             [username],
         ).fetchone()
         rows = connection.execute(
-            "SELECT p.name, p.code FROM people_person p JOIN regions_region r ON r.id = p.region_id "
+            "SELECT p.name, p.code FROM people_person p "
+            "JOIN regions_region r ON r.id = p.region_id "
             "WHERE r.path >= ? AND r.path < ? ORDER BY p.id LIMIT 2000",
             [path, path + "~"],
         ).fetchall()
