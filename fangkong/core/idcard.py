@@ -204,16 +204,18 @@ def _clean(raw: object, *, field: str) -> tuple[str, list[str]]:
     return compact, repairs
 
 
-def _birth(yyyymmdd: str, *, field: str, not_after: date) -> date:
+def _birth(yyyymmdd: str, *, field: str, not_after: date, earliest: date = EARLIEST_BIRTH) -> date:
     try:
         born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         raise IdNumberInvalid(
             ID_BIRTH_DATE, _("The birth date in the number is not a real date."), field=field
         ) from None
-    if born < EARLIEST_BIRTH:
+    if born < earliest:
         raise IdNumberInvalid(
-            ID_BIRTH_DATE, _("The birth date in the number is before 1900."), field=field
+            ID_BIRTH_DATE,
+            _("The birth date in the number is before %(year)s.") % {"year": earliest.year},
+            field=field,
         )
     if born > not_after:
         raise IdNumberInvalid(
@@ -231,15 +233,18 @@ def parse_resident_id(
     declared_sex: str | None = None,
     declared_birth_date: date | None = None,
     not_after: date | None = None,
+    earliest: date = EARLIEST_BIRTH,
     field: str = "id_number",
 ) -> ResidentId:
     """Validate and normalise a mainland resident identity number (18 or legacy 15 digits).
 
     ``declared_sex`` (``"M"``/``"F"``) and ``declared_birth_date`` are compared with what the
     number says and only produce warnings. ``not_after`` (default: today) is the latest birth
-    date allowed, e.g. the sampling date of a specimen. Raises :class:`IdNumberInvalid` with
-    ``id_required``, ``id_length``, ``id_characters``, ``id_lookalike_x``, ``id_birth_date``,
-    ``id_check_digit`` or ``id_excel_damaged``.
+    date allowed, e.g. the sampling date of a specimen; ``earliest`` (default 1900-01-01) the
+    earliest, which historical records (the standard's own sample ``440524188001010014`` is
+    born in 1880) may lower. The check character is verified before the birth date. Raises
+    :class:`IdNumberInvalid` with ``id_required``, ``id_length``, ``id_characters``,
+    ``id_lookalike_x``, ``id_birth_date``, ``id_check_digit`` or ``id_excel_damaged``.
     """
     text, repairs = _clean(raw, field=field)
     if "x" in text:
@@ -265,10 +270,8 @@ def parse_resident_id(
     legacy: str | None = None
     if len(text) == 15:
         legacy = text
-        born = _birth("19" + text[6:12], field=field, not_after=limit)
         number = legacy_to_18(text)
     else:
-        born = _birth(text[6:14], field=field, not_after=limit)
         if check_char(text[:17]) != text[17]:
             if text.endswith("000"):
                 raise IdNumberInvalid(
@@ -285,6 +288,7 @@ def parse_resident_id(
                 field=field,
             )
         number = text
+    born = _birth(number[6:14], field=field, not_after=limit, earliest=earliest)
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     warnings: list[str] = []
     if number[:2] not in PROVINCE_CODES:

@@ -33,6 +33,7 @@ class Household(TimestampedModel):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["region", "address_key"])]
 
     def __str__(self) -> str:
         return self.address
@@ -60,6 +61,9 @@ class Person(TimestampedModel):
     phone = models.CharField(max_length=32, blank=True, default="", db_index=True)
     occupation = models.CharField(max_length=60, blank=True, default="")
     note = models.TextField(blank=True, default="")
+    #: Soft problems for a person to review, as warning codes (``id_sex_mismatch``,
+    #: ``name_has_digits``, ...); never values.
+    flags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -117,11 +121,18 @@ class PersonNeed(models.Model):
 
 
 class DuplicateCandidate(TimestampedModel):
-    """Two persons that may be one; reviewed by a person, never merged automatically."""
+    """Two persons that may be one; reviewed by a person, never merged automatically.
 
+    ``person_a`` is always the one with the lower id, so a pair is stored once per reason.
+    ``note`` says why it was opened (the reason given when a duplicate identity number was
+    registered on purpose); ``review_note`` what the reviewer decided and why.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=20, choices=DuplicateReason.choices)
+    note = models.TextField(blank=True, default="")
     status = models.CharField(
         max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
     )
@@ -138,6 +149,7 @@ class DuplicateCandidate(TimestampedModel):
                 condition=models.Q(person_a__lt=models.F("person_b")), name="duplicate_pair_order"
             ),
         ]
+        indexes = [models.Index(fields=["status", "id"])]
 
     def __str__(self) -> str:
         return f"{self.person_a_id} ~ {self.person_b_id} ({self.reason})"

@@ -1,15 +1,50 @@
-"""Reads of persons and households, always inside the actor's subtree."""
+"""Reads of persons, households and duplicate pairs, always inside the actor's subtree.
+
+Lists run a constant number of queries whatever the page size (one for the page, one per
+prefetched relation, one access-log insert), and every list or search that returns
+identifiable persons writes one read-access row with their codes (never names or numbers).
+"""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils.translation import gettext_lazy as _lazy
 
 from fangkong.core.actor import AnyActor
-from fangkong.people.choices import SpecialNeed
-from fangkong.people.models import Household, Person, PersonNeed
+from fangkong.core.addresses import address_key
+from fangkong.core.audit import access_record
+from fangkong.core.errors import ValidationFailed
+from fangkong.core.names import name_query_keys
+from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
+from fangkong.core.phones import normalise_phone
+from fangkong.people.choices import DuplicateStatus, SpecialNeed
+from fangkong.people.documents import search_indexes
+from fangkong.people.models import (
+    DuplicateCandidate,
+    Household,
+    IdentityDocument,
+    Person,
+    PersonNeed,
+)
+from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
+
+MAX_QUERY_LENGTH = 100
 
 
 def person_scope(actor: AnyActor) -> QuerySet[Person]:
@@ -21,6 +56,7 @@ def person_scope(actor: AnyActor) -> QuerySet[Person]:
 
 
 def household_scope(actor: AnyActor) -> QuerySet[Household]:
+    """Households whose node lies in the actor's subtree."""
     queryset = Household.objects.all()
     if actor.region_path:
         queryset = queryset.filter(in_subtree(actor.region_path, field="region__path"))
@@ -42,3 +78,276 @@ def people_summary(*, actor: AnyActor) -> dict[str, Any]:
             (label, by_kind[value]) for value, label in SpecialNeed.choices if value in by_kind
         ],
     }
+
+
+# --------------------------------------------------------------------------- persons
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    """Filters shared by the search page and ``GET /people``.
+
+    ``region`` is a node code (its whole subtree), ``household`` a household code, ``need`` a
+    :class:`SpecialNeed` value, ``has_duplicates`` keeps persons with an open duplicate pair.
+    """
+
+    region: str = ""
+    household: str = ""
+    need: str = ""
+    has_duplicates: bool = False
+
+
+@dataclass(frozen=True)
+class PersonSearch:
+    """A page of persons and how the query was read.
+
+    ``kind`` is ``all`` (no query), ``id_number``, ``phone``, ``number`` (digits or another
+    document) or ``name``; ``problem`` is an error code when the query looked like an identity
+    number but is not a valid one (the page says so instead of just showing nothing).
+    """
+
+    page: Page[Person]
+    kind: str
+    problem: str = ""
+    problem_message: str = ""
+
+
+def _with_list_relations(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    return queryset.select_related("region", "household").prefetch_related(
+        Prefetch("documents", queryset=IdentityDocument.objects.order_by("-is_primary", "id")),
+        "needs",
+    )
+
+
+def _open_duplicate_exists() -> Exists:
+    return Exists(
+        DuplicateCandidate.objects.filter(
+            Q(person_a=OuterRef("pk")) | Q(person_b=OuterRef("pk")), status=DuplicateStatus.OPEN
+        )
+    )
+
+
+def _apply_filters(queryset: QuerySet[Person], filters: PersonFilters) -> QuerySet[Person]:
+    if filters.region:
+        path = Region.objects.filter(code=filters.region[:15]).values_list("path", flat=True)
+        node_path = path.first()
+        if node_path is None:
+            return queryset.none()
+        queryset = queryset.filter(in_subtree(node_path, field="region__path"))
+    if filters.household:
+        try:
+            household_code = uuid.UUID(filters.household[:45])
+        except ValueError:
+            return queryset.none()
+        queryset = queryset.filter(household__code=household_code)
+    if filters.need:
+        queryset = queryset.filter(needs__kind=filters.need)
+    if filters.has_duplicates:
+        queryset = queryset.filter(_open_duplicate_exists())
+    return queryset
+
+
+def _phone_query(query: str) -> str | None:
+    try:
+        return normalise_phone(query).number
+    except ValidationFailed:
+        return None
+
+
+def _classify(queryset: QuerySet[Person], query: str) -> tuple[QuerySet[Person], str, str]:
+    """Narrow ``queryset`` by what ``query`` is: identity number, phone, digits, or a name."""
+    indexes, problem = search_indexes(query)
+    compact = "".join(query.split())
+    if indexes:
+        documents = IdentityDocument.objects.filter(number_index__in=indexes)
+        matched = Q(pk__in=documents.values("person_id"))
+        phone = _phone_query(query)
+        if phone:
+            matched |= Q(phone=phone)
+        kind = "number"
+        if len(indexes) == 1 and not problem and len(compact) in (15, 18):
+            kind = "id_number"
+        return queryset.filter(matched).order_by("id"), kind, problem
+    phone = _phone_query(query)
+    if phone:
+        return queryset.filter(phone=phone).order_by("id"), "phone", ""
+    if problem or any(char.isdigit() for char in compact):
+        digits = "".join(char for char in compact if char.isdigit())
+        if digits == compact and len(digits) >= 4:
+            return queryset.filter(phone__startswith=digits).order_by("id"), "number", problem
+        return queryset.none(), "number", problem
+    keys = name_query_keys(query)
+    condition = Q()
+    exact = Q()
+    for key in keys.name_keys:
+        condition |= Q(name_key__startswith=key)
+        exact |= Q(name_key=key)
+    for key in keys.pinyin_keys:
+        condition |= Q(name_pinyin__startswith=key)
+        exact |= Q(name_pinyin=key)
+    if not condition:
+        return queryset.none(), "name", ""
+    rank = Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())
+    queryset = queryset.filter(condition).annotate(rank=rank).order_by("rank", "name_key", "id")
+    return queryset, "name", ""
+
+
+_PROBLEM_MESSAGES = {
+    "id_check_digit": _lazy("This looks like an identity number, but its check digit is wrong."),
+    "id_birth_date": _lazy("This looks like an identity number, but its birth date is not valid."),
+    "id_excel_damaged": _lazy("This identity number looks damaged by a spreadsheet."),
+    "id_lookalike_x": _lazy("The X at the end was typed with a look-alike character."),
+    "id_length": _lazy("This looks like an identity number, but it has the wrong length."),
+    "id_characters": _lazy("This looks like an identity number, but has a wrong character."),
+}
+
+
+def person_search(
+    *,
+    actor: AnyActor,
+    q: str = "",
+    filters: PersonFilters | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    purpose: str,
+) -> PersonSearch:
+    """Persons in the actor's subtree matching one free query box, a page at a time.
+
+    1. Work out what ``q`` is: a valid resident number (15-digit legacy numbers become 18) or
+       another document number → blind-index lookup; a phone → exact canonical match; other
+       digits → phone prefix; anything else is a name → ``name_key`` and pinyin keys, exact or
+       prefix, both orders of a Latin name, ``lu``/``lv`` variants (exact matches first).
+    2. Apply :class:`PersonFilters`, fetch one page (constant queries), log one access row with
+       the codes of the persons returned (action ``person_search`` or ``person_list``).
+
+    ``purpose`` is an :class:`~fangkong.accounts.choices.AccessPurpose` value. The role check is
+    the caller's (``access.require_person_role``).
+    """
+    query = (q or "").strip()[:MAX_QUERY_LENGTH]
+    queryset = _apply_filters(person_scope(actor), filters or PersonFilters())
+    kind, problem = "all", ""
+    if query:
+        queryset, kind, problem = _classify(queryset, query)
+    else:
+        queryset = queryset.order_by("id")
+    result = paginate(_with_list_relations(queryset), page=page, page_size=page_size)
+    access_record(
+        actor=actor,
+        purpose=purpose,
+        action="person_search" if query else "person_list",
+        subject_type="person",
+        subject_ids=[person.code for person in result.items],
+    )
+    message = str(_PROBLEM_MESSAGES[problem]) if problem in _PROBLEM_MESSAGES else ""
+    return PersonSearch(page=result, kind=kind, problem=problem, problem_message=message)
+
+
+def person_list(
+    *,
+    actor: AnyActor,
+    filters: PersonFilters | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    purpose: str,
+) -> Page[Person]:
+    """Persons in the actor's subtree by filters only (see :func:`person_search`)."""
+    return person_search(
+        actor=actor, q="", filters=filters, page=page, page_size=page_size, purpose=purpose
+    ).page
+
+
+def household_members(*, actor: AnyActor, household: Household, purpose: str) -> list[Person]:
+    """The members of a household (already accessed), in scope, with list relations; logs one
+    access row ``household_members`` with their codes."""
+    members = list(
+        _with_list_relations(person_scope(actor).filter(household=household).order_by("id"))
+    )
+    access_record(
+        actor=actor,
+        purpose=purpose,
+        action="household_members",
+        subject_type="person",
+        subject_ids=[person.code for person in members],
+    )
+    return members
+
+
+# --------------------------------------------------------------------------- households
+
+
+def household_list(
+    *,
+    actor: AnyActor,
+    q: str = "",
+    region: str = "",
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    purpose: str,
+) -> Page[Household]:
+    """Households in the actor's subtree with their member counts; ``q`` matches the address
+    text or its building-unit-room key. Logs one access row with the household codes."""
+    queryset = household_scope(actor).select_related("region")
+    if region:
+        node_path = Region.objects.filter(code=region[:15]).values_list("path", flat=True).first()
+        if node_path is None:
+            queryset = queryset.none()
+        else:
+            queryset = queryset.filter(in_subtree(node_path, field="region__path"))
+    query = (q or "").strip()[:MAX_QUERY_LENGTH]
+    if query:
+        key = address_key(query)
+        condition = Q(address__icontains=query)
+        if key:
+            condition |= Q(address_key=key)
+        queryset = queryset.filter(condition)
+    queryset = queryset.annotate(member_count=Count("members")).order_by("id")
+    result: Page[Household] = paginate(queryset, page=page, page_size=page_size)
+    access_record(
+        actor=actor,
+        purpose=purpose,
+        action="household_list",
+        subject_type="household",
+        subject_ids=[household.code for household in result.items],
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def duplicate_candidate_list(
+    *,
+    actor: AnyActor,
+    status: str = DuplicateStatus.OPEN,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    purpose: str,
+) -> Page[DuplicateCandidate]:
+    """Duplicate pairs with at least one person in the actor's subtree, oldest first.
+
+    ``status`` empty means every status. Logs one access row with the codes of the persons the
+    actor may see (a side in another jurisdiction is shown by region only).
+    """
+    queryset = DuplicateCandidate.objects.select_related("person_a__region", "person_b__region")
+    if actor.region_path:
+        queryset = queryset.filter(
+            Q(in_subtree(actor.region_path, field="person_a__region__path"))
+            | Q(in_subtree(actor.region_path, field="person_b__region__path"))
+        )
+    if status:
+        queryset = queryset.filter(status=status)
+    result = paginate(queryset.order_by("id"), page=page, page_size=page_size)
+    visible = [
+        person.code
+        for candidate in result.items
+        for person in (candidate.person_a, candidate.person_b)
+        if not actor.region_path or person.region.is_within(actor.region_path)
+    ]
+    access_record(
+        actor=actor,
+        purpose=purpose,
+        action="duplicate_list",
+        subject_type="person",
+        subject_ids=list(dict.fromkeys(visible)),
+    )
+    return result
