@@ -1,0 +1,40 @@
+"""The one way an interface gets a single rule set."""
+
+from __future__ import annotations
+
+import re
+
+from fangkong.core.actor import AnyActor
+from fangkong.core.errors import NotFound, ValidationFailed, field_error
+from fangkong.policy.models import RuleSet
+from fangkong.policy.selectors import rule_set_scope
+
+_REFERENCE = re.compile(r"^(?P<key>[a-z0-9][a-z0-9-]{1,38}[a-z0-9])(?:@r?(?P<revision>\d{1,6}))?$")
+
+
+def rule_set_reference_parse(text: str, *, field: str = "key") -> tuple[str, int | None]:
+    """``"nhc-9"`` → ``("nhc-9", None)``; ``"nhc-9@r2"`` or ``"nhc-9@2"`` → ``("nhc-9", 2)``.
+
+    Raises ``ValidationFailed`` naming ``field`` for anything else.
+    """
+    match = _REFERENCE.match(text.strip())
+    if match is None:
+        raise ValidationFailed(
+            "Not a rule-set reference.",
+            errors=[field_error(field, "invalid", "Use a key, optionally with @r<revision>.")],
+        )
+    revision = match.group("revision")
+    return match.group("key"), int(revision) if revision else None
+
+
+def access_rule_set(actor: AnyActor, key: str, *, revision: int | None = None) -> RuleSet:
+    """Revision ``revision`` of ``key`` (default: the highest revision, whatever its status)
+    if the actor may see it; the same 404 for a key that does not exist and one outside the
+    actor's scope."""
+    queryset = rule_set_scope(actor).filter(key=key)
+    if revision is not None:
+        queryset = queryset.filter(revision=revision)
+    rule_set = queryset.order_by("-revision").first()
+    if rule_set is None:
+        raise NotFound("No such rule set.", code="rule_set_not_found")
+    return rule_set

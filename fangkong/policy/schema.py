@@ -1,0 +1,456 @@
+"""The typed shape of a rule set's ``parameters`` (pydantic), and the helpers that merge,
+flatten and validate parameter dicts.
+
+Every edition states every value (no defaults hide in code): a field an edition did not change
+is carried over explicitly in its data file. ``None`` means "the edition has no such rule" (for
+example no quarantine for close contacts under the 10th edition), never "use a default".
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+
+from fangkong.core.errors import ValidationFailed, field_error
+from fangkong.policy.choices import (
+    ZONE_OTHER,
+    DesignationUnit,
+    HomePhaseKind,
+    PoolingGroup,
+    QuarantineGroup,
+    SwabSite,
+    TestKind,
+    TurnaroundCategory,
+)
+
+#: Hard cap on people per tube (R7): no rule set may allow more.
+MAX_POOL_RATIO = 20
+
+Days = Annotated[int, Field(ge=0, le=60, strict=True)]
+DayNumber = Annotated[int, Field(ge=1, le=60, strict=True)]
+Hours = Annotated[int, Field(ge=1, le=720, strict=True)]
+Count = Annotated[int, Field(ge=1, le=10_000_000, strict=True)]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+RuleSetKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
+ShortText = Annotated[str, Field(min_length=1, max_length=120)]
+Ratio = Annotated[int, Field(ge=1, le=MAX_POOL_RATIO, strict=True)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_days(test_days: tuple[int, ...], days: int, label: str) -> None:
+    if list(test_days) != sorted(set(test_days)):
+        raise ValueError(f"{label} test days must be strictly increasing")
+    if test_days and test_days[-1] > days:
+        raise ValueError(f"{label} test day {test_days[-1]} is after the last day ({days})")
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+class ContactRules(_Model):
+    """Close-contact identification and window (§2.2, R2, R3)."""
+
+    close_contact_identification: StrictBool
+    #: Days before symptom onset (or first positive sampling) the close-contact window opens.
+    close_contact_window_days: Days | None
+    #: Whether secondary contacts (密接的密接) are identified at all.
+    secondary_contacts_enabled: StrictBool
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ContactRules:
+        if self.close_contact_identification and self.close_contact_window_days is None:
+            raise ValueError("a close-contact window is required when identification is on")
+        if not self.close_contact_identification and (
+            self.close_contact_window_days is not None or self.secondary_contacts_enabled
+        ):
+            raise ValueError(
+                "without close-contact identification there is no window and no secondary contacts"
+            )
+        return self
+
+
+# --- quarantine -----------------------------------------------------------------------------
+
+
+class QuarantinePlan(_Model):
+    """A central phase followed by a home phase; test days are numbered within each phase
+    (day 1 is the day after day 0 of the plan)."""
+
+    central_days: Days
+    central_test_days: tuple[DayNumber, ...]
+    home_days: Days
+    home_kind: HomePhaseKind | None
+    home_test_days: tuple[DayNumber, ...]
+    double_sampling_before_release: StrictBool
+    swab_site: SwabSite | None
+    #: Minimum hours between two consecutive tests, when the rule states one.
+    min_hours_between_tests: Hours | None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QuarantinePlan:
+        if self.central_days + self.home_days < 1:
+            raise ValueError("a plan lasts at least one day")
+        if (self.home_days > 0) != (self.home_kind is not None):
+            raise ValueError("home_kind is required exactly when there are home days")
+        _check_days(self.central_test_days, self.central_days, "central")
+        _check_days(self.home_test_days, self.home_days, "home")
+        return self
+
+    @property
+    def total_days(self) -> int:
+        return self.central_days + self.home_days
+
+
+# --- risk areas -----------------------------------------------------------------------------
+
+
+class LiftRule(_Model):
+    """When an area at a level steps down to ``to_level`` (``None``: back to routine control).
+
+    All stated conditions must hold together (R5, R6).
+    """
+
+    to_level: Code | None
+    days_without_new_infection: DayNumber | None
+    #: 9th edition: the screening round on this day of the clock must be all negative.
+    round_all_negative_on_day: DayNumber | None
+    #: Legacy zones: an all-negative round within this many days before lifting.
+    round_within_days_before_lift: Days | None
+    #: Legacy zones: the last close contact's exposure at least this many days ago, tested
+    #: negative.
+    last_close_contact_min_days: DayNumber | None
+    #: The level lifts only when no area of a higher level is left in the county.
+    when_higher_levels_lifted: StrictBool
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LiftRule:
+        if self.days_without_new_infection is None and not self.when_higher_levels_lifted:
+            raise ValueError("a lifting rule needs a clock or the higher-levels condition")
+        day = self.round_all_negative_on_day
+        if day is not None and (
+            self.days_without_new_infection is None or day > self.days_without_new_infection
+        ):
+            raise ValueError("the screening day must fall within the clock")
+        return self
+
+
+class RiskLevel(_Model):
+    """One level of risk area (§2.5); levels are listed highest first."""
+
+    code: Code
+    name_zh: ShortText
+    name_en: ShortText
+    units: tuple[DesignationUnit, ...] = Field(min_length=1)
+    measures_zh: Annotated[str, Field(max_length=200)]
+    first_screening_within_hours: Hours | None
+    lift: LiftRule | None
+    #: The rule when the area reached this level by stepping down from a higher one.
+    lift_after_step_down: LiftRule | None
+    #: A new infection inside turns the area into this (higher) level (R6: 管控区 → 封控区).
+    new_infection_becomes: Code | None
+
+
+class RiskAreas(_Model):
+    """Risk-area levels and their lifting clocks; ``enabled`` is false when an edition has no
+    risk areas (10th edition)."""
+
+    enabled: StrictBool
+    levels: tuple[RiskLevel, ...]
+    #: Under 新十条 an infection in a person already under strict home isolation (or a close
+    #: contact) marked as no community risk does not reset the clock: this is then false.
+    isolated_infection_resets_clock: StrictBool
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RiskAreas:
+        if self.enabled != bool(self.levels):
+            raise ValueError("levels are listed exactly when risk areas are enabled")
+        codes = [level.code for level in self.levels]
+        if len(set(codes)) != len(codes) or ZONE_OTHER in codes:
+            raise ValueError(f"level codes must be unique and not {ZONE_OTHER!r}")
+        for index, level in enumerate(self.levels):
+            for rule in (level.lift, level.lift_after_step_down):
+                if rule and rule.to_level and rule.to_level not in codes[index + 1 :]:
+                    raise ValueError(f"{level.code}: lifting must go to a lower listed level")
+            target = level.new_infection_becomes
+            if target is not None and target not in codes[:index]:
+                raise ValueError(f"{level.code}: a new infection can only raise the level")
+        return self
+
+    def level(self, code: str) -> RiskLevel:
+        """The level with ``code``; ``KeyError`` when the edition has no such level."""
+        for level in self.levels:
+            if level.code == code:
+                return level
+        raise KeyError(code)
+
+
+# --- testing --------------------------------------------------------------------------------
+
+
+class PoolRule(_Model):
+    """People per tube; with ``per_household`` one tube per household holding at most
+    ``ratio`` people."""
+
+    ratio: Ratio
+    per_household: StrictBool
+
+
+class Pooling(_Model):
+    """Pool ratios by zone (risk level code or ``other``) and by population group (R7)."""
+
+    max_ratio: Ratio
+    by_zone: dict[Code, PoolRule]
+    by_group: dict[PoolingGroup, PoolRule]
+    lab_repooling_allowed: StrictBool
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Pooling:
+        if ZONE_OTHER not in self.by_zone:
+            raise ValueError(f"a ratio for zone {ZONE_OTHER!r} is required")
+        missing = set(PoolingGroup.values) - set(self.by_group)
+        if missing:
+            raise ValueError(f"ratios missing for groups: {', '.join(sorted(missing))}")
+        for rule in [*self.by_zone.values(), *self.by_group.values()]:
+            if rule.ratio > self.max_ratio:
+                raise ValueError(f"ratio {rule.ratio} is above the maximum {self.max_ratio}")
+        return self
+
+
+class KeyGroupSchedule(_Model):
+    """How often a key group (重点人员) is tested: every N days, N times a week, or a rolling
+    share of the group each day (R15). Exactly one of the three is set."""
+
+    name_zh: ShortText
+    name_en: ShortText
+    interval_days: Annotated[int, Field(ge=1, le=30, strict=True)] | None
+    times_per_week: Annotated[int, Field(ge=1, le=7, strict=True)] | None
+    rolling_share_per_day: Annotated[float, Field(gt=0, le=1)] | None
+    test_kind: TestKind
+
+    @model_validator(mode="after")
+    def _one_cadence(self) -> KeyGroupSchedule:
+        cadence = (self.interval_days, self.times_per_week, self.rolling_share_per_day)
+        if sum(value is not None for value in cadence) != 1:
+            raise ValueError(
+                "set exactly one of interval_days, times_per_week, rolling_share_per_day"
+            )
+        return self
+
+
+class TurnaroundTarget(_Model):
+    target_hours: Hours
+    goal_hours: Hours | None
+
+    @model_validator(mode="after")
+    def _goal_not_later(self) -> TurnaroundTarget:
+        if self.goal_hours is not None and self.goal_hours > self.target_hours:
+            raise ValueError("the goal cannot be later than the target")
+        return self
+
+
+class Turnaround(_Model):
+    """Result turnaround targets by category (R13) and the pooled-positive notification
+    target (R12)."""
+
+    targets: dict[TurnaroundCategory, TurnaroundTarget]
+    pooled_positive_notify_minutes: Annotated[int, Field(ge=1, le=1440, strict=True)]
+
+
+class DeadlineTier(_Model):
+    """Rounds for populations up to ``population_up_to`` (``None``: any size) finish within
+    ``hours``."""
+
+    population_up_to: Count | None
+    hours: Hours
+
+
+class Screening(_Model):
+    """Area screening (§1.1): deadlines, sampling-point and sampler sizing, when to stop."""
+
+    area_screening_enabled: StrictBool
+    routine_area_testing: StrictBool
+    round_deadline: tuple[DeadlineTier, ...] = Field(min_length=1)
+    people_per_sampling_point_min: Count
+    people_per_sampling_point_max: Count
+    people_per_sampler: Count
+    stop_after_clean_rounds: Annotated[int, Field(ge=1, le=30, strict=True)] | None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Screening:
+        tiers = self.round_deadline
+        if tiers[-1].population_up_to is not None:
+            raise ValueError("the last deadline tier must cover any population (null)")
+        bounds = [tier.population_up_to for tier in tiers[:-1]]
+        if None in bounds or bounds != sorted(set(bounds)):  # type: ignore[type-var]
+            raise ValueError("deadline tiers must be in increasing population order")
+        if self.people_per_sampling_point_min > self.people_per_sampling_point_max:
+            raise ValueError("people per sampling point: min is above max")
+        return self
+
+
+class InvestigationTimers(_Model):
+    """Hours from a positive report to the network report, the core facts and the full
+    investigation (R18, "2+4+24")."""
+
+    report_hours: Hours
+    core_hours: Hours
+    full_hours: Hours
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InvestigationTimers:
+        if not self.report_hours <= self.core_hours <= self.full_hours:
+            raise ValueError("timers must not decrease: report ≤ core ≤ full")
+        return self
+
+
+class Release(_Model):
+    """Release of isolated positives (Fangcang or home): at least ``min_days``, tests on
+    ``test_days`` at least ``min_hours_between_tests`` apart, each negative or Ct ≥
+    ``ct_at_least`` (R25)."""
+
+    min_days: DayNumber
+    test_days: tuple[DayNumber, ...] = Field(min_length=1)
+    min_hours_between_tests: Hours
+    ct_at_least: Annotated[float, Field(gt=0, le=45)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Release:
+        _check_days(self.test_days, self.min_days, "release")
+        return self
+
+
+class Positives(_Model):
+    """How infected people are handled: isolated or not, at home or not, released how."""
+
+    isolation_required: StrictBool
+    home_isolation_allowed: StrictBool
+    release: Release | None
+    #: Inbound travellers count as positive below this Ct value, when the edition sets one.
+    inbound_positive_ct_below: Annotated[float, Field(gt=0, le=45)] | None
+
+
+class RuleParameters(_Model):
+    """Everything a rule set decides. Every quarantine group is listed (``null`` when the
+    edition has no plan for it)."""
+
+    contacts: ContactRules
+    quarantine: dict[QuarantineGroup, QuarantinePlan | None]
+    risk_areas: RiskAreas
+    pooling: Pooling
+    key_groups: dict[Code, KeyGroupSchedule]
+    turnaround: Turnaround
+    screening: Screening
+    investigation: InvestigationTimers | None
+    positives: Positives
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleParameters:
+        missing = set(QuarantineGroup.values) - set(self.quarantine)
+        if missing:
+            raise ValueError(f"quarantine groups missing (use null): {', '.join(sorted(missing))}")
+        if not self.contacts.close_contact_identification and self.plan(
+            QuarantineGroup.CLOSE_CONTACT
+        ):
+            raise ValueError("a close-contact plan needs close-contact identification")
+        if not self.contacts.secondary_contacts_enabled and self.plan(
+            QuarantineGroup.SECONDARY_CONTACT
+        ):
+            raise ValueError("a secondary-contact plan needs secondary contacts enabled")
+        levels = {level.code for level in self.risk_areas.levels}
+        unknown = set(self.pooling.by_zone) - levels - {ZONE_OTHER}
+        if unknown:
+            raise ValueError(
+                f"pooling zones that are not risk levels: {', '.join(sorted(unknown))}"
+            )
+        without = levels - set(self.pooling.by_zone)
+        if without:
+            raise ValueError(f"risk levels without a pooling ratio: {', '.join(sorted(without))}")
+        return self
+
+    def plan(self, group: str) -> QuarantinePlan | None:
+        """The quarantine plan for ``group`` (``None`` when the edition has none)."""
+        return self.quarantine.get(QuarantineGroup(group))
+
+
+class SourceNote(_Model):
+    """Where a value came from: a parameter area, the page it was read from, and remarks
+    (local practice, carried over from the previous edition, ...)."""
+
+    topic: Annotated[str, Field(min_length=1, max_length=120)]
+    source: Annotated[str, Field(min_length=1, max_length=400)]
+    note: Annotated[str, Field(max_length=1000)]
+
+
+class EditionFile(_Model):
+    """One shipped edition (``fangkong/policy/editions/*.json``)."""
+
+    key: RuleSetKey
+    name_zh: Annotated[str, Field(min_length=1, max_length=200)]
+    name_en: Annotated[str, Field(min_length=1, max_length=200)]
+    effective_from: date
+    source_notes: tuple[SourceNote, ...] = Field(min_length=1)
+    parameters: RuleParameters
+
+
+# --- dict helpers ---------------------------------------------------------------------------
+
+
+def parameters_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``patch`` laid over it: nested objects merge key by key; lists, scalars
+    and ``null`` in the patch replace the base value. Neither input is modified."""
+    merged: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in patch.items():
+        current = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = parameters_merge(current, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def parameters_flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Leaf values by dotted path. Lists of objects with a ``code`` are keyed by it
+    (``risk_areas.levels[high].lift.to_level``); other lists are leaves."""
+    flat: dict[str, Any] = {}
+    if isinstance(value, Mapping):
+        if not value and prefix:
+            flat[prefix] = {}
+        for key in sorted(value):
+            flat.update(parameters_flatten(value[key], f"{prefix}.{key}" if prefix else key))
+    elif (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(item, Mapping) and "code" in item for item in value)
+    ):
+        for item in value:
+            flat.update(parameters_flatten(item, f"{prefix}[{item['code']}]"))
+    else:
+        flat[prefix] = list(value) if isinstance(value, tuple) else value
+    return flat
+
+
+def parameters_validate(data: Any, *, field: str = "parameters") -> RuleParameters:
+    """Parse ``data`` into :class:`RuleParameters`; raises ``ValidationFailed`` naming each bad
+    field as ``parameters.<path>``."""
+    try:
+        return RuleParameters.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors()[:100]:
+            path = ".".join(str(part) for part in error["loc"])
+            errors.append(
+                field_error(f"{field}.{path}" if path else field, error["type"], error["msg"])
+            )
+        raise ValidationFailed("The rule parameters are not valid.", errors=errors) from None
+
+
+def parameters_dump(parameters: RuleParameters) -> dict[str, Any]:
+    """JSON-ready dict of typed parameters (enums as strings, tuples as lists)."""
+    return parameters.model_dump(mode="json")
