@@ -110,6 +110,7 @@ class PersonRow:
     code: UUID
     name: str
     sex: str
+    sex_label: str
     birth_date: date | None
     id_number: str
     id_type: str
@@ -119,6 +120,7 @@ class PersonRow:
     household_code: UUID | None
     household_address: str
     needs: list[str]
+    need_labels: list[str]
 
 
 def document_card(actor: AnyActor, document: IdentityDocument) -> DocumentCard:
@@ -180,6 +182,7 @@ def person_row(actor: AnyActor, person: Person) -> PersonRow:
         code=person.code,
         name=person.name,
         sex=person.sex,
+        sex_label=str(Sex(person.sex).label),
         birth_date=person.birth_date,
         id_number=document_number_for(actor, primary) if primary else "",
         id_type=primary.doc_type if primary else "",
@@ -189,6 +192,10 @@ def person_row(actor: AnyActor, person: Person) -> PersonRow:
         household_code=household.code if household else None,
         household_address=household.address if household else "",
         needs=sorted(need.kind for need in person.needs.all()),
+        need_labels=[
+            str(SpecialNeed(kind).label)
+            for kind in sorted(need.kind for need in person.needs.all())
+        ],
     )
 
 
