@@ -9,7 +9,9 @@ from fangkong.core.errors import NotFound, ValidationFailed, field_error
 from fangkong.policy.models import RuleSet
 from fangkong.policy.selectors import rule_set_scope
 
-_REFERENCE = re.compile(r"^(?P<key>[a-z0-9][a-z0-9-]{1,38}[a-z0-9])(?:@r?(?P<revision>\d{1,6}))?$")
+_REFERENCE = re.compile(
+    r"\A(?P<key>[a-z0-9][a-z0-9-]{1,38}[a-z0-9])(?:@r?(?P<revision>\d{1,6}))?\Z", re.ASCII
+)
 
 
 def rule_set_reference_parse(text: str, *, field: str = "key") -> tuple[str, int | None]:
@@ -31,6 +33,8 @@ def access_rule_set(actor: AnyActor, key: str, *, revision: int | None = None) -
     """Revision ``revision`` of ``key`` (default: the highest revision, whatever its status)
     if the actor may see it; the same 404 for a key that does not exist and one outside the
     actor's scope."""
+    if _REFERENCE.match(key) is None or "@" in key:
+        raise NotFound("No such rule set.", code="rule_set_not_found")
     queryset = rule_set_scope(actor).filter(key=key)
     if revision is not None:
         queryset = queryset.filter(revision=revision)

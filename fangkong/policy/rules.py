@@ -267,7 +267,7 @@ def pool_ratio(rules: RulesLike, *, zone: str, group: str | None = None) -> tupl
     ``other``) and an optional population group; the group's rule wins (R7)."""
     pooling = _params(rules).pooling
     if group is not None and group in pooling.by_group:
-        rule = pooling.by_group[group]  # type: ignore[index]
+        rule = pooling.by_group[group]
     else:
         rule = pooling.by_zone.get(zone) or pooling.by_zone["other"]
     return rule.ratio, rule.per_household

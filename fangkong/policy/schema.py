@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+from django.db.models import TextChoices
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    model_validator,
+)
 
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.policy.choices import (
@@ -38,6 +47,21 @@ Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 RuleSetKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
 ShortText = Annotated[str, Field(min_length=1, max_length=120)]
 Ratio = Annotated[int, Field(ge=1, le=MAX_POOL_RATIO, strict=True)]
+
+
+def _one_of(choices: type[TextChoices]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in choices.values:
+            raise ValueError(f"expected one of {', '.join(choices.values)}")
+        return value
+
+    return AfterValidator(check)
+
+
+#: Dict keys stay plain strings (``rules.quarantine["close_contact"]``) but must be known.
+GroupKey = Annotated[str, _one_of(QuarantineGroup)]
+PoolingGroupKey = Annotated[str, _one_of(PoolingGroup)]
+TurnaroundKey = Annotated[str, _one_of(TurnaroundCategory)]
 
 
 class _Model(BaseModel):
@@ -207,7 +231,7 @@ class Pooling(_Model):
 
     max_ratio: Ratio
     by_zone: dict[Code, PoolRule]
-    by_group: dict[PoolingGroup, PoolRule]
+    by_group: dict[PoolingGroupKey, PoolRule]
     lab_repooling_allowed: StrictBool
 
     @model_validator(mode="after")
@@ -259,7 +283,7 @@ class Turnaround(_Model):
     """Result turnaround targets by category (R13) and the pooled-positive notification
     target (R12)."""
 
-    targets: dict[TurnaroundCategory, TurnaroundTarget]
+    targets: dict[TurnaroundKey, TurnaroundTarget]
     pooled_positive_notify_minutes: Annotated[int, Field(ge=1, le=1440, strict=True)]
 
 
@@ -341,7 +365,7 @@ class RuleParameters(_Model):
     edition has no plan for it)."""
 
     contacts: ContactRules
-    quarantine: dict[QuarantineGroup, QuarantinePlan | None]
+    quarantine: dict[GroupKey, QuarantinePlan | None]
     risk_areas: RiskAreas
     pooling: Pooling
     key_groups: dict[Code, KeyGroupSchedule]
@@ -376,7 +400,7 @@ class RuleParameters(_Model):
 
     def plan(self, group: str) -> QuarantinePlan | None:
         """The quarantine plan for ``group`` (``None`` when the edition has none)."""
-        return self.quarantine.get(QuarantineGroup(group))
+        return self.quarantine.get(group)
 
 
 class SourceNote(_Model):

@@ -9,7 +9,7 @@ and revised by actors at its node or above.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -64,18 +64,55 @@ def _require_manages(actor: AnyActor, region: Region | None) -> None:
         )
 
 
-def _clean_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason or len(reason) > MAX_REASON:
+def _has_control(text: str) -> bool:
+    return any((ord(char) < 32 and char not in "\t\n\r") or ord(char) == 127 for char in text)
+
+
+def _clean_text(value: str, *, field: str, limit: int) -> str:
+    """Stripped ``value`` of 1..``limit`` characters without control characters."""
+    value = value.strip()
+    if not value or len(value) > limit:
         raise ValidationFailed(
-            "Give a reason.",
-            errors=[field_error("reason", "required", "Give a reason of 1–1000 characters.")],
+            "A required text is missing or too long.",
+            errors=[field_error(field, "required", f"Give 1–{limit} characters.")],
         )
-    return reason
+    if _has_control(value):
+        raise ValidationFailed(
+            "The text contains control characters.",
+            errors=[field_error(field, "control_characters", "Remove control characters.")],
+        )
+    return value
+
+
+def _clean_reason(reason: str) -> str:
+    return _clean_text(reason, field="reason", limit=MAX_REASON)
+
+
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield str(key)
+            yield from _strings(value)
+    elif isinstance(data, list | tuple):
+        for item in data:
+            yield from _strings(item)
+
+
+def _no_control_in(data: Any, *, field: str) -> None:
+    """Refuse control characters in any key or string of a JSON structure (PostgreSQL's
+    ``jsonb`` cannot store NUL, and such values are never meant)."""
+    if any(_has_control(text) for text in _strings(data)):
+        raise ValidationFailed(
+            "The parameters contain control characters.",
+            errors=[field_error(field, "control_characters", "Remove control characters.")],
+        )
 
 
 def _clean_notes(notes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     cleaned = []
+    _no_control_in(list(notes), field="source_notes")
     for index, note in enumerate(notes):
         try:
             cleaned.append(SourceNote.model_validate(note).model_dump(mode="json"))
@@ -121,6 +158,7 @@ def _validated(
 ) -> dict[str, Any]:
     """Full parameters for a national row; for an override, a non-empty partial set that
     yields valid parameters when laid over the national edition it applies to."""
+    _no_control_in(parameters, field="parameters")
     if region is None:
         return parameters_dump(parameters_validate(parameters))
     if not parameters:
@@ -200,8 +238,8 @@ def rule_set_publish_revision(
         raw, region=rule_set.region, on=effective, base_key=rule_set.base_key
     )
     names = (
-        (name_zh or rule_set.name_zh).strip()[:200],
-        (name_en or rule_set.name_en).strip()[:200],
+        _clean_text(name_zh or rule_set.name_zh, field="name_zh", limit=200),
+        _clean_text(name_en or rule_set.name_en, field="name_en", limit=200),
     )
     changed = _changed_paths(latest.parameters, new_parameters)
     if (
@@ -295,8 +333,10 @@ def rule_set_override_create(
     elif RuleSet.objects.filter(key=key).exists():
         errors.append(field_error("key", "key_taken", "A rule set with this key exists."))
     for field, value in (("name_zh", name_zh), ("name_en", name_en)):
-        if not value.strip() or len(value.strip()) > 200:
-            errors.append(field_error(field, "required", "Give a name of 1–200 characters."))
+        try:
+            _clean_text(value, field=field, limit=200)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
     if base_key and not RuleSet.objects.filter(key=base_key, region__isnull=True).exists():
         errors.append(field_error("base_key", "unknown", "No national edition has this key."))
     if errors:

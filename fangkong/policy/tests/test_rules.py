@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -27,6 +29,7 @@ from fangkong.policy.rules import (
     secondary_contacts_enabled,
 )
 from fangkong.policy.schema import (
+    QuarantinePlan,
     RuleParameters,
     parameters_dump,
     parameters_flatten,
@@ -42,8 +45,14 @@ def rules(key: str) -> RuleParameters:
     return EDITIONS[key].parameters
 
 
-def raw(key: str) -> dict:
+def raw(key: str) -> dict[str, Any]:
     return parameters_dump(rules(key))
+
+
+def plan(key: str, group: str) -> QuarantinePlan:
+    found = rules(key).plan(group)
+    assert found is not None
+    return found
 
 
 def test_five_editions_ship_with_the_reference_dates_and_sources():
@@ -69,15 +78,17 @@ def test_edition_files_round_trip_exactly_through_the_schema():
 
 
 def test_values_not_changed_by_an_edition_are_carried_explicitly():
-    for previous, current in zip(KEYS, KEYS[1:], strict=False):
+    for previous, current in itertools.pairwise(KEYS):
         assert raw(previous)["turnaround"] == raw(current)["turnaround"]
     assert raw("nhc-9")["investigation"] == raw("measures-new-10")["investigation"]
-    assert raw("nhc-9")["quarantine"]["low_risk_area_arrival"] == raw("measures-20")["quarantine"][
-        "low_risk_area_arrival"
-    ]
-    assert raw("measures-20")["quarantine"]["inbound"] == raw("measures-new-10")["quarantine"][
-        "inbound"
-    ]
+    assert (
+        raw("nhc-9")["quarantine"]["low_risk_area_arrival"]
+        == raw("measures-20")["quarantine"]["low_risk_area_arrival"]
+    )
+    assert (
+        raw("measures-20")["quarantine"]["inbound"]
+        == raw("measures-new-10")["quarantine"]["inbound"]
+    )
 
 
 # --- R1: one case, five editions -----------------------------------------------------------
@@ -115,27 +126,27 @@ def test_r1_close_contact_quarantine_across_editions():
         "home_isolation",
         None,
     ]
-    assert plans[0].central_test_days == (1, 4, 7, 14)
-    assert plans[0].double_sampling_before_release
-    assert not plans[1].double_sampling_before_release
-    assert plans[3].home_test_days == (5,)
+    assert plan("nhc-8", "close_contact").central_test_days == (1, 4, 7, 14)
+    assert plan("nhc-8", "close_contact").double_sampling_before_release
+    assert not plan("nhc-9", "close_contact").double_sampling_before_release
+    assert plan("measures-new-10", "close_contact").home_test_days == (5,)
     secondary = [rules(k).plan("secondary_contact") for k in KEYS]
-    assert secondary[0].central_days == 7
-    assert (secondary[1].home_days, secondary[1].home_test_days) == (7, (1, 4, 7))
+    assert plan("nhc-8", "secondary_contact").central_days == 7
+    ninth = plan("nhc-9", "secondary_contact")
+    assert (ninth.home_days, ninth.home_test_days) == (7, (1, 4, 7))
     assert secondary[2:] == [None, None, None]
 
 
 def test_r1_arrivals_and_job_leavers():
-    nine, twenty = rules("nhc-9"), rules("measures-20")
-    assert nine.plan("high_risk_area_arrival").central_test_days == (1, 2, 3, 5, 7)
-    assert nine.plan("medium_risk_area_arrival").home_test_days == (1, 4, 7)
-    low = nine.plan("low_risk_area_arrival")
+    assert plan("nhc-9", "high_risk_area_arrival").central_test_days == (1, 2, 3, 5, 7)
+    assert plan("nhc-9", "medium_risk_area_arrival").home_test_days == (1, 4, 7)
+    low = plan("nhc-9", "low_risk_area_arrival")
     assert (low.home_days, low.home_test_days, low.min_hours_between_tests) == (3, (1, 2), 24)
-    assert twenty.plan("high_risk_area_arrival").home_test_days == (1, 3, 5, 7)
-    assert twenty.plan("medium_risk_area_arrival") is None
-    leaver = twenty.plan("closed_loop_job_leaver")
+    assert plan("measures-20", "high_risk_area_arrival").home_test_days == (1, 3, 5, 7)
+    assert rules("measures-20").plan("medium_risk_area_arrival") is None
+    leaver = plan("measures-20", "closed_loop_job_leaver")
     assert (leaver.home_days, leaver.home_test_days) == (5, (1, 3, 5))
-    assert all(plan is None for plan in rules("nhc-10").quarantine.values())
+    assert all(found is None for found in rules("nhc-10").quarantine.values())
 
 
 def test_r1_risk_levels_across_editions():
@@ -216,8 +227,8 @@ def _dates(tasks):
 
 def test_r4_ninth_close_contact_test_dates():
     day0 = date(2022, 7, 1)
-    plan = rules("nhc-9").plan("close_contact")
-    assert _dates(quarantine_test_dates(plan, day0)) == [
+    cc = plan("nhc-9", "close_contact")
+    assert _dates(quarantine_test_dates(cc, day0)) == [
         ("central", 1, date(2022, 7, 2)),
         ("central", 2, date(2022, 7, 3)),
         ("central", 3, date(2022, 7, 4)),
@@ -225,14 +236,14 @@ def test_r4_ninth_close_contact_test_dates():
         ("central", 7, date(2022, 7, 8)),
         ("home_health_monitoring", 3, date(2022, 7, 11)),
     ]
-    assert quarantine_end_date(plan, day0) == date(2022, 7, 11)
-    assert (quarantine_end_date(plan, day0) - day0).days == 10
+    assert quarantine_end_date(cc, day0) == date(2022, 7, 11)
+    assert (quarantine_end_date(cc, day0) - day0).days == 10
 
 
 def test_r4_twenty_measures_close_contact_test_dates():
     day0 = date(2022, 11, 20)
-    plan = rules("measures-20").plan("close_contact")
-    assert _dates(quarantine_test_dates(plan, day0)) == [
+    cc = plan("measures-20", "close_contact")
+    assert _dates(quarantine_test_dates(cc, day0)) == [
         ("central", 1, date(2022, 11, 21)),
         ("central", 2, date(2022, 11, 22)),
         ("central", 3, date(2022, 11, 23)),
@@ -240,13 +251,13 @@ def test_r4_twenty_measures_close_contact_test_dates():
         ("home_isolation", 1, date(2022, 11, 26)),
         ("home_isolation", 3, date(2022, 11, 28)),
     ]
-    assert (quarantine_end_date(plan, day0) - day0).days == 8
+    assert (quarantine_end_date(cc, day0) - day0).days == 8
 
 
 def test_r4_ninth_secondary_contact_test_dates():
     day0 = date(2022, 8, 1)
-    plan = rules("nhc-9").plan("secondary_contact")
-    assert _dates(quarantine_test_dates(plan, day0)) == [
+    secondary = plan("nhc-9", "secondary_contact")
+    assert _dates(quarantine_test_dates(secondary, day0)) == [
         ("home_isolation", 1, date(2022, 8, 2)),
         ("home_isolation", 4, date(2022, 8, 5)),
         ("home_isolation", 7, date(2022, 8, 8)),
@@ -254,7 +265,7 @@ def test_r4_ninth_secondary_contact_test_dates():
 
 
 def test_r4_eighth_edition_double_samples_the_last_central_test():
-    tasks = quarantine_test_dates(rules("nhc-8").plan("close_contact"), date(2021, 6, 1))
+    tasks = quarantine_test_dates(plan("nhc-8", "close_contact"), date(2021, 6, 1))
     flagged = [task for task in tasks if task.double_sampling]
     assert [(t.phase, t.day) for t in flagged] == [("central", 14)]
     assert tasks[-1] == tasks[-1].__class__("home_health_monitoring", 7, date(2021, 6, 22))
@@ -305,7 +316,7 @@ def test_r5_new_infection_resets_the_clock_except_isolated_persons_under_new_ten
 
 def test_r6_legacy_zones_need_all_three_conditions():
     eight = rules("nhc-8")
-    ok = {"last_close_contact_days": 15, "last_close_contact_negative": True}
+    ok: dict[str, Any] = {"last_close_contact_days": 15, "last_close_contact_negative": True}
     step = risk_area_next_level(eight, "lockdown", 14, True, **ok)
     assert (step.level, step.changed) == ("prevention", True)
     assert risk_area_next_level(eight, "lockdown", 13, True, **ok).unmet == (
@@ -461,7 +472,10 @@ def test_merge_overlays_nested_values_and_replaces_lists():
     base = raw("nhc-9")
     patch = {"turnaround": {"targets": {"fever_clinic": {"target_hours": 4}}}}
     merged = parameters_merge(base, patch)
-    assert merged["turnaround"]["targets"]["fever_clinic"] == {"target_hours": 4, "goal_hours": None}
+    assert merged["turnaround"]["targets"]["fever_clinic"] == {
+        "target_hours": 4,
+        "goal_hours": None,
+    }
     assert base["turnaround"]["targets"]["fever_clinic"]["target_hours"] == 6
     merged = parameters_merge(base, {"quarantine": {"close_contact": None}})
     assert merged["quarantine"]["close_contact"] is None
