@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import P, Query, Router, Schema
+from ninja import P, Query, Router, Schema, Status
 from ninja.params import HeaderEx, PathEx
 from pydantic import Field
 
@@ -168,12 +168,13 @@ class StatusIn(Schema):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-def _out(rule_set: RuleSet) -> dict[str, Any]:
-    return RuleSetOut.from_orm(rule_set).model_dump(mode="json")
+def _stored(rule_set: RuleSet) -> dict[str, Any]:
+    """What an idempotent create remembers: the row's address (the answer is re-read)."""
+    return {"key": rule_set.key, "revision": rule_set.revision}
 
 
 @router.get("", response={200: RuleSetPageOut, **ERRORS}, summary="List rule sets")
-def rule_sets_list(request: HttpRequest, filters: Query[RuleSetFilter]) -> RuleSetPageOut:
+def rule_sets_list(request: HttpRequest, filters: Query[RuleSetFilter]) -> dict[str, Any]:
     """National editions and the overrides you may see; the latest revision of each key unless
     ``all_revisions``."""
     queryset = rule_set_list(
@@ -184,12 +185,12 @@ def rule_sets_list(request: HttpRequest, filters: Query[RuleSetFilter]) -> RuleS
         latest_only=not filters.all_revisions,
     )
     page = paginate(queryset, page=filters.page, page_size=filters.page_size)
-    return RuleSetPageOut(
-        items=[RuleSetSummaryOut.from_orm(row) for row in page.items],
-        page=page.page,
-        page_size=page.page_size,
-        has_next=page.has_next,
-    )
+    return {
+        "items": page.items,
+        "page": page.page,
+        "page_size": page.page_size,
+        "has_next": page.has_next,
+    }
 
 
 @router.get(
@@ -240,7 +241,7 @@ def rule_sets_compare(request: HttpRequest, query: Query[CompareQuery]) -> Compa
 @router.post("", response={201: RuleSetOut, **WRITE_ERRORS}, summary="Create an override")
 def rule_sets_override_create(
     request: HttpRequest, payload: OverrideIn, idempotency_key: IdempotencyKey = None
-) -> tuple[int, Any]:
+) -> Status[RuleSet]:
     """A jurisdiction override at a node in your subtree (commanders and administrators): a
     partial parameter set laid over the national edition in force there."""
     actor = actor_of(request)
@@ -260,15 +261,16 @@ def rule_sets_override_create(
             source_notes=[note.model_dump() for note in payload.source_notes],
             draft=payload.draft,
         )
-        return 201, _out(access_rule_set(actor, created.key, revision=created.revision))
+        return 201, _stored(created)
 
-    return run_idempotent(
+    status, body = run_idempotent(
         actor=actor,
         key=idempotency_key,
         operation="rule_set_override_create",
         payload=payload.model_dump(mode="json"),
         write=write,
     )
+    return Status(status, access_rule_set(actor, body["key"], revision=body["revision"]))
 
 
 @router.get("/{key}", response={200: RuleSetOut, **ERRORS}, summary="Get a rule set")
@@ -282,7 +284,7 @@ def rule_sets_get(request: HttpRequest, key: str, query: Query[RevisionQuery]) -
 )
 def rule_sets_revision_publish(
     request: HttpRequest, key: str, payload: RevisionIn, idempotency_key: IdempotencyKey = None
-) -> tuple[int, Any]:
+) -> Status[RuleSet]:
     """A new revision of ``key`` (commanders and administrators). ``version`` is the latest
     revision you saw: if someone published after it, the answer is 409 ``stale_version``."""
     actor = actor_of(request)
@@ -306,15 +308,16 @@ def rule_sets_revision_publish(
             ),
             draft=payload.draft,
         )
-        return 201, _out(access_rule_set(actor, created.key, revision=created.revision))
+        return 201, _stored(created)
 
-    return run_idempotent(
+    status, body = run_idempotent(
         actor=actor,
         key=idempotency_key,
         operation=f"rule_set_revision:{key[:40]}",
         payload=payload.model_dump(mode="json"),
         write=write,
     )
+    return Status(status, access_rule_set(actor, body["key"], revision=body["revision"]))
 
 
 @router.post(
