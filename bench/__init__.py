@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench <name> [--scale N] [--repeat K]`` (see docs/benchmarks.md)."""
