@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import P, Query, Router, Schema
+from ninja import P, Query, Router, Schema, Status
 from ninja.params import HeaderEx
 from pydantic import Field
 
@@ -315,7 +315,7 @@ def _household_out(household: Household, member_count: int | None = None) -> Hou
 )
 def people_create(
     request: HttpRequest, payload: PersonIn, idempotency_key: IdempotencyKey = None
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     require_person_role(actor, write=True)
 
@@ -363,7 +363,7 @@ def people_create(
         write=write,
     )
     card = _person_out(request, body["code"])
-    return status, {**asdict(card), "duplicates": body.get("duplicates", [])}
+    return Status(status, {**asdict(card), "duplicates": body.get("duplicates", [])})
 
 
 @router.get("", response={200: PersonPageOut, **ERRORS}, summary="Search or list persons")
@@ -468,7 +468,7 @@ def people_update(request: HttpRequest, code: str, payload: PersonUpdateIn) -> P
 )
 def people_document_add(
     request: HttpRequest, code: str, payload: DocumentAddIn
-) -> tuple[int, PersonCard]:
+) -> Status[PersonCard]:
     actor = actor_of(request)
     person = access_person(actor, code, write=True)
     services.document_add(
@@ -480,7 +480,7 @@ def people_document_add(
         allow_duplicate=payload.allow_duplicate,
         duplicate_reason=payload.duplicate_reason,
     )
-    return 201, _person_out(request, person.code)
+    return Status(201, _person_out(request, person.code))
 
 
 @router.post(
@@ -504,7 +504,7 @@ def people_need(request: HttpRequest, code: str, payload: NeedIn) -> PersonCard:
 )
 def households_create(
     request: HttpRequest, payload: HouseholdIn, idempotency_key: IdempotencyKey = None
-) -> tuple[int, HouseholdOut]:
+) -> Status[HouseholdOut]:
     actor = actor_of(request)
     require_person_role(actor, write=True)
 
@@ -523,7 +523,7 @@ def households_create(
         payload=payload.model_dump(mode="json"),
         write=write,
     )
-    return status, _household_out(access_household(actor, body["code"]))
+    return Status(status, _household_out(access_household(actor, body["code"])))
 
 
 @households_router.get("", response={200: HouseholdPageOut, **ERRORS}, summary="List households")

@@ -131,12 +131,22 @@ def document_validate(
     )
 
 
-def search_indexes(query: str) -> tuple[list[str], str]:
-    """Blind-index values a typed search could mean, and a problem code if it looks like a
-    resident identity number but is not a valid one (``id_check_digit``, …).
+@dataclass(frozen=True)
+class NumberQuery:
+    """How a typed search reads as a document number: the blind-index values to look up,
+    whether it is a valid resident number, and a problem code when it looks like a resident
+    number but is not a valid one (``id_check_digit``, …)."""
 
-    1. A valid resident number (18 digits, or 15 legacy digits → 18) → its index.
-    2. Every other document type whose validator accepts the text → ``<type>:<number>``.
+    indexes: list[str]
+    resident: bool
+    problem: str
+
+
+def search_indexes(query: str) -> NumberQuery:
+    """Blind-index values a typed search could mean.
+
+    1. A valid resident number (18 digits, or 15 legacy digits → 18) → its index only.
+    2. Text with a digit that another type's validator accepts → ``<type>:<number>``.
     """
     indexes: list[str] = []
     problem = ""
@@ -147,7 +157,10 @@ def search_indexes(query: str) -> tuple[list[str], str]:
         if len(compact) in (15, 17, 18, 19) and compact[:15].isdigit():
             problem = exc.code
     else:
-        return [number_index(DocumentType.RESIDENT_ID, resident.number)], ""
+        index = number_index(DocumentType.RESIDENT_ID, resident.number)
+        return NumberQuery(indexes=[index], resident=True, problem="")
+    if not any(char.isdigit() for char in query):
+        return NumberQuery(indexes=[], resident=False, problem=problem)
     for doc_type in (DocumentType.PASSPORT, *_OTHER_PARSERS):
         try:
             parsed = (
@@ -158,4 +171,4 @@ def search_indexes(query: str) -> tuple[list[str], str]:
         except ValidationFailed:
             continue
         indexes.append(number_index(doc_type, parsed.number))
-    return indexes, problem
+    return NumberQuery(indexes=indexes, resident=False, problem=problem)

@@ -46,7 +46,10 @@ class PersonCreateForm(forms.Form):
     )
     household = forms.CharField(label=_("Household code"), max_length=45, required=False)
     doc_type = forms.ChoiceField(
-        label=_("Document type"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID
+        label=_("Document type"),
+        choices=DocumentType.choices,
+        initial=DocumentType.RESIDENT_ID,
+        required=False,
     )
     doc_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
     issuing_country = forms.CharField(

@@ -7,6 +7,7 @@ identifiable persons writes one read-access row with their codes (never names or
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -156,26 +157,22 @@ def _phone_query(query: str) -> str | None:
 
 def _classify(queryset: QuerySet[Person], query: str) -> tuple[QuerySet[Person], str, str]:
     """Narrow ``queryset`` by what ``query`` is: identity number, phone, digits, or a name."""
-    indexes, problem = search_indexes(query)
-    compact = "".join(query.split())
-    if indexes:
-        documents = IdentityDocument.objects.filter(number_index__in=indexes)
-        matched = Q(pk__in=documents.values("person_id"))
-        phone = _phone_query(query)
-        if phone:
-            matched |= Q(phone=phone)
-        kind = "number"
-        if len(indexes) == 1 and not problem and len(compact) in (15, 18):
-            kind = "id_number"
-        return queryset.filter(matched).order_by("id"), kind, problem
+    number = search_indexes(query)
+    documents = Q(
+        pk__in=IdentityDocument.objects.filter(number_index__in=number.indexes).values("person_id")
+    )
+    if number.resident:
+        return queryset.filter(documents).order_by("id"), "id_number", ""
     phone = _phone_query(query)
     if phone:
-        return queryset.filter(phone=phone).order_by("id"), "phone", ""
-    if problem or any(char.isdigit() for char in compact):
-        digits = "".join(char for char in compact if char.isdigit())
-        if digits == compact and len(digits) >= 4:
-            return queryset.filter(phone__startswith=digits).order_by("id"), "number", problem
-        return queryset.none(), "number", problem
+        condition = Q(phone=phone) | documents if number.indexes else Q(phone=phone)
+        return queryset.filter(condition).order_by("id"), "phone", ""
+    compact = unicodedata.normalize("NFKC", "".join(query.split()))
+    if number.indexes or number.problem or any(char.isdigit() for char in compact):
+        condition = documents if number.indexes else Q(pk__in=[])
+        if compact.isascii() and compact.isdigit() and len(compact) >= 4:
+            condition |= Q(phone__startswith=compact)
+        return queryset.filter(condition).order_by("id"), "number", number.problem
     keys = name_query_keys(query)
     condition = Q()
     exact = Q()

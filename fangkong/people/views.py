@@ -31,6 +31,7 @@ from fangkong.people.access import (
     default_purpose,
     require_person_role,
 )
+from fangkong.people.choices import DocumentType
 from fangkong.people.forms import (
     DocumentForm,
     HouseholdEditForm,
@@ -164,7 +165,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
             if data["doc_number"].strip():
                 documents.append(
                     services.DocumentInput(
-                        doc_type=data["doc_type"],
+                        doc_type=data["doc_type"] or DocumentType.RESIDENT_ID,
                         number=data["doc_number"],
                         issuing_country=data["issuing_country"],
                     )
@@ -210,6 +211,8 @@ def create_view(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Registered."))
             return redirect("people:person", code=body["code"])
+    elif request.method == "POST":
+        status = 422
     return render(
         request,
         "people/create.html",
