@@ -35,6 +35,8 @@ from fangkong.regions.models import Region
 WRITE_ROLES = frozenset({Role.COMMANDER, Role.ADMINISTRATOR})
 _KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
 MAX_REASON = 1000
+#: Path segments of the pages and the API that a key must not shadow.
+RESERVED_KEYS = frozenset({"effective", "compare", "overrides", "revisions", "new"})
 
 
 def _require_writer(actor: AnyActor) -> None:
@@ -326,7 +328,7 @@ def rule_set_override_create(
     reason = _clean_reason(reason)
     key = key.strip()
     errors = []
-    if not re.match(_KEY_PATTERN, key):
+    if not re.match(_KEY_PATTERN, key) or key in RESERVED_KEYS:
         errors.append(
             field_error("key", "invalid", "Use 3–40 lower-case letters, digits and hyphens.")
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from fangkong.core.actor import AnyActor, subtree_bounds
 from fangkong.regions.models import Region
@@ -12,6 +12,11 @@ def in_subtree(path: str, *, field: str = "path") -> Q:
     """Index-friendly filter for ``field`` lying in the subtree rooted at ``path``."""
     low, high = subtree_bounds(path)
     return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+def region_subtree(region: Region) -> QuerySet[Region]:
+    """The node and every node below it, as an index range on ``path``."""
+    return Region.objects.filter(in_subtree(region.path))
 
 
 def region_scope(actor: AnyActor) -> QuerySet[Region]:
@@ -41,6 +46,26 @@ def region_list(
     return queryset.filter(parent__isnull=True).order_by("code")
 
 
+def region_list_with_counts(
+    *, actor: AnyActor, parent_code: str | None = None, search: str = "", level: int | None = None
+) -> QuerySet[Region]:
+    """:func:`region_list` with ``child_count`` (direct children) on each node, still one
+    query per page."""
+    return region_list(actor=actor, parent_code=parent_code, search=search, level=level).annotate(
+        child_count=Count("children")
+    )
+
+
+def region_breadcrumbs(actor: AnyActor, region: Region) -> list[Region]:
+    """The node's ancestors that the actor may see, from the actor's own node down (one
+    query); the node itself is not included."""
+    return [
+        node
+        for node in region_ancestors(region)
+        if not actor.region_path or node.is_within(actor.region_path)
+    ]
+
+
 def region_ancestors(region: Region) -> list[Region]:
     """The node's ancestors from the root down, in one query."""
     codes = region.ancestor_codes[:-1]
@@ -49,4 +74,5 @@ def region_ancestors(region: Region) -> list[Region]:
 
 
 def region_descendant_count(region: Region) -> int:
+    """Nodes below ``region`` (an index range count on the materialised path)."""
     return Region.objects.filter(in_subtree(region.path)).exclude(pk=region.pk).count()

@@ -1,0 +1,301 @@
+"""Turning typed rule parameters into readable, translated table rows for the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from fangkong.policy.choices import (
+    ZONE_OTHER,
+    DesignationUnit,
+    HomePhaseKind,
+    PoolingGroup,
+    QuarantineGroup,
+    SwabSite,
+    TestKind,
+    TurnaroundCategory,
+)
+from fangkong.policy.schema import KeyGroupSchedule, LiftRule, QuarantinePlan, RuleParameters
+
+Text = str | Promise
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    group: Text
+    plan: QuarantinePlan | None
+    home_kind: Text
+    central_tests: str
+    home_tests: str
+    swab: Text
+    notes: str
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    name: str
+    code: str
+    units: str
+    measures: str
+    first_screening: str
+    lift: str
+    lift_after_step_down: str
+    on_new_infection: str
+
+
+@dataclass(frozen=True)
+class Sections:
+    """Everything the detail and effective pages show, in display order."""
+
+    contacts: list[tuple[Text, str]]
+    plans: list[PlanRow]
+    risk_enabled: bool
+    levels: list[LevelRow]
+    risk_notes: list[tuple[Text, str]]
+    pool_zones: list[tuple[str, str]]
+    pool_groups: list[tuple[Text, str]]
+    pool_notes: list[tuple[Text, str]]
+    key_groups: list[tuple[str, str, Text]]
+    turnaround: list[tuple[Text, str, str]]
+    turnaround_notes: list[tuple[Text, str]]
+    screening: list[tuple[Text, str]]
+    investigation: list[tuple[Text, str]]
+    positives: list[tuple[Text, str]]
+
+
+def _yes(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _days(values: tuple[int, ...]) -> str:
+    return ", ".join(str(day) for day in values) or "—"
+
+
+def _opt(value: object, template: str | None = None) -> str:
+    if value is None:
+        return "—"
+    return template % {"value": value} if template else str(value)
+
+
+def lift_text(rule: LiftRule | None, names: dict[str, str]) -> str:
+    """One sentence for a lifting rule, e.g. "7 days without new infection; an all-negative
+    round on day 7 → 中风险区"."""
+    if rule is None:
+        return "—"
+    parts = []
+    if rule.days_without_new_infection is not None:
+        parts.append(
+            _("%(days)s days without new infection") % {"days": rule.days_without_new_infection}
+        )
+    if rule.round_all_negative_on_day is not None:
+        parts.append(
+            _("an all-negative round on day %(day)s") % {"day": rule.round_all_negative_on_day}
+        )
+    if rule.round_within_days_before_lift is not None:
+        parts.append(
+            _("an all-negative round within %(days)s days before lifting")
+            % {"days": rule.round_within_days_before_lift}
+        )
+    if rule.last_close_contact_min_days is not None:
+        parts.append(
+            _("last close contact exposed at least %(days)s days ago, tested negative")
+            % {"days": rule.last_close_contact_min_days}
+        )
+    if rule.when_higher_levels_lifted:
+        parts.append(_("all higher-level areas of the county lifted"))
+    target = names.get(rule.to_level or "", "") if rule.to_level else _("routine control")
+    return _("%(conditions)s → %(target)s") % {"conditions": "; ".join(parts), "target": target}
+
+
+def cadence_text(schedule: KeyGroupSchedule) -> str:
+    if schedule.interval_days is not None:
+        if schedule.interval_days == 1:
+            return _("every day")
+        return _("every %(days)s days") % {"days": schedule.interval_days}
+    if schedule.times_per_week is not None:
+        return _("%(times)s times a week") % {"times": schedule.times_per_week}
+    share = round((schedule.rolling_share_per_day or 0) * 100)
+    return _("%(share)s%% of the group each day, rolling") % {"share": share}
+
+
+def _plan_row(group: str, plan: QuarantinePlan | None) -> PlanRow:
+    label = QuarantineGroup(group).label
+    if plan is None:
+        return PlanRow(label, None, "—", "—", "—", "—", "")
+    notes = []
+    if plan.double_sampling_before_release:
+        notes.append(_("double sampling and testing before release"))
+    if plan.min_hours_between_tests is not None:
+        notes.append(
+            _("tests at least %(hours)s h apart") % {"hours": plan.min_hours_between_tests}
+        )
+    return PlanRow(
+        group=label,
+        plan=plan,
+        home_kind=HomePhaseKind(plan.home_kind).label if plan.home_kind else "—",
+        central_tests=_days(plan.central_test_days),
+        home_tests=_days(plan.home_test_days),
+        swab=SwabSite(plan.swab_site).label if plan.swab_site else "—",
+        notes="; ".join(notes),
+    )
+
+
+def sections(parameters: RuleParameters) -> Sections:
+    """All display rows for one complete parameter set."""
+    contacts = parameters.contacts
+    areas = parameters.risk_areas
+    names = {level.code: level.name_zh for level in areas.levels}
+    pooling = parameters.pooling
+    screening = parameters.screening
+    positives = parameters.positives
+    release = positives.release
+    deadline = "; ".join(
+        (
+            _("up to %(people)s people: %(hours)s h")
+            % {"people": f"{tier.population_up_to:,}", "hours": tier.hours}
+            if tier.population_up_to is not None
+            else _("any size: %(hours)s h") % {"hours": tier.hours}
+        )
+        for tier in screening.round_deadline
+    )
+    timers = parameters.investigation
+    return Sections(
+        contacts=[
+            (_("Close contacts identified"), _yes(contacts.close_contact_identification)),
+            (
+                _("Window before onset or sampling"),
+                _opt(contacts.close_contact_window_days, _("%(value)s days")),
+            ),
+            (_("Secondary contacts identified"), _yes(contacts.secondary_contacts_enabled)),
+        ],
+        plans=[_plan_row(group, parameters.plan(group)) for group in QuarantineGroup.values],
+        risk_enabled=areas.enabled,
+        levels=[
+            LevelRow(
+                name=f"{level.name_zh} · {level.name_en}",
+                code=level.code,
+                units=", ".join(str(DesignationUnit(unit).label) for unit in level.units),
+                measures=level.measures_zh,
+                first_screening=_opt(level.first_screening_within_hours, _("%(value)s h")),
+                lift=lift_text(level.lift, names),
+                lift_after_step_down=lift_text(level.lift_after_step_down, names),
+                on_new_infection=names.get(level.new_infection_becomes or "", "—"),
+            )
+            for level in areas.levels
+        ],
+        risk_notes=[
+            (
+                _("An infection in a person already isolated resets the clock"),
+                _yes(areas.isolated_infection_resets_clock),
+            )
+        ],
+        pool_zones=[
+            (
+                names.get(zone, _("Other areas") if zone == ZONE_OTHER else zone),
+                _pool(rule.ratio, rule.per_household),
+            )
+            for zone, rule in pooling.by_zone.items()
+        ],
+        pool_groups=[
+            (PoolingGroup(group).label, _pool(rule.ratio, rule.per_household))
+            for group, rule in pooling.by_group.items()
+        ],
+        pool_notes=[
+            (_("Most people per tube"), str(pooling.max_ratio)),
+            (_("Re-pooling pooled tubes in the lab"), _yes(pooling.lab_repooling_allowed)),
+        ],
+        key_groups=[
+            (
+                f"{schedule.name_zh} · {schedule.name_en}",
+                cadence_text(schedule),
+                TestKind(schedule.test_kind).label,
+            )
+            for schedule in parameters.key_groups.values()
+        ],
+        turnaround=[
+            (
+                TurnaroundCategory(category).label,
+                f"{target.target_hours} h",
+                _opt(target.goal_hours, _("%(value)s h")),
+            )
+            for category, target in parameters.turnaround.targets.items()
+        ],
+        turnaround_notes=[
+            (
+                _("Pooled positive notified within"),
+                _("%(minutes)s min")
+                % {"minutes": parameters.turnaround.pooled_positive_notify_minutes},
+            )
+        ],
+        screening=[
+            (_("Area screening"), _yes(screening.area_screening_enabled)),
+            (_("Routine all-resident testing by area"), _yes(screening.routine_area_testing)),
+            (_("Round deadline"), deadline),
+            (
+                _("People per sampling point"),
+                f"{screening.people_per_sampling_point_min:,}–"
+                f"{screening.people_per_sampling_point_max:,}",
+            ),
+            (_("People per sampler"), f"{screening.people_per_sampler:,}"),
+            (
+                _("Stop after clean rounds"),
+                _opt(screening.stop_after_clean_rounds),
+            ),
+        ],
+        investigation=(
+            [
+                (_("Network report"), f"{timers.report_hours} h"),
+                (_("Core facts"), f"{timers.core_hours} h"),
+                (_("Full investigation"), f"{timers.full_hours} h"),
+            ]
+            if timers is not None
+            else []
+        ),
+        positives=[
+            (_("Infected people isolated"), _yes(positives.isolation_required)),
+            (_("Isolation at home allowed"), _yes(positives.home_isolation_allowed)),
+            (
+                _("Release"),
+                (
+                    _(
+                        "at least %(days)s days; tests on days %(test_days)s at least "
+                        "%(hours)s h apart, negative or Ct ≥ %(ct)s"
+                    )
+                    % {
+                        "days": release.min_days,
+                        "test_days": _days(release.test_days),
+                        "hours": release.min_hours_between_tests,
+                        "ct": f"{release.ct_at_least:g}",
+                    }
+                    if release is not None
+                    else "—"
+                ),
+            ),
+            (
+                _("Inbound positive below Ct"),
+                _opt(
+                    f"{positives.inbound_positive_ct_below:g}"
+                    if positives.inbound_positive_ct_below is not None
+                    else None
+                ),
+            ),
+        ],
+    )
+
+
+def _pool(ratio: int, per_household: bool) -> str:
+    if per_household:
+        return _("one tube per household (at most %(ratio)s)") % {"ratio": ratio}
+    if ratio == 1:
+        return _("single tube")
+    return _("%(ratio)s in 1") % {"ratio": ratio}
+
+
+def flat_rows(parameters: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A partial (override) parameter set as ``(path, value)`` rows."""
+    from fangkong.policy.schema import parameters_flatten
+
+    return sorted(parameters_flatten(parameters).items())
