@@ -21,17 +21,17 @@ from fangkong.people.models import DuplicateCandidate, Household, IdentityDocume
 from fangkong.people.selectors import household_scope, person_scope
 from fangkong.regions.selectors import in_subtree
 
-_DEFAULT_PURPOSE = {
-    Role.EPIDEMIOLOGIST: AccessPurpose.INVESTIGATION,
-    Role.SAMPLER: AccessPurpose.SCREENING,
-    Role.LAB_TECHNICIAN: AccessPurpose.SCREENING,
-    Role.ADMINISTRATOR: AccessPurpose.ADMINISTRATION,
+_DEFAULT_PURPOSE: dict[str, str] = {
+    Role.EPIDEMIOLOGIST.value: AccessPurpose.INVESTIGATION.value,
+    Role.SAMPLER.value: AccessPurpose.SCREENING.value,
+    Role.LAB_TECHNICIAN.value: AccessPurpose.SCREENING.value,
+    Role.ADMINISTRATOR.value: AccessPurpose.ADMINISTRATION.value,
 }
 
 
 def default_purpose(actor: AnyActor) -> str:
     """The purpose logged when the caller names none: what the role is there to do."""
-    return str(_DEFAULT_PURPOSE.get(actor.role, AccessPurpose.CARE))  # type: ignore[call-overload]
+    return _DEFAULT_PURPOSE.get(actor.role, AccessPurpose.CARE.value)
 
 
 def purpose_or_default(actor: AnyActor, purpose: str | None) -> str:

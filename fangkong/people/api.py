@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import P, Query, Router, Schema, Status
 from ninja.params import HeaderEx
 from pydantic import Field
@@ -21,6 +22,7 @@ from pydantic import Field
 from fangkong.accounts.choices import AccessPurpose
 from fangkong.api import actor_of
 from fangkong.core.crypto import blind_index
+from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.schemas import ERRORS, ErrorOut
 from fangkong.people import services
@@ -54,6 +56,7 @@ router = Router(tags=["people"])
 households_router = Router(tags=["households"])
 
 WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
+REGION_CODE = r"^[0-9]*$"  # jurisdiction codes are digits (GB/T 2260 and their extensions)
 IdempotencyKey = HeaderEx[
     str | None,
     P(
@@ -75,7 +78,9 @@ class DocumentIn(Schema):
 
 class PersonIn(Schema):
     name: str = Field(max_length=200)
-    region_code: str = Field("", max_length=15, description="Node of the person (or household)")
+    region_code: str = Field(
+        "", max_length=15, pattern=REGION_CODE, description="Node of the person (or household)"
+    )
     household_code: str = Field("", max_length=45)
     sex: Sex = Sex.UNKNOWN
     birth_date: date | None = None
@@ -178,7 +183,7 @@ class PersonPageOut(Schema):
 
 class PersonQuery(Schema):
     q: str = Field("", max_length=100, description="Identity number, phone or name")
-    region: str = Field("", max_length=15)
+    region: str = Field("", max_length=15, pattern=REGION_CODE)
     household: str = Field("", max_length=45)
     need: SpecialNeed | None = None
     has_duplicates: bool = False
@@ -226,14 +231,14 @@ class ReviewIn(Schema):
 
 
 class HouseholdIn(Schema):
-    region_code: str = Field(min_length=1, max_length=15)
+    region_code: str = Field(min_length=1, max_length=15, pattern=REGION_CODE)
     address: str = Field(min_length=1, max_length=255)
 
 
 class HouseholdUpdateIn(Schema):
     version: int = Field(ge=1, le=2**31 - 1)
     address: str | None = Field(None, max_length=255)
-    region_code: str | None = Field(None, max_length=15)
+    region_code: str | None = Field(None, max_length=15, pattern=REGION_CODE)
 
 
 class HouseholdOut(Schema):
@@ -262,7 +267,7 @@ class HouseholdPageOut(Schema):
 
 class HouseholdQuery(Schema):
     q: str = Field("", max_length=100)
-    region: str = Field("", max_length=15)
+    region: str = Field("", max_length=15, pattern=REGION_CODE)
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(50, ge=1, le=200)
 
@@ -318,6 +323,9 @@ def people_create(
 ) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     require_person_role(actor, write=True)
+    if not payload.region_code and not payload.household_code:
+        message = _("Give the jurisdiction code or the household of the person.")
+        raise ValidationFailed(message, errors=[field_error("region_code", "required", message)])
 
     def write() -> tuple[int, dict[str, Any]]:
         household = (

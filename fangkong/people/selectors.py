@@ -46,6 +46,9 @@ from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
 
 MAX_QUERY_LENGTH = 100
+#: Shorter name keys match exactly only: a one-character prefix (a surname) would match a
+#: sizeable share of a city and make the ranked sort scan it all.
+MIN_PREFIX = 2
 
 
 def person_scope(actor: AnyActor) -> QuerySet[Person]:
@@ -113,6 +116,17 @@ class PersonSearch:
     problem_message: str = ""
 
 
+def _clean_query(text: str | None) -> str:
+    """A typed query, trimmed and capped; NUL (PostgreSQL refuses it in a literal) and lone
+    surrogates (not encodable) dropped."""
+    text = "".join(char for char in (text or "") if char != "\x00" and not _surrogate(char))
+    return text.strip()[:MAX_QUERY_LENGTH]
+
+
+def _surrogate(char: str) -> bool:
+    return 0xD800 <= ord(char) <= 0xDFFF
+
+
 def _with_list_relations(queryset: QuerySet[Person]) -> QuerySet[Person]:
     return queryset.select_related("region", "household").prefetch_related(
         Prefetch("documents", queryset=IdentityDocument.objects.order_by("-is_primary", "id")),
@@ -130,6 +144,8 @@ def _open_duplicate_exists() -> Exists:
 
 def _apply_filters(queryset: QuerySet[Person], filters: PersonFilters) -> QuerySet[Person]:
     if filters.region:
+        if not filters.region.isdigit():
+            return queryset.none()
         path = Region.objects.filter(code=filters.region[:15]).values_list("path", flat=True)
         node_path = path.first()
         if node_path is None:
@@ -177,11 +193,14 @@ def _classify(queryset: QuerySet[Person], query: str) -> tuple[QuerySet[Person],
     condition = Q()
     exact = Q()
     for key in keys.name_keys:
-        condition |= Q(name_key__startswith=key)
         exact |= Q(name_key=key)
+        if len(key) >= MIN_PREFIX:
+            condition |= Q(name_key__startswith=key)
     for key in keys.pinyin_keys:
-        condition |= Q(name_pinyin__startswith=key)
         exact |= Q(name_pinyin=key)
+        if len(key) >= MIN_PREFIX:
+            condition |= Q(name_pinyin__startswith=key)
+    condition |= exact
     if not condition:
         return queryset.none(), "name", ""
     rank = Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -213,14 +232,15 @@ def person_search(
     1. Work out what ``q`` is: a valid resident number (15-digit legacy numbers become 18) or
        another document number → blind-index lookup; a phone → exact canonical match; other
        digits → phone prefix; anything else is a name → ``name_key`` and pinyin keys, exact or
-       prefix, both orders of a Latin name, ``lu``/``lv`` variants (exact matches first).
+       (from two characters) prefix, both orders of a Latin name, ``lu``/``lv`` variants
+       (exact matches first).
     2. Apply :class:`PersonFilters`, fetch one page (constant queries), log one access row with
        the codes of the persons returned (action ``person_search`` or ``person_list``).
 
     ``purpose`` is an :class:`~fangkong.accounts.choices.AccessPurpose` value. The role check is
     the caller's (``access.require_person_role``).
     """
-    query = (q or "").strip()[:MAX_QUERY_LENGTH]
+    query = _clean_query(q)
     queryset = _apply_filters(person_scope(actor), filters or PersonFilters())
     kind, problem = "all", ""
     if query:
@@ -284,13 +304,15 @@ def household_list(
     """Households in the actor's subtree with their member counts; ``q`` matches the address
     text or its building-unit-room key. Logs one access row with the household codes."""
     queryset = household_scope(actor).select_related("region")
-    if region:
+    if region and not region.isdigit():
+        queryset = queryset.none()
+    elif region:
         node_path = Region.objects.filter(code=region[:15]).values_list("path", flat=True).first()
         if node_path is None:
             queryset = queryset.none()
         else:
             queryset = queryset.filter(in_subtree(node_path, field="region__path"))
-    query = (q or "").strip()[:MAX_QUERY_LENGTH]
+    query = _clean_query(q)
     if query:
         key = address_key(query)
         condition = Q(address__icontains=query)

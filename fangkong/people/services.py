@@ -97,10 +97,15 @@ def _text(
     required: bool = False,
 ) -> str:
     """Free text kept verbatim (trimmed): injection strings are data, escaped on output. NUL
-    is refused because PostgreSQL cannot store it."""
+    is refused because PostgreSQL cannot store it, lone surrogates because they cannot be
+    encoded."""
     text = (value or "").strip()
     if "\x00" in text:
         errors.append(field_error(field, "text_nul", _("The text contains a NUL character.")))
+    elif any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        errors.append(
+            field_error(field, "text_invalid", _("The text contains an invalid character."))
+        )
     elif len(text) > max_length:
         errors.append(
             field_error(

@@ -194,3 +194,13 @@ def test_duplicate_pairs_show_the_other_jurisdiction_by_region_only(tree, make_a
     assert duplicate_candidate_list(actor=actor_c, purpose="care").items == []
     with pytest.raises(NotFound):
         access_duplicate(actor_c, page_a.items[0].code)
+
+
+def test_a_single_character_query_matches_whole_names_only(tree, make_actor):
+    actor = make_actor(Role.GRID_WORKER, tree["district_a"])
+    only_surname = person_make(region=tree["grid_a1"], name="王", id_number=None)
+    person_make(region=tree["grid_a1"], name="王五", id_number=None)
+    found = person_search(actor=actor, q="王", purpose="care").page.items
+    assert [p.pk for p in found] == [only_surname.pk]
+    assert len(person_search(actor=actor, q="王五", purpose="care").page.items) == 1
+    assert len(person_search(actor=actor, q="wang", purpose="care").page.items) == 2
