@@ -30,7 +30,7 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.addresses import address_key
 from fangkong.core.audit import access_record
 from fangkong.core.errors import ValidationFailed
-from fangkong.core.names import name_query_keys
+from fangkong.core.names import has_han, name_query_keys
 from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
 from fangkong.core.phones import normalise_phone
 from fangkong.people.choices import DuplicateStatus, SpecialNeed
@@ -196,9 +196,11 @@ def _classify(queryset: QuerySet[Person], query: str) -> tuple[QuerySet[Person],
         exact |= Q(name_key=key)
         if len(key) >= MIN_PREFIX:
             condition |= Q(name_key__startswith=key)
+    # The pinyin of one Han character is already several letters; count characters typed.
+    typed = max((len(key) for key in keys.name_keys), default=0) if has_han(query) else None
     for key in keys.pinyin_keys:
         exact |= Q(name_pinyin=key)
-        if len(key) >= MIN_PREFIX:
+        if (typed if typed is not None else len(key)) >= MIN_PREFIX:
             condition |= Q(name_pinyin__startswith=key)
     condition |= exact
     if not condition:
