@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound, ValidationFailed, field_error
 from fangkong.policy.models import RuleSet
@@ -22,8 +24,8 @@ def rule_set_reference_parse(text: str, *, field: str = "key") -> tuple[str, int
     match = _REFERENCE.match(text.strip())
     if match is None:
         raise ValidationFailed(
-            "Not a rule-set reference.",
-            errors=[field_error(field, "invalid", "Use a key, optionally with @r<revision>.")],
+            _("Not a rule-set reference."),
+            errors=[field_error(field, "invalid", _("Use a key, optionally with @r<revision>."))],
         )
     revision = match.group("revision")
     return match.group("key"), int(revision) if revision else None
@@ -34,11 +36,11 @@ def access_rule_set(actor: AnyActor, key: str, *, revision: int | None = None) -
     if the actor may see it; the same 404 for a key that does not exist and one outside the
     actor's scope."""
     if _REFERENCE.match(key) is None or "@" in key:
-        raise NotFound("No such rule set.", code="rule_set_not_found")
+        raise NotFound(_("No such rule set."), code="rule_set_not_found")
     queryset = rule_set_scope(actor).filter(key=key)
     if revision is not None:
         queryset = queryset.filter(revision=revision)
     rule_set = queryset.order_by("-revision").first()
     if rule_set is None:
-        raise NotFound("No such rule set.", code="rule_set_not_found")
+        raise NotFound(_("No such rule set."), code="rule_set_not_found")
     return rule_set

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from django.db.models import TextChoices
+from django.utils.translation import gettext as _
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -472,7 +473,7 @@ def parameters_validate(data: Any, *, field: str = "parameters") -> RuleParamete
             errors.append(
                 field_error(f"{field}.{path}" if path else field, error["type"], error["msg"])
             )
-        raise ValidationFailed("The rule parameters are not valid.", errors=errors) from None
+        raise ValidationFailed(_("The rule parameters are not valid."), errors=errors) from None
 
 
 def parameters_dump(parameters: RuleParameters) -> dict[str, Any]:

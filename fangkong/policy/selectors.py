@@ -14,6 +14,7 @@ from threading import Lock
 from typing import Any
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound, ValidationFailed
@@ -127,7 +128,7 @@ def rules_for_path(path: str, on: date) -> EffectiveRules:
     national = _pick([row for row in rows if row.region_id is None])
     if national is None:
         raise NotFound(
-            "No rule set is in force on that date.",
+            _("No rule set is in force on that date."),
             code="rule_set_not_in_force",
             detail={"on": on.isoformat()},
         )

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from fangkong.accounts.choices import Role
@@ -44,7 +45,7 @@ def _require_writer(actor: AnyActor) -> None:
         return
     if actor.role not in WRITE_ROLES:
         raise PermissionDenied(
-            "Only commanders and administrators change rule sets.", code="role_not_allowed"
+            _("Only commanders and administrators change rule sets."), code="role_not_allowed"
         )
 
 
@@ -56,13 +57,15 @@ def _require_manages(actor: AnyActor, region: Region | None) -> None:
     if region is None:
         if "." in actor.region_path:
             raise PermissionDenied(
-                "Only the top-level command changes a national edition; create an override "
-                "for your jurisdiction instead.",
+                _(
+                    "Only the top-level command changes a national edition; create an "
+                    "override for your jurisdiction instead."
+                ),
                 code="national_rule_set_root_only",
             )
     elif not region.is_within(actor.region_path):
         raise PermissionDenied(
-            "This override belongs to a higher jurisdiction.", code="region_out_of_scope"
+            _("This override belongs to a higher jurisdiction."), code="region_out_of_scope"
         )
 
 
@@ -75,13 +78,15 @@ def _clean_text(value: str, *, field: str, limit: int) -> str:
     value = value.strip()
     if not value or len(value) > limit:
         raise ValidationFailed(
-            "A required text is missing or too long.",
-            errors=[field_error(field, "required", f"Give 1–{limit} characters.")],
+            _("A required text is missing or too long."),
+            errors=[
+                field_error(field, "required", _("Give 1–%(limit)s characters.") % {"limit": limit})
+            ],
         )
     if _has_control(value):
         raise ValidationFailed(
-            "The text contains control characters.",
-            errors=[field_error(field, "control_characters", "Remove control characters.")],
+            _("The text contains control characters."),
+            errors=[field_error(field, "control_characters", _("Remove control characters."))],
         )
     return value
 
@@ -107,8 +112,8 @@ def _no_control_in(data: Any, *, field: str) -> None:
     ``jsonb`` cannot store NUL, and such values are never meant)."""
     if any(_has_control(text) for text in _strings(data)):
         raise ValidationFailed(
-            "The parameters contain control characters.",
-            errors=[field_error(field, "control_characters", "Remove control characters.")],
+            _("The parameters contain control characters."),
+            errors=[field_error(field, "control_characters", _("Remove control characters."))],
         )
 
 
@@ -120,12 +125,12 @@ def _clean_notes(notes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             cleaned.append(SourceNote.model_validate(note).model_dump(mode="json"))
         except ValidationError:
             raise ValidationFailed(
-                "A source note is not valid.",
+                _("A source note is not valid."),
                 errors=[
                     field_error(
                         f"source_notes.{index}",
                         "invalid",
-                        "Give a topic, a source and a note (may be empty).",
+                        _("Give a topic, a source and a note (may be empty)."),
                     )
                 ],
             ) from None
@@ -143,12 +148,12 @@ def _national_base(on: date, base_key: str) -> RuleSet:
     base = queryset.order_by("-effective_from", "-revision").first()
     if base is None:
         raise ValidationFailed(
-            "No national edition to lay the override over.",
+            _("No national edition to lay the override over."),
             errors=[
                 field_error(
                     "base_key" if base_key else "effective_from",
                     "no_national_edition",
-                    "No published national edition is in force for this override.",
+                    _("No published national edition is in force for this override."),
                 )
             ],
         )
@@ -165,8 +170,8 @@ def _validated(
         return parameters_dump(parameters_validate(parameters))
     if not parameters:
         raise ValidationFailed(
-            "An override must change something.",
-            errors=[field_error("parameters", "required", "Give at least one parameter.")],
+            _("An override must change something."),
+            errors=[field_error("parameters", "required", _("Give at least one parameter."))],
         )
     base = _national_base(on, base_key)
     parameters_validate(parameters_merge(base.parameters, parameters))
@@ -217,8 +222,10 @@ def rule_set_publish_revision(
     reason = _clean_reason(reason)
     if (parameters is None) == (changes is None):
         raise ValidationFailed(
-            "Give either the complete parameters or the changes.",
-            errors=[field_error("parameters", "one_of", "Give parameters or changes, not both.")],
+            _("Give either the complete parameters or the changes."),
+            errors=[
+                field_error("parameters", "one_of", _("Give parameters or changes, not both."))
+            ],
         )
     latest = (
         RuleSet.objects.select_for_update().filter(key=rule_set.key).order_by("-revision").first()
@@ -226,7 +233,7 @@ def rule_set_publish_revision(
     assert latest is not None
     if latest.revision != expected_revision:
         raise Conflict(
-            "Someone published a newer revision; reload it and try again.",
+            _("Someone published a newer revision; reload it and try again."),
             code="stale_version",
             detail={"expected_version": expected_revision, "current_version": latest.revision},
         )
@@ -250,8 +257,10 @@ def rule_set_publish_revision(
         and names == (latest.name_zh, latest.name_en)
     ):
         raise ValidationFailed(
-            "Nothing changed compared with the latest revision.",
-            errors=[field_error("parameters", "rule_set_unchanged", "Change at least one value.")],
+            _("Nothing changed compared with the latest revision."),
+            errors=[
+                field_error("parameters", "rule_set_unchanged", _("Change at least one value."))
+            ],
             code="rule_set_unchanged",
         )
     try:
@@ -276,7 +285,7 @@ def rule_set_publish_revision(
             )
     except IntegrityError:
         raise Conflict(
-            "Someone published a newer revision; reload it and try again.",
+            _("Someone published a newer revision; reload it and try again."),
             code="stale_version",
             detail={"expected_version": expected_revision},
         ) from None
@@ -330,19 +339,19 @@ def rule_set_override_create(
     errors = []
     if not re.match(_KEY_PATTERN, key) or key in RESERVED_KEYS:
         errors.append(
-            field_error("key", "invalid", "Use 3–40 lower-case letters, digits and hyphens.")
+            field_error("key", "invalid", _("Use 3–40 lower-case letters, digits and hyphens."))
         )
     elif RuleSet.objects.filter(key=key).exists():
-        errors.append(field_error("key", "key_taken", "A rule set with this key exists."))
+        errors.append(field_error("key", "key_taken", _("A rule set with this key exists.")))
     for field, value in (("name_zh", name_zh), ("name_en", name_en)):
         try:
             _clean_text(value, field=field, limit=200)
         except ValidationFailed as exc:
             errors.extend(exc.errors)
     if base_key and not RuleSet.objects.filter(key=base_key, region__isnull=True).exists():
-        errors.append(field_error("base_key", "unknown", "No national edition has this key."))
+        errors.append(field_error("base_key", "unknown", _("No national edition has this key.")))
     if errors:
-        raise ValidationFailed("The override cannot be created.", errors=errors)
+        raise ValidationFailed(_("The override cannot be created."), errors=errors)
     cleaned = _validated(parameters, region=region, on=effective_from, base_key=base_key)
     created = RuleSet.objects.create(
         key=key,
@@ -393,7 +402,7 @@ def _status_change(
     reason = _clean_reason(reason)
     if rule_set.status not in allowed_from:
         raise Conflict(
-            "The rule set is not in a state that allows this.",
+            _("The rule set is not in a state that allows this."),
             code="rule_set_wrong_status",
             detail={"status": rule_set.status},
         )

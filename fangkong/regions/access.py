@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound
 from fangkong.regions.codes import code_format_ok
@@ -13,8 +15,8 @@ def access_region(actor: AnyActor, code: str) -> Region:
     """The node with ``code`` if it lies in the actor's subtree; otherwise the same 404 as for
     a code that does not exist."""
     if not code_format_ok(code):
-        raise NotFound("No such jurisdiction.", code="region_not_found")
+        raise NotFound(_("No such jurisdiction."), code="region_not_found")
     region = region_scope(actor).filter(code=code).first()
     if region is None:
-        raise NotFound("No such jurisdiction.", code="region_not_found")
+        raise NotFound(_("No such jurisdiction."), code="region_not_found")
     return region

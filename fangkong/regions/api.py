@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, P, Query, Router, Schema, Status, UploadedFile
 from ninja.params import HeaderEx
 from pydantic import Field
@@ -100,7 +101,7 @@ def _writer(request: HttpRequest) -> Actor:
     actor = actor_of(request)
     if actor.role != Role.ADMINISTRATOR:
         raise PermissionDenied(
-            "Only administrators change the jurisdiction tree.", code="role_not_allowed"
+            _("Only administrators change the jurisdiction tree."), code="role_not_allowed"
         )
     return actor
 
@@ -168,7 +169,8 @@ def regions_import(
     actor = _writer(request)
     if file.size is not None and file.size > MAX_IMPORT_BYTES:
         raise FangkongError(
-            f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split it.",
+            _("The file is larger than %(mb)s MB; split it.")
+            % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)},
             code="file_too_large",
             status=413,
         )

@@ -20,6 +20,8 @@ import unicodedata
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from django.utils.translation import gettext_lazy as _
+
 from fangkong.regions.choices import RegionLevel
 
 MAX_NAME = 100
@@ -68,9 +70,9 @@ def code_problem(code: str, parent_code: str | None, parent_level: int | None) -
 
 
 CODE_MESSAGES = {
-    "code_format": "A code is 6, 9, 12 or 15 digits.",
-    "level_too_deep": "A grid has no children.",
-    "code_parent_mismatch": (
+    "code_format": _("A code is 6, 9, 12 or 15 digits."),
+    "level_too_deep": _("A grid has no children."),
+    "code_parent_mismatch": _(
         "The code does not fit its parent: a city shares its province's first 2 digits, a "
         "county its city's first 4, and a street, community or grid adds 3 digits to its "
         "parent's code; a province is PP0000."
@@ -91,9 +93,9 @@ def name_problem(name: str) -> str | None:
 
 
 NAME_MESSAGES = {
-    "name_required": "Give a name.",
-    "name_too_long": f"A name has at most {MAX_NAME} characters.",
-    "name_control_characters": "The name contains control or invisible characters.",
+    "name_required": _("Give a name."),
+    "name_too_long": _("A name has at most 100 characters."),
+    "name_control_characters": _("The name contains control or invisible characters."),
 }
 
 

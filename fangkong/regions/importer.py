@@ -16,6 +16,9 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.regions.choices import RegionLevel
@@ -112,15 +115,15 @@ def decode(data: bytes) -> tuple[str, str]:
     else:
         body, encoding = data, ""
     if not body.strip():
-        raise _file_error("The file is empty.", "file_empty")
+        raise _file_error(_("The file is empty."), "file_empty")
     if encoding == "utf-16":
         try:
             text = body.decode("utf-16")
         except UnicodeDecodeError:
-            raise _file_error("The file is not valid UTF-16.", "file_encoding") from None
+            raise _file_error(_("The file is not valid UTF-16."), "file_encoding") from None
     else:
         if b"\x00" in body:
-            raise _file_error("This is not a text file (it contains NUL bytes).", "file_binary")
+            raise _file_error(_("This is not a text file (it contains NUL bytes)."), "file_binary")
         try:
             text, encoding = body.decode("utf-8"), encoding or "utf-8"
         except UnicodeDecodeError:
@@ -128,10 +131,10 @@ def decode(data: bytes) -> tuple[str, str]:
                 text, encoding = body.decode("gb18030"), "gb18030"
             except UnicodeDecodeError:
                 raise _file_error(
-                    "The file is neither UTF-8 nor GB18030 text.", "file_encoding"
+                    _("The file is neither UTF-8 nor GB18030 text."), "file_encoding"
                 ) from None
     if "\x00" in text:
-        raise _file_error("This is not a text file (it contains NUL characters).", "file_binary")
+        raise _file_error(_("This is not a text file (it contains NUL characters)."), "file_binary")
     return text, encoding
 
 
@@ -146,24 +149,30 @@ def _header(cells: list[str]) -> dict[str, int]:
                 field_error(
                     f"column {index + 1}",
                     "header_unknown_column",
-                    f"Unknown column {raw[:40]!r}; use code, name, parent_code[, time_zone].",
+                    _("Unknown column %(name)r; use code, name, parent_code[, time_zone].")
+                    % {"name": raw[:40]},
                     row=1,
                 )
             )
         elif column in positions:
             errors.append(
-                field_error(column, "header_duplicate_column", "Column given twice.", row=1)
+                field_error(column, "header_duplicate_column", _("Column given twice."), row=1)
             )
         else:
             positions[column] = index
     for column in REQUIRED:
         if column not in positions:
             errors.append(
-                field_error(column, "header_missing_column", f"Column {column} is missing.", row=1)
+                field_error(
+                    column,
+                    "header_missing_column",
+                    _("Column %(column)s is missing.") % {"column": column},
+                    row=1,
+                )
             )
     if errors:
         raise ValidationFailed(
-            "The first row must be the header: code,name,parent_code[,time_zone].",
+            _("The first row must be the header: code,name,parent_code[,time_zone]."),
             errors=errors,
             code="header_invalid",
         )
@@ -190,8 +199,8 @@ def read_rows(text: str, *, max_rows: int) -> list[Row]:
                 continue
             if len(rows) >= max_rows:
                 raise _file_error(
-                    f"The file has more than {max_rows:,} rows; split it (for example by "
-                    "province).",
+                    _("The file has more than %(rows)s rows; split it (for example by province).")
+                    % {"rows": f"{max_rows:,}"},
                     "file_too_many_rows",
                     row=number,
                 )
@@ -217,10 +226,13 @@ def read_rows(text: str, *, max_rows: int) -> list[Row]:
             )
     except csv.Error as exc:
         raise _file_error(
-            f"The CSV is malformed near row {number + 1}: {exc}", "csv_malformed", row=number + 1
+            _("The CSV is malformed near row %(row)s: %(problem)s")
+            % {"row": number + 1, "problem": exc},
+            "csv_malformed",
+            row=number + 1,
         ) from None
     if positions is None:
-        raise _file_error("The file is empty.", "file_empty")
+        raise _file_error(_("The file is empty."), "file_empty")
     return rows
 
 
@@ -257,8 +269,8 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
         existing_parents={},
     )
 
-    def reject(row: Row, column: str, code: str, message: str) -> None:
-        plan.errors.append(field_error(column, code, message, row=row.number))
+    def reject(row: Row, column: str, code: str, message: str | Promise) -> None:
+        plan.errors.append(field_error(column, code, str(message), row=row.number))
 
     by_code: dict[str, Row] = {}
     candidates: list[Row] = []
@@ -268,7 +280,8 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
                 row,
                 "row",
                 "column_count",
-                f"This row has {row.wrong_cell_count} cells; the header has a different number.",
+                _("This row has %(count)s cells; the header has a different number.")
+                % {"count": row.wrong_cell_count},
             )
             continue
         ok = True
@@ -283,11 +296,16 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
             reject(row, "parent_code", "code_format", CODE_MESSAGES["code_format"])
             ok = False
         if row.time_zone and not time_zone_ok(row.time_zone):
-            reject(row, "time_zone", "time_zone_unknown", "Unknown time zone.")
+            reject(row, "time_zone", "time_zone_unknown", _("Unknown time zone."))
             ok = False
         if ok and row.code in by_code:
             first = by_code[row.code].number
-            reject(row, "code", "duplicate_code", f"The code is already on row {first}.")
+            reject(
+                row,
+                "code",
+                "duplicate_code",
+                _("The code is already on row %(row)s.") % {"row": first},
+            )
             ok = False
         if ok:
             by_code[row.code] = row
@@ -318,7 +336,7 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
                     row,
                     "name",
                     "code_exists_different_name",
-                    f"The code exists with the name {current.name!r}.",
+                    _("The code exists with the name %(name)s.") % {"name": current.name},
                 )
                 return None
             if current.parent_code != row.parent_code:
@@ -326,7 +344,7 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
                     row,
                     "parent_code",
                     "code_exists_different_parent",
-                    f"The code exists under {current.parent_code or 'no parent'}.",
+                    _("The code exists under %(parent)s.") % {"parent": current.parent_code or "—"},
                 )
                 return None
             if row.time_zone and row.time_zone != current.time_zone:
@@ -334,7 +352,7 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
                     row,
                     "time_zone",
                     "code_exists_different_time_zone",
-                    f"The code exists with the time zone {current.time_zone}.",
+                    _("The code exists with the time zone %(zone)s.") % {"zone": current.time_zone},
                 )
                 return None
             plan.unchanged += 1
@@ -345,7 +363,7 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
                     row,
                     "parent_code",
                     "parent_out_of_scope",
-                    "Only a system import creates top-level nodes.",
+                    _("Only a system import creates top-level nodes."),
                 )
                 return None
             parent_level, parent_path, parent_zone = None, "", DEFAULT_TIME_ZONE
@@ -358,29 +376,29 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
                         row,
                         "parent_code",
                         "parent_out_of_scope",
-                        "The parent is outside your jurisdiction.",
+                        _("The parent is outside your jurisdiction."),
                     )
                     return None
             elif row.parent_code in trail:
-                reject(row, "parent_code", "parent_cycle", "The parent chain loops.")
+                reject(row, "parent_code", "parent_cycle", _("The parent chain loops."))
                 return None
             elif len(trail) > len(RegionLevel):
                 reject(row, "code", "level_too_deep", CODE_MESSAGES["level_too_deep"])
                 return None
             elif row.parent_code in rejected_codes:
-                reject(row, "parent_code", "parent_rejected", "The parent row is rejected.")
+                reject(row, "parent_code", "parent_rejected", _("The parent row is rejected."))
                 return None
             elif row.parent_code in by_code:
                 parent = resolve(by_code[row.parent_code], trail)
                 if parent is None:
-                    reject(row, "parent_code", "parent_rejected", "The parent row is rejected.")
+                    reject(row, "parent_code", "parent_rejected", _("The parent row is rejected."))
                     return None
             else:
                 reject(
                     row,
                     "parent_code",
                     "unknown_parent",
-                    "No such parent, in the file or in the system.",
+                    _("No such parent, in the file or in the system."),
                 )
                 return None
             parent_level, parent_path, parent_zone = parent.level, parent.path, parent.time_zone

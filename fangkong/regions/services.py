@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from fangkong.accounts.choices import Role
 from fangkong.core.actor import AnyActor, SystemActor
@@ -43,7 +44,7 @@ def _require_writer(actor: AnyActor) -> None:
         return
     if actor.role != Role.ADMINISTRATOR:
         raise PermissionDenied(
-            "Only administrators change the jurisdiction tree.", code="role_not_allowed"
+            _("Only administrators change the jurisdiction tree."), code="role_not_allowed"
         )
 
 
@@ -52,7 +53,7 @@ def _require_in_scope(actor: AnyActor, region: Region | None) -> None:
         return
     if region is None or not region.is_within(actor.region_path):
         raise PermissionDenied(
-            "You can change the tree only inside your own jurisdiction.",
+            _("You can change the tree only inside your own jurisdiction."),
             code="region_out_of_scope",
         )
 
@@ -62,8 +63,8 @@ def _clean_name(name: str) -> str:
     problem = name_problem(name)
     if problem:
         raise ValidationFailed(
-            "The name is not valid.",
-            errors=[field_error("name", problem, NAME_MESSAGES[problem])],
+            _("The name is not valid."),
+            errors=[field_error("name", problem, str(NAME_MESSAGES[problem]))],
         )
     return name
 
@@ -93,19 +94,23 @@ def region_create(
     errors = []
     problem = code_problem(code, parent.code if parent else None, parent.level if parent else None)
     if problem:
-        errors.append(field_error("code", problem, CODE_MESSAGES[problem]))
+        errors.append(field_error("code", problem, str(CODE_MESSAGES[problem])))
     derived = parent.level + 1 if parent is not None else 1
     if level is not None and level != derived:
         errors.append(
-            field_error("level", "level_mismatch", f"A child of this node is at level {derived}.")
+            field_error(
+                "level",
+                "level_mismatch",
+                _("A child of this node is at level %(level)s.") % {"level": derived},
+            )
         )
     zone = (time_zone or "").strip() or (parent.time_zone if parent else DEFAULT_TIME_ZONE)
     if not _time_zone_ok(zone):
-        errors.append(field_error("time_zone", "time_zone_unknown", "Unknown time zone."))
+        errors.append(field_error("time_zone", "time_zone_unknown", _("Unknown time zone.")))
     if not errors and Region.objects.filter(code=code).exists():
-        errors.append(field_error("code", "code_taken", "A node with this code exists."))
+        errors.append(field_error("code", "code_taken", _("A node with this code exists.")))
     if errors:
-        raise ValidationFailed("The node cannot be created.", errors=errors)
+        raise ValidationFailed(_("The node cannot be created."), errors=errors)
     try:
         with transaction.atomic():
             region = Region.objects.create(
@@ -118,8 +123,8 @@ def region_create(
             )
     except IntegrityError:
         raise ValidationFailed(
-            "The node cannot be created.",
-            errors=[field_error("code", "code_taken", "A node with this code exists.")],
+            _("The node cannot be created."),
+            errors=[field_error("code", "code_taken", _("A node with this code exists."))],
         ) from None
     audit_record(
         actor=actor,
@@ -144,14 +149,14 @@ def region_rename(
     clean_name = _clean_name(name)
     if len(reason) > 1000:
         raise ValidationFailed(
-            "The reason is too long.",
-            errors=[field_error("reason", "too_long", "At most 1000 characters.")],
+            _("The reason is too long."),
+            errors=[field_error("reason", "too_long", _("At most 1000 characters."))],
         )
     old = region.name
     if clean_name == old:
         raise ValidationFailed(
-            "The name is unchanged.",
-            errors=[field_error("name", "name_unchanged", "Give a different name.")],
+            _("The name is unchanged."),
+            errors=[field_error("name", "name_unchanged", _("Give a different name."))],
         )
     update_versioned(region, expected_version=version, changes={"name": clean_name})
     audit_record(
@@ -193,7 +198,7 @@ def _read(file: BinaryIO | bytes, max_bytes: int) -> bytes:
     data = file if isinstance(file, bytes) else file.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FangkongError(
-            f"The file is larger than {max_bytes // (1024 * 1024)} MB; split it.",
+            _("The file is larger than %(mb)s MB; split it.") % {"mb": max_bytes // (1024 * 1024)},
             code="file_too_large",
             status=413,
         )
@@ -261,7 +266,7 @@ def region_import_csv(
     plan = import_plan(data, actor=actor, max_rows=max_rows)
     if plan.errors:
         error = ValidationFailed(
-            "The file was not imported: fix the rows listed and import it again.",
+            _("The file was not imported: fix the rows listed and import it again."),
             errors=plan.errors,
             code="import_rejected",
         )
@@ -296,8 +301,10 @@ def region_import_csv(
                 )
         except IntegrityError:
             raise Conflict(
-                "Some of these codes were created by someone else meanwhile; import the file "
-                "again.",
+                _(
+                    "Some of these codes were created by someone else meanwhile; import the "
+                    "file again."
+                ),
                 code="import_conflict",
             ) from None
     return ImportReport(

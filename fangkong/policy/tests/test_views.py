@@ -67,7 +67,13 @@ def test_non_commander_cannot_publish_by_posting(tree, make_actor, page_client):
     client = page_client(make_actor("epidemiologist", tree["province"]))
     response = client.post(
         "/rules/nhc-9/revise/",
-        {"version": 1, "based_on": 1, "mode": "changes", "parameters": json.dumps(FEVER), "reason": "x"},
+        {
+            "version": 1,
+            "based_on": 1,
+            "mode": "changes",
+            "parameters": json.dumps(FEVER),
+            "reason": "x",
+        },
     )
     assert response.status_code == 403
     response = client.post(
@@ -105,7 +111,13 @@ def test_list_page_query_count_does_not_grow_with_page_size(
 def test_detail_shows_readable_tables(tree, make_actor, page_client):
     html = page_client(make_actor("grid_worker", tree["grid_a1"])).get("/rules/nhc-9/").content
     text = html.decode()
-    for expected in ["高风险区", "1, 2, 3, 5, 7", "7 days without new infection", "10 in 1", "163.com"]:
+    for expected in [
+        "高风险区",
+        "1, 2, 3, 5, 7",
+        "7 days without new infection",
+        "10 in 1",
+        "163.com",
+    ]:
         assert expected in text, expected
     assert "nhc-9@r1" in text
 
@@ -121,7 +133,9 @@ def test_override_of_another_district_is_404(tree, make_actor, page_client):
     client = page_client(make_actor("commander", tree["district_a"]))
     assert client.get("/rules/hd-tat/").status_code == 404
     assert client.get("/rules/hd-tat/revise/").status_code == 404
-    response = client.post("/rules/hd-tat/1/status/", {"action": "retire", "version": 1, "reason": "x"})
+    response = client.post(
+        "/rules/hd-tat/1/status/", {"action": "retire", "version": 1, "reason": "x"}
+    )
     assert response.status_code == 404
     assert b"hd-tat" not in client.get("/rules/").content
     assert client.get("/rules/compare/?a=hd-tat&b=nhc-9").context["form"].errors
@@ -240,9 +254,14 @@ def test_retire_and_publish_through_the_status_form(tree, make_actor, page_clien
         draft=True,
     )
     client = page_client(make_actor("commander", tree["district_a"]))
-    client.post("/rules/cy-draft/1/status/", {"action": "publish", "version": draft.version, "reason": "ok"})
+    client.post(
+        "/rules/cy-draft/1/status/", {"action": "publish", "version": draft.version, "reason": "ok"}
+    )
     assert RuleSet.objects.get(pk=draft.pk).status == "published"
-    client.post("/rules/cy-draft/1/status/", {"action": "retire", "version": draft.version + 1, "reason": "end"})
+    client.post(
+        "/rules/cy-draft/1/status/",
+        {"action": "retire", "version": draft.version + 1, "reason": "end"},
+    )
     assert RuleSet.objects.get(pk=draft.pk).status == "retired"
 
 

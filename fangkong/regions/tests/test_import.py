@@ -51,6 +51,7 @@ def test_a_new_district_lands_with_parents_before_children(tree):
     grid = Region.objects.get(code="110102001001001")
     assert grid.level == 6
     assert grid.path == "110000.110100.110102.110102001.110102001001.110102001001001"
+    assert grid.parent is not None
     assert grid.parent.code == "110102001001"
     assert grid.time_zone == "Asia/Shanghai"
     entry = AuditEntry.objects.get(action="region_import_csv")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from fangkong.core.actor import SYSTEM
@@ -79,7 +81,7 @@ def test_administrator_adds_a_street_to_their_district(tree, make_actor):
 @pytest.mark.django_db
 def test_create_refuses_bad_codes_levels_names_and_time_zones(tree):
     district = tree["district_a"]
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"code": "110106001"}, "code", "code_parent_mismatch"),
         ({"code": "110105001"}, "code", "code_taken"),
         ({"code": "110105003", "level": 5}, "level", "level_mismatch"),
@@ -87,7 +89,12 @@ def test_create_refuses_bad_codes_levels_names_and_time_zones(tree):
         ({"code": "110105003", "time_zone": "Mars/Olympus"}, "time_zone", "time_zone_unknown"),
     ]
     for overrides, field, code in cases:
-        kwargs = {"actor": SYSTEM, "parent": district, "code": "110105003", "name": "街道"}
+        kwargs: dict[str, Any] = {
+            "actor": SYSTEM,
+            "parent": district,
+            "code": "110105003",
+            "name": "街道",
+        }
         kwargs.update(overrides)
         with pytest.raises(ValidationFailed) as caught:
             services.region_create(**kwargs)
@@ -99,9 +106,7 @@ def test_create_refuses_bad_codes_levels_names_and_time_zones(tree):
 def test_create_checks_role_and_jurisdiction(tree, make_actor):
     admin_a = make_actor("administrator", tree["district_a"])
     with pytest.raises(PermissionDenied) as caught:
-        services.region_create(
-            actor=admin_a, parent=tree["district_b"], code="110108002", name="x"
-        )
+        services.region_create(actor=admin_a, parent=tree["district_b"], code="110108002", name="x")
     assert caught.value.code == "region_out_of_scope"
     with pytest.raises(PermissionDenied):
         services.region_create(actor=admin_a, parent=None, code="120000", name="天津市")

@@ -68,7 +68,9 @@ def test_search_by_name_and_code(tree, make_actor, page_client):
     assert scoped.context["page"].items == []
 
 
-def test_browser_query_count_is_constant(tree, make_actor, page_client, django_assert_max_num_queries):
+def test_browser_query_count_is_constant(
+    tree, make_actor, page_client, django_assert_max_num_queries
+):
     client = page_client(make_actor("duty_officer", tree["province"]))
     client.get("/regions/")
     with django_assert_max_num_queries(20) as small:
@@ -88,7 +90,9 @@ def test_administrator_renames_and_adds_children(tree, make_actor, page_client):
     )
     assert response.status_code == 302
     assert Region.objects.get(code="110105001").name == "新街道"
-    client.post("/regions/110105/edit/", {"action": "child", "code": "110105002", "name": "第二街道"})
+    client.post(
+        "/regions/110105/edit/", {"action": "child", "code": "110105002", "name": "第二街道"}
+    )
     assert Region.objects.get(code="110105002").level == 4
     client.post("/regions/110105/edit/", {"action": "child", "code": "110106002", "name": "错"})
     assert not Region.objects.filter(code="110106002").exists()
