@@ -35,7 +35,9 @@ class PersonCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
     birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     region = forms.CharField(
@@ -85,7 +87,9 @@ class PersonEditForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     occupation = forms.CharField(label=_("Occupation"), max_length=60, required=False)
