@@ -4,18 +4,25 @@ Resident identity cards (01) and household registers (02) carry the same 公民�
 go through the GB 11643 validator and are indexed on the bare 18-digit number: a 15-digit
 legacy number, an 18-digit one and a household-register entry of the same person all meet.
 Every other type has its own validator (``core.idcard``) and is indexed as ``<type>:<number>``.
+
+The helpers at the end serve the person services: validate a list of typed documents (every
+error named ``documents[i].number``), lock and look up the numbers, refuse a number held by
+someone else (``identity_exists``) unless a duplicate is allowed with a reason, and say what the
+audit keeps (the raw input, encrypted with ``purpose="audit-raw-id"``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
-from fangkong.core.crypto import blind_index
-from fangkong.core.errors import ValidationFailed
+from fangkong.core.crypto import blind_index, encrypt
+from fangkong.core.errors import Conflict, ValidationFailed, field_error
 from fangkong.core.idcard import (
     DocumentNumber,
     IdNumberInvalid,
@@ -28,6 +35,8 @@ from fangkong.core.idcard import (
     parse_taiwan_permit,
 )
 from fangkong.people.choices import DocumentType
+from fangkong.people.models import IdentityDocument, Person
+from fangkong.people.validation import collect
 
 ID_PURPOSE = "id-number"
 RESIDENT_FAMILY = frozenset({DocumentType.RESIDENT_ID, DocumentType.HOUSEHOLD_REGISTER})
@@ -172,3 +181,129 @@ def search_indexes(query: str) -> NumberQuery:
             continue
         indexes.append(number_index(doc_type, parsed.number))
     return NumberQuery(indexes=indexes, resident=False, problem=problem)
+
+
+# --------------------------------------------------------------------------- storing
+
+AUDIT_RAW_PURPOSE = "audit-raw-id"
+MAX_DOCUMENTS = 5
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    """A document as the caller typed it."""
+
+    doc_type: str
+    number: str
+    issuing_country: str = ""
+
+
+def lock_indexes(indexes: Sequence[str]) -> None:
+    """Serialise writers of the same identity numbers (PostgreSQL advisory locks, in a fixed
+    order so two writers cannot deadlock). SQLite already serialises writers."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for index in sorted(set(indexes)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(index[:15], 16)])
+
+
+def validate_documents(
+    documents: Sequence[DocumentInput],
+    *,
+    sex: str,
+    birth_date: date | None,
+    errors: list[dict[str, Any]],
+    prefix: str = "documents",
+) -> list[ValidDocument]:
+    """Validate each document by its type against the declared sex and birth date; append
+    field errors (``documents[i].number``, ``document_repeated``) to ``errors`` and return the
+    valid ones."""
+    if len(documents) > MAX_DOCUMENTS:
+        errors.append(
+            field_error(prefix, "too_many", _("At most %(n)d documents.") % {"n": MAX_DOCUMENTS})
+        )
+        return []
+    valid: list[ValidDocument] = []
+    seen: set[tuple[str, str]] = set()
+    for position, document in enumerate(documents):
+        name = f"{prefix}[{position}].number"
+        parsed = collect(
+            errors,
+            document_validate,
+            doc_type=document.doc_type,
+            number=document.number,
+            issuing_country=document.issuing_country,
+            declared_sex=sex,
+            declared_birth_date=birth_date,
+            field=name,
+        )
+        if parsed is None:
+            continue
+        if (parsed.doc_type, parsed.index) in seen:
+            errors.append(
+                field_error(name, "document_repeated", _("This document is listed twice."))
+            )
+            continue
+        seen.add((parsed.doc_type, parsed.index))
+        valid.append(parsed)
+    return valid
+
+
+def existing_holders(
+    indexes: Sequence[str], *, exclude: Person | None = None
+) -> list[IdentityDocument]:
+    """Documents of *any* jurisdiction with these blind indexes: an identity number is unique
+    nationally, so this check is deliberately not scoped (the caller learns only a code)."""
+    queryset = IdentityDocument.objects.filter(number_index__in=list(indexes)).select_related(
+        "person"
+    )
+    if exclude is not None:
+        queryset = queryset.exclude(person=exclude)
+    return list(queryset.order_by("person_id"))
+
+
+def refuse_or_allow(
+    holders: list[IdentityDocument],
+    documents: Sequence[ValidDocument],
+    *,
+    allow_duplicate: bool,
+    reason: str,
+    field_prefix: str,
+) -> None:
+    """``identity_exists`` (409) when the number is registered to someone else, unless the
+    caller allows a duplicate with a reason."""
+    if not holders:
+        return
+    if not allow_duplicate:
+        holder = holders[0]
+        position = next(
+            (i for i, doc in enumerate(documents) if doc.index == holder.number_index), 0
+        )
+        raise Conflict(
+            _("A person with this identity number is already registered."),
+            code="identity_exists",
+            detail={
+                "person_code": str(holder.person.code),
+                "field": f"{field_prefix}[{position}].number",
+            },
+        )
+    if not reason:
+        raise ValidationFailed(
+            _("Say why the same identity number is registered again."),
+            errors=[
+                field_error(
+                    "duplicate_reason",
+                    "reason_required",
+                    _("Say why the same identity number is registered again."),
+                )
+            ],
+        )
+
+
+def audit_documents(documents: Sequence[ValidDocument]) -> list[dict[str, str]]:
+    """What the audit keeps of each document: its type and the raw input, encrypted."""
+    return [
+        {"type": doc.doc_type, "raw_input": encrypt(doc.raw, purpose=AUDIT_RAW_PURPOSE)}
+        for doc in documents
+    ]
