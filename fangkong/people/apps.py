@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
     name = "fangkong.people"
     label = "people"
-    verbose_name = "People and households"
+    verbose_name = _("People and households")

@@ -204,3 +204,12 @@ def test_a_single_character_query_matches_whole_names_only(tree, make_actor):
     assert [p.pk for p in found] == [only_surname.pk]
     assert len(person_search(actor=actor, q="王五", purpose="care").page.items) == 1
     assert len(person_search(actor=actor, q="wang", purpose="care").page.items) == 2
+
+
+def test_passport_spellings_of_lv_find_the_person_as_candidates(tree, make_actor):
+    actor = make_actor(Role.GRID_WORKER, tree["district_a"])
+    lv = person_make(region=tree["grid_a1"], name="吕布", id_number=None)
+    passport = person_make(region=tree["grid_a1"], name="LYU Bu", id_number=None)
+    for q in ("Lyu Bu", "LU Bu", "Bu LYU", "lv bu", "Lü Bu", "呂布", "吕布"):
+        found = {p.pk for p in person_search(actor=actor, q=q, purpose="care").page.items}
+        assert {lv.pk, passport.pk} <= found, q
