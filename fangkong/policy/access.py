@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound, ValidationFailed, field_error
 from fangkong.policy.models import RuleSet
-from fangkong.policy.selectors import rule_set_scope
+from fangkong.policy.selectors import rule_set_get
 
 _REFERENCE = re.compile(
     r"\A(?P<key>[a-z0-9][a-z0-9-]{1,38}[a-z0-9])(?:@r?(?P<revision>\d{1,6}))?\Z", re.ASCII
@@ -37,10 +37,7 @@ def access_rule_set(actor: AnyActor, key: str, *, revision: int | None = None) -
     actor's scope."""
     if _REFERENCE.match(key) is None or "@" in key:
         raise NotFound(_("No such rule set."), code="rule_set_not_found")
-    queryset = rule_set_scope(actor).filter(key=key)
-    if revision is not None:
-        queryset = queryset.filter(revision=revision)
-    rule_set = queryset.order_by("-revision").first()
+    rule_set = rule_set_get(actor=actor, key=key, revision=revision)
     if rule_set is None:
         raise NotFound(_("No such rule set."), code="rule_set_not_found")
     return rule_set

@@ -18,7 +18,13 @@ from fangkong.policy.choices import (
     TestKind,
     TurnaroundCategory,
 )
-from fangkong.policy.schema import KeyGroupSchedule, LiftRule, QuarantinePlan, RuleParameters
+from fangkong.policy.schema import (
+    KeyGroupSchedule,
+    LiftRule,
+    QuarantinePlan,
+    RuleParameters,
+    parameters_flatten,
+)
 
 Text = str | Promise
 
@@ -296,6 +302,4 @@ def _pool(ratio: int, per_household: bool) -> str:
 
 def flat_rows(parameters: dict[str, Any]) -> list[tuple[str, Any]]:
     """A partial (override) parameter set as ``(path, value)`` rows."""
-    from fangkong.policy.schema import parameters_flatten
-
     return sorted(parameters_flatten(parameters).items())

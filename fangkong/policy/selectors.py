@@ -76,6 +76,15 @@ def rule_set_list(
     return queryset.order_by("region__path", "effective_from", "key", "-revision")
 
 
+def rule_set_get(*, actor: AnyActor, key: str, revision: int | None = None) -> RuleSet | None:
+    """Revision ``revision`` of ``key`` (default: the highest, whatever its status) if the
+    actor may see it, else ``None``."""
+    queryset = rule_set_scope(actor).filter(key=key)
+    if revision is not None:
+        queryset = queryset.filter(revision=revision)
+    return queryset.order_by("-revision").first()
+
+
 def rule_set_revisions(rule_set: RuleSet) -> QuerySet[RuleSet]:
     """Every revision of the rule set's key, newest first (same scope as the row itself)."""
     return (

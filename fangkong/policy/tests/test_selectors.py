@@ -41,6 +41,20 @@ def override(region, key, patch, *, on=date(2022, 7, 1), actor=SYSTEM, **kwargs)
     )
 
 
+def test_the_migration_loaded_the_shipped_editions_exactly():
+    from fangkong.policy.loader import editions_load
+    from fangkong.policy.schema import parameters_dump
+
+    for edition in editions_load():
+        row = RuleSet.objects.get(key=edition.key, revision=1)
+        assert row.region is None
+        assert row.status == RuleSetStatus.PUBLISHED
+        assert row.effective_from == edition.effective_from
+        assert row.parameters == parameters_dump(edition.parameters)
+        assert row.source_notes == [note.model_dump(mode="json") for note in edition.source_notes]
+        assert row.created_by is None
+
+
 @pytest.mark.parametrize(
     ("on", "label"),
     [
