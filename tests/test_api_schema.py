@@ -7,10 +7,13 @@ a few persons in place. Marked slow: it makes a few thousand requests.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
@@ -24,7 +27,20 @@ def admin_token(tree: Any) -> str:
     return token_make(actor_make(role=Role.ADMINISTRATOR, region=tree["district_a"]))
 
 
+@pytest.fixture
+def keep_connection() -> Iterator[None]:
+    """Requests through the WSGI app close stale connections when they finish; inside a test
+    transaction that would close the test's own connection (Django's test client does the same
+    disconnection)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("keep_connection")
 def test_no_request_makes_the_server_fail(admin_token: str) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     headers = {"Authorization": f"Bearer {admin_token}"}
