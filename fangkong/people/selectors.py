@@ -192,8 +192,10 @@ def _classify(queryset: QuerySet[Person], query: str) -> tuple[QuerySet[Person],
     keys = name_query_keys(query)
     condition = Q()
     exact = Q()
+    same_name = Q()
     for key in keys.name_keys:
         exact |= Q(name_key=key)
+        same_name |= Q(name_key=key)
         if len(key) >= MIN_PREFIX:
             condition |= Q(name_key__startswith=key)
     # The pinyin of one Han character is already several letters; count characters typed.
@@ -205,7 +207,9 @@ def _classify(queryset: QuerySet[Person], query: str) -> tuple[QuerySet[Person],
     condition |= exact
     if not condition:
         return queryset.none(), "name", ""
-    rank = Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())
+    # The very name first, then homophones (same pinyin), then names that start with the query.
+    whens = [When(same_name, then=Value(0))] if same_name else []
+    rank = Case(*whens, When(exact, then=Value(1)), default=Value(2), output_field=IntegerField())
     queryset = queryset.filter(condition).annotate(rank=rank).order_by("rank", "name_key", "id")
     return queryset, "name", ""
 
