@@ -41,7 +41,7 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64)
     fields = models.JSONField(default=list)
     reason = models.TextField(blank=True, default="")
-    rule_set = models.CharField(max_length=80, blank=True, default="")
+    rule_set = models.CharField(max_length=200, blank=True, default="")
     extra = models.JSONField(default=dict)
     ip = models.CharField(max_length=64, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
