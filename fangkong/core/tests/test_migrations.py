@@ -22,7 +22,7 @@ def test_a_freshly_migrated_sqlite_database_has_the_audit_guard(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
     }
     env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     with sqlite3.connect(tmp_path / "fangkong.sqlite3") as connection:
         triggers = {
             row[0]
