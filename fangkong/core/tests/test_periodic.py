@@ -15,9 +15,12 @@ CALLS: list[str] = []
 @pytest.fixture
 def counting_job(monkeypatch):
     CALLS.clear()
-    job = periodic.PeriodicJob(
-        name="count", every=timedelta(minutes=10), run=lambda: CALLS.append("x") or "ok"
-    )
+
+    def count() -> str:
+        CALLS.append("x")
+        return "ok"
+
+    job = periodic.PeriodicJob(name="count", every=timedelta(minutes=10), run=count)
     monkeypatch.setattr(periodic, "_JOBS", {"count": job})
     return job
 
