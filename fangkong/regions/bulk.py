@@ -75,8 +75,8 @@ def table_reserve_ids(table: str, count: int) -> int:
             cursor.execute(f"LOCK TABLE {_quote(table)} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [_quote(table)])
             sequence = cursor.fetchone()[0]
-            top = f"SELECT COALESCE(MAX(id), 0) + 1 FROM {_quote(table)}"  # noqa: S608 - quoted
-            cursor.execute(f"SELECT GREATEST(nextval(%s), ({top}))", [sequence])
+            above = f"SELECT COALESCE(MAX(id), 0) + 1 FROM {_quote(table)}"  # noqa: S608 - quoted
+            cursor.execute(f"SELECT GREATEST(nextval(%s), ({above}))", [sequence])
             first = int(cursor.fetchone()[0])
             cursor.execute("SELECT setval(%s, %s)", [sequence, first + max(count, 1) - 1])
             return first
@@ -232,7 +232,7 @@ def table_fill_defaults(model: type[Model], frame: pl.DataFrame) -> pl.DataFrame
     now = db_now()
     additions: list[pl.Expr] = []
     for field in model._meta.concrete_fields:
-        column = field.column
+        column = str(field.column)
         if column in frame.columns or field.primary_key:
             continue
         if column in ("created_at", "updated_at"):
@@ -332,7 +332,8 @@ def _validate(frame: pl.DataFrame) -> pl.DataFrame:
     errors = []
     for field, condition in checks.items():
         for row in frame.filter(condition).get_column("row").head(50).to_list():
-            errors.append(field_error(field, "invalid", _("Invalid value."), row=row))
+            code = f"region_{field.removesuffix('_code')}_invalid"
+            errors.append(field_error(field, code, _("Invalid value."), row=row))
     if errors:
         raise ValidationFailed(_("The jurisdiction nodes cannot be loaded."), errors=errors)
     return frame.sort("level", "code", maintain_order=True)

@@ -197,13 +197,13 @@ def _birth_dates(
         month = np.datetime64(f"{as_of.year:04d}-{as_of.month:02d}", "M") - 12 * years_back
         first = month.astype("datetime64[D]")
         last = (month + 1).astype("datetime64[D]") - 1
-        return np.minimum(first + (as_of.day - 1), last)
+        return np.asarray(np.minimum(first + (as_of.day - 1), last), dtype="datetime64[D]")
 
     latest = anniversary(age)  # the last birthday on or before as_of
     earliest = anniversary(age + 1) + 1
     span = (latest - earliest).astype(np.int64) + 1
     offset = np.floor(rng.random(age.shape[0]) * span).astype(np.int64)
-    return earliest + offset
+    return np.asarray(earliest + offset, dtype="datetime64[D]")
 
 
 def _rank_within(
@@ -212,7 +212,7 @@ def _rank_within(
     """0-based rank of each masked element among masked elements of the same ``group``
     (groups are contiguous and ordered); -1 where not masked."""
     counts = np.cumsum(mask.astype(np.int64))
-    n = group.shape[0]
+    n = int(group.shape[0])
     start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, np.int64)
     before = np.r_[0, counts][start]  # masked elements before each group starts
     group_index = np.cumsum(np.r_[True, group[1:] != group[:-1]]) - 1 if n else group
@@ -237,7 +237,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
 
     # 1. households, roles, ages, sexes
     sizes = household_sizes(residents, rng_house)
-    n_households = sizes.shape[0]
+    n_households = int(sizes.shape[0])
     template = _templates_for(sizes, rng_house)
     role_text = np.asarray([t[1] for t in TEMPLATES])
     offsets = np.cumsum([0] + [len(t[1]) for t in TEMPLATES])[:-1]
@@ -272,7 +272,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
         default=0.55,
     )
     head_male = rng_age.random(n_households) < p_head_male
-    spacing = rng_age.integers(1, 6, n_households)
+    spacing: npt.NDArray[np.int64] = rng_age.integers(1, 6, n_households)
     spouse_shift = np.rint(rng_age.normal(0.0, 3.0, n_households)).astype(np.int64) + np.where(
         head_male, -2, 2
     )
@@ -348,7 +348,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
     )
 
     # identity documents
-    migrant_house = rng_id.random(n_households) < MIGRANT_HOUSEHOLD_SHARE
+    migrant_house: npt.NDArray[np.bool_] = rng_id.random(n_households) < MIGRANT_HOUSEHOLD_SHARE
     migrant_codes = np.asarray(namedata.MIGRANT_COUNTY_CODES, dtype=np.int64)
     house_birthplace = migrant_codes[rng_id.integers(0, migrant_codes.size, n_households)]
     address_code = np.where(
@@ -482,7 +482,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
 def _occupations(age: npt.NDArray[np.int64], rng: np.random.Generator) -> npt.NDArray[np.str_]:
     """Students 6–17 (and most 18–22), workers by ``WORKER_OCCUPATIONS`` to 59, then retired
     (a tenth still at work); none below school age."""
-    n = age.shape[0]
+    n = int(age.shape[0])
     labels = np.asarray([o.value for o, _ in WORKER_OCCUPATIONS])
     shares = np.asarray([s for _, s in WORKER_OCCUPATIONS])
     work = labels[rng.choice(labels.size, n, p=shares / shares.sum())]
@@ -517,7 +517,7 @@ def _needs(
     rng: np.random.Generator,
 ) -> pl.DataFrame:
     """One row per (person, need): elderly alone, pregnant, dialysis, chronic, disability."""
-    n = age.shape[0]
+    n = int(age.shape[0])
     draws = rng.random((5, n))
     flags = {
         "elderly_alone": (age >= 60) & (household_size == 1) & (draws[0] < ELDERLY_ALONE_FLAGGED),

@@ -23,7 +23,7 @@ _ZERO = ord("0")
 def check_chars(digits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """ASCII check characters for an ``(n, 17)`` array of digit values 0–9."""
     total = (digits.astype(np.int64) * ID_WEIGHTS).sum(axis=1) % 11
-    return ID_CHECK_CHARS[total]
+    return np.asarray(ID_CHECK_CHARS[total], dtype=np.uint8)
 
 
 def _digits(values: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.uint8]:
@@ -143,7 +143,7 @@ def id_checksum_valid(numbers: npt.NDArray[np.str_]) -> npt.NDArray[np.bool_]:
     digits = chars[:, :17].astype(np.int64) - _ZERO
     if ((digits < 0) | (digits > 9)).any():
         return np.zeros(chars.shape[0], dtype=bool)
-    return check_chars(digits.astype(np.uint8)) == chars[:, 17]
+    return np.asarray(check_chars(digits.astype(np.uint8)) == chars[:, 17], dtype=bool)
 
 
 def passport_numbers(

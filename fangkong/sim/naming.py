@@ -77,11 +77,11 @@ def given_name_indices(
     Zipf weights, and the share of one-character names follows the cohort.
     """
     tables = alphabets()
-    n = birth_year.shape[0]
+    n = int(birth_year.shape[0])
     first = np.full(n, -1, dtype=np.int64)
     second = np.full(n, -1, dtype=np.int64)
     cohort = cohort_of(birth_year)
-    single_draw = rng.random(n)
+    single_draw: npt.NDArray[np.float64] = rng.random(n)
     for c, (cohort_name, _) in enumerate(namedata.GIVEN_COHORTS):
         for sex, sex_mask in (("M", male), ("F", ~male)):
             members = np.flatnonzero((cohort == c) & sex_mask)
@@ -134,7 +134,7 @@ def foreign_names(
 ) -> npt.NDArray[np.str_]:
     """Passport-style names ``FAMILY GIVEN`` for foreign residents (country indexes
     ``namedata.FOREIGN_NAMES`` in insertion order)."""
-    n = country.shape[0]
+    n = int(country.shape[0])
     out = np.empty(n, dtype=object)
     for c, (families, men, women) in enumerate(namedata.FOREIGN_NAMES.values()):
         rows = np.flatnonzero(country == c)

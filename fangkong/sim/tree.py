@@ -64,6 +64,35 @@ def split_sizes(total: int, parts: int, weights: npt.NDArray[np.float64]) -> npt
     elif surplus < 0:
         order = np.argsort(-(raw - sizes))
         sizes[order[:-surplus]] += 1
+    return np.asarray(sizes, dtype=np.int64)
+
+
+def _bounded(sizes: npt.NDArray[np.int64], low: int, high: int) -> npt.NDArray[np.int64]:
+    """Move units from parts above ``high`` (or below ``low``) to parts with room, keeping the
+    sum; parts stay as they are when the total cannot fit the bounds."""
+    sizes = sizes.copy()
+    total = int(sizes.sum())
+    if not low * sizes.size <= total <= high * sizes.size:
+        return sizes
+    for _ in range(sizes.size):
+        over = np.maximum(sizes - high, 0)
+        under = np.maximum(low - sizes, 0)
+        if not over.any() and not under.any():
+            break
+        sizes -= over
+        sizes += under
+        change = int(over.sum() - under.sum())  # units to place (or take back when negative)
+        room = (high - sizes) if change > 0 else (sizes - low)
+        order = np.argsort(-room)
+        step = np.zeros_like(sizes)
+        remaining = abs(change)
+        for index in order:
+            if remaining == 0:
+                break
+            take = min(int(room[index]), remaining)
+            step[index] = take
+            remaining -= take
+        sizes += step if change > 0 else -step
     return sizes
 
 
@@ -102,7 +131,7 @@ def tree_build(households: int, rng: np.random.Generator) -> Tree:
     """
     lo, hi = GRID_HOUSEHOLDS
     grids = max(1, round(households / ((lo + hi) / 2)))
-    grid_sizes = split_sizes(households, grids, rng.uniform(lo, hi, grids))
+    grid_sizes = _bounded(split_sizes(households, grids, rng.uniform(lo, hi, grids)), lo, hi)
     communities = _group_count(grids, GRIDS_PER_COMMUNITY, 2)
     streets = _group_count(communities, COMMUNITIES_PER_STREET, 2)
     districts = min(MAX_DISTRICTS, _group_count(streets, STREETS_PER_DISTRICT, 2))
@@ -194,13 +223,13 @@ def _dwellings(
         ]
     )
     compound_sizes = compound_sizes[compound_sizes > 0]
-    n_compounds = compound_sizes.shape[0]
+    n_compounds = int(compound_sizes.shape[0])
     total = int(compound_sizes.sum())
     names = _compound_names(n_compounds, rng)
     units = rng.choice(np.array([1, 2, 2, 3, 4]), n_compounds)
     floors = rng.choice(np.array([6, 6, 7, 11, 18, 18, 24, 26, 32, 33]), n_compounds)
     doors = rng.choice(np.array([2, 2, 3, 4]), n_compounds)
-    vacancy = rng.uniform(0.03, 0.25, n_compounds)
+    vacancy: npt.NDArray[np.float64] = rng.uniform(0.03, 0.25, n_compounds)
 
     of = np.repeat(np.arange(n_compounds), compound_sizes)
     starts = np.cumsum(compound_sizes) - compound_sizes

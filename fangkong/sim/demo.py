@@ -1,0 +1,256 @@
+"""The data side of ``fangkong demo``: a migrated database, a synthetic city, one account per
+role, and a printed sign-in table. Needs no network.
+
+Running it twice reuses the city (it is only built when the database holds no persons) and
+resets the demo accounts' password to the current one (``FANGKONG_DEMO_PASSWORD``, or a new
+generated one that is printed).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fangkong.accounts.choices import Role
+from fangkong.accounts.models import Membership, User
+from fangkong.accounts.services import membership_grant, user_create, user_reactivate
+from fangkong.core.actor import SYSTEM
+from fangkong.core.audit import audit_record
+from fangkong.people.models import Person
+from fangkong.regions.choices import RegionLevel
+from fangkong.regions.models import Region
+from fangkong.regions.selectors import in_subtree
+from fangkong.sim import tree
+from fangkong.sim.city import city_generate
+from fangkong.sim.load import city_load
+
+PASSWORD_ENV = "FANGKONG_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
+T = TypeVar("T")
+
+#: Where each role works in the demo: the city, its first district, that district's first
+#: community, or that community's first grid.
+ROLE_PLACES: dict[Role, str] = {
+    Role.COMMANDER: "city",
+    Role.DUTY_OFFICER: "city",
+    Role.SUPPLIES_OFFICER: "city",
+    Role.INSPECTOR: "city",
+    Role.ADMINISTRATOR: "city",
+    Role.EPIDEMIOLOGIST: "district",
+    Role.TRANSFER_DISPATCHER: "district",
+    Role.LAB_TECHNICIAN: "district",
+    Role.ISOLATION_MANAGER: "district",
+    Role.CLINICIAN: "district",
+    Role.SAMPLER: "community",
+    Role.GRID_WORKER: "grid",
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One sign-in of the demo: user name, role and node."""
+
+    username: str
+    role: Role
+    region: Region
+    created: bool
+
+
+def _say(out: TextIO, text: str) -> None:
+    out.write(text + "\n")
+    out.flush()
+
+
+def _timed(out: TextIO, label: str, step: Callable[[], T]) -> T:
+    _say(out, f"{label} ...")
+    started = time.perf_counter()
+    result = step()
+    _say(out, f"{label}: done in {time.perf_counter() - started:.1f} s")
+    return result
+
+
+def _database_file() -> Path | None:
+    database = settings.DATABASES["default"]
+    if not str(database["ENGINE"]).endswith("sqlite3"):
+        return None
+    return Path(str(database["NAME"]))
+
+
+def _remove_database(path: Path) -> None:
+    connection.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def demo_places() -> dict[str, Region]:
+    """The nodes the demo accounts sit at (``city``, ``district``, ``community``, ``grid``).
+
+    Raises ``ImproperlyConfigured`` when the synthetic city is not in the database."""
+    city = Region.objects.filter(code=tree.CITY_CODE).first()
+    if city is None:
+        raise ImproperlyConfigured(
+            "This database holds persons but not the synthetic city; run the demo with --fresh."
+        )
+    places = {"city": city}
+    steps = (
+        ("district", "city", RegionLevel.COUNTY),
+        ("community", "district", RegionLevel.COMMUNITY),
+        ("grid", "community", RegionLevel.GRID),
+    )
+    for place, parent, level in steps:
+        found = (
+            Region.objects.filter(in_subtree(places[parent].path), level=level)
+            .order_by("path")
+            .first()
+        )
+        if found is None:
+            raise ImproperlyConfigured(f"The synthetic city has no {place}.")
+        places[place] = found
+    return places
+
+
+@transaction.atomic
+def demo_password_reset(*, user: User, password: str) -> None:
+    """Give a demo account the current demo password (audited; the value never is).
+
+    The accounts app lets users change only their own password; the demo is the product
+    acting on its own accounts, so this sets it directly under the system actor.
+    """
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=SYSTEM,
+        action="demo_password_reset",
+        object_type="user",
+        object_id=user.pk,
+        fields=["password"],
+    )
+
+
+def _check_password(password: str) -> None:
+    """Refuse, before writing anything, a password the accounts' rules would refuse for any
+    demo account (length, common passwords, similarity to the user name)."""
+    for role in ROLE_PLACES:
+        try:
+            validate_password(password, User(username=role.value))
+        except DjangoValidationError as exc:
+            reason = " ".join(str(message) for message in exc.messages)
+            raise ImproperlyConfigured(
+                f"{PASSWORD_ENV} cannot be used for the account {role.value}: {reason}"
+            ) from exc
+
+
+def demo_accounts(password: str) -> list[DemoAccount]:
+    """Create the missing demo accounts (one per role, user name = role value) and bring the
+    existing ones back to their role, node and the current password."""
+    places = demo_places()
+    accounts: list[DemoAccount] = []
+    for role, place in ROLE_PLACES.items():
+        region = places[place]
+        user = User.objects.filter(username=role.value).first()
+        created = user is None
+        if user is None:
+            user_create(
+                actor=SYSTEM,
+                username=role.value,
+                display_name="",
+                password=password,
+                region=region,
+                role=role.value,
+            )
+        else:
+            if not user.is_active:
+                user_reactivate(actor=SYSTEM, user=user, reason="demo account")
+            held = Membership.objects.filter(user=user, region=region, role=role, is_active=True)
+            if not held.exists():
+                membership_grant(actor=SYSTEM, user=user, region=region, role=role.value)
+            demo_password_reset(user=user, password=password)
+        accounts.append(DemoAccount(role.value, role, region, created))
+    return accounts
+
+
+def demo_prepare(
+    *, residents: int, seed: int, fresh: bool, out: TextIO | None = None, url: str = ""
+) -> None:
+    """Prepare the demo database: migrate, build the city once, make the accounts, print.
+
+    1. Make sure the data directory exists; with ``fresh``, delete the SQLite file and its
+       ``-wal``/``-shm`` first (refused on PostgreSQL: ``ImproperlyConfigured``).
+    2. ``migrate``.
+    3. If there are no persons yet, generate a city of ``residents`` from ``seed`` and load it
+       through the bulk paths (otherwise the existing city is reused).
+    4. One account per role (see ``ROLE_PLACES``), password from ``FANGKONG_DEMO_PASSWORD``
+       or generated; existing accounts get it too.
+    5. Print the accounts (user name, role, jurisdiction), the password if generated, and
+       ``url`` when given.
+    """
+    out = out or sys.stdout
+    path = _database_file()
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        if path is None:
+            raise ImproperlyConfigured(
+                "--fresh deletes the SQLite file; it cannot reset PostgreSQL."
+            )
+        _remove_database(path)
+    password = os.environ.get(PASSWORD_ENV, "")
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    _check_password(password)
+
+    _timed(
+        out,
+        "Migrating the database",
+        lambda: call_command("migrate", interactive=False, verbosity=0),
+    )
+    if Person.objects.exists():
+        _say(
+            out, f"Reusing the city already in the database ({Person.objects.count():,} residents)."
+        )
+    else:
+        city = _timed(
+            out,
+            f"Generating a city of {residents:,} residents (seed {seed})",
+            lambda: city_generate(residents=residents, seed=seed, as_of=timezone.localdate()),
+        )
+        _timed(out, "Loading it into the database", lambda: city_load(city, actor=SYSTEM))
+    accounts = _timed(out, "Preparing the demo accounts", lambda: demo_accounts(password))
+    _print_accounts(out, accounts, password if generated else "", url)
+
+
+def _print_accounts(out: TextIO, accounts: list[DemoAccount], password: str, url: str) -> None:
+    rows = [(a.username, str(a.role.label), f"{a.region.name} ({a.region.code})") for a in accounts]
+    widths = [
+        max(len(row[i]) for row in [("username", "role", "jurisdiction"), *rows]) for i in range(3)
+    ]
+    _say(out, "")
+    for row in [("username", "role", "jurisdiction"), tuple("-" * w for w in widths), *rows]:
+        _say(
+            out,
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
+        )
+    _say(out, "")
+    if password:
+        _say(out, f"Password of every demo account: {password}")
+        _say(out, f"(generated for this run; set {PASSWORD_ENV} to choose one)")
+    else:
+        _say(out, f"Password of every demo account: the value of {PASSWORD_ENV}")
+    if url:
+        _say(out, f"Open {url}")

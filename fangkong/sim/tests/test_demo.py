@@ -1,0 +1,119 @@
+"""``demo_prepare``: a city, one account per role at a sensible node, idempotent; and the
+``sim_city`` command."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from fangkong.accounts.choices import Role
+from fangkong.accounts.models import Membership, User
+from fangkong.core.models import AuditEntry
+from fangkong.people.models import Person
+from fangkong.regions.choices import RegionLevel
+from fangkong.sim.demo import ROLE_PLACES, demo_prepare
+
+ROOT = Path(__file__).resolve().parents[3]
+LEVELS = {
+    "city": RegionLevel.CITY,
+    "district": RegionLevel.COUNTY,
+    "community": RegionLevel.COMMUNITY,
+    "grid": RegionLevel.GRID,
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_prepare_makes_one_account_per_role_and_is_idempotent(monkeypatch):
+    monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Correct-Horse-Battery-42")
+    out = io.StringIO()
+    demo_prepare(residents=400, seed=9, fresh=False, out=out, url="http://127.0.0.1:8000/")
+
+    assert Person.objects.count() == 400
+    assert set(ROLE_PLACES) == set(Role)
+    for role, place in ROLE_PLACES.items():
+        user = User.objects.get(username=role.value)
+        assert user.check_password("Correct-Horse-Battery-42")
+        membership = Membership.objects.select_related("region").get(user=user)
+        assert membership.role == role
+        assert membership.region.level == LEVELS[place]
+        assert membership.region.path.startswith("440000.447100")
+    printed = out.getvalue()
+    assert "commander" in printed
+    assert "grid_worker" in printed
+    assert "Correct-Horse-Battery-42" not in printed
+    assert "http://127.0.0.1:8000/" in printed
+
+    monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Staple-Lantern-Orbit-77")
+    demo_prepare(residents=900, seed=9, fresh=False, out=io.StringIO())
+    assert Person.objects.count() == 400
+    assert User.objects.count() == len(Role)
+    assert Membership.objects.count() == len(Role)
+    assert User.objects.get(username="epidemiologist").check_password("Staple-Lantern-Orbit-77")
+    assert AuditEntry.objects.filter(action="demo_password_reset").count() == len(Role)
+    assert AuditEntry.objects.filter(action="people_bulk_load").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_prints_the_generated_password_it_sets(monkeypatch):
+    monkeypatch.delenv("FANGKONG_DEMO_PASSWORD", raising=False)
+    out = io.StringIO()
+    demo_prepare(residents=50, seed=1, fresh=False, out=out)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("Password of every"))
+    password = line.rsplit(": ", 1)[1]
+    assert len(password) >= 12
+    assert User.objects.get(username="commander").check_password(password)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_weak_demo_password_is_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "short")
+    with pytest.raises(ImproperlyConfigured, match="FANGKONG_DEMO_PASSWORD"):
+        demo_prepare(residents=50, seed=1, fresh=False, out=io.StringIO())
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sim_city_command_loads_and_refuses_a_second_city():
+    out = io.StringIO()
+    call_command("sim_city", "--residents", "300", "--seed", "4", stdout=out)
+    assert Person.objects.count() == 300
+    assert "residents/s" in out.getvalue()
+    with pytest.raises(CommandError, match="already"):
+        call_command("sim_city", "--residents", "300", stdout=io.StringIO())
+
+
+@pytest.mark.slow
+def test_fangkong_demo_on_a_fresh_data_dir_twice(tmp_path):
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+    }
+    env.update(
+        FANGKONG_DATA_DIR=str(tmp_path / "data"), FANGKONG_DEMO_PASSWORD="Quiet-River-Copper-19"
+    )
+    command = [sys.executable, "-m", "fangkong.cli", "demo", "--no-serve", "--residents", "300"]
+
+    def run(*extra: str) -> str:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [*command, *extra], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    first = run("--fresh")
+    assert "commander" in first
+    second = run()
+    assert "Reusing the city" in second
+    database = tmp_path / "data" / "fangkong.sqlite3"
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM people_person").fetchone() == (300,)
+        assert db.execute("SELECT COUNT(*) FROM accounts_user").fetchone() == (len(Role),)
+    third = run("--fresh", "--seed", "2")
+    assert "Generating a city of 300" in third
