@@ -19,25 +19,22 @@ inside one transaction with one audit row.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-import time
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.addresses import parse_address
 from fangkong.core.audit import audit_record
 from fangkong.core.crypto import encrypt
-from fangkong.core.errors import PermissionDenied, ValidationFailed, field_error
+from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.core.idcard import (
     CHECK_CHARS,
     EARLIEST_BIRTH,
@@ -47,24 +44,23 @@ from fangkong.core.idcard import (
     WARN_SEX_MISMATCH,
     WEIGHTS,
     mask_number,
-    parse_issuing_country,
-    parse_passport,
 )
 from fangkong.core.names import name_clean, name_key, name_pinyin, name_warnings
 from fangkong.core.phones import normalise_phone
 from fangkong.people.access import require_person_role
 from fangkong.people.choices import DocumentType, Sex, SpecialNeed
-from fangkong.people.documents import ID_PURPOSE, RESIDENT_FAMILY, number_index
+from fangkong.people.documents import ID_PURPOSE, RESIDENT_FAMILY, document_validate, number_index
 from fangkong.people.models import Household, IdentityDocument, Person, PersonNeed
 from fangkong.regions.bulk import (
+    ChunkWorkers,
+    StepClock,
     random_uuids,
-    region_nodes,
+    region_ids,
     table_fill_defaults,
     table_insert,
     table_reserve_ids,
 )
 
-PARALLEL_MIN_ROWS = 50_000  # below this, starting workers costs more than it saves
 NAME_CHUNK = 10_000
 DOCUMENT_CHUNK = 50_000
 MAX_ERRORS = 50
@@ -115,57 +111,69 @@ def _derive_documents(pairs: list[tuple[str, str]]) -> tuple[str, str, str]:
     return encrypted, indexes, masked
 
 
-class _Workers:
-    """Chunked per-value work in forked processes; serial when small or fork is missing."""
-
-    def __init__(self, rows: int, workers: int | None) -> None:
-        count = workers if workers is not None else (os.cpu_count() or 1)
-        self.pool: ProcessPoolExecutor | None = None
-        if (
-            count > 1
-            and (workers is not None or rows >= PARALLEL_MIN_ROWS)
-            and "fork" in multiprocessing.get_all_start_methods()
-        ):
-            # Load OpenCC, pypinyin's tables and the AES key once, before forking.
-            name_pinyin("張三")
-            encrypt("0", purpose=ID_PURPOSE)
-            self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
-
-    def submit(
-        self, fn: Callable[[list[Any]], Any], items: list[Any], chunk: int
-    ) -> Callable[[], list[Any]]:
-        """Start ``fn`` over chunks of ``items``; the returned function waits for the results."""
-        parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-        if self.pool is None:
-            done = [fn(part) for part in parts]
-            return lambda: done
-        futures: list[Future[Any]] = [self.pool.submit(fn, part) for part in parts]
-        return lambda: [future.result() for future in futures]
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+def _warm_up() -> None:
+    """Load OpenCC, pypinyin's tables and the AES key once, before the workers fork."""
+    name_pinyin("張三")
+    encrypt("0", purpose=ID_PURPOSE)
 
 
 # --------------------------------------------------------------------------- input frames
 
 
-def _frame(data: pl.DataFrame | pa.Table, name: str, required: list[str]) -> pl.DataFrame:
+#: Columns per frame: (type, value when missing or null — ``REQUIRED`` if it must be given,
+#: trim the text?).
+REQUIRED = object()
+_COLUMNS: dict[str, dict[str, tuple[Any, Any, bool]]] = {
+    "households": {
+        "household_key": (pl.Int64, REQUIRED, False),
+        "region_code": (pl.String, REQUIRED, False),
+        "address": (pl.String, REQUIRED, True),
+    },
+    "persons": {
+        "person_key": (pl.Int64, REQUIRED, False),
+        "household_key": (pl.Int64, REQUIRED, False),
+        "region_code": (pl.String, None, False),
+        "name": (pl.String, REQUIRED, False),
+        "sex": (pl.String, REQUIRED, False),
+        "birth_date": (pl.Date, REQUIRED, False),
+        "phone": (pl.String, REQUIRED, True),
+        "occupation": (pl.String, REQUIRED, True),
+        "note": (pl.String, "", True),
+    },
+    "documents": {
+        "person_key": (pl.Int64, REQUIRED, False),
+        "doc_type": (pl.String, REQUIRED, False),
+        "number": (pl.String, REQUIRED, False),
+        "issuing_country": (pl.String, "", False),
+        "is_primary": (pl.Boolean, None, False),
+    },
+    "needs": {
+        "person_key": (pl.Int64, REQUIRED, False),
+        "kind": (pl.String, REQUIRED, False),
+        "note": (pl.String, "", True),
+    },
+}
+_FILL = {"name": "", "sex": Sex.UNKNOWN, "address": "", "phone": "", "occupation": ""}
+
+
+def _frame(data: pl.DataFrame | pa.Table, name: str) -> pl.DataFrame:
+    """One input frame with a 1-based ``row``, its columns typed, defaulted and trimmed."""
     frame = data if isinstance(data, pl.DataFrame) else pl.from_arrow(data)
     assert isinstance(frame, pl.DataFrame)
-    missing = [column for column in required if column not in frame.columns]
+    spec = _COLUMNS[name]
+    missing = [c for c, (_t, default, _s) in spec.items() if default is REQUIRED and c not in frame]
     if missing:
         raise ValidationFailed(
             _("A frame lacks columns."),
             errors=[field_error(f"{name}.{c}", "required", _("Missing column.")) for c in missing],
         )
-    return frame.with_row_index("row", offset=1)
-
-
-def _optional(frame: pl.DataFrame, **defaults: Any) -> pl.DataFrame:
-    return frame.with_columns(
-        [pl.lit(value).alias(name) for name, value in defaults.items() if name not in frame.columns]
-    )
+    columns = []
+    for column, (dtype, default, strip) in spec.items():
+        value = pl.col(column).cast(dtype) if column in frame else pl.lit(default, dtype)
+        fill = _FILL.get(column, default if default is not REQUIRED else None)
+        value = value.fill_null(fill) if fill is not None else value
+        columns.append((value.str.strip_chars() if strip else value).alias(column))
+    return frame.select(columns).with_row_index("row", offset=1)
 
 
 def _prepared(
@@ -174,63 +182,53 @@ def _prepared(
     documents: pl.DataFrame | pa.Table,
     needs: pl.DataFrame | pa.Table,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The four frames with row numbers (1-based), optional columns and settled types."""
-    text = pl.String
-    house = _frame(households, "households", ["household_key", "region_code", "address"])
-    house = house.with_columns(
-        pl.col("household_key").cast(pl.Int64),
-        pl.col("region_code").cast(text),
-        pl.col("address").cast(text).fill_null("").str.strip_chars(),
-    ).with_row_index("household_pos")
-    people = _frame(
-        persons,
-        "persons",
-        ["person_key", "household_key", "name", "sex", "birth_date", "phone", "occupation"],
+    """The four frames ready to check: positions for ids, numbers compacted and upper-cased,
+    a person's first document primary unless the frame says otherwise."""
+    house = _frame(households, "households").with_row_index("household_pos")
+    people = _frame(persons, "persons").with_row_index("person_pos")
+    docs = _frame(documents, "documents").with_columns(
+        pl.col("number").fill_null("").str.to_uppercase().str.replace_all(r"\s|-", ""),
+        pl.col("is_primary").fill_null(pl.col("person_key").is_first_distinct()),
     )
-    people = (
-        _optional(people, note="", region_code=None)
-        .with_columns(
-            pl.col("person_key").cast(pl.Int64),
-            pl.col("household_key").cast(pl.Int64),
-            pl.col("region_code").cast(text),
-            pl.col("name").cast(text).fill_null(""),
-            pl.col("sex").cast(text).fill_null(Sex.UNKNOWN),
-            pl.col("birth_date").cast(pl.Date),
-            pl.col("phone").cast(text).fill_null("").str.strip_chars(),
-            pl.col("occupation").cast(text).fill_null("").str.strip_chars(),
-            pl.col("note").cast(text).fill_null("").str.strip_chars(),
-        )
-        .with_row_index("person_pos")
-    )
-    docs = _frame(documents, "documents", ["person_key", "doc_type", "number"])
-    if "is_primary" not in docs.columns:
-        docs = docs.with_columns(is_primary=pl.col("person_key").is_first_distinct())
-    docs = _optional(docs, issuing_country="").with_columns(
-        pl.col("person_key").cast(pl.Int64),
-        pl.col("doc_type").cast(text).fill_null(""),
-        pl.col("number").cast(text).fill_null("").str.to_uppercase().str.replace_all(r"\s|-", ""),
-        pl.col("issuing_country").cast(text).fill_null(""),
-        pl.col("is_primary").cast(pl.Boolean).fill_null(value=False),
-    )
-    wants = _optional(_frame(needs, "needs", ["person_key", "kind"]), note="").with_columns(
-        pl.col("person_key").cast(pl.Int64),
-        pl.col("kind").cast(text),
-        pl.col("note").cast(text).fill_null("").str.strip_chars(),
-    )
-    return house, people, docs, wants
+    return house, people, docs, _frame(needs, "needs")
 
 
 # ------------------------------------------------------------------------------ validation
 
 
-class _Errors(list[dict[str, Any]]):
-    """Field errors with 1-based rows, at most ``MAX_ERRORS``."""
+#: Messages of the row errors, by code (the codes are the services' codes).
+_MESSAGES = {
+    "duplicate_key": gettext_lazy("Repeated key."),
+    "duplicate_need": gettext_lazy("The same need appears twice for this person."),
+    "required": gettext_lazy("This field is required."),
+    "text_too_long": gettext_lazy("The text is too long."),
+    "text_nul": gettext_lazy("The text contains a NUL character."),
+    "invalid_choice": gettext_lazy("Unknown value."),
+    "doc_type_invalid": gettext_lazy("Unknown document type."),
+    "birth_date_range": gettext_lazy("The birth date must be between 1900 and today."),
+    "household_not_found": gettext_lazy("No such household in the frame."),
+    "person_not_found": gettext_lazy("No such person in the frame."),
+    "id_characters": gettext_lazy("An identity number has 17 digits and a final digit or X."),
+    "id_check_digit": gettext_lazy("The check digit does not match; a digit was mistyped."),
+    "id_birth_date": gettext_lazy("The birth date in the number is not a real date."),
+    "identity_exists": gettext_lazy("This identity number is already taken."),
+    "name_invalid": gettext_lazy("This name cannot be stored."),
+}
+#: Free-text columns and their limits (as the services cut them).
+_TEXT_LIMITS = (
+    ("households", "address", 255),
+    ("persons", "occupation", 60),
+    ("persons", "note", 5000),
+    ("needs", "note", 255),
+)
 
-    def rows(
-        self, frame: pl.DataFrame, failing: pl.Expr, where: str, code: str, message: str
-    ) -> None:
+
+class _Errors(list[dict[str, Any]]):
+    """Field errors (``frame.column``, code, message, 1-based row), at most ``MAX_ERRORS``."""
+
+    def rows(self, frame: pl.DataFrame, failing: pl.Expr, where: str, code: str) -> None:
         for row in frame.filter(failing).get_column("row").head(MAX_ERRORS).to_list():
-            self.append(field_error(where, code, message, row=row))
+            self.append(field_error(where, code, str(_MESSAGES[code]), row=row))
 
     def raise_any(self) -> None:
         if self:
@@ -239,97 +237,31 @@ class _Errors(list[dict[str, Any]]):
             )
 
 
-def _check_fields(
-    house: pl.DataFrame,
-    people: pl.DataFrame,
-    docs: pl.DataFrame,
-    wants: pl.DataFrame,
-    errors: _Errors,
-) -> None:
+def _check_fields(frames: dict[str, pl.DataFrame], errors: _Errors) -> None:
     """Keys, choices, lengths and dates, as the services check them one at a time."""
-    today = timezone.localdate()
-    repeated, required = _("Repeated key."), _("This field is required.")
-    too_long, nul = _("The text is too long."), _("The text contains a NUL character.")
     col = pl.col
-    rules: list[tuple[pl.DataFrame, pl.Expr, str, str, str]] = [
-        (
-            house,
-            col("household_key").is_duplicated(),
-            "households.household_key",
-            "duplicate_key",
-            repeated,
-        ),
-        (house, col("address") == "", "households.address", "required", required),
-        (
-            house,
-            col("address").str.len_chars() > 255,
-            "households.address",
-            "text_too_long",
-            too_long,
-        ),
-        (
-            people,
-            col("person_key").is_duplicated(),
-            "persons.person_key",
-            "duplicate_key",
-            repeated,
-        ),
-        (people, ~col("sex").is_in(Sex.values), "persons.sex", "invalid_choice", _("Unknown sex.")),
-        (
-            people,
-            col("birth_date").is_not_null() & ~col("birth_date").is_between(EARLIEST_BIRTH, today),
-            "persons.birth_date",
-            "birth_date_range",
-            _("The birth date must be between 1900 and today."),
-        ),
-        (
-            people,
-            col("occupation").str.len_chars() > 60,
-            "persons.occupation",
-            "text_too_long",
-            too_long,
-        ),
-        (people, col("note").str.len_chars() > 5000, "persons.note", "text_too_long", too_long),
-        (
-            wants,
-            ~col("kind").is_in(SpecialNeed.values),
-            "needs.kind",
-            "invalid_choice",
-            _("Unknown special need."),
-        ),
-        (
-            wants,
-            pl.struct("person_key", "kind").is_duplicated(),
-            "needs.kind",
-            "duplicate_need",
-            repeated,
-        ),
-        (wants, col("note").str.len_chars() > 255, "needs.note", "text_too_long", too_long),
-        (
-            docs,
-            ~col("doc_type").is_in(DocumentType.values),
-            "documents.doc_type",
-            "doc_type_invalid",
-            _("Unknown document type."),
-        ),
-    ]
-    for frame, name in (
-        (house, "households.address"),
-        (people, "persons.occupation"),
-        (people, "persons.note"),
-        (wants, "needs.note"),
+    for name, column, limit in _TEXT_LIMITS:
+        text, where = col(column), f"{name}.{column}"
+        errors.rows(frames[name], text.str.len_chars() > limit, where, "text_too_long")
+        errors.rows(frames[name], text.str.contains("\x00", literal=True), where, "text_nul")
+    house, people, wants = frames["households"], frames["persons"], frames["needs"]
+    errors.rows(house, col("address") == "", "households.address", "required")
+    for name, column in (("households", "household_key"), ("persons", "person_key")):
+        errors.rows(frames[name], col(column).is_duplicated(), f"{name}.{column}", "duplicate_key")
+    for name, column, values in (
+        ("persons", "sex", Sex.values),
+        ("needs", "kind", SpecialNeed.values),
     ):
-        rules.append(
-            (
-                frame,
-                col(name.split(".")[1]).str.contains("\x00", literal=True),
-                name,
-                "text_nul",
-                nul,
-            )
-        )
-    for frame, failing, where, code, message in rules:
-        errors.rows(frame, failing, where, code, message)
+        errors.rows(frames[name], ~col(column).is_in(values), f"{name}.{column}", "invalid_choice")
+    doc_type = ~col("doc_type").is_in(DocumentType.values)
+    errors.rows(frames["documents"], doc_type, "documents.doc_type", "doc_type_invalid")
+    errors.rows(
+        wants, pl.struct("person_key", "kind").is_duplicated(), "needs.kind", "duplicate_need"
+    )
+    born = col("birth_date").is_between(EARLIEST_BIRTH, timezone.localdate())
+    errors.rows(
+        people, col("birth_date").is_not_null() & ~born, "persons.birth_date", "birth_date_range"
+    )
 
 
 def _place(
@@ -337,131 +269,99 @@ def _place(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Join each household and person to its node (``region_id``) and each person to its
     household (``household_pos``). Unknown nodes and keys are errors; a node outside the
-    actor's subtree refuses the whole load."""
+    actor's subtree refuses the whole load (``PermissionDenied``)."""
     members = house.select("household_key", "household_pos", household_region="region_code")
     people = people.join(members, on="household_key", how="left").sort("person_pos")
-    errors.rows(
-        people,
-        pl.col("household_key").is_not_null() & pl.col("household_pos").is_null(),
-        "persons.household_key",
-        "household_not_found",
-        _("No such household in the frame."),
-    )
+    lost = pl.col("household_key").is_not_null() & pl.col("household_pos").is_null()
+    errors.rows(people, lost, "persons.household_key", "household_not_found")
     people = people.with_columns(region_code=pl.coalesce("household_region", "region_code"))
-    errors.rows(
-        people,
-        pl.col("region_code").is_null(),
-        "persons.region_code",
-        "required",
-        _("Choose a jurisdiction or household."),
-    )
-    codes = (
-        house["region_code"].drop_nulls().to_list() + people["region_code"].drop_nulls().to_list()
-    )
-    nodes = region_nodes(codes)
-    for code in sorted(set(codes) - set(nodes))[:MAX_ERRORS]:
-        errors.append(
-            field_error(
-                "region_code",
-                "region_not_found",
-                _("No such jurisdiction: %(code)s") % {"code": code},
-            )
-        )
-    root = actor.region_path
-    if root and any(
-        path != root and not path.startswith(root + ".") for _pk, path in nodes.values()
-    ):
-        raise PermissionDenied(
-            _("Some jurisdictions lie outside yours."), code="region_out_of_scope"
-        )
-    mapping = pl.DataFrame(
-        {"region_code": list(nodes), "region_id": [pk for pk, _path in nodes.values()]},
-        schema={"region_code": pl.String, "region_id": pl.Int64},
-    )
+    errors.rows(people, pl.col("region_code").is_null(), "persons.region_code", "required")
+    codes = house["region_code"].drop_nulls().to_list()
+    mapping, unknown = region_ids(actor, codes + people["region_code"].drop_nulls().to_list())
+    for code in unknown[:MAX_ERRORS]:
+        message = _("No such jurisdiction: %(code)s") % {"code": code}
+        errors.append(field_error("region_code", "region_not_found", message))
     house = house.join(mapping, on="region_code", how="left").sort("household_pos")
     return house, people.join(mapping, on="region_code", how="left").sort("person_pos")
 
 
 def _check_documents(docs: pl.DataFrame, people: pl.DataFrame, errors: _Errors) -> pl.DataFrame:
-    """Owners, GB 11643 for resident numbers (vectorised), the own validator for every other
-    type (few rows), and numbers repeated in the frame. Adds ``person_pos``, the issuing
-    country as stored (``CHN`` for resident numbers) and ``id_birth``/``id_male``/
-    ``id_province`` for the warnings."""
-    docs = docs.join(
-        people.select("person_key", "person_pos", "sex", "birth_date"), on="person_key", how="left"
-    ).sort("row")
-    errors.rows(
-        docs,
-        pl.col("person_pos").is_null(),
-        "documents.person_key",
-        "person_not_found",
-        _("No such person in the frame."),
-    )
-    number = pl.col("number")
+    """Owners, GB 11643 for resident numbers (vectorised), ``document_validate`` for every
+    other type (few rows), and numbers repeated in the frame.
+
+    Adds ``person_pos``, the number and issuing country as stored, and what the document says
+    of its holder: ``doc_birth``, ``doc_sex`` and ``doc_warnings`` (the warnings
+    ``person_create`` turns into flags: sex parity, birth date, unknown province code).
+    """
+    owners = people.select("person_key", "person_pos", "sex", "birth_date")
+    docs = docs.join(owners, on="person_key", how="left").sort("row")
+    errors.rows(docs, pl.col("person_pos").is_null(), "documents.person_key", "person_not_found")
+    number, sex, born = pl.col("number"), pl.col("sex"), pl.col("birth_date")
     digits = [number.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(17)]
     total = pl.sum_horizontal([d * w for d, w in zip(digits, WEIGHTS, strict=True)]) % 11
+    check = total.replace_strict(dict(enumerate(CHECK_CHARS)), default=None, return_dtype=pl.String)
+    parity = number.str.slice(16, 1).cast(pl.Int64, strict=False) % 2
     docs = docs.with_columns(
         resident=pl.col("doc_type").is_in(_RESIDENT),
         id_format=number.str.contains(r"^[0-9]{17}[0-9X]$"),
-        id_check=total.replace_strict(
-            dict(enumerate(CHECK_CHARS)), default=None, return_dtype=pl.String
-        )
-        == number.str.slice(17, 1),
-        id_birth=number.str.slice(6, 8).str.to_date("%Y%m%d", strict=False),
-        id_male=number.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1,
-        id_province=number.str.slice(0, 2).is_in(sorted(PROVINCE_CODES)),
+        id_check=check == number.str.slice(17, 1),
+        doc_birth=number.str.slice(6, 8).str.to_date("%Y%m%d", strict=False),
+        doc_sex=pl.when(parity == 1).then(pl.lit("M")).otherwise(pl.lit("F")),
     )
-    resident, ok = pl.col("resident"), pl.col("id_format")
-    bad_birth = pl.col("id_birth").is_null() | ~pl.col("id_birth").is_between(
-        EARLIEST_BIRTH, timezone.localdate()
-    )
-    errors.rows(
-        docs,
-        resident & ~ok,
-        "documents.number",
-        "id_characters",
-        _("An identity number has 17 digits and a final digit or X."),
-    )
-    errors.rows(
-        docs,
-        resident & ok & ~pl.col("id_check"),
-        "documents.number",
-        "id_check_digit",
-        _("The check digit does not match; a digit was probably mistyped."),
-    )
-    errors.rows(
-        docs,
-        resident & ok & bad_birth,
-        "documents.number",
-        "id_birth_date",
-        _("The birth date in the number is not a real date."),
-    )
-    numbers, countries = docs["number"].to_list(), docs["issuing_country"].to_list()
-    for position in docs["resident"].not_().arg_true().to_list():
-        try:
-            countries[position] = parse_issuing_country(countries[position])
-            if docs["doc_type"][position] == DocumentType.PASSPORT:
-                numbers[position] = parse_passport(
-                    numbers[position], issuing_country=countries[position]
-                ).number
-        except ValidationFailed as exc:
-            errors.extend(
-                {**e, "field": f"documents.{e['field']}", "row": position + 1} for e in exc.errors
-            )
+    warned = [
+        (~number.str.slice(0, 2).is_in(sorted(PROVINCE_CODES)), WARN_ADDRESS_CODE),
+        (sex.is_in(["M", "F"]) & (sex != pl.col("doc_sex")), WARN_SEX_MISMATCH),
+        (born.is_not_null() & (born != pl.col("doc_birth")), WARN_BIRTH_MISMATCH),
+    ]
     docs = docs.with_columns(
-        number=pl.Series(numbers, dtype=pl.String),
-        issuing_country=pl.when(pl.col("resident"))
-        .then(pl.lit("CHN"))
-        .otherwise(pl.Series(countries, dtype=pl.String)),
+        doc_warnings=pl.concat_list([pl.when(on).then(pl.lit(code)) for on, code in warned])
+        .list.drop_nulls()
+        .list.sort()
     )
-    indexed = pl.when(pl.col("resident")).then(number).otherwise(pl.col("doc_type") + ":" + number)
-    errors.rows(
-        docs,
-        indexed.is_duplicated(),
-        "documents.number",
-        "identity_exists",
-        _("This identity number appears more than once."),
+    resident, ok, birth = pl.col("resident"), pl.col("id_format"), pl.col("doc_birth")
+    bad_birth = birth.is_null() | ~birth.is_between(EARLIEST_BIRTH, timezone.localdate())
+    errors.rows(docs, resident & ~ok, "documents.number", "id_characters")
+    errors.rows(docs, resident & ok & ~pl.col("id_check"), "documents.number", "id_check_digit")
+    errors.rows(docs, resident & ok & bad_birth, "documents.number", "id_birth_date")
+    others = docs.filter(~resident & pl.col("doc_type").is_in(DocumentType.values))
+    replaced = []
+    for row, doc_type, raw, country, declared_sex, declared_birth in others.select(
+        "row", "doc_type", "number", "issuing_country", "sex", "birth_date"
+    ).iter_rows():
+        try:
+            valid = document_validate(
+                doc_type=doc_type,
+                number=raw,
+                issuing_country=country,
+                declared_sex=declared_sex,
+                declared_birth_date=declared_birth,
+            )
+        except ValidationFailed as exc:
+            errors.extend({**e, "field": f"documents.{e['field']}", "row": row} for e in exc.errors)
+            continue
+        warnings = sorted(valid.warnings)
+        replaced.append(
+            (row, valid.number, valid.issuing_country, valid.birth_date, valid.sex, warnings)
+        )
+    docs = docs.with_columns(
+        issuing_country=pl.when(resident).then(pl.lit("CHN")).otherwise("issuing_country")
     )
+    if replaced:
+        table = pl.DataFrame(
+            replaced,
+            schema={
+                "row": pl.UInt32,
+                "number": pl.String,
+                "issuing_country": pl.String,
+                "doc_birth": pl.Date,
+                "doc_sex": pl.String,
+                "doc_warnings": pl.List(pl.String),
+            },
+            orient="row",
+        )
+        docs = docs.update(table, on="row", include_nulls=True)
+    indexed = pl.when(resident).then(number).otherwise(pl.col("doc_type") + ":" + number)
+    errors.rows(docs, indexed.is_duplicated(), "documents.number", "identity_exists")
     return docs
 
 
@@ -473,20 +373,11 @@ def _check_stored_numbers(indexes: list[str], docs: pl.DataFrame, errors: _Error
     held: set[str] = set()
     for start in range(0, len(indexes), step):
         part = indexes[start : start + step]
-        held.update(
-            IdentityDocument.objects.filter(number_index__in=part).values_list(
-                "number_index", flat=True
-            )
-        )
+        found = IdentityDocument.objects.filter(number_index__in=part)
+        held.update(found.values_list("number_index", flat=True))
     if held:
-        stored = pl.Series(indexes, dtype=pl.String).is_in(sorted(held))
-        errors.rows(
-            docs.with_columns(stored=stored),
-            pl.col("stored"),
-            "documents.number",
-            "identity_exists",
-            _("Someone already holds this identity number."),
-        )
+        stored = docs.with_columns(stored=pl.Series(indexes, dtype=pl.String).is_in(sorted(held)))
+        errors.rows(stored, pl.col("stored"), "documents.number", "identity_exists")
 
 
 # ----------------------------------------------------------------------- derived values
@@ -553,13 +444,7 @@ def _name_values(
 ) -> pl.DataFrame:
     """Join the per-name values back to the persons; refused names are row errors."""
     refused = [name for name, value in zip(names, derived, strict=True) if value is None]
-    errors.rows(
-        people,
-        pl.col("name").is_in(refused),
-        "persons.name",
-        "name_invalid",
-        _("This name cannot be stored."),
-    )
+    errors.rows(people, pl.col("name").is_in(refused), "persons.name", "name_invalid")
     table = pl.DataFrame(
         [(name, *value) for name, value in zip(names, derived, strict=True) if value is not None],
         schema=dict.fromkeys(
@@ -570,49 +455,39 @@ def _name_values(
     return people.join(table, on="name", how="left").sort("person_pos")
 
 
-def _flags(people: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
-    """``flags``: the name warnings plus the resident-number warnings ``person_create`` adds
-    (sex parity, birth date, unknown province code), sorted, as JSON."""
-    found = (
-        docs.filter(pl.col("resident"))
-        .select(
-            "person_pos",
-            sex=pl.col("sex").is_in(["M", "F"]) & ((pl.col("sex") == "M") != pl.col("id_male")),
-            birth=pl.col("birth_date").is_not_null() & (pl.col("birth_date") != pl.col("id_birth")),
-            province=~pl.col("id_province"),
+def _from_documents(people: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
+    """As ``person_create``: a missing birth date or an unknown sex comes from the first
+    document that states one; ``flags`` are the name warnings plus every document's warnings,
+    sorted, as JSON."""
+    said = (
+        docs.sort("row")
+        .group_by("person_pos", maintain_order=True)
+        .agg(
+            pl.col("doc_birth").drop_nulls().first().alias("said_birth"),
+            pl.col("doc_sex").drop_nulls().first().alias("said_sex"),
+            pl.col("doc_warnings").explode().drop_nulls().unique().alias("said_warnings"),
         )
-        .filter(pl.col("sex") | pl.col("birth") | pl.col("province"))
     )
-    people = people.with_columns(flags=pl.col("name_flags"))
-    if found.height == 0:
+    people = people.join(said, on="person_pos", how="left").sort("person_pos")
+    people = people.with_columns(
+        birth_date=pl.coalesce("birth_date", "said_birth"),
+        sex=pl.when(pl.col("sex") == Sex.UNKNOWN)
+        .then(pl.coalesce("said_sex", "sex"))
+        .otherwise("sex"),
+        flags=pl.col("name_flags"),
+    )
+    extra = people.filter(pl.col("said_warnings").list.len() > 0).select(
+        "person_pos", "said_warnings"
+    )
+    if extra.height == 0:
         return people
     flags = people["flags"].to_list()  # persons are in person_pos order
-    for pos, sex, birth, province in found.iter_rows():
-        extra = {
-            w
-            for w, on in (
-                (WARN_SEX_MISMATCH, sex),
-                (WARN_BIRTH_MISMATCH, birth),
-                (WARN_ADDRESS_CODE, province),
-            )
-            if on
-        }
-        flags[pos] = json.dumps(sorted(set(json.loads(flags[pos])) | extra))
+    for pos, warnings in extra.iter_rows():
+        flags[pos] = json.dumps(sorted(set(json.loads(flags[pos])) | set(warnings)))
     return people.with_columns(flags=pl.Series(flags, dtype=pl.String))
 
 
 # ------------------------------------------------------------------------------- the load
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.mark = time.perf_counter()
-        self.seconds: dict[str, float] = {}
-
-    def lap(self, label: str) -> None:
-        now = time.perf_counter()
-        self.seconds[label] = round(now - self.mark, 3)
-        self.mark = now
 
 
 @transaction.atomic
@@ -649,23 +524,18 @@ def people_bulk_load(
     Returns :class:`PeopleLoaded` with step timings. ``workers`` sets the number of worker
     processes (default: one per core for loads of 50,000 rows or more, none below).
     """
-    clock = _Clock()
+    clock = StepClock()
     require_person_role(actor, write=True)
     house, people, docs, wants = _prepared(households, persons, documents, needs)
     errors = _Errors()
-    _check_fields(house, people, docs, wants, errors)
+    frames = {"households": house, "persons": people, "documents": docs, "needs": wants}
+    _check_fields(frames, errors)
     house, people = _place(actor, house, people, errors)
     docs = _check_documents(docs, people, errors)
     wants = wants.join(people.select("person_key", "person_pos"), on="person_key", how="left")
-    errors.rows(
-        wants,
-        pl.col("person_pos").is_null(),
-        "needs.person_key",
-        "person_not_found",
-        _("No such person in the frame."),
-    )
+    errors.rows(wants, pl.col("person_pos").is_null(), "needs.person_key", "person_not_found")
     errors.raise_any()
-    pool = _Workers(people.height + docs.height, workers)
+    pool = ChunkWorkers(people.height + docs.height, workers, warm_up=_warm_up)
     try:
         names = people["name"].unique(maintain_order=True).to_list()
         names_ready = pool.submit(_derive_names, names, NAME_CHUNK)
@@ -679,7 +549,7 @@ def people_bulk_load(
         clock.lap("insert_households")
         people = _name_values(people, names, [v for part in names_ready() for v in part], errors)
         errors.raise_any()
-        people = _flags(people, docs)
+        people = _from_documents(people, docs)
         clock.lap("names")
         first_person = _write_persons(people, first_household)
         clock.lap("insert_persons")
@@ -687,20 +557,9 @@ def people_bulk_load(
         clock.lap("documents")
     finally:
         pool.close()
-    docs = (
-        docs.with_columns(
-            number_encrypted=pl.Series(
-                [v for part in derived for v in part[0].split("\n")], dtype=pl.String
-            ),
-            number_index=pl.Series(
-                [v for part in derived for v in part[1].split("\n")], dtype=pl.String
-            ),
-            masked=pl.Series([v for part in derived for v in part[2].split("\n")], dtype=pl.String),
-        )
-        if docs.height
-        else docs.with_columns(
-            number_encrypted=pl.lit(""), number_index=pl.lit(""), masked=pl.lit("")
-        )
+    docs = docs.with_columns(
+        pl.Series(name, [v for part in derived for v in part[i].split("\n")], dtype=pl.String)
+        for i, name in enumerate(("number_encrypted", "number_index", "masked"))
     )
     _check_stored_numbers(docs["number_index"].to_list(), docs, errors)
     errors.raise_any()
@@ -738,7 +597,7 @@ def _write_households(house: pl.DataFrame) -> int:
         room="room",
         address_key="address_key",
     )
-    table_insert(Household._meta.db_table, table_fill_defaults(Household, house_rows))
+    _insert(Household, house_rows)
     return first_household
 
 
@@ -760,11 +619,12 @@ def _write_persons(people: pl.DataFrame, first_household: int) -> int:
         note="note",
         flags="flags",
     )
-    table_insert(Person._meta.db_table, table_fill_defaults(Person, people_rows))
+    _insert(Person, people_rows)
     return first_person
 
 
 def _write_documents(docs: pl.DataFrame, wants: pl.DataFrame, first_person: int) -> tuple[int, int]:
+    """Insert documents and needs (their ids are left to the database)."""
     person_id = pl.col("person_pos").cast(pl.Int64) + first_person
     doc_rows = docs.select(
         person_id=person_id,
@@ -777,9 +637,8 @@ def _write_documents(docs: pl.DataFrame, wants: pl.DataFrame, first_person: int)
         is_primary="is_primary",
     )
     need_rows = wants.select(person_id=person_id, kind="kind", note="note")
-    return (
-        table_insert(
-            IdentityDocument._meta.db_table, table_fill_defaults(IdentityDocument, doc_rows)
-        ),
-        table_insert(PersonNeed._meta.db_table, table_fill_defaults(PersonNeed, need_rows)),
-    )
+    return _insert(IdentityDocument, doc_rows), _insert(PersonNeed, need_rows)
+
+
+def _insert(model: type[Model], rows: pl.DataFrame) -> int:
+    return table_insert(model._meta.db_table, table_fill_defaults(model, rows))

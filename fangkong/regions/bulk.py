@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,7 @@ from fangkong.core.errors import PermissionDenied, ValidationFailed, field_error
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 
+PARALLEL_MIN_ROWS = 50_000  # below this, starting workers costs more than it saves
 COPY_CHUNK_ROWS = 200_000
 SQLITE_CHUNK_ROWS = 100_000
 SQLITE_ROWS_PER_STATEMENT = 50  # a multi-row VALUES saves a statement step per row
@@ -248,17 +252,73 @@ def table_fill_defaults(model: type[Model], frame: pl.DataFrame) -> pl.DataFrame
     return frame.with_columns(additions) if additions else frame
 
 
-def region_nodes(codes: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """``code → (id, path)`` for the nodes that exist among ``codes`` (chunked reads)."""
-    found: dict[str, tuple[int, str]] = {}
+def region_ids(actor: AnyActor, codes: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
+    """The nodes named by ``codes`` as a frame (``region_code``, ``region_id``), and the codes
+    that name no node. Raises ``PermissionDenied`` (``region_out_of_scope``) when a node lies
+    outside the actor's subtree. Reads in chunks under SQLite's parameter limit."""
+    found: dict[str, int] = {}
+    root = actor.region_path
     unique = sorted(set(codes))
     for start in range(0, len(unique), IN_CHUNK):
-        part = unique[start : start + IN_CHUNK]
-        for code, pk, path in Region.objects.filter(code__in=part).values_list(
-            "code", "id", "path"
+        rows = Region.objects.filter(code__in=unique[start : start + IN_CHUNK])
+        for code, pk, path in rows.values_list("code", "id", "path"):
+            if root and path != root and not path.startswith(root + "."):
+                raise PermissionDenied(
+                    _("Some jurisdictions lie outside yours."), code="region_out_of_scope"
+                )
+            found[code] = pk
+    frame = pl.DataFrame(
+        {"region_code": list(found), "region_id": list(found.values())},
+        schema={"region_code": pl.String, "region_id": pl.Int64},
+    )
+    return frame, [code for code in unique if code not in found]
+
+
+class ChunkWorkers:
+    """Per-value Python work (hashing, encryption, transliteration) over chunks in forked
+    worker processes, so a bulk load uses every core; serial when the load is small, when
+    ``workers`` is 1, or where ``fork`` is not available. Workers never touch the database.
+    """
+
+    def __init__(self, rows: int, workers: int | None, *, warm_up: Callable[[], None]) -> None:
+        count = workers if workers is not None else (os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+        if (
+            count > 1
+            and (workers is not None or rows >= PARALLEL_MIN_ROWS)
+            and "fork" in multiprocessing.get_all_start_methods()
         ):
-            found[code] = (pk, path)
-    return found
+            warm_up()  # shared by the forked workers instead of built once in each
+            self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+
+    def submit(
+        self, fn: Callable[[list[Any]], Any], items: list[Any], chunk: int
+    ) -> Callable[[], list[Any]]:
+        """Start ``fn`` over chunks of ``items``; the returned function waits for the results
+        (in chunk order)."""
+        parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+        if self.pool is None:
+            done = [fn(part) for part in parts]
+            return lambda: done
+        futures: list[Future[Any]] = [self.pool.submit(fn, part) for part in parts]
+        return lambda: [future.result() for future in futures]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+class StepClock:
+    """Seconds per named step, for progress output and benchmarks."""
+
+    def __init__(self) -> None:
+        self.mark = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, label: str) -> None:
+        now = time.perf_counter()
+        self.seconds[label] = round(now - self.mark, 3)
+        self.mark = now
 
 
 # ----------------------------------------------------------------------- jurisdiction nodes

@@ -340,3 +340,74 @@ def test_large_loads_rebuild_the_indexes_they_dropped(city, monkeypatch):
     city_load(city, actor=SYSTEM)
     assert indexes() == before
     assert Person.objects.filter(name_key=name_key(city.persons["name"][5])).exists()
+
+
+@pytest.mark.django_db
+def test_every_document_type_and_missing_fields_match_person_create(city):
+    regions_bulk_load(city.regions, actor=SYSTEM)
+    grid = Region.objects.get(code=city.households["region_code"][0])
+    permit_first17 = "81000019900101123"
+    cases = [  # (name, sex, birth, doc_type, number, country)
+        ("李四", "U", None, "01", _id("110105", date(1970, 2, 3), 21), ""),
+        ("陳大文", "U", None, "08", permit_first17 + check_char(permit_first17), ""),
+        ("黄小明", "F", date(2001, 1, 1), "06", "h1234567 8", ""),
+        ("Anna SMITH", "F", date(1988, 8, 8), "03", "c0123456", "usa"),
+        ("赵六", "M", date(1999, 9, 9), "01", _id("999999", date(1999, 9, 10), 33), ""),
+    ]
+    by_service = []
+    for position, (name, sex, born, doc_type, number, country) in enumerate(cases):
+        if doc_type == "01":  # a distinct but equivalent number for the service's person
+            number_s = number[:14] + f"{int(number[14:17]) + 2:03d}"
+            number_s += check_char(number_s)
+        elif doc_type == "08":
+            number_s = "81000019900101125" + check_char("81000019900101125")
+        else:
+            number_s = {"06": "H87654321", "03": "C7654321"}[doc_type]
+        created = person_create(
+            actor=SYSTEM,
+            name=name,
+            region=grid,
+            sex=sex,
+            birth_date=born,
+            documents=[DocumentInput(doc_type=doc_type, number=number_s, issuing_country=country)],
+        ).person
+        by_service.append((created, number_s))
+        assert position == len(by_service) - 1
+    persons = pl.DataFrame(
+        {
+            "person_key": list(range(len(cases))),
+            "household_key": pl.Series([None] * len(cases), dtype=pl.Int64),
+            "region_code": [grid.code] * len(cases),
+            "name": [c[0] for c in cases],
+            "sex": [c[1] for c in cases],
+            "birth_date": pl.Series([c[2] for c in cases], dtype=pl.Date),
+            "phone": [""] * len(cases),
+            "occupation": [""] * len(cases),
+        }
+    )
+    documents = pl.DataFrame(
+        {
+            "person_key": list(range(len(cases))),
+            "doc_type": [c[3] for c in cases],
+            "number": [c[4] for c in cases],
+            "issuing_country": [c[5] for c in cases],
+        }
+    )
+    loaded = people_bulk_load(
+        city.households.head(0), persons, documents, city.needs.head(0), actor=SYSTEM
+    )
+    for position, (created, _other_number) in enumerate(by_service):
+        bulk = Person.objects.get(pk=loaded.person_first_id + position)
+        for field in ("name", "name_key", "name_pinyin", "sex", "flags"):
+            assert getattr(bulk, field) == getattr(created, field), (position, field)
+        if cases[position][3] == "01" and cases[position][2] is None:
+            assert bulk.birth_date == created.birth_date
+        ours, theirs = bulk.documents.get(), created.documents.get()
+        assert (ours.doc_type, ours.issuing_country) == (theirs.doc_type, theirs.issuing_country)
+        clear = decrypt(ours.number_encrypted, purpose="id-number")
+        assert ours.number_index == number_index(ours.doc_type, clear)
+        assert ours.masked == mask_number(clear)
+        assert len(ours.masked) == len(theirs.masked)
+    assert Person.objects.get(pk=loaded.person_first_id + 1).birth_date == date(1990, 1, 1)
+    assert "id_address_code" in Person.objects.get(pk=loaded.person_first_id + 4).flags
+    assert "id_birth_date_mismatch" in Person.objects.get(pk=loaded.person_first_id + 4).flags
