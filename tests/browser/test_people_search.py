@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def _resident_in_scope_of(demo_env: dict[str, str], username: str) -> tuple[str,
     to_traditional = opencc.OpenCC("s2t")
     for name, code in rows:
         if to_traditional.convert(name) != name:
-            return name, str(code)
+            return name, str(uuid.UUID(code))  # SQLite stores UUIDs as bare hex
     raise AssertionError("no resident with a distinct Traditional name in scope")
 
 
@@ -71,9 +72,9 @@ def test_the_shell_is_translated_and_escapes_nothing_unsafely(page, server):
     _sign_in(page, server, "commander")
     nav = page.inner_text("nav.mainnav")
     assert "人员" in nav or "概览" in nav  # Simplified Chinese by default
-    page.select_option("#lang-switch", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#lang-switch", "en")
     assert "Overview" in page.inner_text("nav.mainnav")
-    page.select_option("#lang-switch", "zh-hant")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#lang-switch", "zh-hant")
     assert "概覽" in page.inner_text("nav.mainnav")
