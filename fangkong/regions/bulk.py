@@ -39,7 +39,8 @@ COPY_CHUNK_ROWS = 200_000
 SQLITE_CHUNK_ROWS = 100_000
 SQLITE_ROWS_PER_STATEMENT = 50  # a multi-row VALUES saves a statement step per row
 IN_CHUNK = 900  # below SQLite's default limit on host parameters per statement
-SQLITE_REBUILD_MIN_ROWS = 50_000  # smaller loads insert into the live indexes
+REBUILD_MIN_ROWS = 50_000  # smaller loads insert into the live indexes
+PG_INDEX_MEMORY = "256MB"  # maintenance_work_mem while rebuilding indexes
 SQLITE_LOAD_CACHE_KIB = 262_144  # page cache while loading (256 MiB)
 
 #: Code length per level: GB/T 2260 six digits down to county, then +3 per level.
@@ -127,10 +128,16 @@ def table_insert(table: str, frame: pl.DataFrame) -> int:
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         sql = f"COPY {_quote(table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for offset in range(0, frame.height, COPY_CHUNK_ROWS):
-                chunk = frame.slice(offset, COPY_CHUNK_ROWS)
-                copy.write(chunk.write_csv(include_header=False).encode())
+        with connection.cursor() as cursor:
+            restore = _pg_suspend(cursor, table, frame.height)
+            with cursor.cursor.copy(sql) as copy:
+                for offset in range(0, frame.height, COPY_CHUNK_ROWS):
+                    chunk = frame.slice(offset, COPY_CHUNK_ROWS)
+                    copy.write(chunk.write_csv(include_header=False).encode())
+            if restore:
+                cursor.execute(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'")
+            for statement in restore:
+                cursor.execute(statement)
         return frame.height
     frame = _sqlite_values(frame)
     constant = {
@@ -175,13 +182,53 @@ def _sqlite_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _pg_suspend(cursor: Any, table: str, rows: int) -> list[str]:
+    """Before a load that at least doubles ``table`` on PostgreSQL: drop its secondary indexes
+    and its foreign keys, and return the statements that restore them exactly
+    (``pg_get_indexdef``/``pg_get_constraintdef``, same names). Building an index once and
+    validating a foreign key with one join are far faster than maintaining them row by row
+    (deferred foreign keys otherwise fire one trigger per row at commit). The table is locked
+    for the rest of the transaction; the caller's transaction makes it all-or-nothing.
+    """
+    if rows < REBUILD_MIN_ROWS:
+        return []
+    cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")  # noqa: S608 - quoted name
+    if int(cursor.fetchone()[0]) > rows:
+        return []
+    cursor.execute(
+        "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+        "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+        [_quote(table)],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f'",
+        [_quote(table)],
+    )
+    foreign_keys = cursor.fetchall()
+    # Earlier inserts of this transaction may still hold deferred checks on the tables the
+    # keys point to, which ALTER TABLE refuses: run them now, then defer again.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    for name, _definition in foreign_keys:
+        cursor.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(name)}")
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {_quote(name)}")
+    return [definition for _name, definition in indexes] + [
+        f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
+        for name, definition in foreign_keys
+    ]
+
+
 def _sqlite_suspend_indexes(cursor: Any, table: str, rows: int) -> list[str]:
     """Drop the table's secondary indexes before a load that at least doubles the table, and
     return their ``CREATE INDEX`` statements: building an index once from sorted keys is
     several times faster than a million random B-tree inserts. The caller's transaction
     makes this all-or-nothing (SQLite DDL is transactional); constraint indexes declared
     inline (``UNIQUE``) are not touched."""
-    if rows < SQLITE_REBUILD_MIN_ROWS:
+    if rows < REBUILD_MIN_ROWS:
         return []
     cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")  # noqa: S608 - quoted name
     if int(cursor.fetchone()[0]) > rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RenameForm(forms.Form):
@@ -16,7 +17,7 @@ class RenameForm(forms.Form):
 class ChildForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput, initial="child")
     code = forms.RegexField(label=_("Code"), regex=r"^\d{6,15}$", max_length=15)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=100)
     time_zone = forms.CharField(
         label=_("Time zone"),
         max_length=64,
