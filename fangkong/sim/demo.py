@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,17 +236,21 @@ def demo_prepare(
     _print_accounts(out, accounts, password if generated else "", url)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _print_accounts(out: TextIO, accounts: list[DemoAccount], password: str, url: str) -> None:
+    header = ("username", "role", "jurisdiction")
     rows = [(a.username, str(a.role.label), f"{a.region.name} ({a.region.code})") for a in accounts]
-    widths = [
-        max(len(row[i]) for row in [("username", "role", "jurisdiction"), *rows]) for i in range(3)
-    ]
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(3)]
     _say(out, "")
-    for row in [("username", "role", "jurisdiction"), tuple("-" * w for w in widths), *rows]:
-        _say(
-            out,
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
-        )
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        cells = [
+            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
+        ]
+        _say(out, "  ".join(cells).rstrip())
     _say(out, "")
     if password:
         _say(out, f"Password of every demo account: {password}")

@@ -323,22 +323,29 @@ def test_regions_keep_identical_nodes_and_refuse_conflicts(city, tree, make_acto
 
 
 @pytest.mark.django_db
-def test_large_loads_rebuild_the_indexes_they_dropped(city, monkeypatch):
-    if connection.vendor != "sqlite":
-        pytest.skip("index suspension is the SQLite path")
-    monkeypatch.setattr(region_bulk, "SQLITE_REBUILD_MIN_ROWS", 10)
+def test_large_loads_rebuild_the_indexes_and_keys_they_dropped(city, monkeypatch):
+    monkeypatch.setattr(region_bulk, "REBUILD_MIN_ROWS", 10)
+    if connection.vendor == "sqlite":
+        sql = (
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name LIKE 'people_%'"
+        )
+    else:
+        sql = (
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'people_%%' "
+            "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text LIKE 'people_%%'"
+        )
 
-    def indexes() -> set[tuple[str, str]]:
+    def schema() -> set[tuple[str, str]]:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                "AND tbl_name LIKE 'people_%'"
-            )
+            cursor.execute(sql)
             return set(cursor.fetchall())
 
-    before = indexes()
+    before = schema()
     city_load(city, actor=SYSTEM)
-    assert indexes() == before
+    assert schema() == before
+    assert len(before) > 10
     assert Person.objects.filter(name_key=name_key(city.persons["name"][5])).exists()
 
 
