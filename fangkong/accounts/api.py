@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.accounts import services
@@ -116,7 +116,7 @@ def users_list(request: HttpRequest, filters: Query[UserFilter]) -> UserPageOut:
 
 
 @router.post("/users", response={201: UserOut, **ERRORS}, summary="Create a user")
-def users_create(request: HttpRequest, payload: UserIn) -> tuple[int, User]:
+def users_create(request: HttpRequest, payload: UserIn) -> Status[User]:
     actor = _admin(request)
     region = access_region(actor, payload.region_code)
     user = services.user_create(
@@ -127,7 +127,7 @@ def users_create(request: HttpRequest, payload: UserIn) -> tuple[int, User]:
         region=region,
         role=payload.role,
     )
-    return 201, access_user(actor, user.username)
+    return Status(201, access_user(actor, user.username))
 
 
 @router.get("/users/{username}", response={200: UserOut, **ERRORS}, summary="Get a user")
