@@ -21,6 +21,7 @@ SESSION_MEMBERSHIP = "fk_membership"
 SESSION_MFA_OK = "fk_mfa_ok"
 SESSION_LOGIN_AT = "fk_login_at"
 SESSION_SEEN_AT = "fk_seen_at"
+SEEN_RESOLUTION_SECONDS = 60
 
 
 class ActorMiddleware:
@@ -47,7 +48,10 @@ class ActorMiddleware:
             if stale or not user.is_active:
                 logout(request)
             else:
-                session[SESSION_SEEN_AT] = now
+                # Refresh the idle clock at most once a minute: a session write per request
+                # would cost a database write on every page view.
+                if now - float(session.get(SESSION_SEEN_AT, 0)) > SEEN_RESOLUTION_SECONDS:
+                    session[SESSION_SEEN_AT] = now
                 self._attach(request)
         return self.get_response(request)
 

@@ -150,3 +150,16 @@ def test_password_rules_refuse_short_and_common_passwords(tree):
         assert info.value.errors[0]["field"] == "password"
     user = user_make()
     assert user.password.startswith(("argon2", "md5"))
+
+
+@pytest.mark.django_db
+def test_an_idle_session_must_sign_in_again(tree, settings, page_client, time_machine):
+    settings.MFA_ENFORCED = False
+    time_machine.move_to("2026-11-22 09:00:00+08:00", tick=False)
+    worker = actor_make(role=Role.GRID_WORKER, region=tree["grid_a1"])
+    browser = page_client(worker)
+    assert browser.get("/").status_code == 200
+    time_machine.shift(settings.SESSION_IDLE_SECONDS - 120)
+    assert browser.get("/").status_code == 200  # still within the idle limit
+    time_machine.shift(settings.SESSION_IDLE_SECONDS + 1)
+    assert browser.get("/").status_code == 302
