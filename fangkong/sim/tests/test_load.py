@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from fangkong.accounts.choices import Role
+from fangkong.core import bulk as core_bulk
 from fangkong.core.actor import SYSTEM
 from fangkong.core.addresses import parse_address
 from fangkong.core.crypto import blind_index, decrypt
@@ -21,7 +22,6 @@ from fangkong.people.bulk import people_bulk_load
 from fangkong.people.documents import number_index
 from fangkong.people.models import Household, IdentityDocument, Person, PersonNeed
 from fangkong.people.services import DocumentInput, household_create, person_create
-from fangkong.regions import bulk as region_bulk
 from fangkong.regions.bulk import regions_bulk_load
 from fangkong.regions.models import Region
 from fangkong.sim.city import City, city_generate
@@ -324,7 +324,7 @@ def test_regions_keep_identical_nodes_and_refuse_conflicts(city, tree, make_acto
 
 @pytest.mark.django_db
 def test_large_loads_rebuild_the_indexes_and_keys_they_dropped(city, monkeypatch):
-    monkeypatch.setattr(region_bulk, "REBUILD_MIN_ROWS", 10)
+    monkeypatch.setattr(core_bulk, "REBUILD_MIN_ROWS", 10)
     if connection.vendor == "sqlite":
         sql = (
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
