@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -25,9 +26,12 @@ def _setup(settings_module: str | None = None) -> None:
 
 def serve(bind: str, workers: int, threads: int) -> None:
     """Run gunicorn with the project's WSGI app (threads suit SQLite's single writer)."""
+    from django.conf import settings
     from gunicorn.app.base import BaseApplication
 
     from config.wsgi import application
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
