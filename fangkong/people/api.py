@@ -15,8 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import P, Query, Router, Schema, Status
-from ninja.params import HeaderEx
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.accounts.choices import AccessPurpose
@@ -24,7 +23,7 @@ from fangkong.api import actor_of
 from fangkong.core.crypto import blind_index
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, ErrorOut
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
 from fangkong.people import services
 from fangkong.people.access import (
     access_duplicate,
@@ -55,16 +54,7 @@ from fangkong.regions.access import access_region
 router = Router(tags=["people"])
 households_router = Router(tags=["households"])
 
-WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
 REGION_CODE = r"^[0-9]*$"  # jurisdiction codes are digits (GB/T 2260 and their extensions)
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias="Idempotency-Key",
-        max_length=100,
-        description="Repeat the same create with the same key and it is done once.",
-    ),
-]
 
 
 # --------------------------------------------------------------------------- schemas

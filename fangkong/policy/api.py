@@ -14,13 +14,13 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import P, Query, Router, Schema, Status
-from ninja.params import HeaderEx, PathEx
+from ninja.params import PathEx
 from pydantic import Field
 
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS, ErrorOut
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
 from fangkong.policy import services
 from fangkong.policy.access import access_rule_set, rule_set_reference_parse
 from fangkong.policy.models import RuleSet
@@ -30,17 +30,8 @@ from fangkong.regions.access import access_region
 
 router = Router(tags=["rule sets"])
 
-WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
 KEY = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
 Revision = PathEx[int, P(ge=1, le=1_000_000)]
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias="Idempotency-Key",
-        max_length=100,
-        description="Repeat the same create with the same key and it is done once.",
-    ),
-]
 
 
 class SourceNoteSchema(Schema):

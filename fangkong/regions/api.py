@@ -6,8 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, P, Query, Router, Schema, Status, UploadedFile
-from ninja.params import HeaderEx
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from fangkong.accounts.choices import Role
@@ -16,7 +15,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, PermissionDenied
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS, ErrorOut
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, ErrorOut, IdempotencyKey
 from fangkong.regions import services
 from fangkong.regions.access import access_region
 from fangkong.regions.importer import MAX_IMPORT_BYTES
@@ -25,17 +24,8 @@ from fangkong.regions.selectors import region_list_with_counts
 
 router = Router(tags=["jurisdictions"])
 
-WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
 IMPORT_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut, 413: ErrorOut}
 CODE = r"^\d{6,15}$"
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias="Idempotency-Key",
-        max_length=100,
-        description="Repeat the same create with the same key and it is done once.",
-    ),
-]
 
 
 class RegionOut(Schema):
