@@ -124,6 +124,8 @@ def table_insert(table: str, frame: pl.DataFrame) -> int:
                 cursor.execute(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'")
             for statement in restore:
                 cursor.execute(statement)
+            if restore:
+                cursor.execute(f"ANALYZE {_quote(table)}")  # fresh statistics for the planner
         return frame.height
     frame = _sqlite_values(frame)
     constant = {
@@ -153,6 +155,10 @@ def table_insert(table: str, frame: pl.DataFrame) -> int:
             raw.executemany(insert + row, _row_groups(values.slice(whole), 1))
             for statement in suspended:
                 cursor.execute(statement)
+            if suspended:
+                # Without statistics SQLite's planner walks a whole subtree of persons where a
+                # name index would answer in milliseconds; a large load refreshes them.
+                cursor.execute(f"ANALYZE {_quote(table)}")
         finally:
             cursor.execute(f"PRAGMA cache_size = {cache_size}")
     return frame.height

@@ -1,0 +1,21 @@
+"""Index-friendly query helpers shared by selectors."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+#: The highest code point: every string that starts with ``prefix`` sorts below
+#: ``prefix + TOP`` in byte order (UTF-8 on SQLite, ``COLLATE "C"`` on PostgreSQL).
+TOP = "\U0010ffff"
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, written as a range so a plain B-tree index serves it.
+
+    Django's ``__startswith`` becomes ``LIKE 'x%'``, which SQLite (case-insensitive LIKE) and
+    PostgreSQL (non-C collations) cannot answer from an ordinary index; at a million rows that
+    is the difference between a range scan and reading the table. The column must compare in
+    byte order: SQLite does by default, PostgreSQL columns searched this way are declared
+    ``COLLATE "C"`` by migration.
+    """
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + TOP})
