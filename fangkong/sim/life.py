@@ -23,8 +23,9 @@ Times in the arrays are int32 seconds since the simulation's start (local midnig
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -133,25 +134,70 @@ class Plan:
         return self.venue_order, self.venue_bins
 
 
-@dataclass(frozen=True)
 class Day:
-    """What happened on day ``day`` (0-based): scans and dwell intervals, int32 seconds since
-    the simulation's start; for the outbreak, ``plan`` and ``offset`` (per person, the seconds
-    to add to the plan's times: the day's start plus the person's shift)."""
+    """What happened on day ``day`` (0-based), int32 seconds since the simulation's start.
 
-    day: int
-    epoch: int
-    plan: Plan
-    offset: Int32
-    scan_person: Int32
-    scan_venue: Int32
-    scan_arrival: Int32
-    scan_departure: Int32
-    scan_kind: npt.NDArray[np.uint8]
-    dwell_person: Int32
-    dwell_cell: npt.NDArray[np.uint16]
-    dwell_start: Int32
-    dwell_end: Int32
+    The scans are materialised at once; the dwell intervals (the nights at home that end this
+    day, then the day's other cells) on first use. For the outbreak: ``plan`` and ``offset``
+    (per person, the seconds to add to the plan's times: the day's start plus the shift).
+    """
+
+    def __init__(
+        self,
+        *,
+        day: int,
+        epoch: int,
+        plan: Plan,
+        offset: Int32,
+        home: npt.NDArray[np.bool_] | None,
+        scans: tuple[Int32, Int32, Int32, Int32, npt.NDArray[np.uint8]],
+        nights: tuple[Int32, npt.NDArray[np.uint16], Int32, Int32],
+    ) -> None:
+        self.day = day
+        self.epoch = epoch
+        self.plan = plan
+        self.offset = offset
+        self._home = home
+        self.scan_person, self.scan_venue, self.scan_arrival, self.scan_departure = scans[:4]
+        self.scan_kind = scans[4]
+        self._nights = nights
+
+    @functools.cached_property
+    def _dwell(self) -> tuple[Int32, npt.NDArray[np.uint16], Int32, Int32]:
+        plan = self.plan
+        person, cell, start, end = (
+            plan.dwell_person,
+            plan.dwell_cell,
+            plan.dwell_start,
+            plan.dwell_end,
+        )
+        if self._home is not None:
+            keep = ~self._home[person]
+            person, cell, start, end = person[keep], cell[keep], start[keep], end[keep]
+        shift = self.offset[person]
+        nights = self._nights
+        return (
+            np.concatenate([nights[0], person]),
+            np.concatenate([nights[1], cell]),
+            np.concatenate([nights[2], start + shift]),
+            np.concatenate([nights[3], end + shift]),
+        )
+
+    @property
+    def dwell_person(self) -> Int32:
+        return self._dwell[0]
+
+    @property
+    def dwell_cell(self) -> npt.NDArray[np.uint16]:
+        return self._dwell[1]
+
+    @property
+    def dwell_start(self) -> Int32:
+        return self._dwell[2]
+
+    @property
+    def dwell_end(self) -> Int32:
+        return self._dwell[3]
 
     def scans(self) -> pl.DataFrame:
         """person, venue, arrival, departure (int64 epoch seconds), kind."""
@@ -249,6 +295,7 @@ class Life:
         self._anchor_start, self._anchor_length = routine.anchor_tables()
         self._plans: dict[int, Plan] = {}
         self.open_home = np.zeros(self.n, dtype=np.int32)
+        self._last_day: Day | None = None
 
     # plans ---------------------------------------------------------------------------------
 
@@ -268,7 +315,7 @@ class Life:
         if cached is not None:
             return cached
         rng = np.random.default_rng([self.seed, 1, k])
-        made = self._make_plan((self.start.toordinal() + k) % 7, rng)
+        made = self._make_plan((self.start + timedelta(days=k)).weekday(), rng)
         if self.params.plan_days:
             self._plans[k] = made
         return made
@@ -331,7 +378,7 @@ class Life:
             pushed = np.maximum(arrival[rows], departure[rows - 1] + TRAVEL)
             arrival[rows] = pushed
             departure[rows] = pushed + stay[rows]
-        keep = (departure - arrival >= MIN_STAY) & (arrival < LATEST_ARRIVAL)
+        keep = ((departure - arrival >= MIN_STAY) | ~before) & (arrival < LATEST_ARRIVAL)
         person, venue, arrival, departure = (
             person[keep],
             venue[keep],
@@ -449,28 +496,17 @@ class Life:
             plan.scan_departure,
             plan.scan_kind,
         )
-        d_person, d_cell, d_start, d_end = (
-            plan.dwell_person,
-            plan.dwell_cell,
-            plan.dwell_start,
-            plan.dwell_end,
-        )
         active, first_departure, last_return = (
             plan.active,
             plan.first_departure,
             plan.last_return,
         )
+        kept_home = None
         if home is not None and home.any():
+            kept_home = home.copy()
             keep = ~home[s_person]
             s_person, s_venue, s_kind = s_person[keep], s_venue[keep], s_kind[keep]
             s_arrival, s_departure = s_arrival[keep], s_departure[keep]
-            keep = ~home[d_person]
-            d_person, d_cell, d_start, d_end = (
-                d_person[keep],
-                d_cell[keep],
-                d_start[keep],
-                d_end[keep],
-            )
             keep = ~home[active]
             active, first_departure, last_return = (
                 active[keep],
@@ -478,45 +514,35 @@ class Life:
                 last_return[keep],
             )
         scan_shift = shift[s_person]
-        n_active, n_dwell = active.shape[0], d_person.shape[0]
-        dwell_person = np.empty(n_active + n_dwell, dtype=np.int32)
-        dwell_cell = np.empty(n_active + n_dwell, dtype=np.uint16)
-        dwell_start = np.empty(n_active + n_dwell, dtype=np.int32)
-        dwell_end = np.empty(n_active + n_dwell, dtype=np.int32)
-        dwell_person[:n_active], dwell_person[n_active:] = active, d_person
-        dwell_cell[:n_active], dwell_cell[n_active:] = self.home_cell[active], d_cell
         active_shift = shift[active]
-        np.add(first_departure, active_shift, out=dwell_end[:n_active])
-        np.minimum(self.open_home[active], dwell_end[:n_active], out=dwell_start[:n_active])
+        left = first_departure + active_shift
+        opened = np.minimum(self.open_home[active], left)
         self.open_home[active] = last_return + active_shift
-        dwell_shift = shift[d_person]
-        np.add(d_start, dwell_shift, out=dwell_start[n_active:])
-        np.add(d_end, dwell_shift, out=dwell_end[n_active:])
-        return Day(
+        self._last_day = Day(
             day=day,
             epoch=self.epoch,
             plan=plan,
             offset=shift,
-            scan_person=s_person,
-            scan_venue=s_venue,
-            scan_arrival=s_arrival + scan_shift,
-            scan_departure=s_departure + scan_shift,
-            scan_kind=s_kind,
-            dwell_person=dwell_person,
-            dwell_cell=dwell_cell,
-            dwell_start=dwell_start,
-            dwell_end=dwell_end,
+            home=kept_home,
+            scans=(s_person, s_venue, s_arrival + scan_shift, s_departure + scan_shift, s_kind),
+            nights=(active, self.home_cell[active], opened, left),
         )
+        return self._last_day
 
     def finish(self, days: int) -> pl.DataFrame:
         """The nights at home still open after ``days`` days, closed at the end of the last
-        day (one row per person; call once, after the last :meth:`day`)."""
-        person = np.flatnonzero(self.open_home < days * DAY).astype(np.int32)
+        day or of a later last visit in the home cell (one row per person; call once, after the
+        last :meth:`day`)."""
+        end = np.full(self.n, days * DAY, dtype=np.int32)
+        last = self._last_day
+        if last is not None:  # a late visit in the home cell runs past midnight
+            np.maximum.at(end, last.scan_person, last.scan_departure)
+        person = np.flatnonzero(self.open_home < end).astype(np.int32)
         return dwell_frame(
             person,
             self.home_cell[person],
             self.open_home[person],
-            np.full(person.shape[0], days * DAY, dtype=np.int32),
+            end[person],
             self.epoch,
         )
 

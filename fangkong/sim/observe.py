@@ -178,7 +178,7 @@ def observations_generate(
         when = onset[chosen] + (lognormal(rng, delay, chosen.size) * DAY).astype(np.int64)
         when = _in_hours(np.minimum(when, recovered[chosen] - DAY // 2), rng)
         when = np.maximum(when, onset[chosen])
-        ok = (when < recovered[chosen]) & (when < hospitalised[chosen]) & (when < end)
+        ok = (when >= 0) & (when < recovered[chosen]) & (when < hospitalised[chosen]) & (when < end)
         return case_person[chosen[ok]], when[ok]
 
     def background(share: float) -> tuple[Int64, Int64]:
@@ -282,7 +282,9 @@ def observations_generate(
     # 4. tests
     tested = sick[rng.random(sick.size) < policy.symptomatic_share]
     s_time = onset[tested] + (lognormal(rng, policy.delay, tested.size) * DAY).astype(np.int64)
-    keep = (s_time < end) & (s_time < hospitalised[tested]) & (s_time < died[tested])
+    keep = (
+        (s_time >= 0) & (s_time < end) & (s_time < hospitalised[tested]) & (s_time < died[tested])
+    )
     screen_count = (
         rng.binomial(n, policy.screening_share, days)
         if policy.screening_share

@@ -14,7 +14,7 @@ the day (:func:`fangkong.sim.course.infectiousness`) sets the chance of infectin
   themselves), ``1 − exp(−β_v · W · hours · s)`` with ``β_v`` per venue category. For each
   infectious visit the candidates are the visits at the venue arriving in the half-hours that
   can overlap (a range of the day plan's (venue, half-hour) index); candidates are drawn at the
-  largest possible chance and thinned to the exact one (:func:`_pick`), so the work grows
+  largest possible chance and thinned to their own (:func:`_pick`), so the work grows
   with infections, not with crowd sizes. Households, teams and classes are sampled the same
   way.
 
@@ -157,24 +157,33 @@ def _expand(first: Int64, size: Int64) -> tuple[Int64, Int64]:
     return owner, slot
 
 
-def _pick(first: Int64, size: Int64, bound: Float, rng: np.random.Generator) -> tuple[Int64, Int64]:
-    """Candidates from groups (``first``, ``size``): each member of group ``g`` comes out (at
-    least once) with probability ``bound[g]``, drawing a binomial number of members with
-    replacement at the per-draw rate that gives exactly that, ``n (1 − (1 − b)^(1/n))``, and
-    removing repeats; the caller thins each candidate to its own chance (``≤ bound``). The
-    rate is capped at 1, below the bound only when ``b > 1 − (1 − 1/n)^n``. Returns the group
-    index and the member's position of each candidate."""
-    n = np.maximum(size, 1)
-    rate = np.minimum(n * -np.expm1(np.log1p(-np.minimum(bound, 1 - 1e-12)) / n), 1.0)
-    count = rng.binomial(size, rate)
-    owner = np.repeat(np.arange(size.shape[0]), count)
+@dataclass(frozen=True)
+class _Draw:
+    """Candidates drawn by :func:`_pick`: group index, member position, and per group the
+    largest hazard."""
+
+    owner: Int64
+    slot: Int64
+    hazard: Float
+
+    def accept(self, hazard: Float, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
+        """Which candidates infect, given each candidate's own hazard (at most the group's)."""
+        return np.asarray(rng.random(self.owner.size) * self.hazard[self.owner] < hazard)
+
+
+def _pick(first: Int64, size: Int64, hazard: Float, rng: np.random.Generator) -> _Draw:
+    """Candidates from groups (``first``, ``size``) when each member of group ``g`` is infected
+    with chance ``1 − exp(−h)``, ``h`` at most ``hazard[g]``.
+
+    Poisson thinning: the group receives Poisson(n · hazard) attempts, each on a member drawn
+    uniformly, so each member receives Poisson(hazard) attempts; accepting an attempt on a
+    member with probability ``h / hazard`` (:meth:`_Draw.accept`) leaves Poisson(h) accepted
+    attempts, hence infection with chance exactly ``1 − exp(−h)``. The work grows with the
+    attempts, not with the group sizes.
+    """
+    owner = np.repeat(np.arange(size.shape[0]), rng.poisson(size * hazard))
     slot = first[owner] + (rng.random(owner.size) * size[owner]).astype(np.int64)
-    several = count[owner] > 1
-    if several.any():  # repeats are only possible within groups drawn more than once
-        pair = np.unique(owner[several] * (1 << 40) + slot[several])
-        owner = np.concatenate([owner[~several], pair >> 40])
-        slot = np.concatenate([slot[~several], pair & ((1 << 40) - 1)])
-    return owner, slot
+    return _Draw(owner, slot, hazard)
 
 
 def _nullable(values: npt.NDArray[Any], valid: npt.NDArray[np.bool_]) -> pl.Series:
@@ -426,11 +435,11 @@ class Outbreak:
         infector = c["person"][active]
         house = self.household[infector]
         rate = self.beta_household * weight
-        bound = -np.expm1(-rate * self.max_susceptibility)
-        owner, member = _pick(self.house_first[house], self.house_size[house], bound, rng)
-        exact = -np.expm1(-rate[owner] * self.susceptibility[member])
-        hit = np.flatnonzero(rng.random(owner.size) * bound[owner] < exact)
-        owner, member = owner[hit], member[hit]
+        draw = _pick(
+            self.house_first[house], self.house_size[house], rate * self.max_susceptibility, rng
+        )
+        hit = draw.accept(rate[draw.owner] * self.susceptibility[draw.slot], rng)
+        owner, member = draw.owner[hit], draw.slot[hit]
         ok = (member != infector[owner]) & (self.case_of[member] < 0) & ~self.hospital[member]
         owner, member = owner[ok], member[ok]
         low = np.maximum(t0, c["infectious_start"][active][owner])
@@ -478,23 +487,20 @@ class Outbreak:
         team = self.team[infector].astype(np.int64)
         size = self.team_size[team]
         rate = np.where(school, self.beta_class, self.beta_team) * weight
-        bound = -np.expm1(-rate * self.max_susceptibility)
-        owner, slot = _pick(self.team_first[team], size, bound, rng)
-        member = self.team_members[slot]
-        exact = -np.expm1(-rate[owner] * self.susceptibility[member])
-        hit = np.flatnonzero(rng.random(owner.size) * bound[owner] < exact)
-        owner, member = owner[hit], member[hit]
+        draw = _pick(self.team_first[team], size, rate * self.max_susceptibility, rng)
+        member = self.team_members[draw.slot]
+        hit = draw.accept(rate[draw.owner] * self.susceptibility[member], rng)
+        owner, member = draw.owner[hit], member[hit]
         extra = rng.poisson(p.site_contacts, infector.size)
         extra_owner = np.repeat(np.arange(infector.size), extra)
         pick = (rng.random(extra_owner.size) * self.site_size[site[extra_owner]]).astype(np.int64)
         extra_member = self.site_members[self.site_first[site[extra_owner]] + pick]
         rate = self.beta_site * weight
-        hit = np.flatnonzero(
-            rng.random(extra_owner.size)
-            < -np.expm1(-rate[extra_owner] * self.susceptibility[extra_member])
+        met = rng.random(extra_owner.size) < -np.expm1(
+            -rate[extra_owner] * self.susceptibility[extra_member]
         )
-        owner = np.concatenate([owner, extra_owner[hit]])
-        member = np.concatenate([member, extra_member[hit]])
+        owner = np.concatenate([owner, extra_owner[met]])
+        member = np.concatenate([member, extra_member[met]])
         m_start, m_end, m_present = self._anchors(day, member)
         low = np.maximum(start[owner], m_start)
         high = np.minimum(end[owner], m_end)
@@ -547,19 +553,21 @@ class Outbreak:
         )
         w = weight[owner]
         hours = (departure - arrival) / 3600
-        bound = 1 - np.exp(-hazard * w * hours * self.max_susceptibility)
-        who, slot = _pick(first, crowd, bound, rng)
-        other = order[slot]
+        draw = _pick(first, crowd, hazard * w * hours * self.max_susceptibility, rng)
+        who, other = draw.owner, order[draw.slot]
         person = plan.scan_person[other].astype(np.int64)
-        ok = (person != infector[owner][who]) & (self.case_of[person] < 0) & ~self.home[person]
-        who, other, person = who[ok], other[ok], person[ok]
         shift_j = day.offset[person].astype(np.int64)
         start = np.maximum(arrival[who], plan.scan_arrival[other] + shift_j)
         stop = np.minimum(departure[who], plan.scan_departure[other] + shift_j)
         overlap = np.maximum(stop - start, 0)
-        exact = 1 - np.exp(-hazard[who] * w[who] * overlap / 3600 * self.susceptibility[person])
-        accept = rng.random(who.size) * bound[who] < exact
-        who, person, start, stop = who[accept], person[accept], start[accept], stop[accept]
+        own = hazard[who] * w[who] * overlap / 3600 * self.susceptibility[person]
+        ok = (
+            draw.accept(own, rng)
+            & (person != infector[owner][who])
+            & (self.case_of[person] < 0)
+            & ~self.home[person]
+        )
+        who, person, start, stop = who[ok], person[ok], start[ok], stop[ok]
         time = start + (rng.random(who.size) * (stop - start)).astype(np.int64)
         return (
             person,
