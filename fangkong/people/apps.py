@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "fangkong.people"
     label = "people"
     verbose_name = _("People and households")
+
+    def ready(self) -> None:
+        from fangkong.people import tallies  # noqa: F401  (registers the periodic job)

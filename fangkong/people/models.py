@@ -153,3 +153,21 @@ class DuplicateCandidate(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.person_a_id} ~ {self.person_b_id} ({self.reason})"
+
+
+class PeopleTally(models.Model):
+    """Pre-computed counts per jurisdiction node for the overview pages (house style:
+    dashboards read pre-computed aggregates). Derived data, never a source of truth: rebuilt
+    whole by ``people.tallies.people_tally_refresh`` (periodic job, and after bulk loads)."""
+
+    region = models.OneToOneField(
+        "regions.Region", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    persons = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    with_needs = models.PositiveIntegerField(default=0)
+    needs = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.persons}"

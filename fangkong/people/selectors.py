@@ -43,6 +43,7 @@ from fangkong.people.models import (
     Person,
     PersonNeed,
 )
+from fangkong.people.tallies import people_tally_read
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
 
@@ -79,18 +80,34 @@ def household_scope(actor: AnyActor) -> QuerySet[Household]:
 
 def people_summary(*, actor: AnyActor) -> dict[str, Any]:
     """Counts for the overview: persons, households, persons with any special need, and the
-    number per need (three aggregate queries, no rows loaded)."""
-    needs = PersonNeed.objects.all()
-    if actor.region_path:
-        needs = needs.filter(in_subtree(actor.region_path, field="person__region__path"))
-    by_kind = dict(needs.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    number per need, with ``as_of`` (when they were counted).
+
+    Read from the per-node tallies (``people.tallies``), a handful of rows per subtree; before
+    the first tally (a fresh installation) counted live with three aggregate queries.
+    """
+    tally = people_tally_read(actor=actor)
+    if tally is None:
+        needs = PersonNeed.objects.all()
+        if actor.region_path:
+            needs = needs.filter(person__region_id__in=_nodes_of(actor))
+        by_kind = dict(needs.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+        tally = {
+            "persons": person_scope(actor).count(),
+            "households": household_scope(actor).count(),
+            "with_needs": needs.values("person_id").distinct().count(),
+            "needs": by_kind,
+            "as_of": None,
+        }
     return {
-        "persons": person_scope(actor).count(),
-        "households": household_scope(actor).count(),
-        "special_needs": needs.values("person_id").distinct().count(),
+        "persons": tally["persons"] or 0,
+        "households": tally["households"] or 0,
+        "special_needs": tally["with_needs"] or 0,
         "needs_by_kind": [
-            (label, by_kind[value]) for value, label in SpecialNeed.choices if value in by_kind
+            (label, tally["needs"][value])
+            for value, label in SpecialNeed.choices
+            if tally["needs"].get(value)
         ],
+        "as_of": tally["as_of"],
     }
 
 

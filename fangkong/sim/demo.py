@@ -32,6 +32,7 @@ from fangkong.accounts.services import membership_grant, user_create, user_react
 from fangkong.core.actor import SYSTEM
 from fangkong.core.audit import audit_record
 from fangkong.people.models import Person
+from fangkong.people.tallies import people_tally_refresh
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
@@ -232,6 +233,7 @@ def demo_prepare(
             lambda: city_generate(residents=residents, seed=seed, as_of=timezone.localdate()),
         )
         _timed(out, "Loading it into the database", lambda: city_load(city, actor=SYSTEM))
+    _timed(out, "Counting residents per jurisdiction", people_tally_refresh)
     accounts = _timed(out, "Preparing the demo accounts", lambda: demo_accounts(password))
     _print_accounts(out, accounts, password if generated else "", url)
 
