@@ -15,7 +15,7 @@ own services:
   day: everyone kept home by the outbreak (ill and staying in, in hospital) and a background
   of absences (some for a fever);
 * ``tests``: person, sampled, reported, positive, reason — symptomatic cases tested after a
-  delay (``TestingPolicy``), every fever-clinic visitor at the visit, and a daily random
+  delay (``PcrPolicy``), every fever-clinic visitor at the visit, and a daily random
   screening share; positive only inside the detectable window (with a sensitivity), never
   for someone not infected.
 
@@ -43,7 +43,7 @@ OPEN_HOURS = (8 * 3600, 21 * 3600)
 
 
 @dataclass(frozen=True)
-class TestingPolicy:
+class PcrPolicy:
     """Who gets a PCR test: ``symptomatic_share`` of symptomatic cases, ``delay`` (mean, sd
     days, log-normal) after onset; fever-clinic visitors always; ``screening_share`` of
     everybody each day. Results after ``turnaround_hours`` (uniform); positive with
@@ -62,7 +62,7 @@ class TestingPolicy:
 class ObservationParams:
     """Care-seeking and background rates (assumptions)."""
 
-    testing: TestingPolicy = field(default_factory=TestingPolicy)
+    testing: PcrPolicy = field(default_factory=PcrPolicy)
     fever_clinic_share: float = 0.3
     fever_clinic_delay: tuple[float, float] = (1.0, 0.8)
     pharmacy_share: float = 0.4

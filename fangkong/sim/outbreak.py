@@ -336,13 +336,14 @@ class Outbreak:
         self.live = np.concatenate([self.live, index])
 
     def seed_cases(self) -> None:
-        """Infect ``params.seeds`` random adults at random times in the three days before day 0."""
+        """Infect ``params.seeds`` random adults at random times of day 0 (so none of their
+        infectiousness falls before the simulated days)."""
         rng = np.random.default_rng([self.seed, 3, 0])
         adults = np.flatnonzero((self.age >= 18) & (self.age < 60))
         pool = adults if adults.size >= self.params.seeds else np.arange(self.n)
         count = min(self.params.seeds, pool.size)
         person = rng.choice(pool, count, replace=False).astype(np.int64)
-        time = -rng.integers(0, 3 * DAY, count).astype(np.int64)
+        time = rng.integers(0, DAY, count).astype(np.int64)
         none = np.full(count, -1, dtype=np.int64)
         self._infect(person, time, none, np.full(count, Layer.SEED), none, rng)
 
@@ -479,7 +480,10 @@ class Outbreak:
         keep = np.flatnonzero(present & (self.team[infector] >= 0))
         if keep.size == 0:
             return []
-        infector, weight, start, end = infector[keep], weight[keep], start[keep], end[keep]
+        infector, weight = infector[keep], weight[keep]
+        # only the infectious part of the infector's day there counts
+        start = np.maximum(start[keep], c["infectious_start"][active][keep])
+        end = np.minimum(end[keep], c["infectious_end"][active][keep])
         site = self.site[infector].astype(np.int64)
         school = self.site_school[site]
         # team or class: candidates at the largest chance (the most susceptible age), thinned
@@ -518,6 +522,7 @@ class Outbreak:
         infector = c["person"][active]
         out = ~self.home[infector]
         infector, weight = infector[out], weight[out]
+        opens, closes = c["infectious_start"][active][out], c["infectious_end"][active][out]
         offsets = plan.person_rows()
         low, high = offsets[infector], offsets[infector + 1]
         owner, row = _expand(low, high - low)
@@ -538,7 +543,9 @@ class Outbreak:
         first = bins[venue * BINS + lo_bin]
         last = bins[venue * BINS + hi_bin + 1]
         shift_i = day.offset[infector[owner]].astype(np.int64)
-        arrival, departure = arrival_t + shift_i, departure_t + shift_i
+        # only the infectious part of the infector's visit counts
+        arrival = np.maximum(arrival_t + shift_i, opens[owner])
+        departure = np.maximum(np.minimum(departure_t + shift_i, closes[owner]), arrival)
         crowd = last - first
         # people present with the visitor: the window's arrivals times the share of the window
         # during which an arrival overlaps (arrivals spread evenly)

@@ -32,7 +32,7 @@ def week(places):
     return life, days
 
 
-def _scans(days) -> pl.DataFrame:
+def _scans(days):
     return pl.concat([d.scans().with_columns(day=pl.lit(d.day)) for d in days])
 
 
