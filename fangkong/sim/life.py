@@ -128,7 +128,7 @@ class Plan:
         if self.venue_order is None or self.venue_bins is None:
             visits = np.flatnonzero(self.scan_kind == KIND_VISIT)
             key = self.scan_venue[visits].astype(np.int64) * BINS + self.scan_arrival[visits] // BIN
-            self.venue_order = visits[np.argsort(key, kind="stable")].astype(np.int64)
+            self.venue_order = visits[np.argsort(key)].astype(np.int64)
             counts = np.bincount(key, minlength=self.venues * BINS)
             self.venue_bins = np.r_[0, np.cumsum(counts)].astype(np.int64)
         return self.venue_order, self.venue_bins

@@ -252,10 +252,7 @@ class Outbreak:
         self.stay_cap = np.asarray(
             [STAY[c][2] * 60 if c in STAY else DAY for c in Category], dtype=np.int64
         )
-        self.stay_mean = np.asarray(
-            [routine.stay_table()[c << routine.STAY_BITS : (c + 1) << routine.STAY_BITS].mean()
-             for c in range(len(Category))]
-        )  # fmt: skip
+        self.stay_mean = routine.stay_table().reshape(len(Category), -1).mean(axis=1)
         self.shift_limit = life.params.shift_minutes * 60
         p = self.params
         scale = p.transmissibility
@@ -536,13 +533,16 @@ class Outbreak:
         arrival_t = plan.scan_arrival[row].astype(np.int64)
         departure_t = plan.scan_departure[row].astype(np.int64)
         category = self.venue_category[venue]
-        margin = 2 * self.shift_limit
-        # everyone whose stay can overlap arrived in these half-hours of the venue's index
-        lo_bin = np.maximum(arrival_t - self.stay_cap[category] - margin, 0) // BIN
-        hi_bin = np.minimum((departure_t + margin) // BIN, BINS - 1)
+        # everyone whose stay can overlap arrived (in plan time, before their own shift of at
+        # most ±shift_limit) in these half-hours of the venue's index
+        shift_i = day.offset[infector[owner]].astype(np.int64)
+        moved = shift_i - day.day * DAY  # the infector's own shift
+        margin = self.shift_limit
+        lo_bin = np.maximum(arrival_t + moved - self.stay_cap[category] - margin, 0) // BIN
+        hi_bin = np.clip((departure_t + moved + margin) // BIN, 0, BINS - 1)
+        lo_bin = np.minimum(lo_bin, hi_bin)
         first = bins[venue * BINS + lo_bin]
         last = bins[venue * BINS + hi_bin + 1]
-        shift_i = day.offset[infector[owner]].astype(np.int64)
         # only the infectious part of the infector's visit counts
         arrival = np.maximum(arrival_t + shift_i, opens[owner])
         departure = np.maximum(np.minimum(departure_t + shift_i, closes[owner]), arrival)
