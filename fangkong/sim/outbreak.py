@@ -20,9 +20,10 @@ the day (:func:`fangkong.sim.course.infectiousness`) sets the chance of infectin
 
 A person infected twice in one day keeps the earliest infection. Symptomatic people stay home
 from onset to recovery with probability ``stay_home``; severe cases are in hospital (no
-contacts) from admission. The ground truth — who infected whom, in which layer and place,
-when — is kept in :class:`OutbreakResult`, apart from anything observed
-(:mod:`fangkong.sim.observe`).
+contacts) from admission. People in hospital or dead are taken out of daily life like people
+staying home (no scans; their cell stays the home cell). The ground truth — who infected
+whom, in which layer and place, when — is kept in :class:`OutbreakResult`, apart from anything
+observed (:mod:`fangkong.sim.observe`).
 """
 
 from __future__ import annotations
@@ -270,6 +271,7 @@ class Outbreak:
         self.daily: list[dict[str, int]] = []
         self.home = np.zeros(self.n, dtype=bool)
         self.hospital = np.zeros(self.n, dtype=bool)
+        self.dead = np.zeros(0, dtype=np.int64)  # people who died, kept out of daily life
 
     # cases ---------------------------------------------------------------------------------
 
@@ -363,12 +365,15 @@ class Outbreak:
         live = self.live
         if live.size:
             ends = np.maximum(c["infectious_end"][live], c["recovered"][live])
-            live = live[(ends > t0) & (c["died"][live] > t0)]
+            gone = c["died"][live] <= t0
+            self.dead = np.concatenate([self.dead, c["person"][live[gone]]])
+            live = live[(ends > t0) & ~gone]
             self.live = live
         # who is kept home (or in hospital) today, judged at noon
         noon = t0 + DAY // 2
         self.home[:] = False
         self.hospital[:] = False
+        self.home[self.dead] = True
         if live.size:
             person = c["person"][live]
             ill = (c["onset"][live] <= noon) & (c["recovered"][live] > noon)

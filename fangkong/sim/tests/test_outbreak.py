@@ -224,3 +224,24 @@ def test_everything_is_written_to_parquet(places, tmp_path):
     assert scans.schema.field("arrival").type == "int64"
     life = Life(places, start=START, seed=5)
     assert rows["scans"] >= sum(life.day(d).scan_person.size for d in range(3)) * 0.9
+
+
+def test_the_dead_and_the_hospitalised_leave_daily_life(places):
+    grave = OutbreakParams(
+        course=CourseParams(severe_scale=20.0, death_scale=200.0, onset_to_severe=(1.0, 0.5)),
+        seeds=60,
+    )
+    days: list[Day] = []
+    result = outbreak_run(places, start=START, days=21, seed=8, params=grave, on_day=days.append)
+    died = result.courses.filter(pl.col("died").is_not_null())
+    assert died.height > 0
+    admitted = result.courses.filter(pl.col("hospitalised").is_not_null())
+    for day in days:
+        start = day.epoch + day.day * 86_400
+        gone = died.filter(pl.col("died") <= start)["person"].to_numpy()
+        inside = admitted.filter(
+            (pl.col("hospitalised") <= start)
+            & (pl.col("recovered").is_null() | (pl.col("recovered") > start + 86_400))
+        )["person"].to_numpy()
+        assert not np.isin(day.scan_person, gone).any()
+        assert not np.isin(day.scan_person, inside).any()
