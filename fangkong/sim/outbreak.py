@@ -14,9 +14,9 @@ the day (:func:`fangkong.sim.course.infectiousness`) sets the chance of infectin
   themselves), ``1 − exp(−β_v · W · hours · s)`` with ``β_v`` per venue category. For each
   infectious visit the candidates are the visits at the venue arriving in the half-hours that
   can overlap (a range of the day plan's (venue, half-hour) index); candidates are drawn at the
-  largest possible chance and thinned to their own (:func:`_pick`), so the work grows
-  with infections, not with crowd sizes. Households, teams and classes are sampled the same
-  way.
+  largest possible chance and thinned to their own (:func:`fangkong.sim.contacts.pick`), so
+  the work grows with infections, not with crowd sizes. Households, teams and classes are
+  sampled the same way.
 
 A person infected twice in one day keeps the earliest infection. Symptomatic people stay home
 from onset to recovery with probability ``stay_home``; severe cases are in hospital (no
@@ -39,6 +39,7 @@ import numpy.typing as npt
 import polars as pl
 
 from fangkong.sim import course, routine
+from fangkong.sim.contacts import course_beta, expand, group_members, pick
 from fangkong.sim.course import NEVER, CourseParams
 from fangkong.sim.life import BIN, BINS, DAY, KIND_VISIT, Day, Life, LifeParams
 from fangkong.sim.places import Category, Places, SiteKind
@@ -143,82 +144,10 @@ class OutbreakResult:
         return self.courses.height / self.residents
 
 
-def _csr(group: npt.NDArray[np.int32], n_groups: int) -> tuple[Int64, Int64, Int64]:
-    """Members of each group: (persons sorted by group, first position, size)."""
-    members = np.flatnonzero(group >= 0)
-    order = members[np.argsort(group[members], kind="stable")]
-    size = np.bincount(group[members], minlength=n_groups).astype(np.int64)
-    return order.astype(np.int64), np.cumsum(size) - size, size
-
-
-def _expand(first: Int64, size: Int64) -> tuple[Int64, Int64]:
-    """For groups (first, size): the owner index of every member slot, and the slot."""
-    owner = np.repeat(np.arange(size.shape[0]), size)
-    slot = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(owner.shape[0])
-    return owner, slot
-
-
-@dataclass(frozen=True)
-class _Draw:
-    """Candidates drawn by :func:`_pick`: group index, member position, and per group the
-    largest hazard."""
-
-    owner: Int64
-    slot: Int64
-    hazard: Float
-
-    def accept(self, hazard: Float, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
-        """Which candidates infect, given each candidate's own hazard (at most the group's)."""
-        return np.asarray(rng.random(self.owner.size) * self.hazard[self.owner] < hazard)
-
-
-def _pick(first: Int64, size: Int64, hazard: Float, rng: np.random.Generator) -> _Draw:
-    """Candidates from groups (``first``, ``size``) when each member of group ``g`` is infected
-    with chance ``1 − exp(−h)``, ``h`` at most ``hazard[g]``.
-
-    Poisson thinning: the group receives Poisson(n · hazard) attempts, each on a member drawn
-    uniformly, so each member receives Poisson(hazard) attempts; accepting an attempt on a
-    member with probability ``h / hazard`` (:meth:`_Draw.accept`) leaves Poisson(h) accepted
-    attempts, hence infection with chance exactly ``1 − exp(−h)``. The work grows with the
-    attempts, not with the group sizes.
-    """
-    owner = np.repeat(np.arange(size.shape[0]), rng.poisson(size * hazard))
-    slot = first[owner] + (rng.random(owner.size) * size[owner]).astype(np.int64)
-    return _Draw(owner, slot, hazard)
-
-
 def _nullable(values: npt.NDArray[Any], valid: npt.NDArray[np.bool_]) -> pl.Series:
     """``values`` as a Series with nulls where not ``valid``."""
     frame = pl.DataFrame({"value": values, "valid": valid})
     return frame.select(pl.when(pl.col("valid")).then(pl.col("value"))).to_series()
-
-
-def course_beta(probability: float, params: CourseParams) -> float:
-    """The hazard β for which an average infectious person — infectiousness Gamma(k, 1/k),
-    times ``asymptomatic_infectiousness`` for the asymptomatic share — infects a fully
-    susceptible contact present throughout the course with ``probability``:
-    E[1 − exp(−β a G)] = 1 − E_a[(1 + β a / k) ** −k] (bisection)."""
-    if probability <= 0:
-        return 0.0
-    k = params.dispersion
-    symptomatic = float(np.mean(course.SYMPTOMATIC)) * params.symptomatic_scale
-    factors = (
-        (min(symptomatic, 1.0), 1.0),
-        (1 - min(symptomatic, 1.0), params.asymptomatic_infectiousness),
-    )
-
-    def average(beta: float) -> float:
-        return 1.0 - float(sum(share * (1 + beta * a / k) ** -k for share, a in factors))
-
-    if average(1e6) <= probability:
-        raise ValueError("probability is out of reach for this dispersion")
-    low, high = 0.0, 1.0
-    while average(high) < probability:
-        high *= 2
-    for _ in range(100):
-        middle = (low + high) / 2
-        low, high = (middle, high) if average(middle) < probability else (low, middle)
-    return (low + high) / 2
 
 
 class Outbreak:
@@ -244,10 +173,10 @@ class Outbreak:
         team = persons["team"].to_numpy()
         n_sites = places.sites.height
         self.team = team
-        self.team_members, self.team_first, self.team_size = _csr(
+        self.team_members, self.team_first, self.team_size = group_members(
             team, int(team.max(initial=-1)) + 1
         )
-        self.site_members, self.site_first, self.site_size = _csr(self.site, n_sites)
+        self.site_members, self.site_first, self.site_size = group_members(self.site, n_sites)
         self.site_school = places.sites["kind"].to_numpy() == SiteKind.SCHOOL
         self.venue_category = places.venues["category"].to_physical().to_numpy().astype(np.int64)
         self.stay_cap = np.asarray(
@@ -432,13 +361,14 @@ class Outbreak:
     def _household(
         self, active: Int64, weight: Float, t0: int, rng: np.random.Generator
     ) -> tuple[Int64, ...]:
-        """Infections at home: candidates by :func:`_pick`, thinned to each member's chance;
-        the hits count if not the infector, still susceptible and not in hospital."""
+        """Infections at home: candidates by :func:`fangkong.sim.contacts.pick`, thinned to
+        each member's chance; the hits count if not the infector, still susceptible and not in
+        hospital."""
         c = self.cases
         infector = c["person"][active]
         house = self.household[infector]
         rate = self.beta_household * weight
-        draw = _pick(
+        draw = pick(
             self.house_first[house], self.house_size[house], rate * self.max_susceptibility, rng
         )
         hit = draw.accept(rate[draw.owner] * self.susceptibility[draw.slot], rng)
@@ -493,14 +423,14 @@ class Outbreak:
         team = self.team[infector].astype(np.int64)
         size = self.team_size[team]
         rate = np.where(school, self.beta_class, self.beta_team) * weight
-        draw = _pick(self.team_first[team], size, rate * self.max_susceptibility, rng)
+        draw = pick(self.team_first[team], size, rate * self.max_susceptibility, rng)
         member = self.team_members[draw.slot]
         hit = draw.accept(rate[draw.owner] * self.susceptibility[member], rng)
         owner, member = draw.owner[hit], member[hit]
         extra = rng.poisson(p.site_contacts, infector.size)
         extra_owner = np.repeat(np.arange(infector.size), extra)
-        pick = (rng.random(extra_owner.size) * self.site_size[site[extra_owner]]).astype(np.int64)
-        extra_member = self.site_members[self.site_first[site[extra_owner]] + pick]
+        chosen = (rng.random(extra_owner.size) * self.site_size[site[extra_owner]]).astype(np.int64)
+        extra_member = self.site_members[self.site_first[site[extra_owner]] + chosen]
         rate = self.beta_site * weight
         met = rng.random(extra_owner.size) < -np.expm1(
             -rate[extra_owner] * self.susceptibility[extra_member]
@@ -527,7 +457,7 @@ class Outbreak:
         opens, closes = c["infectious_start"][active][out], c["infectious_end"][active][out]
         offsets = plan.person_rows()
         low, high = offsets[infector], offsets[infector + 1]
-        owner, row = _expand(low, high - low)
+        owner, row = expand(low, high - low)
         visit = plan.scan_kind[row] == KIND_VISIT
         owner, row = owner[visit], row[visit]
         empty = np.zeros(0, dtype=np.int64)
@@ -565,7 +495,7 @@ class Outbreak:
         )
         w = weight[owner]
         hours = (departure - arrival) / 3600
-        draw = _pick(first, crowd, hazard * w * hours * self.max_susceptibility, rng)
+        draw = pick(first, crowd, hazard * w * hours * self.max_susceptibility, rng)
         who, other = draw.owner, order[draw.slot]
         person = plan.scan_person[other].astype(np.int64)
         shift_j = day.offset[person].astype(np.int64)

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from fangkong.sim.assign import firm_sizes, rank_in_groups, ranks_in_groups, sequential_fill
 from fangkong.sim.city import City, Occupation
 from fangkong.sim.tree import split_sizes
 
@@ -45,8 +46,6 @@ LOCAL_WORK_SHARE = 0.6
 TEAM_SIZE = 10
 STAFF_TEAM_SIZE = 12
 FIRMS_PER_BUILDING = 20
-FIRM_SIZE_EXPONENT = 1.06
-FIRM_SIZE_CAP = 5_000
 RETAIL_SHARE_OF_OTHER = 0.25
 FEVER_CLINIC_SHARE = 0.6
 
@@ -181,62 +180,6 @@ def zipf_weights(ranks: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
     return np.asarray(ranks.astype(np.float64) ** -ZIPF_EXPONENT)
 
 
-def _rank_in_groups(group: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """0-based position of each element among elements of its (contiguous) group."""
-    n = group.shape[0]
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    start = np.r_[True, group[1:] != group[:-1]]
-    first = np.flatnonzero(start)
-    return np.asarray(np.arange(n) - np.repeat(first, np.diff(np.r_[first, n])))
-
-
-def _ranks(
-    group: npt.NDArray[np.int64],
-    order_by: npt.NDArray[np.float64] | None,
-    rng: np.random.Generator,
-) -> npt.NDArray[np.int64]:
-    """1-based rank of each element within its ``group``: by ``order_by`` ascending (ties at
-    random), or at random when ``order_by`` is None."""
-    n = group.shape[0]
-    keys = rng.random((n,))
-    order = np.lexsort((keys, group)) if order_by is None else np.lexsort((keys, order_by, group))
-    ranks = np.empty(n, dtype=np.int64)
-    ranks[order] = _rank_in_groups(group[order]) + 1
-    return ranks
-
-
-def _sequential_fill(
-    capacity: npt.NDArray[np.int64],
-    site_district: npt.NDArray[np.int64],
-    home_district: npt.NDArray[np.int64],
-    local_share: float,
-    rng: np.random.Generator,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Assign ``capacity.sum()`` people to sites (sorted by district) mostly near home.
-
-    1. Each person targets the home district with probability ``local_share``, else a district
-       in proportion to the capacity there.
-    2. People sorted by target district (random order within) fill the sites in order.
-
-    Returns, per person, the site and the 0-based position inside it (a random order).
-    """
-    n = int(home_district.shape[0])
-    districts = int(max(site_district.max(initial=0), home_district.max(initial=0))) + 1
-    per_district = np.bincount(site_district, weights=capacity, minlength=districts)
-    away = rng.choice(districts, n, p=per_district / per_district.sum())
-    local = (rng.random(n) < local_share) & (per_district[home_district] > 0)
-    target = np.where(local, home_district, away)
-    order = np.lexsort((rng.random(n), target))
-    bounds = np.cumsum(capacity)
-    site_sorted = np.searchsorted(bounds, np.arange(n), side="right")
-    site = np.empty(n, dtype=np.int64)
-    site[order] = site_sorted
-    position = np.empty(n, dtype=np.int64)
-    position[order] = np.arange(n) - (bounds - capacity)[site_sorted]
-    return site, position
-
-
 @dataclass
 class _Venues:
     category: list[npt.NDArray[np.int64]]
@@ -341,7 +284,7 @@ def places_generate(city: City, *, seed: int) -> Places:
         district = np.repeat(np.arange(n_district), count)
         x, y = _spots(district, house_x, house_y, district_houses, sizes.astype(float), rng_venue)
         venues.add(int(category), district, x, y)
-    visit_ranks = _ranks(
+    visit_ranks = ranks_in_groups(
         np.concatenate(venues.category) * 1024 + np.concatenate(venues.district), None, rng_venue
     )
 
@@ -389,7 +332,7 @@ def places_generate(city: City, *, seed: int) -> Places:
             # classes: one age per class, random order inside the age
             key = np.lexsort((rng_team.random(members.size), age[members], school_of))
             cohort = (school_of[key] * 128 + age[members][key]).astype(np.int64)
-            klass = _rank_in_groups(cohort) // class_size
+            klass = rank_in_groups(cohort) // class_size
             new_class = np.r_[True, (cohort[1:] != cohort[:-1]) | (klass[1:] != klass[:-1])]
             person_team[members[key]] = team_count + np.cumsum(new_class) - 1
             team_count += int(new_class.sum())
@@ -403,7 +346,7 @@ def places_generate(city: City, *, seed: int) -> Places:
         capacity = rng_work.multinomial(staff.size, weights / weights.sum()).astype(np.int64)
         s_district = np.asarray(site_district, dtype=np.int64)[school_sites]
         order_sites = np.argsort(s_district, kind="stable")
-        site_local, position = _sequential_fill(
+        site_local, position = sequential_fill(
             capacity[order_sites],
             s_district[order_sites],
             person_district[staff],
@@ -455,7 +398,7 @@ def places_generate(city: City, *, seed: int) -> Places:
         hosts, capacity = hosts[keep], capacity[keep]
         order_hosts = np.argsort(venue_district[hosts], kind="stable")
         hosts, capacity = hosts[order_hosts], capacity[order_hosts]
-        local, position = _sequential_fill(
+        local, position = sequential_fill(
             capacity, venue_district[hosts], person_district[people], LOCAL_WORK_SHARE, rng_work
         )
         first_site = len(site_kind)
@@ -472,11 +415,17 @@ def places_generate(city: City, *, seed: int) -> Places:
 
     office_people = workers[np.isin(occupation[workers], OFFICE_WORK) & ~retail[workers]]
     if office_people.size:
-        firm_sizes = _firm_sizes(int(office_people.size), rng_work)
+        sizes_of_firms = firm_sizes(int(office_people.size), rng_work)
         share = np.bincount(person_district[office_people], minlength=n_district).astype(float)
-        firm_district = np.sort(rng_work.choice(n_district, firm_sizes.size, p=share / share.sum()))
-        local, position = _sequential_fill(
-            firm_sizes, firm_district, person_district[office_people], LOCAL_WORK_SHARE, rng_work
+        firm_district = np.sort(
+            rng_work.choice(n_district, sizes_of_firms.size, p=share / share.sum())
+        )
+        local, position = sequential_fill(
+            sizes_of_firms,
+            firm_district,
+            person_district[office_people],
+            LOCAL_WORK_SHARE,
+            rng_work,
         )
         # office buildings: about FIRMS_PER_BUILDING firms each, larger buildings host more
         firms_per_district = np.bincount(firm_district, minlength=n_district)
@@ -494,8 +443,8 @@ def places_generate(city: City, *, seed: int) -> Places:
         pick = np.floor(n_b ** (b_rank**1.5)) - 1
         firm_building = building_ids[b_first[firm_district] + np.clip(pick, 0, n_b - 1).astype(int)]
         first_site = len(site_kind)
-        site_kind.extend([int(SiteKind.WORK)] * firm_sizes.size)
-        site_sector.extend([SECTORS.index("office")] * firm_sizes.size)
+        site_kind.extend([int(SiteKind.WORK)] * sizes_of_firms.size)
+        site_sector.extend([SECTORS.index("office")] * sizes_of_firms.size)
         site_venue.extend(firm_building.tolist())
         site_district.extend(firm_district.tolist())
         person_site[office_people] = first_site + local
@@ -516,7 +465,7 @@ def places_generate(city: City, *, seed: int) -> Places:
     ranks = np.concatenate(
         [
             visit_ranks,
-            _ranks(
+            ranks_in_groups(
                 (venue_category * 1024 + venue_district)[visit_ranks.shape[0] :],
                 -based[visit_ranks.shape[0] :].astype(np.float64),
                 rng_venue,
@@ -526,7 +475,7 @@ def places_generate(city: City, *, seed: int) -> Places:
     popularity = zipf_weights(ranks)
     serial = np.zeros(n_venues, dtype=np.int64)
     by_district = np.argsort(venue_district, kind="stable")
-    serial[by_district] = _rank_in_groups(venue_district[by_district]) + 1
+    serial[by_district] = rank_in_groups(venue_district[by_district]) + 1
     fever = (venue_category == Category.HOSPITAL) & (
         (ranks == 1) | (rng_misc.random(n_venues) < FEVER_CLINIC_SHARE)
     )
@@ -599,20 +548,3 @@ def places_generate(city: City, *, seed: int) -> Places:
         sites=site_frame,
         cells=cell_frame,
     )
-
-
-def _firm_sizes(workers: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
-    """Zipf firm sizes (P(S ≥ s) = s^-FIRM_SIZE_EXPONENT, capped) adding up to ``workers``."""
-    sizes: list[npt.NDArray[np.int64]] = []
-    total = 0
-    while total < workers:
-        draw = np.floor(rng.random(max(1024, workers // 4)) ** (-1.0 / FIRM_SIZE_EXPONENT))
-        batch = np.minimum(draw, FIRM_SIZE_CAP).astype(np.int64)
-        sizes.append(batch)
-        total += int(batch.sum())
-    out = np.concatenate(sizes)
-    cumulative = np.cumsum(out)
-    count = int(np.searchsorted(cumulative, workers)) + 1
-    out = out[:count].copy()
-    out[-1] -= int(cumulative[count - 1]) - workers
-    return out[out > 0]

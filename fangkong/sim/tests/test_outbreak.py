@@ -12,9 +12,10 @@ import pytest
 
 from fangkong.sim import course
 from fangkong.sim.city import city_generate
+from fangkong.sim.contacts import course_beta, pick
 from fangkong.sim.course import CourseParams, courses_draw, kernel_location, truncated_mean
 from fangkong.sim.life import Day, Life
-from fangkong.sim.outbreak import OutbreakParams, _pick, course_beta, outbreak_run
+from fangkong.sim.outbreak import OutbreakParams, outbreak_run
 from fangkong.sim.parquet import read_table, simulation_write
 from fangkong.sim.places import places_generate
 
@@ -158,7 +159,7 @@ def test_poisson_thinning_gives_each_member_its_own_chance():
     first = np.arange(groups, dtype=np.int64) * 5
     hazard = np.full(groups, 0.4)
     own = np.tile(np.asarray([0.4, 0.3, 0.2, 0.1, 0.0]), groups)  # hazard of each member
-    draw = _pick(first, size, hazard, rng)
+    draw = pick(first, size, hazard, rng)
     hit = draw.accept(own[draw.slot], rng)
     infected = np.zeros(groups * 5, dtype=bool)
     infected[draw.slot[hit]] = True
