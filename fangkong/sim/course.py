@@ -109,6 +109,7 @@ def lognormal(rng: np.random.Generator, mean_sd: tuple[float, float], size: int)
 
 
 def logistic_cdf(x: Float, location: float, scale: float) -> Float:
+    """The logistic distribution function (through tanh: no overflow far in the tails)."""
     return np.asarray(0.5 * (1 + np.tanh((x - location) / (2 * scale))), dtype=np.float64)
 
 
@@ -143,6 +144,7 @@ def kernel_location(params: CourseParams) -> float:
 
 
 def by_age(table: tuple[float, ...], age: npt.NDArray[np.int64]) -> Float:
+    """Look up ``table`` (one value per ten-year band of ``AGE_CUTOFFS``) for each age."""
     index = np.searchsorted(np.asarray(AGE_CUTOFFS), age, side="right") - 1
     return np.asarray(np.asarray(table, dtype=np.float64)[index])
 

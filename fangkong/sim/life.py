@@ -221,6 +221,7 @@ class Day:
 def dwell_frame(
     person: Int32, cell: npt.NDArray[np.uint16], start: Int32, end: Int32, epoch: int
 ) -> pl.DataFrame:
+    """Dwell arrays (seconds since the start) as a frame in epoch seconds."""
     return pl.DataFrame(
         {
             "person": person,

@@ -75,6 +75,8 @@ class ObservationParams:
 
 @dataclass(frozen=True)
 class Observations:
+    """The four observed event streams (see the module docstring)."""
+
     fever_clinic: pl.DataFrame
     pharmacy: pl.DataFrame
     absences: pl.DataFrame

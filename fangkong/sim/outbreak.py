@@ -50,6 +50,8 @@ Float = npt.NDArray[np.float64]
 
 
 class Layer(IntEnum):
+    """Where an infection happened (seeds and imports come from outside)."""
+
     SEED = 0
     HOUSEHOLD = 1
     WORK = 2
@@ -141,6 +143,7 @@ class OutbreakResult:
 
     @property
     def attack_rate(self) -> float:
+        """Share of residents infected (seeds included)."""
         return self.courses.height / self.residents
 
 

@@ -104,6 +104,8 @@ OFFICE_WORK = (Occupation.DELIVERY.value, Occupation.PUBLIC_SERVICE.value, Occup
 
 
 class SiteKind(IntEnum):
+    """A site is a workplace or a school (the contact layer it belongs to)."""
+
     WORK = 0
     SCHOOL = 1
 

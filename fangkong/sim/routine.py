@@ -40,6 +40,8 @@ NORMAL_BITS = 10
 
 
 class PersonClass(IntEnum):
+    """Kinds of people with their own daily routine."""
+
     TODDLER = 0  # 0–2
     CHILD = 1  # 3–5
     PUPIL = 2  # at a school, under 18
@@ -123,6 +125,8 @@ STAY: dict[Category, tuple[float, float, float]] = {
 
 
 class AnchorGroup(IntEnum):
+    """Kinds of work or school day: hours and which days of the week."""
+
     PUPIL = 0
     STUDENT = 1
     OFFICE = 2
