@@ -48,7 +48,8 @@ def _ours(residents: int, days: int, seed: int) -> tuple[float, float, float]:
     """Build and run our simulator once: (build seconds, run seconds, attack rate)."""
     from fangkong.sim.city import city_generate
     from fangkong.sim.life import Life
-    from fangkong.sim.outbreak import OutbreakParams, outbreak_run
+    from fangkong.sim.outbreak import outbreak_run
+    from fangkong.sim.outbreak_params import OutbreakParams
     from fangkong.sim.places import places_generate
 
     started = time.perf_counter()
@@ -147,7 +148,8 @@ def _rate_text(person_days: int, timing: Timing) -> str:
 def run_city(args: argparse.Namespace) -> Report:
     from fangkong.sim.city import city_generate
     from fangkong.sim.life import Life
-    from fangkong.sim.outbreak import Outbreak, OutbreakParams
+    from fangkong.sim.outbreak import Outbreak
+    from fangkong.sim.outbreak_params import OutbreakParams
     from fangkong.sim.places import places_generate
 
     residents, days = args.scale, CITY_DAYS

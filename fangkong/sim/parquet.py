@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 
 from fangkong.sim.life import Day, Life, LifeParams
 from fangkong.sim.observe import ObservationParams, Observations, observations_generate
-from fangkong.sim.outbreak import OutbreakParams, OutbreakResult, outbreak_run
+from fangkong.sim.outbreak import OutbreakResult, outbreak_run
+from fangkong.sim.outbreak_params import OutbreakParams
 from fangkong.sim.places import Places
 
 COMPRESSION = "zstd"

@@ -15,7 +15,8 @@ from fangkong.sim.city import city_generate
 from fangkong.sim.contacts import course_beta, pick
 from fangkong.sim.course import CourseParams, courses_draw, kernel_location, truncated_mean
 from fangkong.sim.life import Day, Life
-from fangkong.sim.outbreak import OutbreakParams, outbreak_run
+from fangkong.sim.outbreak import outbreak_run
+from fangkong.sim.outbreak_params import OutbreakParams
 from fangkong.sim.parquet import read_table, simulation_write
 from fangkong.sim.places import places_generate
 
