@@ -47,6 +47,7 @@ UTC_OFFSET = 8 * 3600
 SHIFT_SECTORS = ("hospital", "market", "transit", "care_home", "retail")
 
 KIND_VISIT, KIND_WORK, KIND_SCHOOL = 0, 1, 2
+GONE = np.iinfo(np.int32).min  # a shift that marks a person kept home (never a real shift)
 
 Int32 = npt.NDArray[np.int32]
 Int64 = npt.NDArray[np.int64]
@@ -504,18 +505,26 @@ class Life:
         )
         kept_home = None
         if home is not None and home.any():
+            # one gather per row gives both the shift and whether the person stays in
             kept_home = home.copy()
-            keep = ~home[s_person]
-            s_person, s_venue, s_kind = s_person[keep], s_venue[keep], s_kind[keep]
-            s_arrival, s_departure = s_arrival[keep], s_departure[keep]
-            keep = ~home[active]
+            marked = shift.copy()
+            marked[home] = GONE
+            scan_shift = marked[s_person]
+            rows = np.flatnonzero(scan_shift != GONE)
+            s_person, s_venue, s_kind = s_person.take(rows), s_venue.take(rows), s_kind.take(rows)
+            s_arrival, s_departure = s_arrival.take(rows), s_departure.take(rows)
+            scan_shift = scan_shift.take(rows)
+            active_shift = marked[active]
+            rows = np.flatnonzero(active_shift != GONE)
             active, first_departure, last_return = (
-                active[keep],
-                first_departure[keep],
-                last_return[keep],
+                active.take(rows),
+                first_departure.take(rows),
+                last_return.take(rows),
             )
-        scan_shift = shift[s_person]
-        active_shift = shift[active]
+            active_shift = active_shift.take(rows)
+        else:
+            scan_shift = shift[s_person]
+            active_shift = shift[active]
         left = first_departure + active_shift
         opened = np.minimum(self.open_home[active], left)
         self.open_home[active] = last_return + active_shift
