@@ -29,9 +29,9 @@ def serve(bind: str, workers: int, threads: int) -> None:
     from django.conf import settings
     from gunicorn.app.base import BaseApplication
 
-    from config.wsgi import application
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # before the app loads
 
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    from config.wsgi import application
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
