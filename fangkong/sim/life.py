@@ -24,6 +24,7 @@ Times in the arrays are int32 seconds since the simulation's start (local midnig
 from __future__ import annotations
 
 import functools
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -51,6 +52,14 @@ GONE = np.iinfo(np.int32).min  # a shift that marks a person kept home (never a 
 
 Int32 = npt.NDArray[np.int32]
 Int64 = npt.NDArray[np.int64]
+#: A day's scans (person, venue, arrival, departure, kind) and nights (person, cell, start, end).
+Materialised = tuple[
+    tuple[Int32, Int32, Int32, Int32, npt.NDArray[np.uint8]],
+    tuple[Int32, npt.NDArray[np.uint16], Int32, Int32],
+]
+#: Days are materialised one after the other in this thread (NumPy lets go of the GIL), while
+#: the caller goes on with the day's plan and shifts (the outbreak's transmission).
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fangkong-life")
 
 
 @dataclass(frozen=True)
@@ -138,9 +147,11 @@ class Plan:
 class Day:
     """What happened on day ``day`` (0-based), int32 seconds since the simulation's start.
 
-    The scans are materialised at once; the dwell intervals (the nights at home that end this
-    day, then the day's other cells) on first use. For the outbreak: ``plan`` and ``offset``
-    (per person, the seconds to add to the plan's times: the day's start plus the shift).
+    The scans are materialised at once, in a background thread while the caller goes on with
+    ``plan`` and ``offset`` (reading them waits for it); the dwell intervals (the nights at home
+    that end this day, then the day's other cells) on first use. For the outbreak: ``plan`` and
+    ``offset`` (per person, the seconds to add to the plan's times: the day's start plus the
+    shift).
     """
 
     def __init__(
@@ -151,17 +162,38 @@ class Day:
         plan: Plan,
         offset: Int32,
         home: npt.NDArray[np.bool_] | None,
-        scans: tuple[Int32, Int32, Int32, Int32, npt.NDArray[np.uint8]],
-        nights: tuple[Int32, npt.NDArray[np.uint16], Int32, Int32],
+        work: Future[Materialised],
     ) -> None:
         self.day = day
         self.epoch = epoch
         self.plan = plan
         self.offset = offset
         self._home = home
-        self.scan_person, self.scan_venue, self.scan_arrival, self.scan_departure = scans[:4]
-        self.scan_kind = scans[4]
-        self._nights = nights
+        self._work = work
+
+    def materialise(self) -> None:
+        """Wait for the day's scans and nights (made in the background by :meth:`Life.day`)."""
+        self._work.result()
+
+    @property
+    def scan_person(self) -> Int32:
+        return self._work.result()[0][0]
+
+    @property
+    def scan_venue(self) -> Int32:
+        return self._work.result()[0][1]
+
+    @property
+    def scan_arrival(self) -> Int32:
+        return self._work.result()[0][2]
+
+    @property
+    def scan_departure(self) -> Int32:
+        return self._work.result()[0][3]
+
+    @property
+    def scan_kind(self) -> npt.NDArray[np.uint8]:
+        return self._work.result()[0][4]
 
     @functools.cached_property
     def _dwell(self) -> tuple[Int32, npt.NDArray[np.uint16], Int32, Int32]:
@@ -176,7 +208,7 @@ class Day:
             keep = ~self._home[person]
             person, cell, start, end = person[keep], cell[keep], start[keep], end[keep]
         shift = self.offset[person]
-        nights = self._nights
+        nights = self._work.result()[1]
         return (
             np.concatenate([nights[0], person]),
             np.concatenate([nights[1], cell]),
@@ -491,6 +523,20 @@ class Life:
             shift = rng.integers(-limit, limit + 1, self.n, dtype=np.int32) + np.int32(base)
         else:
             shift = np.full(self.n, base, dtype=np.int32)
+        kept_home = home.copy() if home is not None and home.any() else None
+        if self._last_day is not None:  # the nights carry over: one day after the other
+            self._last_day.materialise()
+        work = _BACKGROUND.submit(self._materialise, plan, shift, kept_home)
+        self._last_day = Day(
+            day=day, epoch=self.epoch, plan=plan, offset=shift, home=kept_home, work=work
+        )
+        return self._last_day
+
+    def _materialise(
+        self, plan: Plan, shift: Int32, home: npt.NDArray[np.bool_] | None
+    ) -> Materialised:
+        """The day's scans (the plan's rows shifted, without the people at home) and the
+        nights at home that end this day; moves ``open_home`` on."""
         s_person, s_venue, s_arrival, s_departure, s_kind = (
             plan.scan_person,
             plan.scan_venue,
@@ -503,10 +549,8 @@ class Life:
             plan.first_departure,
             plan.last_return,
         )
-        kept_home = None
-        if home is not None and home.any():
+        if home is not None:
             # one gather per row gives both the shift and whether the person stays in
-            kept_home = home.copy()
             marked = shift.copy()
             marked[home] = GONE
             scan_shift = marked[s_person]
@@ -528,16 +572,10 @@ class Life:
         left = first_departure + active_shift
         opened = np.minimum(self.open_home[active], left)
         self.open_home[active] = last_return + active_shift
-        self._last_day = Day(
-            day=day,
-            epoch=self.epoch,
-            plan=plan,
-            offset=shift,
-            home=kept_home,
-            scans=(s_person, s_venue, s_arrival + scan_shift, s_departure + scan_shift, s_kind),
-            nights=(active, self.home_cell[active], opened, left),
+        return (
+            (s_person, s_venue, s_arrival + scan_shift, s_departure + scan_shift, s_kind),
+            (active, self.home_cell[active], opened, left),
         )
-        return self._last_day
 
     def finish(self, days: int) -> pl.DataFrame:
         """The nights at home still open after ``days`` days, closed at the end of the last
@@ -545,7 +583,7 @@ class Life:
         last :meth:`day`)."""
         end = np.full(self.n, days * DAY, dtype=np.int32)
         last = self._last_day
-        if last is not None:  # a late visit in the home cell runs past midnight
+        if last is not None:  # a late visit in the home cell runs past midnight (waits for it)
             np.maximum.at(end, last.scan_person, last.scan_departure)
         person = np.flatnonzero(self.open_home < end).astype(np.int32)
         return dwell_frame(

@@ -286,6 +286,7 @@ class Outbreak:
             }
         )
         self.day_index += 1
+        day.materialise()  # made in the background during the transmission
         return day
 
     def _household(
