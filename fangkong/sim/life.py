@@ -33,7 +33,7 @@ import numpy.typing as npt
 import polars as pl
 
 from fangkong.sim import routine
-from fangkong.sim.places import Category, Places, SiteKind
+from fangkong.sim.places import Places, SiteKind
 from fangkong.sim.routine import AnchorGroup, PersonClass
 
 DAY = 86_400
@@ -321,7 +321,7 @@ class Life:
         self.anchor_venue = np.where(has_site, sites["venue"].to_numpy().astype(np.int64)[safe], -1)
         venues = places.venues
         self.venue_cell = venues["cell"].to_numpy()
-        self._venue_table = _venue_tables(venues, places.districts)
+        self._venue_table = routine.venue_tables(venues, places.districts)
         self._subsets, self._subset_count, self._subset_slots = routine.subset_tables()
         self._categories = routine.category_table().astype(np.int64)
         self._arrivals = routine.arrival_table()
@@ -593,27 +593,3 @@ class Life:
             end[person],
             self.epoch,
         )
-
-
-def _venue_tables(venues: pl.DataFrame, districts: tuple[str, ...]) -> npt.NDArray[np.int32]:
-    """Per (category, district or the whole city at index ``n_districts``): a lookup table of
-    venue ids drawn in proportion to popularity (the city-wide table stands in for a district
-    without a venue of the category)."""
-    category = venues["category"].to_physical().to_numpy().astype(np.int64)
-    district = venues["district"].cast(pl.Enum(districts)).to_physical().to_numpy().astype(np.int64)
-    n_districts = len(districts)
-    popularity = venues["popularity"].to_numpy().astype(np.float64)
-    size = 1 << routine.VENUE_BITS
-    tables = np.zeros((len(Category), n_districts + 1, size), dtype=np.int32)
-    for c in routine.VISIT_CATEGORIES:
-        members = np.flatnonzero(category == c)
-        citywide = members[routine.discrete_table(popularity[members], routine.VENUE_BITS)]
-        tables[c, n_districts] = citywide
-        for d in range(n_districts):
-            local = members[district[members] == d]
-            tables[c, d] = (
-                local[routine.discrete_table(popularity[local], routine.VENUE_BITS)]
-                if local.size
-                else citywide
-            )
-    return tables.ravel()

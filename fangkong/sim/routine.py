@@ -23,6 +23,7 @@ from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from fangkong.sim.places import Category
 
@@ -260,3 +261,25 @@ def anchor_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         starts.append(np.rint(np.clip(m + s * z, lo, hi) * 3600).astype(np.int32))
         lengths.append(np.rint(np.clip(lm + ls * z, llo, lhi) * 3600).astype(np.int32))
     return np.concatenate(starts), np.concatenate(lengths)
+
+
+def venue_tables(venues: pl.DataFrame, districts: tuple[str, ...]) -> npt.NDArray[np.int32]:
+    """Per (category, district or the whole city at index ``n_districts``): a lookup table of
+    venue ids drawn in proportion to popularity (the city-wide table stands in for a district
+    without a venue of the category)."""
+    category = venues["category"].to_physical().to_numpy().astype(np.int64)
+    district = venues["district"].cast(pl.Enum(districts)).to_physical().to_numpy().astype(np.int64)
+    n_districts = len(districts)
+    popularity = venues["popularity"].to_numpy().astype(np.float64)
+    size = 1 << VENUE_BITS
+    tables = np.zeros((len(Category), n_districts + 1, size), dtype=np.int32)
+    for c in VISIT_CATEGORIES:
+        members = np.flatnonzero(category == c)
+        citywide = members[discrete_table(popularity[members], VENUE_BITS)]
+        tables[c, n_districts] = citywide
+        for d in range(n_districts):
+            local = members[district[members] == d]
+            tables[c, d] = (
+                local[discrete_table(popularity[local], VENUE_BITS)] if local.size else citywide
+            )
+    return tables.ravel()
