@@ -120,6 +120,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from fangkong.accounts.api import router as accounts_router
+    from fangkong.lab.api import router as lab_router
     from fangkong.people.api import households_router
     from fangkong.people.api import router as people_router
     from fangkong.policy.api import router as policy_router
@@ -130,6 +131,7 @@ def _register_routers() -> None:
     api.add_router("/households", households_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/rule-sets", policy_router)
+    api.add_router("/lab", lab_router)
 
 
 _register_routers()

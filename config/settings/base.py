@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "fangkong.accounts",
     "fangkong.people",
     "fangkong.policy",
+    "fangkong.lab",
     "fangkong.sim",
     "fangkong.web",
 ]

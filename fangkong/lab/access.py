@@ -1,0 +1,110 @@
+"""The only way an interface gets one round, point, lab, tube, package or re-test task.
+
+Wrong role → ``PermissionDenied`` (403); missing, malformed or out of scope → the same
+``NotFound`` (404), so codes of other districts cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.utils.translation import gettext as _
+
+from fangkong.core.actor import AnyActor, SystemActor
+from fangkong.core.errors import NotFound, PermissionDenied
+from fangkong.lab.codes import BARCODE_PATTERN
+from fangkong.lab.models import Lab, Package, RetestTask, SamplingPoint, ScreeningRound, Tube
+from fangkong.lab.roles import ROUND_ROLES
+from fangkong.lab.selectors import (
+    lab_scope,
+    package_scope,
+    point_scope,
+    retest_scope,
+    round_scope,
+    tube_scope,
+)
+from fangkong.people.access import parse_code
+
+
+def require_role(actor: AnyActor, roles: Collection[str]) -> None:
+    """``PermissionDenied`` (``role_not_allowed``) unless the actor holds one of ``roles``."""
+    if isinstance(actor, SystemActor):
+        return
+    if actor.role not in roles:
+        raise PermissionDenied(
+            _("Your role may not do this in the screening chain."), code="role_not_allowed"
+        )
+
+
+def access_round(
+    actor: AnyActor, code: object, *, roles: Collection[str] = ROUND_ROLES
+) -> ScreeningRound:
+    require_role(actor, roles)
+    parsed = parse_code(code)
+    found = round_scope(actor).filter(code=parsed).first() if parsed else None
+    if found is None:
+        raise NotFound(_("No such screening round."), code="round_not_found")
+    return found
+
+
+def access_point(
+    actor: AnyActor, code: object, *, roles: Collection[str] = ROUND_ROLES
+) -> SamplingPoint:
+    require_role(actor, roles)
+    parsed = parse_code(code)
+    found = point_scope(actor).filter(code=parsed).first() if parsed else None
+    if found is None:
+        raise NotFound(_("No such sampling point."), code="point_not_found")
+    return found
+
+
+def access_lab(actor: AnyActor, code: object, *, roles: Collection[str] = ROUND_ROLES) -> Lab:
+    require_role(actor, roles)
+    parsed = parse_code(code)
+    found = lab_scope(actor).filter(code=parsed).first() if parsed else None
+    if found is None:
+        raise NotFound(_("No such laboratory."), code="lab_not_found")
+    return found
+
+
+def _barcode(value: object) -> str | None:
+    text = str(value or "").strip().upper()
+    return text if BARCODE_PATTERN.match(text) else None
+
+
+def access_tube(actor: AnyActor, barcode: object, *, roles: Collection[str] = ROUND_ROLES) -> Tube:
+    require_role(actor, roles)
+    parsed = _barcode(barcode)
+    found = (
+        tube_scope(actor)
+        .select_related("round", "point", "lab", "package")
+        .filter(barcode=parsed)
+        .first()
+        if parsed
+        else None
+    )
+    if found is None:
+        raise NotFound(_("No such tube."), code="tube_not_found")
+    return found
+
+
+def access_package(
+    actor: AnyActor, code: object, *, roles: Collection[str] = ROUND_ROLES
+) -> Package:
+    require_role(actor, roles)
+    parsed = _barcode(code)
+    found = package_scope(actor).filter(code=parsed).first() if parsed else None
+    if found is None:
+        raise NotFound(_("No such package."), code="package_not_found")
+    return found
+
+
+def access_retest(
+    actor: AnyActor, code: object, *, roles: Collection[str] = ROUND_ROLES
+) -> RetestTask:
+    require_role(actor, roles)
+    parsed = parse_code(code)
+    found = retest_scope(actor).filter(code=parsed).first() if parsed else None
+    if found is None:
+        raise NotFound(_("No such re-test task."), code="retest_not_found")
+    return found

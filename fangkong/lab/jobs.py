@@ -1,0 +1,1 @@
+"""Periodic jobs of the screening chain (registered by the app's ``ready``)."""

@@ -1,0 +1,466 @@
+"""Screening rounds, sampling points, labs, tubes and their bindings, packages, results, the
+pooled-positive follow-up, coverage inputs (exemptions), key groups, antigen results, arrivals.
+
+The two tables that grow with the population (``Tube`` ≈ 2.4 M and ``Binding`` ≈ 25.7 M rows a
+Shanghai day) hold only keys, codes and times: names, phones and addresses stay on the person
+(R8 is met through the binding's person, tube, point and sampler). Everything a sampler,
+lab technician or commander reads is scoped through the tube's point, lab or node.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from fangkong.core.models import TimestampedModel
+from fangkong.lab.choices import (
+    AlertKind,
+    AlertStatus,
+    AnomalyKind,
+    AntigenResult,
+    AntigenSource,
+    EntryMethod,
+    ExemptionReason,
+    MemberOutcome,
+    PackageStatus,
+    Recipient,
+    RetestReason,
+    RetestStatus,
+    RoundStatus,
+    TubeKind,
+    TubeResult,
+    TubeStatus,
+)
+
+
+class ScreeningRound(TimestampedModel):
+    """One round of area screening (区域核酸检测) over some jurisdiction nodes.
+
+    ``deadline_at`` defaults to ``starts_at`` + the rule set's deadline for the population
+    (24 h under the 3rd-edition guide); ``rule_set`` records the version labels in force when
+    the round was opened.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    deadline_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    rule_set = models.CharField(max_length=200)
+    population_at_open = models.PositiveIntegerField(default=0)
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundArea(models.Model):
+    """A node covered by a round, with its zone (risk-level code or ``other``) that sets the
+    default pool ratio of tubes bound at points inside it."""
+
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="areas")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    zone = models.CharField(max_length=40, default="other")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "region"], name="round_area_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.region_id} {self.zone}"
+
+
+class SamplingPoint(TimestampedModel):
+    """A sampling point (采样点) with location, opening hours, capacity and its staff."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=255, blank=True, default="")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+    capacity_per_hour = models.PositiveIntegerField(default=300)
+    sampler_posts = models.PositiveIntegerField(default=2)
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["region__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lab(TimestampedModel):
+    """A testing laboratory: capacity in tubes a day, and the technicians who work there."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    capacity_per_day = models.PositiveIntegerField(default=10_000)
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Package(TimestampedModel):
+    """A sealed package (封包) of tubes with its package code; ``tube_count`` is what was
+    sealed, ``received_count`` what the lab scanned (R10)."""
+
+    code = models.CharField(max_length=40, unique=True)
+    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, related_name="+")
+    point = models.ForeignKey(SamplingPoint, on_delete=models.PROTECT, related_name="+")
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=12, choices=PackageStatus.choices, default=PackageStatus.SEALED
+    )
+    tube_count = models.PositiveIntegerField()
+    sealed_at = models.DateTimeField()
+    sealed_by = models.CharField(max_length=150)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    vehicle = models.CharField(max_length=40, blank=True, default="")
+    carrier = models.CharField(max_length=100, blank=True, default="")
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.CharField(max_length=150, blank=True, default="")
+    received_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sealed_at"]
+        indexes = [models.Index(fields=["lab", "status"]), models.Index(fields=["round", "status"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Tube(models.Model):
+    """One sample tube: a pooled screening tube (1, a household, 5, 10 or 20 people) or a
+    single re-test. Written whole, once, when the sampler closes it (R37: one write per tube).
+
+    ``ratio`` and ``per_household`` come from the rule set (by zone and group, R7);
+    ``due_at`` is the turnaround deadline for its category (R13).
+    """
+
+    barcode = models.CharField(max_length=32, unique=True)
+    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, related_name="+")
+    point = models.ForeignKey(SamplingPoint, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=TubeKind.choices, default=TubeKind.SCREENING)
+    zone = models.CharField(max_length=40, default="other")
+    group = models.CharField(max_length=40, blank=True, default="")
+    ratio = models.PositiveSmallIntegerField()
+    per_household = models.BooleanField(default=False)
+    category = models.CharField(max_length=40, default="pooled_screening")
+    swab_site = models.CharField(max_length=20, default="oropharyngeal")
+    sampler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    sampled_at = models.DateTimeField()
+    member_count = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=TubeStatus.choices, default=TubeStatus.CLOSED)
+    package = models.ForeignKey(
+        Package, on_delete=models.PROTECT, null=True, blank=True, related_name="tubes"
+    )
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=16, choices=TubeResult.choices, default=TubeResult.PENDING)
+    ct_orf1ab = models.FloatField(null=True, blank=True)
+    ct_n = models.FloatField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField()
+    rule_set = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["round", "status"]),
+            models.Index(fields=["point", "sampled_at"]),
+            models.Index(fields=["lab", "status"]),
+            models.Index(fields=["result", "round"]),
+            models.Index(
+                fields=["due_at"],
+                name="lab_tube_pending_due",
+                condition=models.Q(reported_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ratio__gte=1) & models.Q(ratio__lte=20), name="tube_ratio_1_20"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(member_count__lte=models.F("ratio")), name="tube_not_overfull"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.barcode
+
+
+class Binding(models.Model):
+    """A person bound to a tube (TubeMember). ``region`` and ``household`` are the person's
+    at sampling time, so coverage counts need no join to persons. ``doc_type`` and ``method``
+    record how the person was identified; the number itself stays on the person, encrypted.
+    """
+
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="bindings")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    doc_type = models.CharField(max_length=2, blank=True, default="")
+    method = models.CharField(max_length=8, choices=EntryMethod.choices)
+    position = models.PositiveSmallIntegerField()
+    scanned_at = models.DateTimeField()
+    outcome = models.CharField(
+        max_length=10, choices=MemberOutcome.choices, default=MemberOutcome.PENDING
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tube", "person"], name="binding_tube_person_unique")
+        ]
+        indexes = [
+            models.Index(fields=["round", "person"]),
+            models.Index(fields=["round", "region"]),
+            models.Index(fields=["person", "scanned_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tube_id}:{self.person_id}"
+
+
+class TubeEvent(models.Model):
+    """Append-only history of a tube: bound, packaged, handed over, received, resulted."""
+
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    rule_set = models.CharField(max_length=200, blank=True, default="")
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tube_id} {self.kind}"
+
+
+class Anomaly(models.Model):
+    """Something wrong found at receipt (R10): kept open until someone resolves it."""
+
+    kind = models.CharField(max_length=24, choices=AnomalyKind.choices)
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, null=True, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, null=True, related_name="+")
+    tube = models.ForeignKey(Tube, on_delete=models.PROTECT, null=True, related_name="+")
+    barcode = models.CharField(max_length=32, blank=True, default="")
+    detail = models.JSONField(default=dict)
+    at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.barcode}"
+
+
+class RetestTask(TimestampedModel):
+    """A single-tube PCR task for one person: a member of a pooled positive or invalid tube,
+    or someone whose antigen result needs PCR (R11, R16). Closed by the result of the tube
+    bound for it."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, null=True, related_name="+")
+    source_tube = models.ForeignKey(Tube, on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.CharField(max_length=16, choices=RetestReason.choices)
+    status = models.CharField(max_length=8, choices=RetestStatus.choices, default=RetestStatus.OPEN)
+    retest_tube = models.ForeignKey(
+        Tube, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=16, blank=True, default="")
+    rule_set = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "region"]),
+            models.Index(fields=["person", "status"]),
+            models.Index(fields=["source_tube"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.person_id}"
+
+
+class Notification(models.Model):
+    """A pooled positive told to one recipient (R12): the testing working group, the
+    emergency sampling squad, or one member community. ``latency_ms`` is from the result
+    report to the notification."""
+
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.CharField(max_length=20, choices=Recipient.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    members = models.PositiveSmallIntegerField(default=0)
+    result_at = models.DateTimeField()
+    notified_at = models.DateTimeField()
+    latency_ms = models.PositiveIntegerField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        ordering = ["-notified_at", "-id"]
+        indexes = [models.Index(fields=["region", "notified_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.tube_id}"
+
+
+class LabAlert(models.Model):
+    """A late result or a late notification; owned, closed with a reason (R13, R30)."""
+
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    detail = models.JSONField(default=dict)
+    status = models.CharField(max_length=8, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    owner = models.CharField(max_length=150, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_reason = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "tube"], name="lab_alert_kind_tube_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.tube_id}"
+
+
+class Exemption(models.Model):
+    """Someone left off the should-test list, with a reason and an expiry (§1.6, R14).
+    ``round`` empty: every round until ``valid_until``."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(
+        ScreeningRound, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=ExemptionReason.choices)
+    note = models.CharField(max_length=255, blank=True, default="")
+    valid_until = models.DateTimeField()
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "valid_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.reason}"
+
+
+class KeyGroupMember(models.Model):
+    """A person in a key group (重点人员, occupation category) whose test interval comes from
+    the rule set's ``key_groups`` (R15)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    group = models.CharField(max_length=40)
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "group"], name="key_group_person_unique")
+        ]
+        indexes = [models.Index(fields=["group", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.person_id}"
+
+
+class Arrival(models.Model):
+    """Someone registered as arriving from elsewhere, owed a landing test (落地检)."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    arrived_at = models.DateTimeField()
+    origin = models.CharField(max_length=120)
+    test_due_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-arrived_at"]
+        indexes = [models.Index(fields=["region", "arrived_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} from {self.origin}"
+
+
+class AntigenTest(models.Model):
+    """An antigen result, self-reported or from a clinic: kept apart from PCR, never the
+    confirming result of a case; a positive creates a PCR task (R16)."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=8, choices=AntigenSource.choices)
+    result = models.CharField(max_length=10, choices=AntigenResult.choices)
+    tested_at = models.DateTimeField()
+    kit_serial = models.CharField(max_length=64, blank=True, default="")
+    reported_by = models.CharField(max_length=150)
+    reported_at = models.DateTimeField()
+    pcr_task = models.ForeignKey(
+        RetestTask, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-tested_at"]
+        indexes = [models.Index(fields=["person", "tested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.result}"
+
+
+class ResultUpload(models.Model):
+    """A lab's result file: its byte hash and its normalised-rows hash (the same content
+    re-saved by Excel is the same upload), and the reconciled counts."""
+
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    bytes_sha256 = models.CharField(max_length=64)
+    rows_sha256 = models.CharField(max_length=64)
+    rows_total = models.PositiveIntegerField()
+    rows_applied = models.PositiveIntegerField()
+    rows_unchanged = models.PositiveIntegerField()
+    uploaded_by = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["lab", "rows_sha256"])]
+
+    def __str__(self) -> str:
+        return self.filename
