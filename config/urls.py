@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/", include("fangkong.people.urls")),
     path("regions/", include("fangkong.regions.urls")),
     path("rules/", include("fangkong.policy.urls")),
+    path("lab/", include("fangkong.lab.urls")),
     path("", include("fangkong.web.urls")),
 ]
 

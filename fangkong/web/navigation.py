@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.choices import PERSON_ROLES, Role
+from fangkong.lab.roles import ROUND_ROLES
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ ALL_ROLES = frozenset(Role.values)
 NAV: tuple[NavItem, ...] = (
     NavItem(_("Overview"), "web:home", ALL_ROLES),
     NavItem(_("People"), "people:search", frozenset(PERSON_ROLES)),
+    NavItem(_("Screening"), "lab:home", frozenset(ROUND_ROLES)),
     NavItem(_("Jurisdictions"), "regions:browse", ALL_ROLES),
     NavItem(_("Rule sets"), "policy:list", ALL_ROLES),
     NavItem(_("Users"), "accounts:users", frozenset({Role.ADMINISTRATOR})),

@@ -5,10 +5,19 @@ from __future__ import annotations
 from ninja import Router
 
 from fangkong.lab.api.binding import router as binding_router
+from fangkong.lab.api.coverage import router as coverage_router
 from fangkong.lab.api.labwork import router as labwork_router
+from fangkong.lab.api.people import router as people_router
 from fangkong.lab.api.rounds import router as rounds_router
+from fangkong.lab.api.uploads import router as uploads_router
 
 router = Router(tags=["screening"])
-router.add_router("", rounds_router)
-router.add_router("", binding_router)
-router.add_router("", labwork_router)
+for sub in (
+    rounds_router,
+    binding_router,
+    labwork_router,
+    uploads_router,
+    coverage_router,
+    people_router,
+):
+    router.add_router("", sub)

@@ -1,0 +1,7 @@
+"""Screening endpoints: people."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,14 @@
+"""Screening pages under ``/lab/``: each view module brings its own patterns."""
+
+from django.urls import path
+
+from fangkong.lab.views import command, entry, labwork, people, sampling
+
+app_name = "lab"
+urlpatterns = [
+    path("", entry.home_view, name="home"),
+    *sampling.urlpatterns,
+    *labwork.urlpatterns,
+    *command.urlpatterns,
+    *people.urlpatterns,
+]

@@ -1,0 +1,7 @@
+"""Pages of the screening chain: labwork (see ``fangkong/lab/urls.py``)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
