@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--residents", type=int, default=50_000)
     p_demo.add_argument("--port", type=int, default=8000)
     p_demo.add_argument("--seed", type=int, default=20220404)
+    p_demo.add_argument(
+        "--days", type=int, default=10, help="days the outbreak runs before today's screening"
+    )
     p_demo.add_argument("--no-serve", action="store_true", help="prepare the data and exit")
     p_demo.add_argument(
         "--fresh", action="store_true", help="delete an existing demo database first"
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             _setup()
             from fangkong.sim.demo import demo_prepare
 
-            demo_prepare(residents=args.residents, seed=args.seed, fresh=args.fresh)
+            demo_prepare(residents=args.residents, seed=args.seed, fresh=args.fresh, days=args.days)
             if not args.no_serve:
                 print(f"Serving on http://127.0.0.1:{args.port}/  (Ctrl+C to stop)", flush=True)
                 serve(f"127.0.0.1:{args.port}", 1, 8)

@@ -38,6 +38,7 @@ from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
+from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.load import city_load
 
 PASSWORD_ENV = "FANGKONG_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -186,7 +187,13 @@ def demo_accounts(password: str) -> list[DemoAccount]:
 
 
 def demo_prepare(
-    *, residents: int, seed: int, fresh: bool, out: TextIO | None = None, url: str = ""
+    *,
+    residents: int,
+    seed: int,
+    fresh: bool,
+    days: int = 10,
+    out: TextIO | None = None,
+    url: str = "",
 ) -> None:
     """Prepare the demo database: migrate, build the city once, make the accounts, print.
 
@@ -197,7 +204,11 @@ def demo_prepare(
        through the bulk paths (otherwise the existing city is reused).
     4. One account per role (see ``ROLE_PLACES``), password from ``FANGKONG_DEMO_PASSWORD``
        or generated; existing accounts get it too.
-    5. Print the accounts (user name, role, jurisdiction), the password if generated, and
+    5. Screening (``sim.demo_screening``): a city override with area screening, a round over
+       the demo district, sampling points and a lab staffed by the demo accounts; for a city
+       just built, the outbreak runs ``days`` days and part of the district is screened today
+       through the sampling and lab services.
+    6. Print the accounts (user name, role, jurisdiction), the password if generated, and
        ``url`` when given.
     """
     out = out or sys.stdout
@@ -222,6 +233,7 @@ def demo_prepare(
         "Migrating the database",
         lambda: call_command("migrate", interactive=False, verbosity=0),
     )
+    city = None
     if Person.objects.exists():
         _say(
             out, f"Reusing the city already in the database ({Person.objects.count():,} residents)."
@@ -235,6 +247,20 @@ def demo_prepare(
         _timed(out, "Loading it into the database", lambda: city_load(city, actor=SYSTEM))
     _timed(out, "Counting residents per jurisdiction", people_tally_refresh)
     accounts = _timed(out, "Preparing the demo accounts", lambda: demo_accounts(password))
+    places = demo_places()
+    setup = _timed(out, "Setting up the screening round", lambda: screening_setup(places))
+    if city is not None and days > 0:
+        built = city
+        done = _timed(
+            out,
+            f"Running the outbreak {days} days and screening the district today",
+            lambda: screening_run(built, setup, district=places["district"], days=days, seed=seed),
+        )
+        _say(
+            out,
+            f"Screening: {done.tubes:,} tubes bound, {done.pooled_positive:,} pooled positive "
+            f"so far ({done.infected:,} residents currently detectable).",
+        )
     _print_accounts(out, accounts, password if generated else "", url)
 
 

@@ -29,7 +29,7 @@ LEVELS = {
 }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_demo_prepare_makes_one_account_per_role_and_is_idempotent(monkeypatch):
     monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Correct-Horse-Battery-42")
     out = io.StringIO()
@@ -60,7 +60,7 @@ def test_demo_prepare_makes_one_account_per_role_and_is_idempotent(monkeypatch):
     assert AuditEntry.objects.filter(action="people_bulk_load").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_demo_prints_the_generated_password_it_sets(monkeypatch):
     monkeypatch.delenv("FANGKONG_DEMO_PASSWORD", raising=False)
     out = io.StringIO()
@@ -71,7 +71,7 @@ def test_demo_prints_the_generated_password_it_sets(monkeypatch):
     assert User.objects.get(username="commander").check_password(password)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_weak_demo_password_is_refused(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -81,7 +81,7 @@ def test_a_weak_demo_password_is_refused(monkeypatch):
     assert not User.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sim_city_command_loads_and_refuses_a_second_city():
     out = io.StringIO()
     call_command("sim_city", "--residents", "300", "--seed", "4", stdout=out)
@@ -117,3 +117,26 @@ def test_fangkong_demo_on_a_fresh_data_dir_twice(tmp_path):
         assert db.execute("SELECT COUNT(*) FROM accounts_user").fetchone() == (len(Role),)
     third = run("--fresh", "--seed", "2")
     assert "Generating a city of 300" in third
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
+    from fangkong.lab.choices import TubeResult, TubeStatus
+    from fangkong.lab.models import Binding, Lab, Notification, RetestTask, SamplingPoint, Tube
+
+    monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Correct-Horse-Battery-42")
+    demo_prepare(residents=1500, seed=7, fresh=False, days=10, out=io.StringIO())
+    sampler = User.objects.get(username="sampler")
+    technician = User.objects.get(username="lab_technician")
+    assert SamplingPoint.objects.filter(staff=sampler).count() == 1
+    assert Lab.objects.filter(staff=technician).count() == 1
+    tubes = Tube.objects.all()
+    assert tubes.count() > 10
+    assert set(tubes.values_list("ratio", flat=True)) == {10}
+    statuses = set(tubes.values_list("status", flat=True))
+    assert TubeStatus.RESULTED in statuses
+    assert statuses & {TubeStatus.IN_TRANSIT, TubeStatus.PACKAGED, TubeStatus.RECEIVED}
+    pooled = tubes.filter(result=TubeResult.POOLED_POSITIVE)
+    held = Binding.objects.filter(tube__in=pooled).count()
+    assert RetestTask.objects.filter(source_tube__in=pooled).count() == held
+    assert Notification.objects.filter(tube__in=pooled).count() >= 3 * pooled.count()

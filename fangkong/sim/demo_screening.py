@@ -1,0 +1,285 @@
+"""The screening side of ``fangkong demo``: a city in the middle of an outbreak, with a round
+of area screening half done.
+
+1. A city override of the rules in force (published like any local rule set): area screening
+   on, 10 people per tube. Today's national edition (the 10th) samples singly and has no area
+   screening; a city that meets an outbreak re-enables it as local policy — rules are data.
+2. A round over the demo district, a sampling point per street (the ``sampler`` account staffs
+   the one of its community), a district laboratory (``lab_technician`` on its staff).
+3. When the city was just generated: the outbreak runs forward ``days`` days (the agent-based
+   model of ``sim.outbreak``), then a share of the district's residents is sampled today
+   through the same services a sampling point and a lab use — ``tube_bind`` with their
+   identity numbers, ``package_seal``, ``package_handover``, ``package_receive``,
+   ``results_apply`` — with each tube's result taken from the simulated ground truth (a tube is
+   pooled positive when a member is in the detectable window, with the PCR sensitivity of
+   ``sim.observe.PcrPolicy``). Some packages stay in transit and some tubes unreported, so the
+   command view shows a round in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+import numpy as np
+import polars as pl
+from django.utils import timezone
+
+from fangkong.accounts.models import User
+from fangkong.core.actor import SYSTEM
+from fangkong.lab.choices import TubeResult
+from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
+from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
+from fangkong.lab.services.results import ResultInput, results_apply
+from fangkong.lab.services.rounds import (
+    lab_create,
+    lab_staff_add,
+    point_staff_add,
+    round_open,
+    sampling_point_create,
+)
+from fangkong.lab.services.transport import package_handover, package_receive, package_seal
+from fangkong.policy.models import RuleSet
+from fangkong.policy.services import rule_set_override_create
+from fangkong.regions.choices import RegionLevel
+from fangkong.regions.models import Region
+from fangkong.regions.selectors import in_subtree
+from fangkong.sim.city import City
+from fangkong.sim.observe import PcrPolicy
+from fangkong.sim.outbreak import OutbreakResult, outbreak_run
+from fangkong.sim.places import places_generate
+
+OVERRIDE_KEY = "demo-city-screening"
+ROUND_NAME = "全区区域核酸筛查（第一轮）"
+POOL_RATIO = 10
+SAMPLED_SHARE = 0.6
+TUBES_PER_PACKAGE = 40
+
+
+@dataclass(frozen=True)
+class DemoScreening:
+    round: ScreeningRound
+    points: list[SamplingPoint]
+    lab: Lab
+    tubes: int = 0
+    pooled_positive: int = 0
+    infected: int = 0
+
+
+def _override(city: Region) -> None:
+    if RuleSet.objects.filter(key=OVERRIDE_KEY).exists():
+        return
+    rule_set_override_create(
+        actor=SYSTEM,
+        key=OVERRIDE_KEY,
+        region=city,
+        name_zh="示范市疫情处置期区域核酸检测措施",
+        name_en="Demo city: area screening during the outbreak",
+        effective_from=timezone.localdate() - timedelta(days=60),
+        parameters={
+            "pooling": {"by_zone": {"other": {"ratio": POOL_RATIO, "per_household": False}}},
+            "screening": {"area_screening_enabled": True},
+        },
+        reason="Outbreak in the demo city: area screening with 10-in-1 pooling (local measure)",
+        source_notes=[
+            {
+                "topic": "pooling",
+                "source": "domain-reference §1.2 (管控区 10-in-1)",
+                "note": "Local practice re-enabled for the demo outbreak.",
+            }
+        ],
+    )
+
+
+def screening_setup(places: dict[str, Region]) -> DemoScreening:
+    """The override, the round, the points, the lab and their staff (once; staff always)."""
+    _override(places["city"])
+    district = places["district"]
+    screening_round = ScreeningRound.objects.filter(name=ROUND_NAME).first()
+    if screening_round is None:
+        screening_round = round_open(
+            actor=SYSTEM,
+            name=ROUND_NAME,
+            areas=[(district, "other")],
+            starts_at=timezone.now() - timedelta(hours=6),
+        )
+        streets = Region.objects.filter(
+            in_subtree(district.path), level=RegionLevel.STREET
+        ).order_by("path")
+        for street in streets:
+            region = places["community"] if places["community"].is_within(street.path) else street
+            sampling_point_create(
+                actor=SYSTEM,
+                region=region,
+                name=f"{region.name}核酸采样点",
+                address=f"{region.name}社区服务中心门前广场",
+                opens_at=time(7, 0),
+                closes_at=time(22, 0),
+            )
+        lab_create(actor=SYSTEM, region=district, name=f"{district.name}疾控中心实验室")
+    points = list(
+        SamplingPoint.objects.filter(in_subtree(district.path, field="region__path")).order_by(
+            "region__path"
+        )
+    )
+    lab = Lab.objects.filter(region=district).order_by("id").first()
+    assert lab is not None
+    sampler = User.objects.filter(username="sampler").first()
+    technician = User.objects.filter(username="lab_technician").first()
+    own = next((p for p in points if p.region_id == places["community"].id), None)
+    if sampler is not None and own is not None:
+        point_staff_add(actor=SYSTEM, point=own, user=sampler)
+    if technician is not None:
+        lab_staff_add(actor=SYSTEM, lab=lab, user=technician)
+    return DemoScreening(round=screening_round, points=points, lab=lab)
+
+
+def _detectable_now(result: OutbreakResult, moment: int, seed: int) -> np.ndarray:
+    """Persons (positions) a PCR taken at ``moment`` (epoch s) finds positive."""
+    policy = PcrPolicy()
+    courses = result.courses
+    start = courses["infectious_start"].fill_null(np.iinfo(np.int64).max).to_numpy()
+    end = courses["infectious_end"].fill_null(np.iinfo(np.int64).max).to_numpy()
+    window = (moment >= start - int(policy.lead_days * 86400)) & (
+        moment < end + int(policy.tail_days * 86400)
+    )
+    sensed = np.random.default_rng([seed, 11]).random(window.size) < policy.sensitivity
+    return courses["person"].to_numpy()[window & sensed].astype(np.int64)
+
+
+def screening_run(
+    city: City, setup: DemoScreening, *, district: Region, days: int, seed: int
+) -> DemoScreening:
+    """Run the outbreak forward and screen part of the district today through the services."""
+    places_model = places_generate(city, seed=seed)
+    today = timezone.localdate()
+    result = outbreak_run(places_model, start=today - timedelta(days=days), days=days, seed=seed)
+    now = timezone.now()
+    positive = set(_detectable_now(result, int(now.timestamp()), seed).tolist())
+
+    grids = set(
+        Region.objects.filter(in_subtree(district.path), level=RegionLevel.GRID).values_list(
+            "code", flat=True
+        )
+    )
+    residents = (
+        city.persons.filter(pl.col("region_code").is_in(list(grids)))
+        .join(
+            city.documents.filter(pl.col("is_primary") & (pl.col("doc_type") == "01")).select(
+                "person_key", "number"
+            ),
+            on="person_key",
+        )
+        .sort("region_code", "household_key", "person_key")
+    )
+    rng = np.random.default_rng([seed, 13])
+    households = residents["household_key"].unique().sort().to_numpy()
+    sampled_households = set(households[rng.random(households.size) < SAMPLED_SHARE].tolist())
+    residents = residents.filter(pl.col("household_key").is_in(list(sampled_households)))
+    point_of = _point_by_grid(setup.points, grids)
+    started = setup.round.starts_at
+    span = max(60.0, (now - started).total_seconds() - 600)
+    tubes_by_point: dict[int, list[str]] = {}
+    tube_positive: dict[str, bool] = {}
+    tube_size: dict[str, int] = {}
+    serial = 0
+    for (grid,), group in residents.group_by(["region_code"], maintain_order=True):
+        point = point_of[str(grid)]
+        keys = group["person_key"].to_list()
+        numbers = group["number"].to_list()
+        for start in range(0, len(keys), POOL_RATIO):
+            serial += 1
+            barcode = f"DM{serial:07d}"
+            members = numbers[start : start + POOL_RATIO]
+            sampled_at = started + timedelta(seconds=span * serial / max(1, len(residents) / 10))
+            tube_bind(
+                actor=SYSTEM,
+                screening_round=setup.round,
+                point=point,
+                data=TubeInput(
+                    barcode=barcode,
+                    members=[MemberInput(id_number=n, method="id_card") for n in members],
+                    sampled_at=min(sampled_at, now - timedelta(minutes=5)),
+                ),
+            )
+            tubes_by_point.setdefault(point.id, []).append(barcode)
+            tube_positive[barcode] = any(k in positive for k in keys[start : start + POOL_RATIO])
+            tube_size[barcode] = len(members)
+    return _transport_and_results(
+        setup, tubes_by_point, tube_positive, tube_size, positive_count=len(positive)
+    )
+
+
+def _point_by_grid(points: Sequence[SamplingPoint], grids: set[str]) -> dict[str, SamplingPoint]:
+    regions = {r.id: r for r in Region.objects.filter(id__in=[p.region_id for p in points])}
+    paths = dict(Region.objects.filter(code__in=grids).values_list("code", "path"))
+    chosen: dict[str, SamplingPoint] = {}
+    for grid, path in paths.items():
+        best = max(
+            (p for p in points if path.startswith(regions[p.region_id].path + ".")),
+            key=lambda p: regions[p.region_id].level,
+            default=points[0],
+        )
+        chosen[grid] = best
+    return chosen
+
+
+def _result(positive: bool, members: int) -> str:
+    if not positive:
+        return TubeResult.NEGATIVE
+    return TubeResult.POOLED_POSITIVE if members > 1 else TubeResult.POSITIVE
+
+
+def _transport_and_results(
+    setup: DemoScreening,
+    tubes_by_point: dict[int, list[str]],
+    tube_positive: dict[str, bool],
+    tube_size: dict[str, int],
+    *,
+    positive_count: int,
+) -> DemoScreening:
+    """Seal every point's tubes in packages; hand all but the last over; receive all but the
+    last two handed over; report results for all but the last received package."""
+    points = {p.id: p for p in setup.points}
+    received: list[list[str]] = []
+    package_serial = 0
+    for point_id, barcodes in tubes_by_point.items():
+        chunks = [
+            barcodes[i : i + TUBES_PER_PACKAGE] for i in range(0, len(barcodes), TUBES_PER_PACKAGE)
+        ]
+        for position, chunk in enumerate(chunks):
+            package_serial += 1
+            package = package_seal(
+                actor=SYSTEM,
+                point=points[point_id],
+                screening_round=setup.round,
+                lab=setup.lab,
+                code=f"PK{package_serial:06d}",
+                barcodes=chunk,
+            )
+            if position == len(chunks) - 1 and len(chunks) > 1:
+                continue  # still at the point
+            package_handover(actor=SYSTEM, package=package, vehicle=f"京A{80000 + package_serial}")
+            if position >= len(chunks) - 3 and len(chunks) > 3:
+                continue  # on the road
+            package_receive(actor=SYSTEM, lab=setup.lab, package_code=package.code, barcodes=chunk)
+            received.append(chunk)
+    reported = [barcode for chunk in received[:-1] for barcode in chunk]
+    results_apply(
+        actor=SYSTEM,
+        lab=setup.lab,
+        rows=[
+            ResultInput(barcode=barcode, result=_result(tube_positive[barcode], tube_size[barcode]))
+            for barcode in reported
+        ],
+        source="demo",
+    )
+    return DemoScreening(
+        round=setup.round,
+        points=setup.points,
+        lab=setup.lab,
+        tubes=len(tube_positive),
+        pooled_positive=sum(tube_positive[b] for b in reported),
+        infected=positive_count,
+    )
