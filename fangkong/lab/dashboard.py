@@ -1,0 +1,189 @@
+"""Reads for a round's command view (采、送、检、报 at a glance), scoped to the actor.
+
+Each function runs a fixed number of queries whatever the size of the round: counts are
+``GROUP BY`` queries, lists are capped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Avg, Count, Max
+from django.utils import timezone
+
+from fangkong.core.actor import AnyActor
+from fangkong.lab.choices import (
+    MemberOutcome,
+    PackageStatus,
+    RetestStatus,
+    TubeResult,
+    TubeStatus,
+)
+from fangkong.lab.models import (
+    Binding,
+    Notification,
+    Package,
+    RetestTask,
+    ScreeningRound,
+    Tube,
+)
+from fangkong.lab.selectors import package_scope, tube_scope
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+def tube_status_counts(*, actor: AnyActor, screening_round: ScreeningRound) -> list[StatusCount]:
+    """Tubes of the round in scope per status (sampled, packaged, in transit, received,
+    resulted), every status listed, in chain order (one query)."""
+    counts = dict(
+        tube_scope(actor)
+        .filter(round=screening_round)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    return [
+        StatusCount(status=status.value, label=str(status.label), count=counts.get(status, 0))
+        for status in TubeStatus
+    ]
+
+
+def packages_in_transit(
+    *, actor: AnyActor, screening_round: ScreeningRound, limit: int = 50
+) -> list[Package]:
+    """Packages of the round on the road, oldest hand-over first (one query)."""
+    return list(
+        package_scope(actor)
+        .filter(round=screening_round, status=PackageStatus.IN_TRANSIT)
+        .order_by("handed_over_at", "id")[:limit]
+    )
+
+
+@dataclass
+class PooledFollowup:
+    """A pooled-positive tube and where its members stand (R11)."""
+
+    tube: Tube
+    members: int = 0
+    held: int = 0
+    cleared: int = 0
+    positive: int = 0
+    retests_open: int = 0
+    retests_sampled: int = 0
+    retests_done: int = 0
+
+    @property
+    def state(self) -> str:
+        """``positive`` once a member is confirmed, ``cleared`` when every member is
+        cleared, ``retesting`` while re-tests are sampled, else ``held``."""
+        if self.positive:
+            return "positive"
+        if self.members and self.cleared == self.members:
+            return "cleared"
+        if self.retests_sampled or self.retests_done:
+            return "retesting"
+        return "held"
+
+
+def pooled_positives(
+    *, actor: AnyActor, screening_round: ScreeningRound, limit: int = 50
+) -> list[PooledFollowup]:
+    """The round's pooled-positive tubes in scope (newest report first) with their members'
+    outcomes and re-test task states (three queries)."""
+    tubes = list(
+        tube_scope(actor)
+        .filter(round=screening_round, result=TubeResult.POOLED_POSITIVE)
+        .select_related("point")
+        .order_by("-reported_at", "-id")[:limit]
+    )
+    rows = {tube.pk: PooledFollowup(tube=tube) for tube in tubes}
+    if not rows:
+        return []
+    outcomes = (
+        Binding.objects.filter(tube_id__in=rows)
+        .values("tube_id", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in outcomes:
+        item = rows[row["tube_id"]]
+        item.members += row["n"]
+        if row["outcome"] == MemberOutcome.HELD:
+            item.held += row["n"]
+        elif row["outcome"] == MemberOutcome.CLEARED:
+            item.cleared += row["n"]
+        elif row["outcome"] == MemberOutcome.POSITIVE:
+            item.positive += row["n"]
+    tasks = (
+        RetestTask.objects.filter(source_tube_id__in=rows)
+        .values("source_tube_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for task in tasks:
+        item = rows[task["source_tube_id"]]
+        if task["status"] == RetestStatus.OPEN:
+            item.retests_open += task["n"]
+        elif task["status"] == RetestStatus.SAMPLED:
+            item.retests_sampled += task["n"]
+        else:
+            item.retests_done += task["n"]
+    return list(rows.values())
+
+
+@dataclass(frozen=True)
+class LateResults:
+    """Tubes past their turnaround deadline without a result (R13): how many, the oldest."""
+
+    count: int
+    tubes: list[Tube] = field(default_factory=list)
+
+
+def late_results(
+    *,
+    actor: AnyActor,
+    screening_round: ScreeningRound,
+    now: datetime | None = None,
+    limit: int = 20,
+) -> LateResults:
+    """Tubes of the round in scope with ``due_at`` passed and no report (two queries)."""
+    now = now or timezone.now()
+    late = tube_scope(actor).filter(round=screening_round, reported_at__isnull=True, due_at__lt=now)
+    return LateResults(
+        count=late.count(),
+        tubes=list(late.select_related("point", "lab").order_by("due_at", "id")[:limit]),
+    )
+
+
+@dataclass(frozen=True)
+class NotificationSummary:
+    """Pooled-positive notifications of the round (R12) with their latency."""
+
+    count: int
+    average_ms: float | None
+    max_ms: int | None
+    latest: list[Notification] = field(default_factory=list)
+
+
+def round_notifications(
+    *, actor: AnyActor, screening_round: ScreeningRound, limit: int = 20
+) -> NotificationSummary:
+    """Notifications of the round's tubes in scope: count, mean and worst latency, the
+    latest ones (two queries)."""
+    queryset = Notification.objects.filter(
+        tube__round=screening_round, tube_id__in=tube_scope(actor).values("id")
+    )
+    stats = queryset.aggregate(n=Count("id"), avg=Avg("latency_ms"), worst=Max("latency_ms"))
+    return NotificationSummary(
+        count=stats["n"] or 0,
+        average_ms=stats["avg"],
+        max_ms=stats["worst"],
+        latest=list(queryset.select_related("tube", "region").order_by("-notified_at")[:limit]),
+    )
