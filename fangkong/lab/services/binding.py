@@ -316,16 +316,29 @@ def tube_bind(
         raise ValidationFailed(_("The tube cannot be bound."), errors=errors, code="tube_full")
     now = timezone.now()
     sampled_at = data.sampled_at or now
-    if timezone.is_naive(sampled_at):
-        sampled_at = timezone.make_aware(sampled_at)
-    if sampled_at > now + CLOCK_SKEW or sampled_at < screening_round.starts_at - timedelta(hours=1):
-        errors.append(
-            field_error(
-                "sampled_at",
-                "sampled_at_out_of_range",
-                _("The sampling time is outside the round (check the device clock)."),
+    # A time without its UTC offset is ambiguous (c4): refused, never guessed.
+    times = [("sampled_at", sampled_at)] + [
+        (f"members[{position}].scanned_at", member.scanned_at)
+        for position, member in enumerate(data.members)
+        if member.scanned_at is not None
+    ]
+    for name, moment in times:
+        if timezone.is_naive(moment):
+            errors.append(
+                field_error(
+                    name, "datetime_naive", _("Send the time with its UTC offset (e.g. +08:00).")
+                )
             )
-        )
+        elif moment > now + CLOCK_SKEW or moment < screening_round.starts_at - timedelta(hours=1):
+            errors.append(
+                field_error(
+                    name,
+                    "sampled_at_out_of_range",
+                    _("The sampling time is outside the round (check the device clock)."),
+                )
+            )
+    if timezone.is_naive(sampled_at):
+        sampled_at = now
     if data.kind == TubeKind.SCREENING and screening_round.status != RoundStatus.OPEN:
         raise Conflict(_("The round is closed for screening tubes."), code="round_closed")
     zone = _round_zone(screening_round, point)
@@ -389,6 +402,17 @@ def tube_bind(
     except IntegrityError:
         existing = Tube.objects.filter(barcode=barcode).first()
         if existing is None:
+            raise
+        return _replay(existing, persons)
+    except FangkongError as exc:
+        # The same tube sent twice at once: the first one stored its bindings after this
+        # call looked for the barcode, so its members look busy. That is a replay.
+        existing = (
+            Tube.objects.filter(barcode=barcode).first()
+            if exc.code == "person_already_bound"
+            else None
+        )
+        if existing is None or not _same_tube(existing, persons):
             raise
         return _replay(existing, persons)
     access_record(
