@@ -14,10 +14,10 @@ from fangkong.core.crypto import blind_index
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
 from fangkong.lab.access import access_point, access_round, access_tube
-from fangkong.lab.choices import EntryMethod, TubeKind
+from fangkong.lab.choices import EntryMethod, MemberOutcome, TubeKind
 from fangkong.lab.codes import public_key_b64, sampling_code_issue, sampling_code_verify
 from fangkong.lab.roles import SAMPLING_ROLES
-from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
+from fangkong.lab.services.binding import MemberInput, TubeBound, TubeInput, tube_bind
 from fangkong.people.access import access_person
 from fangkong.people.choices import DocumentType
 from fangkong.policy.choices import SwabSite, TurnaroundCategory
@@ -126,6 +126,39 @@ def tube_out(request: HttpRequest, barcode: str, *, created: bool) -> TubeOut:
     )
 
 
+def _bound_out(bound: TubeBound) -> TubeOut:
+    """The answer for a tube this request has just stored, from the objects in hand: the
+    service already checked the actor against the round and the point, so no second read."""
+    tube = bound.tube
+    return TubeOut(
+        barcode=tube.barcode,
+        round=str(tube.round.code),
+        point=str(tube.point.code),
+        kind=tube.kind,
+        zone=tube.zone,
+        ratio=tube.ratio,
+        per_household=tube.per_household,
+        status=tube.status,
+        result=tube.result,
+        member_count=tube.member_count,
+        sampled_at=tube.sampled_at,
+        due_at=tube.due_at,
+        package=None,
+        lab=None,
+        rule_set=tube.rule_set,
+        created=True,
+        members=[
+            MemberOut(
+                position=position,
+                person=str(person.code),
+                name=person.name,
+                outcome=MemberOutcome.PENDING,
+            )
+            for position, person in enumerate(bound.persons)
+        ],
+    )
+
+
 def _fingerprint(payload: TubeIn) -> dict[str, Any]:
     data = payload.model_dump(mode="json")
     for member in data["members"]:
@@ -150,6 +183,7 @@ def tubes_bind(
     request: HttpRequest, payload: TubeIn, idempotency_key: IdempotencyKey = None
 ) -> Status[TubeOut]:
     actor = actor_of(request)
+    stored: list[TubeBound] = []
 
     def write() -> tuple[int, dict[str, Any]]:
         screening_round = access_round(actor, payload.round, roles=SAMPLING_ROLES)
@@ -178,6 +212,8 @@ def tubes_bind(
                 sampled_at=payload.sampled_at,
             ),
         )
+        if bound.created:
+            stored.append(bound)
         return (201 if bound.created else 200), {"barcode": bound.tube.barcode}
 
     status, body = run_idempotent(
@@ -187,6 +223,8 @@ def tubes_bind(
         payload=_fingerprint(payload),
         write=write,
     )
+    if stored:
+        return Status(status, _bound_out(stored[0]))
     return Status(status, tube_out(request, body["barcode"], created=status == 201))
 
 
