@@ -9,7 +9,6 @@ writes the plan, all or nothing.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -21,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import ValidationFailed, field_error
+from fangkong.core.tabular import decode
+from fangkong.core.tabular import file_error as _file_error
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.codes import (
     CODE_MESSAGES,
@@ -97,45 +98,6 @@ class ImportPlan:
     @property
     def rejected(self) -> int:
         return len({error["row"] for error in self.errors})
-
-
-def _file_error(message: str, code: str, *, row: int | None = None) -> ValidationFailed:
-    return ValidationFailed(
-        message, errors=[field_error("file", code, message, row=row)], code=code
-    )
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """``(text, encoding)``. Refuses empty files, binary content (NUL bytes) and bytes that
-    are neither UTF-8 nor GB18030."""
-    if data.startswith(codecs.BOM_UTF8):
-        body, encoding = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        body, encoding = data, "utf-16"
-    else:
-        body, encoding = data, ""
-    if not body.strip():
-        raise _file_error(_("The file is empty."), "file_empty")
-    if encoding == "utf-16":
-        try:
-            text = body.decode("utf-16")
-        except UnicodeDecodeError:
-            raise _file_error(_("The file is not valid UTF-16."), "file_encoding") from None
-    else:
-        if b"\x00" in body:
-            raise _file_error(_("This is not a text file (it contains NUL bytes)."), "file_binary")
-        try:
-            text, encoding = body.decode("utf-8"), encoding or "utf-8"
-        except UnicodeDecodeError:
-            try:
-                text, encoding = body.decode("gb18030"), "gb18030"
-            except UnicodeDecodeError:
-                raise _file_error(
-                    _("The file is neither UTF-8 nor GB18030 text."), "file_encoding"
-                ) from None
-    if "\x00" in text:
-        raise _file_error(_("This is not a text file (it contains NUL characters)."), "file_binary")
-    return text, encoding
 
 
 def _header(cells: list[str]) -> dict[str, int]:
