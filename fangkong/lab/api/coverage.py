@@ -19,6 +19,7 @@ from fangkong.lab.access import access_round, require_role
 from fangkong.lab.choices import ExemptionReason, ExportPurpose
 from fangkong.lab.coverage import (
     LEVELS,
+    UNTESTED_ROLES,
     Counts,
     NodeCoverage,
     person_tests,
@@ -215,7 +216,7 @@ def rounds_untested(
     """Should-test persons with no binding of the round, by node, household and name;
     identity numbers and phones as the role may see them."""
     actor = actor_of(request)
-    screening_round = access_round(actor, code, roles=COVERAGE_ROLES)
+    screening_round = access_round(actor, code, roles=UNTESTED_ROLES)
     page = untested_page(
         actor=actor,
         screening_round=screening_round,
@@ -257,7 +258,7 @@ def rounds_untested(
 )
 def rounds_untested_csv(request: HttpRequest, code: str, query: Query[ExportQuery]) -> HttpResponse:
     actor = actor_of(request)
-    screening_round = access_round(actor, code, roles=COVERAGE_ROLES)
+    screening_round = access_round(actor, code, roles=UNTESTED_ROLES)
     export = coverage_export(
         actor=actor,
         screening_round=screening_round,

@@ -15,9 +15,8 @@ from fangkong.core.audit import access_record, audit_record
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import ExportPurpose
-from fangkong.lab.coverage import EXPORT_MAX_ROWS, untested_for_export
+from fangkong.lab.coverage import EXPORT_MAX_ROWS, UNTESTED_ROLES, untested_for_export
 from fangkong.lab.models import ScreeningRound
-from fangkong.lab.roles import COVERAGE_ROLES
 from fangkong.people.presentation import person_row
 from fangkong.regions.models import Region
 
@@ -51,8 +50,8 @@ def coverage_export(
     """The not-yet-tested list of the round in the actor's scope (below ``region`` if given)
     as CSV for door-to-door follow-up.
 
-    1. The role must be a coverage role (``role_not_allowed``, 403); ``purpose`` must be an
-       :class:`ExportPurpose` (``purpose`` field, ``invalid_choice``).
+    1. The role must be a coverage role that sees persons (``role_not_allowed``, 403);
+       ``purpose`` must be an :class:`ExportPurpose` (``purpose`` field, ``invalid_choice``).
     2. At most ``EXPORT_MAX_ROWS`` persons (``export_too_large`` on the ``region`` field:
        export node by node) — never a silently cut file.
     3. Identity numbers and phones as the role may see them (``presentation``); formula
@@ -60,7 +59,7 @@ def coverage_export(
     4. One access row (the purpose code, every person code) and one audit row with the count,
        in the same transaction; the file ends with the row count for reconciliation.
     """
-    require_role(actor, COVERAGE_ROLES)
+    require_role(actor, UNTESTED_ROLES)
     if purpose not in ExportPurpose.values:
         raise ValidationFailed(
             _("The export needs a purpose."),
