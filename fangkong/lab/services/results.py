@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,6 +126,9 @@ def _check(
                 bad_ct = True
         if bad_ct:
             continue
+        if item.tested_at is not None and timezone.is_naive(item.tested_at):
+            fail("tested_at", "datetime_naive", _("Send the time with its UTC offset (+08:00)."))
+            continue
         if item.tested_at is not None and item.tested_at > now + timedelta(minutes=10):
             fail("tested_at", "in_the_future", _("The test time is in the future."))
             continue
@@ -140,7 +143,11 @@ def _check(
             continue
         seen[barcode] = item
         tube = tubes.get(barcode)
-        if tube is None or (lab is not None and tube.lab_id != lab.id):
+        # A tube sealed for this lab but not scanned in yet is the lab's: "not received".
+        at_lab = tube is not None and (
+            lab is None or lab.id in (tube.lab_id, getattr(tube, "package_lab_id", None))
+        )
+        if tube is None or not at_lab:
             fail("barcode", "tube_not_found", _("No such tube was received at this laboratory."))
             continue
         if tube.received_at is None:
@@ -231,7 +238,9 @@ def results_apply(
     tubes: dict[str, Tube] = {}
     barcodes = [item.barcode for item in items]
     for start in range(0, len(barcodes), CHUNK):
-        for tube in Tube.objects.filter(barcode__in=barcodes[start : start + CHUNK]):
+        for tube in Tube.objects.filter(barcode__in=barcodes[start : start + CHUNK]).annotate(
+            package_lab_id=F("package__lab_id")
+        ):
             tubes[tube.barcode] = tube
     apply, unchanged, errors = _check(items, tubes, lab, received_at)
     if errors:
@@ -290,6 +299,9 @@ def _apply_chunk(
         tube
         for result in (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
         for tube in by_result.get(result, [])
+        # An invalid re-test tube's new task comes from ``_close_retests``, which keeps the
+        # screening tube that sent the person; one here too would be a duplicate.
+        if tube.kind == TubeKind.SCREENING
     ]
     rules_label = {tube.id: tube.rule_set for _item, tube in chunk}
     if follow:
