@@ -43,9 +43,12 @@
       }
       return response;
     } catch (error) {
+      // Django varies on Cookie and Accept-Language, which a cached copy cannot match.
       const cached =
-        (await cache.match(request)) ||
-        (request.mode === "navigate" ? await cache.match(request, { ignoreSearch: true }) : undefined);
+        (await cache.match(request, { ignoreVary: true })) ||
+        (request.mode === "navigate"
+          ? await cache.match(request, { ignoreSearch: true, ignoreVary: true })
+          : undefined);
       if (cached) return cached;
       throw error;
     }
