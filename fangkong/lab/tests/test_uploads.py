@@ -63,7 +63,7 @@ def _received(tree, api) -> Screening:
     return s
 
 
-def _csv(rows, *, encoding="utf-8", bom=b"") -> bytes:
+def _csv(rows, *, encoding: str = "utf-8", bom: bytes = b"") -> bytes:
     text = "".join(",".join(str(cell) for cell in row) + "\r\n" for row in rows)
     return bom + text.encode(encoding)
 
@@ -78,7 +78,8 @@ def _xlsx(rows, *, creator="fangkong", width=None) -> bytes:
         sheet.column_dimensions["A"].width = width
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    data: bytes = buffer.getvalue()
+    return data
 
 
 HEADER = ["管码", "结果", "Ct ORF1ab", "Ct N", "检测时间"]

@@ -50,7 +50,9 @@ def _sealed(s, api, barcodes=("T0001", "T0002")):
 
 def _key(page: str, action: str) -> str:
     form = page.split(f'action="{action}"', 1)[1]
-    return re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form).group(1)
+    found = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form)
+    assert found is not None
+    return found.group(1)
 
 
 def test_lab_home_lists_the_technicians_labs(tree, api, page_client):
