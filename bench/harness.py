@@ -127,7 +127,7 @@ def _save(report: Report, *, record: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     # Benchmarks import their modules so that they register themselves.
-    from bench import binding_api, people_search, simulate  # noqa: F401
+    from bench import binding_api, people_search, screening, simulate  # noqa: F401
 
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("name", choices=sorted(_REGISTRY))
