@@ -185,6 +185,10 @@ def _stage(results: pl.DataFrame) -> None:
         .alias("ct_n"),
     )
     table_insert(STAGE, frame)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # the planner needs the stage's size to join it to millions of bindings by hash
+            cursor.execute(f"ANALYZE {STAGE}")
 
 
 def _check(screening_round: ScreeningRound, lab_id: int) -> None:
