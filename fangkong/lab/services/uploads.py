@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -375,6 +375,10 @@ def _tested_at(value: object, zone: tzinfo, *, serials: bool) -> datetime | None
 
 
 def _parse_text_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)  # the common case first
+    except ValueError:
+        pass
     for pattern in (_SLASHED, _CHINESE):
         match = pattern.match(text)
         if match:
@@ -383,10 +387,7 @@ def _parse_text_time(text: str) -> datetime:
                 return datetime(year, month, day, hour, minute, second)
             except ValueError:
                 raise _bad_date() from None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise _bad_date() from None
+    raise _bad_date()
 
 
 def _rows(
@@ -448,7 +449,7 @@ def _rows_hash(inputs: Sequence[ResultInput]) -> str:
             row.result,
             "" if row.ct_orf1ab is None else repr(row.ct_orf1ab),
             "" if row.ct_n is None else repr(row.ct_n),
-            "" if row.tested_at is None else row.tested_at.astimezone(ZoneInfo("UTC")).isoformat(),
+            "" if row.tested_at is None else row.tested_at.astimezone(UTC).isoformat(),
         )
         for row in inputs
     )
