@@ -28,7 +28,7 @@ from fangkong.lab.services.people import (
     key_group_remove,
 )
 from fangkong.lab.tests.factories import residents_make, screening_make
-from fangkong.policy.choices import TestKind
+from fangkong.policy import choices as policy_choices
 from fangkong.policy.schema import KeyGroupSchedule
 
 
@@ -57,7 +57,10 @@ def test_interval_from_each_kind_of_cadence():
     def schedule(**cadence):
         base = {"interval_days": None, "times_per_week": None, "rolling_share_per_day": None}
         return KeyGroupSchedule(
-            name_zh="组", name_en="group", test_kind=TestKind.PCR, **{**base, **cadence}
+            name_zh="组",
+            name_en="group",
+            test_kind=policy_choices.TestKind.PCR,
+            **{**base, **cadence},
         )
 
     assert key_group_interval(schedule(interval_days=3)) == timedelta(days=3)
