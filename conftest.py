@@ -21,6 +21,18 @@ def tree(db: Any) -> dict[str, Region]:
 
 
 @pytest.fixture
+def national_editions(db: Any) -> None:
+    """The shipped national editions, for transactional tests: Django flushes the tables after
+    each of them, which takes away the rows the policy migration loaded (serialized rollback
+    would restore them but collides with the content types the flush re-creates)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("fangkong.policy.migrations.0002_load_national_editions").load(apps, None)
+
+
+@pytest.fixture
 def make_actor(db: Any) -> Callable[..., Actor]:
     def make(role: str, region: Region) -> Actor:
         return actor_make(role=role, region=region)

@@ -431,7 +431,8 @@ def _at_once(count: int, send: Any) -> list[tuple[int, dict[str, Any]]]:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
 @pytest.mark.parametrize("with_key", [True, False], ids=["same_key", "no_key"])
 def test_twenty_identical_tubes_at_once_store_one_tube(shared_database, tree, api, with_key):
     s = screening_make(tree, residents=10)

@@ -29,7 +29,8 @@ LEVELS = {
 }
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
 def test_demo_prepare_makes_one_account_per_role_and_is_idempotent(monkeypatch):
     monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Correct-Horse-Battery-42")
     out = io.StringIO()
@@ -60,7 +61,8 @@ def test_demo_prepare_makes_one_account_per_role_and_is_idempotent(monkeypatch):
     assert AuditEntry.objects.filter(action="people_bulk_load").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
 def test_demo_prints_the_generated_password_it_sets(monkeypatch):
     monkeypatch.delenv("FANGKONG_DEMO_PASSWORD", raising=False)
     out = io.StringIO()
@@ -71,7 +73,8 @@ def test_demo_prints_the_generated_password_it_sets(monkeypatch):
     assert User.objects.get(username="commander").check_password(password)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
 def test_a_weak_demo_password_is_refused(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -81,7 +84,8 @@ def test_a_weak_demo_password_is_refused(monkeypatch):
     assert not User.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
 def test_sim_city_command_loads_and_refuses_a_second_city():
     out = io.StringIO()
     call_command("sim_city", "--residents", "300", "--seed", "4", stdout=out)
@@ -119,7 +123,8 @@ def test_fangkong_demo_on_a_fresh_data_dir_twice(tmp_path):
     assert "Generating a city of 300" in third
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
 def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     from fangkong.lab.choices import TubeResult, TubeStatus
     from fangkong.lab.models import Binding, Lab, Notification, RetestTask, SamplingPoint, Tube
