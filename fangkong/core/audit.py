@@ -21,7 +21,9 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.models import AccessEntry, AuditEntry
 
 GENESIS = "0" * 64
-_PG_AUDIT_LOCK = 7_346_221  # advisory lock id that serialises the hash chain on PostgreSQL
+_PG_AUDIT_LOCK = 7_346_221  # advisory lock class that serialises each hash chain on PostgreSQL
+#: Number of independent hash chains; a chain is the actor's user id modulo this.
+AUDIT_CHAINS = 64
 
 _CHAINED_FIELDS = (
     "at",
@@ -47,6 +49,8 @@ def _canonical(entry: AuditEntry) -> str:
         if name == "at":
             value = value.astimezone(UTC).isoformat(timespec="microseconds")
         values[name] = value
+    if entry.chain:  # chain 0 hashes as rows did before chains existed
+        values["chain"] = entry.chain
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -67,16 +71,24 @@ def audit_record(
 ) -> AuditEntry:
     """Append one audit row for a write, chained to the previous row.
 
-    Must run inside the transaction of the write it describes (it refuses otherwise). On
-    PostgreSQL an advisory transaction lock serialises the chain; SQLite serialises writers
-    already. ``fields`` are field *names*; values of personal fields never enter the ledger.
+    Must run inside the transaction of the write it describes (it refuses otherwise). The row
+    joins the actor's chain (user id modulo ``AUDIT_CHAINS``); on PostgreSQL an advisory
+    transaction lock per chain serialises it, so only writers of the same chain wait for each
+    other; SQLite serialises writers already. ``fields`` are field *names*; values of personal
+    fields never enter the ledger.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the write")
+    chain = actor.user_id % AUDIT_CHAINS
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK])
-    previous = AuditEntry.objects.order_by("-id").values_list("row_hash", flat=True).first()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PG_AUDIT_LOCK, chain])
+    previous = (
+        AuditEntry.objects.filter(chain=chain)
+        .order_by("-id")
+        .values_list("row_hash", flat=True)
+        .first()
+    )
     entry = AuditEntry(
         at=timezone.now(),
         actor_id=actor.user_id,
@@ -91,6 +103,7 @@ def audit_record(
         rule_set=rule_set,
         extra=extra or {},
         ip=actor.ip,
+        chain=chain,
         prev_hash=previous or GENESIS,
     )
     entry.row_hash = _row_hash(entry.prev_hash, entry)
@@ -138,14 +151,14 @@ class ChainReport:
 
 
 def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
-    """Walk the audit ledger in id order and recompute every hash.
+    """Walk the audit ledger in id order and recompute every hash, chain by chain.
 
-    1. Start from the genesis hash.
-    2. For each row, its ``prev_hash`` must equal the previous row's ``row_hash`` and its own
-       ``row_hash`` must equal SHA-256(prev_hash + canonical content).
+    1. Every chain starts from the genesis hash.
+    2. For each row, its ``prev_hash`` must equal the ``row_hash`` of the previous row of its
+       chain and its own ``row_hash`` must equal SHA-256(prev_hash + canonical content).
     3. Report the first row where either fails (an edit, an insertion or a deletion).
     """
-    expected_prev = GENESIS
+    expected: dict[int, str] = {}
     checked = 0
     last_id = 0
     with transaction.atomic():
@@ -154,9 +167,10 @@ def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
             if not rows:
                 break
             for row in rows:
-                if row.prev_hash != expected_prev or row.row_hash != _row_hash(row.prev_hash, row):
+                prev = expected.get(row.chain, GENESIS)
+                if row.prev_hash != prev or row.row_hash != _row_hash(row.prev_hash, row):
                     return ChainReport(checked=checked, broken_at=row.id)
-                expected_prev = row.row_hash
+                expected[row.chain] = row.row_hash
                 checked += 1
             last_id = rows[-1].id
     return ChainReport(checked=checked, broken_at=None)

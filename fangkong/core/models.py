@@ -29,6 +29,10 @@ class AuditEntry(models.Model):
     the SHA-256 of the previous row's hash plus its own canonical content (``prev_hash`` →
     ``row_hash``), so an edited or deleted row breaks the chain that ``audit_chain_verify``
     walks. Database triggers (see the migration) refuse UPDATE and DELETE.
+
+    There are ``AUDIT_CHAINS`` chains, one per ``chain`` number (the actor's user id modulo the
+    count): writers of different chains never wait for each other, which is what lets
+    thousands of sampling points write at once. Rows from before chains existed are chain 0.
     """
 
     at = models.DateTimeField(db_index=True)
@@ -44,12 +48,16 @@ class AuditEntry(models.Model):
     rule_set = models.CharField(max_length=200, blank=True, default="")
     extra = models.JSONField(default=dict)
     ip = models.CharField(max_length=64, blank=True, default="")
+    chain = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["chain", "id"], name="core_audit_chain_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_id}"

@@ -178,6 +178,8 @@ class Tube(models.Model):
     ct_orf1ab = models.FloatField(null=True, blank=True)
     ct_n = models.FloatField(null=True, blank=True)
     reported_at = models.DateTimeField(null=True, blank=True)
+    #: When the lab ran the test, as it reported (``reported_at`` is when the report arrived).
+    tested_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField()
     rule_set = models.CharField(max_length=200, blank=True, default="")
 
@@ -222,6 +224,8 @@ class Binding(models.Model):
     doc_type = models.CharField(max_length=2, blank=True, default="")
     method = models.CharField(max_length=8, choices=EntryMethod.choices)
     position = models.PositiveSmallIntegerField()
+    #: In a single re-test tube (the person's screening binding then says held or to re-test).
+    retest = models.BooleanField(default=False)
     scanned_at = models.DateTimeField()
     outcome = models.CharField(
         max_length=10, choices=MemberOutcome.choices, default=MemberOutcome.PENDING
@@ -229,7 +233,14 @@ class Binding(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tube", "person"], name="binding_tube_person_unique")
+            models.UniqueConstraint(fields=["tube", "person"], name="binding_tube_person_unique"),
+            # R8, enforced by the database too: two screening tubes with the same person cannot
+            # both await their result in one round, however they race.
+            models.UniqueConstraint(
+                fields=["round", "person"],
+                condition=models.Q(outcome="pending", retest=False),
+                name="binding_one_pending_per_round",
+            ),
         ]
         indexes = [
             models.Index(fields=["round", "person"]),

@@ -55,3 +55,35 @@ def test_audit_row_rolls_back_with_the_write():
     with pytest.raises(ZeroDivisionError):
         write_then_fail()
     assert AuditEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_actors_write_separate_chains_and_an_edit_in_one_is_still_found():
+    from fangkong.core.actor import Actor
+
+    def actor(user_id: int) -> Actor:
+        return Actor(
+            user_id=user_id,
+            username=f"u{user_id}",
+            role="sampler",
+            membership_id=user_id,
+            region_id=1,
+            region_path="110000",
+            region_code="110000",
+        )
+
+    for position in range(6):
+        with transaction.atomic():
+            audit_record(
+                actor=actor(1 + position % 2),
+                action="tube_bind",
+                object_type="tube",
+                object_id=position,
+            )
+    rows = list(AuditEntry.objects.order_by("id"))
+    assert {row.chain for row in rows} == {1, 2}
+    assert rows[2].prev_hash == rows[0].row_hash  # the previous row of its own chain
+    assert audit_chain_verify().ok
+    audit_guard_remove(connection)
+    AuditEntry.objects.filter(pk=rows[3].pk).update(object_id="forged")
+    assert audit_chain_verify().broken_at == rows[3].pk

@@ -251,8 +251,16 @@ def _same_tube(existing: Tube, persons: Sequence[Person]) -> bool:
     return stored == [person.id for person in persons]
 
 
-def _replay(existing: Tube, persons: Sequence[Person]) -> TubeBound:
-    if not _same_tube(existing, persons):
+def _replay(
+    existing: Tube, persons: Sequence[Person], screening_round: ScreeningRound, point: SamplingPoint
+) -> TubeBound:
+    """The stored tube when it is the same tube sent again: same barcode, round, point and
+    people in the same order; anything else is another tube under a used barcode."""
+    if (
+        existing.round_id != screening_round.id
+        or existing.point_id != point.id
+        or not _same_tube(existing, persons)
+    ):
         raise _refuse(
             "tube_exists",
             _("A tube with this barcode is already bound to other people."),
@@ -339,8 +347,6 @@ def tube_bind(
             )
     if timezone.is_naive(sampled_at):
         sampled_at = now
-    if data.kind == TubeKind.SCREENING and screening_round.status != RoundStatus.OPEN:
-        raise Conflict(_("The round is closed for screening tubes."), code="round_closed")
     zone = _round_zone(screening_round, point)
     rules = rules_for(point.region, timezone.localdate(sampled_at))
     ratio, per_household = _ratio(rules, zone=zone, data=data, errors=errors)
@@ -382,7 +388,10 @@ def tube_bind(
 
     existing = Tube.objects.filter(barcode=barcode).first()
     if existing is not None:
-        return _replay(existing, persons)
+        return _replay(existing, persons, screening_round, point)
+    # After the replay check: an offline queue may still deliver tubes sampled before closing.
+    if data.kind == TubeKind.SCREENING and screening_round.status != RoundStatus.OPEN:
+        raise Conflict(_("The round is closed for screening tubes."), code="round_closed")
     try:
         with transaction.atomic():
             result = _store(
@@ -402,8 +411,14 @@ def tube_bind(
     except IntegrityError:
         existing = Tube.objects.filter(barcode=barcode).first()
         if existing is None:
-            raise
-        return _replay(existing, persons)
+            # The database's one-pending-binding-per-round constraint: another tube with one
+            # of these people was stored at the same moment.
+            raise FangkongError(
+                _("Already in a tube of this round that awaits its result."),
+                code="person_already_bound",
+                status=409,
+            ) from None
+        return _replay(existing, persons, screening_round, point)
     except FangkongError as exc:
         # The same tube sent twice at once: the first one stored its bindings after this
         # call looked for the barcode, so its members look busy. That is a replay.
@@ -414,7 +429,7 @@ def tube_bind(
         )
         if existing is None or not _same_tube(existing, persons):
             raise
-        return _replay(existing, persons)
+        return _replay(existing, persons, screening_round, point)
     access_record(
         actor=actor,
         purpose="screening",
@@ -512,6 +527,7 @@ def _store(
                 else "",
                 method=methods[position],
                 position=position,
+                retest=data.kind == TubeKind.RETEST,
                 scanned_at=data.members[position].scanned_at or sampled_at,
             )
             for position, person in enumerate(persons)

@@ -140,6 +140,8 @@ def _check(
                 item.ct_n,
             ):
                 fail("barcode", "row_conflict", _("The same tube is reported twice, differently."))
+            else:
+                unchanged.append(barcode)
             continue
         seen[barcode] = item
         tube = tubes.get(barcode)
@@ -269,6 +271,7 @@ def _apply_chunk(
         tube.result = item.result
         tube.ct_orf1ab = item.ct_orf1ab
         tube.ct_n = item.ct_n
+        tube.tested_at = item.tested_at
         tube.reported_at = received_at
         tube.status = TubeStatus.RESULTED
         by_result[item.result].append(tube)
@@ -283,7 +286,9 @@ def _apply_chunk(
             status=409,
         )
     Tube.objects.bulk_update(
-        [tube for _item, tube in chunk], ["result", "ct_orf1ab", "ct_n"], batch_size=500
+        [tube for _item, tube in chunk],
+        ["result", "ct_orf1ab", "ct_n", "tested_at"],
+        batch_size=500,
     )
 
     screening = {tube.id for _item, tube in chunk if tube.kind == TubeKind.SCREENING}
@@ -432,7 +437,13 @@ def _notify(pooled: Sequence[Tube], received_at: datetime) -> int:
     community_ids = dict(
         Region.objects.filter(code__in=set(community_code.values())).values_list("code", "id")
     )
-    rounds = dict(Tube.objects.filter(id__in=tube_ids).values_list("id", "round__region_id"))
+    rounds: dict[int, int] = {}
+    point_regions: dict[int, int] = {}
+    for tube_id, round_region, point_region in Tube.objects.filter(id__in=tube_ids).values_list(
+        "id", "round__region_id", "point__region_id"
+    ):
+        rounds[tube_id] = round_region
+        point_regions[tube_id] = point_region
     notified_at = timezone.now()
     latency = max(0, int((notified_at - received_at).total_seconds() * 1000))
     rows: list[Notification] = []
@@ -461,17 +472,19 @@ def _notify(pooled: Sequence[Tube], received_at: datetime) -> int:
                 )
             )
     Notification.objects.bulk_create(rows, batch_size=1000)
-    _late_notifications(pooled, rounds, latency, notified_at)
+    _late_notifications(pooled, point_regions, latency, notified_at)
     return len(rows)
 
 
 def _late_notifications(
-    pooled: Iterable[Tube], rounds: dict[int, int], latency_ms: int, now: datetime
+    pooled: Iterable[Tube], point_regions: dict[int, int], latency_ms: int, now: datetime
 ) -> None:
+    """A late-notification alert per tube whose notifications took longer than the rule set
+    allows at its sampling point (the alert lives at the point's node, like late results)."""
     targets: dict[int, int] = {}
     alerts = []
     for tube in pooled:
-        region_id = rounds[tube.id]
+        region_id = point_regions[tube.id]
         if region_id not in targets:
             region = Region.objects.get(pk=region_id)
             rules = rules_for(region, timezone.localdate(now))

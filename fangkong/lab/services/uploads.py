@@ -530,7 +530,8 @@ def results_upload(*, actor: AnyActor, lab: Lab, filename: str, data: bytes) -> 
             rows_total=total,
             rows_applied=len(outcome.applied),
             rows_unchanged=unchanged,
-            duplicate_rows=unchanged - len(outcome.unchanged),
+            duplicate_rows=len(inputs)
+            - len({(i.barcode.strip().upper(), i.result, i.ct_orf1ab, i.ct_n) for i in inputs}),
             retest_tasks=outcome.retest_tasks,
             notifications=outcome.notifications,
             held=outcome.held,

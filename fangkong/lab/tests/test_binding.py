@@ -464,3 +464,74 @@ def test_twenty_identical_tubes_at_once_store_one_tube(shared_database, tree, ap
     assert AuditEntry.objects.filter(action="tube_bind").count() == audits + 1
     if with_key:
         assert IdempotencyRecord.objects.filter(key=key).count() == 1
+
+
+def test_a_tube_sent_again_after_the_round_closed_is_still_the_stored_tube(tree, api):
+    s = screening_make(tree, residents=3)
+    sampler = api(s.sampler)
+    assert _bind(sampler, s, "Q0001", s.ids[:2]).status_code == 201
+    round_close(actor=s.commander, screening_round=s.round, reason="deadline")
+    before = _rows()
+    again = _bind(sampler, s, "Q0001", s.ids[:2])
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    assert _rows() == before
+    late = _bind(sampler, s, "Q0002", s.ids[2:3])
+    assert late.status_code == 409
+    assert late.json()["code"] == "round_closed"
+
+
+def test_a_used_barcode_with_the_same_people_at_another_point_is_another_tube(tree, api):
+    from fangkong.accounts.models import User
+    from fangkong.lab.services.rounds import sampling_point_create
+
+    s = screening_make(tree, residents=2)
+    other = sampling_point_create(actor=s.commander, region=tree["community_a"], name="二号点")
+    other.staff.add(User.objects.get(pk=s.sampler.user_id))
+    sampler = api(s.sampler)
+    assert _bind(sampler, s, "Q0003", s.ids[:1]).status_code == 201
+    before = _rows()
+    response = sampler.post(
+        "/api/v1/lab/tubes",
+        {
+            "round": str(s.round.code),
+            "point": str(other.code),
+            "barcode": "Q0003",
+            "members": [{"id_number": s.ids[0]}],
+        },
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "tube_exists"
+    assert _rows() == before
+
+
+def test_the_database_refuses_a_second_pending_screening_binding_in_a_round(tree, api):
+    from django.db import IntegrityError, transaction
+
+    s = screening_make(tree, residents=1)
+    assert _bind(api(s.sampler), s, "Q0004", s.ids[:1]).status_code == 201
+    first = Binding.objects.get()
+    tube = Tube.objects.get()
+    tube.pk, tube.barcode = None, "Q0005"
+    tube.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Binding.objects.create(
+            tube=tube,
+            round=first.round,
+            person=first.person,
+            region=first.region,
+            method=first.method,
+            position=0,
+            scanned_at=first.scanned_at,
+        )
+    # A single re-test of the same person in the round is allowed beside it.
+    Binding.objects.create(
+        tube=tube,
+        round=first.round,
+        person=first.person,
+        region=first.region,
+        method=first.method,
+        position=0,
+        scanned_at=first.scanned_at,
+        retest=True,
+    )

@@ -297,3 +297,29 @@ def test_an_invalid_retest_opens_a_new_task(lab_day):
         MemberOutcome.CLEARED
     )
     assert not RetestTask.objects.filter(status=RetestStatus.OPEN).exists()
+
+
+def test_an_identical_row_repeated_in_one_batch_counts_as_unchanged(tree):
+    from fangkong.lab.services.results import ResultInput, results_apply
+    from fangkong.lab.tests.factories import screening_make as make
+
+    s = make(tree, residents=2)
+    from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
+    from fangkong.lab.services.transport import package_receive
+
+    tube_bind(
+        actor=s.sampler,
+        screening_round=s.round,
+        point=s.point,
+        data=TubeInput(barcode="U0001", members=[MemberInput(id_number=s.ids[0])]),
+    )
+    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["U0001"])
+    report = results_apply(
+        actor=s.technician,
+        lab=s.lab,
+        rows=[
+            ResultInput(barcode="U0001", result="negative"),
+            ResultInput(barcode="U0001", result="negative"),
+        ],
+    )
+    assert (report.applied, report.unchanged) == (["U0001"], ["U0001"])
