@@ -145,8 +145,12 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out. The browser is told to drop its cached pages (the sampling page keeps a copy
+    for working offline) but not its storage, where tubes not yet uploaded wait."""
     logout(request)
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    response["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @require_POST

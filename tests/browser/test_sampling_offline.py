@@ -21,7 +21,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -97,7 +97,7 @@ def _sign_in(page: Any, url: str, username: str) -> None:
 
 
 def _csrf(context: Any) -> str:
-    return next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
+    return cast(str, next(c["value"] for c in context.cookies() if c["name"] == "csrftoken"))
 
 
 def _post(context: Any, url: str, path: str, data: dict[str, Any]) -> Any:
@@ -219,11 +219,14 @@ def _bind_tube(page: Any, barcode: str, numbers: list[str]) -> None:
 
 
 def _status(page: Any) -> dict[str, str]:
-    return page.eval_on_selector(
-        "#sync-status",
-        "node => ({state: node.dataset.state, tubes: node.dataset.waitingTubes, "
-        "people: node.dataset.waitingPeople, rejected: node.dataset.rejectedTubes, "
-        "text: node.textContent})",
+    return cast(
+        dict[str, str],
+        page.eval_on_selector(
+            "#sync-status",
+            "node => ({state: node.dataset.state, tubes: node.dataset.waitingTubes, "
+            "people: node.dataset.waitingPeople, rejected: node.dataset.rejectedTubes, "
+            "text: node.textContent})",
+        ),
     )
 
 

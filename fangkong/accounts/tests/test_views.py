@@ -102,3 +102,11 @@ def test_jurisdiction_switcher_changes_the_acting_role(tree, page_client):
     if other_users is not None:
         client.post("/accounts/switch/", {"membership": other_users.pk})
         assert client.session["fk_membership"] == second.pk  # someone else's membership is ignored
+
+
+def test_sign_out_drops_cached_pages_but_keeps_queued_work(tree, make_actor, page_client):
+    client = page_client(make_actor("sampler", tree["community_a"]))
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache"'
+    assert client.get("/lab/sampling/").status_code == 302  # signed out

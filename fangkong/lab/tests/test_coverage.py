@@ -137,10 +137,13 @@ def test_coverage_numbers_equal_direct_counts_at_every_node(tree):
         }
         assert got == direct, node.name
     a1 = coverage.node(tree["grid_a1"].code)
+    assert a1 is not None
     assert (a1.population, a1.exempt, a1.should_test, a1.tested, a1.untested) == (12, 1, 11, 5, 7)
     a2 = coverage.node(tree["grid_a2"].code)
+    assert a2 is not None
     assert (a2.population, a2.exempt, a2.tested, a2.untested) == (6, 2, 2, 2)
     district = coverage.node(tree["district_a"].code)
+    assert district is not None
     assert district.untested == a1.untested + a2.untested
     assert coverage.totals.population == 18
     assert (coverage.totals.should_test, coverage.totals.covered) == (15, 6)
@@ -156,6 +159,7 @@ def test_an_expired_exemption_puts_the_person_back_on_the_list(tree):
     with time_machine.travel(timezone.now() + timedelta(hours=3), tick=False):
         coverage = round_coverage(actor=s.commander, screening_round=s.round)
         node = coverage.node(tree["grid_a2"].code)
+        assert node is not None
         assert node.exempt == 1
         assert node.untested == 3
         assert node.untested == _direct(s.round, node.path, timezone.now())["untested"]
@@ -206,6 +210,7 @@ def test_grid_worker_sees_only_their_grid(tree, make_actor, api):
     coverage = round_coverage(actor=worker, screening_round=s.round)
     assert set(coverage.nodes) == {tree["grid_a1"].code}
     node = coverage.node(tree["grid_a1"].code)
+    assert node is not None
     direct = _direct(s.round, tree["grid_a1"].path, timezone.now(), worker.region_path)
     assert node.untested == direct["untested"] == coverage.totals.untested == 7
     page = untested_page(actor=worker, screening_round=s.round, page_size=200)
@@ -290,6 +295,7 @@ def test_exemption_through_the_api_takes_the_person_off_the_list(tree, api):
     assert wrong_role.status_code == 403
     outside = Region.objects.get(pk=tree["grid_b1"].pk)
     stranger = Person.objects.filter(region=outside).first()
+    assert stranger is not None
     not_theirs = api(s.sampler).post(
         "/api/v1/lab/exemptions",
         {
@@ -317,6 +323,7 @@ def test_person_test_history_lists_bindings_and_logs_the_read(tree, make_actor, 
     assert [str(person.code)] in list(views)
     assert api(s.technician).get(f"/api/v1/lab/people/{person.code}/tests").status_code == 403
     stranger = Person.objects.filter(region=tree["grid_b1"]).first()
+    assert stranger is not None
     assert client.get(f"/api/v1/lab/people/{stranger.code}/tests").status_code == 200
     district_b = api(make_actor(Role.COMMANDER, tree["district_b"]))
     assert district_b.get(f"/api/v1/lab/people/{person.code}/tests").status_code == 404

@@ -205,7 +205,7 @@ def test_a_tube_reported_twice_differently_in_one_batch_is_refused(lab_day):
 
 def test_the_same_batch_twice_changes_nothing(lab_day):
     s, tech = lab_day
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"barcode": "P0001", "result": "pooled_positive", "ct_orf1ab": 31.5},
         {"barcode": "S0001", "result": "negative"},
     ]
@@ -280,6 +280,7 @@ def test_an_invalid_retest_opens_a_new_task(lab_day):
     }
     (again,) = RetestTask.objects.filter(status=RetestStatus.OPEN)
     assert (again.person_id, again.reason) == (s.people[1].id, RetestReason.INVALID)
+    assert again.source_tube is not None
     assert again.source_tube.barcode == "P0001"
     outcomes = dict(
         Binding.objects.filter(tube__barcode="P0001").values_list("person_id", "outcome")

@@ -83,6 +83,7 @@ def test_a_tube_received_without_a_package_is_an_anomaly_and_still_received(tree
     assert receipt.json()["received"] == ["T0000"]
     assert _kinds(receipt) == [(AnomalyKind.TUBE_WITHOUT_PACKAGE, "T0000")]
     anomaly = Anomaly.objects.get()
+    assert anomaly.tube is not None
     assert (anomaly.kind, anomaly.lab_id, anomaly.tube.barcode) == (
         AnomalyKind.TUBE_WITHOUT_PACKAGE,
         s.lab.id,
@@ -100,6 +101,7 @@ def test_a_package_with_fewer_tubes_than_sealed_is_a_count_mismatch(tree, api):
     assert receipt.json()["received"] == ["T0000", "T0001"]
     assert _kinds(receipt) == [(AnomalyKind.COUNT_MISMATCH, "")]
     anomaly = Anomaly.objects.get()
+    assert anomaly.package is not None
     assert anomaly.package.code == "P0001"
     assert anomaly.detail == {"sealed": 3, "received": 2}
     assert Package.objects.get(code="P0001").received_count == 2
@@ -132,6 +134,7 @@ def test_a_tube_scanned_with_another_package_is_a_wrong_package_anomaly(tree, ap
     assert receipt.json()["received"] == ["T0000", "T0001"]
     assert _kinds(receipt) == [(AnomalyKind.WRONG_PACKAGE, "T0001")]
     anomaly = Anomaly.objects.get()
+    assert anomaly.package is not None
     assert anomaly.package.code == "P0001"
     assert anomaly.detail == {"sealed_in": Package.objects.get(code="P0002").id}
     assert Package.objects.get(code="P0001").received_count == 1
@@ -145,6 +148,7 @@ def test_an_unknown_tube_is_an_anomaly_and_the_good_tubes_are_received(tree, api
     assert receipt.json()["received"] == ["T0000"]
     assert _kinds(receipt) == [(AnomalyKind.UNKNOWN_TUBE, "NOPE0001")]
     anomaly = Anomaly.objects.get()
+    assert anomaly.package is not None
     assert (anomaly.tube_id, anomaly.package.code) == (None, "P0001")
     assert Tube.objects.get(barcode="T0000").status == TubeStatus.RECEIVED
 
