@@ -348,7 +348,7 @@ def _copy_baseline(tubes: list[dict[str, Any]], repeat: int) -> Timing:
                 binding_rows.write(
                     f"{tube_id}\t{screening_round.id}\t{pid}\t{region}\t"
                     f"{household if household is not None else chr(92) + 'N'}\t01\tid_card\t"
-                    f"{position}\t{now.isoformat()}\tpending\n"
+                    f"{position}\t{now.isoformat()}\tpending\tf\n"
                 )
             cursor_position += size
         started = time.perf_counter()
@@ -362,7 +362,7 @@ def _copy_baseline(tubes: list[dict[str, Any]], repeat: int) -> Timing:
                 copy.write(tube_rows.getvalue())
             with raw.copy(
                 "COPY lab_binding (tube_id, round_id, person_id, region_id, household_id, "
-                "doc_type, method, position, scanned_at, outcome) FROM STDIN"
+                "doc_type, method, position, scanned_at, outcome, retest) FROM STDIN"
             ) as copy:
                 copy.write(binding_rows.getvalue())
         seconds.append(time.perf_counter() - started)

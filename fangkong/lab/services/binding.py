@@ -459,11 +459,12 @@ def _store(
     tasks: list[RetestTask] = []
     if data.kind == TubeKind.SCREENING:
         busy = list(
+            # exactly the condition of the partial unique index binding_one_pending_per_round
             Binding.objects.filter(
                 round=screening_round,
                 person_id__in=ids,
                 outcome=MemberOutcome.PENDING,
-                tube__kind=TubeKind.SCREENING,
+                retest=False,
             ).values_list("person_id", flat=True)
         )
         if busy:
