@@ -32,16 +32,17 @@ def expand(first: Int64, size: Int64) -> tuple[Int64, Int64]:
 
 @dataclass(frozen=True)
 class Draw:
-    """Candidates drawn by :func:`pick`: group index, member position, and per group the
-    largest hazard."""
+    """Candidates drawn by :func:`pick`: group index, member position, per group the largest
+    hazard, and per candidate a uniform for its acceptance."""
 
     owner: Int64
     slot: Int64
     hazard: Float
+    chance: Float
 
-    def accept(self, hazard: Float, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
+    def accept(self, hazard: Float) -> npt.NDArray[np.bool_]:
         """Which candidates infect, given each candidate's own hazard (at most the group's)."""
-        return np.asarray(rng.random(self.owner.size) * self.hazard[self.owner] < hazard)
+        return np.asarray(self.chance * self.hazard[self.owner] < hazard)
 
 
 def pick(first: Int64, size: Int64, hazard: Float, rng: np.random.Generator) -> Draw:
@@ -51,12 +52,15 @@ def pick(first: Int64, size: Int64, hazard: Float, rng: np.random.Generator) -> 
     Poisson thinning: the group receives Poisson(n · hazard) attempts, each on a member drawn
     uniformly, so each member receives Poisson(hazard) attempts; accepting an attempt on a
     member with probability ``h / hazard`` (:meth:`Draw.accept`) leaves Poisson(h) accepted
-    attempts, hence infection with chance exactly ``1 − exp(−h)``. The work grows with the
-    attempts, not with the group sizes.
+    attempts, hence infection with chance exactly ``1 − exp(−h)``. One uniform per attempt
+    gives both the member (its integer part, times n) and the acceptance (its fractional part,
+    independent of the integer part). The work grows with the attempts, not with the group
+    sizes.
     """
     owner = np.repeat(np.arange(size.shape[0]), rng.poisson(size * hazard))
-    slot = first[owner] + (rng.random(owner.size) * size[owner]).astype(np.int64)
-    return Draw(owner, slot, hazard)
+    scaled = rng.random(owner.size) * size[owner]
+    within = scaled.astype(np.int64)
+    return Draw(owner, first[owner] + within, hazard, scaled - within)
 
 
 def course_beta(probability: float, params: CourseParams) -> float:

@@ -145,8 +145,13 @@ def kernel_location(params: CourseParams) -> float:
 
 def by_age(table: tuple[float, ...], age: npt.NDArray[np.int64]) -> Float:
     """Look up ``table`` (one value per ten-year band of ``AGE_CUTOFFS``) for each age."""
-    index = np.searchsorted(np.asarray(AGE_CUTOFFS), age, side="right") - 1
+    index = np.minimum(np.asarray(age) // 10, len(AGE_CUTOFFS) - 1)  # the bands are ten years
     return np.asarray(np.asarray(table, dtype=np.float64)[index])
+
+
+@functools.cache
+def _table(table: tuple[float, ...]) -> Float:
+    return np.asarray(table, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -186,30 +191,36 @@ def courses_draw(
     3. Relative infectiousness: Gamma(k, 1/k), times ``asymptomatic_infectiousness``.
     """
     n = int(infected.shape[0])
-    incubation = lognormal(rng, (params.incubation_mean, params.incubation_sd), n)
+    # one call for the five log-normal times, one for the four yes/no draws
+    normal = rng.standard_normal((5, n))
+    draws = rng.random((4, n))
+
+    def days(row: int, mean_sd: tuple[float, float]) -> npt.NDArray[np.int64]:
+        mu, sigma = _lognormal(*mean_sd)
+        return np.asarray(np.rint(np.exp(mu + sigma * normal[row]) * DAY), dtype=np.int64)
+
+    mu, sigma = _lognormal(params.incubation_mean, params.incubation_sd)
+    incubation = np.exp(mu + sigma * normal[0])
     onset = infected + np.rint(incubation * DAY).astype(np.int64)
-    symptomatic_p = np.minimum(by_age(SYMPTOMATIC, age) * params.symptomatic_scale, 1.0)
-    symptomatic = rng.random(n) < symptomatic_p
-    severe_p = np.minimum(by_age(SEVERE, age) * params.severe_scale / symptomatic_p, 1.0)
-    critical_p = np.asarray(by_age(CRITICAL, age) / by_age(SEVERE, age))
-    death_p = np.minimum(by_age(DEATH, age) * params.death_scale / by_age(CRITICAL, age), 1.0)
-    draws = rng.random((3, n))
+    band = np.minimum(np.asarray(age) // 10, len(AGE_CUTOFFS) - 1)
+    symptomatic_p = np.minimum(_table(SYMPTOMATIC)[band] * params.symptomatic_scale, 1.0)
+    symptomatic = draws[3] < symptomatic_p
+    severe_p = np.minimum(_table(SEVERE)[band] * params.severe_scale / symptomatic_p, 1.0)
+    critical_p = _table(CRITICAL)[band] / _table(SEVERE)[band]
+    death_p = np.minimum(_table(DEATH)[band] * params.death_scale / _table(CRITICAL)[band], 1.0)
     severe = symptomatic & (draws[0] < severe_p)
     critical = severe & (draws[1] < critical_p)
     fatal = critical & (draws[2] < death_p)
-    severity = np.where(
-        fatal, 4, np.where(critical, 3, np.where(severe, 2, np.where(symptomatic, 1, 0)))
-    ).astype(np.int8)
+    levels = symptomatic.astype(np.int8) + severe + critical + fatal
+    severity = levels.astype(np.int8)
     tau_low = params.latent_min - incubation
     infectious_start = infected + np.rint(params.latent_min * DAY).astype(np.int64)
     infectious_end = onset + int(params.after_onset * DAY)
-    admitted = onset + np.rint(lognormal(rng, params.onset_to_severe, n) * DAY).astype(np.int64)
+    admitted = onset + days(1, params.onset_to_severe)
     hospitalised = np.where(severe, admitted, NEVER)
-    died = np.where(
-        fatal, admitted + np.rint(lognormal(rng, params.severe_to_death, n) * DAY), NEVER
-    ).astype(np.int64)
-    mild_end = onset + np.rint(lognormal(rng, params.mild_recovery, n) * DAY).astype(np.int64)
-    severe_end = onset + np.rint(lognormal(rng, params.severe_recovery, n) * DAY).astype(np.int64)
+    died = np.where(fatal, admitted + days(2, params.severe_to_death), NEVER).astype(np.int64)
+    mild_end = onset + days(3, params.mild_recovery)
+    severe_end = onset + days(4, params.severe_recovery)
     recovered = np.select(
         [fatal, severe, symptomatic],
         [NEVER, np.maximum(severe_end, admitted + DAY), mild_end],
@@ -249,3 +260,28 @@ def infectiousness(
     mass = logistic_cdf(top, location, scale) - logistic_cdf(tau_low, location, scale)
     share = logistic_cdf(b, location, scale) - logistic_cdf(a, location, scale)
     return np.asarray(share / np.maximum(mass, 1e-12))
+
+
+def kernel_cdf(params: CourseParams, tau: Float) -> Float:
+    """The (untruncated) infectiousness distribution function at ``tau`` days from onset."""
+    return logistic_cdf(tau, kernel_location(params), params.kernel_scale)
+
+
+def kernel_times(
+    params: CourseParams, onset: npt.NDArray[np.int64], low: Float, u: Float
+) -> npt.NDArray[np.int64]:
+    """Times (seconds) drawn from each case's infectiousness: ``u`` uniform in [0, 1) mapped
+    between ``low`` (the distribution function at the case's ``tau_low``) and the function at
+    ``after_onset``, then inverted (:func:`kernel_quantile`)."""
+    high = float(kernel_cdf(params, np.asarray([params.after_onset]))[0])
+    return kernel_quantile(params, onset, low + u * (high - low))
+
+
+def kernel_quantile(
+    params: CourseParams, onset: npt.NDArray[np.int64], q: Float
+) -> npt.NDArray[np.int64]:
+    """The times (seconds) at which the infectiousness distribution function of cases with
+    ``onset`` reaches ``q`` (the logistic's quantile function)."""
+    q = np.clip(q, 1e-300, 1 - 1e-16)
+    tau = kernel_location(params) + params.kernel_scale * np.log(q / (1 - q))
+    return np.asarray(onset + np.rint(tau * DAY).astype(np.int64))

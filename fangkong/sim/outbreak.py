@@ -15,8 +15,12 @@ the day (:func:`fangkong.sim.course.infectiousness`) sets the chance of infectin
   infectious visit the candidates are the visits at the venue arriving in the half-hours that
   can overlap (a range of the day plan's (venue, half-hour) index); candidates are drawn at the
   largest possible chance and thinned to their own (:func:`fangkong.sim.contacts.pick`), so
-  the work grows with infections, not with crowd sizes. Households, teams and classes are
-  sampled the same way.
+  the work grows with infections, not with crowd sizes.
+
+Households, teams and sites are fixed groups, and their hazard is proportional to ``W``, so
+their infections are drawn once, when the infector is infected, over the whole course, and
+fall due on their day (:mod:`fangkong.sim.groups`): the same law as drawing each day, with
+work done per infection rather than per infectious person and day.
 
 A person infected twice in one day keeps the earliest infection. Symptomatic people stay home
 from onset to recovery with probability ``stay_home``; severe cases are in hospital (no
@@ -40,6 +44,7 @@ import polars as pl
 from fangkong.sim import course, routine
 from fangkong.sim.contacts import course_beta, expand, group_members, pick
 from fangkong.sim.course import NEVER
+from fangkong.sim.groups import Groups, Members
 from fangkong.sim.life import BIN, BINS, DAY, KIND_VISIT, Day, Life, LifeParams
 from fangkong.sim.outbreak_params import LAYER_NAMES, Layer, OutbreakParams
 from fangkong.sim.places import Category, Places, SiteKind
@@ -99,6 +104,7 @@ class Outbreak:
         n_house = places.households.height
         self.house_first = np.searchsorted(household, np.arange(n_house)).astype(np.int64)
         self.house_size = np.bincount(household, minlength=n_house).astype(np.int64)
+        self.house_order = np.arange(self.n, dtype=np.int64)  # persons are sorted by household
         self.site = persons["site"].to_numpy()
         team = persons["team"].to_numpy()
         n_sites = places.sites.height
@@ -112,7 +118,10 @@ class Outbreak:
         self.stay_cap = np.asarray(
             [STAY[c][2] * 60 if c in STAY else DAY for c in Category], dtype=np.int64
         )
+        self.stay_cap32 = self.stay_cap.astype(np.int32)
         self.stay_mean = routine.stay_table().reshape(len(Category), -1).mean(axis=1)
+        self.venue_hazard = np.asarray(self.params.venue_hazard) * self.params.transmissibility
+        self.close_contacts = np.asarray(self.params.close_contacts, dtype=np.float64)
         self.shift_limit = life.params.shift_minutes * 60
         p = self.params
         scale = p.transmissibility
@@ -120,6 +129,20 @@ class Outbreak:
         self.beta_team = course_beta(p.team_probability, p.course) * scale
         self.beta_class = course_beta(p.class_probability, p.course) * scale
         self.beta_site = course_beta(p.site_probability, p.course) * scale
+        course.kernel_location(p.course)  # solved once, here
+        self.cdf_high = float(course.kernel_cdf(p.course, np.asarray([p.course.after_onset]))[0])
+        self.groups = Groups(
+            household=Members(self.house_order, self.house_first, self.house_size, household),
+            team=Members(self.team_members, self.team_first, self.team_size, team.astype(np.int64)),
+            site=Members(
+                self.site_members, self.site_first, self.site_size, self.site.astype(np.int64)
+            ),
+            site_school=self.site_school,
+            susceptibility=self.susceptibility,
+            betas=(self.beta_household, self.beta_team, self.beta_class, self.beta_site),
+            site_contacts=p.site_contacts,
+            params=p.course,
+        )
         # cases, in order of infection
         self.case_of = np.full(self.n, -1, dtype=np.int64)
         self._store: dict[str, npt.NDArray[Any]] = {}
@@ -158,6 +181,7 @@ class Outbreak:
             return
         drawn = course.courses_draw(self.params.course, time, self.age[person], rng)
         stays_home = drawn.symptomatic & (rng.random(person.size) < self.params.stay_home)
+        cdf_low = course.kernel_cdf(self.params.course, drawn.tau_low)
         index = np.arange(self.count, self.count + person.size)
         self.case_of[person] = index
         self.count += int(person.size)
@@ -178,6 +202,9 @@ class Outbreak:
             "stays_home": stays_home,
             "relative": drawn.relative,
             "tau_low": drawn.tau_low,
+            "cdf_low": cdf_low,
+            # relative infectiousness per unit of the kernel's (truncated) mass
+            "per_mass": drawn.relative / np.maximum(self.cdf_high - cdf_low, 1e-12),
         }
         end = self.count
         for name, values in columns.items():
@@ -192,6 +219,7 @@ class Outbreak:
             store[index[0] : end] = values
             self.cases[name] = store[:end]
         self.live = np.concatenate([self.live, index])
+        self.groups.draw(person, drawn, cdf_low, rng)
 
     def seed_cases(self) -> None:
         """Infect ``params.seeds`` random adults at random times of day 0 (so none of their
@@ -242,7 +270,7 @@ class Outbreak:
             self.home[person[(ill & c["stays_home"][live]) | in_hospital]] = True
             self.hospital[person[in_hospital]] = True
         day = self.life.day(d, home=self.home)
-        # infectious today
+        # infectious today (not in hospital); those out of home visit venues
         active = live
         if active.size:
             person = c["person"][active]
@@ -251,19 +279,23 @@ class Outbreak:
                 & (c["infectious_end"][active] > t0)
                 & ~self.hospital[person]
             ]
-        weight = np.zeros(0)
+        infectious = int(active.size)
+        found: list[tuple[Int64, ...]] = self._groups_due(day, d, t0, rng)
         if active.size:
-            weight = (
-                course.infectiousness(p.course, c["onset"][active], c["tau_low"][active], t0, t1)
-                * c["relative"][active]
-            )
+            active = active[~self.home[c["person"][active]]]
+        if active.size:
+            # the share of the kernel's mass in [t0, t1): the distribution function at both ends,
+            # clipped to the case's infectious range
+            onset = c["onset"][active]
+            ends = np.concatenate([t0 - onset, t1 - onset]) / DAY
+            cdf = course.kernel_cdf(p.course, ends).reshape(2, -1)
+            low = c["cdf_low"][active]
+            cdf = np.minimum(np.maximum(cdf, low), self.cdf_high)
+            weight = (cdf[1] - cdf[0]) * c["per_mass"][active]
             positive = weight > 0
             active, weight = active[positive], weight[positive]
-        found: list[tuple[Int64, ...]] = []
-        if active.size:
-            found.append(self._household(active, weight, t0, rng))
-            found.extend(self._sites(day, active, weight, rng))
-            found.append(self._venues(day, active, weight, rng))
+            if active.size:
+                found.append(self._venues(day, active, weight, rng))
         new = 0
         by_layer = dict.fromkeys(LAYER_NAMES, 0)
         if found:
@@ -281,7 +313,7 @@ class Outbreak:
                 "day": d,
                 "infections": new,
                 **by_layer,
-                "infectious": int(active.size),
+                "infectious": infectious,
                 "kept_home": int(self.home.sum()),
             }
         )
@@ -289,33 +321,34 @@ class Outbreak:
         day.materialise()  # made in the background during the transmission
         return day
 
-    def _household(
-        self, active: Int64, weight: Float, t0: int, rng: np.random.Generator
-    ) -> tuple[Int64, ...]:
-        """Infections at home: candidates by :func:`fangkong.sim.contacts.pick`, thinned to
-        each member's chance; the hits count if not the infector, still susceptible and not in
-        hospital."""
+    def _groups_due(
+        self, day: Day, d: int, t0: int, rng: np.random.Generator
+    ) -> list[tuple[Int64, ...]]:
+        """The attempts at home, work and school falling due on day ``d``
+        (:class:`fangkong.sim.groups.Groups`) that the day allows: at home, the infector not in
+        hospital nor dead; at work or school, both there with overlapping infectious hours,
+        the time then drawn in the overlap. The member's susceptibility is checked by
+        :meth:`_infect`."""
+        due = self.groups.due(d)
+        if due is None:
+            return []
         c = self.cases
-        infector = c["person"][active]
-        house = self.household[infector]
-        rate = self.beta_household * weight
-        draw = pick(
-            self.house_first[house], self.house_size[house], rate * self.max_susceptibility, rng
-        )
-        hit = draw.accept(rate[draw.owner] * self.susceptibility[draw.slot], rng)
-        owner, member = draw.owner[hit], draw.slot[hit]
-        ok = (member != infector[owner]) & (self.case_of[member] < 0) & ~self.hospital[member]
-        owner, member = owner[ok], member[ok]
-        low = np.maximum(t0, c["infectious_start"][active][owner])
-        high = np.minimum(t0 + DAY, c["infectious_end"][active][owner])
-        time = low + (rng.random(owner.size) * np.maximum(high - low, 1)).astype(np.int64)
-        return (
-            member,
-            time,
-            infector[owner],
-            np.full(owner.size, Layer.HOUSEHOLD, dtype=np.int64),
-            house[owner],
-        )
+        case = self.case_of[due.infector]
+        home = due.layer == Layer.HOUSEHOLD
+        at_home = due.take(home & ~self.hospital[due.infector] & (c["died"][case] > t0))
+        away = due.take(~home)
+        start, end, present = self._anchors(day, away.infector)
+        m_start, m_end, m_present = self._anchors(day, away.member)
+        case = self.case_of[away.infector]
+        low = np.maximum(np.maximum(start, m_start), c["infectious_start"][case])
+        high = np.minimum(np.minimum(end, m_end), c["infectious_end"][case])
+        ok = present & m_present & (high > low)
+        away, low, high = away.take(ok), low[ok], high[ok]
+        time = low + (rng.random(low.size) * (high - low)).astype(np.int64)
+        return [
+            (at_home.member, at_home.time, at_home.infector, at_home.layer, at_home.place),
+            (away.member, time, away.infector, away.layer, away.place),
+        ]
 
     def _anchors(self, day: Day, person: Int64) -> tuple[Int64, Int64, npt.NDArray[np.bool_]]:
         """Start and end (seconds since the start) of ``person``'s work or school today."""
@@ -330,124 +363,72 @@ class Outbreak:
         end = plan.anchor_end[row].astype(np.int64) + offset
         return start, end, present
 
-    def _sites(
-        self, day: Day, active: Int64, weight: Float, rng: np.random.Generator
-    ) -> list[tuple[Int64, ...]]:
-        """Infections at work and school: the team or class, and a few random people of the
-        site. Candidates are drawn first; only the hits are checked for presence that day, an
-        overlap of the two days there, and susceptibility (the same law, less work)."""
-        c = self.cases
-        p = self.params
-        infector = c["person"][active]
-        start, end, present = self._anchors(day, infector)
-        keep = np.flatnonzero(present & (self.team[infector] >= 0))
-        if keep.size == 0:
-            return []
-        infector, weight = infector[keep], weight[keep]
-        # only the infectious part of the infector's day there counts
-        start = np.maximum(start[keep], c["infectious_start"][active][keep])
-        end = np.minimum(end[keep], c["infectious_end"][active][keep])
-        site = self.site[infector].astype(np.int64)
-        school = self.site_school[site]
-        # team or class: candidates at the largest chance (the most susceptible age), thinned
-        # to each member's own chance
-        team = self.team[infector].astype(np.int64)
-        size = self.team_size[team]
-        rate = np.where(school, self.beta_class, self.beta_team) * weight
-        draw = pick(self.team_first[team], size, rate * self.max_susceptibility, rng)
-        member = self.team_members[draw.slot]
-        hit = draw.accept(rate[draw.owner] * self.susceptibility[member], rng)
-        owner, member = draw.owner[hit], member[hit]
-        extra = rng.poisson(p.site_contacts, infector.size)
-        extra_owner = np.repeat(np.arange(infector.size), extra)
-        chosen = (rng.random(extra_owner.size) * self.site_size[site[extra_owner]]).astype(np.int64)
-        extra_member = self.site_members[self.site_first[site[extra_owner]] + chosen]
-        rate = self.beta_site * weight
-        met = rng.random(extra_owner.size) < -np.expm1(
-            -rate[extra_owner] * self.susceptibility[extra_member]
-        )
-        owner = np.concatenate([owner, extra_owner[met]])
-        member = np.concatenate([member, extra_member[met]])
-        m_start, m_end, m_present = self._anchors(day, member)
-        low = np.maximum(start[owner], m_start)
-        high = np.minimum(end[owner], m_end)
-        ok = m_present & (high > low) & (member != infector[owner]) & (self.case_of[member] < 0)
-        owner, member, low, high = owner[ok], member[ok], low[ok], high[ok]
-        time = low + (rng.random(owner.size) * (high - low)).astype(np.int64)
-        layer = np.where(school[owner], Layer.SCHOOL, Layer.WORK).astype(np.int64)
-        return [(member, time, infector[owner], layer, site[owner])]
-
     def _venues(
         self, day: Day, active: Int64, weight: Float, rng: np.random.Generator
     ) -> tuple[Int64, ...]:
+        """Infections at venues by the infectious people ``active`` (out of home, ``weight``
+        their share of infectiousness today): see the module docstring. Times are int32
+        seconds (60 days fit many times over)."""
         c = self.cases
         plan = day.plan
         infector = c["person"][active]
-        out = ~self.home[infector]
-        infector, weight = infector[out], weight[out]
-        opens, closes = c["infectious_start"][active][out], c["infectious_end"][active][out]
+        opens = c["infectious_start"][active].astype(np.int32)
+        closes = np.minimum(c["infectious_end"][active], NEVER).astype(np.int32)
         offsets = plan.person_rows()
-        low, high = offsets[infector], offsets[infector + 1]
-        owner, row = expand(low, high - low)
-        visit = plan.scan_kind[row] == KIND_VISIT
-        owner, row = owner[visit], row[visit]
+        low = offsets[infector]
+        owner, row = expand(low, offsets[infector + 1] - low)
+        visit = np.flatnonzero(plan.scan_kind[row] == KIND_VISIT)
         empty = np.zeros(0, dtype=np.int64)
-        if row.size == 0:
+        if visit.size == 0:
             return (empty, empty, empty, empty, empty)
+        owner, row = owner[visit], row[visit]
         order, bins = plan.venue_index()
-        venue = plan.scan_venue[row].astype(np.int64)
-        arrival_t = plan.scan_arrival[row].astype(np.int64)
-        departure_t = plan.scan_departure[row].astype(np.int64)
+        venue = plan.scan_venue[row]
+        arrival_t = plan.scan_arrival[row]
+        departure_t = plan.scan_departure[row]
         category = self.venue_category[venue]
         # everyone whose stay can overlap arrived (in plan time, before their own shift of at
         # most ±shift_limit) in these half-hours of the venue's index
-        shift_i = day.offset[infector[owner]].astype(np.int64)
-        moved = shift_i - day.day * DAY  # the infector's own shift
+        shift_i = day.offset[infector[owner]]
+        moved = shift_i - np.int32(day.day * DAY)  # the infector's own shift
         margin = self.shift_limit
-        lo_bin = np.maximum(arrival_t + moved - self.stay_cap[category] - margin, 0) // BIN
-        hi_bin = np.clip((departure_t + moved + margin) // BIN, 0, BINS - 1)
+        lo_bin = np.maximum(arrival_t + (moved - self.stay_cap32[category] - margin), 0) // BIN
+        hi_bin = np.minimum((departure_t + (moved + margin)) // BIN, BINS - 1)
         lo_bin = np.minimum(lo_bin, hi_bin)
-        first = bins[venue * BINS + lo_bin]
-        last = bins[venue * BINS + hi_bin + 1]
+        base = venue * BINS
+        first = bins[base + lo_bin]
+        crowd = bins[base + hi_bin + 1] - first
         # only the infectious part of the infector's visit counts
         arrival = np.maximum(arrival_t + shift_i, opens[owner])
         departure = np.maximum(np.minimum(departure_t + shift_i, closes[owner]), arrival)
-        crowd = last - first
         # people present with the visitor: the window's arrivals times the share of the window
         # during which an arrival overlaps (arrivals spread evenly)
         window = (hi_bin + 1 - lo_bin) * BIN
         stay = departure_t - arrival_t
         present = crowd * np.minimum((stay + self.stay_mean[category]) / window, 1.0)
-        close = np.asarray(self.params.close_contacts)[category]
-        hazard = (
-            np.asarray(self.params.venue_hazard)[category]
-            * self.params.transmissibility
-            * np.minimum(1.0, close / np.maximum(present, 1.0))
+        hazard = self.venue_hazard[category] * np.minimum(
+            1.0, self.close_contacts[category] / np.maximum(present, 1.0)
         )
-        w = weight[owner]
-        hours = (departure - arrival) / 3600
-        draw = pick(first, crowd, hazard * w * hours * self.max_susceptibility, rng)
+        rate = hazard * weight[owner]
+        hours = (departure - arrival) * (1 / 3600)
+        draw = pick(first, crowd, rate * hours * self.max_susceptibility, rng)
         who, other = draw.owner, order[draw.slot]
-        person = plan.scan_person[other].astype(np.int64)
-        shift_j = day.offset[person].astype(np.int64)
+        person = plan.scan_person[other]
+        shift_j = day.offset[person]
         start = np.maximum(arrival[who], plan.scan_arrival[other] + shift_j)
         stop = np.minimum(departure[who], plan.scan_departure[other] + shift_j)
         overlap = np.maximum(stop - start, 0)
-        own = hazard[who] * w[who] * overlap / 3600 * self.susceptibility[person]
-        ok = (
-            draw.accept(own, rng)
-            & (person != infector[owner][who])
-            & (self.case_of[person] < 0)
-            & ~self.home[person]
-        )
-        who, person, start, stop = who[ok], person[ok], start[ok], stop[ok]
+        own = rate[who] * overlap * (1 / 3600) * self.susceptibility[person]
+        by = infector[owner[who]]
+        ok = draw.accept(own) & (person != by) & (self.case_of[person] < 0) & ~self.home[person]
+        who, person, start, stop, by = who[ok], person[ok], start[ok], stop[ok], by[ok]
         time = start + (rng.random(who.size) * (stop - start)).astype(np.int64)
         return (
-            person,
+            person.astype(np.int64),
             time,
-            infector[owner][who],
+            by,
             np.full(who.size, Layer.VENUE, dtype=np.int64),
-            venue[who],
+            venue[who].astype(np.int64),
         )
 
     # results -------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def test_poisson_thinning_gives_each_member_its_own_chance():
     hazard = np.full(groups, 0.4)
     own = np.tile(np.asarray([0.4, 0.3, 0.2, 0.1, 0.0]), groups)  # hazard of each member
     draw = pick(first, size, hazard, rng)
-    hit = draw.accept(own[draw.slot], rng)
+    hit = draw.accept(own[draw.slot])
     infected = np.zeros(groups * 5, dtype=bool)
     infected[draw.slot[hit]] = True
     share = infected.reshape(groups, 5).mean(axis=0)
