@@ -214,12 +214,23 @@ class Binding(models.Model):
     record how the person was identified; the number itself stays on the person, encrypted.
     """
 
-    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="bindings")
-    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # No single-column index on the keys: the composite indexes below start with tube, round
+    # and person; region and household are only looked up within a round. Every index is
+    # written again when a result changes the outcome of millions of bindings.
+    tube = models.ForeignKey(
+        Tube, on_delete=models.CASCADE, related_name="bindings", db_index=False
+    )
+    round = models.ForeignKey(
+        ScreeningRound, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     household = models.ForeignKey(
-        "people.Household", on_delete=models.PROTECT, null=True, related_name="+"
+        "people.Household", on_delete=models.PROTECT, null=True, related_name="+", db_index=False
     )
     doc_type = models.CharField(max_length=2, blank=True, default="")
     method = models.CharField(max_length=8, choices=EntryMethod.choices)

@@ -54,7 +54,7 @@ OVERRIDE_KEY = "demo-city-screening"
 ROUND_NAME = "全区区域核酸筛查（第一轮）"
 POOL_RATIO = 10
 SAMPLED_SHARE = 0.6
-TUBES_PER_PACKAGE = 40
+TUBES_PER_PACKAGE = 20
 
 
 @dataclass(frozen=True)
@@ -239,8 +239,9 @@ def _transport_and_results(
     *,
     positive_count: int,
 ) -> DemoScreening:
-    """Seal every point's tubes in packages; hand all but the last over; receive all but the
-    last two handed over; report results for all but the last received package."""
+    """Seal every point's tubes in packages of 20: the newest package of a point stays at the
+    point, the one before is on the road (with three or more), the rest are received; results
+    come for every received package but the newest one (when more than one was received)."""
     points = {p.id: p for p in setup.points}
     received: list[list[str]] = []
     package_serial = 0
@@ -261,11 +262,11 @@ def _transport_and_results(
             if position == len(chunks) - 1 and len(chunks) > 1:
                 continue  # still at the point
             package_handover(actor=SYSTEM, package=package, vehicle=f"京A{80000 + package_serial}")
-            if position >= len(chunks) - 3 and len(chunks) > 3:
+            if position == len(chunks) - 2 and len(chunks) > 2:
                 continue  # on the road
             package_receive(actor=SYSTEM, lab=setup.lab, package_code=package.code, barcodes=chunk)
             received.append(chunk)
-    reported = [barcode for chunk in received[:-1] for barcode in chunk]
+    reported = [barcode for chunk in received[: max(1, len(received) - 1)] for barcode in chunk]
     results_apply(
         actor=SYSTEM,
         lab=setup.lab,
