@@ -457,7 +457,7 @@ class Outbreak:
             {
                 "person": person.astype(np.int32),
                 "infector": _nullable(infector.astype(np.int32), infector >= 0),
-                "layer": pl.Series(np.asarray(LAYER_NAMES)[layer]).cast(pl.Enum(LAYER_NAMES)),
+                "layer": pl.Series(LAYER_NAMES, dtype=pl.Enum(LAYER_NAMES)).gather(layer),
                 "place": _nullable(place.astype(np.int32), place >= 0),
                 "time": when(c["infected"], np.ones(person.size, dtype=bool)),
             }
