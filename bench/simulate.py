@@ -5,16 +5,19 @@ on the same population size, duration and number of initial infections, ``--repe
 each, and reports person-days per second:
 
 * **ours**: build = ``city_generate`` + ``places_generate`` + the day plans and their indexes
-  (``Life.prepare``); run = ``outbreak_run``: every day the venue-code scans of every resident
+  (``Life.prepare``) + the outbreak's group indexes (``Outbreak(...)``); run = what
+  ``outbreak_run`` does next: the seeds, then every day the venue-code scans of every resident
   (materialised arrays), who stays home, and transmission in households, work teams, classes
-  and venues;
-* **Covasim** 4.x: build = ``cv.Sim(pop_type="hybrid", …)`` + ``sim.init()`` (population and
-  contact layers); run = ``sim.run()``. Covasim 4.0.1 has no Omicron preset, so it gets the
-  Omicron-like values ours uses where it has the parameter: a 3.4-day incubation (exposed →
-  infectious 2.3 days + Covasim's 1.1 days to symptoms), severity × 0.4; its own defaults
-  otherwise. One small run of each first (Covasim compiles its Numba kernels, ours fills its
-  one-off caches), outside the timings. Covasim steps through day 0 to day ``days``
-  inclusive, so it is credited with ``days + 1`` days of person-days.
+  and venues, then the ground-truth frames;
+* **Covasim** 4.x: build = ``cv.Sim(pop_type="hybrid", …)`` + ``sim.init()`` (population,
+  contact layers and seed infections); run = ``sim.run()`` (with its results). Covasim 4.0.1
+  has no Omicron preset, so it gets the Omicron-like values ours uses where it has the
+  parameter: a 3.4-day incubation (exposed → infectious 2.3 days + Covasim's 1.1 days to
+  symptoms), severity × 0.4; its own defaults otherwise.
+
+One small run of each first (Covasim compiles its Numba kernels, ours fills its one-off
+caches), outside the timings. Covasim steps through day 0 to day ``days`` inclusive, so it is
+credited with ``days + 1`` days of person-days.
 
 The two models differ, so there is no identical answer to check: both must produce an epidemic
 (attack rate > 1 %), and both attack rates are reported. ``ratio`` = our run person-days/s ÷
@@ -50,7 +53,7 @@ def _ours(residents: int, days: int, seed: int) -> tuple[float, float, float]:
     """Build and run our simulator once: (build seconds, run seconds, attack rate)."""
     from fangkong.sim.city import city_generate
     from fangkong.sim.life import Life
-    from fangkong.sim.outbreak import outbreak_run
+    from fangkong.sim.outbreak import Outbreak
     from fangkong.sim.outbreak_params import OutbreakParams
     from fangkong.sim.places import places_generate
 
@@ -60,10 +63,14 @@ def _ours(residents: int, days: int, seed: int) -> tuple[float, float, float]:
     del city
     life = Life(places, start=START, seed=seed)
     life.prepare(days, index=True)
+    outbreak = Outbreak(places, life, seed=seed, params=OutbreakParams(seeds=SEEDS))
     built = time.perf_counter()
-    result = outbreak_run(
-        places, start=START, days=days, seed=seed, life=life, params=OutbreakParams(seeds=SEEDS)
-    )
+    # what outbreak_run does, after the outbreak's layers are built (as Covasim's sim.init())
+    outbreak.seed_cases()
+    for _ in range(days):
+        day = outbreak.step()
+    day.materialise()
+    result = outbreak.result()
     ran = time.perf_counter()
     return built - started, ran - built, result.attack_rate
 

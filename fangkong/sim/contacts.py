@@ -4,6 +4,7 @@ of contacts in groups (pure NumPy), for :mod:`fangkong.sim.outbreak`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +46,12 @@ class Draw:
         return np.asarray(self.chance * self.hazard[self.owner] < hazard)
 
 
-def pick(first: Int64, size: Int64, hazard: Float, rng: np.random.Generator) -> Draw:
+def pick(
+    first: npt.NDArray[np.integer[Any]],
+    size: npt.NDArray[np.integer[Any]],
+    hazard: Float,
+    rng: np.random.Generator,
+) -> Draw:
     """Candidates from groups (``first``, ``size``) when each member of group ``g`` is infected
     with chance ``1 − exp(−h)``, ``h`` at most ``hazard[g]``.
 

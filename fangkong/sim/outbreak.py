@@ -318,7 +318,8 @@ class Outbreak:
             }
         )
         self.day_index += 1
-        day.materialise()  # made in the background during the transmission
+        # the day's scans are made in the background, during the transmission and on into the
+        # next day's start; reading them (or the next day) waits for them
         return day
 
     def _groups_due(
@@ -512,8 +513,11 @@ def outbreak_run(
     life = life or Life(places, start=start, seed=seed, params=life_params)
     outbreak = Outbreak(places, life, seed=seed, params=params)
     outbreak.seed_cases()
+    day: Day | None = None
     for _ in range(days):
         day = outbreak.step()
         if on_day is not None:
             on_day(day)
+    if day is not None:
+        day.materialise()  # every day's scans made
     return outbreak.result()
