@@ -23,8 +23,7 @@ Times in the arrays are int32 seconds since the simulation's start (local midnig
 
 from __future__ import annotations
 
-import functools
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -33,6 +32,7 @@ import numpy.typing as npt
 import polars as pl
 
 from fangkong.sim import routine
+from fangkong.sim.day import Day, Scans, dwell_frame
 from fangkong.sim.places import Places, SiteKind
 from fangkong.sim.routine import AnchorGroup, PersonClass
 
@@ -52,12 +52,7 @@ GONE = np.iinfo(np.int32).min  # a shift that marks a person kept home (never a 
 
 Int32 = npt.NDArray[np.int32]
 Int64 = npt.NDArray[np.int64]
-#: A day's scans (person, venue, arrival, departure, kind) and nights (person, cell, start, end).
-Materialised = tuple[
-    tuple[Int32, Int32, Int32, Int32, npt.NDArray[np.uint8]],
-    tuple[Int32, npt.NDArray[np.uint16], Int32, Int32],
-]
-#: Days are materialised one after the other in this thread (NumPy lets go of the GIL), while
+#: Days' scans are made one after the other in this thread (NumPy lets go of the GIL), while
 #: the caller goes on with the day's plan and shifts (the outbreak's transmission).
 _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fangkong-life")
 
@@ -144,127 +139,6 @@ class Plan:
         return self.venue_order, self.venue_bins
 
 
-class Day:
-    """What happened on day ``day`` (0-based), int32 seconds since the simulation's start.
-
-    The scans are materialised at once, in a background thread while the caller goes on with
-    ``plan`` and ``offset`` (reading them waits for it); the dwell intervals (the nights at home
-    that end this day, then the day's other cells) on first use. For the outbreak: ``plan`` and
-    ``offset`` (per person, the seconds to add to the plan's times: the day's start plus the
-    shift).
-    """
-
-    def __init__(
-        self,
-        *,
-        day: int,
-        epoch: int,
-        plan: Plan,
-        offset: Int32,
-        home: npt.NDArray[np.bool_] | None,
-        work: Future[Materialised],
-    ) -> None:
-        self.day = day
-        self.epoch = epoch
-        self.plan = plan
-        self.offset = offset
-        self._home = home
-        self._work = work
-
-    def materialise(self) -> None:
-        """Wait for the day's scans and nights (made in the background by :meth:`Life.day`)."""
-        self._work.result()
-
-    @property
-    def scan_person(self) -> Int32:
-        return self._work.result()[0][0]
-
-    @property
-    def scan_venue(self) -> Int32:
-        return self._work.result()[0][1]
-
-    @property
-    def scan_arrival(self) -> Int32:
-        return self._work.result()[0][2]
-
-    @property
-    def scan_departure(self) -> Int32:
-        return self._work.result()[0][3]
-
-    @property
-    def scan_kind(self) -> npt.NDArray[np.uint8]:
-        return self._work.result()[0][4]
-
-    @functools.cached_property
-    def _dwell(self) -> tuple[Int32, npt.NDArray[np.uint16], Int32, Int32]:
-        plan = self.plan
-        person, cell, start, end = (
-            plan.dwell_person,
-            plan.dwell_cell,
-            plan.dwell_start,
-            plan.dwell_end,
-        )
-        if self._home is not None:
-            keep = ~self._home[person]
-            person, cell, start, end = person[keep], cell[keep], start[keep], end[keep]
-        shift = self.offset[person]
-        nights = self._work.result()[1]
-        return (
-            np.concatenate([nights[0], person]),
-            np.concatenate([nights[1], cell]),
-            np.concatenate([nights[2], start + shift]),
-            np.concatenate([nights[3], end + shift]),
-        )
-
-    @property
-    def dwell_person(self) -> Int32:
-        return self._dwell[0]
-
-    @property
-    def dwell_cell(self) -> npt.NDArray[np.uint16]:
-        return self._dwell[1]
-
-    @property
-    def dwell_start(self) -> Int32:
-        return self._dwell[2]
-
-    @property
-    def dwell_end(self) -> Int32:
-        return self._dwell[3]
-
-    def scans(self) -> pl.DataFrame:
-        """person, venue, arrival, departure (int64 epoch seconds), kind."""
-        return pl.DataFrame(
-            {
-                "person": self.scan_person,
-                "venue": self.scan_venue,
-                "arrival": self.scan_arrival.astype(np.int64) + self.epoch,
-                "departure": self.scan_departure.astype(np.int64) + self.epoch,
-                "kind": self.scan_kind,
-            }
-        )
-
-    def dwells(self) -> pl.DataFrame:
-        """person, cell, start, end (int64 epoch seconds)."""
-        return dwell_frame(
-            self.dwell_person, self.dwell_cell, self.dwell_start, self.dwell_end, self.epoch
-        )
-
-
-def dwell_frame(
-    person: Int32, cell: npt.NDArray[np.uint16], start: Int32, end: Int32, epoch: int
-) -> pl.DataFrame:
-    """Dwell arrays (seconds since the start) as a frame in epoch seconds."""
-    return pl.DataFrame(
-        {
-            "person": person,
-            "cell": cell,
-            "start": start.astype(np.int64) + epoch,
-            "end": end.astype(np.int64) + epoch,
-        }
-    )
-
-
 def epoch_of(start: date) -> int:
     """Epoch seconds of local midnight (UTC+8) at the start of ``start``."""
     return (start - date(1970, 1, 1)).days * DAY - UTC_OFFSET
@@ -330,6 +204,7 @@ class Life:
         self._plans: dict[int, Plan] = {}
         self.open_home = np.zeros(self.n, dtype=np.int32)
         self._last_day: Day | None = None
+        self._unsettled: list[Day] = []  # days whose nights at home are not made yet
 
     # plans ---------------------------------------------------------------------------------
 
@@ -524,19 +399,26 @@ class Life:
         else:
             shift = np.full(self.n, base, dtype=np.int32)
         kept_home = home.copy() if home is not None and home.any() else None
-        if self._last_day is not None:  # the nights carry over: one day after the other
-            self._last_day.materialise()
-        work = _BACKGROUND.submit(self._materialise, plan, shift, kept_home)
-        self._last_day = Day(
-            day=day, epoch=self.epoch, plan=plan, offset=shift, home=kept_home, work=work
+        work = _BACKGROUND.submit(self._scans, plan, shift, kept_home)
+        made = Day(
+            day=day,
+            epoch=self.epoch,
+            plan=plan,
+            offset=shift,
+            home=kept_home,
+            work=work,
+            settle=self._settle,
         )
-        return self._last_day
+        self._last_day = made
+        # the nights at home carry over from day to day: made when a day's dwell intervals are
+        # read (or the waiting days would hold too much memory)
+        self._unsettled.append(made)
+        if len(self._unsettled) > max(7, (1 << 29) // (5 * max(self.n, 1))):
+            self._settle(self._unsettled[0])
+        return made
 
-    def _materialise(
-        self, plan: Plan, shift: Int32, home: npt.NDArray[np.bool_] | None
-    ) -> Materialised:
-        """The day's scans (the plan's rows shifted, without the people at home) and the
-        nights at home that end this day; moves ``open_home`` on."""
+    def _scans(self, plan: Plan, shift: Int32, home: npt.NDArray[np.bool_] | None) -> Scans:
+        """The day's scans: the plan's rows shifted, without the people at home."""
         s_person, s_venue, s_arrival, s_departure, s_kind = (
             plan.scan_person,
             plan.scan_venue,
@@ -544,43 +426,52 @@ class Life:
             plan.scan_departure,
             plan.scan_kind,
         )
-        active, first_departure, last_return = (
-            plan.active,
-            plan.first_departure,
-            plan.last_return,
-        )
-        if home is not None:
-            # one gather per row gives both the shift and whether the person stays in
-            marked = shift.copy()
-            marked[home] = GONE
-            scan_shift = marked[s_person]
-            rows = np.flatnonzero(scan_shift != GONE)
-            s_person, s_venue, s_kind = s_person.take(rows), s_venue.take(rows), s_kind.take(rows)
-            s_arrival, s_departure = s_arrival.take(rows), s_departure.take(rows)
-            scan_shift = scan_shift.take(rows)
-            active_shift = marked[active]
-            rows = np.flatnonzero(active_shift != GONE)
-            active, first_departure, last_return = (
-                active.take(rows),
-                first_departure.take(rows),
-                last_return.take(rows),
-            )
-            active_shift = active_shift.take(rows)
-        else:
+        if home is None:
             scan_shift = shift[s_person]
-            active_shift = shift[active]
-        left = first_departure + active_shift
-        opened = np.minimum(self.open_home[active], left)
-        self.open_home[active] = last_return + active_shift
+            return (s_person, s_venue, s_arrival + scan_shift, s_departure + scan_shift, s_kind)
+        # one gather per row gives both the shift and whether the person stays in
+        marked = shift.copy()
+        marked[home] = GONE
+        scan_shift = marked[s_person]
+        rows = np.flatnonzero(scan_shift != GONE)
+        scan_shift = scan_shift.take(rows)
         return (
-            (s_person, s_venue, s_arrival + scan_shift, s_departure + scan_shift, s_kind),
-            (active, self.home_cell[active], opened, left),
+            s_person.take(rows),
+            s_venue.take(rows),
+            s_arrival.take(rows) + scan_shift,
+            s_departure.take(rows) + scan_shift,
+            s_kind.take(rows),
         )
+
+    def _settle(self, through: Day) -> None:
+        """Make the nights at home of the days waiting for them, in order, up to ``through``:
+        the nights that end each day; moves ``open_home`` on."""
+        while self._unsettled:
+            day = self._unsettled.pop(0)
+            plan, shift, home = day.plan, day.offset, day.home
+            active, first_departure, last_return = (
+                plan.active,
+                plan.first_departure,
+                plan.last_return,
+            )
+            if home is not None:
+                rows = np.flatnonzero(~home[active])
+                active = active.take(rows)
+                first_departure, last_return = first_departure.take(rows), last_return.take(rows)
+            active_shift = shift[active]
+            left = first_departure + active_shift
+            opened = np.minimum(self.open_home[active], left)
+            self.open_home[active] = last_return + active_shift
+            day.nights = (active, self.home_cell[active], opened, left)
+            if day is through:
+                return
 
     def finish(self, days: int) -> pl.DataFrame:
         """The nights at home still open after ``days`` days, closed at the end of the last
         day or of a later last visit in the home cell (one row per person; call once, after the
         last :meth:`day`)."""
+        if self._unsettled:
+            self._settle(self._unsettled[-1])
         end = np.full(self.n, days * DAY, dtype=np.int32)
         last = self._last_day
         if last is not None:  # a late visit in the home cell runs past midnight (waits for it)

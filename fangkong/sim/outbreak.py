@@ -32,6 +32,7 @@ observed (:mod:`fangkong.sim.observe`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -44,14 +45,16 @@ import polars as pl
 from fangkong.sim import course, routine
 from fangkong.sim.contacts import course_beta, expand, group_members, pick
 from fangkong.sim.course import NEVER
+from fangkong.sim.day import Day
 from fangkong.sim.groups import Groups, Members
-from fangkong.sim.life import BIN, BINS, DAY, KIND_VISIT, Day, Life, LifeParams
+from fangkong.sim.life import BIN, BINS, DAY, KIND_VISIT, Life, LifeParams
 from fangkong.sim.outbreak_params import LAYER_NAMES, Layer, OutbreakParams
 from fangkong.sim.places import Category, Places, SiteKind
 from fangkong.sim.routine import STAY
 
 Int64 = npt.NDArray[np.int64]
 Float = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -148,12 +151,16 @@ class Outbreak:
         self._store: dict[str, npt.NDArray[Any]] = {}
         self.cases: dict[str, npt.NDArray[Any]] = {}
         self.count = 0
-        self.live = np.zeros(0, dtype=np.int64)  # cases still infectious or ill
+        self.first_live = 0  # cases before this one are no longer infectious
         self.day_index = 0
         self.daily: list[dict[str, int]] = []
         self.home = np.zeros(self.n, dtype=bool)
         self.hospital = np.zeros(self.n, dtype=bool)
-        self.dead = np.zeros(0, dtype=np.int64)  # people who died, kept out of daily life
+        # who is kept home (ill, in hospital, dead) and who is in hospital (or dead) change on
+        # days known at infection: (person, +1 enters / −1 leaves) by day, and the first day
+        # whose flags are not set yet
+        self._flags: dict[int, list[tuple[Int64, npt.NDArray[np.int8], BoolArray]]] = {}
+        self._flags_day = 0
 
     # cases ---------------------------------------------------------------------------------
 
@@ -218,8 +225,45 @@ class Outbreak:
                 store = self._store[name] = grown
             store[index[0] : end] = values
             self.cases[name] = store[:end]
-        self.live = np.concatenate([self.live, index])
+        self._flag_days(person, drawn, stays_home)
         self.groups.draw(person, drawn, cdf_low, rng)
+
+    def _flag_days(self, person: Int64, drawn: course.Courses, stays_home: BoolArray) -> None:
+        """Schedule when new cases ``person`` are kept home and in hospital, judged at noon:
+        home from the first noon at or after onset (if they stay home), admission or death,
+        until the first noon at or after recovery (never for the dead); in hospital (or dead)
+        from admission or death likewise. Days already judged are not changed."""
+        never = np.iinfo(np.int64).max // 2
+
+        def noon_day(t: Int64) -> Int64:
+            return np.where(t < NEVER, (t - DAY // 2 + DAY - 1) // DAY, never)
+
+        hospital = np.minimum(noon_day(drawn.hospitalised), noon_day(drawn.died))
+        ill = np.where(stays_home, noon_day(drawn.onset), never)
+        until = np.maximum(noon_day(drawn.recovered), self._flags_day)
+        days, who, flag, value = [], [], [], []
+        for kind, start in ((0, np.minimum(ill, hospital)), (1, hospital)):
+            start = np.maximum(start, self._flags_day)
+            span = start < until
+            for day, on in ((start, True), (until, False)):
+                rows = np.flatnonzero(span & (day < never))
+                days.append(day[rows])
+                who.append(person[rows])
+                flag.append(np.full(rows.size, kind, dtype=np.int8))
+                value.append(np.full(rows.size, on))
+        day = np.concatenate(days)
+        if day.size == 0:
+            return
+        order = np.argsort(day, kind="stable")
+        day, person_, kind_, value_ = (
+            day[order],
+            np.concatenate(who)[order],
+            np.concatenate(flag)[order],
+            np.concatenate(value)[order],
+        )
+        bounds = np.flatnonzero(np.r_[True, day[1:] != day[:-1], True]).tolist()
+        for a, b in itertools.pairwise(bounds):
+            self._flags.setdefault(int(day[a]), []).append((person_[a:b], kind_[a:b], value_[a:b]))
 
     def seed_cases(self) -> None:
         """Infect ``params.seeds`` random adults at random times of day 0 (so none of their
@@ -249,36 +293,23 @@ class Outbreak:
             none = np.full(count, -1, dtype=np.int64)
             self._infect(person, time, none, np.full(count, Layer.SEED), none, rng)
             c = self.cases
-        live = self.live
-        if live.size:
-            ends = np.maximum(c["infectious_end"][live], c["recovered"][live])
-            gone = c["died"][live] <= t0
-            self.dead = np.concatenate([self.dead, c["person"][live[gone]]])
-            live = live[(ends > t0) & ~gone]
-            self.live = live
         # who is kept home (or in hospital) today, judged at noon
-        noon = t0 + DAY // 2
-        self.home[:] = False
-        self.hospital[:] = False
-        self.home[self.dead] = True
-        if live.size:
-            person = c["person"][live]
-            ill = (c["onset"][live] <= noon) & (c["recovered"][live] > noon)
-            in_hospital = ((c["hospitalised"][live] <= noon) & (c["recovered"][live] > noon)) | (
-                c["died"][live] <= noon
-            )
-            self.home[person[(ill & c["stays_home"][live]) | in_hospital]] = True
-            self.hospital[person[in_hospital]] = True
+        for person, kind, value in self._flags.pop(d, []):
+            home = kind == 0
+            self.home[person[home]] = value[home]
+            self.hospital[person[~home]] = value[~home]
+        self._flags_day = d + 1
         day = self.life.day(d, home=self.home)
-        # infectious today (not in hospital); those out of home visit venues
-        active = live
-        if active.size:
-            person = c["person"][active]
-            active = active[
-                (c["infectious_start"][active] < t1)
-                & (c["infectious_end"][active] > t0)
-                & ~self.hospital[person]
-            ]
+        # infectious today (not in hospital); those out of home visit venues. Cases are in
+        # order of infection: the ones still infectious are among the last
+        active = np.zeros(0, dtype=np.int64)
+        if c:
+            ended = np.flatnonzero(c["infectious_end"][self.first_live :] > t0)
+            self.first_live += int(ended[0]) if ended.size else self.count - self.first_live
+            lo = self.first_live
+            infectious_now = (c["infectious_start"][lo:] < t1) & (c["infectious_end"][lo:] > t0)
+            active = lo + np.flatnonzero(infectious_now)
+        active = active[~self.hospital[c["person"][active]]] if active.size else active
         infectious = int(active.size)
         found: list[tuple[Int64, ...]] = self._groups_due(day, d, t0, rng)
         if active.size:

@@ -22,7 +22,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fangkong.sim.life import Day, Life, LifeParams
+from fangkong.sim.day import Day
+from fangkong.sim.life import Life, LifeParams
 from fangkong.sim.observe import ObservationParams, Observations, observations_generate
 from fangkong.sim.outbreak import OutbreakResult, outbreak_run
 from fangkong.sim.outbreak_params import OutbreakParams

@@ -14,7 +14,8 @@ from fangkong.sim import course
 from fangkong.sim.city import city_generate
 from fangkong.sim.contacts import course_beta, pick
 from fangkong.sim.course import CourseParams, courses_draw, kernel_location, truncated_mean
-from fangkong.sim.life import Day, Life
+from fangkong.sim.day import Day
+from fangkong.sim.life import Life
 from fangkong.sim.outbreak import outbreak_run
 from fangkong.sim.outbreak_params import OutbreakParams
 from fangkong.sim.parquet import read_table, simulation_write
