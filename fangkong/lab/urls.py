@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fangkong.lab.views import command, entry, labwork, people, sampling
+from fangkong.lab.views import command, entry, exemptions, labwork, people, sampling
 
 app_name = "lab"
 urlpatterns = [
@@ -10,5 +10,6 @@ urlpatterns = [
     *sampling.urlpatterns,
     *labwork.urlpatterns,
     *command.urlpatterns,
+    *exemptions.urlpatterns,
     *people.urlpatterns,
 ]

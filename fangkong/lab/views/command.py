@@ -42,7 +42,13 @@ from fangkong.lab.dashboard import (
     round_notifications,
     tube_status_counts,
 )
-from fangkong.lab.roles import COMMAND_ROLES, COVERAGE_ROLES, HISTORY_ROLES, MANAGE_ROLES
+from fangkong.lab.roles import (
+    COMMAND_ROLES,
+    COVERAGE_ROLES,
+    COVERAGE_WRITE_ROLES,
+    HISTORY_ROLES,
+    MANAGE_ROLES,
+)
 from fangkong.lab.selectors import round_scope
 from fangkong.lab.services.coverage import coverage_export
 from fangkong.lab.services.rounds import round_open
@@ -239,6 +245,7 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
         "transit": packages_in_transit(actor=actor, screening_round=screening_round),
         "pooled": pooled_positives(actor=actor, screening_round=screening_round),
         "sees_persons": sees_persons,
+        "can_exempt": sees_persons and actor.role in COVERAGE_WRITE_ROLES,
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
