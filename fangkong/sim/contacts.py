@@ -45,6 +45,10 @@ class Draw:
         """Which candidates infect, given each candidate's own hazard (at most the group's)."""
         return np.asarray(self.chance * self.hazard[self.owner] < hazard)
 
+    def take(self, rows: Int64) -> Draw:
+        """The candidates at ``rows`` only."""
+        return Draw(self.owner[rows], self.slot[rows], self.hazard, self.chance[rows])
+
 
 def pick(
     first: npt.NDArray[np.integer[Any]],

@@ -81,6 +81,7 @@ class Groups:
         betas: tuple[float, float, float, float],
         site_contacts: float,
         params: CourseParams,
+        infected: Int64,
     ) -> None:
         self.household, self.team, self.site = household, team, site
         self.site_school = site_school
@@ -89,6 +90,7 @@ class Groups:
         self.beta_household, self.beta_team, self.beta_class, self.beta_site = betas
         self.site_contacts = site_contacts
         self.params = params
+        self.infected = infected  # per person: the case number, −1 if not infected (live view)
         self._due: dict[int, list[Due]] = {}
 
     def _attempts(
@@ -110,7 +112,7 @@ class Groups:
         member = group.members[draw.slot]
         hit = draw.accept(rate[has][draw.owner] * self.susceptibility[member])
         owner, member = has[draw.owner[hit]], member[hit]
-        ok = member != person[owner]
+        ok = (member != person[owner]) & (self.infected[member] < 0)
         return owner[ok], member[ok]
 
     def _household(
@@ -128,7 +130,7 @@ class Groups:
         carry no hazard: their mass is stepped over."""
         size = self.household.size[self.household.of[person]]
         owner, member = expand(self.household.first[self.household.of[person]], size)
-        other = member != person[owner]
+        other = (member != person[owner]) & (self.infected[member] < 0)  # (not yet) infected
         owner, member = owner[other], member[other]
         hazard = self.beta_household * drawn.relative[owner] * self.susceptibility[member]
         exposure = -np.log1p(-rng.random(owner.size))

@@ -134,6 +134,7 @@ class Outbreak:
         self.beta_site = course_beta(p.site_probability, p.course) * scale
         course.kernel_location(p.course)  # solved once, here
         self.cdf_high = float(course.kernel_cdf(p.course, np.asarray([p.course.after_onset]))[0])
+        self.case_of = np.full(self.n, -1, dtype=np.int64)
         self.groups = Groups(
             household=Members(self.house_order, self.house_first, self.house_size, household),
             team=Members(self.team_members, self.team_first, self.team_size, team.astype(np.int64)),
@@ -145,9 +146,9 @@ class Outbreak:
             betas=(self.beta_household, self.beta_team, self.beta_class, self.beta_site),
             site_contacts=p.site_contacts,
             params=p.course,
+            infected=self.case_of,
         )
-        # cases, in order of infection
-        self.case_of = np.full(self.n, -1, dtype=np.int64)
+        # cases, in order of infection (``case_of``: per person, set above)
         self._store: dict[str, npt.NDArray[Any]] = {}
         self.cases: dict[str, npt.NDArray[Any]] = {}
         self.count = 0
@@ -444,15 +445,19 @@ class Outbreak:
         rate = hazard * weight[owner]
         hours = (departure - arrival) * (1 / 3600)
         draw = pick(first, crowd, rate * hours * self.max_susceptibility, rng)
-        who, other = draw.owner, order[draw.slot]
+        other = order[draw.slot]
         person = plan.scan_person[other]
+        by = infector[owner[draw.owner]]
+        # only the people still susceptible and out can be infected: checked first (cheap)
+        open_ = np.flatnonzero((self.case_of[person] < 0) & ~self.home[person] & (person != by))
+        draw, other, person, by = draw.take(open_), other[open_], person[open_], by[open_]
+        who = draw.owner
         shift_j = day.offset[person]
         start = np.maximum(arrival[who], plan.scan_arrival[other] + shift_j)
         stop = np.minimum(departure[who], plan.scan_departure[other] + shift_j)
         overlap = np.maximum(stop - start, 0)
         own = rate[who] * overlap * (1 / 3600) * self.susceptibility[person]
-        by = infector[owner[who]]
-        ok = draw.accept(own) & (person != by) & (self.case_of[person] < 0) & ~self.home[person]
+        ok = draw.accept(own)
         who, person, start, stop, by = who[ok], person[ok], start[ok], stop[ok], by[ok]
         time = start + (rng.random(who.size) * (stop - start)).astype(np.int64)
         return (
