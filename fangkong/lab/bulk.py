@@ -30,7 +30,6 @@ from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
     AlertKind,
     MemberOutcome,
-    Recipient,
     RetestReason,
     RetestStatus,
     TubeKind,
@@ -39,10 +38,9 @@ from fangkong.lab.choices import (
 )
 from fangkong.lab.events import TubeEventKind
 from fangkong.lab.models import Binding, LabAlert, Notification, ScreeningRound, Tube
+from fangkong.lab.notify import pooled_positive_notifications
 from fangkong.lab.roles import LAB_ROLES
 from fangkong.policy.selectors import rules_for
-from fangkong.regions.choices import RegionLevel
-from fangkong.regions.models import Region
 
 STAGE = "lab_bulk_result_stage"
 #: Errors listed back at most (the count is always complete).
@@ -364,45 +362,17 @@ def _notify(
     if not pooled_members:
         return 0
     members: dict[int, list[int]] = defaultdict(list)
-    sizes: dict[int, int] = {}
-    for tube_id, size, region_id in pooled_members:
+    for tube_id, _size, region_id in pooled_members:
         members[tube_id].append(region_id)
-        sizes[tube_id] = size
-    paths = dict(
-        Region.objects.filter(id__in={r for _t, _s, r in pooled_members}).values_list("id", "path")
-    )
-    depth = RegionLevel.COMMUNITY
-    community_code = {rid: path.split(".")[:depth][-1] for rid, path in paths.items()}
-    community_ids = dict(
-        Region.objects.filter(code__in=set(community_code.values())).values_list("code", "id")
-    )
     notified_at = timezone.now()
     latency = max(0, int((notified_at - reported_at).total_seconds() * 1000))
     round_region = screening_round.region_id
-    rows: list[Notification] = []
-    for tube_id in sorted(members):
-        base = {
-            "tube_id": tube_id,
-            "result_at": reported_at,
-            "notified_at": notified_at,
-            "latency_ms": latency,
-            "members": sizes[tube_id],
-        }
-        rows.append(Notification(recipient=Recipient.WORKING_GROUP, region_id=round_region, **base))
-        rows.append(
-            Notification(recipient=Recipient.EMERGENCY_SQUAD, region_id=round_region, **base)
-        )
-        counts: dict[int, int] = defaultdict(int)
-        for region_id in members[tube_id]:
-            counts[community_ids[community_code[region_id]]] += 1
-        for community_id, count in sorted(counts.items()):
-            rows.append(
-                Notification(
-                    recipient=Recipient.COMMUNITY,
-                    region_id=community_id,
-                    **{**base, "members": count},
-                )
-            )
+    rows = pooled_positive_notifications(
+        members=members,
+        round_region=dict.fromkeys(members, round_region),
+        result_at=reported_at,
+        notified_at=notified_at,
+    )
     Notification.objects.bulk_create(rows, batch_size=5000)
     rules = rules_for(screening_round.region, timezone.localdate(notified_at))
     target = rules.parameters.turnaround.pooled_positive_notify_minutes

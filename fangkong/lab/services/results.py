@@ -27,7 +27,6 @@ from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
     AlertKind,
     MemberOutcome,
-    Recipient,
     RetestReason,
     RetestStatus,
     TubeKind,
@@ -45,9 +44,9 @@ from fangkong.lab.models import (
     Tube,
     TubeEvent,
 )
+from fangkong.lab.notify import pooled_positive_notifications
 from fangkong.lab.roles import LAB_ROLES
 from fangkong.policy.selectors import rules_for
-from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 
 CHUNK = 1000
@@ -185,12 +184,6 @@ def _check(
             continue
         apply.append((item, tube))
     return apply, unchanged, errors
-
-
-def _community_of(paths: dict[int, str]) -> dict[int, str]:
-    """Region id → code of its community-level ancestor (or itself above that level)."""
-    depth = RegionLevel.COMMUNITY
-    return {rid: path.split(".")[:depth][-1] for rid, path in paths.items()}
 
 
 def results_apply(
@@ -431,12 +424,6 @@ def _notify(pooled: Sequence[Tube], received_at: datetime) -> int:
         "tube_id", "region_id"
     ):
         members[tube_id].append(region_id)
-    region_ids = {rid for rids in members.values() for rid in rids}
-    paths = dict(Region.objects.filter(id__in=region_ids).values_list("id", "path"))
-    community_code = _community_of(paths)
-    community_ids = dict(
-        Region.objects.filter(code__in=set(community_code.values())).values_list("code", "id")
-    )
     rounds: dict[int, int] = {}
     point_regions: dict[int, int] = {}
     for tube_id, round_region, point_region in Tube.objects.filter(id__in=tube_ids).values_list(
@@ -446,31 +433,9 @@ def _notify(pooled: Sequence[Tube], received_at: datetime) -> int:
         point_regions[tube_id] = point_region
     notified_at = timezone.now()
     latency = max(0, int((notified_at - received_at).total_seconds() * 1000))
-    rows: list[Notification] = []
-    for tube in pooled:
-        base = {
-            "tube_id": tube.id,
-            "result_at": received_at,
-            "notified_at": notified_at,
-            "latency_ms": latency,
-            "members": tube.member_count,
-        }
-        round_region = rounds[tube.id]
-        rows.append(Notification(recipient=Recipient.WORKING_GROUP, region_id=round_region, **base))
-        rows.append(
-            Notification(recipient=Recipient.EMERGENCY_SQUAD, region_id=round_region, **base)
-        )
-        counts: dict[int, int] = defaultdict(int)
-        for region_id in members[tube.id]:
-            counts[community_ids[community_code[region_id]]] += 1
-        for community_id, count in sorted(counts.items()):
-            rows.append(
-                Notification(
-                    recipient=Recipient.COMMUNITY,
-                    region_id=community_id,
-                    **{**base, "members": count},
-                )
-            )
+    rows = pooled_positive_notifications(
+        members=members, round_region=rounds, result_at=received_at, notified_at=notified_at
+    )
     Notification.objects.bulk_create(rows, batch_size=1000)
     _late_notifications(pooled, point_regions, latency, notified_at)
     return len(rows)
