@@ -26,7 +26,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from fangkong.accounts.choices import PERSON_ROLES, AccessPurpose
+from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
 from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
@@ -38,7 +38,6 @@ from fangkong.lab.models import (
     RoundArea,
     ScreeningRound,
 )
-from fangkong.lab.roles import COVERAGE_ROLES
 from fangkong.people.models import IdentityDocument, Person
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
@@ -51,9 +50,6 @@ LEVELS: dict[str, int] = {
     "community": RegionLevel.COMMUNITY,
     "grid": RegionLevel.GRID,
 }
-#: Coverage roles that also see persons: they get the not-yet-tested list and its export
-#: (an inspector sees the numbers only, as persons are not theirs to see).
-UNTESTED_ROLES = COVERAGE_ROLES & PERSON_ROLES
 #: Most rows one export may hold; a larger list is exported node by node.
 EXPORT_MAX_ROWS = 50_000
 

@@ -1,6 +1,6 @@
 """Which roles do what in the screening chain (pages and API check these through ``access``)."""
 
-from fangkong.accounts.choices import Role
+from fangkong.accounts.choices import PERSON_ROLES, Role
 
 #: Open and close rounds, set up points and labs, assign staff.
 MANAGE_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER, Role.ADMINISTRATOR})
@@ -37,3 +37,12 @@ HISTORY_ROLES = frozenset(
 ROUND_ROLES = (
     MANAGE_ROLES | SAMPLING_ROLES | TRANSPORT_ROLES | LAB_ROLES | COMMAND_ROLES | (COVERAGE_ROLES)
 )
+#: Coverage roles that also see persons: the not-yet-tested list and its export (an inspector
+#: sees the numbers only, as persons are not theirs to see).
+UNTESTED_ROLES = COVERAGE_ROLES & PERSON_ROLES
+#: Who reads antigen results: those who record them and those who see a person's tests.
+ANTIGEN_READ_ROLES = ANTIGEN_ROLES | HISTORY_ROLES
+#: Who sees lab alerts: the command side, and lab technicians for the tubes of their labs.
+ALERT_READ_ROLES = COMMAND_ROLES | LAB_ROLES
+#: Who takes an alert on, hands it to someone and closes it.
+ALERT_WRITE_ROLES = MANAGE_ROLES

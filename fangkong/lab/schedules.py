@@ -37,17 +37,17 @@ from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
 from fangkong.lab.access import _barcode, require_role
 from fangkong.lab.choices import AlertKind
 from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, LabAlert
-from fangkong.lab.roles import ANTIGEN_ROLES, COVERAGE_ROLES, HISTORY_ROLES
+from fangkong.lab.roles import (
+    ALERT_READ_ROLES,
+    ANTIGEN_READ_ROLES,
+    COVERAGE_ROLES,
+)
 from fangkong.lab.selectors import tube_scope
-from fangkong.lab.services.alerts import ALERT_READ_ROLES
 from fangkong.people.models import Person
 from fangkong.policy.schema import KeyGroupSchedule
 from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
-
-#: Who reads antigen results: those who record them and those who see a person's tests.
-ANTIGEN_READ_ROLES = ANTIGEN_ROLES | HISTORY_ROLES
 
 PURPOSE = AccessPurpose.SCREENING.value
 

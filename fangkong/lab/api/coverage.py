@@ -19,14 +19,13 @@ from fangkong.lab.access import access_round, require_role
 from fangkong.lab.choices import ExemptionReason, ExportPurpose
 from fangkong.lab.coverage import (
     LEVELS,
-    UNTESTED_ROLES,
     Counts,
     NodeCoverage,
     person_tests,
     round_coverage,
     untested_page,
 )
-from fangkong.lab.roles import COVERAGE_ROLES, COVERAGE_WRITE_ROLES, HISTORY_ROLES
+from fangkong.lab.roles import COVERAGE_ROLES, COVERAGE_WRITE_ROLES, HISTORY_ROLES, UNTESTED_ROLES
 from fangkong.lab.services.coverage import coverage_export
 from fangkong.lab.services.rounds import exemption_grant
 from fangkong.people.access import access_person

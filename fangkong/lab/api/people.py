@@ -19,9 +19,13 @@ from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenSource
 from fangkong.lab.models import AntigenTest, LabAlert
-from fangkong.lab.roles import ANTIGEN_ROLES, COVERAGE_WRITE_ROLES
-from fangkong.lab.schedules import (
+from fangkong.lab.roles import (
+    ALERT_WRITE_ROLES,
     ANTIGEN_READ_ROLES,
+    ANTIGEN_ROLES,
+    COVERAGE_WRITE_ROLES,
+)
+from fangkong.lab.schedules import (
     ArrivalRow,
     KeyGroupRow,
     access_alert,
@@ -32,7 +36,6 @@ from fangkong.lab.schedules import (
 )
 from fangkong.lab.services import alerts as alert_services
 from fangkong.lab.services import people as services
-from fangkong.lab.services.alerts import ALERT_WRITE_ROLES
 from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.regions.access import access_region

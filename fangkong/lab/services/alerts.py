@@ -18,13 +18,7 @@ from fangkong.core.errors import Conflict, ValidationFailed, field_error
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind, AlertStatus
 from fangkong.lab.models import LabAlert, SamplingPoint, Tube
-from fangkong.lab.roles import COMMAND_ROLES, LAB_ROLES, MANAGE_ROLES
-
-#: Who sees lab alerts: the command side, and lab technicians for the tubes of their labs.
-ALERT_READ_ROLES = COMMAND_ROLES | LAB_ROLES
-#: Who takes an alert on, hands it to someone and closes it.
-ALERT_WRITE_ROLES = MANAGE_ROLES
-
+from fangkong.lab.roles import ALERT_WRITE_ROLES
 
 _LATE_RESULTS_SQL = (
     "INSERT INTO {alert} (kind, tube_id, round_id, region_id, raised_at, detail, "

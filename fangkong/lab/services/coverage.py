@@ -15,8 +15,9 @@ from fangkong.core.audit import access_record, audit_record
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import ExportPurpose
-from fangkong.lab.coverage import EXPORT_MAX_ROWS, UNTESTED_ROLES, untested_for_export
+from fangkong.lab.coverage import EXPORT_MAX_ROWS, untested_for_export
 from fangkong.lab.models import ScreeningRound
+from fangkong.lab.roles import UNTESTED_ROLES
 from fangkong.people.presentation import person_row
 from fangkong.regions.models import Region
 

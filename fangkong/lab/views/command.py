@@ -26,7 +26,6 @@ from fangkong.lab.access import access_round, require_role
 from fangkong.lab.choices import ExportPurpose
 from fangkong.lab.coverage import (
     LEVELS,
-    UNTESTED_ROLES,
     area_population,
     coverage_by_building,
     coverage_by_household,
@@ -48,6 +47,7 @@ from fangkong.lab.roles import (
     COVERAGE_WRITE_ROLES,
     HISTORY_ROLES,
     MANAGE_ROLES,
+    UNTESTED_ROLES,
 )
 from fangkong.lab.selectors import round_scope
 from fangkong.lab.services.coverage import coverage_export

@@ -30,9 +30,15 @@ from fangkong.core.errors import FangkongError
 from fangkong.core.idempotency import run_idempotent
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenSource
-from fangkong.lab.roles import ANTIGEN_ROLES, COVERAGE_ROLES, COVERAGE_WRITE_ROLES
-from fangkong.lab.schedules import (
+from fangkong.lab.roles import (
+    ALERT_READ_ROLES,
+    ALERT_WRITE_ROLES,
     ANTIGEN_READ_ROLES,
+    ANTIGEN_ROLES,
+    COVERAGE_ROLES,
+    COVERAGE_WRITE_ROLES,
+)
+from fangkong.lab.schedules import (
     ArrivalFilter,
     access_alert,
     alert_list,
@@ -42,7 +48,6 @@ from fangkong.lab.schedules import (
 )
 from fangkong.lab.services import alerts as alert_services
 from fangkong.lab.services import people as services
-from fangkong.lab.services.alerts import ALERT_READ_ROLES, ALERT_WRITE_ROLES
 from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.policy.selectors import rules_for_path
