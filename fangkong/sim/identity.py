@@ -149,12 +149,23 @@ def id_checksum_valid(numbers: npt.NDArray[np.str_]) -> npt.NDArray[np.bool_]:
 def passport_numbers(
     prefixes: npt.NDArray[np.str_], digit_counts: npt.NDArray[np.int64], rng: np.random.Generator
 ) -> npt.NDArray[np.str_]:
-    """Passport numbers: a per-country letter prefix followed by random digits."""
+    """Passport numbers: a per-country letter prefix followed by random digits, all distinct
+    (a number drawn twice — likely among tens of thousands — is drawn again, so the stream
+    is unchanged for a city without such a collision)."""
     n = prefixes.shape[0]
     width = int(digit_counts.max(initial=0))
     if n == 0:
         return np.zeros(0, dtype="U1")
-    raw = rng.integers(0, 10, size=(n, width), dtype=np.uint8) + _ZERO
-    body = _ascii_to_str(raw.astype(np.uint8))
-    body = np.strings.slice(body, 0, digit_counts)
-    return np.asarray(np.strings.add(prefixes, body))
+
+    def draw(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
+        raw = rng.integers(0, 10, size=(rows.size, width), dtype=np.uint8) + _ZERO
+        body = np.strings.slice(_ascii_to_str(raw.astype(np.uint8)), 0, digit_counts[rows])
+        return np.asarray(np.strings.add(prefixes[rows], body))
+
+    numbers = draw(np.arange(n, dtype=np.int64))
+    while True:
+        _unique, first = np.unique(numbers, return_index=True)
+        if first.size == n:
+            return numbers
+        again = np.setdiff1d(np.arange(n, dtype=np.int64), first)
+        numbers[again] = draw(again)

@@ -224,3 +224,14 @@ def test_addresses_split_exactly_as_parse_address_does(big):
         assert (parts.building, parts.unit, parts.room) == (building, unit, room)
     dwellings = big.households.select("region_code", "compound", "building", "unit", "room")
     assert not dwellings.is_duplicated().any()
+
+
+def test_passport_numbers_are_distinct_even_when_collisions_are_certain():
+    import numpy as np
+
+    from fangkong.sim.identity import passport_numbers
+
+    prefixes = np.asarray(["E"] * 80)
+    numbers = passport_numbers(prefixes, np.full(80, 2, dtype=np.int64), np.random.default_rng(1))
+    assert len(set(numbers.tolist())) == 80
+    assert all(len(number) == 3 and number.startswith("E") for number in numbers)
