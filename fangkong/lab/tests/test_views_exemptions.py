@@ -65,3 +65,13 @@ def test_exemptions_are_refused_to_other_roles_places_and_anonymous(
         == 404
     )
     assert not Exemption.objects.exists()
+
+
+def test_the_rounds_page_leads_to_key_groups_arrivals_antigen_and_alerts(
+    tree, make_actor, page_client
+):
+    screening_make(tree, residents=1)
+    page = page_client(make_actor(Role.COMMANDER, tree["city"])).get("/lab/rounds/")
+    body = page.content.decode()
+    for path in ("/lab/key-groups/", "/lab/arrivals/", "/lab/antigen/", "/lab/alerts/"):
+        assert f'href="{path}"' in body
