@@ -154,8 +154,14 @@ class Tube(models.Model):
     """
 
     barcode = models.CharField(max_length=32, unique=True)
-    round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, related_name="+")
-    point = models.ForeignKey(SamplingPoint, on_delete=models.PROTECT, related_name="+")
+    # round, point and lab are looked up through the composite indexes below (they lead with
+    # them); a single-column index each would only be rewritten on every result.
+    round = models.ForeignKey(
+        ScreeningRound, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    point = models.ForeignKey(
+        SamplingPoint, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=TubeKind.choices, default=TubeKind.SCREENING)
     zone = models.CharField(max_length=40, default="other")
     group = models.CharField(max_length=40, blank=True, default="")
@@ -164,7 +170,11 @@ class Tube(models.Model):
     category = models.CharField(max_length=40, default="pooled_screening")
     swab_site = models.CharField(max_length=20, default="oropharyngeal")
     sampler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     sampled_at = models.DateTimeField()
     member_count = models.PositiveSmallIntegerField()
@@ -172,7 +182,9 @@ class Tube(models.Model):
     package = models.ForeignKey(
         Package, on_delete=models.PROTECT, null=True, blank=True, related_name="tubes"
     )
-    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    lab = models.ForeignKey(
+        Lab, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     received_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=16, choices=TubeResult.choices, default=TubeResult.PENDING)
     ct_orf1ab = models.FloatField(null=True, blank=True)
