@@ -1,7 +1,9 @@
 """A round run in the browser from the demo, end to end: the sampler binds two tubes and seals
 and hands over their package; the lab technician receives it by scanning and reports one tube
 pooled positive, one negative; the commander's view of the round shows the pooled positive
-with its members held, and the database holds the re-test tasks and notifications."""
+with its members held, and the database holds the re-test tasks and notifications; then the
+sampler binds a single re-test tube for each held member, the lab reports one of them
+positive, and the others are cleared."""
 
 from __future__ import annotations
 
@@ -22,27 +24,23 @@ def _query(demo_env: dict[str, str], sql: str, *args: object) -> list[tuple[Any,
         return db.execute(sql, args).fetchall()
 
 
-def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_path):
-    run = uuid.uuid4().hex[:6].upper()
-    first, second, package = f"E2E{run}1", f"E2E{run}2", f"PKE2E{run}"
-
-    sampler = browser.new_context(locale="en")
-    page = sampler.new_page()
-    _sign_in(page, server, "sampler")
+def _bind_page(page: Any, server: str) -> Any:
     page.goto(f"{server}/lab/sampling/")
     if page.locator("#sampling").count() == 0:
         page.click("table.sampling-posts a.button >> nth=0")
-    root = page.locator("#sampling")
-    round_code = root.get_attribute("data-round")
-    ratio = min(5, int(root.get_attribute("data-ratio")))
-    free, _busy = _residents(sampler, server, demo_env, round_code)
-    for barcode, members in ((first, free[:ratio]), (second, free[ratio : 2 * ratio])):
-        _bind_tube(page, barcode, [number for _code, number in members])
+    return page.locator("#sampling")
+
+
+def _bind_and_upload(page: Any, tubes: dict[str, list[str]]) -> None:
+    for barcode, numbers in tubes.items():
+        _bind_tube(page, barcode, numbers)
         page.wait_for_selector(f"#uploaded-list li[data-barcode={barcode}]", timeout=20_000)
 
+
+def _seal_and_hand_over(page: Any, server: str, barcodes: list[str], package: str) -> None:
     page.goto(f"{server}/lab/sampling/packages/")
     for box in page.locator("input[name=tubes]").all():
-        if box.get_attribute("value") not in (first, second):
+        if box.get_attribute("value") not in barcodes:
             box.uncheck()
     page.fill("#package-code", package)
     page.click("#seal-form button[type=submit]")
@@ -50,38 +48,59 @@ def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_p
     row.locator("input[name=vehicle]").fill("京A12345")
     row.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
+
+
+def _receive_and_report(page: Any, package: str, results: dict[str, str]) -> None:
+    page.fill("input[name=package]", package)
+    page.fill("textarea[name=tubes]", "\n".join(results))
+    page.click("form[action$='/receive'] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    for index, (barcode, result) in enumerate(results.items()):
+        page.fill(f"input[name=barcode_{index}]", barcode)
+        page.select_option(f"select[name=result_{index}]", result)
+    page.click("form[action$='/results'] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def _outcomes(demo_env: dict[str, str], barcode: str) -> list[str]:
+    return sorted(
+        outcome
+        for (outcome,) in _query(
+            demo_env,
+            "SELECT b.outcome FROM lab_binding b JOIN lab_tube t ON t.id = b.tube_id "
+            "WHERE t.barcode = ?",
+            barcode,
+        )
+    )
+
+
+def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_path):
+    run = uuid.uuid4().hex[:6].upper()
+    first, second, package = f"E2E{run}1", f"E2E{run}2", f"PKE2E{run}"
+
+    sampler = browser.new_context(locale="en")
+    sampling = sampler.new_page()
+    _sign_in(sampling, server, "sampler")
+    root = _bind_page(sampling, server)
+    round_code = root.get_attribute("data-round")
+    ratio = min(5, int(root.get_attribute("data-ratio")))
+    free, _busy = _residents(sampler, server, demo_env, round_code)
+    numbers = [number for _code, number in free]
+    _bind_and_upload(sampling, {first: numbers[:ratio], second: numbers[ratio : 2 * ratio]})
+    _seal_and_hand_over(sampling, server, [first, second], package)
     assert _query(demo_env, "SELECT status FROM lab_package WHERE code = ?", package) == [
         ("in_transit",)
     ]
-    sampler.close()
 
     lab = browser.new_context(locale="en")
-    page = lab.new_page()
-    _sign_in(page, server, "lab_technician")
-    page.goto(f"{server}/lab/labs/")
-    page.click("main table a >> nth=0")
-    page.fill("input[name=package]", package)
-    page.fill("textarea[name=tubes]", f"{first}\n{second}")
-    page.click("form[action$='/receive'] button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    page.fill("input[name=barcode_0]", first)
-    page.select_option("select[name=result_0]", "pooled_positive")
-    page.fill("input[name=barcode_1]", second)
-    page.select_option("select[name=result_1]", "negative")
-    page.click("form[action$='/results'] button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    lab.close()
+    bench = lab.new_page()
+    _sign_in(bench, server, "lab_technician")
+    bench.goto(f"{server}/lab/labs/")
+    bench.click("main table a >> nth=0")
+    _receive_and_report(bench, package, {first: "pooled_positive", second: "negative"})
 
-    outcomes = dict(
-        _query(
-            demo_env,
-            "SELECT t.barcode, group_concat(DISTINCT b.outcome) FROM lab_binding b "
-            "JOIN lab_tube t ON t.id = b.tube_id WHERE t.barcode IN (?, ?) GROUP BY t.barcode",
-            first,
-            second,
-        )
-    )
-    assert outcomes == {first: "held", second: "negative"}
+    assert _outcomes(demo_env, first) == ["held"] * ratio
+    assert _outcomes(demo_env, second) == ["negative"] * ratio
     tasks = _query(
         demo_env,
         "SELECT COUNT(*) FROM lab_retesttask r JOIN lab_tube t ON t.id = r.source_tube_id "
@@ -107,3 +126,20 @@ def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_p
     assert page.locator("main", has_text=first).count() == 1
     page.screenshot(path=str(tmp_path / "round.png"), full_page=True)
     command.close()
+
+    # The emergency squad re-samples each held member in a single tube; one is positive.
+    _bind_page(sampling, server)
+    sampling.check("#retest")
+    assert sampling.text_content("#member-max") == "1"
+    retests = {f"R2E{run}{n}": [number] for n, number in enumerate(numbers[:ratio])}
+    _bind_and_upload(sampling, retests)
+    _seal_and_hand_over(sampling, server, list(retests), f"PKR{run}")
+    bench.goto(bench.url)
+    _receive_and_report(
+        bench,
+        f"PKR{run}",
+        {barcode: "positive" if n == 0 else "negative" for n, barcode in enumerate(retests)},
+    )
+    assert _outcomes(demo_env, first) == sorted(["positive"] + ["cleared"] * (ratio - 1))
+    sampler.close()
+    lab.close()

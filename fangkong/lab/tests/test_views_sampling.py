@@ -232,3 +232,33 @@ def test_the_service_worker_loads_the_sampling_script_with_its_scope(tree, clien
     assert response["Content-Type"].startswith("text/javascript")
     assert 'importScripts("/static/fangkong/sampling.js");' in response.content.decode()
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_form_binds_a_single_re_test_tube_for_a_held_person(tree, page_client):
+    from fangkong.lab.choices import RetestStatus, TubeKind
+    from fangkong.lab.models import RetestTask, Tube
+    from fangkong.lab.services.people import antigen_record
+    from fangkong.lab.tests.factories import screening_make as make
+
+    s = make(tree, residents=2)
+    from django.utils import timezone
+
+    from fangkong.accounts.tests.factories import actor_make
+
+    clinician = actor_make(role="clinician", region=tree["district_a"])
+    antigen_record(
+        actor=clinician,
+        person=s.people[0],
+        source="clinic",
+        result="positive",
+        tested_at=timezone.now(),
+    )
+    client = page_client(s.sampler)
+    response = client.post(
+        f"/lab/sampling/?point={s.point.code}&round={s.round.code}",
+        {"barcode": "RT0001", "members": s.ids[0], "kind": "retest", "doc_type": "01"},
+    )
+    assert response.status_code in (200, 302)
+    tube = Tube.objects.get(barcode="RT0001")
+    assert (tube.kind, tube.ratio) == (TubeKind.RETEST, 1)
+    assert RetestTask.objects.get().status == RetestStatus.SAMPLED

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, NotFound
 from fangkong.lab.access import access_lab, access_package, access_point, access_round
-from fangkong.lab.choices import EntryMethod, PackageStatus
+from fangkong.lab.choices import EntryMethod, PackageStatus, TubeKind
 from fangkong.lab.codes import PREFIX, public_key_b64
 from fangkong.lab.roles import SAMPLING_ROLES
 from fangkong.lab.selectors import (
@@ -158,6 +158,9 @@ def sampling_view(request: HttpRequest) -> HttpResponse:
                 point=post.point,
                 data=TubeInput(
                     barcode=request.POST.get("barcode", ""),
+                    kind=TubeKind.RETEST
+                    if request.POST.get("kind") == TubeKind.RETEST
+                    else TubeKind.SCREENING,
                     members=_members_from_text(
                         members_text,
                         doc_type if doc_type in DocumentType.values else DocumentType.RESIDENT_ID,

@@ -59,7 +59,10 @@
     const RETRY_MS = 15000;
     const UPLOADED_KEPT = 30;
     const BARCODE = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
-    const ratio = Number(root.dataset.ratio) || 1;
+    const baseRatio = Number(root.dataset.ratio) || 1;
+    const retestBox = document.getElementById("retest");
+    // a single re-test tube holds one person, whatever the zone's ratio
+    const currentRatio = () => (retestBox && retestBox.checked ? 1 : baseRatio);
     const round = root.dataset.round;
     const point = root.dataset.point;
     const api = root.dataset.apiTubes;
@@ -197,8 +200,11 @@
         }),
       );
       memberCount.textContent = String(members.length);
-      memberCount.parentElement.classList.toggle("full", members.length >= ratio);
+      memberCount.parentElement.classList.toggle("full", members.length >= currentRatio());
+      const max = document.getElementById("member-max");
+      if (max) max.textContent = String(currentRatio());
     };
+    retestBox?.addEventListener("change", renderMembers);
     const waitingWith = (identity) =>
       load(QUEUE).find(
         (item) =>
@@ -210,8 +216,8 @@
     const addMember = async (raw) => {
       const text = raw.trim();
       if (!text) return;
-      if (members.length >= ratio) {
-        showError(t("full", { ratio }));
+      if (members.length >= currentRatio()) {
+        showError(t("full", { ratio: currentRatio() }));
         return;
       }
       const scannedAt = new Date().toISOString();
@@ -250,7 +256,7 @@
       showError("");
       members.push(member);
       renderMembers();
-      if (members.length >= ratio) showError(t("full", { ratio }));
+      if (members.length >= currentRatio()) showError(t("full", { ratio: currentRatio() }));
     };
 
     const uuid = () => {
@@ -289,6 +295,7 @@
           round,
           point,
           barcode,
+          kind: retestBox && retestBox.checked ? "retest" : "screening",
           sampled_at: new Date().toISOString(),
           members: members.map(({ body }) => {
             const { sampling_person, ...sent } = body;
