@@ -34,10 +34,16 @@ MAX_CODE_LENGTH = 600
 BARCODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,31}$")
 
 
+def barcode_normalise(raw: object) -> str:
+    """The one spelling of a scanned or typed barcode: NFKC (full-width digits), spaces
+    removed, upper case. Every lookup and every write goes through it."""
+    return unicodedata.normalize("NFKC", str(raw or "")).strip().upper().replace(" ", "")
+
+
 def barcode_clean(raw: object, *, field: str = "barcode") -> str:
-    """A tube or package barcode: NFKC (full-width digits), spaces removed, upper case,
-    4–32 of ``A–Z 0–9 -``. Raises ``ValidationFailed`` (``barcode_invalid``) naming ``field``."""
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip().upper().replace(" ", "")
+    """A tube or package barcode (:func:`barcode_normalise`), 4–32 of ``A–Z 0–9 -``. Raises
+    ``ValidationFailed`` (``barcode_invalid``) naming ``field``."""
+    text = barcode_normalise(raw)
     if not BARCODE_PATTERN.match(text):
         raise ValidationFailed(
             _("The barcode is not valid."),

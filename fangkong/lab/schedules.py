@@ -34,8 +34,9 @@ from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import access_record
 from fangkong.core.errors import NotFound
 from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
-from fangkong.lab.access import _barcode, require_role
+from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind
+from fangkong.lab.codes import BARCODE_PATTERN, barcode_normalise
 from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, LabAlert
 from fangkong.lab.roles import (
     ALERT_READ_ROLES,
@@ -351,10 +352,10 @@ def access_alert(
     for a role outside ``roles``, the same ``NotFound`` (``alert_not_found``) for a missing,
     malformed or out-of-scope one."""
     require_role(actor, roles)
-    parsed = _barcode(barcode)
+    parsed = barcode_normalise(barcode)
     found = (
         alert_scope(actor).filter(kind=str(kind), tube__barcode=parsed).first()
-        if parsed and kind in AlertKind.values
+        if BARCODE_PATTERN.match(parsed) and kind in AlertKind.values
         else None
     )
     if found is None:

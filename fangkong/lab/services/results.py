@@ -33,7 +33,7 @@ from fangkong.lab.choices import (
     TubeResult,
     TubeStatus,
 )
-from fangkong.lab.codes import BARCODE_PATTERN
+from fangkong.lab.codes import BARCODE_PATTERN, barcode_normalise
 from fangkong.lab.events import TubeEventKind
 from fangkong.lab.models import (
     Binding,
@@ -46,7 +46,7 @@ from fangkong.lab.models import (
 )
 from fangkong.lab.notify import pooled_positive_notifications
 from fangkong.lab.roles import LAB_ROLES
-from fangkong.policy.selectors import rules_for
+from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.models import Region
 
 CHUNK = 1000
@@ -221,7 +221,7 @@ def results_apply(
     received_at = timezone.now()
     items = [
         ResultInput(
-            barcode=str(item.barcode or "").strip().upper(),
+            barcode=barcode_normalise(item.barcode),
             result=str(item.result or "").strip().lower(),
             ct_orf1ab=item.ct_orf1ab,
             ct_n=item.ct_n,
@@ -446,14 +446,17 @@ def _late_notifications(
 ) -> None:
     """A late-notification alert per tube whose notifications took longer than the rule set
     allows at its sampling point (the alert lives at the point's node, like late results)."""
-    targets: dict[int, int] = {}
+    paths = dict(
+        Region.objects.filter(id__in=set(point_regions.values())).values_list("id", "path")
+    )
+    today = timezone.localdate(now)
+    targets = {
+        region_id: rules_for_path(path, today).parameters.turnaround.pooled_positive_notify_minutes
+        for region_id, path in paths.items()
+    }
     alerts = []
     for tube in pooled:
         region_id = point_regions[tube.id]
-        if region_id not in targets:
-            region = Region.objects.get(pk=region_id)
-            rules = rules_for(region, timezone.localdate(now))
-            targets[region_id] = rules.parameters.turnaround.pooled_positive_notify_minutes
         if latency_ms > targets[region_id] * 60_000:
             alerts.append(
                 LabAlert(

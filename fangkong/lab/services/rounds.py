@@ -19,20 +19,11 @@ from fangkong.lab.choices import ExemptionReason, RoundStatus
 from fangkong.lab.models import Exemption, Lab, RoundArea, SamplingPoint, ScreeningRound
 from fangkong.lab.roles import COVERAGE_WRITE_ROLES, MANAGE_ROLES
 from fangkong.people.models import Person
-from fangkong.people.validation import require_in_scope
+from fangkong.people.validation import require_in_scope, text_field
 from fangkong.policy.rules import screening_round_deadline_hours
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
-
-
-def _text(value: str, *, field: str, max_length: int, errors: list[dict[str, object]]) -> str:
-    text = (value or "").strip()
-    if not text:
-        errors.append(field_error(field, "required", _("This field is required.")))
-    elif len(text) > max_length or "\x00" in text:
-        errors.append(field_error(field, "too_long", _("The text is too long or not valid.")))
-    return text
 
 
 def _common_ancestor(regions: Sequence[Region]) -> Region:
@@ -67,7 +58,7 @@ def round_open(
     """
     require_role(actor, MANAGE_ROLES)
     errors: list[dict[str, object]] = []
-    name = _text(name, field="name", max_length=120, errors=errors)
+    name = text_field(name, field="name", max_length=120, errors=errors, required=True)
     if not areas:
         errors.append(field_error("areas", "required", _("Choose at least one area.")))
     starts_at = starts_at or timezone.now()
@@ -173,7 +164,7 @@ def sampling_point_create(
     require_role(actor, MANAGE_ROLES)
     require_in_scope(actor, region)
     errors: list[dict[str, object]] = []
-    name = _text(name, field="name", max_length=120, errors=errors)
+    name = text_field(name, field="name", max_length=120, errors=errors, required=True)
     if opens_at >= closes_at:
         errors.append(field_error("closes_at", "before_opening", _("It closes before it opens.")))
     if latitude is not None and not -90 <= latitude <= 90:
@@ -213,7 +204,7 @@ def lab_create(
     require_role(actor, MANAGE_ROLES)
     require_in_scope(actor, region)
     errors: list[dict[str, object]] = []
-    name = _text(name, field="name", max_length=120, errors=errors)
+    name = text_field(name, field="name", max_length=120, errors=errors, required=True)
     if errors:
         raise ValidationFailed(_("The laboratory cannot be registered."), errors=errors)
     lab = Lab.objects.create(region=region, name=name, capacity_per_day=capacity_per_day)

@@ -39,6 +39,7 @@ from fangkong.core.tabular import (
 )
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import TubeResult
+from fangkong.lab.codes import barcode_normalise
 from fangkong.lab.models import Lab, ResultUpload
 from fangkong.lab.roles import LAB_ROLES
 from fangkong.lab.services.results import ResultInput, results_apply
@@ -432,7 +433,7 @@ def _rows(
             continue
         inputs.append(
             ResultInput(
-                barcode=_text(cell("barcode")).upper().replace(" ", ""),
+                barcode=barcode_normalise(_text(cell("barcode"))),
                 result=_result(cell("result")),
                 row=number,
                 **values,
@@ -531,7 +532,7 @@ def results_upload(*, actor: AnyActor, lab: Lab, filename: str, data: bytes) -> 
             rows_applied=len(outcome.applied),
             rows_unchanged=unchanged,
             duplicate_rows=len(inputs)
-            - len({(i.barcode.strip().upper(), i.result, i.ct_orf1ab, i.ct_n) for i in inputs}),
+            - len({(barcode_normalise(i.barcode), i.result, i.ct_orf1ab, i.ct_n) for i in inputs}),
             retest_tasks=outcome.retest_tasks,
             notifications=outcome.notifications,
             held=outcome.held,
