@@ -40,6 +40,8 @@ from fangkong.lab.events import TubeEventKind
 from fangkong.lab.models import Binding, LabAlert, Notification, ScreeningRound, Tube
 from fangkong.lab.notify import pooled_positive_notifications
 from fangkong.lab.roles import LAB_ROLES
+from fangkong.policy.choices import TurnaroundCategory
+from fangkong.policy.rules import turnaround_hours
 from fangkong.policy.selectors import rules_for
 
 STAGE = "lab_bulk_result_stage"
@@ -112,7 +114,8 @@ def tubes_bulk_load(
         if connection.vendor == "postgresql"
         else str(connection.ops.adapt_datetimefield_value(now))
     )
-    due = now + timedelta(hours=24)
+    rules = rules_for(screening_round.region, timezone.localdate(now))
+    due = now + timedelta(hours=turnaround_hours(rules, TurnaroundCategory.POOLED_SCREENING))
     due_stamp = (
         due.isoformat()
         if connection.vendor == "postgresql"

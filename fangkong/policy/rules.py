@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fangkong.policy.choices import HomePhaseKind
+from fangkong.policy.choices import HomePhaseKind, TurnaroundCategory
 from fangkong.policy.schema import QuarantinePlan, RiskLevel, RuleParameters
 
 
@@ -271,3 +271,13 @@ def pool_ratio(rules: RulesLike, *, zone: str, group: str | None = None) -> tupl
     else:
         rule = pooling.by_zone.get(zone) or pooling.by_zone["other"]
     return rule.ratio, rule.per_household
+
+
+def turnaround_hours(rules: RulesLike, category: str) -> int:
+    """Hours within which a result of ``category`` is due (R13); a category the rules do not
+    state takes the pooled-screening target."""
+    targets = _params(rules).turnaround.targets
+    target = targets.get(category) or targets.get(TurnaroundCategory.POOLED_SCREENING)
+    if target is None:
+        raise KeyError(f"no turnaround target for {category} or pooled screening")
+    return target.target_hours

@@ -36,7 +36,7 @@ from fangkong.people.choices import DocumentType
 from fangkong.people.documents import document_validate
 from fangkong.people.models import IdentityDocument, Person
 from fangkong.policy.choices import PoolingGroup, SwabSite, TurnaroundCategory
-from fangkong.policy.rules import EffectiveRules, pool_ratio
+from fangkong.policy.rules import EffectiveRules, pool_ratio, turnaround_hours
 from fangkong.policy.schema import MAX_POOL_RATIO
 from fangkong.policy.selectors import rules_for
 
@@ -496,8 +496,7 @@ def _store(
                 _("This person has no open re-test task."),
                 field_name=f"members[{ids.index(without[0])}]",
             )
-    target = rules.parameters.turnaround.targets.get(data.category)
-    due_hours = target.target_hours if target else 24
+    due_hours = turnaround_hours(rules, data.category)
     tube = Tube.objects.create(
         barcode=barcode,
         round=screening_round,

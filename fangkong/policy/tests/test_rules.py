@@ -501,3 +501,21 @@ def test_effective_rules_are_accepted_by_every_helper():
     assert in_contact_window(date(2022, 6, 27), date(2022, 7, 1), effective)
     assert risk_area_next_level(effective, "high", 7, True).level == "medium"
     assert copy.copy(effective) == effective
+
+
+def test_turnaround_hours_by_category_and_the_pooled_screening_fallback():
+    from fangkong.policy.rules import turnaround_hours
+
+    ninth = next(e for e in editions_load() if e.key == "nhc-9").parameters
+    assert turnaround_hours(ninth, "fever_clinic") == 6
+    assert turnaround_hours(ninth, "pooled_screening") == 24
+    fewer = ninth.model_copy(
+        update={
+            "turnaround": ninth.turnaround.model_copy(
+                update={
+                    "targets": {"pooled_screening": ninth.turnaround.targets["pooled_screening"]}
+                }
+            )
+        }
+    )
+    assert turnaround_hours(fewer, "fever_clinic") == 24
