@@ -55,6 +55,23 @@ def point_scope(actor: AnyActor) -> QuerySet[SamplingPoint]:
     return queryset.filter(in_subtree(actor.region_path, field="region__path"))
 
 
+def round_visible(actor: AnyActor, screening_round: ScreeningRound) -> bool:
+    """:func:`round_scope`'s rule for a round in hand (with its region loaded)."""
+    if not actor.region_path:
+        return True
+    region = screening_round.region
+    return region.code in _ancestor_codes(actor) or region.is_within(actor.region_path)
+
+
+def point_visible(actor: AnyActor, point: SamplingPoint, *, staffed: bool) -> bool:
+    """:func:`point_scope`'s rule for a point in hand; ``staffed``: the actor is on its staff."""
+    if not actor.region_path:
+        return True
+    if actor.role == Role.SAMPLER:
+        return staffed
+    return point.region.is_within(actor.region_path)
+
+
 def lab_scope(actor: AnyActor) -> QuerySet[Lab]:
     """Labs in the actor's subtree; a lab technician sees only the labs they staff. Samplers
     and dispatchers see the labs of their city (they send packages there)."""

@@ -1,25 +1,37 @@
-"""Binding people to tubes at the sampling point: one whole tube per call (R7–R9, R35–R37).
+"""Binding people to tubes at the sampling point: whole tubes, one or many per call (R7–R9,
+R35–R37).
 
 The sampler scans the tube's barcode, then each person's sampling code or ID card (or types
 the number when codes fail), and closes the tube; the page or app sends the whole tube at
 once. Sending the same tube again (same barcode, same people) answers with the tube already
 stored, so an offline queue can upload without duplicates even without its idempotency key.
+
+:func:`tubes_bind` takes a batch of tubes from many samplers and stores them with a constant
+number of queries (the API gathers concurrent requests into such batches, R37);
+:func:`tube_bind` is one tube through the same code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
-from fangkong.core.audit import access_record, audit_record
-from fangkong.core.errors import Conflict, FangkongError, ValidationFailed, field_error
+from fangkong.core.audit import AuditSpec, access_record_many, audit_record_many
+from fangkong.core.errors import (
+    Conflict,
+    FangkongError,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
     EntryMethod,
@@ -29,9 +41,19 @@ from fangkong.lab.choices import (
     TubeKind,
 )
 from fangkong.lab.codes import barcode_clean, sampling_code_verify
-from fangkong.lab.events import TubeEventKind, tube_event_record
-from fangkong.lab.models import Binding, RetestTask, RoundArea, SamplingPoint, ScreeningRound, Tube
+from fangkong.lab.events import TubeEventKind
+from fangkong.lab.models import (
+    Binding,
+    RetestTask,
+    RoundArea,
+    SamplingPoint,
+    ScreeningRound,
+    Tube,
+    TubeEvent,
+)
 from fangkong.lab.roles import SAMPLING_ROLES
+from fangkong.lab.selectors import point_visible, round_visible
+from fangkong.people.access import parse_code
 from fangkong.people.choices import DocumentType
 from fangkong.people.documents import document_validate
 from fangkong.people.models import IdentityDocument, Person
@@ -44,6 +66,8 @@ from fangkong.policy.selectors import rules_for
 CLOCK_SKEW = timedelta(minutes=10)
 #: An offline queue may upload this long after the round started.
 LATE_UPLOAD = timedelta(days=3)
+#: Person columns a bound tube needs (answers show code and name).
+_PERSON_FIELDS = ("id", "code", "name", "region_id", "household_id")
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,17 @@ class TubeInput:
 
 
 @dataclass(frozen=True)
+class BindRequest:
+    """One tube to bind for ``actor``: the round and point as objects the caller already
+    obtained through the access functions, or as codes to look up in the actor's scope."""
+
+    actor: AnyActor
+    data: TubeInput
+    screening_round: ScreeningRound | str
+    point: SamplingPoint | str
+
+
+@dataclass(frozen=True)
 class TubeBound:
     """The stored tube, its members in scan order, and whether this call stored it."""
 
@@ -91,123 +126,200 @@ def _refuse(
     )
 
 
-def _round_zone(screening_round: ScreeningRound, point: SamplingPoint) -> str:
-    """The zone of the deepest round area holding the point; ``NotFound``-like refusal
-    (``point_outside_round``) when the point is not inside the round."""
-    areas = RoundArea.objects.filter(round=screening_round).select_related("region")
-    best: RoundArea | None = None
-    for area in areas:
-        if point.region.is_within(area.region.path) and (
-            best is None or area.region.level > best.region.level
+def _busy_error(ids: Sequence[int], busy: set[int]) -> FangkongError:
+    message = _("Already in a tube of this round that awaits its result.")
+    return FangkongError(
+        message,
+        code="person_already_bound",
+        status=409,
+        detail={
+            "errors": [
+                field_error(f"members[{position}]", "person_already_bound", message)
+                for position, pid in enumerate(ids)
+                if pid in busy and ids.index(pid) == position
+            ]
+        },
+    )
+
+
+@dataclass
+class _Item:
+    """A request on its way through :func:`tubes_bind`."""
+
+    request: BindRequest
+    screening_round: ScreeningRound | None = None
+    point: SamplingPoint | None = None
+    barcode: str = ""
+    sampled_at: datetime | None = None
+    zone: str = ""
+    rules: EffectiveRules | None = None
+    ratio: int = 1
+    per_household: bool = False
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    codes: dict[int, Any] = field(default_factory=dict)  # position → person code
+    indexes: dict[int, str] = field(default_factory=dict)  # position → blind index
+    methods: list[str] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+    tasks: list[RetestTask] = field(default_factory=list)
+    tube: Tube | None = None  # the tube this item stores
+
+    @property
+    def data(self) -> TubeInput:
+        return self.request.data
+
+    @property
+    def ids(self) -> list[int]:
+        return [person.id for person in self.persons]
+
+
+def _places(items: Sequence[_Item], out: list[TubeBound | FangkongError | None]) -> None:
+    """Rounds and points for every item: objects handed in, or codes looked up in the actor's
+    scope (one query each for rounds, points and their staff); the round's zone for the point
+    (one query for all round areas)."""
+    round_codes = {
+        code
+        for i in items
+        if isinstance(i.request.screening_round, str)
+        and (code := parse_code(i.request.screening_round)) is not None
+    }
+    point_codes = {
+        code
+        for i in items
+        if isinstance(i.request.point, str) and (code := parse_code(i.request.point)) is not None
+    }
+    rounds: dict[Any, ScreeningRound] = (
+        {
+            r.code: r
+            for r in ScreeningRound.objects.filter(code__in=round_codes).select_related("region")
+        }
+        if round_codes
+        else {}
+    )
+    points: dict[Any, SamplingPoint] = (
+        {
+            p.code: p
+            for p in SamplingPoint.objects.filter(code__in=point_codes).select_related("region")
+        }
+        if point_codes
+        else {}
+    )
+    for item in items:
+        given_round, given_point = item.request.screening_round, item.request.point
+        item.screening_round = (
+            given_round
+            if isinstance(given_round, ScreeningRound)
+            else rounds.get(parse_code(given_round))
+        )
+        item.point = (
+            given_point
+            if isinstance(given_point, SamplingPoint)
+            else points.get(parse_code(given_point))
+        )
+    staff = set(
+        SamplingPoint.staff.through.objects.filter(
+            samplingpoint_id__in={i.point.id for i in items if i.point is not None},
+            user_id__in={i.request.actor.user_id for i in items},
+        ).values_list("samplingpoint_id", "user_id")
+    )
+    for index, item in enumerate(items):
+        actor = item.request.actor
+        if out[index] is not None:
+            continue
+        if not isinstance(item.request.screening_round, ScreeningRound) and (
+            item.screening_round is None or not round_visible(actor, item.screening_round)
         ):
-            best = area
-    if best is None:
-        raise _refuse(
-            "point_outside_round",
-            _("This sampling point is not inside the round's areas."),
-            field_name="point",
-        )
-    return best.zone
-
-
-def _resolve_members(
-    members: Sequence[MemberInput],
-) -> tuple[list[Person], list[str], list[dict[str, Any]]]:
-    """Persons for the scanned members in order, their entry methods, and every error.
-
-    Codes are checked offline (signature); numbers through the GB 11643 (or other type's)
-    validator and the blind index. One query for codes, one for numbers, one for persons.
-    """
-    errors: list[dict[str, Any]] = []
-    by_code: dict[int, Any] = {}
-    by_index: dict[int, str] = {}
-    methods: list[str] = []
-    for position, member in enumerate(members):
-        prefix = f"members[{position}]"
-        if member.sampling_code:
-            try:
-                by_code[position] = sampling_code_verify(
-                    member.sampling_code, field=f"{prefix}.sampling_code"
-                ).person_code
-            except ValidationFailed as exc:
-                errors.extend(exc.errors)
-            methods.append(EntryMethod.SAMPLING_CODE)
+            out[index] = NotFound(_("No such screening round."), code="round_not_found")
             continue
-        if not member.id_number:
-            errors.append(
-                field_error(
-                    f"{prefix}.id_number",
-                    "member_unidentified",
-                    _("Scan a sampling code or an ID card, or type the identity number."),
-                )
+        staffed = (item.point.id, actor.user_id) in staff if item.point is not None else False
+        if not isinstance(item.request.point, SamplingPoint) and (
+            item.point is None or not point_visible(actor, item.point, staffed=staffed)
+        ):
+            out[index] = NotFound(_("No such sampling point."), code="point_not_found")
+            continue
+        if not isinstance(actor, SystemActor) and not staffed:
+            out[index] = FangkongError(
+                _("You are not on the staff of this sampling point."),
+                code="not_point_staff",
+                status=403,
             )
-            methods.append(EntryMethod.MANUAL)
+    areas: dict[int, list[RoundArea]] = {}
+    for area in RoundArea.objects.filter(
+        round_id__in={i.screening_round.id for i in items if i.screening_round is not None}
+    ).select_related("region"):
+        areas.setdefault(area.round_id, []).append(area)
+    for index, item in enumerate(items):
+        if out[index] is not None or item.point is None or item.screening_round is None:
             continue
-        try:
-            document = document_validate(
-                doc_type=member.doc_type or DocumentType.RESIDENT_ID,
-                number=member.id_number,
-                field=f"{prefix}.id_number",
+        point = item.point
+        best: RoundArea | None = None
+        for area in areas.get(item.screening_round.id, []):
+            if point.region.is_within(area.region.path) and (
+                best is None or area.region.level > best.region.level
+            ):
+                best = area
+        if best is None:
+            out[index] = _refuse(
+                "point_outside_round",
+                _("This sampling point is not inside the round's areas."),
+                field_name="point",
             )
-        except ValidationFailed as exc:
-            errors.extend({**error, "code": error["code"]} for error in exc.errors)
-            methods.append(EntryMethod.MANUAL)
-            continue
-        by_index[position] = document.index
-        methods.append(
-            member.method
-            if member.method in (EntryMethod.ID_CARD, EntryMethod.MANUAL)
-            else EntryMethod.MANUAL
-        )
-    persons_by_code = {
-        person.code: person
-        for person in Person.objects.filter(code__in=set(by_code.values())).select_related(
-            "household"
-        )
-    }
-    holders: dict[str, list[int]] = {}
-    for index_value, person_id in IdentityDocument.objects.filter(
-        number_index__in=set(by_index.values())
-    ).values_list("number_index", "person_id"):
-        holders.setdefault(index_value, []).append(person_id)
-    persons_by_id = {
-        person.id: person
-        for person in Person.objects.filter(
-            id__in={pid for ids in holders.values() for pid in ids}
-        ).select_related("household")
-    }
-    resolved: list[Person] = []
-    for position in range(len(members)):
-        person: Person | None = None
-        if position in by_code:
-            person = persons_by_code.get(by_code[position])
-            field_name = f"members[{position}].sampling_code"
-        elif position in by_index:
-            ids = sorted(set(holders.get(by_index[position], [])))
-            field_name = f"members[{position}].id_number"
-            if len(ids) > 1:
-                errors.append(
-                    field_error(
-                        field_name,
-                        "person_ambiguous",
-                        _("Several persons hold this number; resolve the duplicate first."),
-                    )
-                )
-                continue
-            person = persons_by_id.get(ids[0]) if ids else None
         else:
-            continue
-        if person is None:
+            item.zone = best.zone
+
+
+def _check_tube(item: _Item, now: datetime) -> FangkongError | None:
+    """The checks of one tube that need no database: barcode, choices, member count, times.
+    Returns the refusal of an overfull tube at once; other errors collect in ``item.errors``."""
+    data = item.data
+    errors = item.errors
+    try:
+        item.barcode = barcode_clean(data.barcode)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    if data.kind not in TubeKind.values:
+        errors.append(field_error("kind", "invalid_choice", _("Unknown tube kind.")))
+    if data.category not in TurnaroundCategory.values:
+        errors.append(field_error("category", "invalid_choice", _("Unknown turnaround category.")))
+    if data.swab_site not in SwabSite.values:
+        errors.append(field_error("swab_site", "invalid_choice", _("Unknown swab site.")))
+    if not data.members:
+        errors.append(field_error("members", "tube_empty", _("A tube needs at least one person.")))
+    if len(data.members) > MAX_POOL_RATIO:
+        errors.append(
+            field_error(
+                "members",
+                "tube_full",
+                _("No tube may hold more than %(max)s people.") % {"max": MAX_POOL_RATIO},
+            )
+        )
+        return ValidationFailed(_("The tube cannot be bound."), errors=errors, code="tube_full")
+    assert item.screening_round is not None
+    sampled_at = data.sampled_at or now
+    # A time without its UTC offset is ambiguous (c4): refused, never guessed.
+    times = [("sampled_at", sampled_at)] + [
+        (f"members[{position}].scanned_at", member.scanned_at)
+        for position, member in enumerate(data.members)
+        if member.scanned_at is not None
+    ]
+    for name, moment in times:
+        if timezone.is_naive(moment):
             errors.append(
                 field_error(
-                    field_name,
-                    "person_unknown",
-                    _("Nobody with this code or number is registered; register the person first."),
+                    name, "datetime_naive", _("Send the time with its UTC offset (e.g. +08:00).")
                 )
             )
-            continue
-        resolved.append(person)
-    return resolved, methods, errors
+        elif moment > now + CLOCK_SKEW or moment < item.screening_round.starts_at - timedelta(
+            hours=1
+        ):
+            errors.append(
+                field_error(
+                    name,
+                    "sampled_at_out_of_range",
+                    _("The sampling time is outside the round (check the device clock)."),
+                )
+            )
+    item.sampled_at = now if timezone.is_naive(sampled_at) else sampled_at
+    return None
 
 
 def _ratio(
@@ -242,120 +354,109 @@ def _ratio(
     return max(1, min(data.ratio, allowed)), per_household
 
 
-def _same_tube(existing: Tube, persons: Sequence[Person]) -> bool:
-    stored = list(
-        Binding.objects.filter(tube=existing)
-        .order_by("position")
-        .values_list("person_id", flat=True)
-    )
-    return stored == [person.id for person in persons]
-
-
-def _replay(
-    existing: Tube, persons: Sequence[Person], screening_round: ScreeningRound, point: SamplingPoint
-) -> TubeBound:
-    """The stored tube when it is the same tube sent again: same barcode, round, point and
-    people in the same order; anything else is another tube under a used barcode."""
-    if (
-        existing.round_id != screening_round.id
-        or existing.point_id != point.id
-        or not _same_tube(existing, persons)
-    ):
-        raise _refuse(
-            "tube_exists",
-            _("A tube with this barcode is already bound to other people."),
-            field_name="barcode",
-            status=409,
-        )
-    return TubeBound(tube=existing, persons=list(persons), created=False)
-
-
-def tube_bind(
-    *, actor: AnyActor, screening_round: ScreeningRound, point: SamplingPoint, data: TubeInput
-) -> TubeBound:
-    """Store one closed tube with its members, or answer with the same tube already stored.
-
-    1. The actor must be a sampler on the point's staff (``not_point_staff``, 403); the
-       round must be open for screening tubes (``round_closed``) and cover the point.
-    2. Barcode: NFKC, upper case, 4–32 characters (``barcode_invalid``).
-    3. Members: each a valid signed sampling code or a valid identity number of a registered
-       person (``code_*``, GB 11643 codes, ``person_unknown``); nobody twice
-       (``person_repeated``); at least one (``tube_empty``).
-    4. Ratio from the rule set by zone and group (R7): above 20 → ``ratio_above_max``, above
-       the rule → ``ratio_above_rule``; more members than the ratio → ``tube_full``; a
-       household tube takes one household (``household_mixed``).
-    5. Nobody already in a screening tube of this round still awaiting its result
-       (``person_already_bound``, 409, R8). A re-test tube takes only people with an open
-       re-test task (``no_retest_task``) and marks the task sampled.
-    6. Same barcode already stored with the same people → that tube (``created`` false); with
-       other people → ``tube_exists`` (409).
-    7. Tube, bindings, history row and audit in one transaction; one read-access row for the
-       persons whose names are shown back.
-    """
-    require_role(actor, SAMPLING_ROLES)
-    if not isinstance(actor, SystemActor) and not point.staff.filter(id=actor.user_id).exists():
-        raise FangkongError(
-            _("You are not on the staff of this sampling point."),
-            code="not_point_staff",
-            status=403,
-        )
-    errors: list[dict[str, Any]] = []
-    try:
-        barcode = barcode_clean(data.barcode)
-    except ValidationFailed as exc:
-        errors.extend(exc.errors)
-        barcode = ""
-    if data.kind not in TubeKind.values:
-        errors.append(field_error("kind", "invalid_choice", _("Unknown tube kind.")))
-    if data.category not in TurnaroundCategory.values:
-        errors.append(field_error("category", "invalid_choice", _("Unknown turnaround category.")))
-    if data.swab_site not in SwabSite.values:
-        errors.append(field_error("swab_site", "invalid_choice", _("Unknown swab site.")))
-    if not data.members:
-        errors.append(field_error("members", "tube_empty", _("A tube needs at least one person.")))
-    if len(data.members) > MAX_POOL_RATIO:
-        errors.append(
-            field_error(
-                "members",
-                "tube_full",
-                _("No tube may hold more than %(max)s people.") % {"max": MAX_POOL_RATIO},
-            )
-        )
-        raise ValidationFailed(_("The tube cannot be bound."), errors=errors, code="tube_full")
-    now = timezone.now()
-    sampled_at = data.sampled_at or now
-    # A time without its UTC offset is ambiguous (c4): refused, never guessed.
-    times = [("sampled_at", sampled_at)] + [
-        (f"members[{position}].scanned_at", member.scanned_at)
-        for position, member in enumerate(data.members)
-        if member.scanned_at is not None
-    ]
-    for name, moment in times:
-        if timezone.is_naive(moment):
-            errors.append(
+def _parse_members(item: _Item) -> None:
+    """Signed codes checked offline, numbers through their validator and blind index."""
+    for position, member in enumerate(item.data.members):
+        prefix = f"members[{position}]"
+        if member.sampling_code:
+            try:
+                item.codes[position] = sampling_code_verify(
+                    member.sampling_code, field=f"{prefix}.sampling_code"
+                ).person_code
+            except ValidationFailed as exc:
+                item.errors.extend(exc.errors)
+            item.methods.append(EntryMethod.SAMPLING_CODE)
+            continue
+        if not member.id_number:
+            item.errors.append(
                 field_error(
-                    name, "datetime_naive", _("Send the time with its UTC offset (e.g. +08:00).")
+                    f"{prefix}.id_number",
+                    "member_unidentified",
+                    _("Scan a sampling code or an ID card, or type the identity number."),
                 )
             )
-        elif moment > now + CLOCK_SKEW or moment < screening_round.starts_at - timedelta(hours=1):
-            errors.append(
-                field_error(
-                    name,
-                    "sampled_at_out_of_range",
-                    _("The sampling time is outside the round (check the device clock)."),
-                )
+            item.methods.append(EntryMethod.MANUAL)
+            continue
+        try:
+            document = document_validate(
+                doc_type=member.doc_type or DocumentType.RESIDENT_ID,
+                number=member.id_number,
+                field=f"{prefix}.id_number",
             )
-    if timezone.is_naive(sampled_at):
-        sampled_at = now
-    zone = _round_zone(screening_round, point)
-    rules = rules_for(point.region, timezone.localdate(sampled_at))
-    ratio, per_household = _ratio(rules, zone=zone, data=data, errors=errors)
-    persons, methods, member_errors = _resolve_members(data.members)
-    errors.extend(member_errors)
+        except ValidationFailed as exc:
+            item.errors.extend(exc.errors)
+            item.methods.append(EntryMethod.MANUAL)
+            continue
+        item.indexes[position] = document.index
+        item.methods.append(
+            member.method
+            if member.method in (EntryMethod.ID_CARD, EntryMethod.MANUAL)
+            else EntryMethod.MANUAL
+        )
+
+
+def _resolve_members(items: Sequence[_Item]) -> None:
+    """Persons for every item's members in scan order (one query for documents, one for
+    persons, over the whole batch); ``person_unknown`` and ``person_ambiguous`` per member."""
+    holders: dict[str, set[int]] = {}
+    indexes = {value for item in items for value in item.indexes.values()}
+    if indexes:
+        for index_value, person_id in IdentityDocument.objects.filter(
+            number_index__in=indexes
+        ).values_list("number_index", "person_id"):
+            holders.setdefault(index_value, set()).add(person_id)
+    codes = {value for item in items for value in item.codes.values()}
+    ids = {pid for found in holders.values() for pid in found}
+    by_id: dict[int, Person] = {}
+    by_code: dict[Any, Person] = {}
+    if ids or codes:
+        for found_person in Person.objects.filter(Q(id__in=ids) | Q(code__in=codes)).only(
+            *_PERSON_FIELDS
+        ):
+            by_id[found_person.id] = found_person
+            by_code[found_person.code] = found_person
+    for item in items:
+        for position in range(len(item.data.members)):
+            person: Person | None = None
+            if position in item.codes:
+                person = by_code.get(item.codes[position])
+                field_name = f"members[{position}].sampling_code"
+            elif position in item.indexes:
+                found = sorted(holders.get(item.indexes[position], ()))
+                field_name = f"members[{position}].id_number"
+                if len(found) > 1:
+                    item.errors.append(
+                        field_error(
+                            field_name,
+                            "person_ambiguous",
+                            _("Several persons hold this number; resolve the duplicate first."),
+                        )
+                    )
+                    continue
+                person = by_id.get(found[0]) if found else None
+            else:
+                continue
+            if person is None:
+                item.errors.append(
+                    field_error(
+                        field_name,
+                        "person_unknown",
+                        _(
+                            "Nobody with this code or number is registered; register the "
+                            "person first."
+                        ),
+                    )
+                )
+                continue
+            item.persons.append(person)
+
+
+def _check_members(item: _Item) -> FangkongError | None:
+    """Repeated persons, then every collected error, then the tube's capacity and household."""
     seen: dict[int, int] = {}
-    for position, person in enumerate(persons):
+    for position, person in enumerate(item.persons):
         if person.id in seen:
-            errors.append(
+            item.errors.append(
                 field_error(
                     f"members[{position}]",
                     "person_repeated",
@@ -364,199 +465,338 @@ def tube_bind(
                 )
             )
         seen.setdefault(person.id, position)
-    if errors:
-        codes = {error["code"] for error in errors}
+    if item.errors:
+        codes = {error["code"] for error in item.errors}
         code = next(
             (c for c in ("ratio_above_max", "ratio_above_rule", "person_unknown") if c in codes),
             "validation_failed",
         )
-        raise ValidationFailed(_("The tube cannot be bound."), errors=errors, code=code)
-    if len(persons) > ratio:
-        raise _refuse(
+        return ValidationFailed(_("The tube cannot be bound."), errors=item.errors, code=code)
+    if len(item.persons) > item.ratio:
+        return _refuse(
             "tube_full",
             _("This tube holds at most %(ratio)s people; close it and open a new one.")
-            % {"ratio": ratio},
-            field_name=f"members[{ratio}]",
-            ratio=ratio,
+            % {"ratio": item.ratio},
+            field_name=f"members[{item.ratio}]",
+            ratio=item.ratio,
         )
-    if per_household and len({p.household_id for p in persons}) > 1:
-        raise _refuse(
+    if item.per_household and len({p.household_id for p in item.persons}) > 1:
+        return _refuse(
             "household_mixed",
             _("Here one tube takes one household; these people live in different households."),
             field_name="members",
         )
+    return None
 
-    existing = Tube.objects.filter(barcode=barcode).first()
-    if existing is not None:
-        return _replay(existing, persons, screening_round, point)
-    # After the replay check: an offline queue may still deliver tubes sampled before closing.
-    if data.kind == TubeKind.SCREENING and screening_round.status != RoundStatus.OPEN:
-        raise Conflict(_("The round is closed for screening tubes."), code="round_closed")
-    try:
-        with transaction.atomic():
-            result = _store(
-                actor=actor,
-                screening_round=screening_round,
-                point=point,
-                data=data,
-                barcode=barcode,
-                persons=persons,
-                methods=methods,
-                zone=zone,
-                ratio=ratio,
-                per_household=per_household,
-                sampled_at=sampled_at,
-                rules=rules,
-            )
-    except IntegrityError:
-        existing = Tube.objects.filter(barcode=barcode).first()
-        if existing is None:
-            # The database's one-pending-binding-per-round constraint: another tube with one
-            # of these people was stored at the same moment.
-            raise FangkongError(
-                _("Already in a tube of this round that awaits its result."),
-                code="person_already_bound",
-                status=409,
-            ) from None
-        return _replay(existing, persons, screening_round, point)
-    except FangkongError as exc:
-        # The same tube sent twice at once: the first one stored its bindings after this
-        # call looked for the barcode, so its members look busy. That is a replay.
-        existing = (
-            Tube.objects.filter(barcode=barcode).first()
-            if exc.code == "person_already_bound"
-            else None
+
+def _replay(item: _Item, tube: Tube, stored_ids: Sequence[int]) -> TubeBound | FangkongError:
+    """The stored tube when it is the same tube sent again: same barcode, round, point and
+    people in the same order; anything else is another tube under a used barcode."""
+    assert item.screening_round is not None
+    assert item.point is not None
+    if (
+        tube.round_id != item.screening_round.id
+        or tube.point_id != item.point.id
+        or list(stored_ids) != item.ids
+    ):
+        return _refuse(
+            "tube_exists",
+            _("A tube with this barcode is already bound to other people."),
+            field_name="barcode",
+            status=409,
         )
-        if existing is None or not _same_tube(existing, persons):
-            raise
-        return _replay(existing, persons, screening_round, point)
-    access_record(
-        actor=actor,
+    return TubeBound(tube=tube, persons=list(item.persons), created=False)
+
+
+def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongError]:
+    """Store many closed tubes with their members; each answer is the stored tube or the
+    refusal of that tube alone. Must run inside a transaction.
+
+    1. The actor must be a sampler on the point's staff (``not_point_staff``, 403); a round or
+       point given by code must be in the actor's scope (``round_not_found``,
+       ``point_not_found``, 404); the round must cover the point (``point_outside_round``).
+    2. Barcode: NFKC, upper case, 4–32 characters (``barcode_invalid``).
+    3. Members: each a valid signed sampling code or a valid identity number of a registered
+       person (``code_*``, GB 11643 codes, ``person_unknown``); nobody twice
+       (``person_repeated``); at least one (``tube_empty``).
+    4. Ratio from the rule set by zone and group (R7): above 20 → ``ratio_above_max``, above
+       the rule → ``ratio_above_rule``; more members than the ratio → ``tube_full``; a
+       household tube takes one household (``household_mixed``).
+    5. Same barcode already stored (or earlier in the batch) with the same round, point and
+       people → that tube (``created`` false); otherwise ``tube_exists`` (409).
+    6. The round must be open for screening tubes (``round_closed``); nobody already in a
+       screening tube of this round still awaiting its result, nor in an earlier tube of the
+       batch (``person_already_bound``, 409, R8). A re-test tube takes only people with an
+       open re-test task (``no_retest_task``) and marks the task sampled.
+    7. Tubes, bindings, history rows, audit rows (one per tube, in each actor's chain) and
+       read-access rows (the persons whose names are shown back) in a constant number of
+       queries for the whole batch.
+
+    A concurrent writer can still make the insert fail (``IntegrityError``) on the unique
+    barcode or on the one-pending-binding-per-round index; :func:`tube_bind` and the API's
+    batcher then take the tubes one at a time.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("tubes_bind must run inside a transaction")
+    now = timezone.now()
+    items = [_Item(request=request) for request in requests]
+    out: list[TubeBound | FangkongError | None] = [None] * len(items)
+    for index, item in enumerate(items):
+        try:
+            require_role(item.request.actor, SAMPLING_ROLES)
+        except FangkongError as exc:
+            out[index] = exc
+    _places(items, out)
+    rules: dict[tuple[str, date], EffectiveRules] = {}
+    for index, item in enumerate(items):
+        if out[index] is not None:
+            continue
+        out[index] = _check_tube(item, now)
+        if out[index] is not None:
+            continue
+        assert item.point is not None
+        assert item.sampled_at is not None
+        on = timezone.localdate(item.sampled_at)
+        key = (item.point.region.path, on)
+        if key not in rules:
+            rules[key] = rules_for(item.point.region, on)
+        item.rules = rules[key]
+        item.ratio, item.per_household = _ratio(
+            item.rules, zone=item.zone, data=item.data, errors=item.errors
+        )
+        _parse_members(item)
+    live = [item for index, item in enumerate(items) if out[index] is None]
+    _resolve_members(live)
+    for index, item in enumerate(items):
+        if out[index] is None:
+            out[index] = _check_members(item)
+    _store_batch(items, out, now)
+    return [answer for answer in out if answer is not None]
+
+
+def _store_batch(
+    items: Sequence[_Item], out: list[TubeBound | FangkongError | None], now: datetime
+) -> None:
+    live = [index for index, answer in enumerate(out) if answer is None]
+    if not live:
+        return
+    # Busy people first, then stored barcodes: a tube committed by a concurrent request between
+    # the two reads is then seen by the second (as the same tube, a replay) whenever its
+    # bindings were seen by the first. Open re-test tasks are locked.
+    screening = [i for i in live if items[i].data.kind == TubeKind.SCREENING]
+    retest = [i for i in live if items[i].data.kind == TubeKind.RETEST]
+    busy: set[tuple[int, int]] = set()
+    if screening:
+        rounds = {items[i].screening_round.id for i in screening}  # type: ignore[union-attr]
+        people = {pid for i in screening for pid in items[i].ids}
+        busy = set(
+            # exactly the condition of the partial unique index binding_one_pending_per_round
+            Binding.objects.filter(
+                round_id__in=rounds,
+                person_id__in=people,
+                outcome=MemberOutcome.PENDING,
+                retest=False,
+            ).values_list("round_id", "person_id")
+        )
+    tasks: dict[int, RetestTask] = {}
+    if retest:
+        for task in (
+            RetestTask.objects.select_for_update()
+            .filter(
+                person_id__in={pid for i in retest for pid in items[i].ids},
+                status=RetestStatus.OPEN,
+            )
+            .order_by("id")
+        ):
+            tasks.setdefault(task.person_id, task)
+    # Barcodes already stored (and, below, earlier in this batch).
+    stored = {
+        tube.barcode: tube
+        for tube in Tube.objects.filter(barcode__in={items[i].barcode for i in live})
+    }
+    stored_ids: dict[int, list[int]] = {}
+    for tube_id, person_id in (
+        (
+            Binding.objects.filter(tube_id__in=[tube.id for tube in stored.values()])
+            .order_by("tube_id", "position")
+            .values_list("tube_id", "person_id")
+        )
+        if stored
+        else ()
+    ):
+        stored_ids.setdefault(tube_id, []).append(person_id)
+    taken: dict[str, int] = {}  # barcode → index of the item storing it in this batch
+    again: list[tuple[int, int]] = []  # (index, index of the earlier item with its barcode)
+    for index in live:
+        item = items[index]
+        assert item.screening_round is not None
+        if item.barcode in stored:
+            tube = stored[item.barcode]
+            out[index] = _replay(item, tube, stored_ids.get(tube.id, []))
+            continue
+        if item.barcode in taken:
+            again.append((index, taken[item.barcode]))
+            continue
+        # After the replay check: an offline queue may still deliver tubes sampled before closing.
+        if item.data.kind == TubeKind.SCREENING:
+            if item.screening_round.status != RoundStatus.OPEN:
+                out[index] = Conflict(
+                    _("The round is closed for screening tubes."), code="round_closed"
+                )
+                continue
+            mine = {pid for pid in item.ids if (item.screening_round.id, pid) in busy}
+            if mine:
+                out[index] = _busy_error(item.ids, mine)
+                continue
+            busy.update((item.screening_round.id, pid) for pid in item.ids)
+        else:
+            without = [pid for pid in item.ids if pid not in tasks]
+            if without:
+                out[index] = _refuse(
+                    "no_retest_task",
+                    _("This person has no open re-test task."),
+                    field_name=f"members[{item.ids.index(without[0])}]",
+                )
+                continue
+            item.tasks = [tasks.pop(pid) for pid in item.ids]
+        taken[item.barcode] = index
+    _insert(items, out, list(taken.values()), now)
+    for index, first in again:
+        earlier = items[first].tube
+        assert earlier is not None
+        out[index] = _replay(items[index], earlier, items[first].ids)
+
+
+def _insert(
+    items: Sequence[_Item],
+    out: list[TubeBound | FangkongError | None],
+    chosen: list[int],
+    now: datetime,
+) -> None:
+    tubes: list[Tube] = []
+    for index in chosen:
+        item = items[index]
+        assert item.rules is not None
+        assert item.sampled_at is not None
+        tube = Tube(
+            barcode=item.barcode,
+            round=item.screening_round,
+            point=item.point,
+            kind=item.data.kind,
+            zone=item.zone,
+            group=item.data.group,
+            ratio=item.ratio,
+            per_household=item.per_household,
+            category=item.data.category,
+            swab_site=item.data.swab_site,
+            sampler_id=item.request.actor.user_id or None,
+            sampled_at=item.sampled_at,
+            member_count=len(item.persons),
+            due_at=item.sampled_at
+            + timedelta(hours=turnaround_hours(item.rules, item.data.category)),
+            rule_set=item.rules.label,
+        )
+        item.tube = tube
+        tubes.append(tube)
+    Tube.objects.bulk_create(tubes)
+    bindings: list[Binding] = []
+    events: list[TubeEvent] = []
+    audits: list[AuditSpec] = []
+    updated: list[RetestTask] = []
+    for index, tube in zip(chosen, tubes, strict=True):
+        item = items[index]
+        assert item.rules is not None
+        assert item.point is not None
+        assert item.screening_round is not None
+        retest = item.data.kind == TubeKind.RETEST
+        sampled_at = item.sampled_at
+        assert sampled_at is not None
+        for position, person in enumerate(item.persons):
+            member = item.data.members[position]
+            bindings.append(
+                Binding(
+                    tube=tube,
+                    round=item.screening_round,
+                    person_id=person.id,
+                    region_id=person.region_id,
+                    household_id=person.household_id,
+                    doc_type=member.doc_type
+                    if item.methods[position] != EntryMethod.SAMPLING_CODE
+                    else "",
+                    method=item.methods[position],
+                    position=position,
+                    retest=retest,
+                    scanned_at=member.scanned_at or sampled_at,
+                )
+            )
+        for task in item.tasks:
+            task.status = RetestStatus.SAMPLED
+            task.retest_tube = tube
+            task.updated_at = now
+            updated.append(task)
+        events.append(
+            TubeEvent(
+                tube=tube,
+                kind=TubeEventKind.BOUND,
+                at=now,
+                actor=item.request.actor.username,
+                rule_set=item.rules.label,
+                detail={
+                    "members": len(item.persons),
+                    "ratio": item.ratio,
+                    "zone": item.zone,
+                    "point": str(item.point.code),
+                },
+            )
+        )
+        audits.append(
+            AuditSpec(
+                actor=item.request.actor,
+                action="tube_bind",
+                object_type="tube",
+                object_id=tube.barcode,
+                fields=("members", "ratio", "sampled_at"),
+                rule_set=item.rules.label,
+                extra={
+                    "round": str(item.screening_round.code),
+                    "point": str(item.point.code),
+                    "members": len(item.persons),
+                    "kind": item.data.kind,
+                    "retest_tasks": [str(task.code) for task in item.tasks],
+                },
+            )
+        )
+        out[index] = TubeBound(tube=tube, persons=list(item.persons), created=True)
+    Binding.objects.bulk_create(bindings)
+    if updated:
+        RetestTask.objects.bulk_update(updated, ["status", "retest_tube", "updated_at"])
+    TubeEvent.objects.bulk_create(events)
+    audit_record_many(audits)
+    access_record_many(
+        [(items[index].request.actor, [p.code for p in items[index].persons]) for index in chosen],
         purpose="screening",
         action="tube_bind",
         subject_type="person",
-        subject_ids=[person.code for person in persons],
     )
-    return result
 
 
-def _store(
-    *,
-    actor: AnyActor,
-    screening_round: ScreeningRound,
-    point: SamplingPoint,
-    data: TubeInput,
-    barcode: str,
-    persons: Sequence[Person],
-    methods: Sequence[str],
-    zone: str,
-    ratio: int,
-    per_household: bool,
-    sampled_at: datetime,
-    rules: EffectiveRules,
+def tube_bind(
+    *, actor: AnyActor, screening_round: ScreeningRound, point: SamplingPoint, data: TubeInput
 ) -> TubeBound:
-    ids = [person.id for person in persons]
-    tasks: list[RetestTask] = []
-    if data.kind == TubeKind.SCREENING:
-        busy = list(
-            # exactly the condition of the partial unique index binding_one_pending_per_round
-            Binding.objects.filter(
-                round=screening_round,
-                person_id__in=ids,
-                outcome=MemberOutcome.PENDING,
-                retest=False,
-            ).values_list("person_id", flat=True)
-        )
-        if busy:
-            raise FangkongError(
-                _("Already in a tube of this round that awaits its result."),
-                code="person_already_bound",
-                status=409,
-                detail={
-                    "errors": [
-                        field_error(
-                            f"members[{ids.index(pid)}]",
-                            "person_already_bound",
-                            _("Already in a tube of this round that awaits its result."),
-                        )
-                        for pid in sorted(set(busy), key=ids.index)
-                    ]
-                },
-            )
-    else:
-        tasks = list(
-            RetestTask.objects.select_for_update()
-            .filter(person_id__in=ids, status=RetestStatus.OPEN)
-            .order_by("id")
-        )
-        without = [pid for pid in ids if pid not in {task.person_id for task in tasks}]
-        if without:
-            raise _refuse(
-                "no_retest_task",
-                _("This person has no open re-test task."),
-                field_name=f"members[{ids.index(without[0])}]",
-            )
-    due_hours = turnaround_hours(rules, data.category)
-    tube = Tube.objects.create(
-        barcode=barcode,
-        round=screening_round,
-        point=point,
-        kind=data.kind,
-        zone=zone,
-        group=data.group,
-        ratio=ratio,
-        per_household=per_household,
-        category=data.category,
-        swab_site=data.swab_site,
-        sampler_id=actor.user_id or None,
-        sampled_at=sampled_at,
-        member_count=len(persons),
-        due_at=sampled_at + timedelta(hours=due_hours),
-        rule_set=rules.label,
-    )
-    Binding.objects.bulk_create(
-        [
-            Binding(
-                tube=tube,
-                round=screening_round,
-                person=person,
-                region_id=person.region_id,
-                household_id=person.household_id,
-                doc_type=data.members[position].doc_type
-                if methods[position] != EntryMethod.SAMPLING_CODE
-                else "",
-                method=methods[position],
-                position=position,
-                retest=data.kind == TubeKind.RETEST,
-                scanned_at=data.members[position].scanned_at or sampled_at,
-            )
-            for position, person in enumerate(persons)
-        ]
-    )
-    if tasks:
-        RetestTask.objects.filter(id__in=[task.id for task in tasks]).update(
-            status=RetestStatus.SAMPLED, retest_tube=tube, updated_at=timezone.now()
-        )
-    tube_event_record(
-        tube=tube,
-        kind=TubeEventKind.BOUND,
-        actor=actor,
-        rule_set=rules.label,
-        detail={"members": len(persons), "ratio": ratio, "zone": zone, "point": str(point.code)},
-    )
-    audit_record(
-        actor=actor,
-        action="tube_bind",
-        object_type="tube",
-        object_id=barcode,
-        fields=["members", "ratio", "sampled_at"],
-        rule_set=rules.label,
-        extra={
-            "round": str(screening_round.code),
-            "point": str(point.code),
-            "members": len(persons),
-            "kind": data.kind,
-            "retest_tasks": [str(task.code) for task in tasks],
-        },
-    )
-    return TubeBound(tube=tube, persons=list(persons), created=True)
+    """Store one closed tube (see :func:`tubes_bind` for the rules), or answer with the same
+    tube already stored; raises the tube's refusal.
+
+    A concurrent writer that stored the same barcode or one of these people a moment earlier
+    makes the insert fail; the tube is then looked at again, with that writer's rows in view:
+    the same tube is a replay, a person in the other tube is ``person_already_bound``.
+    """
+    request = BindRequest(actor=actor, data=data, screening_round=screening_round, point=point)
+    try:
+        with transaction.atomic():
+            (answer,) = tubes_bind([request])
+    except IntegrityError:
+        with transaction.atomic():
+            (answer,) = tubes_bind([request])
+    if isinstance(answer, FangkongError):
+        raise answer
+    return answer
