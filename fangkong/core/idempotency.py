@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -81,3 +82,105 @@ def run_idempotent(
         if existing is None:
             raise
         return _replay(existing, fingerprint)
+
+
+@dataclass(frozen=True)
+class IdempotentCall:
+    """One write of :func:`run_idempotent_many`: who, under which key, of what."""
+
+    actor: AnyActor
+    key: str | None
+    operation: str
+    payload: Any
+
+
+#: What a batched write answers per item: ``(status, json_body)`` or the item's refusal.
+Answer = tuple[int, Any] | FangkongError
+
+
+def run_idempotent_many(
+    calls: Sequence[IdempotentCall], write_many: Callable[[list[int]], Sequence[Answer]]
+) -> list[Answer]:
+    """:func:`run_idempotent` for a batch, inside the caller's transaction.
+
+    1. Keys are checked (``idempotency_key_invalid``) and the stored answers of every
+       ``(user, key)`` of the batch read in one query: those calls are replayed (or refused,
+       ``idempotency_key_reused``).
+    2. A key used twice in the batch is answered once: the later call replays the earlier.
+    3. ``write_many`` gets the positions of the remaining calls and answers each; the answers
+       that are not refusals are stored under their keys in one insert.
+
+    Two batches in different processes racing on a key make the insert fail
+    (``IntegrityError``); the caller then runs the calls one at a time with
+    :func:`run_idempotent`.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("run_idempotent_many must run inside a transaction")
+    answers: list[Answer | None] = [None] * len(calls)
+    prints: list[str] = []
+    keyed: dict[tuple[int, str], int] = {}
+    later: list[tuple[int, int]] = []
+    for position, call in enumerate(calls):
+        prints.append(request_fingerprint({"operation": call.operation, "payload": call.payload}))
+        if not call.key:
+            continue
+        key = call.key.strip()
+        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            answers[position] = FangkongError(
+                "The Idempotency-Key header must be printable and at most 100 characters.",
+                code="idempotency_key_invalid",
+                status=422,
+            )
+        elif (call.actor.user_id, key) in keyed:
+            later.append((position, keyed[(call.actor.user_id, key)]))
+        else:
+            keyed[(call.actor.user_id, key)] = position
+    if keyed:
+        for record in IdempotencyRecord.objects.filter(
+            user_id__in={user for user, _key in keyed}, key__in={key for _user, key in keyed}
+        ):
+            position = keyed.pop((record.user_id, record.key), -1)
+            if position >= 0:
+                answers[position] = _answer_replay(record, prints[position])
+    waiting = {position for position, _first in later}
+    todo = [
+        position
+        for position, answer in enumerate(answers)
+        if answer is None and position not in waiting
+    ]
+    for position, answer in zip(todo, write_many(todo), strict=True):
+        answers[position] = answer
+    IdempotencyRecord.objects.bulk_create(
+        [
+            IdempotencyRecord(
+                key=key,
+                user_id=user,
+                operation=calls[position].operation,
+                request_hash=prints[position],
+                status=done[0],
+                response=json.loads(json.dumps(done[1], default=str)),
+            )
+            for (user, key), position in keyed.items()
+            if isinstance(done := answers[position], tuple)
+        ]
+    )
+    for position, first in later:
+        earlier = answers[first]
+        assert earlier is not None
+        answers[position] = (
+            earlier
+            if not isinstance(earlier, tuple) or prints[position] == prints[first]
+            else FangkongError(
+                "This idempotency key was already used for a different request.",
+                code="idempotency_key_reused",
+                status=422,
+            )
+        )
+    return [answer for answer in answers if answer is not None]
+
+
+def _answer_replay(record: IdempotencyRecord, fingerprint: str) -> Answer:
+    try:
+        return _replay(record, fingerprint)
+    except FangkongError as exc:
+        return exc

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from fangkong.api import actor_of
+from fangkong.core.combine import Combiner
 from fangkong.core.crypto import blind_index
-from fangkong.core.idempotency import run_idempotent
+from fangkong.core.errors import FangkongError
+from fangkong.core.idempotency import Answer as IdempotentAnswer
+from fangkong.core.idempotency import IdempotentCall, run_idempotent, run_idempotent_many
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
-from fangkong.lab.access import access_point, access_round, access_tube
+from fangkong.lab.access import access_tube
 from fangkong.lab.choices import EntryMethod, MemberOutcome, TubeKind
 from fangkong.lab.codes import public_key_b64, sampling_code_issue, sampling_code_verify
-from fangkong.lab.roles import SAMPLING_ROLES
-from fangkong.lab.services.binding import MemberInput, TubeBound, TubeInput, tube_bind
+from fangkong.lab.services.binding import (
+    BindRequest,
+    MemberInput,
+    TubeBound,
+    TubeInput,
+    tube_bind_request,
+)
+from fangkong.lab.services.binding import (
+    tubes_bind as tubes_store,
+)
 from fangkong.people.access import access_person
 from fangkong.people.choices import DocumentType
 from fangkong.policy.choices import SwabSite, TurnaroundCategory
@@ -167,6 +180,74 @@ def _fingerprint(payload: TubeIn) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class _Post:
+    """One ``POST /tubes`` on its way through the batcher."""
+
+    bind: BindRequest
+    call: IdempotentCall
+
+
+#: A post's answer: status, stored body and the tube if this batch stored it; or its refusal.
+_Answer = tuple[int, dict[str, Any], TubeBound | None] | FangkongError
+
+
+def _bind_batch(posts: list[_Post]) -> list[_Answer]:
+    """The tubes of concurrent requests in one transaction (R37); if a concurrent writer in
+    another process took one of their barcodes, people or keys first, one at a time."""
+    try:
+        with transaction.atomic():
+            return _bind_together(posts)
+    except IntegrityError:
+        return [_bind_alone(post) for post in posts]
+
+
+def _bind_together(posts: list[_Post]) -> list[_Answer]:
+    stored: dict[int, TubeBound] = {}
+
+    def write_many(positions: list[int]) -> list[IdempotentAnswer]:
+        answers: list[IdempotentAnswer] = []
+        bound = tubes_store([posts[position].bind for position in positions])
+        for position, answer in zip(positions, bound, strict=True):
+            if isinstance(answer, FangkongError):
+                answers.append(answer)
+            else:
+                stored[position] = answer
+                answers.append((201 if answer.created else 200, {"barcode": answer.tube.barcode}))
+        return answers
+
+    return [
+        answer if isinstance(answer, FangkongError) else (*answer, stored.get(position))
+        for position, answer in enumerate(
+            run_idempotent_many([post.call for post in posts], write_many)
+        )
+    ]
+
+
+def _bind_alone(post: _Post) -> _Answer:
+    stored: list[TubeBound] = []
+
+    def write() -> tuple[int, dict[str, Any]]:
+        bound = tube_bind_request(post.bind)
+        stored.append(bound)
+        return (201 if bound.created else 200), {"barcode": bound.tube.barcode}
+
+    try:
+        status, body = run_idempotent(
+            actor=post.call.actor,
+            key=post.call.key,
+            operation=post.call.operation,
+            payload=post.call.payload,
+            write=write,
+        )
+    except FangkongError as exc:
+        return exc
+    return status, body, stored[0] if stored else None
+
+
+_BINDING: Combiner[_Post, _Answer] = Combiner(_bind_batch, max_batch=64)
+
+
 @router.post(
     "/tubes",
     response={201: TubeOut, 200: TubeOut, **WRITE_ERRORS},
@@ -176,55 +257,52 @@ def _fingerprint(payload: TubeIn) -> dict[str, Any]:
         "ID cards or typed numbers). Send an `Idempotency-Key`; the same tube sent again "
         "(same barcode and people) answers 200 with the stored tube. Errors: `tube_full`, "
         "`ratio_above_max`, `ratio_above_rule`, `person_unknown`, `id_*` validation codes, "
-        "`person_already_bound` (409), `tube_exists` (409), `household_mixed`, `round_closed`."
+        "`person_already_bound` (409), `tube_exists` (409), `household_mixed`, `round_closed`. "
+        "Concurrent requests to one server process are stored together in one transaction "
+        "(group commit); each is answered after its tube is committed."
     ),
 )
 def tubes_bind(
     request: HttpRequest, payload: TubeIn, idempotency_key: IdempotencyKey = None
 ) -> Status[TubeOut]:
     actor = actor_of(request)
-    stored: list[TubeBound] = []
-
-    def write() -> tuple[int, dict[str, Any]]:
-        screening_round = access_round(actor, payload.round, roles=SAMPLING_ROLES)
-        point = access_point(actor, payload.point, roles=SAMPLING_ROLES)
-        bound = tube_bind(
-            actor=actor,
-            screening_round=screening_round,
-            point=point,
-            data=TubeInput(
-                barcode=payload.barcode,
-                members=[
-                    MemberInput(
-                        sampling_code=m.sampling_code,
-                        doc_type=m.doc_type,
-                        id_number=m.id_number,
-                        method=m.method or "",
-                        scanned_at=m.scanned_at,
-                    )
-                    for m in payload.members
-                ],
-                group=payload.group,
-                ratio=payload.ratio,
-                kind=payload.kind,
-                category=payload.category,
-                swab_site=payload.swab_site,
-                sampled_at=payload.sampled_at,
+    data = TubeInput(
+        barcode=payload.barcode,
+        members=[
+            MemberInput(
+                sampling_code=m.sampling_code,
+                doc_type=m.doc_type,
+                id_number=m.id_number,
+                method=m.method or "",
+                scanned_at=m.scanned_at,
+            )
+            for m in payload.members
+        ],
+        group=payload.group,
+        ratio=payload.ratio,
+        kind=payload.kind,
+        category=payload.category,
+        swab_site=payload.swab_site,
+        sampled_at=payload.sampled_at,
+    )
+    answer = _BINDING.submit(
+        _Post(
+            bind=BindRequest(
+                actor=actor, data=data, screening_round=payload.round, point=payload.point
+            ),
+            call=IdempotentCall(
+                actor=actor,
+                key=idempotency_key,
+                operation="tube_bind",
+                payload=_fingerprint(payload),
             ),
         )
-        if bound.created:
-            stored.append(bound)
-        return (201 if bound.created else 200), {"barcode": bound.tube.barcode}
-
-    status, body = run_idempotent(
-        actor=actor,
-        key=idempotency_key,
-        operation="tube_bind",
-        payload=_fingerprint(payload),
-        write=write,
     )
-    if stored:
-        return Status(status, _bound_out(stored[0]))
+    if isinstance(answer, FangkongError):
+        raise answer
+    status, body, bound = answer
+    if bound is not None and bound.created:
+        return Status(status, _bound_out(bound))
     return Status(status, tube_out(request, body["barcode"], created=status == 201))
 
 

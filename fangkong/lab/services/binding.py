@@ -784,13 +784,19 @@ def tube_bind(
     *, actor: AnyActor, screening_round: ScreeningRound, point: SamplingPoint, data: TubeInput
 ) -> TubeBound:
     """Store one closed tube (see :func:`tubes_bind` for the rules), or answer with the same
-    tube already stored; raises the tube's refusal.
+    tube already stored; raises the tube's refusal."""
+    return tube_bind_request(
+        BindRequest(actor=actor, data=data, screening_round=screening_round, point=point)
+    )
+
+
+def tube_bind_request(request: BindRequest) -> TubeBound:
+    """:func:`tube_bind` for a :class:`BindRequest` (round and point possibly by code).
 
     A concurrent writer that stored the same barcode or one of these people a moment earlier
     makes the insert fail; the tube is then looked at again, with that writer's rows in view:
     the same tube is a replay, a person in the other tube is ``person_already_bound``.
     """
-    request = BindRequest(actor=actor, data=data, screening_round=screening_round, point=point)
     try:
         with transaction.atomic():
             (answer,) = tubes_bind([request])
