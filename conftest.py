@@ -14,6 +14,17 @@ from fangkong.regions.models import Region
 from fangkong.regions.tests.factories import tree_make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """Each test starts as a fresh server process would: no rules or token actors kept from
+    another test (whose rows its rollback took away)."""
+    from fangkong.accounts.tokens import tokens_forget
+    from fangkong.policy.selectors import rules_forget
+
+    rules_forget()
+    tokens_forget()
+
+
 @pytest.fixture
 def tree(db: Any) -> dict[str, Region]:
     """A small jurisdiction tree: province > city > districts A and B > ... > grids."""

@@ -33,6 +33,10 @@ MFA_ENFORCED = env_bool("FANGKONG_MFA_ENFORCED", not DEMO_MODE)
 LOGIN_FAILURES_PER_HOUR = env_int("FANGKONG_LOGIN_FAILURES_PER_HOUR", 100, minimum=1)
 SESSION_IDLE_SECONDS = env_int("FANGKONG_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_ABSOLUTE_SECONDS = env_int("FANGKONG_SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=300)
+# A server process keeps an API token's actor this long (0: look it up on every request): a
+# token revoked, or a user or membership deactivated, in another process stops working within
+# this time (in the same process at once).
+TOKEN_CACHE_SECONDS = env_int("FANGKONG_TOKEN_CACHE_SECONDS", 10, minimum=0)
 
 
 def _database_from_url(url: str) -> dict[str, object]:

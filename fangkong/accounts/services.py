@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import ApiToken, LoginAttempt, Membership, User
-from fangkong.accounts.tokens import token_generate, token_hash
+from fangkong.accounts.tokens import token_generate, token_hash, tokens_forget
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
 from fangkong.core.crypto import decrypt, encrypt
@@ -126,6 +126,7 @@ def membership_revoke(*, actor: AnyActor, membership: Membership, reason: str) -
     """Deactivate one membership; ends the user's sessions and tokens at once."""
     _require_in_scope(actor, membership.region)
     Membership.objects.filter(pk=membership.pk).update(is_active=False, version=F("version") + 1)
+    tokens_forget()
     _ends_sessions(membership.user)
     audit_record(
         actor=actor,
@@ -151,6 +152,7 @@ def user_deactivate(*, actor: AnyActor, user: User, reason: str) -> None:
     if actor.user_id == user.pk:
         raise FangkongError("You cannot deactivate your own account.", code="self_deactivation")
     User.objects.filter(pk=user.pk).update(is_active=False, version=F("version") + 1)
+    tokens_forget()
     _ends_sessions(user)
     audit_record(
         actor=actor,
@@ -228,6 +230,7 @@ def token_revoke(*, actor: AnyActor, token: ApiToken) -> None:
     if token.membership.user_id != actor.user_id:
         raise PermissionDenied("Tokens are personal.", code="token_not_own")
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    tokens_forget()
     audit_record(
         actor=actor,
         action="token_revoke",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
+import threading
+import time
 
+from django.conf import settings
 from django.utils import timezone
 
 from fangkong.accounts.actors import actor_from_membership, mfa_required
@@ -22,15 +26,42 @@ def token_generate() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+#: token hash → (monotonic deadline, actor without ip); see ``settings.TOKEN_CACHE_SECONDS``.
+_known: dict[str, tuple[float, Actor]] = {}
+_known_lock = threading.Lock()
+
+
+def tokens_forget() -> None:
+    """Drop this process's cached token actors (after a revocation or an account change)."""
+    with _known_lock:
+        _known.clear()
+
+
 def actor_from_token(clear: str, *, ip: str = "") -> Actor | None:
     """The actor behind a bearer token, or ``None`` if it is unknown, revoked, expired, or its
     user or membership is no longer active. A user who must use MFA but has not enrolled gets
-    no API access either."""
+    no API access either.
+
+    A valid token's actor is kept in this process for ``settings.TOKEN_CACHE_SECONDS`` (never
+    past the token's expiry), so a busy sampling point does not pay a query per request;
+    refusals are not kept.
+    """
     if not clear.startswith(TOKEN_PREFIX) or len(clear) > 200:
         return None
+    digest = token_hash(clear)
+    known = _known.get(digest)
+    if known is not None and known[0] > time.monotonic():
+        return dataclasses.replace(known[1], ip=ip)
+    actor = _actor_from_database(digest)
+    if actor is None:
+        return None
+    return dataclasses.replace(actor, ip=ip)
+
+
+def _actor_from_database(digest: str) -> Actor | None:
     token = (
         ApiToken.objects.select_related("membership__user", "membership__region")
-        .filter(token_hash=token_hash(clear), revoked_at__isnull=True)
+        .filter(token_hash=digest, revoked_at__isnull=True)
         .first()
     )
     if token is None:
@@ -46,4 +77,11 @@ def actor_from_token(clear: str, *, ip: str = "") -> Actor | None:
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return actor_from_membership(membership, ip=ip)
+    actor = actor_from_membership(membership)
+    keep = float(settings.TOKEN_CACHE_SECONDS)
+    if token.expires_at is not None:
+        keep = min(keep, (token.expires_at - now).total_seconds())
+    if keep > 0:
+        with _known_lock:
+            _known[digest] = (time.monotonic() + keep, actor)
+    return actor

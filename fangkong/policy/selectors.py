@@ -7,6 +7,7 @@ other's overrides.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,9 @@ _cache: OrderedDict[tuple[tuple[int, str], ...], tuple[RuleParameters, tuple[str
     OrderedDict()
 )
 _cache_lock = Lock()
+#: Seconds an answer of ``rules_for_path`` is reused for the same node and day.
+RULES_CACHE_SECONDS = 10.0
+_recent: dict[tuple[str, date], tuple[float, EffectiveRules]] = {}
 
 
 def rule_set_scope(actor: AnyActor) -> QuerySet[RuleSet]:
@@ -126,7 +130,31 @@ def rules_for_path(path: str, on: date) -> EffectiveRules:
        parameters of the chosen rows.
 
     Raises ``NotFound`` (``rule_set_not_in_force``) when no national edition applies yet.
+
+    An answer is kept in this process for ``RULES_CACHE_SECONDS`` (a busy write path asks for
+    the same node and day many times a second); a rule set saved in this process clears it at
+    once, one saved elsewhere is in force here within that time.
     """
+    key = (path, on)
+    with _cache_lock:
+        recent = _recent.get(key)
+    if recent is not None and recent[0] > time.monotonic():
+        return recent[1]
+    rules = _rules_for_path(path, on)
+    with _cache_lock:
+        _recent[key] = (time.monotonic() + RULES_CACHE_SECONDS, rules)
+        while len(_recent) > _CACHE_SIZE:
+            _recent.pop(next(iter(_recent)))
+    return rules
+
+
+def rules_forget() -> None:
+    """Drop this process's recent answers of :func:`rules_for_path` (a rule set changed)."""
+    with _cache_lock:
+        _recent.clear()
+
+
+def _rules_for_path(path: str, on: date) -> EffectiveRules:
     codes = path.split(".") if path else []
     rows = list(
         RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED, effective_from__lte=on)

@@ -31,6 +31,7 @@ from fangkong.policy.schema import (
     parameters_merge,
     parameters_validate,
 )
+from fangkong.policy.selectors import rules_forget
 from fangkong.regions.models import Region
 
 WRITE_ROLES = frozenset({Role.COMMANDER, Role.ADMINISTRATOR})
@@ -408,6 +409,8 @@ def _status_change(
         )
     before = rule_set.status
     update_versioned(rule_set, expected_version=version, changes={"status": to})
+    rules_forget()
+    transaction.on_commit(rules_forget)
     audit_record(
         actor=actor,
         action=action,
