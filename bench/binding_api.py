@@ -42,7 +42,7 @@ from bench.harness import ROOT, Report, Timing, benchmark
 
 DATABASE = "fangkong_bench_binding"
 POINTS = 24
-CONNECTIONS = 32
+CONNECTIONS = int(os.environ.get("FANGKONG_BENCH_CONNECTIONS", "32"))
 WRK_THREADS = 2
 RETRY_SHARE = 0.05
 RETRY_LAG = 400  # a retry goes out this many requests after the first send

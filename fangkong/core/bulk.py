@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -39,10 +40,14 @@ SQLITE_LOAD_CACHE_KIB = 262_144  # page cache while loading (256 MiB)
 
 def db_now() -> str:
     """``timezone.now()`` as the text the database stores (SQLite) or parses (PostgreSQL)."""
-    now = timezone.now()
+    return db_datetime(timezone.now())
+
+
+def db_datetime(value: datetime) -> str:
+    """An aware datetime as the text the database stores (SQLite) or parses (PostgreSQL)."""
     if connection.vendor == "postgresql":
-        return now.isoformat()
-    return str(connection.ops.adapt_datetimefield_value(now))
+        return value.isoformat()
+    return str(connection.ops.adapt_datetimefield_value(value))
 
 
 def _quote(name: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import AuditSpec, access_record_many, audit_record_many
+from fangkong.core.bulk import db_datetime, table_insert
 from fangkong.core.errors import (
     Conflict,
     FangkongError,
@@ -66,6 +68,20 @@ from fangkong.policy.selectors import rules_for
 CLOCK_SKEW = timedelta(minutes=10)
 #: An offline queue may upload this long after the round started.
 LATE_UPLOAD = timedelta(days=3)
+#: The columns of a stored binding (every column of ``lab_binding`` but its id).
+_BINDING_COLUMNS: dict[str, Any] = {
+    "tube_id": pl.Int64,
+    "round_id": pl.Int64,
+    "person_id": pl.Int64,
+    "region_id": pl.Int64,
+    "household_id": pl.Int64,
+    "doc_type": pl.Utf8,
+    "method": pl.Utf8,
+    "position": pl.Int32,
+    "retest": pl.Boolean,
+    "scanned_at": pl.Utf8,
+    "outcome": pl.Utf8,
+}
 #: Person columns a bound tube needs (answers show code and name).
 _PERSON_FIELDS = ("id", "code", "name", "region_id", "household_id")
 
@@ -699,7 +715,7 @@ def _insert(
         item.tube = tube
         tubes.append(tube)
     Tube.objects.bulk_create(tubes)
-    bindings: list[Binding] = []
+    bindings: dict[str, list[Any]] = {name: [] for name in _BINDING_COLUMNS}
     events: list[TubeEvent] = []
     audits: list[AuditSpec] = []
     updated: list[RetestTask] = []
@@ -711,24 +727,25 @@ def _insert(
         retest = item.data.kind == TubeKind.RETEST
         sampled_at = item.sampled_at
         assert sampled_at is not None
+        stamp = db_datetime(sampled_at)
         for position, person in enumerate(item.persons):
             member = item.data.members[position]
-            bindings.append(
-                Binding(
-                    tube=tube,
-                    round=item.screening_round,
-                    person_id=person.id,
-                    region_id=person.region_id,
-                    household_id=person.household_id,
-                    doc_type=member.doc_type
-                    if item.methods[position] != EntryMethod.SAMPLING_CODE
-                    else "",
-                    method=item.methods[position],
-                    position=position,
-                    retest=retest,
-                    scanned_at=member.scanned_at or sampled_at,
-                )
+            code_scanned = item.methods[position] == EntryMethod.SAMPLING_CODE
+            row = (
+                tube.id,
+                item.screening_round.id,
+                person.id,
+                person.region_id,
+                person.household_id,
+                "" if code_scanned else member.doc_type,
+                item.methods[position],
+                position,
+                retest,
+                db_datetime(member.scanned_at) if member.scanned_at else stamp,
+                MemberOutcome.PENDING,
             )
+            for name, value in zip(_BINDING_COLUMNS, row, strict=True):
+                bindings[name].append(value)
         for task in item.tasks:
             task.status = RetestStatus.SAMPLED
             task.retest_tube = tube
@@ -767,7 +784,9 @@ def _insert(
             )
         )
         out[index] = TubeBound(tube=tube, persons=list(item.persons), created=True)
-    Binding.objects.bulk_create(bindings)
+    # COPY on PostgreSQL: a batch holds hundreds of bindings, and model instances cost more
+    # than the rows.
+    table_insert(Binding._meta.db_table, pl.DataFrame(bindings, schema=_BINDING_COLUMNS))
     if updated:
         RetestTask.objects.bulk_update(updated, ["status", "retest_tube", "updated_at"])
     TubeEvent.objects.bulk_create(events)

@@ -536,3 +536,10 @@ def test_the_database_refuses_a_second_pending_screening_binding_in_a_round(tree
         scanned_at=first.scanned_at,
         retest=True,
     )
+
+
+def test_the_batch_writes_every_binding_column():
+    from fangkong.lab.services.binding import _BINDING_COLUMNS
+
+    columns = {f.column for f in Binding._meta.concrete_fields if not f.primary_key}
+    assert set(_BINDING_COLUMNS) == columns
