@@ -31,8 +31,9 @@ class AuditEntry(models.Model):
     walks. Database triggers (see the migration) refuse UPDATE and DELETE.
 
     There are ``AUDIT_CHAINS`` chains, one per ``chain`` number (the actor's user id modulo the
-    count): writers of different chains never wait for each other, which is what lets
-    thousands of sampling points write at once. Rows from before chains existed are chain 0.
+    count for a single write, the writing server thread's for a batch): writers of different
+    chains never wait for each other, which is what lets thousands of sampling points write at
+    once. Rows from before chains existed are chain 0.
     """
 
     at = models.DateTimeField(db_index=True)

@@ -590,6 +590,32 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
     return [answer for answer in out if answer is not None]
 
 
+def _busy(rounds: set[int], people: set[int]) -> set[tuple[int, int]]:
+    """``(round, person)`` pairs among these with a screening binding awaiting its result:
+    exactly the rows of the partial unique index ``binding_one_pending_per_round``.
+
+    On PostgreSQL each pair is one index probe (a ``LATERAL`` subquery with ``LIMIT 1``, which
+    the planner cannot turn into a scan of the round: with ``person_id IN (…)``, or with a
+    join whose statistics lag behind a fast-growing round, PostgreSQL 15 reads every pending
+    binding of the round and filters).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT r.id, p.id FROM unnest(%s::bigint[]) AS r(id) "
+                "CROSS JOIN unnest(%s::bigint[]) AS p(id) "
+                "CROSS JOIN LATERAL (SELECT 1 FROM lab_binding b WHERE b.round_id = r.id "
+                "AND b.person_id = p.id AND b.outcome = %s AND NOT b.retest LIMIT 1) AS found",
+                [sorted(rounds), sorted(people), MemberOutcome.PENDING],
+            )
+            return {(int(r), int(p)) for r, p in cursor.fetchall()}
+    return set(
+        Binding.objects.filter(
+            round_id__in=rounds, person_id__in=people, outcome=MemberOutcome.PENDING, retest=False
+        ).values_list("round_id", "person_id")
+    )
+
+
 def _store_batch(
     items: Sequence[_Item], out: list[TubeBound | FangkongError | None], now: datetime
 ) -> None:
@@ -605,15 +631,7 @@ def _store_batch(
     if screening:
         rounds = {items[i].screening_round.id for i in screening}  # type: ignore[union-attr]
         people = {pid for i in screening for pid in items[i].ids}
-        busy = set(
-            # exactly the condition of the partial unique index binding_one_pending_per_round
-            Binding.objects.filter(
-                round_id__in=rounds,
-                person_id__in=people,
-                outcome=MemberOutcome.PENDING,
-                retest=False,
-            ).values_list("round_id", "person_id")
-        )
+        busy = _busy(rounds, people)
     tasks: dict[int, RetestTask] = {}
     if retest:
         for task in (
