@@ -15,9 +15,11 @@ function init(args)
   local total = tonumber(os.getenv("FK_THREADS"))
   requests = {}
   local n = 0
+  local first_token = nil
   for line in io.lines(os.getenv("FK_REQUESTS")) do
+    local token, key, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+    first_token = first_token or token
     if n % total == id then
-      local token, key, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
       table.insert(requests, wrk.format("POST", "/api/v1/lab/tubes", {
         ["Authorization"] = "Bearer " .. token,
         ["Idempotency-Key"] = key,
@@ -28,7 +30,10 @@ function init(args)
   end
   position = 0
   log = io.open(os.getenv("FK_LOG") .. "." .. id, "w")
-  idle = wrk.format("GET", "/api/v1/lab/sampling-codes/public-key")
+  -- an authenticated GET without a barcode in its answer (counted as idle, "-")
+  idle = wrk.format("GET", "/api/v1/lab/sampling-codes/public-key", {
+    ["Authorization"] = "Bearer " .. first_token,
+  })
 end
 
 function request()
