@@ -78,6 +78,9 @@ _OTHER_PARSERS: dict[str, Callable[..., DocumentNumber]] = {
 }
 
 
+_DOC_TYPES = frozenset(DocumentType.values)  # ``.values`` builds a list on every access
+
+
 def document_validate(
     *,
     doc_type: str,
@@ -92,7 +95,7 @@ def document_validate(
     Raises :class:`ValidationFailed` naming ``field`` (codes from ``core.idcard``), or
     ``doc_type_invalid`` for an unknown type.
     """
-    if doc_type not in DocumentType.values:
+    if doc_type not in _DOC_TYPES:
         raise IdNumberInvalid("doc_type_invalid", _("Unknown document type."), field=field)
     if doc_type in RESIDENT_FAMILY:
         resident = parse_resident_id(

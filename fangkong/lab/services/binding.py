@@ -13,6 +13,7 @@ number of queries (the API gathers concurrent requests into such batches, R37);
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -68,6 +69,11 @@ from fangkong.policy.selectors import rules_for
 CLOCK_SKEW = timedelta(minutes=10)
 #: An offline queue may upload this long after the round started.
 LATE_UPLOAD = timedelta(days=3)
+# ``Choices.values`` builds a new list on every access; these are checked per tube.
+_KINDS = frozenset(TubeKind.values)
+_CATEGORIES = frozenset(TurnaroundCategory.values)
+_SWAB_SITES = frozenset(SwabSite.values)
+_GROUPS = frozenset(PoolingGroup.values)
 #: The columns of a stored binding (every column of ``lab_binding`` but its id).
 _BINDING_COLUMNS: dict[str, Any] = {
     "tube_id": pl.Int64,
@@ -122,11 +128,22 @@ class BindRequest:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A person bound to a tube: the columns a binding and an answer need."""
+
+    id: int
+    code: uuid.UUID
+    name: str
+    region_id: int
+    household_id: int | None
+
+
+@dataclass(frozen=True)
 class TubeBound:
     """The stored tube, its members in scan order, and whether this call stored it."""
 
     tube: Tube
-    persons: list[Person]
+    persons: list[Member]
     created: bool
     warnings: list[str] = field(default_factory=list)
 
@@ -175,7 +192,7 @@ class _Item:
     codes: dict[int, Any] = field(default_factory=dict)  # position → person code
     indexes: dict[int, str] = field(default_factory=dict)  # position → blind index
     methods: list[str] = field(default_factory=list)
-    persons: list[Person] = field(default_factory=list)
+    persons: list[Member] = field(default_factory=list)
     tasks: list[RetestTask] = field(default_factory=list)
     tube: Tube | None = None  # the tube this item stores
 
@@ -292,11 +309,11 @@ def _check_tube(item: _Item, now: datetime) -> FangkongError | None:
         item.barcode = barcode_clean(data.barcode)
     except ValidationFailed as exc:
         errors.extend(exc.errors)
-    if data.kind not in TubeKind.values:
+    if data.kind not in _KINDS:
         errors.append(field_error("kind", "invalid_choice", _("Unknown tube kind.")))
-    if data.category not in TurnaroundCategory.values:
+    if data.category not in _CATEGORIES:
         errors.append(field_error("category", "invalid_choice", _("Unknown turnaround category.")))
-    if data.swab_site not in SwabSite.values:
+    if data.swab_site not in _SWAB_SITES:
         errors.append(field_error("swab_site", "invalid_choice", _("Unknown swab site.")))
     if not data.members:
         errors.append(field_error("members", "tube_empty", _("A tube needs at least one person.")))
@@ -343,7 +360,7 @@ def _ratio(
 ) -> tuple[int, bool]:
     if data.kind == TubeKind.RETEST:
         return 1, False
-    if data.group and data.group not in PoolingGroup.values:
+    if data.group and data.group not in _GROUPS:
         errors.append(field_error("group", "invalid_choice", _("Unknown population group.")))
     allowed, per_household = pool_ratio(rules, zone=zone, group=data.group or None)
     if data.ratio is None:
@@ -423,17 +440,18 @@ def _resolve_members(items: Sequence[_Item]) -> None:
             holders.setdefault(index_value, set()).add(person_id)
     codes = {value for item in items for value in item.codes.values()}
     ids = {pid for found in holders.values() for pid in found}
-    by_id: dict[int, Person] = {}
-    by_code: dict[Any, Person] = {}
+    by_id: dict[int, Member] = {}
+    by_code: dict[Any, Member] = {}
     if ids or codes:
-        for found_person in Person.objects.filter(Q(id__in=ids) | Q(code__in=codes)).only(
+        for row in Person.objects.filter(Q(id__in=ids) | Q(code__in=codes)).values_list(
             *_PERSON_FIELDS
         ):
+            found_person = Member(*row)
             by_id[found_person.id] = found_person
             by_code[found_person.code] = found_person
     for item in items:
         for position in range(len(item.data.members)):
-            person: Person | None = None
+            person: Member | None = None
             if position in item.codes:
                 person = by_code.get(item.codes[position])
                 field_name = f"members[{position}].sampling_code"
