@@ -4,15 +4,13 @@ even twenty times at once, is stored once."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from fangkong.core.idcard import check_char
@@ -378,33 +376,6 @@ def test_a_retest_tube_needs_an_open_retest_task(tree, api):
 
 
 # --- Twenty identical requests at once -------------------------------------------------------
-
-
-@pytest.fixture
-def shared_database(transactional_db: Any, tmp_path: Any) -> Iterator[None]:
-    """A database every thread sees. The SQLite test database lives in memory with a shared
-    cache, whose table locks fail at once instead of waiting, unlike a real SQLite file; so
-    for this test the in-memory database is copied to a file in WAL mode (the production
-    settings) and put back afterwards. PostgreSQL needs nothing."""
-    # is_in_memory_db() exists only on the SQLite wrapper; the stubs type the base class.
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():  # type: ignore[attr-defined]
-        yield
-        return
-    connection.ensure_connection()
-    memory = connection.connection
-    path = str(tmp_path / "threads.sqlite3")
-    target = sqlite3.connect(path)
-    memory.backup(target)
-    target.close()
-    original = connection.settings_dict["NAME"]
-    connection.connection = None  # detach: closing would destroy the in-memory database
-    connection.settings_dict["NAME"] = path  # the dict new threads' connections read
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original
-        connection.connection = memory
 
 
 def _at_once(count: int, send: Any) -> list[tuple[int, dict[str, Any]]]:

@@ -1,0 +1,181 @@
+"""Tubes of many samplers stored together (``tubes_bind``) and concurrent API requests
+combined into such batches (group commit, R37): each tube is answered as if it were alone."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from django.db import connections, transaction
+
+from fangkong.accounts.choices import Role
+from fangkong.accounts.models import User
+from fangkong.accounts.tests.factories import actor_make
+from fangkong.core.audit import audit_chain_verify
+from fangkong.core.errors import FangkongError
+from fangkong.core.models import AccessEntry, AuditEntry
+from fangkong.lab.models import Binding, Tube, TubeEvent
+from fangkong.lab.services.binding import (
+    BindRequest,
+    MemberInput,
+    TubeBound,
+    TubeInput,
+    tubes_bind,
+)
+from fangkong.lab.tests.factories import screening_make
+
+
+def _tube(barcode: str, ids: list[str]) -> TubeInput:
+    return TubeInput(barcode=barcode, members=[MemberInput(id_number=n) for n in ids])
+
+
+def _by_code(s: Any, actor: Any, barcode: str, ids: list[str]) -> BindRequest:
+    return BindRequest(
+        actor=actor,
+        data=_tube(barcode, ids),
+        screening_round=str(s.round.code),
+        point=str(s.point.code),
+    )
+
+
+def _answer_codes(answers: list[Any]) -> list[str]:
+    return [
+        a.code if isinstance(a, FangkongError) else ("stored" if a.created else "replay")
+        for a in answers
+    ]
+
+
+def test_a_batch_answers_each_tube_on_its_own(tree):
+    s = screening_make(tree, residents=12)
+    other = actor_make(role=Role.SAMPLER, region=tree["community_a"])  # not on the staff
+    requests = [
+        _by_code(s, s.sampler, "B0001", s.ids[0:3]),
+        _by_code(s, s.sampler, "B0002", s.ids[3:6]),
+        _by_code(s, s.sampler, "B0001", s.ids[0:3]),  # the first tube again: a replay
+        _by_code(s, s.sampler, "B0001", s.ids[6:8]),  # its barcode, other people
+        _by_code(s, s.sampler, "B0003", [s.ids[5], s.ids[8]]),  # member 0 is in B0002
+        _by_code(s, s.sampler, "B0004", ["110101199003074514"]),  # valid, not registered
+        _by_code(s, other, "B0005", s.ids[9:10]),  # only the point's staff may bind
+        BindRequest(
+            actor=s.sampler,
+            data=_tube("B0006", s.ids[10:11]),
+            screening_round=str(uuid.uuid4()),
+            point=str(s.point.code),
+        ),
+        _by_code(s, s.sampler, "B0007", s.ids[9:12]),
+    ]
+    with transaction.atomic():
+        answers = tubes_bind(requests)
+    assert _answer_codes(answers) == [
+        "stored",
+        "stored",
+        "replay",
+        "tube_exists",
+        "person_already_bound",
+        "person_unknown",
+        "point_not_found",
+        "round_not_found",
+        "stored",
+    ]
+    first, replay = answers[0], answers[2]
+    assert isinstance(first, TubeBound)
+    assert isinstance(replay, TubeBound)
+    assert replay.tube.pk == first.tube.pk
+    busy = answers[4]
+    assert isinstance(busy, FangkongError)
+    assert [e["field"] for e in busy.detail["errors"]] == ["members[0]"]
+    stored = ["B0001", "B0002", "B0007"]
+    assert sorted(Tube.objects.values_list("barcode", flat=True)) == stored
+    assert Binding.objects.count() == 3 + 3 + 3
+    for barcode, people in (
+        ("B0001", s.people[0:3]),
+        ("B0002", s.people[3:6]),
+        ("B0007", s.people[9:12]),
+    ):
+        stored_members = Binding.objects.filter(tube__barcode=barcode).order_by("position")
+        assert list(stored_members.values_list("person_id", flat=True)) == [p.id for p in people]
+    assert TubeEvent.objects.filter(kind="bound").count() == 3
+    assert AuditEntry.objects.filter(action="tube_bind").count() == 3
+    assert AccessEntry.objects.filter(action="tube_bind").count() == 3
+    assert audit_chain_verify().ok
+
+
+def test_a_batch_of_many_samplers_audits_each_tube_with_its_sampler(tree):
+    s = screening_make(tree, residents=8)
+    second = actor_make(role=Role.SAMPLER, region=tree["community_a"])
+    s.point.staff.add(User.objects.get(pk=second.user_id))
+    with transaction.atomic():
+        answers = tubes_bind(
+            [
+                _by_code(s, s.sampler, "M0001", s.ids[0:4]),
+                _by_code(s, second, "M0002", s.ids[4:8]),
+            ]
+        )
+    assert all(isinstance(a, TubeBound) and a.created for a in answers)
+    audits = dict(
+        AuditEntry.objects.filter(action="tube_bind").values_list("object_id", "actor_id")
+    )
+    assert audits == {"M0001": s.sampler.user_id, "M0002": second.user_id}
+    samplers = dict(Tube.objects.values_list("barcode", "sampler_id"))
+    assert samplers == {"M0001": s.sampler.user_id, "M0002": second.user_id}
+    assert audit_chain_verify().ok
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
+def test_concurrent_requests_are_combined_and_each_answered(shared_database, tree, api):
+    """Twelve samplers' threads post at once: every tube is stored once and answered with its
+    own members; the server process stored them in fewer batches than requests."""
+    from fangkong.lab.api.binding import _BINDING
+
+    s = screening_make(tree, residents=36)
+    samplers = [s.sampler]
+    for _ in range(11):
+        extra = actor_make(role=Role.SAMPLER, region=tree["community_a"])
+        s.point.staff.add(User.objects.get(pk=extra.user_id))
+        samplers.append(extra)
+    batches = _BINDING.batches
+    barrier = threading.Barrier(len(samplers))
+    answers: dict[int, Any] = {}
+    failures: list[BaseException] = []
+
+    def send(index: int) -> None:
+        try:
+            client = api(samplers[index])
+            barrier.wait()
+            response = client.post(
+                "/api/v1/lab/tubes",
+                {
+                    "round": str(s.round.code),
+                    "point": str(s.point.code),
+                    "barcode": f"C{index:04d}",
+                    "members": [{"id_number": n} for n in s.ids[index * 3 : index * 3 + 3]],
+                },
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+            answers[index] = (response.status_code, response.json())
+        except BaseException as exc:  # a thread's failure must fail the test
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(samplers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    assert {status for status, _body in answers.values()} == {201}, answers
+    for index, (_status, body) in answers.items():
+        assert body["barcode"] == f"C{index:04d}"
+        assert [m["person"] for m in body["members"]] == [
+            str(p.code) for p in s.people[index * 3 : index * 3 + 3]
+        ]
+    assert Tube.objects.count() == 12
+    assert Binding.objects.count() == 36
+    assert AuditEntry.objects.filter(action="tube_bind").count() == 12
+    assert 1 <= _BINDING.batches - batches <= 12
+    assert audit_chain_verify().ok
