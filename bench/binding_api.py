@@ -387,8 +387,8 @@ def _run(args: argparse.Namespace, url: str) -> Report:
     from django.db import connections
 
     seconds = _seconds()
-    workers = int(os.environ.get("FANGKONG_BENCH_WORKERS", "3"))
-    threads = int(os.environ.get("FANGKONG_BENCH_THREADS", "8"))
+    workers = int(os.environ.get("FANGKONG_BENCH_WORKERS", "2"))
+    threads = int(os.environ.get("FANGKONG_BENCH_THREADS", "16"))
     started = time.perf_counter()
     made = _setup(args.scale)
     tubes = made["tubes"]
