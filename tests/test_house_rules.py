@@ -21,6 +21,8 @@ NOT_AUDITED = {
     "mfa_secret_of": "a read",
     "mfa_provisioning_uri": "a read",
     "mfa_code_valid": "a read",
+    "export_destinations": "a read of the settings",
+    "export_records": "a read, logged with access_record (each attempt's send is audited)",
 }
 
 

@@ -133,3 +133,16 @@ class ExportPurpose(models.TextChoices):
 
     DOOR_TO_DOOR = "door_to_door", _("Door-to-door follow-up (补检)")
     REPORT = "report", _("Report to the command")
+
+
+class ExportTarget(models.TextChoices):
+    """Where results go out in batches (R17)."""
+
+    HEALTH_CODE = "health_code", _("Health-code / personal result service")
+    PROVINCIAL = "provincial", _("Provincial platform")
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed, will be retried")

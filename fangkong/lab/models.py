@@ -23,6 +23,8 @@ from fangkong.lab.choices import (
     AntigenSource,
     EntryMethod,
     ExemptionReason,
+    ExportStatus,
+    ExportTarget,
     MemberOutcome,
     PackageStatus,
     Recipient,
@@ -201,6 +203,12 @@ class Tube(models.Model):
             models.Index(fields=["point", "sampled_at"]),
             models.Index(fields=["lab", "status"]),
             models.Index(fields=["result", "round"]),
+            # the result exports' cursor (R17)
+            models.Index(
+                fields=["reported_at", "id"],
+                name="lab_tube_reported_cursor",
+                condition=models.Q(reported_at__isnull=False),
+            ),
             models.Index(
                 fields=["due_at"],
                 name="lab_tube_pending_due",
@@ -498,3 +506,43 @@ class ResultUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ResultExport(models.Model):
+    """One batch of results sent to a receiving system (R17).
+
+    A batch covers the tubes whose results were recorded between its two cursors (by
+    ``reported_at``, then tube id); its records are rebuilt from those tubes at each attempt,
+    so no identity number is ever stored in clear. ``payload_sha256`` is the digest of the
+    records first sent; the receiver sees the batch code as its idempotency key.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    target = models.CharField(max_length=20, choices=ExportTarget.choices)
+    after_at = models.DateTimeField(null=True, blank=True)
+    after_tube = models.BigIntegerField(default=0)
+    upto_at = models.DateTimeField()
+    upto_tube = models.BigIntegerField()
+    tubes = models.PositiveIntegerField()
+    records = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=8, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    payload_sha256 = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["target", "upto_at", "upto_tube"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "upto_at", "upto_tube"], name="lab_export_target_cursor_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.code}"
