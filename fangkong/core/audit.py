@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fangkong.core.actor import AnyActor
+from fangkong.core.bulk import rows_insert
 from fangkong.core.models import AccessEntry, AuditEntry
 
 GENESIS = "0" * 64
@@ -172,8 +173,16 @@ def audit_record_many(specs: Sequence[AuditSpec]) -> list[AuditEntry]:
         )
         entry.row_hash = previous = _row_hash(previous, entry)
         entries.append(entry)
-    AuditEntry.objects.bulk_create(entries)
+    rows_insert(AuditEntry, [_columns(entry) for entry in entries])
     return entries
+
+
+def _columns(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        str(field.column): getattr(entry, field.attname)
+        for field in AuditEntry._meta.concrete_fields
+        if not field.primary_key
+    }
 
 
 def access_record(
@@ -214,23 +223,23 @@ def access_record_many(
     subject list, inserted together."""
     now = timezone.now()
     rows = [
-        AccessEntry(
-            at=now,
-            actor_id=actor.user_id,
-            actor_username=actor.username,
-            actor_role=actor.role,
-            region_path=actor.region_path,
-            purpose=purpose,
-            action=action,
-            subject_type=subject_type,
-            subject_ids=[str(value) for value in ids],
-            subject_count=len(ids),
-            ip=actor.ip,
-        )
+        {
+            "at": now,
+            "actor_id": actor.user_id,
+            "actor_username": actor.username,
+            "actor_role": actor.role,
+            "region_path": actor.region_path,
+            "purpose": purpose,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_ids": [str(value) for value in ids],
+            "subject_count": len(ids),
+            "ip": actor.ip,
+        }
         for actor, ids in reads
         if ids
     ]
-    AccessEntry.objects.bulk_create(rows)
+    rows_insert(AccessEntry, rows)
 
 
 @dataclass(frozen=True)

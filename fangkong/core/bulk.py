@@ -15,7 +15,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import DateTimeField, JSONField, Model
 from django.utils import timezone
 
 PARALLEL_MIN_ROWS = 50_000  # below this, starting workers costs more than it saves
@@ -167,6 +167,51 @@ def table_insert(table: str, frame: pl.DataFrame) -> int:
         finally:
             cursor.execute(f"PRAGMA cache_size = {cache_size}")
     return frame.height
+
+
+def rows_insert(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert plain rows (every column but the primary key → its Python value) into
+    ``model``'s table without model instances: ``COPY`` on PostgreSQL, one ``executemany`` on
+    SQLite. For the many small rows of a batched write (history, audit, access log), where
+    building and compiling model instances costs more than writing them. Aware datetimes and
+    JSON values are converted as the fields store them."""
+    if not rows:
+        return 0
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = [str(field.column) for field in fields]
+    kinds = [
+        "json"
+        if isinstance(field, JSONField)
+        else "time"
+        if isinstance(field, DateTimeField)
+        else ""
+        for field in fields
+    ]
+
+    def cell(kind: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if kind == "json":
+            return json.dumps(value, ensure_ascii=False)
+        if kind == "time":
+            return db_datetime(value)
+        return value
+
+    data = [
+        tuple(cell(kind, row[column]) for column, kind in zip(columns, kinds, strict=True))
+        for row in rows
+    ]
+    table = _quote(str(model._meta.db_table))
+    names = ", ".join(_quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for values in data:
+                    copy.write_row(values)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", data)  # noqa: S608 - quoted names
+    return len(data)
 
 
 def _sqlite_literal(value: object) -> str:

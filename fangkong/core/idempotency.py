@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from fangkong.core.actor import AnyActor
+from fangkong.core.bulk import rows_insert
 from fangkong.core.errors import FangkongError
 from fangkong.core.models import IdempotencyRecord
 
@@ -150,19 +152,22 @@ def run_idempotent_many(
     ]
     for position, answer in zip(todo, write_many(todo), strict=True):
         answers[position] = answer
-    IdempotencyRecord.objects.bulk_create(
+    now = timezone.now()
+    rows_insert(
+        IdempotencyRecord,
         [
-            IdempotencyRecord(
-                key=key,
-                user_id=user,
-                operation=calls[position].operation,
-                request_hash=prints[position],
-                status=done[0],
-                response=json.loads(json.dumps(done[1], default=str)),
-            )
+            {
+                "key": key,
+                "user_id": user,
+                "operation": calls[position].operation,
+                "request_hash": prints[position],
+                "status": done[0],
+                "response": json.loads(json.dumps(done[1], default=str)),
+                "created_at": now,
+            }
             for (user, key), position in keyed.items()
             if isinstance(done := answers[position], tuple)
-        ]
+        ],
     )
     for position, first in later:
         earlier = answers[first]

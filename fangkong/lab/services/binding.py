@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import AuditSpec, access_record_many, audit_record_many
-from fangkong.core.bulk import db_datetime, table_insert
+from fangkong.core.bulk import db_datetime, rows_insert, table_insert
 from fangkong.core.errors import (
     Conflict,
     FangkongError,
@@ -752,7 +752,7 @@ def _insert(
         tubes.append(tube)
     Tube.objects.bulk_create(tubes)
     bindings: dict[str, list[Any]] = {name: [] for name in _BINDING_COLUMNS}
-    events: list[TubeEvent] = []
+    events: list[dict[str, Any]] = []
     audits: list[AuditSpec] = []
     updated: list[RetestTask] = []
     for index, tube in zip(chosen, tubes, strict=True):
@@ -788,19 +788,20 @@ def _insert(
             task.updated_at = now
             updated.append(task)
         events.append(
-            TubeEvent(
-                tube=tube,
-                kind=TubeEventKind.BOUND,
-                at=now,
-                actor=item.request.actor.username,
-                rule_set=item.rules.label,
-                detail={
+            {
+                "tube_id": tube.id,
+                "kind": TubeEventKind.BOUND,
+                "at": now,
+                "actor": item.request.actor.username,
+                "reason": "",
+                "rule_set": item.rules.label,
+                "detail": {
                     "members": len(item.persons),
                     "ratio": item.ratio,
                     "zone": item.zone,
                     "point": str(item.point.code),
                 },
-            )
+            }
         )
         audits.append(
             AuditSpec(
@@ -825,7 +826,7 @@ def _insert(
     table_insert(Binding._meta.db_table, pl.DataFrame(bindings, schema=_BINDING_COLUMNS))
     if updated:
         RetestTask.objects.bulk_update(updated, ["status", "retest_tube", "updated_at"])
-    TubeEvent.objects.bulk_create(events)
+    rows_insert(TubeEvent, events)
     audit_record_many(audits)
     access_record_many(
         [(items[index].request.actor, [p.code for p in items[index].persons]) for index in chosen],
