@@ -169,15 +169,50 @@ def table_insert(table: str, frame: pl.DataFrame) -> int:
     return frame.height
 
 
-def rows_insert(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert plain rows (every column but the primary key → its Python value) into
+def objects_insert(objects: Sequence[Model]) -> None:
+    """Insert new model instances of one model and set their ids, like ``bulk_create``:
+    on PostgreSQL the ids are drawn from the table's sequence (no lock; concurrent writers
+    draw their own) and the rows go in by ``COPY`` (:func:`rows_insert`); on SQLite, whose
+    one writer holds the database anyway, ``bulk_create``. Field defaults must already be set
+    (model instances have them); ``auto_now`` fields are not filled in."""
+    if not objects:
+        return
+    model = type(objects[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects)
+        return
+    table = str(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [_quote(table), len(objects)],
+        )
+        ids = [int(row[0]) for row in cursor.fetchall()]
+    for instance, new_id in zip(objects, ids, strict=True):
+        instance.pk = new_id
+        instance._state.adding = False
+    fields = model._meta.concrete_fields
+    rows_insert(
+        model,
+        [
+            {str(field.column): getattr(instance, field.attname) for field in fields}
+            for instance in objects
+        ],
+        with_id=True,
+    )
+
+
+def rows_insert(
+    model: type[Model], rows: Sequence[Mapping[str, Any]], *, with_id: bool = False
+) -> int:
+    """Insert plain rows (every column but the primary key, unless ``with_id``) into
     ``model``'s table without model instances: ``COPY`` on PostgreSQL, one ``executemany`` on
     SQLite. For the many small rows of a batched write (history, audit, access log), where
     building and compiling model instances costs more than writing them. Aware datetimes and
     JSON values are converted as the fields store them."""
     if not rows:
         return 0
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields = [field for field in model._meta.concrete_fields if with_id or not field.primary_key]
     columns = [str(field.column) for field in fields]
     kinds = [
         "json"

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import AuditSpec, access_record_many, audit_record_many
-from fangkong.core.bulk import db_datetime, rows_insert, table_insert
+from fangkong.core.bulk import db_datetime, objects_insert, rows_insert, table_insert
 from fangkong.core.errors import (
     Conflict,
     FangkongError,
@@ -750,7 +750,7 @@ def _insert(
         )
         item.tube = tube
         tubes.append(tube)
-    Tube.objects.bulk_create(tubes)
+    objects_insert(tubes)
     bindings: dict[str, list[Any]] = {name: [] for name in _BINDING_COLUMNS}
     events: list[dict[str, Any]] = []
     audits: list[AuditSpec] = []
