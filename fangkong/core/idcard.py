@@ -62,6 +62,7 @@ _SEPARATORS = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63
 _LOOKALIKE_X = frozenset("\u0425\u0445\u03a7\u03c7\u00d7\u2715\u2716")  # Х х Χ χ × ✕ ✖
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _DOT_ZERO = re.compile(r"^(\d{15}|\d{17}[\dXx])\.0+$")
+_ALREADY_CLEAN = re.compile(r"[0-9]{14,17}[0-9Xx]")  # ASCII digits: nothing for steps 1–3 to repair
 
 # Error codes (stable: clients and import reports key on them).
 ID_REQUIRED = "id_required"
@@ -166,6 +167,8 @@ def _clean(raw: object, *, field: str) -> tuple[str, list[str]]:
         raise IdNumberInvalid(ID_CHARACTERS, _("Enter the number as text."), field=field)
     if len(raw) > MAX_RAW_LENGTH:
         raise IdNumberInvalid(ID_LENGTH, _("The number is far too long."), field=field)
+    if _ALREADY_CLEAN.fullmatch(raw):  # the common case (a scanned or typed number)
+        return raw, []
     repairs: list[str] = []
     text = unicodedata.normalize("NFKC", raw)
     if text != raw:

@@ -207,8 +207,8 @@ class _Item:
 
 def _places(items: Sequence[_Item], out: list[TubeBound | FangkongError | None]) -> None:
     """Rounds and points for every item: objects handed in, or codes looked up in the actor's
-    scope (one query each for rounds, points and their staff); the round's zone for the point
-    (one query for all round areas)."""
+    scope; the round's zone for the point. Three queries for the batch: the rounds' areas
+    with their rounds, the points, the staff of these points among these actors."""
     round_codes = {
         code
         for i in items
@@ -220,14 +220,19 @@ def _places(items: Sequence[_Item], out: list[TubeBound | FangkongError | None])
         for i in items
         if isinstance(i.request.point, str) and (code := parse_code(i.request.point)) is not None
     }
-    rounds: dict[Any, ScreeningRound] = (
-        {
-            r.code: r
-            for r in ScreeningRound.objects.filter(code__in=round_codes).select_related("region")
-        }
-        if round_codes
-        else {}
-    )
+    given_rounds = {
+        i.request.screening_round.id
+        for i in items
+        if isinstance(i.request.screening_round, ScreeningRound)
+    }
+    rounds: dict[Any, ScreeningRound] = {}
+    areas: dict[int, list[RoundArea]] = {}
+    if round_codes or given_rounds:
+        for area in RoundArea.objects.filter(
+            Q(round__code__in=round_codes) | Q(round_id__in=given_rounds)
+        ).select_related("round__region", "region"):
+            areas.setdefault(area.round_id, []).append(area)
+            rounds.setdefault(area.round.code, area.round)
     points: dict[Any, SamplingPoint] = (
         {
             p.code: p
@@ -275,11 +280,6 @@ def _places(items: Sequence[_Item], out: list[TubeBound | FangkongError | None])
                 code="not_point_staff",
                 status=403,
             )
-    areas: dict[int, list[RoundArea]] = {}
-    for area in RoundArea.objects.filter(
-        round_id__in={i.screening_round.id for i in items if i.screening_round is not None}
-    ).select_related("region"):
-        areas.setdefault(area.round_id, []).append(area)
     for index, item in enumerate(items):
         if out[index] is not None or item.point is None or item.screening_round is None:
             continue
@@ -429,23 +429,24 @@ def _parse_members(item: _Item) -> None:
 
 
 def _resolve_members(items: Sequence[_Item]) -> None:
-    """Persons for every item's members in scan order (one query for documents, one for
-    persons, over the whole batch); ``person_unknown`` and ``person_ambiguous`` per member."""
+    """Persons for every item's members in scan order (one query for the documents with
+    their persons, one for persons by sampling code, over the whole batch);
+    ``person_unknown`` and ``person_ambiguous`` per member."""
     holders: dict[str, set[int]] = {}
-    indexes = {value for item in items for value in item.indexes.values()}
-    if indexes:
-        for index_value, person_id in IdentityDocument.objects.filter(
-            number_index__in=indexes
-        ).values_list("number_index", "person_id"):
-            holders.setdefault(index_value, set()).add(person_id)
-    codes = {value for item in items for value in item.codes.values()}
-    ids = {pid for found in holders.values() for pid in found}
     by_id: dict[int, Member] = {}
     by_code: dict[Any, Member] = {}
-    if ids or codes:
-        for row in Person.objects.filter(Q(id__in=ids) | Q(code__in=codes)).values_list(
-            *_PERSON_FIELDS
-        ):
+    indexes = {value for item in items for value in item.indexes.values()}
+    if indexes:
+        for index_value, *columns in IdentityDocument.objects.filter(
+            number_index__in=indexes
+        ).values_list("number_index", *(f"person__{name}" for name in _PERSON_FIELDS)):
+            holder = Member(*columns)
+            holders.setdefault(index_value, set()).add(holder.id)
+            by_id[holder.id] = holder
+            by_code[holder.code] = holder
+    codes = {value for item in items for value in item.codes.values()} - set(by_code)
+    if codes:
+        for row in Person.objects.filter(code__in=codes).values_list(*_PERSON_FIELDS):
             found_person = Member(*row)
             by_id[found_person.id] = found_person
             by_code[found_person.code] = found_person
