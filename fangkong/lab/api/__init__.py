@@ -12,9 +12,9 @@ from fangkong.lab.api.rounds import router as rounds_router
 from fangkong.lab.api.uploads import router as uploads_router
 
 router = Router(tags=["screening"])
-for sub in (
-    rounds_router,
+for sub in (  # binding first: the busiest route is tried first
     binding_router,
+    rounds_router,
     labwork_router,
     uploads_router,
     coverage_router,

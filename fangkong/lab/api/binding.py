@@ -111,7 +111,9 @@ class PublicKeyOut(Schema):
 def tube_out(request: HttpRequest, barcode: str, *, created: bool) -> TubeOut:
     actor = actor_of(request)
     tube = access_tube(actor, barcode)
-    bindings = tube.bindings.select_related("person").order_by("position")
+    bindings = tube.bindings.order_by("position").values_list(
+        "position", "person__code", "person__name", "outcome"
+    )
     return TubeOut(
         barcode=tube.barcode,
         round=str(tube.round.code),
@@ -130,13 +132,8 @@ def tube_out(request: HttpRequest, barcode: str, *, created: bool) -> TubeOut:
         rule_set=tube.rule_set,
         created=created,
         members=[
-            MemberOut(
-                position=b.position,
-                person=str(b.person.code),
-                name=b.person.name,
-                outcome=b.outcome,
-            )
-            for b in bindings
+            MemberOut(position=position, person=str(code), name=name, outcome=outcome)
+            for position, code, name, outcome in bindings
         ],
     )
 
