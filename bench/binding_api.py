@@ -197,6 +197,13 @@ def _request_lines(tubes: list[dict[str, Any]]) -> tuple[list[str], int]:
     return out, len(retried)
 
 
+def _server_log() -> Any:
+    """``FANGKONG_BENCH_SERVER_LOG``: a file that keeps the server's errors with their
+    tracebacks (open for the server's lifetime); otherwise nothing is kept."""
+    path = os.environ.get("FANGKONG_BENCH_SERVER_LOG")
+    return open(path, "ab") if path else subprocess.DEVNULL
+
+
 def _serve(url: str, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -205,7 +212,7 @@ def _serve(url: str, workers: int, threads: int) -> subprocess.Popen[bytes]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "FANGKONG_SECURE_SSL_REDIRECT": "false",
         "FANGKONG_HSTS_SECONDS": "0",
-        "FANGKONG_LOG_LEVEL": "WARNING",
+        "FANGKONG_LOG_LEVEL": "ERROR",
     }
     server = subprocess.Popen(  # noqa: S603 - our own command line, no user input
         [
@@ -221,7 +228,7 @@ def _serve(url: str, workers: int, threads: int) -> subprocess.Popen[bytes]:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=_server_log(),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

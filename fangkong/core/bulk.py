@@ -121,7 +121,8 @@ def table_insert(table: str, frame: pl.DataFrame) -> int:
         sql = f"COPY {_quote(table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
         with connection.cursor() as cursor:
             restore = _pg_suspend(cursor, table, frame.height)
-            with cursor.cursor.copy(sql) as copy:
+            # the raw cursor's errors are not Django's: wrap them (IntegrityError, …)
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for offset in range(0, frame.height, COPY_CHUNK_ROWS):
                     chunk = frame.slice(offset, COPY_CHUNK_ROWS)
                     copy.write(chunk.write_csv(include_header=False).encode())
@@ -240,7 +241,12 @@ def rows_insert(
     names = ", ".join(_quote(column) for column in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # the raw cursor's errors are not Django's: wrap them (a duplicate key must be an
+            # IntegrityError for the callers that retry one by one)
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
                 for values in data:
                     copy.write_row(values)
         else:

@@ -219,3 +219,28 @@ def test_the_step_clock_records_each_lap_under_its_label():
     clock.lap("second")
     assert list(clock.seconds) == ["first", "second"]
     assert all(seconds >= 0 for seconds in clock.seconds.values())
+
+
+def test_rows_insert_reports_a_duplicate_key_as_djangos_integrity_error(db):
+    """The batched writers fall back to one write at a time on ``IntegrityError``; a
+    duplicate met by ``COPY`` (PostgreSQL) must surface as that, not as the driver's error."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from fangkong.core.bulk import rows_insert
+    from fangkong.core.models import IdempotencyRecord
+
+    row = {
+        "key": "k",
+        "user_id": 1,
+        "operation": "op",
+        "request_hash": "h",
+        "status": 201,
+        "response": {"a": "阴性"},
+        "created_at": timezone.now(),
+    }
+    assert rows_insert(IdempotencyRecord, [row]) == 1
+    stored = IdempotencyRecord.objects.get()
+    assert stored.response == {"a": "阴性"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert(IdempotencyRecord, [row])
