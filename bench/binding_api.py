@@ -464,6 +464,8 @@ def _run(args: argparse.Namespace, url: str) -> Report:
         report.notes.append(f"refused: {failure}")
     if idle:
         report.notes.append(f"the request list ran out: {idle} idle GETs (raise --scale)")
+    if any(status.startswith("5") for status in statuses):
+        report.notes.append("SERVER ERRORS (5xx) — see FANGKONG_BENCH_SERVER_LOG")
     if counts["lost"] or counts["duplicated"]:
         report.notes.append("LOST OR DUPLICATED BINDINGS — the write path is wrong")
     report.notes.append(
@@ -476,6 +478,7 @@ def _run(args: argparse.Namespace, url: str) -> Report:
         "p99_ms": summary["p99_us"] / 1000,
         "lost": float(counts["lost"]),
         "duplicated": float(counts["duplicated"]),
+        "server_errors": float(sum(n for status, n in statuses.items() if status.startswith("5"))),
         "copy_rows_per_s": copy_per_s,
     }
     report.ratio = people_per_s / copy_per_s
