@@ -33,6 +33,9 @@ HISTORY_ROLES = frozenset(
         Role.ISOLATION_MANAGER,
     }
 )
+#: See and retry the batches of results sent to the health-code service and the provincial
+#: platform (R17); only at a city or province node, since a batch spans the whole city.
+EXPORT_ROLES = frozenset({Role.COMMANDER, Role.ADMINISTRATOR})
 #: Every role that sees anything of a round.
 ROUND_ROLES = (
     MANAGE_ROLES | SAMPLING_ROLES | TRANSPORT_ROLES | LAB_ROLES | COMMAND_ROLES | (COVERAGE_ROLES)

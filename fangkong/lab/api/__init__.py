@@ -6,6 +6,7 @@ from ninja import Router
 
 from fangkong.lab.api.binding import router as binding_router
 from fangkong.lab.api.coverage import router as coverage_router
+from fangkong.lab.api.exports import router as exports_router
 from fangkong.lab.api.labwork import router as labwork_router
 from fangkong.lab.api.people import router as people_router
 from fangkong.lab.api.rounds import router as rounds_router
@@ -19,5 +20,6 @@ for sub in (  # binding first: the busiest route is tried first
     uploads_router,
     coverage_router,
     people_router,
+    exports_router,
 ):
     router.add_router("", sub)

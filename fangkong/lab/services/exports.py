@@ -34,12 +34,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from fangkong.core.actor import SYSTEM
+from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.core.audit import access_record, audit_record
 from fangkong.core.crypto import decrypt
+from fangkong.core.errors import Conflict, ValidationFailed, field_error
+from fangkong.lab.access import require_role
 from fangkong.lab.choices import ExportStatus, ExportTarget, TubeResult
 from fangkong.lab.models import Binding, ResultExport, Tube
+from fangkong.lab.roles import EXPORT_ROLES
 from fangkong.people.documents import ID_PURPOSE
 from fangkong.people.models import IdentityDocument
 
@@ -317,3 +321,33 @@ def result_exports_run(*, now: datetime | None = None) -> dict[str, int]:
                 break
             sent[target] += 1
     return sent
+
+
+def result_export_retry(*, actor: AnyActor, export: ResultExport, reason: str) -> ResultExport:
+    """Send a failed batch again at the worker's next run instead of after its pause (the
+    receiver is back); audited with the reason. ``export_not_failed`` (409) otherwise."""
+    require_role(actor, EXPORT_ROLES)
+    if export.status != ExportStatus.FAILED:
+        raise Conflict(_("Only a failed export is retried."), code="export_not_failed")
+    if not reason.strip():
+        raise ValidationFailed(
+            _("Say why the export is retried now."),
+            errors=[field_error("reason", "required", _("Say why the export is retried now."))],
+        )
+    with transaction.atomic():
+        updated = ResultExport.objects.filter(pk=export.pk, status=ExportStatus.FAILED).update(
+            next_attempt_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict(_("Only a failed export is retried."), code="export_not_failed")
+        audit_record(
+            actor=actor,
+            action="result_export_retry",
+            object_type="result_export",
+            object_id=export.code,
+            fields=["next_attempt_at"],
+            reason=reason.strip(),
+            extra={"target": export.target, "attempts": export.attempts},
+        )
+    export.refresh_from_db()
+    return export

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -195,3 +196,38 @@ def test_without_a_destination_nothing_is_cut(tree, settings):
     _reported(s, {"H0001": (s.ids, TubeResult.NEGATIVE)})
     assert exports.result_exports_run(now=timezone.now() + timedelta(minutes=2)) == {}
     assert not ResultExport.objects.exists()
+
+
+def test_city_commanders_see_the_batches_and_retry_a_failed_one(tree, receiver, api):
+    from fangkong.accounts.choices import Role
+    from fangkong.accounts.tests.factories import actor_make
+
+    s = screening_make(tree, residents=3)
+    _reported(s, {"J0001": (s.ids, TubeResult.NEGATIVE)})
+    receiver.answers = [500]
+    later = timezone.now() + timedelta(minutes=2)
+    exports.result_exports_run(now=later)
+    batch = ResultExport.objects.get()
+    commander = api(actor_make(role=Role.COMMANDER, region=tree["city"]))
+    listed = commander.get("/api/v1/lab/result-exports", status="failed")
+    assert listed.status_code == 200, listed.json()
+    (item,) = listed.json()["items"]
+    assert (item["code"], item["records"], item["last_error"]) == (str(batch.code), 3, "HTTP 500")
+    assert "id_number" not in str(listed.json())
+    district = api(actor_make(role=Role.COMMANDER, region=tree["district_a"]))
+    refused = district.get("/api/v1/lab/result-exports")
+    assert (refused.status_code, refused.json()["code"]) == (403, "export_city_level_only")
+    assert api(s.sampler).get("/api/v1/lab/result-exports").status_code == 403
+    missing = commander.post(f"/api/v1/lab/result-exports/{uuid.uuid4()}/retry", {"reason": "x"})
+    assert missing.status_code == 404
+    retried = commander.post(
+        f"/api/v1/lab/result-exports/{batch.code}/retry", {"reason": "the platform is back"}
+    )
+    assert retried.status_code == 200, retried.json()
+    assert AuditEntry.objects.filter(action="result_export_retry").count() == 1
+    # the next run (before the pause would have ended) sends it
+    assert exports.result_exports_run(now=timezone.now() + timedelta(seconds=61)) == {
+        ExportTarget.PROVINCIAL: 1
+    }
+    again = commander.post(f"/api/v1/lab/result-exports/{batch.code}/retry", {"reason": "x"})
+    assert (again.status_code, again.json()["code"]) == (409, "export_not_failed")
