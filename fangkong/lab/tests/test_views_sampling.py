@@ -141,6 +141,26 @@ def test_the_form_without_javascript_binds_one_whole_tube(tree, page_client):
     assert Binding.objects.count() == 3
 
 
+def test_a_population_group_binds_at_its_own_ratio(tree, page_client):
+    """Key groups are sampled singly under the 9th edition (R7): the page offers the group
+    with its ratio, and the form refuses a second person in a key-group tube."""
+    s = screening_make(tree, residents=2)
+    client = page_client(s.sampler)
+    page = client.get(URL + _query(s)).content.decode()
+    assert re.search(r'<option value="key_group" data-ratio="1"', page)
+    refused = client.post(
+        URL + _query(s), {"barcode": "K-0001", "group": "key_group", "members": "\n".join(s.ids)}
+    )
+    assert refused.status_code == 422
+    assert not Tube.objects.exists()
+    stored = client.post(
+        URL + _query(s), {"barcode": "K-0002", "group": "key_group", "members": s.ids[0]}
+    )
+    assert stored.status_code == 302
+    tube = Tube.objects.get(barcode="K-0002")
+    assert (tube.group, tube.ratio) == ("key_group", 1)
+
+
 def test_the_form_shows_which_person_is_wrong_and_keeps_the_input(tree, page_client):
     s = screening_make(tree, residents=1)
     bad = s.ids[0][:-1] + ("0" if s.ids[0][-1] != "0" else "1")

@@ -45,6 +45,7 @@ from fangkong.lab.selectors import (
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.transport import package_handover, package_seal
 from fangkong.people.choices import DocumentType
+from fangkong.policy.choices import PoolingGroup
 from fangkong.policy.rules import pool_ratio
 from fangkong.policy.schema import MAX_POOL_RATIO
 from fangkong.policy.selectors import rules_for
@@ -115,10 +116,17 @@ def _error_lines(exc: FangkongError) -> list[str]:
 def _bind_context(actor: Actor, post: SamplingPost) -> dict[str, Any]:
     rules = rules_for(post.point.region, timezone.localdate())
     ratio, per_household = pool_ratio(rules, zone=post.zone)
+    # groups with their own ratio (R7): key groups, isolation sites, sealed compounds
+    groups = [
+        (value, label, min(group_ratio, MAX_POOL_RATIO), group_household)
+        for value, label in PoolingGroup.choices
+        for group_ratio, group_household in [pool_ratio(rules, zone=post.zone, group=value)]
+    ]
     return {
         "post": post,
         "ratio": min(ratio, MAX_POOL_RATIO),
         "per_household": per_household,
+        "groups": groups,
         "rule_set": rules.label,
         "public_key": public_key_b64(),
         "doc_types": DocumentType.choices,
@@ -158,6 +166,7 @@ def sampling_view(request: HttpRequest) -> HttpResponse:
                 point=post.point,
                 data=TubeInput(
                     barcode=request.POST.get("barcode", ""),
+                    group=request.POST.get("group", "")[:40],
                     kind=TubeKind.RETEST
                     if request.POST.get("kind") == TubeKind.RETEST
                     else TubeKind.SCREENING,

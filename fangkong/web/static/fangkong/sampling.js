@@ -61,8 +61,14 @@
     const BARCODE = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
     const baseRatio = Number(root.dataset.ratio) || 1;
     const retestBox = document.getElementById("retest");
-    // a single re-test tube holds one person, whatever the zone's ratio
-    const currentRatio = () => (retestBox && retestBox.checked ? 1 : baseRatio);
+    const groupSelect = document.getElementById("group");
+    // a single re-test tube holds one person, whatever the zone's ratio; a population group
+    // with its own ratio (key groups, isolation sites) takes that one
+    const currentRatio = () => {
+      if (retestBox && retestBox.checked) return 1;
+      const chosen = groupSelect && groupSelect.selectedOptions[0];
+      return (chosen && Number(chosen.dataset.ratio)) || baseRatio;
+    };
     const round = root.dataset.round;
     const point = root.dataset.point;
     const api = root.dataset.apiTubes;
@@ -205,6 +211,7 @@
       if (max) max.textContent = String(currentRatio());
     };
     retestBox?.addEventListener("change", renderMembers);
+    groupSelect?.addEventListener("change", renderMembers);
     const waitingWith = (identity) =>
       load(QUEUE).find(
         (item) =>
@@ -296,6 +303,7 @@
           point,
           barcode,
           kind: retestBox && retestBox.checked ? "retest" : "screening",
+          group: groupSelect && !(retestBox && retestBox.checked) ? groupSelect.value : "",
           sampled_at: new Date().toISOString(),
           members: members.map(({ body }) => {
             const { sampling_person, ...sent } = body;
