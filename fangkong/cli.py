@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = commands.add_parser("serve", help="run the production web server")
     p_serve.add_argument("--bind", default=os.environ.get("FANGKONG_BIND", "127.0.0.1:8000"))
     p_serve.add_argument("--workers", type=int, default=2)
-    p_serve.add_argument("--threads", type=int, default=8)
+    # 16 threads a worker: concurrent sampling writes of a process are stored together (group
+    # commit), so more threads make larger batches (measured best on 2 cores: 2 × 16)
+    p_serve.add_argument("--threads", type=int, default=16)
 
     p_worker = commands.add_parser("worker", help="run the job queue and the periodic schedule")
     p_worker.add_argument("--interval", type=float, default=5.0)
