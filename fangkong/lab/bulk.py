@@ -43,6 +43,7 @@ from fangkong.lab.roles import LAB_ROLES
 from fangkong.policy.choices import TurnaroundCategory
 from fangkong.policy.rules import turnaround_hours
 from fangkong.policy.selectors import rules_for
+from fangkong.regions.models import Region
 
 STAGE = "lab_bulk_result_stage"
 #: Errors listed back at most (the count is always complete).
@@ -326,8 +327,9 @@ def results_bulk_apply(
         )
         counts = {result: (int(n), int(m or 0)) for result, n, m in cursor.fetchall()}
         cursor.execute(
-            f"SELECT t.id, t.member_count, b.region_id FROM {STAGE} s "  # noqa: S608
+            f"SELECT t.id, t.member_count, b.region_id, p.region_id FROM {STAGE} s "  # noqa: S608
             f"JOIN lab_tube t ON t.barcode = s.barcode JOIN lab_binding b ON b.tube_id = t.id "
+            f"JOIN lab_samplingpoint p ON p.id = t.point_id "
             f"WHERE s.result = 'pooled_positive' ORDER BY t.id"
         )
         pooled_members = cursor.fetchall()
@@ -358,15 +360,19 @@ def results_bulk_apply(
 
 def _notify(
     screening_round: ScreeningRound,
-    pooled_members: list[tuple[int, int, int]],
+    pooled_members: list[tuple[int, int, int, int]],
     reported_at: datetime,
 ) -> int:
-    """Notifications of pooled positives, as ``results_apply`` writes them (R12)."""
+    """Notifications of pooled positives, and late-notification alerts at each tube's
+    sampling point with the target of the rules in force there, as ``results_apply`` writes
+    them (R12)."""
     if not pooled_members:
         return 0
     members: dict[int, list[int]] = defaultdict(list)
-    for tube_id, _size, region_id in pooled_members:
+    point_region: dict[int, int] = {}
+    for tube_id, _size, region_id, point_region_id in pooled_members:
         members[tube_id].append(region_id)
+        point_region[tube_id] = point_region_id
     notified_at = timezone.now()
     latency = max(0, int((notified_at - reported_at).total_seconds() * 1000))
     round_region = screening_round.region_id
@@ -377,21 +383,26 @@ def _notify(
         notified_at=notified_at,
     )
     Notification.objects.bulk_create(rows, batch_size=5000)
-    rules = rules_for(screening_round.region, timezone.localdate(notified_at))
-    target = rules.parameters.turnaround.pooled_positive_notify_minutes
-    if latency > target * 60_000:
-        LabAlert.objects.bulk_create(
-            [
-                LabAlert(
-                    kind=AlertKind.LATE_NOTIFICATION,
-                    tube_id=tube_id,
-                    round_id=screening_round.id,
-                    region_id=round_region,
-                    raised_at=notified_at,
-                    detail={"latency_ms": latency, "target_minutes": target},
-                )
-                for tube_id in sorted(members)
-            ],
-            ignore_conflicts=True,
-        )
+    on = timezone.localdate(notified_at)
+    targets = {
+        region.id: rules_for(region, on).parameters.turnaround.pooled_positive_notify_minutes
+        for region in Region.objects.filter(id__in=set(point_region.values()))
+    }
+    late = [
+        tube_id for tube_id in sorted(members) if latency > targets[point_region[tube_id]] * 60_000
+    ]
+    LabAlert.objects.bulk_create(
+        [
+            LabAlert(
+                kind=AlertKind.LATE_NOTIFICATION,
+                tube_id=tube_id,
+                round_id=screening_round.id,
+                region_id=point_region[tube_id],
+                raised_at=notified_at,
+                detail={"latency_ms": latency, "target_minutes": targets[point_region[tube_id]]},
+            )
+            for tube_id in late
+        ],
+        ignore_conflicts=True,
+    )
     return len(rows)

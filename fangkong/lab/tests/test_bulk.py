@@ -196,3 +196,29 @@ def test_bulk_results_refuse_unknown_and_unfit_rows_and_write_nothing(rounds: An
     assert codes == {("S0003", "pooled_result_for_single_tube"), ("NOSUCH01", "tube_not_found")}
     assert Tube.objects.filter(round=s.round, result=TubeResult.PENDING).count() == len(SIZES)
     assert not RetestTask.objects.filter(round=s.round).exists()
+
+
+def test_bulk_late_notifications_sit_at_the_tubes_sampling_point(rounds: Any) -> None:
+    """As ``results_apply`` raises them: at the point's node, with the target in force there."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fangkong.lab.bulk import _notify
+    from fangkong.lab.choices import AlertKind
+    from fangkong.lab.models import LabAlert
+
+    s, _second = rounds
+    tubes, members = _frames(s, "N")
+    tubes_bulk_load(
+        actor=s.technician, screening_round=s.round, tubes=tubes, bindings=members, lab_id=s.lab.id
+    )
+    tube = Tube.objects.get(barcode="N0000")
+    binding = Binding.objects.filter(tube=tube).first()
+    assert binding is not None
+    late = timezone.now() - timedelta(hours=1)
+    _notify(s.round, [(tube.id, tube.member_count, binding.region_id, s.point.region_id)], late)
+    alert = LabAlert.objects.get(kind=AlertKind.LATE_NOTIFICATION, tube=tube)
+    assert alert.region_id == s.point.region_id
+    assert alert.region_id != s.round.region_id
+    assert alert.detail["target_minutes"] == 15
