@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import BaseModel, Field
@@ -191,13 +191,24 @@ class _Post:
 _Answer = tuple[int, dict[str, Any], TubeBound | None] | FangkongError
 
 
+#: PostgreSQL's "try again" failures: a deadlock (two batches each waiting for a row the other
+#: inserted, e.g. the same tube sent to two server processes at once) and a serialization
+#: failure. The transaction was rolled back whole; the tubes are taken again one at a time.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 def _bind_batch(posts: list[_Post]) -> list[_Answer]:
     """The tubes of concurrent requests in one transaction (R37); if a concurrent writer in
-    another process took one of their barcodes, people or keys first, one at a time."""
+    another process took one of their barcodes, people or keys first (or the database broke a
+    deadlock between two batches), one at a time."""
     try:
         with transaction.atomic():
             return _bind_together(posts)
     except IntegrityError:
+        return [_bind_alone(post) for post in posts]
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+            raise
         return [_bind_alone(post) for post in posts]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connections, transaction
 
+import fangkong.api  # noqa: F401 - the API (and its routers) load before their modules
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import User
 from fangkong.accounts.tests.factories import actor_make
@@ -179,3 +180,58 @@ def test_concurrent_requests_are_combined_and_each_answered(shared_database, tre
     assert AuditEntry.objects.filter(action="tube_bind").count() == 12
     assert 1 <= _BINDING.batches - batches <= 12
     assert audit_chain_verify().ok
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+@pytest.mark.parametrize("error", ["integrity", "deadlock"])
+def test_a_batch_the_database_refuses_is_taken_again_tube_by_tube(tree, monkeypatch, error):
+    """A concurrent writer's duplicate or a deadlock rolls the batch back whole; every tube is
+    then bound on its own and answered as if alone."""
+    from django.db import IntegrityError, OperationalError
+
+    from fangkong.core.idempotency import IdempotentCall
+    from fangkong.lab.api import binding as api_binding
+
+    s = screening_make(tree, residents=4)
+
+    def refuse(_posts: Any) -> Any:
+        if error == "integrity":
+            raise IntegrityError("duplicate key")
+        raise OperationalError("deadlock detected") from _Deadlock()
+
+    monkeypatch.setattr(api_binding, "_bind_together", refuse)
+    posts = [
+        api_binding._Post(
+            bind=_by_code(s, s.sampler, barcode, ids),
+            call=IdempotentCall(
+                actor=s.sampler,
+                key=str(uuid.uuid4()),
+                operation="tube_bind",
+                payload={"b": barcode},
+            ),
+        )
+        for barcode, ids in (("R0001", s.ids[0:2]), ("R0002", s.ids[2:4]), ("R0003", s.ids[0:1]))
+    ]
+    answers = api_binding._bind_batch(posts)
+    assert [a[0] if isinstance(a, tuple) else a.code for a in answers] == [
+        201,
+        201,
+        "person_already_bound",
+    ]
+    assert sorted(Tube.objects.values_list("barcode", flat=True)) == ["R0001", "R0002"]
+
+
+def test_other_database_errors_of_a_batch_are_not_retried(tree, monkeypatch):
+    from django.db import OperationalError
+
+    from fangkong.lab.api import binding as api_binding
+
+    def broken(_posts: Any) -> Any:
+        raise OperationalError("the server closed the connection")
+
+    monkeypatch.setattr(api_binding, "_bind_together", broken)
+    with pytest.raises(OperationalError):
+        api_binding._bind_batch([])
