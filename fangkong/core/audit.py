@@ -82,36 +82,17 @@ def audit_record(
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the write")
-    chain = actor.user_id % AUDIT_CHAINS
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PG_AUDIT_LOCK, chain])
-    previous = (
-        AuditEntry.objects.filter(chain=chain)
-        .order_by("-id")
-        .values_list("row_hash", flat=True)
-        .first()
-    )
-    entry = AuditEntry(
-        at=timezone.now(),
-        actor_id=actor.user_id,
-        actor_username=actor.username,
-        actor_role=actor.role,
-        region_path=actor.region_path,
+    spec = AuditSpec(
+        actor=actor,
         action=action,
         object_type=object_type,
-        object_id=str(object_id),
-        fields=sorted(set(fields)),
+        object_id=object_id,
+        fields=tuple(fields),
         reason=reason,
         rule_set=rule_set,
-        extra=extra or {},
-        ip=actor.ip,
-        chain=chain,
-        prev_hash=previous or GENESIS,
+        extra=extra,
     )
-    entry.row_hash = _row_hash(entry.prev_hash, entry)
-    entry.save(force_insert=True)
-    return entry
+    return _chain_append([spec], chain=actor.user_id % AUDIT_CHAINS)[0]
 
 
 @dataclass(frozen=True)
@@ -141,7 +122,14 @@ def audit_record_many(specs: Sequence[AuditSpec]) -> list[AuditEntry]:
         raise RuntimeError("audit_record_many must run inside the transaction of the writes")
     if not specs:
         return []
-    chain = (os.getpid() * 1_000_003 + threading.get_ident()) % AUDIT_CHAINS
+    return _chain_append(
+        specs, chain=(os.getpid() * 1_000_003 + threading.get_ident()) % AUDIT_CHAINS
+    )
+
+
+def _chain_append(specs: Sequence[AuditSpec], *, chain: int) -> list[AuditEntry]:
+    """Lock ``chain`` (PostgreSQL), read its last hash, chain the rows in order and insert
+    them (one row: an ``INSERT``; more: ``COPY``)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PG_AUDIT_LOCK, chain])
@@ -173,7 +161,10 @@ def audit_record_many(specs: Sequence[AuditSpec]) -> list[AuditEntry]:
         )
         entry.row_hash = previous = _row_hash(previous, entry)
         entries.append(entry)
-    rows_insert(AuditEntry, [_columns(entry) for entry in entries])
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        rows_insert(AuditEntry, [_columns(entry) for entry in entries])
     return entries
 
 
@@ -194,21 +185,8 @@ def access_record(
     subject_ids: Sequence[object],
 ) -> None:
     """Log a read of identifiable data: who, why, which subjects (ids only, never values)."""
-    ids = [str(value) for value in subject_ids]
-    if not ids:
-        return
-    AccessEntry.objects.create(
-        at=timezone.now(),
-        actor_id=actor.user_id,
-        actor_username=actor.username,
-        actor_role=actor.role,
-        region_path=actor.region_path,
-        purpose=purpose,
-        action=action,
-        subject_type=subject_type,
-        subject_ids=ids,
-        subject_count=len(ids),
-        ip=actor.ip,
+    access_record_many(
+        [(actor, subject_ids)], purpose=purpose, action=action, subject_type=subject_type
     )
 
 
@@ -220,7 +198,7 @@ def access_record_many(
     subject_type: str,
 ) -> None:
     """:func:`access_record` for many reads of the same kind at once: one row per actor and
-    subject list, inserted together."""
+    subject list (none for an empty list), inserted together."""
     now = timezone.now()
     rows = [
         {
@@ -239,7 +217,10 @@ def access_record_many(
         for actor, ids in reads
         if ids
     ]
-    rows_insert(AccessEntry, rows)
+    if len(rows) == 1:
+        AccessEntry.objects.create(**rows[0])
+    else:
+        rows_insert(AccessEntry, rows)
 
 
 @dataclass(frozen=True)

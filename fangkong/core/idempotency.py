@@ -30,13 +30,29 @@ def request_fingerprint(payload: Any) -> str:
     ).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, Any]:
-    if record.request_hash != fingerprint:
+def _key_reused() -> FangkongError:
+    return FangkongError(
+        "This idempotency key was already used for a different request.",
+        code="idempotency_key_reused",
+        status=422,
+    )
+
+
+def _key_checked(key: str) -> str:
+    """The key as stored; ``idempotency_key_invalid`` unless printable and short enough."""
+    key = key.strip()
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise FangkongError(
-            "This idempotency key was already used for a different request.",
-            code="idempotency_key_reused",
+            "The Idempotency-Key header must be printable and at most 100 characters.",
+            code="idempotency_key_invalid",
             status=422,
         )
+    return key
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, Any]:
+    if record.request_hash != fingerprint:
+        raise _key_reused()
     return record.status, record.response
 
 
@@ -56,13 +72,7 @@ def run_idempotent(
     if not key:
         with transaction.atomic():
             return write()
-    key = key.strip()
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise FangkongError(
-            "The Idempotency-Key header must be printable and at most 100 characters.",
-            code="idempotency_key_invalid",
-            status=422,
-        )
+    key = _key_checked(key)
     fingerprint = request_fingerprint({"operation": operation, "payload": payload})
     existing = IdempotencyRecord.objects.filter(user_id=actor.user_id, key=key).first()
     if existing is not None:
@@ -126,14 +136,12 @@ def run_idempotent_many(
         prints.append(request_fingerprint({"operation": call.operation, "payload": call.payload}))
         if not call.key:
             continue
-        key = call.key.strip()
-        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            answers[position] = FangkongError(
-                "The Idempotency-Key header must be printable and at most 100 characters.",
-                code="idempotency_key_invalid",
-                status=422,
-            )
-        elif (call.actor.user_id, key) in keyed:
+        try:
+            key = _key_checked(call.key)
+        except FangkongError as exc:
+            answers[position] = exc
+            continue
+        if (call.actor.user_id, key) in keyed:
             later.append((position, keyed[(call.actor.user_id, key)]))
         else:
             keyed[(call.actor.user_id, key)] = position
@@ -175,11 +183,7 @@ def run_idempotent_many(
         answers[position] = (
             earlier
             if not isinstance(earlier, tuple) or prints[position] == prints[first]
-            else FangkongError(
-                "This idempotency key was already used for a different request.",
-                code="idempotency_key_reused",
-                status=422,
-            )
+            else _key_reused()
         )
     return [answer for answer in answers if answer is not None]
 
