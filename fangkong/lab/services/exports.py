@@ -39,13 +39,14 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.core.audit import access_record, audit_record
 from fangkong.core.crypto import decrypt
-from fangkong.core.errors import Conflict, ValidationFailed, field_error
+from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import ExportStatus, ExportTarget, TubeResult
 from fangkong.lab.models import Binding, ResultExport, Tube
 from fangkong.lab.roles import EXPORT_ROLES
 from fangkong.people.documents import ID_PURPOSE
 from fangkong.people.models import IdentityDocument
+from fangkong.people.validation import text_field
 
 #: Records per batch (the provincial uploader's ``datanum``).
 EXPORT_BATCH_RECORDS = 5000
@@ -74,6 +75,11 @@ def export_destinations() -> dict[str, str]:
     return {str(target): url for target, url in configured.items() if url}
 
 
+def _after(at: datetime, tube_id: int) -> Q:
+    """Tubes after the cursor ``(at, tube_id)`` in ``(reported_at, id)`` order."""
+    return Q(reported_at__gt=at) | Q(reported_at=at, id__gt=tube_id)
+
+
 def _cursor_after(target: str) -> tuple[datetime | None, int]:
     last = ResultExport.objects.filter(target=target).order_by("-upto_at", "-upto_tube").first()
     return (last.upto_at, last.upto_tube) if last is not None else (None, 0)
@@ -91,9 +97,7 @@ def result_exports_cut(*, target: str, now: datetime) -> list[ResultExport]:
             result__in=list(RESULT_TEXT),
         )
         if after_at is not None:
-            reportable = reportable.filter(
-                Q(reported_at__gt=after_at) | Q(reported_at=after_at, id__gt=after_tube)
-            )
+            reportable = reportable.filter(_after(after_at, after_tube))
         tubes = reportable.order_by("reported_at", "id").values_list(
             "id", "reported_at", "member_count"
         )[:EXPORT_CUT_TUBES]
@@ -172,14 +176,9 @@ def export_records(export: ResultExport) -> list[ExportRecord]:
     tubes = Tube.objects.filter(
         reported_at__isnull=False, result__in=list(RESULT_TEXT)
     ).select_related("lab")
-    tubes = tubes.filter(
-        Q(reported_at__lt=export.upto_at) | Q(reported_at=export.upto_at, id__lte=export.upto_tube)
-    )
+    tubes = tubes.exclude(_after(export.upto_at, export.upto_tube))
     if export.after_at is not None:
-        tubes = tubes.filter(
-            Q(reported_at__gt=export.after_at)
-            | Q(reported_at=export.after_at, id__gt=export.after_tube)
-        )
+        tubes = tubes.filter(_after(export.after_at, export.after_tube))
     by_id = {tube.id: tube for tube in tubes}
     members = list(
         Binding.objects.filter(tube_id__in=list(by_id))
@@ -327,13 +326,10 @@ def result_export_retry(*, actor: AnyActor, export: ResultExport, reason: str) -
     """Send a failed batch again at the worker's next run instead of after its pause (the
     receiver is back); audited with the reason. ``export_not_failed`` (409) otherwise."""
     require_role(actor, EXPORT_ROLES)
-    if export.status != ExportStatus.FAILED:
-        raise Conflict(_("Only a failed export is retried."), code="export_not_failed")
-    if not reason.strip():
-        raise ValidationFailed(
-            _("Say why the export is retried now."),
-            errors=[field_error("reason", "required", _("Say why the export is retried now."))],
-        )
+    errors: list[dict[str, Any]] = []
+    text = text_field(reason, field="reason", max_length=255, errors=errors, required=True)
+    if errors:
+        raise ValidationFailed(_("Say why the export is retried now."), errors=errors)
     with transaction.atomic():
         updated = ResultExport.objects.filter(pk=export.pk, status=ExportStatus.FAILED).update(
             next_attempt_at=timezone.now()
@@ -346,7 +342,7 @@ def result_export_retry(*, actor: AnyActor, export: ResultExport, reason: str) -
             object_type="result_export",
             object_id=export.code,
             fields=["next_attempt_at"],
-            reason=reason.strip(),
+            reason=text,
             extra={"target": export.target, "attempts": export.attempts},
         )
     export.refresh_from_db()
