@@ -80,3 +80,16 @@ def field_error(field: str, code: str, message: str, *, row: int | None = None) 
     if row is not None:
         entry["row"] = row
     return entry
+
+
+def field_refusal(
+    code: str, message: str, *, field: str, status: int = 422, **detail: Any
+) -> FangkongError:
+    """A refusal about one field: ``code`` and ``message`` both as the error and as its one
+    entry in ``detail["errors"]`` (with any further ``detail``)."""
+    return FangkongError(
+        message,
+        code=code,
+        status=status,
+        detail={"errors": [field_error(field, code, message)], **detail},
+    )

@@ -13,7 +13,6 @@ number of queries (the API gathers concurrent requests into such batches, R37);
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,19 +20,18 @@ from typing import Any
 
 import polars as pl
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.actor import AnyActor, SystemActor
+from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, access_record_many, audit_record_many
 from fangkong.core.bulk import db_datetime, objects_insert, rows_insert, table_insert
 from fangkong.core.errors import (
     Conflict,
     FangkongError,
-    NotFound,
     ValidationFailed,
     field_error,
+    field_refusal,
 )
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
@@ -43,23 +41,20 @@ from fangkong.lab.choices import (
     RoundStatus,
     TubeKind,
 )
-from fangkong.lab.codes import barcode_clean, sampling_code_verify
+from fangkong.lab.codes import barcode_clean
 from fangkong.lab.events import TubeEventKind
+from fangkong.lab.members import Member, ScannedMembers, members_resolve, members_scan
+from fangkong.lab.members import MemberInput as MemberInput  # part of this service's input
 from fangkong.lab.models import (
     Binding,
     RetestTask,
-    RoundArea,
     SamplingPoint,
     ScreeningRound,
     Tube,
     TubeEvent,
 )
+from fangkong.lab.placing import Wanted, places_find
 from fangkong.lab.roles import SAMPLING_ROLES
-from fangkong.lab.selectors import point_visible, round_visible
-from fangkong.people.access import parse_code
-from fangkong.people.choices import DocumentType
-from fangkong.people.documents import document_validate
-from fangkong.people.models import IdentityDocument, Person
 from fangkong.policy.choices import PoolingGroup, SwabSite, TurnaroundCategory
 from fangkong.policy.rules import EffectiveRules, pool_ratio, turnaround_hours
 from fangkong.policy.schema import MAX_POOL_RATIO
@@ -67,8 +62,6 @@ from fangkong.policy.selectors import rules_for
 
 #: A device clock may be off; sampling times this far in the future are still taken.
 CLOCK_SKEW = timedelta(minutes=10)
-#: An offline queue may upload this long after the round started.
-LATE_UPLOAD = timedelta(days=3)
 # ``Choices.values`` builds a new list on every access; these are checked per tube.
 _KINDS = frozenset(TubeKind.values)
 _CATEGORIES = frozenset(TurnaroundCategory.values)
@@ -88,20 +81,6 @@ _BINDING_COLUMNS: dict[str, Any] = {
     "scanned_at": pl.Utf8,
     "outcome": pl.Utf8,
 }
-#: Person columns a bound tube needs (answers show code and name).
-_PERSON_FIELDS = ("id", "code", "name", "region_id", "household_id")
-
-
-@dataclass(frozen=True)
-class MemberInput:
-    """One scanned person: a personal sampling code, or a document type and number (ID card
-    read or typed). ``scanned_at`` defaults to the tube's sampling time."""
-
-    sampling_code: str = ""
-    doc_type: str = ""
-    id_number: str = ""
-    method: str = ""
-    scanned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,35 +107,12 @@ class BindRequest:
 
 
 @dataclass(frozen=True)
-class Member:
-    """A person bound to a tube: the columns a binding and an answer need."""
-
-    id: int
-    code: uuid.UUID
-    name: str
-    region_id: int
-    household_id: int | None
-
-
-@dataclass(frozen=True)
 class TubeBound:
     """The stored tube, its members in scan order, and whether this call stored it."""
 
     tube: Tube
     persons: list[Member]
     created: bool
-    warnings: list[str] = field(default_factory=list)
-
-
-def _refuse(
-    code: str, message: str, *, field_name: str, status: int = 422, **detail: Any
-) -> FangkongError:
-    return FangkongError(
-        message,
-        code=code,
-        status=status,
-        detail={"errors": [field_error(field_name, code, message)], **detail},
-    )
 
 
 def _busy_error(ids: Sequence[int], busy: set[int]) -> FangkongError:
@@ -189,10 +145,7 @@ class _Item:
     ratio: int = 1
     per_household: bool = False
     errors: list[dict[str, Any]] = field(default_factory=list)
-    codes: dict[int, Any] = field(default_factory=dict)  # position → person code
-    indexes: dict[int, str] = field(default_factory=dict)  # position → blind index
-    methods: list[str] = field(default_factory=list)
-    persons: list[Member] = field(default_factory=list)
+    scan: ScannedMembers = field(default_factory=lambda: ScannedMembers(count=0))
     tasks: list[RetestTask] = field(default_factory=list)
     tube: Tube | None = None  # the tube this item stores
 
@@ -201,103 +154,16 @@ class _Item:
         return self.request.data
 
     @property
+    def persons(self) -> list[Member]:
+        return self.scan.persons
+
+    @property
+    def methods(self) -> list[str]:
+        return self.scan.methods
+
+    @property
     def ids(self) -> list[int]:
         return [person.id for person in self.persons]
-
-
-def _places(items: Sequence[_Item], out: list[TubeBound | FangkongError | None]) -> None:
-    """Rounds and points for every item: objects handed in, or codes looked up in the actor's
-    scope; the round's zone for the point. Three queries for the batch: the rounds' areas
-    with their rounds, the points, the staff of these points among these actors."""
-    round_codes = {
-        code
-        for i in items
-        if isinstance(i.request.screening_round, str)
-        and (code := parse_code(i.request.screening_round)) is not None
-    }
-    point_codes = {
-        code
-        for i in items
-        if isinstance(i.request.point, str) and (code := parse_code(i.request.point)) is not None
-    }
-    given_rounds = {
-        i.request.screening_round.id
-        for i in items
-        if isinstance(i.request.screening_round, ScreeningRound)
-    }
-    rounds: dict[Any, ScreeningRound] = {}
-    areas: dict[int, list[RoundArea]] = {}
-    if round_codes or given_rounds:
-        for area in RoundArea.objects.filter(
-            Q(round__code__in=round_codes) | Q(round_id__in=given_rounds)
-        ).select_related("round__region", "region"):
-            areas.setdefault(area.round_id, []).append(area)
-            rounds.setdefault(area.round.code, area.round)
-    points: dict[Any, SamplingPoint] = (
-        {
-            p.code: p
-            for p in SamplingPoint.objects.filter(code__in=point_codes).select_related("region")
-        }
-        if point_codes
-        else {}
-    )
-    for item in items:
-        given_round, given_point = item.request.screening_round, item.request.point
-        item.screening_round = (
-            given_round
-            if isinstance(given_round, ScreeningRound)
-            else rounds.get(parse_code(given_round))
-        )
-        item.point = (
-            given_point
-            if isinstance(given_point, SamplingPoint)
-            else points.get(parse_code(given_point))
-        )
-    staff = set(
-        SamplingPoint.staff.through.objects.filter(
-            samplingpoint_id__in={i.point.id for i in items if i.point is not None},
-            user_id__in={i.request.actor.user_id for i in items},
-        ).values_list("samplingpoint_id", "user_id")
-    )
-    for index, item in enumerate(items):
-        actor = item.request.actor
-        if out[index] is not None:
-            continue
-        if not isinstance(item.request.screening_round, ScreeningRound) and (
-            item.screening_round is None or not round_visible(actor, item.screening_round)
-        ):
-            out[index] = NotFound(_("No such screening round."), code="round_not_found")
-            continue
-        staffed = (item.point.id, actor.user_id) in staff if item.point is not None else False
-        if not isinstance(item.request.point, SamplingPoint) and (
-            item.point is None or not point_visible(actor, item.point, staffed=staffed)
-        ):
-            out[index] = NotFound(_("No such sampling point."), code="point_not_found")
-            continue
-        if not isinstance(actor, SystemActor) and not staffed:
-            out[index] = FangkongError(
-                _("You are not on the staff of this sampling point."),
-                code="not_point_staff",
-                status=403,
-            )
-    for index, item in enumerate(items):
-        if out[index] is not None or item.point is None or item.screening_round is None:
-            continue
-        point = item.point
-        best: RoundArea | None = None
-        for area in areas.get(item.screening_round.id, []):
-            if point.region.is_within(area.region.path) and (
-                best is None or area.region.level > best.region.level
-            ):
-                best = area
-        if best is None:
-            out[index] = _refuse(
-                "point_outside_round",
-                _("This sampling point is not inside the round's areas."),
-                field_name="point",
-            )
-        else:
-            item.zone = best.zone
 
 
 def _check_tube(item: _Item, now: datetime) -> FangkongError | None:
@@ -387,105 +253,6 @@ def _ratio(
     return max(1, min(data.ratio, allowed)), per_household
 
 
-def _parse_members(item: _Item) -> None:
-    """Signed codes checked offline, numbers through their validator and blind index."""
-    for position, member in enumerate(item.data.members):
-        prefix = f"members[{position}]"
-        if member.sampling_code:
-            try:
-                item.codes[position] = sampling_code_verify(
-                    member.sampling_code, field=f"{prefix}.sampling_code"
-                ).person_code
-            except ValidationFailed as exc:
-                item.errors.extend(exc.errors)
-            item.methods.append(EntryMethod.SAMPLING_CODE)
-            continue
-        if not member.id_number:
-            item.errors.append(
-                field_error(
-                    f"{prefix}.id_number",
-                    "member_unidentified",
-                    _("Scan a sampling code or an ID card, or type the identity number."),
-                )
-            )
-            item.methods.append(EntryMethod.MANUAL)
-            continue
-        try:
-            document = document_validate(
-                doc_type=member.doc_type or DocumentType.RESIDENT_ID,
-                number=member.id_number,
-                field=f"{prefix}.id_number",
-            )
-        except ValidationFailed as exc:
-            item.errors.extend(exc.errors)
-            item.methods.append(EntryMethod.MANUAL)
-            continue
-        item.indexes[position] = document.index
-        item.methods.append(
-            member.method
-            if member.method in (EntryMethod.ID_CARD, EntryMethod.MANUAL)
-            else EntryMethod.MANUAL
-        )
-
-
-def _resolve_members(items: Sequence[_Item]) -> None:
-    """Persons for every item's members in scan order (one query for the documents with
-    their persons, one for persons by sampling code, over the whole batch);
-    ``person_unknown`` and ``person_ambiguous`` per member."""
-    holders: dict[str, set[int]] = {}
-    by_id: dict[int, Member] = {}
-    by_code: dict[Any, Member] = {}
-    indexes = {value for item in items for value in item.indexes.values()}
-    if indexes:
-        for index_value, *columns in IdentityDocument.objects.filter(
-            number_index__in=indexes
-        ).values_list("number_index", *(f"person__{name}" for name in _PERSON_FIELDS)):
-            holder = Member(*columns)
-            holders.setdefault(index_value, set()).add(holder.id)
-            by_id[holder.id] = holder
-            by_code[holder.code] = holder
-    codes = {value for item in items for value in item.codes.values()} - set(by_code)
-    if codes:
-        for row in Person.objects.filter(code__in=codes).values_list(*_PERSON_FIELDS):
-            found_person = Member(*row)
-            by_id[found_person.id] = found_person
-            by_code[found_person.code] = found_person
-    for item in items:
-        for position in range(len(item.data.members)):
-            person: Member | None = None
-            if position in item.codes:
-                person = by_code.get(item.codes[position])
-                field_name = f"members[{position}].sampling_code"
-            elif position in item.indexes:
-                found = sorted(holders.get(item.indexes[position], ()))
-                field_name = f"members[{position}].id_number"
-                if len(found) > 1:
-                    item.errors.append(
-                        field_error(
-                            field_name,
-                            "person_ambiguous",
-                            _("Several persons hold this number; resolve the duplicate first."),
-                        )
-                    )
-                    continue
-                person = by_id.get(found[0]) if found else None
-            else:
-                continue
-            if person is None:
-                item.errors.append(
-                    field_error(
-                        field_name,
-                        "person_unknown",
-                        _(
-                            "Nobody with this code or number is registered; register the "
-                            "person first."
-                        ),
-                    )
-                )
-                continue
-            item.persons.append(person)
-
-
 def _check_members(item: _Item) -> FangkongError | None:
     """Repeated persons, then every collected error, then the tube's capacity and household."""
     seen: dict[int, int] = {}
@@ -508,18 +275,18 @@ def _check_members(item: _Item) -> FangkongError | None:
         )
         return ValidationFailed(_("The tube cannot be bound."), errors=item.errors, code=code)
     if len(item.persons) > item.ratio:
-        return _refuse(
+        return field_refusal(
             "tube_full",
             _("This tube holds at most %(ratio)s people; close it and open a new one.")
             % {"ratio": item.ratio},
-            field_name=f"members[{item.ratio}]",
+            field=f"members[{item.ratio}]",
             ratio=item.ratio,
         )
     if item.per_household and len({p.household_id for p in item.persons}) > 1:
-        return _refuse(
+        return field_refusal(
             "household_mixed",
             _("Here one tube takes one household; these people live in different households."),
-            field_name="members",
+            field="members",
         )
     return None
 
@@ -534,10 +301,10 @@ def _replay(item: _Item, tube: Tube, stored_ids: Sequence[int]) -> TubeBound | F
         or tube.point_id != item.point.id
         or list(stored_ids) != item.ids
     ):
-        return _refuse(
+        return field_refusal(
             "tube_exists",
             _("A tube with this barcode is already bound to other people."),
-            field_name="barcode",
+            field="barcode",
             status=409,
         )
     return TubeBound(tube=tube, persons=list(item.persons), created=False)
@@ -581,7 +348,25 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
             require_role(item.request.actor, SAMPLING_ROLES)
         except FangkongError as exc:
             out[index] = exc
-    _places(items, out)
+    placing = [index for index, answer in enumerate(out) if answer is None]
+    wanted = [
+        Wanted(
+            actor=items[index].request.actor,
+            screening_round=items[index].request.screening_round,
+            point=items[index].request.point,
+        )
+        for index in placing
+    ]
+    for index, place in zip(placing, places_find(wanted), strict=True):
+        if isinstance(place, FangkongError):
+            out[index] = place
+        else:
+            item = items[index]
+            item.screening_round, item.point, item.zone = (
+                place.screening_round,
+                place.point,
+                place.zone,
+            )
     rules: dict[tuple[str, date], EffectiveRules] = {}
     for index, item in enumerate(items):
         if out[index] is not None:
@@ -599,11 +384,12 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
         item.ratio, item.per_household = _ratio(
             item.rules, zone=item.zone, data=item.data, errors=item.errors
         )
-        _parse_members(item)
+        item.scan = members_scan(item.data.members)
     live = [item for index, item in enumerate(items) if out[index] is None]
-    _resolve_members(live)
+    members_resolve([item.scan for item in live])
     for index, item in enumerate(items):
         if out[index] is None:
+            item.errors.extend(item.scan.errors)
             out[index] = _check_members(item)
     _store_batch(items, out, now)
     return [answer for answer in out if answer is not None]
@@ -705,10 +491,10 @@ def _store_batch(
         else:
             without = [pid for pid in item.ids if pid not in tasks]
             if without:
-                out[index] = _refuse(
+                out[index] = field_refusal(
                     "no_retest_task",
                     _("This person has no open re-test task."),
-                    field_name=f"members[{item.ids.index(without[0])}]",
+                    field=f"members[{item.ids.index(without[0])}]",
                 )
                 continue
             item.tasks = [tasks.pop(pid) for pid in item.ids]

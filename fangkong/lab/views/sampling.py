@@ -117,11 +117,10 @@ def _bind_context(actor: Actor, post: SamplingPost) -> dict[str, Any]:
     rules = rules_for(post.point.region, timezone.localdate())
     ratio, per_household = pool_ratio(rules, zone=post.zone)
     # groups with their own ratio (R7): key groups, isolation sites, sealed compounds
-    groups = [
-        (value, label, min(group_ratio, MAX_POOL_RATIO), group_household)
-        for value, label in PoolingGroup.choices
-        for group_ratio, group_household in [pool_ratio(rules, zone=post.zone, group=value)]
-    ]
+    groups = []
+    for value, label in PoolingGroup.choices:
+        group_ratio, group_household = pool_ratio(rules, zone=post.zone, group=value)
+        groups.append((value, label, min(group_ratio, MAX_POOL_RATIO), group_household))
     return {
         "post": post,
         "ratio": min(ratio, MAX_POOL_RATIO),
