@@ -1,10 +1,16 @@
-"""Response headers every page gets: CSP, permissions policy, no-store on personal data."""
+"""Response headers every page gets (CSP, permissions policy, no-store on personal data), and
+input no database can store refused up front."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import field_error
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -33,3 +39,75 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _nul_field(value: Any, path: str) -> str | None:
+    """The path (``members[0].id_number``) of the first text in a decoded JSON value that holds
+    a NUL character, or ``None``."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items: Any = ()
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+        for key in value:
+            if "\x00" in str(key):
+                return path or str(key)
+    elif isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    for where, item in items:
+        found = _nul_field(item, where)
+        if found is not None:
+            return found
+    return None
+
+
+def nul_field(request: HttpRequest) -> str | None:
+    """Where the request carries a NUL character in text: ``path``, a query or form field name,
+    or the JSON body field's path. PostgreSQL cannot store one in text and SQLite cuts C
+    strings at one, so such input is refused up front with the field named. Uploaded files
+    are not looked at (a workbook is binary); their rows are checked by the import."""
+    if "\x00" in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name
+    content_type = request.content_type or ""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return None
+    if content_type == "application/json" or content_type.endswith("+json"):
+        body = request.body
+        if b"\x00" not in body and b"\\u0000" not in body:
+            return None
+        try:
+            return _nul_field(json.loads(body), "")
+        except ValueError:
+            return None  # not JSON: the view's own parser names the error
+    if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        for name, values in request.POST.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name
+    return None
+
+
+class NulInputMiddleware:
+    """Refuses text with a NUL character anywhere in a request (query, form or JSON body):
+    422 with the field for the API, 400 for pages; nothing reaches a view or the database."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = nul_field(request)
+        if field is None:
+            return self.get_response(request)
+        message = _("The text contains a NUL character.")
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "code": "validation_failed",
+                    "message": "The request is not valid.",
+                    "detail": {"errors": [field_error(field, "text_nul", message)]},
+                },
+                status=422,
+            )
+        return HttpResponseBadRequest(f"{field}: {message}", content_type="text/plain")

@@ -1,4 +1,5 @@
-"""Deployment hardening that tests can see: headers, error pages, scrubbed logs (T36, T37)."""
+"""Deployment hardening that tests can see: headers, error pages, scrubbed logs (T36, T37),
+text no database can store refused with its field."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from fangkong.accounts.choices import Role
 from fangkong.accounts.jobs import dormant_accounts
-from fangkong.accounts.tests.factories import user_make
+from fangkong.accounts.tests.factories import actor_make, user_make
 from fangkong.core.logging import ScrubFilter, scrub
+from fangkong.core.models import AuditEntry
 
 
 @pytest.mark.django_db
@@ -57,3 +60,47 @@ def test_dormant_accounts_are_listed(time_machine):
     old.save(update_fields=["last_login"])
     time_machine.move_to(timezone.now() + timedelta(days=1))
     assert dormant_accounts() == ["sleepy"]
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_json_body_is_refused_with_its_field(tree, api):
+
+    client = api(actor_make(role=Role.SAMPLER, region=tree["district_a"]))
+    before = AuditEntry.objects.count()
+    response = client.post(
+        "/api/v1/lab/tubes",
+        {"round": "R", "point": "P", "barcode": "T1", "members": [{"id_number": "11\x0001"}]},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"]["errors"] == [
+        {
+            "field": "members[0].id_number",
+            "code": "text_nul",
+            "message": "The text contains a NUL character.",
+        }
+    ]
+    assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_query_or_a_form_is_refused(api, tree):
+
+    client = api(actor_make(role=Role.ADMINISTRATOR, region=tree["district_a"]))
+    response = client.get("/api/v1/people?q=%E5%BC%A0%00%E4%B8%89")
+    assert response.status_code == 422
+    assert response.json()["detail"]["errors"][0]["field"] == "q"
+    page = Client().post("/accounts/login/", {"username": "a\x00b", "password": "x"})
+    assert page.status_code == 400
+    assert page.content.decode().startswith("username:")
+
+
+@pytest.mark.django_db
+def test_an_escaped_backslash_u0000_is_text_not_a_nul(api, tree):
+
+    client = api(actor_make(role=Role.SAMPLER, region=tree["district_a"]))
+    response = client.post(
+        "/api/v1/lab/tubes",
+        {"round": "R", "point": "P", "barcode": "T1", "members": [{"id_number": "\\u0000"}]},
+    )
+    assert "text_nul" not in response.content.decode()
+    assert response.status_code in {404, 422}

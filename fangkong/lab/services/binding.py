@@ -116,7 +116,7 @@ class TubeBound:
 
 
 def _busy_error(ids: Sequence[int], busy: set[int]) -> FangkongError:
-    message = _("Already in a tube of this round that awaits its result.")
+    message = _("Already sampled in this round.")
     return FangkongError(
         message,
         code="person_already_bound",
@@ -327,15 +327,15 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
     5. Same barcode already stored (or earlier in the batch) with the same round, point and
        people → that tube (``created`` false); otherwise ``tube_exists`` (409).
     6. The round must be open for screening tubes (``round_closed``); nobody already in a
-       screening tube of this round still awaiting its result, nor in an earlier tube of the
-       batch (``person_already_bound``, 409, R8). A re-test tube takes only people with an
+       screening tube of this round, whatever its result, nor in an earlier tube of the batch
+       (``person_already_bound``, 409, R8). A re-test tube takes only people with an
        open re-test task (``no_retest_task``) and marks the task sampled.
     7. Tubes, bindings, history rows, audit rows (one per tube, in each actor's chain) and
        read-access rows (the persons whose names are shown back) in a constant number of
        queries for the whole batch.
 
     A concurrent writer can still make the insert fail (``IntegrityError``) on the unique
-    barcode or on the one-pending-binding-per-round index; :func:`tube_bind` and the API's
+    barcode or on the one-binding-per-round index; :func:`tube_bind` and the API's
     batcher then take the tubes one at a time.
     """
     if not connection.in_atomic_block:
@@ -396,13 +396,13 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
 
 
 def _busy(rounds: set[int], people: set[int]) -> set[tuple[int, int]]:
-    """``(round, person)`` pairs among these with a screening binding awaiting its result:
-    exactly the rows of the partial unique index ``binding_one_pending_per_round``.
+    """``(round, person)`` pairs among these with a screening binding: exactly the rows of the
+    partial unique index ``binding_one_per_round``.
 
     On PostgreSQL each pair is one index probe (a ``LATERAL`` subquery with ``LIMIT 1``, which
     the planner cannot turn into a scan of the round: with ``person_id IN (…)``, or with a
-    join whose statistics lag behind a fast-growing round, PostgreSQL 15 reads every pending
-    binding of the round and filters).
+    join whose statistics lag behind a fast-growing round, PostgreSQL 15 reads every binding
+    of the round and filters).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -410,14 +410,14 @@ def _busy(rounds: set[int], people: set[int]) -> set[tuple[int, int]]:
                 "SELECT r.id, p.id FROM unnest(%s::bigint[]) AS r(id) "
                 "CROSS JOIN unnest(%s::bigint[]) AS p(id) "
                 "CROSS JOIN LATERAL (SELECT 1 FROM lab_binding b WHERE b.round_id = r.id "
-                "AND b.person_id = p.id AND b.outcome = %s AND NOT b.retest LIMIT 1) AS found",
-                [sorted(rounds), sorted(people), MemberOutcome.PENDING],
+                "AND b.person_id = p.id AND NOT b.retest LIMIT 1) AS found",
+                [sorted(rounds), sorted(people)],
             )
             return {(int(r), int(p)) for r, p in cursor.fetchall()}
     return set(
-        Binding.objects.filter(
-            round_id__in=rounds, person_id__in=people, outcome=MemberOutcome.PENDING, retest=False
-        ).values_list("round_id", "person_id")
+        Binding.objects.filter(round_id__in=rounds, person_id__in=people, retest=False).values_list(
+            "round_id", "person_id"
+        )
     )
 
 

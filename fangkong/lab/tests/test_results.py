@@ -90,6 +90,24 @@ def test_a_negative_pool_makes_every_member_negative(lab_day):
     assert not Notification.objects.exists()
 
 
+def test_a_member_of_a_negative_pool_is_not_sampled_twice_in_the_round(lab_day, api):
+    s, tech = lab_day
+    assert _report(tech, s, [{"barcode": "P0001", "result": "negative"}]).status_code == 200
+    response = api(s.sampler).post(
+        "/api/v1/lab/tubes",
+        {
+            "round": str(s.round.code),
+            "point": str(s.point.code),
+            "barcode": "P0002",
+            "members": [{"id_number": s.ids[0]}],
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"]["errors"][0]["code"] == "person_already_bound"
+    assert Binding.objects.filter(person=s.people[0]).count() == 1
+
+
 def test_an_invalid_tube_opens_a_retest_task_per_member(lab_day):
     s, tech = lab_day
     response = _report(tech, s, [{"barcode": "P0001", "result": "invalid"}])
