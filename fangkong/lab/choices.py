@@ -93,6 +93,7 @@ class Recipient(models.TextChoices):
     WORKING_GROUP = "working_group", _("Testing working group")
     EMERGENCY_SQUAD = "emergency_squad", _("Emergency sampling squad")
     COMMUNITY = "community", _("Community of the members")
+    POLICE = "police", _("Police")
 
 
 class AlertKind(models.TextChoices):

@@ -1,6 +1,7 @@
 """Who is told of a pooled positive, and with what (R12) — one rule for the per-tube service
 and the set-based round path: the testing working group and the emergency sampling squad at
-the round's node, and each community with members in the tube, with how many."""
+the round's node, the police there too where the rules in force at that node say so, and each
+community with members in the tube, with how many."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from django.utils import timezone
+
 from fangkong.lab.choices import Recipient
 from fangkong.lab.models import Notification
+from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 
@@ -35,6 +39,13 @@ def pooled_positive_notifications(
     the node of its round. The latency is from the report to ``notified_at``.
     """
     community = _community_ids(rid for rids in members.values() for rid in rids)
+    on = timezone.localdate(notified_at)
+    police = {
+        region_id: rules_for_path(path, on).parameters.turnaround.pooled_positive_notify_police
+        for region_id, path in Region.objects.filter(id__in=set(round_region.values())).values_list(
+            "id", "path"
+        )
+    }
     latency = max(0, int((notified_at - result_at).total_seconds() * 1000))
     rows: list[Notification] = []
     for tube_id in sorted(members):
@@ -45,8 +56,12 @@ def pooled_positive_notifications(
             "latency_ms": latency,
             "members": len(members[tube_id]),
         }
-        for recipient in (Recipient.WORKING_GROUP, Recipient.EMERGENCY_SQUAD):
-            rows.append(Notification(recipient=recipient, region_id=round_region[tube_id], **base))
+        node = round_region[tube_id]
+        recipients = [Recipient.WORKING_GROUP, Recipient.EMERGENCY_SQUAD]
+        if police[node]:
+            recipients.append(Recipient.POLICE)
+        for recipient in recipients:
+            rows.append(Notification(recipient=recipient, region_id=node, **base))
         counts: dict[int, int] = defaultdict(int)
         for region_id in members[tube_id]:
             counts[community[region_id]] += 1

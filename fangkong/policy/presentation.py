@@ -234,7 +234,11 @@ def sections(parameters: RuleParameters) -> Sections:
                 _("Pooled positive notified within"),
                 _("%(minutes)s min")
                 % {"minutes": parameters.turnaround.pooled_positive_notify_minutes},
-            )
+            ),
+            (
+                _("Police told of a pooled positive"),
+                _yes(parameters.turnaround.pooled_positive_notify_police),
+            ),
         ],
         screening=[
             (_("Area screening"), _yes(screening.area_screening_enabled)),

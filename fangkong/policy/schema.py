@@ -281,11 +281,13 @@ class TurnaroundTarget(_Model):
 
 
 class Turnaround(_Model):
-    """Result turnaround targets by category (R13) and the pooled-positive notification
-    target (R12)."""
+    """Result turnaround targets by category (R13), the pooled-positive notification target
+    and whether the police are among those told (R12: configurable; they are unless a rule set
+    says otherwise)."""
 
     targets: dict[TurnaroundKey, TurnaroundTarget]
     pooled_positive_notify_minutes: Annotated[int, Field(ge=1, le=1440, strict=True)]
+    pooled_positive_notify_police: StrictBool = True
 
 
 class DeadlineTier(_Model):

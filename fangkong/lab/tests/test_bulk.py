@@ -171,7 +171,8 @@ def test_bulk_results_mean_the_same_as_the_service(rounds: Any) -> None:
     assert set(Tube.objects.filter(round=second).values_list("status", flat=True)) == {
         TubeStatus.RESULTED
     }
-    assert Notification.objects.filter(tube__round=second).count() == 2 * 3
+    # per pooled positive: working group, squad, police, the members' one community
+    assert Notification.objects.filter(tube__round=second).count() == 2 * 4
 
 
 def test_bulk_results_refuse_unknown_and_unfit_rows_and_write_nothing(rounds: Any) -> None:

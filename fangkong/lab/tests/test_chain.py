@@ -81,6 +81,7 @@ def test_pooled_positive_chain_end_to_end(tree, api):
     assert {n.recipient for n in notes} == {
         Recipient.WORKING_GROUP,
         Recipient.EMERGENCY_SQUAD,
+        Recipient.POLICE,
         Recipient.COMMUNITY,
     }
     assert all(n.latency_ms < 60_000 for n in notes)

@@ -6,10 +6,12 @@ community with the latency logged."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
 
+from fangkong.core.actor import SYSTEM
 from fangkong.core.models import AuditEntry
 from fangkong.lab.choices import (
     MemberOutcome,
@@ -24,6 +26,7 @@ from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.rounds import lab_create
 from fangkong.lab.services.transport import package_receive, package_seal
 from fangkong.lab.tests.factories import Screening, residents_make, screening_make
+from fangkong.policy.services import rule_set_override_create
 
 
 def _tube(s: Screening, barcode: str, ids: list[str], *, kind: str = TubeKind.SCREENING) -> None:
@@ -246,7 +249,7 @@ def test_a_pooled_positive_notifies_at_once_each_member_community(tree, api):
     _receive(s, ["P0001"])
     response = _report(api(s.technician), s, [{"barcode": "P0001", "result": "pooled_positive"}])
     assert response.status_code == 200, response.json()
-    assert response.json()["notifications"] == 4
+    assert response.json()["notifications"] == 5
     assert response.json()["held"] == 3
     notes = list(Notification.objects.filter(tube__barcode="P0001"))
     by_recipient = sorted((n.recipient, n.region.code, n.members) for n in notes)
@@ -255,6 +258,7 @@ def test_a_pooled_positive_notifies_at_once_each_member_community(tree, api):
             (Recipient.COMMUNITY, tree["community_a"].code, 2),
             (Recipient.COMMUNITY, tree["community_b"].code, 1),
             (Recipient.EMERGENCY_SQUAD, s.round.region.code, 3),
+            (Recipient.POLICE, s.round.region.code, 3),
             (Recipient.WORKING_GROUP, s.round.region.code, 3),
         ]
     )
@@ -342,3 +346,25 @@ def test_an_identical_row_repeated_in_one_batch_counts_as_unchanged(tree):
         ],
     )
     assert (report.applied, report.unchanged) == (["U0001"], ["U0001"])
+
+
+def test_a_rule_set_can_leave_the_police_out_of_pooled_positive_notices(tree, api):
+    s = screening_make(tree, residents=2)
+    rule_set_override_create(
+        actor=SYSTEM,
+        key="no-police",
+        region=s.round.region,
+        name_zh="不通知公安",
+        name_en="Police not told",
+        effective_from=date(2022, 7, 1),
+        parameters={"turnaround": {"pooled_positive_notify_police": False}},
+        reason="Local decision",
+    )
+    _tube(s, "P0001", s.ids[:2])
+    _receive(s, ["P0001"])
+    response = _report(api(s.technician), s, [{"barcode": "P0001", "result": "pooled_positive"}])
+    assert response.json()["notifications"] == 3
+    recipients = set(
+        Notification.objects.filter(tube__barcode="P0001").values_list("recipient", flat=True)
+    )
+    assert recipients == {Recipient.WORKING_GROUP, Recipient.EMERGENCY_SQUAD, Recipient.COMMUNITY}
