@@ -117,7 +117,7 @@ def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_p
             first,
         )
     }
-    assert recipients == {"working_group", "emergency_squad", "community"}
+    assert recipients == {"working_group", "emergency_squad", "police", "community"}
 
     command = browser.new_context(locale="en")
     page = command.new_page()
