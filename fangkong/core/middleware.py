@@ -46,18 +46,25 @@ def _nul_field(value: Any, path: str) -> str | None:
     a NUL character, or ``None``."""
     if isinstance(value, str):
         return path if "\x00" in value else None
-    items: Any = ()
     if isinstance(value, dict):
-        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
-        for key in value:
-            if "\x00" in str(key):
-                return path or str(key)
+        items = [(str(key), f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
     elif isinstance(value, list):
-        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-    for where, item in items:
-        found = _nul_field(item, where)
+        items = [("", f"{path}[{index}]", v) for index, v in enumerate(value)]
+    else:
+        return None
+    for key, where, item in items:
+        found = where if "\x00" in key else _nul_field(item, where)
         if found is not None:
             return found
+    return None
+
+
+def _nul_in(pairs: Any) -> str | None:
+    """The first name of a query or form ``QueryDict.lists()`` whose name or a value holds a
+    NUL character."""
+    for name, values in pairs:
+        if "\x00" in name or any("\x00" in value for value in values):
+            return str(name)
     return None
 
 
@@ -68,12 +75,10 @@ def nul_field(request: HttpRequest) -> str | None:
     are not looked at (a workbook is binary); their rows are checked by the import."""
     if "\x00" in request.path:
         return "path"
-    for name, values in request.GET.lists():
-        if "\x00" in name or any("\x00" in value for value in values):
-            return name
+    found = _nul_in(request.GET.lists())
+    if found is not None or request.method in {"GET", "HEAD", "OPTIONS"}:
+        return found
     content_type = request.content_type or ""
-    if request.method in {"GET", "HEAD", "OPTIONS"}:
-        return None
     if content_type == "application/json" or content_type.endswith("+json"):
         body = request.body
         if b"\x00" not in body and b"\\u0000" not in body:
@@ -83,9 +88,7 @@ def nul_field(request: HttpRequest) -> str | None:
         except ValueError:
             return None  # not JSON: the view's own parser names the error
     if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        for name, values in request.POST.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
-                return name
+        return _nul_in(request.POST.lists())
     return None
 
 

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import SYSTEM, AnyActor
-from fangkong.core.audit import access_record, audit_record
+from fangkong.core.audit import AuditSpec, access_record, audit_record, audit_record_many
 from fangkong.core.crypto import decrypt
 from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.lab.access import require_role
@@ -114,15 +114,19 @@ def result_exports_cut(*, target: str, now: datetime) -> list[ResultExport]:
             records += members
         if batch:
             made.append(_batch(target, after_at, after_tube, batch, records, now))
-        for export in made:
-            audit_record(
-                actor=SYSTEM,
-                action="result_export_cut",
-                object_type="result_export",
-                object_id=export.code,
-                fields=["tubes", "records"],
-                extra={"target": target, "tubes": export.tubes, "records": export.records},
-            )
+        audit_record_many(
+            [
+                AuditSpec(
+                    actor=SYSTEM,
+                    action="result_export_cut",
+                    object_type="result_export",
+                    object_id=export.code,
+                    fields=("tubes", "records"),
+                    extra={"target": target, "tubes": export.tubes, "records": export.records},
+                )
+                for export in made
+            ]
+        )
     return made
 
 
