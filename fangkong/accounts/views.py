@@ -146,7 +146,9 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Sign out. The browser is told to drop its cached pages (the sampling page keeps a copy
-    for working offline) but not its storage, where tubes not yet uploaded wait."""
+    for working offline) but not the whole origin's storage: the page's script deletes this
+    user's sampling queue and its key before posting here (after asking, when tubes still
+    wait), and other users' queues on a shared device stay."""
     logout(request)
     response = redirect("accounts:login")
     response["Clear-Site-Data"] = '"cache"'

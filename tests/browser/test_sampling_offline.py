@@ -12,6 +12,7 @@ service worker).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -213,7 +214,7 @@ def _bind_tube(page: Any, barcode: str, numbers: list[str]) -> None:
     page.click("#close-tube")
     page.wait_for_function(
         "b => JSON.parse(localStorage.getItem(`fangkong.sampling.queue.sampler`) || '[]')"
-        ".some(item => item.body.barcode === b)",
+        ".some(item => item.barcode === b)",
         arg=barcode,
     )
 
@@ -293,8 +294,13 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     assert str(len(tubes) + 1) in status["text"]
     assert page.locator("#queue-list li").count() == len(tubes) + 1
     page.screenshot(path=str(SCREENSHOT), full_page=True)
-    queue = page.evaluate("JSON.parse(localStorage.getItem('fangkong.sampling.queue.sampler'))")
-    first = next(item for item in queue if item["body"]["barcode"] == barcodes[0])
+    # on disk the queue holds barcodes and counts in clear, the people only encrypted
+    assert root.get_attribute("data-queue-store") == "encrypted"
+    stored = page.evaluate("localStorage.getItem('fangkong.sampling.queue.sampler')")
+    assert barcodes[0] in stored
+    leaked = [number for _code, number in free if number in stored]
+    assert not leaked, f"{len(leaked)} identity numbers in clear in localStorage"
+    assert not any(entry.get("body") for entry in json.loads(stored))
 
     page.reload()  # no network, no server: the service worker serves the page from its cache
     page.wait_for_selector("#sync-status[data-state=offline]", state="attached")
@@ -303,6 +309,16 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     assert status["people"] == "101"
     assert _counts(demo_env, round_code, [c for c, _n in free], barcodes) == (0, 0, 0)
 
+    sent: dict[str, dict[str, str]] = {}  # barcode -> the upload's body and idempotency key
+    page.on(
+        "request",
+        lambda request: sent.setdefault(
+            json.loads(request.post_data or "{}").get("barcode", ""),
+            {"body": request.post_data or "", "key": request.headers.get("idempotency-key", "")},
+        )
+        if request.method == "POST" and request.url.endswith("/api/v1/lab/tubes")
+        else None,
+    )
     own_server.start()
     context.set_offline(False)  # the `online` event starts the upload
     page.wait_for_function(
@@ -321,10 +337,15 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     assert _counts(demo_env, round_code, [], [refused_barcode])[1] == 0
 
     # the same upload again with its idempotency key: the stored answer, nothing new
+    first = sent[barcodes[0]]
     replay = context.request.post(
         f"{url}/api/v1/lab/tubes",
         data=first["body"],
-        headers={"X-CSRFToken": _csrf(context), "Idempotency-Key": first["key"]},
+        headers={
+            "X-CSRFToken": _csrf(context),
+            "Idempotency-Key": first["key"],
+            "Content-Type": "application/json",
+        },
     )
     assert replay.status == 201, replay.text()
     assert replay.json()["barcode"] == barcodes[0]
@@ -336,4 +357,24 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     )
     assert "already stored" in page.inner_text("#uploaded-list li >> nth=0")
     assert _counts(demo_env, round_code, [c for c, _n in free], barcodes) == (100, len(tubes), 100)
+
+    # signing out with a tube still waiting asks first, then deletes the queue and its key
+    page.route("**/api/v1/lab/tubes", lambda route: route.abort())
+    _bind_tube(page, f"OUT{run}", [_unregistered_id()])
+    page.wait_for_function(
+        "() => document.getElementById('sync-status').dataset.state === 'offline'"
+    )
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("form[data-signout] button")
+    page.wait_for_url("**/accounts/login/**")
+    assert asked and "1 closed tubes" in asked[0], asked
+    assert page.evaluate("localStorage.getItem('fangkong.sampling.queue.sampler')") is None
+    keys = page.evaluate(
+        "() => new Promise(done => { const o = indexedDB.open('fangkong-sampling', 1);"
+        " o.onupgradeneeded = () => o.result.createObjectStore('keys');"
+        " o.onsuccess = () => { const r = o.result.transaction('keys').objectStore('keys')"
+        ".getAllKeys(); r.onsuccess = () => done(r.result); }; })"
+    )
+    assert "sampler" not in keys
     context.close()

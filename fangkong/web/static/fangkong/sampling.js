@@ -2,7 +2,12 @@
 //
 // Every closed tube goes into a queue kept in this browser (localStorage, one queue per
 // signed-in user) and is uploaded from there, in order, to POST /api/v1/lab/tubes with an
-// Idempotency-Key made when the tube was closed. A tube leaves the queue only on a 2xx answer
+// Idempotency-Key made when the tube was closed. What identifies people (identity numbers,
+// sampling codes, names) is kept encrypted: each entry holds its barcode, counts and state in
+// clear and the rest sealed with AES-GCM under a non-extractable key of this user kept in
+// IndexedDB (the entry's key is the additional data). Signing out deletes the user's queue and
+// that key (app.js); a browser without Web Crypto or IndexedDB keeps the queue in memory only,
+// for as long as the page is open. A tube leaves the queue only on a 2xx answer
 // (201 stored, 200 already stored); a 4xx answer keeps it, marked rejected with the server's
 // message, until the sampler fixes or discards it. Network errors, 5xx and 429 leave the queue
 // as it is and are retried on the `online` event and every RETRY_MS.
@@ -52,6 +57,42 @@
       if (cached) return cached;
       throw error;
     }
+  }
+
+  // ------------------------------------------------------------------ the queue's key
+  // Per user: AES-GCM 256, made in this browser and never extractable; app.js deletes it at
+  // sign-out, which leaves whatever of the queue remains on disk unreadable.
+  function keyStore(mode, work) {
+    return new Promise((resolve, reject) => {
+      const opening = indexedDB.open("fangkong-sampling", 1);
+      opening.onupgradeneeded = () => opening.result.createObjectStore("keys");
+      opening.onerror = () => reject(opening.error);
+      opening.onsuccess = () => {
+        const db = opening.result;
+        const tx = db.transaction("keys", mode);
+        const request = work(tx.objectStore("keys"));
+        tx.oncomplete = () => {
+          db.close();
+          resolve(request.result);
+        };
+        tx.onerror = tx.onabort = () => {
+          db.close();
+          reject(tx.error);
+        };
+      };
+    });
+  }
+
+  async function sealingKey(owner) {
+    const stored = await keyStore("readonly", (store) => store.get(owner));
+    if (stored) return stored;
+    const made = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    try {
+      await keyStore("readwrite", (store) => store.add(made, owner));
+    } catch {
+      // another tab of this user stored its key first: use that one
+    }
+    return keyStore("readonly", (store) => store.get(owner));
   }
 
   // ------------------------------------------------------------------ page half
@@ -106,19 +147,83 @@
     let flushing = false;
 
     // ---- storage
+    const memory = new Map(); // the queue itself when the browser cannot encrypt it
+    let vault = null; // {key: CryptoKey} once the user's key is open
+    let ready; // settles once it is known whether the queue is encrypted on disk or in memory
     const load = (key) => {
       try {
-        const value = JSON.parse(localStorage.getItem(key) || "[]");
+        const value = JSON.parse((vault ? localStorage.getItem(key) : memory.get(key)) || "[]");
         return Array.isArray(value) ? value : [];
       } catch {
         return [];
       }
     };
-    const save = (key, value) => localStorage.setItem(key, JSON.stringify(value));
+    const save = (key, value) => {
+      const text = JSON.stringify(value);
+      if (vault) localStorage.setItem(key, text);
+      else memory.set(key, text);
+    };
     const updateQueue = (change) => {
       const queue = change(load(QUEUE));
       save(QUEUE, queue);
       return queue;
+    };
+
+    // ---- the sealed part of an entry: {identities, labels, body}
+    const opened = new Map(); // entry key -> the sealed part, decrypted
+    const toB64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+    const openVault = async () => {
+      if (!window.crypto?.subtle || !window.indexedDB) return null;
+      try {
+        return { key: await sealingKey(owner) };
+      } catch {
+        return null;
+      }
+    };
+    const seal = async (entryKey, secret) => {
+      if (!vault) return { ...secret }; // memory only: nothing is written to disk
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const data = new TextEncoder().encode(JSON.stringify(secret));
+      const additionalData = new TextEncoder().encode(entryKey);
+      const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, vault.key, data);
+      return { sealed: `${toB64(iv)}.${toB64(sealed)}` };
+    };
+    // The sealed part of `item`, from memory or decrypted; null when it cannot be read.
+    const unseal = async (item) => {
+      if (opened.has(item.key)) return opened.get(item.key);
+      let secret = null;
+      if (item.body) {
+        secret = { identities: item.identities, labels: item.labels, body: item.body };
+      } else if (vault && typeof item.sealed === "string") {
+        try {
+          const [iv, data] = item.sealed.split(".").map(fromB64);
+          const additionalData = new TextEncoder().encode(item.key);
+          const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData }, vault.key, data);
+          secret = JSON.parse(new TextDecoder().decode(plain));
+        } catch {
+          secret = null;
+        }
+      }
+      if (secret) opened.set(item.key, secret);
+      return secret;
+    };
+    const unsealAll = async () => {
+      for (const item of load(QUEUE)) await unseal(item);
+    };
+    // Entries written in clear by an earlier version of this page are sealed now.
+    const sealOld = async () => {
+      const old = load(QUEUE).filter((item) => item.body);
+      for (const item of old) {
+        const secret = await unseal(item);
+        const stored = await seal(item.key, secret);
+        updateQueue((queue) =>
+          queue.map((other) => {
+            if (other.key !== item.key) return other;
+            const { body, identities, labels, ...rest } = other;
+            return { ...rest, barcode: body.barcode, round: body.round, point: body.point, count: body.members.length, ...stored };
+          }),
+        );
+      }
     };
 
     // ---- identities
@@ -215,14 +320,13 @@
     const waitingWith = (identity) =>
       load(QUEUE).find(
         (item) =>
-          item.state === "waiting" &&
-          item.body.round === round &&
-          item.identities.includes(identity),
+          item.state === "waiting" && item.round === round && opened.get(item.key)?.identities.includes(identity),
       );
 
     const addMember = async (raw) => {
       const text = raw.trim();
       if (!text) return;
+      await ready;
       if (members.length >= currentRatio()) {
         showError(t("full", { ratio: currentRatio() }));
         return;
@@ -255,9 +359,10 @@
         showError(t("repeated"));
         return;
       }
+      await unsealAll(); // entries another tab of this user added
       const queued = waitingWith(identity);
       if (queued) {
-        showError(t("queued_elsewhere", { barcode: queued.body.barcode }));
+        showError(t("queued_elsewhere", { barcode: queued.barcode }));
         return;
       }
       showError("");
@@ -275,7 +380,8 @@
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     };
 
-    const closeTube = () => {
+    const closeTube = async () => {
+      await ready;
       const barcode = normalise(barcodeInput.value);
       if (!BARCODE.test(barcode)) {
         showError(t("barcode_invalid"));
@@ -287,15 +393,13 @@
         memberInput.focus();
         return;
       }
-      if (load(QUEUE).some((item) => item.state === "waiting" && item.body.barcode === barcode)) {
+      if (load(QUEUE).some((item) => item.state === "waiting" && item.barcode === barcode)) {
         showError(t("barcode_queued"));
         barcodeInput.focus();
         return;
       }
-      const item = {
-        key: uuid(),
-        state: "waiting",
-        closedAt: new Date().toISOString(),
+      const key = uuid();
+      const secret = {
         identities: members.map((member) => identityOf(member.body)),
         labels: members.map((member) => member.label),
         body: {
@@ -311,11 +415,23 @@
           }),
         },
       };
+      const count = secret.body.members.length;
+      const item = {
+        key,
+        state: "waiting",
+        closedAt: new Date().toISOString(),
+        barcode,
+        round,
+        point,
+        count,
+        ...(await seal(key, secret)),
+      };
+      opened.set(key, secret);
       updateQueue((queue) => [...queue, item]);
       members = [];
       renderMembers();
       showError("");
-      showFlash(t("queued", { barcode, count: item.body.members.length }));
+      showFlash(t("queued", { barcode, count }));
       barcodeInput.value = "";
       barcodeInput.focus();
       render();
@@ -332,6 +448,17 @@
       navigator.locks ? navigator.locks.request(`fangkong-sampling-upload-${owner}`, work) : work();
 
     const uploadOne = async (item) => {
+      const secret = await unseal(item);
+      if (!secret) {
+        updateQueue((queue) =>
+          queue.map((other) =>
+            other.key === item.key
+              ? { ...other, state: "rejected", error: { status: 0, code: "unreadable", message: t("unreadable"), errors: [] } }
+              : other,
+          ),
+        );
+        return "rejected";
+      }
       let response;
       try {
         response = await fetch(api, {
@@ -343,7 +470,7 @@
             "X-CSRFToken": csrfToken(),
             "Idempotency-Key": item.key,
           },
-          body: JSON.stringify(item.body),
+          body: JSON.stringify(secret.body),
         });
       } catch {
         return "offline";
@@ -356,8 +483,9 @@
       }
       if (response.ok) {
         // A 2xx that is not our tube (a captive portal, a proxy page) is no proof of storage.
-        if (!data || data.barcode !== item.body.barcode) return "retry";
+        if (!data || data.barcode !== item.barcode) return "retry";
         updateQueue((queue) => queue.filter((other) => other.key !== item.key));
+        opened.delete(item.key);
         const uploaded = load(UPLOADED);
         uploaded.unshift({
           barcode: data.barcode,
@@ -391,6 +519,7 @@
     };
 
     const flush = async () => {
+      await ready;
       if (flushing) return;
       if (!navigator.onLine) {
         state = "offline";
@@ -440,21 +569,25 @@
       node.addEventListener("click", action);
       return node;
     };
-    const fix = (item) => {
+    const fix = async (item) => {
+      const secret = await unseal(item);
+      if (!secret) return;
       updateQueue((queue) => queue.filter((other) => other.key !== item.key));
-      barcodeInput.value = item.body.barcode;
-      members = item.body.members.map((body, index) => ({
-        body: body.sampling_code ? { ...body, sampling_person: item.identities[index] } : body,
-        label: item.labels[index] || "",
+      opened.delete(item.key);
+      barcodeInput.value = item.barcode;
+      members = secret.body.members.map((body, index) => ({
+        body: body.sampling_code ? { ...body, sampling_person: secret.identities[index] } : body,
+        label: secret.labels[index] || "",
       }));
       renderMembers();
-      showFlash(t("fixing", { barcode: item.body.barcode }));
+      showFlash(t("fixing", { barcode: item.barcode }));
       render();
       memberInput.focus();
     };
     const discard = (item) => {
-      if (!window.confirm(t("discard_confirm", { barcode: item.body.barcode }))) return;
+      if (!window.confirm(t("discard_confirm", { barcode: item.barcode }))) return;
       updateQueue((queue) => queue.filter((other) => other.key !== item.key));
+      opened.delete(item.key);
       render();
     };
 
@@ -462,7 +595,7 @@
       const queue = load(QUEUE);
       const waiting = queue.filter((item) => item.state === "waiting");
       const rejected = queue.filter((item) => item.state === "rejected");
-      const people = waiting.reduce((sum, item) => sum + item.body.members.length, 0);
+      const people = waiting.reduce((sum, item) => sum + item.count, 0);
       const shown = state === "online" && waiting.length ? "uploading" : state;
       status.dataset.state = shown;
       status.dataset.waitingTubes = String(waiting.length);
@@ -478,10 +611,10 @@
       $("queue-list").replaceChildren(
         ...waiting.map((item) => {
           const node = document.createElement("li");
-          node.dataset.barcode = item.body.barcode;
+          node.dataset.barcode = item.barcode;
           node.textContent = t("waiting_item", {
-            barcode: item.body.barcode,
-            count: item.body.members.length,
+            barcode: item.barcode,
+            count: item.count,
             time: clock(item.closedAt),
           });
           return node;
@@ -491,10 +624,10 @@
         ...rejected.map((item) => {
           const node = document.createElement("li");
           node.className = "rejected";
-          node.dataset.barcode = item.body.barcode;
+          node.dataset.barcode = item.barcode;
           node.dataset.code = item.error.code;
           const title = document.createElement("strong");
-          title.textContent = `${item.body.barcode}: ${item.error.message}`;
+          title.textContent = `${item.barcode}: ${item.error.message}`;
           const lines = document.createElement("ul");
           lines.replaceChildren(
             ...errorLines(item.error).map((line) => {
@@ -505,7 +638,7 @@
           );
           const actions = document.createElement("div");
           actions.className = "actions";
-          if (item.body.round === round && item.body.point === point) {
+          if (item.round === round && item.point === point && item.error.code !== "unreadable") {
             actions.append(button(t("fix"), () => fix(item)));
           } else {
             const note = document.createElement("span");
@@ -585,6 +718,14 @@
 
     renderMembers();
     render();
+    ready = openVault().then(async (opening) => {
+      vault = opening;
+      root.dataset.queueStore = vault ? "encrypted" : "memory";
+      if (!vault) showFlash(t("memory_only"));
+      await sealOld();
+      await unsealAll();
+      render();
+    });
     flush();
   }
 })();
