@@ -1,5 +1,7 @@
-"""Reading the result-export batches (R17): only city- and province-level commanders and
-administrators see them, since a batch covers the results of the whole city."""
+"""Reading the result-export batches (R17). A batch covers results from every sampling point
+of the installation, so it is seen only by city- and province-level commanders and
+administrators whose jurisdiction holds all of them: where one installation serves a province,
+a city's command does not see the batches, since they carry other cities' counts."""
 
 from __future__ import annotations
 
@@ -10,20 +12,30 @@ from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.errors import NotFound, PermissionDenied
 from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
 from fangkong.lab.access import require_role
-from fangkong.lab.models import ResultExport
+from fangkong.lab.models import Lab, ResultExport, SamplingPoint
 from fangkong.lab.roles import EXPORT_ROLES
 from fangkong.people.access import parse_code
 from fangkong.regions.choices import RegionLevel
+from fangkong.regions.selectors import in_subtree
 
 
 def _require_city_level(actor: AnyActor) -> None:
     require_role(actor, EXPORT_ROLES)
-    if isinstance(actor, SystemActor):
+    if isinstance(actor, SystemActor) or not actor.region_path:
         return
     if len(actor.region_path.split(".")) > RegionLevel.CITY:
         raise PermissionDenied(
             _("Result exports are seen at the city or province command."),
             code="export_city_level_only",
+        )
+    outside = ~in_subtree(actor.region_path, field="region__path")
+    if SamplingPoint.objects.filter(outside).exists() or Lab.objects.filter(outside).exists():
+        raise PermissionDenied(
+            _(
+                "Result exports cover every sampling point and lab of this installation, "
+                "and some are outside your jurisdiction."
+            ),
+            code="export_outside_jurisdiction",
         )
 
 

@@ -231,3 +231,30 @@ def test_city_commanders_see_the_batches_and_retry_a_failed_one(tree, receiver, 
     }
     again = commander.post(f"/api/v1/lab/result-exports/{batch.code}/retry", {"reason": "x"})
     assert (again.status_code, again.json()["code"]) == (409, "export_not_failed")
+
+
+def test_a_city_command_does_not_see_batches_that_cover_another_city(tree, receiver, api):
+    from fangkong.accounts.choices import Role
+    from fangkong.accounts.tests.factories import actor_make
+    from fangkong.core.actor import SYSTEM
+    from fangkong.lab.services.rounds import sampling_point_create
+    from fangkong.regions.tests.factories import region_make
+
+    s = screening_make(tree, residents=2)
+    _reported(s, {"K0001": (s.ids, TubeResult.NEGATIVE)})
+    exports.result_exports_run(now=timezone.now() + timedelta(minutes=2))
+    assert ResultExport.objects.count() == 1
+    city = api(actor_make(role=Role.COMMANDER, region=tree["city"]))
+    assert city.get("/api/v1/lab/result-exports").status_code == 200
+    # the installation now also samples in a second city of the province
+    other_city = region_make("110200", "邻市", tree["province"])
+    sampling_point_create(actor=SYSTEM, region=other_city, name="邻市采样点")
+    refused = city.get("/api/v1/lab/result-exports")
+    assert (refused.status_code, refused.json()["code"]) == (403, "export_outside_jurisdiction")
+    batch = ResultExport.objects.get()
+    retry = city.post(f"/api/v1/lab/result-exports/{batch.code}/retry", {"reason": "x"})
+    assert retry.status_code == 403
+    province = api(actor_make(role=Role.COMMANDER, region=tree["province"]))
+    listed = province.get("/api/v1/lab/result-exports")
+    assert listed.status_code == 200, listed.json()
+    assert len(listed.json()["items"]) == 1
