@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from django.db import connection
 from django.db.models import Q
 
 #: The highest code point: every string that starts with ``prefix`` sorts below
@@ -19,3 +24,18 @@ def prefix_q(field: str, prefix: str) -> Q:
     ``COLLATE "C"`` by migration.
     """
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + TOP})
+
+
+def sql_in(column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``, for raw SQL on the hot paths: one array parameter on
+    PostgreSQL (the statement's text, and so its server-side plan, is the same whatever the
+    number of values), a list of placeholders on SQLite. ``values`` must not be empty."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def uuid_of(value: object) -> uuid.UUID:
+    """A UUID column's value as raw SQL returns it: ``UUID`` on PostgreSQL, 32 hex digits on
+    SQLite."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

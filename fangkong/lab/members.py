@@ -9,17 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed, field_error
+from fangkong.core.lookups import sql_in, uuid_of
 from fangkong.lab.choices import EntryMethod
 from fangkong.lab.codes import sampling_code_verify
 from fangkong.people.choices import DocumentType
 from fangkong.people.documents import document_validate
-from fangkong.people.models import IdentityDocument, Person
 
-#: Person columns a bound tube needs (answers show code and name).
-_PERSON_FIELDS = ("id", "code", "name", "region_id", "household_id")
+#: Person columns a bound tube needs (answers show code and name), as ``Member`` takes them.
+_PERSON_COLUMNS = "p.id, p.code, p.name, p.region_id, p.household_id"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,16 @@ class ScannedMembers:
     methods: list[str] = field(default_factory=list)
     persons: list[Member] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _member(columns: Sequence[Any]) -> Member:
+    person_id, code, name, region_id, household_id = columns
+    return Member(int(person_id), uuid_of(code), name, int(region_id), household_id)
+
+
+def _code_value(code: uuid.UUID) -> object:
+    """A UUID as the database's column holds it (SQLite: 32 hex digits)."""
+    return code if connection.vendor == "postgresql" else code.hex
 
 
 def members_scan(members: Sequence[MemberInput]) -> ScannedMembers:
@@ -110,20 +121,33 @@ def members_resolve(items: Sequence[ScannedMembers]) -> None:
     by_id: dict[int, Member] = {}
     by_code: dict[Any, Member] = {}
     indexes = {value for item in items for value in item.indexes.values()}
-    if indexes:
-        for index_value, *columns in IdentityDocument.objects.filter(
-            number_index__in=indexes
-        ).values_list("number_index", *(f"person__{name}" for name in _PERSON_FIELDS)):
-            holder = Member(*columns)
-            holders.setdefault(index_value, set()).add(holder.id)
-            by_id[holder.id] = holder
-            by_code[holder.code] = holder
-    codes = {value for item in items for value in item.codes.values()} - set(by_code)
-    if codes:
-        for row in Person.objects.filter(code__in=codes).values_list(*_PERSON_FIELDS):
-            found_person = Member(*row)
-            by_id[found_person.id] = found_person
-            by_code[found_person.code] = found_person
+    codes = {value for item in items for value in item.codes.values()}
+    # Raw SQL: the sampling intake asks this for every batch, and compiling the ORM's query
+    # cost more than running it.
+    with connection.cursor() as cursor:
+        if indexes:
+            condition, params = sql_in("d.number_index", indexes)
+            cursor.execute(
+                f"SELECT d.number_index, {_PERSON_COLUMNS} FROM people_identitydocument d "  # noqa: S608 (placeholders only)
+                f"JOIN people_person p ON p.id = d.person_id WHERE {condition}",
+                params,
+            )
+            for index_value, *columns in cursor.fetchall():
+                holder = _member(columns)
+                holders.setdefault(index_value, set()).add(holder.id)
+                by_id[holder.id] = holder
+                by_code[holder.code] = holder
+        codes -= set(by_code)
+        if codes:
+            condition, params = sql_in("p.code", [_code_value(code) for code in codes])
+            cursor.execute(
+                f"SELECT {_PERSON_COLUMNS} FROM people_person p WHERE {condition}",  # noqa: S608 (placeholders only)
+                params,
+            )
+            for columns in cursor.fetchall():
+                found_person = _member(columns)
+                by_id[found_person.id] = found_person
+                by_code[found_person.code] = found_person
     for item in items:
         for position in range(item.count):
             person: Member | None = None

@@ -141,6 +141,7 @@ class _Item:
     barcode: str = ""
     sampled_at: datetime | None = None
     zone: str = ""
+    round_status: str = ""
     rules: EffectiveRules | None = None
     ratio: int = 1
     per_household: bool = False
@@ -362,11 +363,8 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
             out[index] = place
         else:
             item = items[index]
-            item.screening_round, item.point, item.zone = (
-                place.screening_round,
-                place.point,
-                place.zone,
-            )
+            item.screening_round, item.point = place.screening_round, place.point
+            item.zone, item.round_status = place.zone, place.round_status
     rules: dict[tuple[str, date], EffectiveRules] = {}
     for index, item in enumerate(items):
         if out[index] is not None:
@@ -478,7 +476,7 @@ def _store_batch(
             continue
         # After the replay check: an offline queue may still deliver tubes sampled before closing.
         if item.data.kind == TubeKind.SCREENING:
-            if item.screening_round.status != RoundStatus.OPEN:
+            if item.round_status != RoundStatus.OPEN:
                 out[index] = Conflict(
                     _("The round is closed for screening tubes."), code="round_closed"
                 )

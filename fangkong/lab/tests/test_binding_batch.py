@@ -235,3 +235,40 @@ def test_other_database_errors_of_a_batch_are_not_retried(tree, monkeypatch):
     monkeypatch.setattr(api_binding, "_bind_together", broken)
     with pytest.raises(OperationalError):
         api_binding._bind_batch([])
+
+
+def test_what_decides_a_tube_is_read_for_every_batch_and_the_rest_kept_briefly(tree):
+    """A process keeps rounds and points (region, areas) for ``PLACES_SECONDS``; a round
+    closed or a sampler taken off the staff is seen by the next batch, and a point saved in
+    this process is forgotten at once."""
+    from fangkong.lab import placing
+    from fangkong.lab.models import SamplingPoint
+    from fangkong.lab.services.rounds import round_close
+
+    s = screening_make(tree, residents=8)
+
+    def bind(barcode: str, ids: list[str]) -> str:
+        with transaction.atomic():
+            (answer,) = tubes_bind([_by_code(s, s.sampler, barcode, ids)])
+        return _answer_codes([answer])[0]
+
+    assert bind("P0001", s.ids[0:2]) == "stored"
+    assert placing._rounds
+    assert placing._points
+    # the point is moved out of the round behind the process's back (no save signal): the
+    # kept point still places it, until it is forgotten or its time is up
+    SamplingPoint.objects.filter(pk=s.point.pk).update(region=tree["community_b"])
+    assert bind("P0002", s.ids[2:3]) == "stored"
+    placing.places_forget()
+    assert bind("P0003", s.ids[3:4]) == "point_outside_round"
+    # saved through the ORM in this process: forgotten at once
+    s.point.region = tree["community_a"]
+    s.point.save(update_fields=["region"])
+    assert not placing._points
+    assert bind("P0003", s.ids[3:4]) == "stored"
+    # staff and round status are read for every batch
+    s.point.staff.remove(User.objects.get(pk=s.sampler.user_id))
+    assert bind("P0004", s.ids[4:5]) == "point_not_found"  # a sampler sees the points they staff
+    s.point.staff.add(User.objects.get(pk=s.sampler.user_id))
+    round_close(actor=s.commander, screening_round=s.round, reason="round over")
+    assert bind("P0005", s.ids[5:6]) == "round_closed"
