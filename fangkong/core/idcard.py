@@ -27,6 +27,7 @@ validators with their own codes; they are never forced through the resident-ID r
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -227,6 +228,23 @@ def _birth(yyyymmdd: str, *, field: str, not_after: date, earliest: date = EARLI
     return born
 
 
+_today: tuple[object, int, date] = (None, 0, date.min)
+
+
+def local_today() -> date:
+    """``timezone.localdate()``, worked out at most once a second per time zone: validating a
+    number is called for every person scanned, and the date itself cost as much as the rest
+    of the check."""
+    global _today
+    zone, second, today = _today
+    now = int(time.time())
+    current = timezone.get_current_timezone()
+    if zone is not current or second != now:
+        today = timezone.localdate()
+        _today = (current, now, today)
+    return today
+
+
 # --------------------------------------------------------------------------- resident ID
 
 
@@ -269,7 +287,7 @@ def parse_resident_id(
         raise IdNumberInvalid(
             ID_CHARACTERS, _("The letter X may only be the last character."), field=field
         )
-    limit = not_after or timezone.localdate()
+    limit = not_after or local_today()
     legacy: str | None = None
     if len(text) == 15:
         legacy = text

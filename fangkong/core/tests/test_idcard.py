@@ -256,3 +256,31 @@ def test_legacy_15_round_trips_through_18(province, area, born, sequence):
     assert to_legacy(result.number) == legacy
     assert parse_resident_id(result.number).number == result.number
     assert result.birth_date == born
+
+
+def test_the_latest_birth_date_allowed_follows_the_clock_and_the_time_zone():
+    """``local_today`` is kept for a second per time zone; a number born "tomorrow" is refused
+    until the local date has moved on."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.utils import timezone
+
+    from fangkong.core.idcard import check_char, local_today
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    first17 = "11010520240302" + "001"
+    number = first17 + check_char(first17)  # born 2 March 2024
+    with time_machine.travel(datetime(2024, 3, 1, 15, 59, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        with timezone.override(shanghai):
+            assert local_today().isoformat() == "2024-03-01"  # 23:59 in Shanghai
+            with pytest.raises(IdNumberInvalid) as refused:
+                parse_resident_id(number)
+            assert refused.value.errors[0]["code"] == "id_birth_date"
+        with timezone.override(ZoneInfo("Pacific/Kiritimati")):  # UTC+14: already 2 March
+            assert local_today().isoformat() == "2024-03-02"
+            assert parse_resident_id(number).birth_date.isoformat() == "2024-03-02"
+    a_minute_past_midnight = datetime(2024, 3, 1, 16, 1, 0, tzinfo=ZoneInfo("UTC"))
+    with time_machine.travel(a_minute_past_midnight, tick=False), timezone.override(shanghai):
+        assert parse_resident_id(number).birth_date.isoformat() == "2024-03-02"
