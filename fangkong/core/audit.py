@@ -133,12 +133,13 @@ def _chain_append(specs: Sequence[AuditSpec], *, chain: int) -> list[AuditEntry]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PG_AUDIT_LOCK, chain])
-    previous = (
-        AuditEntry.objects.filter(chain=chain)
-        .order_by("-id")
-        .values_list("row_hash", flat=True)
-        .first()
-    ) or GENESIS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT row_hash FROM core_auditentry WHERE chain = %s ORDER BY id DESC LIMIT 1",
+            [chain],
+        )
+        last = cursor.fetchone()
+    previous = last[0] if last else GENESIS
     now = timezone.now()
     entries: list[AuditEntry] = []
     for spec in specs:

@@ -61,14 +61,15 @@ class TubeIn(BaseModel):
     sampled_at: datetime | None = None
 
 
-class MemberOut(Schema):
+# The answer too: a plain model, built from the objects in hand, validated once.
+class MemberOut(BaseModel):
     position: int
     person: str
     name: str
     outcome: str
 
 
-class TubeOut(Schema):
+class TubeOut(BaseModel):
     barcode: str
     round: str
     point: str

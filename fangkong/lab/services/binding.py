@@ -33,6 +33,7 @@ from fangkong.core.errors import (
     field_error,
     field_refusal,
 )
+from fangkong.core.lookups import sql_in
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
     EntryMethod,
@@ -419,6 +420,14 @@ def _busy(rounds: set[int], people: set[int]) -> set[tuple[int, int]]:
     )
 
 
+def _stored_tubes(barcodes: set[str]) -> list[Tube]:
+    condition, params = sql_in("barcode", barcodes)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM lab_tube WHERE {condition}", params)  # noqa: S608 (placeholders only)
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(Tube.objects.filter(id__in=ids)) if ids else []
+
+
 def _store_batch(
     items: Sequence[_Item], out: list[TubeBound | FangkongError | None], now: datetime
 ) -> None:
@@ -446,11 +455,9 @@ def _store_batch(
             .order_by("id")
         ):
             tasks.setdefault(task.person_id, task)
-    # Barcodes already stored (and, below, earlier in this batch).
-    stored = {
-        tube.barcode: tube
-        for tube in Tube.objects.filter(barcode__in={items[i].barcode for i in live})
-    }
+    # Barcodes already stored (and, below, earlier in this batch): asked in raw SQL for every
+    # batch, the few found loaded as models.
+    stored = {tube.barcode: tube for tube in _stored_tubes({items[i].barcode for i in live})}
     stored_ids: dict[int, list[int]] = {}
     for tube_id, person_id in (
         (
