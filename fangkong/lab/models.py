@@ -275,8 +275,10 @@ class Binding(models.Model):
                 name="binding_one_per_round",
             ),
         ]
+        # No (round, person) index beside the unique one: a person's bindings are few, so
+        # (person, scanned_at) answers "in this round?" for re-tests too, and every index
+        # is written again for each of the millions of bindings of a round.
         indexes = [
-            models.Index(fields=["round", "person"]),
             models.Index(fields=["round", "region"]),
             models.Index(fields=["person", "scanned_at"]),
         ]
