@@ -85,3 +85,32 @@ def test_a_caller_inside_a_transaction_is_not_combined():
     assert combiner.submit(5) == 5  # pytest-django wraps the test in a transaction
     assert seen == [[5]]
     assert combiner.batches == 0  # answered directly, not through a batch
+
+
+@pytest.mark.parametrize("leaders", [1, 2, 3])
+def test_at_most_the_given_number_of_batches_run_at_once(leaders):
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def handle(items: list[int]) -> list[int]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return [item + 1 for item in items]
+
+    combiner: Combiner[int, int] = Combiner(handle, max_batch=5, leaders=leaders)
+    answers = _run_at_once(combiner, list(range(60)))
+    assert answers == {item: item + 1 for item in range(60)}
+    assert most == leaders  # sixty callers at once keep every lead busy
+    assert combiner.items == 60
+    assert combiner.batches < 60
+
+
+def test_a_combiner_needs_a_leader():
+    with pytest.raises(ValueError, match="leader"):
+        Combiner(lambda items: items, leaders=0)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import BaseModel, Field
@@ -256,7 +257,12 @@ def _bind_alone(post: _Post) -> _Answer:
     return status, body, stored[0] if stored else None
 
 
-_BINDING: Combiner[_Post, _Answer] = Combiner(_bind_batch, max_batch=64)
+#: SQLite has one writer: a second batch would only wait for the first one's lock.
+_BINDING: Combiner[_Post, _Answer] = Combiner(
+    _bind_batch,
+    max_batch=64,
+    leaders=settings.BINDING_BATCHES if connection.vendor == "postgresql" else 1,
+)
 
 
 @router.post(
