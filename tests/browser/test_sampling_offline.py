@@ -370,7 +370,12 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
         "() => document.getElementById('sync-status').dataset.state === 'offline'"
     )
     asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     page.click("form[data-signout] button")
     page.wait_for_url("**/accounts/login/**")
     assert len(asked) == 1
