@@ -38,7 +38,7 @@ SESSION_ABSOLUTE_SECONDS = env_int("FANGKONG_SESSION_ABSOLUTE_SECONDS", 12 * 360
 # this time (in the same process at once).
 TOKEN_CACHE_SECONDS = env_int("FANGKONG_TOKEN_CACHE_SECONDS", 10, minimum=0)
 #: Sampling-write batches a server process runs at once (group commit, ``core.combine``).
-BINDING_BATCHES = env_int("FANGKONG_BINDING_BATCHES", 2, minimum=1)
+BINDING_BATCHES = env_int("FANGKONG_BINDING_BATCHES", 1, minimum=1)
 # Where results go out in batches (R17): https://…, http://… or file:///directory; empty: off.
 RESULT_EXPORT_HEALTH_CODE_URL = env_str("FANGKONG_EXPORT_HEALTH_CODE_URL", "")
 RESULT_EXPORT_PROVINCIAL_URL = env_str("FANGKONG_EXPORT_PROVINCIAL_URL", "")
