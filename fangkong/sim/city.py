@@ -2,7 +2,8 @@
 
 Pure NumPy/Polars (no Django): ``city_generate(residents=…, seed=…, as_of=…)`` returns Polars
 frames that ``fangkong.sim.load`` writes to the database. The same arguments always give the
-same frames. Targets (China, 2020 census and national statistics):
+same frames; ``fangkong.sim.parts`` draws a city too large for memory in parts. Targets
+(China, 2020 census and national statistics):
 
 * household sizes 1: 25 %, 2: 30 %, 3: 21 %, 4: 13 %, 5+: 11 % (mean ≈ 2.6);
 * ages 0–14: ~18 %, 15–59: ~63 %, 60+: ~19 %, with households built from roles (head,
@@ -229,14 +230,54 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
     3. Birth dates consistent with the ages on ``as_of``; foreign and minority households;
        names; resident IDs (birthplace county, birth date, sequence, check character) or
        passports; phones; occupations; special needs.
+
+    ``fangkong.sim.parts`` generates the same kind of city in parts of bounded size.
     """
     if residents < 1:
         raise ValueError("a city needs at least one resident")
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    rng_house, rng_age, rng_tree, rng_name, rng_id, rng_phone, rng_work, rng_need = streams
+    streams = city_streams(seed)
+    sizes = household_sizes(residents, streams[0])
+    return populate(
+        sizes,
+        tree.tree_build(int(sizes.shape[0]), streams[2]),
+        streams,
+        seed=seed,
+        as_of=as_of,
+        resident_ids=identity.resident_ids,
+        passport_numbers=identity.passport_numbers,
+    )
+
+
+def city_streams(seed: int) -> list[np.random.Generator]:
+    """The eight random streams of a city: households, ages, tree, names, identity numbers,
+    phones, occupations, needs."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+
+
+def populate(
+    sizes: npt.NDArray[np.int64],
+    dwellings: tree.Tree,
+    streams: list[np.random.Generator],
+    *,
+    seed: int,
+    as_of: date,
+    resident_ids: identity.ResidentIds,
+    passport_numbers: identity.PassportNumbers,
+    first_household: int = 0,
+    first_person: int = 0,
+) -> City:
+    """The people of households of ``sizes`` living in ``dwellings`` (one entry per
+    household), drawn from ``streams`` (:func:`city_streams`; the tree stream is not used).
+
+    Keys start at ``first_household`` and ``first_person``; identity numbers come from
+    ``resident_ids`` and ``passport_numbers`` (unique within one call for the functions of
+    :mod:`fangkong.sim.identity`, across calls with an ``identity.IdentityLedger``).
+    """
+    rng_house, rng_age, _rng_tree, rng_name, rng_id, rng_phone, rng_work, rng_need = streams
+    residents = int(sizes.sum())
+    city_tree = dwellings
 
     # 1. households, roles, ages, sexes
-    sizes = household_sizes(residents, rng_house)
     n_households = int(sizes.shape[0])
     template = _templates_for(sizes, rng_house)
     role_text = np.asarray([t[1] for t in TEMPLATES])
@@ -300,8 +341,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
         default=sex_draw < 0.53,
     )
 
-    # 2. the tree and the dwellings
-    city_tree = tree.tree_build(n_households, rng_tree)
+    # 2. birth dates (the tree and the dwellings are given)
     birth = _birth_dates(age, as_of, rng_age)
     birth_year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
 
@@ -357,7 +397,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
         city_tree.district_codes[household],
     )
     residents_rows = np.flatnonzero(~foreign)
-    id_numbers = identity.resident_ids(
+    id_numbers = resident_ids(
         address_code[residents_rows], birth[residents_rows], male[residents_rows], rng_id
     )
     foreign_rows = np.flatnonzero(foreign)
@@ -374,7 +414,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
     foreign_country = country_of_house[household[foreign_rows]]
     prefix_table = np.asarray([passport_prefix[c] for c in countries])
     digits_table = np.asarray([passport_digits[c] for c in countries], dtype=np.int64)
-    passports = identity.passport_numbers(
+    passports = passport_numbers(
         prefix_table[foreign_country], digits_table[foreign_country], rng_id
     )
 
@@ -396,12 +436,14 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
     ).to_series()
 
     occupation = _occupations(age, rng_work)
-    needs = _needs(age, male, sizes[household], rng_need)
+    needs = _needs(age, male, sizes[household], rng_need).with_columns(
+        pl.col("person_key") + first_person
+    )
 
     relation = np.asarray(["head", "spouse", "child", "parent", "grandchild", "other"])[role]
     household_frame = pl.DataFrame(
         {
-            "household_key": np.arange(n_households, dtype=np.int64),
+            "household_key": np.arange(n_households, dtype=np.int64) + first_household,
             "region_code": city_tree.grid_codes,
             "compound": city_tree.compound,
             "building": city_tree.building.astype("U4"),
@@ -424,8 +466,8 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
     )
     persons = pl.DataFrame(
         {
-            "person_key": np.arange(residents, dtype=np.int64),
-            "household_key": household.astype(np.int64),
+            "person_key": np.arange(residents, dtype=np.int64) + first_person,
+            "household_key": household.astype(np.int64) + first_household,
             "region_code": pl.Series(city_tree.grid_codes).gather(household),
             "name": pl.Series(names.astype(str), dtype=pl.String),
             "sex": np.where(male, "M", "F"),
@@ -444,7 +486,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
             [
                 pl.DataFrame(
                     {
-                        "person_key": residents_rows.astype(np.int64),
+                        "person_key": residents_rows.astype(np.int64) + first_person,
                         "doc_type": pl.Series(["01"] * residents_rows.size, dtype=pl.String),
                         "number": identity.ascii_series("number", id_numbers),
                         "issuing_country": pl.Series(
@@ -454,7 +496,7 @@ def city_generate(*, residents: int, seed: int, as_of: date) -> City:
                 ),
                 pl.DataFrame(
                     {
-                        "person_key": foreign_rows.astype(np.int64),
+                        "person_key": foreign_rows.astype(np.int64) + first_person,
                         "doc_type": pl.Series(["03"] * foreign_rows.size, dtype=pl.String),
                         "number": pl.Series(passports, dtype=pl.String),
                         "issuing_country": pl.Series(

@@ -6,6 +6,9 @@ Pure NumPy, no Django. A resident ID is the 6-digit address code, the 8-digit bi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -18,6 +21,16 @@ ID_CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 SEQUENCE_SLOTS = 500  # sequences 000–999 hold 500 odd (men) and 500 even (women) numbers
 
 _ZERO = ord("0")
+
+#: Draws resident IDs: ``(address code, birth date, male, rng) → (n, 18)`` ASCII array.
+ResidentIds = Callable[
+    [npt.NDArray[np.int64], npt.NDArray[np.datetime64], npt.NDArray[np.bool_], np.random.Generator],
+    npt.NDArray[np.uint8],
+]
+#: Draws passport numbers: ``(prefixes, digit counts, rng) → numbers``.
+PassportNumbers = Callable[
+    [npt.NDArray[np.str_], npt.NDArray[np.int64], np.random.Generator], npt.NDArray[np.str_]
+]
 
 
 def check_chars(digits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -91,9 +104,12 @@ def resident_ids(
     birth_date: npt.NDArray[np.datetime64],
     male: npt.NDArray[np.bool_],
     rng: np.random.Generator,
+    *,
+    ledger: IdentityLedger | None = None,
 ) -> npt.NDArray[np.uint8]:
     """18-character resident ID numbers as an ``(n, 18)`` ASCII array, unique for distinct
-    people (see :func:`ascii_series` for strings).
+    people (see :func:`ascii_series` for strings) — and unique across calls that share a
+    ``ledger`` (sequences then come from :meth:`IdentityLedger.sequences`).
 
     ``address_code`` is the six-digit county code as an integer, ``birth_date`` a
     ``datetime64[D]`` array; the sequence parity follows ``male``. Few distinct address codes
@@ -102,9 +118,12 @@ def resident_ids(
     n = address_code.shape[0]
     days = birth_date.astype("datetime64[D]")
     day_number = days.astype(np.int64)
-    sequence = sequence_numbers(
-        address_code * 100_000 + (day_number - day_number.min(initial=0)), male, rng
-    )
+    if ledger is None:
+        sequence = sequence_numbers(
+            address_code * 100_000 + (day_number - day_number.min(initial=0)), male, rng
+        )
+    else:
+        sequence = ledger.sequences(address_code, day_number, male, rng)
     years = days.astype("datetime64[Y]").astype(np.int64) + 1970
     months = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
     mdays = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
@@ -147,11 +166,15 @@ def id_checksum_valid(numbers: npt.NDArray[np.str_]) -> npt.NDArray[np.bool_]:
 
 
 def passport_numbers(
-    prefixes: npt.NDArray[np.str_], digit_counts: npt.NDArray[np.int64], rng: np.random.Generator
+    prefixes: npt.NDArray[np.str_],
+    digit_counts: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+    *,
+    taken: AbstractSet[str] = frozenset(),
 ) -> npt.NDArray[np.str_]:
     """Passport numbers: a per-country letter prefix followed by random digits, all distinct
-    (a number drawn twice — likely among tens of thousands — is drawn again, so the stream
-    is unchanged for a city without such a collision)."""
+    and none in ``taken`` (a number drawn twice — likely among tens of thousands — or already
+    taken is drawn again, so the stream is unchanged for a city without such a collision)."""
     n = prefixes.shape[0]
     width = int(digit_counts.max(initial=0))
     if n == 0:
@@ -165,7 +188,104 @@ def passport_numbers(
     numbers = draw(np.arange(n, dtype=np.int64))
     while True:
         _unique, first = np.unique(numbers, return_index=True)
-        if first.size == n:
-            return numbers
         again = np.setdiff1d(np.arange(n, dtype=np.int64), first)
+        if taken:
+            held = np.fromiter((number in taken for number in numbers.tolist()), bool, n)
+            again = np.union1d(again, np.flatnonzero(held))
+        if again.size == 0:
+            return numbers
         numbers[again] = draw(again)
+
+
+class IdentityLedger:
+    """The identity numbers handed out so far, so that a city drawn in parts
+    (``fangkong.sim.parts``) has unique numbers across all its parts.
+
+    Resident IDs: per block (address code × birth date × sex) the ledger keeps a random first
+    slot and the count of slots used; a later part continues after them (modulo the 500
+    slots), so numbers never repeat while a block holds at most 500 people. Passports: every
+    number issued; a later part draws a taken number again. The ledger grows with the number
+    of blocks (at most ~3.8 M: 51 address codes × ~37,000 birth dates × 2) and of passports,
+    not with the residents.
+    """
+
+    #: Day numbers (days since 1970-01-01) are shifted by this into ``0 … _DAY_SPAN``.
+    _DAY_SHIFT = 100_000
+    _DAY_SPAN = 200_000
+
+    def __init__(self) -> None:
+        self._blocks = np.zeros(0, dtype=np.int64)  # sorted block keys
+        self._first = np.zeros(0, dtype=np.int16)  # first slot of each block
+        self._used = np.zeros(0, dtype=np.int16)  # slots used in each block
+        self._passports: set[str] = set()
+
+    def resident_ids(
+        self,
+        address_code: npt.NDArray[np.int64],
+        birth_date: npt.NDArray[np.datetime64],
+        male: npt.NDArray[np.bool_],
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.uint8]:
+        """:func:`resident_ids` with sequences that continue those of earlier calls."""
+        return resident_ids(address_code, birth_date, male, rng, ledger=self)
+
+    def passport_numbers(
+        self,
+        prefixes: npt.NDArray[np.str_],
+        digit_counts: npt.NDArray[np.int64],
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.str_]:
+        """:func:`passport_numbers` avoiding every number issued before; records the new ones."""
+        numbers = passport_numbers(prefixes, digit_counts, rng, taken=self._passports)
+        self._passports.update(numbers.tolist())
+        return numbers
+
+    def sequences(
+        self,
+        address_code: npt.NDArray[np.int64],
+        day_number: npt.NDArray[np.int64],
+        male: npt.NDArray[np.bool_],
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        """Sequence codes (0–999, odd for men) for people born on ``day_number`` (days since
+        1970) in ``address_code``, unique together with every code handed out before.
+
+        1. Group the people by block and rank them inside their block.
+        2. A block seen before continues after its used slots; a new block starts at a random
+           slot (one draw per block of this call, so the stream does not depend on history).
+        3. The slot is ``(first + used + rank) mod 500``; the code ``2 × slot`` (+1 for men).
+
+        Raises ``ValueError`` when a block would hold more than 500 people, or for a birth
+        date outside the years 1696–2243.
+        """
+        n = int(address_code.shape[0])
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        shifted = day_number + self._DAY_SHIFT
+        if shifted.min() < 0 or shifted.max() >= self._DAY_SPAN:
+            raise ValueError("a birth date lies outside the range the ledger keys")
+        key = (address_code * self._DAY_SPAN + shifted) * 2 + male.astype(np.int64)
+        blocks, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        at = np.asarray(np.searchsorted(self._blocks, blocks), dtype=np.int64)
+        first = np.floor(rng.random(blocks.size) * SEQUENCE_SLOTS).astype(np.int64)
+        used = np.zeros(blocks.size, dtype=np.int64)
+        known = np.zeros(blocks.size, dtype=bool)
+        if self._blocks.size:
+            clipped = np.minimum(at, self._blocks.size - 1)
+            known = self._blocks[clipped] == blocks
+            first = np.where(known, self._first[clipped], first)
+            used = np.where(known, self._used[clipped], used)
+        if (used + counts).max() > SEQUENCE_SLOTS:
+            raise ValueError("more than 500 people of one sex share an address code and birth date")
+        order = np.argsort(inverse, kind="stable")
+        starts = np.cumsum(counts) - counts
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n, dtype=np.int64) - starts[inverse[order]]
+        slot = (first[inverse] + used[inverse] + rank) % SEQUENCE_SLOTS
+        self._used[at[known]] += counts[known].astype(np.int16)
+        new = ~known
+        self._blocks = np.insert(self._blocks, at[new], blocks[new])
+        self._first = np.insert(self._first, at[new], first[new].astype(np.int16))
+        self._used = np.insert(self._used, at[new], counts[new].astype(np.int16))
+        return np.asarray(slot * 2 + (key % 2), dtype=np.int64)

@@ -44,6 +44,64 @@ class Tree:
     room: npt.NDArray[np.int64]
 
 
+@dataclass(frozen=True)
+class TreePlan:
+    """The tree and the layout of its dwellings, drawn once for the whole city, without any
+    per-household array: :meth:`dwellings` places any contiguous range of households, so a
+    city generated in parts shares one tree (``fangkong.sim.parts``).
+
+    Households fill grids, and inside a grid its compounds, in household order; the arrays
+    are per grid (``grid_*``, ``grid_ends`` = households up to and including each grid) and per
+    compound (``compound_*``).
+    """
+
+    regions: pl.DataFrame
+    households: int
+    grid_codes: npt.NDArray[np.str_]
+    grid_districts: npt.NDArray[np.int64]
+    grid_ends: npt.NDArray[np.int64]
+    compound_names: npt.NDArray[np.str_]
+    compound_ends: npt.NDArray[np.int64]
+    compound_units: npt.NDArray[np.int64]
+    compound_floors: npt.NDArray[np.int64]
+    compound_doors: npt.NDArray[np.int64]
+    compound_vacancy: npt.NDArray[np.float64]
+
+    def dwellings(self, start: int, stop: int) -> Tree:
+        """The grid and address parts of households ``start`` … ``stop - 1`` (no random draws:
+        the same household gets the same dwelling whatever range it is asked in).
+
+        Raises ``ValueError`` for a range outside ``0 … households``.
+        """
+        if not 0 <= start <= stop <= self.households:
+            raise ValueError("the households lie outside the plan")
+        index = np.arange(start, stop, dtype=np.int64)
+        grid = np.searchsorted(self.grid_ends, index, side="right")
+        of = np.searchsorted(self.compound_ends, index, side="right")
+        compound_starts = self.compound_ends - np.diff(self.compound_ends, prepend=0)
+        within_compound = index - compound_starts[of]
+        slot = np.floor(within_compound * (1.0 + self.compound_vacancy[of])).astype(np.int64)
+        per_floor = self.compound_doors[of]
+        per_unit = self.compound_floors[of] * per_floor
+        per_building = self.compound_units[of] * per_unit
+        building = slot // per_building + 1
+        within = slot % per_building
+        unit = within // per_unit + 1
+        within_unit = within % per_unit
+        room = np.asarray(
+            (within_unit // per_floor + 1) * 100 + within_unit % per_floor + 1, dtype=np.int64
+        )
+        return Tree(
+            regions=self.regions,
+            grid_codes=self.grid_codes[grid],
+            district_codes=self.grid_districts[grid],
+            compound=self.compound_names[of],
+            building=building,
+            unit=unit,
+            room=room,
+        )
+
+
 def split_sizes(total: int, parts: int, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """Split ``total`` into ``parts`` positive integers proportional to ``weights``.
 
@@ -120,7 +178,14 @@ def _chinese_number(value: int) -> str:
 
 
 def tree_build(households: int, rng: np.random.Generator) -> Tree:
-    """Build the jurisdiction tree for ``households`` dwellings and place each dwelling.
+    """Build the jurisdiction tree for ``households`` dwellings and place each dwelling
+    (:func:`tree_plan`, then every household's dwelling)."""
+    return tree_plan(households, rng).dwellings(0, households)
+
+
+def tree_plan(households: int, rng: np.random.Generator) -> TreePlan:
+    """Draw the jurisdiction tree for ``households`` dwellings and the layout of every
+    grid's compounds.
 
     1. Grids: ``households / 900`` of them, sized uniformly between 300 and 1,500 households.
     2. Communities of about four grids, streets of about eight communities, districts of about
@@ -174,16 +239,12 @@ def tree_build(households: int, rng: np.random.Generator) -> Tree:
         schema={"code": pl.String, "name": pl.String, "level": pl.Int8, "parent_code": pl.String},
         orient="row",
     )
-    household_grid = np.repeat(np.arange(grids), grid_sizes)
-    compound, building, unit, room = _dwellings(grid_sizes, rng)
-    return Tree(
-        regions=regions,
-        grid_codes=np.asarray(grid_codes, dtype="U15")[household_grid],
-        district_codes=np.asarray(grid_district, dtype=np.int64)[household_grid],
-        compound=compound,
-        building=building,
-        unit=unit,
-        room=room,
+    return _compounds(
+        regions,
+        np.asarray(grid_codes, dtype="U15"),
+        np.asarray(grid_district, dtype=np.int64),
+        grid_sizes,
+        rng,
     )
 
 
@@ -208,12 +269,15 @@ def _compound_names(count: int, rng: np.random.Generator) -> npt.NDArray[np.str_
     return np.asarray(np.strings.add(base, sections[(index // pairs) % sections.size]))
 
 
-def _dwellings(
-    grid_sizes: npt.NDArray[np.int64], rng: np.random.Generator
-) -> tuple[
-    npt.NDArray[np.str_], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
-]:
-    """Compound name, building, unit and room of every household (households in grid order)."""
+def _compounds(
+    regions: pl.DataFrame,
+    grid_codes: npt.NDArray[np.str_],
+    grid_districts: npt.NDArray[np.int64],
+    grid_sizes: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+) -> TreePlan:
+    """Compounds of every grid (about ``COMPOUND_HOUSEHOLDS`` each) with their names and
+    building shapes: 1–4 units × 6–33 floors × 2–4 flats, 3–25 % of flats left empty."""
     per_grid = np.maximum(1, np.rint(grid_sizes / COMPOUND_HOUSEHOLDS)).astype(np.int64)
     per_grid = np.minimum(per_grid, np.maximum(grid_sizes, 1))
     compound_sizes = np.concatenate(
@@ -224,23 +288,21 @@ def _dwellings(
     )
     compound_sizes = compound_sizes[compound_sizes > 0]
     n_compounds = int(compound_sizes.shape[0])
-    total = int(compound_sizes.sum())
     names = _compound_names(n_compounds, rng)
     units = rng.choice(np.array([1, 2, 2, 3, 4]), n_compounds)
     floors = rng.choice(np.array([6, 6, 7, 11, 18, 18, 24, 26, 32, 33]), n_compounds)
     doors = rng.choice(np.array([2, 2, 3, 4]), n_compounds)
     vacancy: npt.NDArray[np.float64] = rng.uniform(0.03, 0.25, n_compounds)
-
-    of = np.repeat(np.arange(n_compounds), compound_sizes)
-    starts = np.cumsum(compound_sizes) - compound_sizes
-    index = np.arange(total) - starts[of]
-    slot = np.floor(index * (1.0 + vacancy[of])).astype(np.int64)
-    per_floor = doors[of]
-    per_unit = floors[of] * per_floor
-    per_building = units[of] * per_unit
-    building = slot // per_building + 1
-    within = slot % per_building
-    unit = within // per_unit + 1
-    within_unit = within % per_unit
-    room = (within_unit // per_floor + 1) * 100 + within_unit % per_floor + 1
-    return names[of], building, unit, room
+    return TreePlan(
+        regions=regions,
+        households=int(grid_sizes.sum()),
+        grid_codes=grid_codes,
+        grid_districts=grid_districts,
+        grid_ends=np.cumsum(grid_sizes).astype(np.int64),
+        compound_names=names,
+        compound_ends=np.cumsum(compound_sizes).astype(np.int64),
+        compound_units=units.astype(np.int64),
+        compound_floors=floors.astype(np.int64),
+        compound_doors=doors.astype(np.int64),
+        compound_vacancy=vacancy,
+    )

@@ -16,9 +16,11 @@ through ``core.bulk.table_insert`` (``executemany`` on SQLite, ``COPY`` on Postg
 inside one transaction with one audit row.
 
 Modules: ``checks`` types and validates the input frames, ``derive`` computes the stored
-values (the per-value work in worker processes), ``load`` writes the rows.
+values (the per-value work in worker processes), ``load`` writes the rows, ``suspend`` sets
+the tables' secondary indexes aside around a load in many parts.
 """
 
 from fangkong.people.bulk.load import PeopleLoaded, people_bulk_load
+from fangkong.people.bulk.suspend import people_bulk_indexes_suspended
 
-__all__ = ["PeopleLoaded", "people_bulk_load"]
+__all__ = ["PeopleLoaded", "people_bulk_indexes_suspended", "people_bulk_load"]
