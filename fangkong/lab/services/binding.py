@@ -33,7 +33,6 @@ from fangkong.core.errors import (
     field_error,
     field_refusal,
 )
-from fangkong.core.lookups import sql_in
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
     EntryMethod,
@@ -56,6 +55,7 @@ from fangkong.lab.models import (
 )
 from fangkong.lab.placing import Wanted, places_find
 from fangkong.lab.roles import SAMPLING_ROLES
+from fangkong.lab.stored import open_retest_tasks_locked, sampled_in_rounds, tubes_stored
 from fangkong.policy.choices import PoolingGroup, SwabSite, TurnaroundCategory
 from fangkong.policy.rules import EffectiveRules, pool_ratio, turnaround_hours
 from fangkong.policy.schema import MAX_POOL_RATIO
@@ -394,40 +394,6 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
     return [answer for answer in out if answer is not None]
 
 
-def _busy(rounds: set[int], people: set[int]) -> set[tuple[int, int]]:
-    """``(round, person)`` pairs among these with a screening binding: exactly the rows of the
-    partial unique index ``binding_one_per_round``.
-
-    On PostgreSQL each pair is one index probe (a ``LATERAL`` subquery with ``LIMIT 1``, which
-    the planner cannot turn into a scan of the round: with ``person_id IN (…)``, or with a
-    join whose statistics lag behind a fast-growing round, PostgreSQL 15 reads every binding
-    of the round and filters).
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT r.id, p.id FROM unnest(%s::bigint[]) AS r(id) "
-                "CROSS JOIN unnest(%s::bigint[]) AS p(id) "
-                "CROSS JOIN LATERAL (SELECT 1 FROM lab_binding b WHERE b.round_id = r.id "
-                "AND b.person_id = p.id AND NOT b.retest LIMIT 1) AS found",
-                [sorted(rounds), sorted(people)],
-            )
-            return {(int(r), int(p)) for r, p in cursor.fetchall()}
-    return set(
-        Binding.objects.filter(round_id__in=rounds, person_id__in=people, retest=False).values_list(
-            "round_id", "person_id"
-        )
-    )
-
-
-def _stored_tubes(barcodes: set[str]) -> list[Tube]:
-    condition, params = sql_in("barcode", barcodes)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM lab_tube WHERE {condition}", params)  # noqa: S608 (placeholders only)
-        ids = [row[0] for row in cursor.fetchall()]
-    return list(Tube.objects.filter(id__in=ids)) if ids else []
-
-
 def _store_batch(
     items: Sequence[_Item], out: list[TubeBound | FangkongError | None], now: datetime
 ) -> None:
@@ -442,33 +408,11 @@ def _store_batch(
     busy: set[tuple[int, int]] = set()
     if screening:
         rounds = {items[i].screening_round.id for i in screening}  # type: ignore[union-attr]
-        people = {pid for i in screening for pid in items[i].ids}
-        busy = _busy(rounds, people)
-    tasks: dict[int, RetestTask] = {}
-    if retest:
-        for task in (
-            RetestTask.objects.select_for_update()
-            .filter(
-                person_id__in={pid for i in retest for pid in items[i].ids},
-                status=RetestStatus.OPEN,
-            )
-            .order_by("id")
-        ):
-            tasks.setdefault(task.person_id, task)
-    # Barcodes already stored (and, below, earlier in this batch): asked in raw SQL for every
-    # batch, the few found loaded as models.
-    stored = {tube.barcode: tube for tube in _stored_tubes({items[i].barcode for i in live})}
-    stored_ids: dict[int, list[int]] = {}
-    for tube_id, person_id in (
-        (
-            Binding.objects.filter(tube_id__in=[tube.id for tube in stored.values()])
-            .order_by("tube_id", "position")
-            .values_list("tube_id", "person_id")
-        )
-        if stored
-        else ()
-    ):
-        stored_ids.setdefault(tube_id, []).append(person_id)
+        busy = sampled_in_rounds(rounds, {pid for i in screening for pid in items[i].ids})
+    tasks = (
+        open_retest_tasks_locked({pid for i in retest for pid in items[i].ids}) if retest else {}
+    )
+    stored, stored_ids = tubes_stored({items[i].barcode for i in live})  # below: in this batch
     taken: dict[str, int] = {}  # barcode → index of the item storing it in this batch
     again: list[tuple[int, int]] = []  # (index, index of the earlier item with its barcode)
     for index in live:
