@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection
 from typing import Any
 
@@ -33,9 +32,3 @@ def sql_in(column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
-
-
-def uuid_of(value: object) -> uuid.UUID:
-    """A UUID column's value as raw SQL returns it: ``UUID`` on PostgreSQL, 32 hex digits on
-    SQLite."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -13,11 +13,12 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed, field_error
-from fangkong.core.lookups import sql_in, uuid_of
+from fangkong.core.lookups import sql_in
 from fangkong.lab.choices import EntryMethod
 from fangkong.lab.codes import sampling_code_verify
 from fangkong.people.choices import DocumentType
 from fangkong.people.documents import document_validate
+from fangkong.people.models import Person
 
 #: Person columns a bound tube needs (answers show code and name), as ``Member`` takes them.
 _PERSON_COLUMNS = "p.id, p.code, p.name, p.region_id, p.household_id"
@@ -59,14 +60,13 @@ class ScannedMembers:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: Converts the person code as raw SQL returns it and takes it (SQLite keeps 32 hex digits).
+_CODE = Person._meta.get_field("code")
+
+
 def _member(columns: Sequence[Any]) -> Member:
     person_id, code, name, region_id, household_id = columns
-    return Member(int(person_id), uuid_of(code), name, int(region_id), household_id)
-
-
-def _code_value(code: uuid.UUID) -> object:
-    """A UUID as the database's column holds it (SQLite: 32 hex digits)."""
-    return code if connection.vendor == "postgresql" else code.hex
+    return Member(int(person_id), _CODE.to_python(code), name, int(region_id), household_id)
 
 
 def members_scan(members: Sequence[MemberInput]) -> ScannedMembers:
@@ -139,7 +139,9 @@ def members_resolve(items: Sequence[ScannedMembers]) -> None:
                 by_code[holder.code] = holder
         codes -= set(by_code)
         if codes:
-            condition, params = sql_in("p.code", [_code_value(code) for code in codes])
+            condition, params = sql_in(
+                "p.code", [_CODE.get_db_prep_value(code, connection) for code in codes]
+            )
             cursor.execute(
                 f"SELECT {_PERSON_COLUMNS} FROM people_person p WHERE {condition}",  # noqa: S608 (placeholders only)
                 params,

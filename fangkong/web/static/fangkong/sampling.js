@@ -5,8 +5,8 @@
 // Idempotency-Key made when the tube was closed. What identifies people (identity numbers,
 // sampling codes, names) is kept encrypted: each entry holds its barcode, counts and state in
 // clear and the rest sealed with AES-GCM under a non-extractable key of this user kept in
-// IndexedDB (the entry's key is the additional data). Signing out deletes the user's queue and
-// that key (app.js); a browser without Web Crypto or IndexedDB keeps the queue in memory only,
+// IndexedDB (app.js; the entry's key is the additional data). Signing out deletes the user's
+// queue and that key; a browser without Web Crypto or IndexedDB keeps the queue in memory only,
 // for as long as the page is open. A tube leaves the queue only on a 2xx answer
 // (201 stored, 200 already stored); a 4xx answer keeps it, marked rejected with the server's
 // message, until the sampler fixes or discards it. Network errors, 5xx and 429 leave the queue
@@ -57,42 +57,6 @@
       if (cached) return cached;
       throw error;
     }
-  }
-
-  // ------------------------------------------------------------------ the queue's key
-  // Per user: AES-GCM 256, made in this browser and never extractable; app.js deletes it at
-  // sign-out, which leaves whatever of the queue remains on disk unreadable.
-  function keyStore(mode, work) {
-    return new Promise((resolve, reject) => {
-      const opening = indexedDB.open("fangkong-sampling", 1);
-      opening.onupgradeneeded = () => opening.result.createObjectStore("keys");
-      opening.onerror = () => reject(opening.error);
-      opening.onsuccess = () => {
-        const db = opening.result;
-        const tx = db.transaction("keys", mode);
-        const request = work(tx.objectStore("keys"));
-        tx.oncomplete = () => {
-          db.close();
-          resolve(request.result);
-        };
-        tx.onerror = tx.onabort = () => {
-          db.close();
-          reject(tx.error);
-        };
-      };
-    });
-  }
-
-  async function sealingKey(owner) {
-    const stored = await keyStore("readonly", (store) => store.get(owner));
-    if (stored) return stored;
-    const made = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-    try {
-      await keyStore("readwrite", (store) => store.add(made, owner));
-    } catch {
-      // another tab of this user stored its key first: use that one
-    }
-    return keyStore("readonly", (store) => store.get(owner));
   }
 
   // ------------------------------------------------------------------ page half
@@ -173,9 +137,9 @@
     const opened = new Map(); // entry key -> the sealed part, decrypted
     const toB64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
     const openVault = async () => {
-      if (!window.crypto?.subtle || !window.indexedDB) return null;
+      if (!window.crypto?.subtle || !window.indexedDB || !window.fangkongQueueKeys) return null;
       try {
-        return { key: await sealingKey(owner) };
+        return { key: await window.fangkongQueueKeys.open(owner) };
       } catch {
         return null;
       }
