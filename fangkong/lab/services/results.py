@@ -4,7 +4,9 @@ testing working group, the emergency sampling squad and each member's community 
 
 One set-based path serves a single result from the API and a file of thousands from a lab
 upload: rows are checked first (every bad row reported, nothing written if any is bad), then
-applied per chunk with one statement per kind of change, never a statement per person.
+applied with one statement per kind of change over all of them (the rows joined as one
+``unnest`` on PostgreSQL, a temporary table on SQLite), never a statement per tube or person.
+The screening benchmark applies a Shanghai day's results through it, file by file.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import AuditSpec, audit_record_many
+from fangkong.core.bulk import db_datetime
 from fangkong.core.errors import FangkongError, ValidationFailed, field_error
+from fangkong.core.lookups import sql_in
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
     AlertKind,
@@ -42,14 +46,19 @@ from fangkong.lab.models import (
     Notification,
     RetestTask,
     Tube,
-    TubeEvent,
 )
 from fangkong.lab.notify import pooled_positive_notifications
 from fangkong.lab.roles import LAB_ROLES
 from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.models import Region
 
+#: Tubes looked up per query, and named per audit row.
 CHUNK = 1000
+RESULT_STAGE = "lab_result_stage"
+#: From this many rows on, PostgreSQL gets the rows once by ``COPY`` into a temporary table
+#: instead of as arrays in each statement.
+STAGE_COPY_ROWS = 5000
+RESULT_VALUES = frozenset(TubeResult.values)
 MAX_CT = 50.0
 
 #: Binding outcome of the members of a screening or re-test tube, by tube result.
@@ -90,6 +99,46 @@ class ResultReport:
     positives: int = 0
 
 
+@dataclass(slots=True)
+class _Found:
+    """What checking and applying a result needs of its tube (a file holds 100,000: model
+    instances would cost more than the statements)."""
+
+    id: int
+    barcode: str
+    kind: str
+    member_count: int
+    result: str
+    ct_orf1ab: float | None
+    ct_n: float | None
+    lab_id: int | None
+    package_lab_id: int | None
+    received: bool
+    rule_set: str
+    round_id: int
+
+
+def _tubes_found(barcodes: set[str]) -> dict[str, _Found]:
+    """The tubes under these barcodes: one query on PostgreSQL, one per ``CHUNK`` on SQLite."""
+    found: dict[str, _Found] = {}
+    ordered = sorted(barcodes)
+    step = len(ordered) if connection.vendor == "postgresql" else CHUNK
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), max(step, 1)):
+            condition, params = sql_in("t.barcode", ordered[start : start + step])
+            cursor.execute(
+                "SELECT t.id, t.barcode, t.kind, t.member_count, t.result, t.ct_orf1ab, t.ct_n, "  # noqa: S608 (placeholders only)
+                "t.lab_id, p.lab_id, t.received_at IS NOT NULL, t.rule_set, t.round_id "
+                f"FROM lab_tube t LEFT JOIN lab_package p ON p.id = t.package_id WHERE {condition}",
+                params,
+            )
+            for row in cursor.fetchall():
+                tube = _Found(*row)
+                tube.received = bool(tube.received)  # SQLite answers 0 or 1
+                found[tube.barcode] = tube
+    return found
+
+
 def _row_error(
     item: ResultInput, position: int, name: str, code: str, message: str
 ) -> dict[str, Any]:
@@ -98,11 +147,11 @@ def _row_error(
 
 
 def _check(
-    items: Sequence[ResultInput], tubes: dict[str, Tube], lab: Lab | None, now: datetime
-) -> tuple[list[tuple[ResultInput, Tube]], list[str], list[dict[str, Any]]]:
+    items: Sequence[ResultInput], tubes: dict[str, _Found], lab: Lab | None, now: datetime
+) -> tuple[list[tuple[ResultInput, _Found]], list[str], list[dict[str, Any]]]:
     """Split rows into (row, tube) to apply, barcodes unchanged, and errors (all of them)."""
     errors: list[dict[str, Any]] = []
-    apply: list[tuple[ResultInput, Tube]] = []
+    apply: list[tuple[ResultInput, _Found]] = []
     unchanged: list[str] = []
     seen: dict[str, ResultInput] = {}
     for position, item in enumerate(items):
@@ -114,7 +163,7 @@ def _check(
         if not BARCODE_PATTERN.match(barcode):
             fail("barcode", "barcode_invalid", _("A barcode is 4–32 letters, digits or dashes."))
             continue
-        if item.result not in TubeResult.values:
+        if item.result not in RESULT_VALUES:
             fail("result", "invalid_choice", _("Unknown result value."))
             continue
         bad_ct = False
@@ -145,13 +194,11 @@ def _check(
         seen[barcode] = item
         tube = tubes.get(barcode)
         # A tube sealed for this lab but not scanned in yet is the lab's: "not received".
-        at_lab = tube is not None and (
-            lab is None or lab.id in (tube.lab_id, getattr(tube, "package_lab_id", None))
-        )
+        at_lab = tube is not None and (lab is None or lab.id in (tube.lab_id, tube.package_lab_id))
         if tube is None or not at_lab:
             fail("barcode", "tube_not_found", _("No such tube was received at this laboratory."))
             continue
-        if tube.received_at is None:
+        if not tube.received:
             fail("barcode", "tube_not_received", _("The tube has not been received yet."))
             continue
         if item.result == TubeResult.PENDING:
@@ -202,12 +249,13 @@ def results_apply(
        ``single_result_for_pool``, ``result_already_final``). Any error: ``ValidationFailed``
        listing every one, nothing written.
     2. The same result again, or ``pending``, changes nothing (``unchanged``).
-    3. Per chunk of tubes: tube results; member outcomes (negative, held, positive, to
-       re-sample); one re-test task per member of a pooled positive or invalid tube; re-test
+    3. One statement each for all rows: tube results (only where still pending, or
+       ``result_race``); member outcomes (negative, held, positive, to re-sample); one re-test
+       task per member of a pooled-positive or invalid tube; history rows. Then re-test
        tubes close their tasks and clear (or confirm) the person in the tube that sent them;
        notifications for each pooled positive to the working group, the emergency squad and
        each member community, with the latency from the report; an alert when that latency
-       is over the rule set's target (R12); history rows; one audit row per chunk.
+       is over the rule set's target (R12); one audit row per ``CHUNK`` tubes.
     """
     require_role(actor, LAB_ROLES)
     if (
@@ -230,13 +278,7 @@ def results_apply(
         )
         for item in rows
     ]
-    tubes: dict[str, Tube] = {}
-    barcodes = [item.barcode for item in items]
-    for start in range(0, len(barcodes), CHUNK):
-        for tube in Tube.objects.filter(barcode__in=barcodes[start : start + CHUNK]).annotate(
-            package_lab_id=F("package__lab_id")
-        ):
-            tubes[tube.barcode] = tube
+    tubes = _tubes_found({item.barcode for item in items})
     apply, unchanged, errors = _check(items, tubes, lab, received_at)
     if errors:
         raise ValidationFailed(
@@ -245,133 +287,208 @@ def results_apply(
             errors=errors,
         )
     report = ResultReport(unchanged=unchanged)
-    with transaction.atomic():
-        for start in range(0, len(apply), CHUNK):
-            _apply_chunk(actor, apply[start : start + CHUNK], received_at, report, source)
+    if apply:
+        with transaction.atomic():
+            _apply(actor, apply, received_at, report, source)
     return report
 
 
-def _apply_chunk(
+class _Stage:
+    """The rows being applied as a table the statements join. On PostgreSQL the arrays of one
+    ``unnest`` for a few rows (one result from the API makes no temporary table), a temporary
+    table filled by ``COPY`` from ``STAGE_COPY_ROWS`` rows on (a file's rows then cross once,
+    not once per statement); on SQLite a temporary table. ``sql`` goes where a table would,
+    ``params`` where it stands among the parameters."""
+
+    COLUMNS = "tube_id, result, ct_orf1ab, ct_n, tested_at"
+
+    def __init__(self, chosen: Sequence[tuple[ResultInput, _Found]]) -> None:
+        rows = [
+            (tube.id, item.result, item.ct_orf1ab, item.ct_n, item.tested_at)
+            for item, tube in chosen
+        ]
+        self.postgres = connection.vendor == "postgresql"
+        self.table = self.postgres is False or len(rows) >= STAGE_COPY_ROWS
+        self.params: list[Any] = []
+        if not self.table:
+            self.sql = (
+                "unnest(%s::bigint[], %s::text[], %s::float8[], %s::float8[], "
+                f"%s::timestamptz[]) AS s({self.COLUMNS})"
+            )
+            self.params = [list(column) for column in zip(*rows, strict=True)]
+            return
+        self.sql = f"{RESULT_STAGE} s"
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {RESULT_STAGE}")
+            if self.postgres:
+                cursor.execute(
+                    f"CREATE TEMP TABLE {RESULT_STAGE} (tube_id bigint NOT NULL, "
+                    "result varchar(16) NOT NULL, ct_orf1ab double precision, "
+                    "ct_n double precision, tested_at timestamptz) ON COMMIT DROP"
+                )
+                with (
+                    connection.wrap_database_errors,
+                    cursor.cursor.copy(f"COPY {RESULT_STAGE} ({self.COLUMNS}) FROM STDIN") as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute(f"ANALYZE {RESULT_STAGE}")  # a hash join for a file of rows
+                return
+            cursor.execute(
+                f"CREATE TEMP TABLE {RESULT_STAGE} (tube_id integer PRIMARY KEY, "
+                "result varchar(16) NOT NULL, ct_orf1ab real, ct_n real, tested_at text)"
+            )
+            cursor.executemany(
+                f"INSERT INTO {RESULT_STAGE} ({self.COLUMNS}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608 - constants
+                [
+                    (tube_id, result, a, b, db_datetime(at) if at is not None else None)
+                    for tube_id, result, a, b, at in rows
+                ],
+            )
+
+    def drop(self) -> None:
+        if self.table:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE {RESULT_STAGE}")
+
+
+def _outcome_case() -> str:
+    whens = " ".join(
+        f"WHEN '{result.value}' THEN '{outcome.value}'"
+        for result, outcome in MEMBER_OUTCOME.items()
+    )
+    return f"CASE s.result {whens} END"
+
+
+def _apply(
     actor: AnyActor,
-    chunk: Sequence[tuple[ResultInput, Tube]],
+    chosen: Sequence[tuple[ResultInput, _Found]],
     received_at: datetime,
     report: ResultReport,
     source: str,
 ) -> None:
-    # Conditional update first: a concurrent report of the same tube makes this one lose.
-    by_result: dict[str, list[Tube]] = defaultdict(list)
-    for item, tube in chunk:
+    """Write the checked rows with one statement per kind of change over all of them."""
+    by_result: dict[str, list[_Found]] = defaultdict(list)
+    for item, tube in chosen:
         tube.result = item.result
-        tube.ct_orf1ab = item.ct_orf1ab
-        tube.ct_n = item.ct_n
-        tube.tested_at = item.tested_at
-        tube.reported_at = received_at
-        tube.status = TubeStatus.RESULTED
+        tube.ct_orf1ab, tube.ct_n = item.ct_orf1ab, item.ct_n
         by_result[item.result].append(tube)
-    ids = [tube.id for _item, tube in chunk]
-    claimed = Tube.objects.filter(id__in=ids, result=TubeResult.PENDING).update(
-        status=TubeStatus.RESULTED, reported_at=received_at
-    )
-    if claimed != len(ids):
-        raise FangkongError(
-            _("Some of these tubes were resulted at the same time by someone else; try again."),
-            code="result_race",
-            status=409,
+    stage = _Stage(chosen)
+    postgres = stage.postgres
+    # SQLite keeps datetimes as Django's text; PostgreSQL takes them typed
+    moment = timezone.now()
+    now: datetime | str = moment if postgres else db_datetime(moment)
+    reported: datetime | str = received_at if postgres else db_datetime(received_at)
+    reason = f"lab result ({source})"
+    detail = "json_build_object" if postgres else "json_object"
+    new_code = "gen_random_uuid()" if postgres else "lower(hex(randomblob(16)))"
+    with connection.cursor() as cursor:
+        # Conditional first: a concurrent report of the same tube makes this one lose.
+        cursor.execute(
+            "UPDATE lab_tube SET result = s.result, ct_orf1ab = s.ct_orf1ab, ct_n = s.ct_n, "  # noqa: S608 - constants
+            f"tested_at = s.tested_at, reported_at = %s, status = %s FROM {stage.sql} "
+            "WHERE lab_tube.id = s.tube_id AND lab_tube.result = %s",
+            [reported, TubeStatus.RESULTED, *stage.params, TubeResult.PENDING],
         )
-    Tube.objects.bulk_update(
-        [tube for _item, tube in chunk],
-        ["result", "ct_orf1ab", "ct_n", "tested_at"],
-        batch_size=500,
-    )
-
-    screening = {tube.id for _item, tube in chunk if tube.kind == TubeKind.SCREENING}
-    retest = {tube.id for _item, tube in chunk if tube.kind == TubeKind.RETEST}
-    for result, tubes in by_result.items():
-        tube_ids = [tube.id for tube in tubes]
-        Binding.objects.filter(tube_id__in=tube_ids).update(
-            outcome=MEMBER_OUTCOME[TubeResult(result)]
-        )
-
-    new_tasks: list[RetestTask] = []
-    follow = [
-        tube
-        for result in (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
-        for tube in by_result.get(result, [])
-        # An invalid re-test tube's new task comes from ``_close_retests``, which keeps the
-        # screening tube that sent the person; one here too would be a duplicate.
-        if tube.kind == TubeKind.SCREENING
-    ]
-    rules_label = {tube.id: tube.rule_set for _item, tube in chunk}
-    if follow:
-        reason_of = {
-            tube.id: RetestReason.POOLED_POSITIVE
-            if tube.result == TubeResult.POOLED_POSITIVE
-            else RetestReason.INVALID
-            for tube in follow
-        }
-        for binding in Binding.objects.filter(tube_id__in=list(reason_of)).values(
-            "tube_id", "person_id", "region_id", "round_id"
-        ):
-            new_tasks.append(
-                RetestTask(
-                    person_id=binding["person_id"],
-                    region_id=binding["region_id"],
-                    round_id=binding["round_id"],
-                    source_tube_id=binding["tube_id"],
-                    reason=reason_of[binding["tube_id"]],
-                    rule_set=rules_label[binding["tube_id"]],
-                )
+        if cursor.rowcount != len(chosen):
+            raise FangkongError(
+                _("Some of these tubes were resulted at the same time by someone else; try again."),
+                code="result_race",
+                status=409,
             )
+        cursor.execute(
+            f"UPDATE lab_binding SET outcome = {_outcome_case()} FROM {stage.sql} "  # noqa: S608
+            "WHERE lab_binding.tube_id = s.tube_id",
+            stage.params,
+        )
+        # One re-test task per member of a pooled-positive or invalid screening tube; an
+        # invalid re-test tube's new task comes from ``_close_retests``, which keeps the
+        # screening tube that sent the person.
+        cursor.execute(
+            "INSERT INTO lab_retesttask (code, created_at, updated_at, version, person_id, "  # noqa: S608
+            "region_id, round_id, source_tube_id, reason, status, outcome, rule_set) "
+            f"SELECT {new_code}, %s, %s, 1, b.person_id, b.region_id, b.round_id, t.id, "
+            "CASE s.result WHEN %s THEN %s ELSE %s END, %s, '', t.rule_set "
+            f"FROM {stage.sql} JOIN lab_tube t ON t.id = s.tube_id "
+            "JOIN lab_binding b ON b.tube_id = t.id "
+            "WHERE s.result IN (%s, %s) AND t.kind = %s ORDER BY t.id, b.position",
+            [
+                now,
+                now,
+                TubeResult.POOLED_POSITIVE,
+                RetestReason.POOLED_POSITIVE,
+                RetestReason.INVALID,
+                RetestStatus.OPEN,
+                *stage.params,
+                TubeResult.POOLED_POSITIVE,
+                TubeResult.INVALID,
+                TubeKind.SCREENING,
+            ],
+        )
+        report.retest_tasks += cursor.rowcount
+        cursor.execute(
+            "INSERT INTO lab_tubeevent (tube_id, kind, at, actor, reason, rule_set, detail) "  # noqa: S608
+            f"SELECT t.id, %s, %s, %s, %s, t.rule_set, {detail}('result', s.result, "
+            f"'ct_orf1ab', s.ct_orf1ab, 'ct_n', s.ct_n) FROM {stage.sql} "
+            "JOIN lab_tube t ON t.id = s.tube_id ORDER BY t.id",
+            [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
+        )
+    stage.drop()
 
+    retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
     if retest:
-        _close_retests(retest, {tube.id: tube for _item, tube in chunk}, new_tasks)
-    RetestTask.objects.bulk_create(new_tasks, batch_size=1000)
-    report.retest_tasks += len(new_tasks)
-
+        new_tasks: list[RetestTask] = []
+        _close_retests(set(retest), retest, new_tasks)
+        RetestTask.objects.bulk_create(new_tasks, batch_size=1000)
+        report.retest_tasks += len(new_tasks)
     pooled = by_result.get(TubeResult.POOLED_POSITIVE, [])
     if pooled:
         report.notifications += _notify(pooled, received_at)
     report.held += sum(tube.member_count for tube in pooled)
     report.positives += sum(tube.member_count for tube in by_result.get(TubeResult.POSITIVE, []))
-
-    now = timezone.now()
-    TubeEvent.objects.bulk_create(
+    report.applied.extend(tube.barcode for _item, tube in chosen)
+    audit_record_many(
         [
-            TubeEvent(
-                tube_id=tube.id,
-                kind=TubeEventKind.RESULTED,
-                at=now,
-                actor=actor.username,
-                reason=f"lab result ({source})",
-                rule_set=tube.rule_set,
-                detail={"result": tube.result, "ct_orf1ab": tube.ct_orf1ab, "ct_n": tube.ct_n},
-            )
-            for _item, tube in chunk
-        ],
-        batch_size=1000,
+            _audit(actor, chosen[start : start + CHUNK], reason)
+            for start in range(0, len(chosen), CHUNK)
+        ]
     )
-    report.applied.extend(tube.barcode for _item, tube in chunk)
-    counts = {result: len(tubes) for result, tubes in by_result.items()}
-    audit_record(
+
+
+def _audit(actor: AnyActor, chunk: Sequence[tuple[ResultInput, _Found]], reason: str) -> AuditSpec:
+    """One audit row per ``CHUNK`` tubes, naming them, with what followed from them."""
+    tubes = [tube for _item, tube in chunk]
+    counts: dict[str, int] = defaultdict(int)
+    for tube in tubes:
+        counts[tube.result] += 1
+    follow_up = (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
+    tasks = sum(
+        tube.member_count
+        for tube in tubes
+        if tube.result == TubeResult.INVALID
+        or (tube.result in follow_up and tube.kind == TubeKind.SCREENING)
+    )
+    screening = sum(1 for tube in tubes if tube.kind == TubeKind.SCREENING)
+    return AuditSpec(
         actor=actor,
         action="tube_results_report",
-        object_type="tube" if len(chunk) == 1 else "tube_batch",
-        object_id=chunk[0][1].barcode if len(chunk) == 1 else f"{len(chunk)} tubes",
-        fields=["result", "ct_orf1ab", "ct_n", "outcome"],
-        reason=f"lab result ({source})",
-        rule_set=", ".join(sorted({tube.rule_set for _item, tube in chunk})),
+        object_type="tube" if len(tubes) == 1 else "tube_batch",
+        object_id=tubes[0].barcode if len(tubes) == 1 else f"{len(tubes)} tubes",
+        fields=("result", "ct_orf1ab", "ct_n", "outcome"),
+        reason=reason,
+        rule_set=", ".join(sorted({tube.rule_set for tube in tubes})),
         extra={
-            "results": counts,
-            "tubes": [tube.barcode for _item, tube in chunk][:CHUNK],
-            "screening": len(screening),
-            "retest": len(retest),
-            "retest_tasks": len(new_tasks),
+            "results": dict(counts),
+            "tubes": [tube.barcode for tube in tubes],
+            "screening": screening,
+            "retest": len(tubes) - screening,
+            "retest_tasks": tasks,
         },
     )
 
 
 def _close_retests(
-    retest_ids: set[int], tubes: dict[int, Tube], new_tasks: list[RetestTask]
+    retest_ids: set[int], tubes: dict[int, _Found], new_tasks: list[RetestTask]
 ) -> None:
     """Close the tasks of resulted re-test tubes and settle the person in the source tube."""
     tasks = list(
@@ -416,7 +533,7 @@ def _close_retests(
         Binding.objects.filter(condition).update(outcome=settled)
 
 
-def _notify(pooled: Sequence[Tube], received_at: datetime) -> int:
+def _notify(pooled: Sequence[_Found], received_at: datetime) -> int:
     """Notifications for pooled-positive tubes (R12), and late-notification alerts."""
     tube_ids = [tube.id for tube in pooled]
     members: dict[int, list[int]] = defaultdict(list)
@@ -442,7 +559,7 @@ def _notify(pooled: Sequence[Tube], received_at: datetime) -> int:
 
 
 def _late_notifications(
-    pooled: Iterable[Tube], point_regions: dict[int, int], latency_ms: int, now: datetime
+    pooled: Iterable[_Found], point_regions: dict[int, int], latency_ms: int, now: datetime
 ) -> None:
     """A late-notification alert per tube whose notifications took longer than the rule set
     allows at its sampling point (the alert lives at the point's node, like late results)."""
@@ -461,7 +578,7 @@ def _late_notifications(
             alerts.append(
                 LabAlert(
                     kind=AlertKind.LATE_NOTIFICATION,
-                    tube=tube,
+                    tube_id=tube.id,
                     round_id=tube.round_id,
                     region_id=region_id,
                     raised_at=now,

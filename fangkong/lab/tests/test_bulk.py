@@ -1,19 +1,23 @@
-"""The set-based round path (``lab.bulk``) means the same as the service path: the same small
-round, results through ``results_apply`` in one round and ``results_bulk_apply`` in another,
-gives the same outcomes, re-test tasks, notifications, history and coverage."""
+"""A round stored set-based (``lab.bulk``, as the screening benchmark stores a day) takes its
+results through the service like any other, with a number of statements that does not grow
+with the number of tubes."""
 
 from __future__ import annotations
 
-from collections import Counter
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from fangkong.core.errors import ValidationFailed
-from fangkong.lab.bulk import results_bulk_apply, tubes_bulk_load
+from fangkong.lab.bulk import tubes_bulk_load
 from fangkong.lab.choices import MemberOutcome, RetestReason, TubeResult, TubeStatus
 from fangkong.lab.models import Binding, Notification, RetestTask, ScreeningRound, Tube, TubeEvent
+from fangkong.lab.services import results as results_module
 from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.rounds import round_open
 from fangkong.lab.tests.factories import Screening, screening_make
@@ -59,61 +63,6 @@ def _frames(s: Screening, prefix: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     return pl.DataFrame(tubes), pl.DataFrame(members)
 
 
-def _snapshot(screening_round: ScreeningRound) -> dict[str, Any]:
-    tubes = Tube.objects.filter(round=screening_round)
-    return {
-        "tubes": sorted(
-            (t.barcode[1:], t.result, t.status, t.reported_at is not None, t.member_count)
-            for t in tubes
-        ),
-        "outcomes": sorted(
-            Binding.objects.filter(round=screening_round).values_list(
-                "tube__barcode", "person_id", "outcome", "position"
-            )
-        ),
-        "tasks": Counter(
-            RetestTask.objects.filter(round=screening_round).values_list(
-                "person_id", "region_id", "reason", "status", "rule_set", "source_tube__barcode"
-            )
-        ),
-        "notifications": Counter(
-            Notification.objects.filter(tube__round=screening_round).values_list(
-                "tube__barcode", "recipient", "region_id", "members"
-            )
-        ),
-        "events": Counter(
-            TubeEvent.objects.filter(tube__round=screening_round).values_list(
-                "tube__barcode", "kind"
-            )
-        ),
-        "coverage": Counter(
-            Binding.objects.filter(round=screening_round).values_list("region_id", flat=True)
-        ),
-    }
-
-
-def _strip(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The round's barcodes differ in their first letter only; compare without it."""
-
-    def bare(value: Any) -> Any:
-        if isinstance(value, str) and value[:1] in ("S", "B") and value[1:].isdigit():
-            return value[1:]
-        return value
-
-    out: dict[str, Any] = {}
-    for key, value in snapshot.items():
-        if isinstance(value, Counter):
-            out[key] = Counter(
-                {
-                    tuple(bare(v) for v in k) if isinstance(k, tuple) else k: n
-                    for k, n in value.items()
-                }
-            )
-        else:
-            out[key] = [tuple(bare(v) for v in row) for row in value]
-    return out
-
-
 @pytest.fixture
 def rounds(tree: Any) -> tuple[Screening, ScreeningRound]:
     s = screening_make(tree, residents=sum(SIZES))
@@ -121,105 +70,99 @@ def rounds(tree: Any) -> tuple[Screening, ScreeningRound]:
     return s, second
 
 
-def test_bulk_results_mean_the_same_as_the_service(rounds: Any) -> None:
-    s, second = rounds
+@pytest.mark.parametrize("copied_from", [1, 10_000], ids=["rows-copied", "rows-as-arrays"])
+def test_a_loaded_round_takes_its_results_through_the_service(
+    rounds: Any, monkeypatch: pytest.MonkeyPatch, copied_from: int
+) -> None:
+    """Either way of handing PostgreSQL the rows (SQLite always takes a temporary table)."""
+    monkeypatch.setattr(results_module, "STAGE_COPY_ROWS", copied_from)
+    s, _second = rounds
     tubes, members = _frames(s, "S")
     loaded = tubes_bulk_load(
         actor=s.technician, screening_round=s.round, tubes=tubes, bindings=members, lab_id=s.lab.id
     )
     assert (loaded.tubes, loaded.bindings) == (len(SIZES), sum(SIZES))
-    report = results_apply(
-        actor=s.technician,
-        lab=s.lab,
-        rows=[
-            ResultInput(
-                barcode=f"S{i:04d}", result=result, ct_orf1ab=30.0 if "pos" in result else None
-            )
-            for i, result in enumerate(RESULTS)
-        ],
-    )
-    tubes, members = _frames(s, "B")
-    tubes_bulk_load(
-        actor=s.technician, screening_round=second, tubes=tubes, bindings=members, lab_id=s.lab.id
-    )
-    applied = results_bulk_apply(
-        actor=s.technician,
-        screening_round=second,
-        lab_id=s.lab.id,
-        results=pl.DataFrame(
-            {
-                "barcode": [f"B{i:04d}" for i in range(len(RESULTS))],
-                "result": [str(r) for r in RESULTS],
-                "ct_orf1ab": [30.0 if "pos" in r else None for r in RESULTS],
-            }
-        ),
-    )
-    service, bulk = _strip(_snapshot(s.round)), _strip(_snapshot(second))
-    assert bulk == service
-    assert (applied.retest_tasks, applied.held, applied.positives, applied.notifications) == (
-        report.retest_tasks,
-        report.held,
-        report.positives,
-        report.notifications,
-    )
-    # the facts themselves, not only their equality
-    assert applied.retest_tasks == 10 + 10 + 5
-    assert applied.held == 15
-    held = Binding.objects.filter(round=second, outcome=MemberOutcome.HELD).count()
+    assert Binding.objects.filter(round=s.round, outcome=MemberOutcome.PENDING).count() == 37
+    rows = _results("S")
+    report = results_apply(actor=s.technician, lab=s.lab, rows=rows)
+    assert (report.retest_tasks, report.held, report.positives) == (10 + 10 + 5, 15, 1)
+    held = Binding.objects.filter(round=s.round, outcome=MemberOutcome.HELD).count()
     assert held == 15
-    assert RetestTask.objects.filter(round=second, reason=RetestReason.INVALID).count() == 10
-    assert set(Tube.objects.filter(round=second).values_list("status", flat=True)) == {
+    assert RetestTask.objects.filter(round=s.round, reason=RetestReason.INVALID).count() == 10
+    assert set(Tube.objects.filter(round=s.round).values_list("status", flat=True)) == {
         TubeStatus.RESULTED
     }
+    events = TubeEvent.objects.filter(tube__round=s.round, kind="resulted")
+    assert events.count() == len(SIZES)
+    assert events.get(tube__barcode="S0001").detail == {
+        "result": "pooled_positive",
+        "ct_orf1ab": 30.0,
+        "ct_n": None,
+    }
+    pooled = Tube.objects.get(barcode="S0001")
+    assert (pooled.ct_orf1ab, pooled.ct_n, pooled.tested_at) == (30.0, None, None)
+    assert pooled.reported_at is not None
+    assert Tube.objects.get(barcode="S0000").tested_at == rows[0].tested_at
     # per pooled positive: working group, squad, police, the members' one community
-    assert Notification.objects.filter(tube__round=second).count() == 2 * 4
+    assert Notification.objects.filter(tube__round=s.round).count() == 2 * 4
+    assert report.notifications == 2 * 4
 
 
-def test_bulk_results_refuse_unknown_and_unfit_rows_and_write_nothing(rounds: Any) -> None:
-    s, _second = rounds
-    tubes, members = _frames(s, "S")
-    tubes_bulk_load(
-        actor=s.technician, screening_round=s.round, tubes=tubes, bindings=members, lab_id=s.lab.id
-    )
-    with pytest.raises(ValidationFailed) as caught:
-        results_bulk_apply(
-            actor=s.technician,
-            screening_round=s.round,
-            lab_id=s.lab.id,
-            results=pl.DataFrame(
-                {
-                    "barcode": ["S0000", "S0003", "NOSUCH01"],
-                    "result": ["negative", "pooled_positive", "negative"],
-                }
-            ),
+def _tested_at() -> Any:
+    """An hour before now (the lab tests travel in time), in the lab's zone, whole minutes."""
+    now = timezone.now().astimezone(ZoneInfo("Asia/Shanghai"))
+    return now.replace(second=0, microsecond=0) - timedelta(hours=1)
+
+
+def _results(prefix: str, start: int = 0, stop: int = len(RESULTS)) -> list[ResultInput]:
+    return [
+        ResultInput(
+            barcode=f"{prefix}{i:04d}",
+            result=RESULTS[i],
+            ct_orf1ab=30.0 if "pos" in RESULTS[i] else None,
+            tested_at=_tested_at() if i == 0 else None,
         )
-    codes = {(e["barcode"], e["code"]) for e in caught.value.errors}
-    assert codes == {("S0003", "pooled_result_for_single_tube"), ("NOSUCH01", "tube_not_found")}
-    assert Tube.objects.filter(round=s.round, result=TubeResult.PENDING).count() == len(SIZES)
-    assert not RetestTask.objects.filter(round=s.round).exists()
+        for i in range(start, stop)
+    ]
 
 
-def test_bulk_late_notifications_sit_at_the_tubes_sampling_point(rounds: Any) -> None:
-    """As ``results_apply`` raises them: at the point's node, with the target in force there."""
-    from datetime import timedelta
+def test_results_for_more_tubes_take_no_more_statements(rounds: Any) -> None:
+    """Set-based: a file of thousands costs the statements of two tubes (one query per
+    thousand barcodes looks the tubes up)."""
+    s, second = rounds
+    for screening_round, prefix in ((s.round, "S"), (second, "B")):
+        tubes, members = _frames(s, prefix)
+        tubes_bulk_load(
+            actor=s.technician,
+            screening_round=screening_round,
+            tubes=tubes,
+            bindings=members,
+            lab_id=s.lab.id,
+        )
+    results_apply(actor=s.technician, lab=s.lab, rows=_results("S", 5, 6))  # rules now kept
+    counts = []
+    for rows in (_results("S", 0, 2), _results("B")):
+        with CaptureQueriesContext(connection) as captured:
+            results_apply(actor=s.technician, lab=s.lab, rows=rows)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+    assert Binding.objects.filter(round=second, outcome=MemberOutcome.PENDING).count() == 0
 
-    from django.utils import timezone
 
-    from fangkong.lab.bulk import _notify
+def test_late_notifications_sit_at_the_tubes_sampling_point(rounds: Any) -> None:
+    """At the point's node, with the target in force there."""
     from fangkong.lab.choices import AlertKind
     from fangkong.lab.models import LabAlert
+    from fangkong.lab.services.results import _notify, _tubes_found
 
     s, _second = rounds
     tubes, members = _frames(s, "N")
     tubes_bulk_load(
         actor=s.technician, screening_round=s.round, tubes=tubes, bindings=members, lab_id=s.lab.id
     )
-    tube = Tube.objects.get(barcode="N0000")
-    binding = Binding.objects.filter(tube=tube).first()
-    assert binding is not None
-    late = timezone.now() - timedelta(hours=1)
-    _notify(s.round, [(tube.id, tube.member_count, binding.region_id, s.point.region_id)], late)
-    alert = LabAlert.objects.get(kind=AlertKind.LATE_NOTIFICATION, tube=tube)
+    tube = _tubes_found({"N0001"})["N0001"]
+    _notify([tube], timezone.now() - timedelta(hours=1))
+    alert = LabAlert.objects.get(kind=AlertKind.LATE_NOTIFICATION, tube_id=tube.id)
     assert alert.region_id == s.point.region_id
     assert alert.region_id != s.round.region_id
     assert alert.detail["target_minutes"] == 15
