@@ -33,11 +33,6 @@ def serve(bind: str, workers: int, threads: int) -> None:
 
     from config.wsgi import application
 
-    # Each statement of a sampling batch lets the GIL go; with Python's default 5 ms the batch
-    # thread then waits behind request threads parsing their bodies, several times for every
-    # batch (docs/benchmarks.md). Forked workers inherit the interval.
-    sys.setswitchinterval(settings.SERVER_SWITCH_MICROSECONDS / 1_000_000)
-
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             options = {

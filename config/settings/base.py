@@ -39,10 +39,6 @@ SESSION_ABSOLUTE_SECONDS = env_int("FANGKONG_SESSION_ABSOLUTE_SECONDS", 12 * 360
 TOKEN_CACHE_SECONDS = env_int("FANGKONG_TOKEN_CACHE_SECONDS", 10, minimum=0)
 #: Sampling-write batches a server process runs at once (group commit, ``core.combine``).
 BINDING_BATCHES = env_int("FANGKONG_BINDING_BATCHES", 1, minimum=1)
-#: How long a thread of ``fangkong serve`` holds Python's interpreter lock while another waits
-#: (``sys.setswitchinterval``): the sampling batch's thread gets it back this soon after each
-#: statement, instead of Python's default 5 ms.
-SERVER_SWITCH_MICROSECONDS = env_int("FANGKONG_SERVER_SWITCH_MICROSECONDS", 500, minimum=50)
 # Where results go out in batches (R17): https://…, http://… or file:///directory; empty: off.
 RESULT_EXPORT_HEALTH_CODE_URL = env_str("FANGKONG_EXPORT_HEALTH_CODE_URL", "")
 RESULT_EXPORT_PROVINCIAL_URL = env_str("FANGKONG_EXPORT_PROVINCIAL_URL", "")
