@@ -467,7 +467,8 @@ class Arrival(models.Model):
 
 class AntigenTest(models.Model):
     """An antigen result, self-reported or from a clinic: kept apart from PCR, never the
-    confirming result of a case; a positive creates a PCR task (R16)."""
+    confirming result of a case; a positive, or a negative of a suspected person, creates a
+    PCR task (R16)."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
@@ -476,6 +477,10 @@ class AntigenTest(models.Model):
     result = models.CharField(max_length=10, choices=AntigenResult.choices)
     tested_at = models.DateTimeField()
     kit_serial = models.CharField(max_length=64, blank=True, default="")
+    #: Respiratory or fever symptoms, as the clinic or the person reported them with the test.
+    symptomatic = models.BooleanField(default=False)
+    #: Why a negative result still needed PCR (``symptoms``, ``held``), empty otherwise.
+    suspected = models.CharField(max_length=16, blank=True, default="")
     reported_by = models.CharField(max_length=150)
     reported_at = models.DateTimeField()
     pcr_task = models.ForeignKey(

@@ -285,6 +285,14 @@ def sections(parameters: RuleParameters) -> Sections:
                 ),
             ),
             (
+                _("PCR after a positive antigen test"),
+                _yes(parameters.antigen.pcr_after_positive),
+            ),
+            (
+                _("PCR after a negative antigen test of a suspected person"),
+                _yes(parameters.antigen.pcr_after_negative_if_suspected),
+            ),
+            (
                 _("Inbound positive below Ct"),
                 _opt(
                     f"{positives.inbound_positive_ct_below:g}"

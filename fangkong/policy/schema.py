@@ -363,6 +363,16 @@ class Positives(_Model):
     inbound_positive_ct_below: Annotated[float, Field(gt=0, le=45)] | None
 
 
+class Antigen(_Model):
+    """What an antigen result sets off (R16; antigen application plan, March 2022): a PCR task
+    after a positive, and after a negative in a suspected person (symptoms, or held in place
+    after a pooled positive). Antigen never confirms a case, whatever these say. Editions that
+    leave the section out keep both."""
+
+    pcr_after_positive: StrictBool = True
+    pcr_after_negative_if_suspected: StrictBool = True
+
+
 class RuleParameters(_Model):
     """Everything a rule set decides. Every quarantine group is listed (``null`` when the
     edition has no plan for it)."""
@@ -376,6 +386,7 @@ class RuleParameters(_Model):
     screening: Screening
     investigation: InvestigationTimers | None
     positives: Positives
+    antigen: Antigen = Antigen()
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:

@@ -127,6 +127,8 @@ class AntigenIn(Schema):
     result: AntigenResult
     tested_at: datetime
     kit_serial: str = Field("", max_length=64)
+    #: Respiratory or fever symptoms at the test: a negative result then still needs PCR.
+    symptomatic: bool = False
 
 
 class AntigenOut(Schema):
@@ -136,6 +138,9 @@ class AntigenOut(Schema):
     result: str
     tested_at: datetime
     kit_serial: str
+    symptomatic: bool
+    #: Why a negative result still needed PCR (``symptoms``, ``held``), empty otherwise.
+    suspected: str
     reported_by: str
     pcr_task: str | None
 
@@ -210,6 +215,8 @@ def antigen_out(test: AntigenTest) -> AntigenOut:
         result=test.result,
         tested_at=test.tested_at,
         kit_serial=test.kit_serial,
+        symptomatic=test.symptomatic,
+        suspected=test.suspected,
         reported_by=test.reported_by,
         pcr_task=str(test.pcr_task.code) if test.pcr_task else None,
     )
@@ -378,8 +385,10 @@ def arrivals_list(request: HttpRequest, filters: Query[ArrivalFilterIn]) -> Arri
     response={201: AntigenOut, **WRITE_ERRORS},
     summary="Record an antigen result",
     description=(
-        "Kept apart from PCR and never a confirming result. A positive opens a single-tube "
-        "PCR task (or reuses the person's open one); tube results are not touched."
+        "Kept apart from PCR and never a confirming result. A positive, or a negative of a "
+        "suspected person (`symptomatic`, or held in place after a pooled positive), opens a "
+        "single-tube PCR task (or reuses the person's open one), as the rule set says; tube "
+        "results are not touched."
     ),
 )
 def antigen_create(
@@ -396,6 +405,7 @@ def antigen_create(
             result=payload.result,
             tested_at=payload.tested_at,
             kit_serial=payload.kit_serial,
+            symptomatic=payload.symptomatic,
         )
         return 201, antigen_out(test).model_dump(mode="json")
 

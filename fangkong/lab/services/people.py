@@ -18,12 +18,22 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from fangkong.lab.access import require_role
-from fangkong.lab.choices import AntigenResult, AntigenSource, RetestReason, RetestStatus
-from fangkong.lab.models import AntigenTest, Arrival, KeyGroupMember, RetestTask
+from fangkong.lab.choices import (
+    AntigenResult,
+    AntigenSource,
+    MemberOutcome,
+    RetestReason,
+    RetestStatus,
+)
+from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, RetestTask
 from fangkong.lab.roles import ANTIGEN_ROLES, COVERAGE_WRITE_ROLES
 from fangkong.people.models import Person
 from fangkong.people.validation import require_in_scope
 from fangkong.policy.selectors import rules_for
+
+#: Why a negative antigen result still needed PCR (``AntigenTest.suspected``).
+SUSPECTED_SYMPTOMS = "symptoms"
+SUSPECTED_HELD = "held"
 
 #: The rule sets carry no arrival-test window yet; §1.9 describes a test on arrival
 #: ("即采即走"), taken here as due within 24 hours of landing.
@@ -195,6 +205,16 @@ def arrival_register(
 # --------------------------------------------------------------------------- antigen
 
 
+def _suspected(person: Person, symptomatic: bool) -> str:
+    """Why ``person`` counts as a suspected case for an antigen result (§1.8: symptoms; held in
+    place after a pooled positive, a binding still ``held``), or ``""``."""
+    if symptomatic:
+        return SUSPECTED_SYMPTOMS
+    if Binding.objects.filter(person=person, outcome=MemberOutcome.HELD).exists():
+        return SUSPECTED_HELD
+    return ""
+
+
 @transaction.atomic
 def antigen_record(
     *,
@@ -204,17 +224,21 @@ def antigen_record(
     result: str,
     tested_at: datetime,
     kit_serial: str = "",
+    symptomatic: bool = False,
 ) -> AntigenTest:
     """Record an antigen result (self-test or clinic) for ``person``, apart from PCR (R16).
 
     1. Role (``ANTIGEN_ROLES``) and scope are checked; ``source`` and ``result`` must be
        known (``invalid_choice``), ``tested_at`` neither in the future nor over 30 days old,
        ``kit_serial`` at most 64 printable characters (``too_long``).
-    2. A positive result needs PCR: the person's open PCR task is reused if there is one
-       (they get a single tube whatever asked for it), else a ``RetestTask`` with reason
-       ``antigen`` is opened. The row keeps a link to that task.
+    2. PCR follows a positive, and a negative of a suspected person (``symptomatic`` as
+       reported with the test, or held in place after a pooled positive), as the rule set in
+       force at the person's node says (``antigen``): the person's open PCR task is reused if
+       there is one (they get a single tube whatever asked for it), else a ``RetestTask``
+       with reason ``antigen`` is opened. The row keeps a link to that task and why a
+       negative still needed PCR (``suspected``).
     3. Nothing else changes: tube results and binding outcomes stay as they are, and the
-       antigen row is never the confirming result of a case. Audited.
+       antigen row is never the confirming result of a case. Audited with the rule set.
     """
     require_role(actor, ANTIGEN_ROLES)
     require_in_scope(actor, person.region)
@@ -230,10 +254,13 @@ def antigen_record(
     tested_at = _moment(tested_at, field="tested_at", now=now, errors=errors)
     if errors:
         raise ValidationFailed(_("The antigen result cannot be recorded."), errors=errors)
+    rules = rules_for(person.region, timezone.localdate(now))
+    suspected = _suspected(person, symptomatic) if result == AntigenResult.NEGATIVE else ""
+    needs_pcr = (
+        result == AntigenResult.POSITIVE and rules.parameters.antigen.pcr_after_positive
+    ) or (bool(suspected) and rules.parameters.antigen.pcr_after_negative_if_suspected)
     task: RetestTask | None = None
-    rule_set = ""
-    if result == AntigenResult.POSITIVE:
-        rule_set = rules_for(person.region, timezone.localdate(now)).label
+    if needs_pcr:
         task = (
             RetestTask.objects.select_for_update()
             .filter(person=person, status=RetestStatus.OPEN)
@@ -245,7 +272,7 @@ def antigen_record(
                 person=person,
                 region_id=person.region_id,
                 reason=RetestReason.ANTIGEN,
-                rule_set=rule_set,
+                rule_set=rules.label,
             )
     test = AntigenTest.objects.create(
         person=person,
@@ -254,6 +281,8 @@ def antigen_record(
         result=result,
         tested_at=tested_at,
         kit_serial=serial,
+        symptomatic=bool(symptomatic),
+        suspected=suspected if needs_pcr else "",
         reported_by=actor.username,
         reported_at=now,
         pcr_task=task,
@@ -263,8 +292,9 @@ def antigen_record(
         action="antigen_record",
         object_type="antigen_test",
         object_id=test.code,
-        fields=["person", "source", "result", "tested_at", "kit_serial"],
-        rule_set=rule_set,
+        fields=["person", "source", "result", "tested_at", "kit_serial", "symptomatic"],
+        reason=f"antigen {result}" + (f", suspected ({suspected})" if test.suspected else ""),
+        rule_set=rules.label,
         extra={
             "person": str(person.code),
             "result": result,

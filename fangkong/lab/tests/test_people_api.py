@@ -209,6 +209,25 @@ def test_antigen_record_and_list(env, api):
     assert api(env["clinician_b"]).get(path).status_code == 404
 
 
+def test_a_negative_antigen_with_symptoms_opens_a_pcr_task(env, api):
+    s, clinician = env["s"], env["clinician"]
+    payload = {
+        "person": str(s.people[1].code),
+        "source": "clinic",
+        "result": "negative",
+        "tested_at": timezone.now().isoformat(),
+        "symptomatic": True,
+    }
+    created = api(clinician).post(f"{BASE}/antigen", payload, headers=_key())
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["symptomatic"], body["suspected"]) == (True, "symptoms")
+    assert body["pcr_task"] == str(RetestTask.objects.get(person=s.people[1]).code)
+    without = {**payload, "person": str(s.people[0].code), "symptomatic": False}
+    plain = api(clinician).post(f"{BASE}/antigen", without, headers=_key()).json()
+    assert (plain["suspected"], plain["pcr_task"]) == ("", None)
+
+
 def test_antigen_refusals(env, api):
     s = env["s"]
     payload = {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from fangkong.accounts.choices import Role
+from fangkong.core.actor import SYSTEM
 from fangkong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fangkong.core.models import AccessEntry, AuditEntry
 from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeKind
@@ -30,6 +31,7 @@ from fangkong.lab.services.people import (
 from fangkong.lab.tests.factories import residents_make, screening_make
 from fangkong.policy import choices as policy_choices
 from fangkong.policy.schema import KeyGroupSchedule
+from fangkong.policy.services import rule_set_override_create
 
 
 def _bind(s, barcode, numbers, **extra):
@@ -289,6 +291,86 @@ def test_negative_and_invalid_antigen_open_no_task(setup):
     page = antigen_list(actor=grid, person=s.people[1])
     assert [t.result for t in page.items] == ["invalid", "negative"]
     assert AuditEntry.objects.filter(action="antigen_record").count() == 2
+
+
+def test_a_negative_antigen_of_a_suspected_person_needs_pcr(setup):
+    """R16: symptoms reported with the test, or held in place after a pooled positive."""
+    s, grid = setup
+    symptoms = antigen_record(
+        actor=grid,
+        person=s.people[0],
+        source="clinic",
+        result="negative",
+        tested_at=timezone.now(),
+        symptomatic=True,
+    )
+    task = RetestTask.objects.get(person=s.people[0])
+    assert (task.reason, task.status) == (RetestReason.ANTIGEN, RetestStatus.OPEN)
+    assert task.rule_set
+    assert (symptoms.pcr_task_id, symptoms.symptomatic, symptoms.suspected) == (
+        task.id,
+        True,
+        "symptoms",
+    )
+    entry = AuditEntry.objects.get(action="antigen_record", object_id=str(symptoms.code))
+    assert entry.reason == "antigen negative, suspected (symptoms)"
+    assert entry.rule_set == task.rule_set
+
+    # held in place: a pooled positive's member keeps the task the pool opened
+    held = _bind(s, "G0003", s.ids[1:3])
+    Binding.objects.filter(tube=held.tube).update(outcome=MemberOutcome.HELD)
+    pooled_task = RetestTask.objects.create(
+        person=s.people[1], region_id=s.people[1].region_id, reason=RetestReason.POOLED_POSITIVE
+    )
+    while_held = antigen_record(
+        actor=grid, person=s.people[1], source="self", result="negative", tested_at=timezone.now()
+    )
+    assert (while_held.pcr_task_id, while_held.suspected) == (pooled_task.id, "held")
+    assert RetestTask.objects.filter(person=s.people[1]).count() == 1
+
+    # neither: a negative self-test is just recorded
+    plain = antigen_record(
+        actor=grid, person=s.people[3], source="self", result="negative", tested_at=timezone.now()
+    )
+    assert (plain.pcr_task_id, plain.suspected) == (None, "")
+    # an invalid result of a person with symptoms asks for a new antigen test, not PCR
+    invalid = antigen_record(
+        actor=grid,
+        person=s.people[3],
+        source="self",
+        result="invalid",
+        tested_at=timezone.now(),
+        symptomatic=True,
+    )
+    assert invalid.pcr_task_id is None
+    assert not RetestTask.objects.filter(person=s.people[3]).exists()
+
+
+def test_a_rule_set_decides_which_antigen_results_need_pcr(setup):
+    s, grid = setup
+    rule_set_override_create(
+        actor=SYSTEM,
+        key="no-antigen-pcr",
+        region=s.round.region,
+        name_zh="抗原阳性不再核酸复核",
+        name_en="No PCR after antigen",
+        effective_from=date(2022, 7, 1),
+        parameters={
+            "antigen": {"pcr_after_positive": False, "pcr_after_negative_if_suspected": False}
+        },
+        reason="Local decision",
+    )
+    for result in ("positive", "negative"):
+        test = antigen_record(
+            actor=grid,
+            person=s.people[0],
+            source="clinic",
+            result=result,
+            tested_at=timezone.now(),
+            symptomatic=True,
+        )
+        assert test.pcr_task_id is None
+    assert not RetestTask.objects.exists()
 
 
 def test_antigen_refuses_bad_input_and_wrong_role(setup, tree, make_actor):

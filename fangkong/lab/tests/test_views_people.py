@@ -208,6 +208,29 @@ def test_antigen_page_records_positive_as_pcr_task(env, page_client):
     assert other.status_code == 404
 
 
+def test_antigen_page_sends_a_negative_with_symptoms_to_pcr(env, page_client):
+    s, clinician = env["s"], env["clinician"]
+    client = page_client(clinician)
+    form = client.get(reverse("lab:antigen")).content.decode()
+    assert 'name="symptomatic"' in form
+    response = client.post(
+        reverse("lab:antigen"),
+        {
+            "idempotency_key": "ag-2",
+            "person": str(s.people[1].code),
+            "source": "clinic",
+            "result": "negative",
+            "tested_at": _local(timezone.now()),
+            "symptomatic": "on",
+        },
+    )
+    assert response.status_code == 302
+    test = AntigenTest.objects.get()
+    assert (test.symptomatic, test.suspected, test.pcr_task is not None) == (True, "symptoms", True)
+    page = client.get(reverse("lab:antigen")).content.decode()
+    assert "negative with symptoms" in page
+
+
 def _late(s):
     tube = tube_bind(
         actor=s.sampler,

@@ -140,6 +140,11 @@ class AntigenForm(_KeyedForm):
         label=gettext_lazy("Tested at"), widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
     )
     kit_serial = forms.CharField(label=gettext_lazy("Kit serial"), max_length=64, required=False)
+    symptomatic = forms.BooleanField(
+        label=gettext_lazy("Respiratory or fever symptoms"),
+        required=False,
+        help_text=gettext_lazy("A negative result then still needs a PCR test."),
+    )
 
 
 class AlertAssignForm(forms.Form):
@@ -354,7 +359,8 @@ def arrivals_view(request: HttpRequest) -> HttpResponse:
 @actor_required(*sorted(ANTIGEN_READ_ROLES))
 def antigen_view(request: HttpRequest) -> HttpResponse:
     """Antigen results in scope (``?person=`` for one person) and the form to record one. A
-    positive result opens a PCR task; PCR results are not touched."""
+    positive result, or a negative of a suspected person, opens a PCR task; PCR results are
+    not touched."""
     actor = actor_of(request)
     form = AntigenForm(request.POST or None)
     status = 200
@@ -371,6 +377,7 @@ def antigen_view(request: HttpRequest) -> HttpResponse:
                 result=data["result"],
                 tested_at=data["tested_at"],
                 kit_serial=data["kit_serial"],
+                symptomatic=data["symptomatic"],
             ),
             done=_("Antigen result recorded."),
         )
