@@ -308,7 +308,7 @@ class _Stage:
             for item, tube in chosen
         ]
         self.postgres = connection.vendor == "postgresql"
-        self.table = self.postgres is False or len(rows) >= STAGE_COPY_ROWS
+        self.table = not self.postgres or len(rows) >= STAGE_COPY_ROWS
         self.params: list[Any] = []
         if not self.table:
             self.sql = (
