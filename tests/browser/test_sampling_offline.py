@@ -212,9 +212,12 @@ def _bind_tube(page: Any, barcode: str, numbers: list[str]) -> None:
         "n => document.getElementById('member-count').textContent === String(n)", arg=len(numbers)
     )
     page.click("#close-tube")
+    # Queued, or (online) already uploaded and out of the queue: an upload can finish between
+    # two polls, and the queue alone then never shows the tube.
     page.wait_for_function(
         "b => JSON.parse(localStorage.getItem(`fangkong.sampling.queue.sampler`) || '[]')"
-        ".some(item => item.barcode === b)",
+        ".some(item => item.barcode === b)"
+        " || document.querySelector(`#uploaded-list li[data-barcode='${b}']`) !== null",
         arg=barcode,
     )
 
