@@ -384,11 +384,12 @@ def _apply(
     new_code = "gen_random_uuid()" if postgres else "lower(hex(randomblob(16)))"
     with connection.cursor() as cursor:
         if postgres:
-            # Read the tubes and bindings by index, one probe per row reported: the cost then
-            # follows the file, not the tables. With a file's rows in a temporary table the
-            # planner, which sees a few rows per tube among tens of millions of bindings as
-            # many more, hashes the file and reads every binding of every round (4.2 s against
-            # 0.74 s for 100,000 tubes of a 23 M-binding table, docs/benchmarks.md).
+            # Read the tubes and bindings by index, one probe per row reported, so the cost
+            # follows the file and not the tables, which grow by a round a day. Left alone, the
+            # planner (which takes the few bindings per tube for many more) hashes the file and
+            # reads every binding of every round: 4.2 s against 0.74 s for 100,000 tubes in a
+            # synthetic table of 23 M bindings. In the 25.7 M benchmark (one round, the file
+            # a twentieth of it) both ways took the same 411–412 s: there the updates cost.
             cursor.execute("SET LOCAL enable_seqscan = off")
         # Conditional first: a concurrent report of the same tube makes this one lose.
         cursor.execute(
