@@ -383,14 +383,6 @@ def _apply(
     detail = "json_build_object" if postgres else "json_object"
     new_code = "gen_random_uuid()" if postgres else "lower(hex(randomblob(16)))"
     with connection.cursor() as cursor:
-        if postgres:
-            # Read the tubes and bindings by index, one probe per row reported, so the cost
-            # follows the file and not the tables, which grow by a round a day. Left alone, the
-            # planner (which takes the few bindings per tube for many more) hashes the file and
-            # reads every binding of every round: 4.2 s against 0.74 s for 100,000 tubes in a
-            # synthetic table of 23 M bindings. In the 25.7 M benchmark (one round, the file
-            # a twentieth of it) both ways took the same 411–412 s: there the updates cost.
-            cursor.execute("SET LOCAL enable_seqscan = off")
         # Conditional first: a concurrent report of the same tube makes this one lose.
         cursor.execute(
             "UPDATE lab_tube SET result = s.result, ct_orf1ab = s.ct_orf1ab, ct_n = s.ct_n, "  # noqa: S608 - constants
@@ -404,11 +396,21 @@ def _apply(
                 code="result_race",
                 status=409,
             )
+        if postgres:
+            # The members by index, one probe per tube reported, so the cost follows the file
+            # and not the table, which grows by a round a day. Left alone, the planner (which
+            # takes the few bindings per tube for many more) hashes the file and reads every
+            # binding of every round: 4.2 s against 0.74 s for 100,000 tubes in a synthetic
+            # table of 23 M bindings, 168 s against 120 s for the 40 files of the 25.7 M
+            # benchmark. The other statements were slower this way, so they are left alone.
+            cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
             f"UPDATE lab_binding SET outcome = {_outcome_case()} FROM {stage.sql} "  # noqa: S608
             "WHERE lab_binding.tube_id = s.tube_id",
             stage.params,
         )
+        if postgres:
+            cursor.execute("RESET enable_seqscan")
         # One re-test task per member of a pooled-positive or invalid screening tube; an
         # invalid re-test tube's new task comes from ``_close_retests``, which keeps the
         # screening tube that sent the person.
@@ -441,8 +443,6 @@ def _apply(
             "JOIN lab_tube t ON t.id = s.tube_id ORDER BY t.id",
             [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
         )
-        if postgres:
-            cursor.execute("RESET enable_seqscan")
     stage.drop()
 
     retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
