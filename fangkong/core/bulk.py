@@ -267,28 +267,40 @@ def _sqlite_literal(value: object) -> str:
 
 def _pg_suspend(cursor: Any, table: str, rows: int) -> list[str]:
     """Before a load that at least doubles ``table`` on PostgreSQL: drop its secondary indexes
-    and its foreign keys, and return the statements that restore them exactly
-    (``pg_get_indexdef``/``pg_get_constraintdef``, same names). Building an index once and
-    validating a foreign key with one join are far faster than maintaining them row by row
-    (deferred foreign keys otherwise fire one trigger per row at commit). The table is locked
-    for the rest of the transaction; the caller's transaction makes it all-or-nothing.
+    and its foreign keys (:func:`pg_indexes_and_keys_drop`) and return the statements that
+    restore them. Building an index once and validating a foreign key with one join are far
+    faster than maintaining them row by row (deferred foreign keys otherwise fire one trigger
+    per row at commit). The table is locked for the rest of the transaction; the caller's
+    transaction makes it all-or-nothing.
     """
     if rows < REBUILD_MIN_ROWS:
         return []
     cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")  # noqa: S608 - quoted name
     if int(cursor.fetchone()[0]) > rows:
         return []
+    indexes, keys = pg_indexes_and_keys_drop(cursor, table)
+    return indexes + keys
+
+
+def pg_indexes_and_keys_drop(
+    cursor: Any, table: str, *, keep: Callable[[str], bool] = lambda _definition: False
+) -> tuple[list[str], list[str]]:
+    """Drop the secondary indexes of ``table`` (PostgreSQL; but those whose definition
+    ``keep`` accepts; constraint indexes always stay) and its foreign keys. Returns the
+    statements that restore them exactly, with the same names (``pg_get_indexdef``,
+    ``pg_get_constraintdef``): the indexes', then the keys'."""
+    quoted = _quote(table)
     cursor.execute(
         "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
         "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
-        [_quote(table)],
+        [quoted],
     )
-    indexes = cursor.fetchall()
+    indexes = [(name, sql) for name, sql in cursor.fetchall() if not keep(sql)]
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype = 'f'",
-        [_quote(table)],
+        [quoted],
     )
     foreign_keys = cursor.fetchall()
     # Earlier inserts of this transaction may still hold deferred checks on the tables the
@@ -296,11 +308,11 @@ def _pg_suspend(cursor: Any, table: str, rows: int) -> list[str]:
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for name, _definition in foreign_keys:
-        cursor.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(name)}")
+        cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {_quote(name)}")
     for name, _definition in indexes:
         cursor.execute(f"DROP INDEX {_quote(name)}")
-    return [definition for _name, definition in indexes] + [
-        f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
+    return [definition for _name, definition in indexes], [
+        f"ALTER TABLE {quoted} ADD CONSTRAINT {_quote(name)} {definition}"
         for name, definition in foreign_keys
     ]
 

@@ -16,18 +16,18 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Model
 
-from fangkong.core.bulk import PG_INDEX_MEMORY
+from fangkong.core.bulk import PG_INDEX_MEMORY, pg_indexes_and_keys_drop
 from fangkong.people.models import Household, IdentityDocument, Person, PersonNeed
 
 #: The tables of one people load, parents first (their keys are restored in this order).
 _MODELS: tuple[type[Model], ...] = (Household, Person, IdentityDocument, PersonNeed)
 
 
-def _kept(model: type[Model], definition: str) -> bool:
+def _kept(definition: str) -> bool:
     """The documents' plain index on the blind index stays: ``check_stored_numbers`` reads it
     for every part (without it each part would scan every stored document)."""
     column = IdentityDocument._meta.get_field("number_index").column
-    return model is IdentityDocument and definition.endswith(f"USING btree ({column})")
+    return definition.endswith(f"USING btree ({column})")
 
 
 def _suspend(cursor: Any) -> list[str]:
@@ -36,30 +36,11 @@ def _suspend(cursor: Any) -> list[str]:
     first, then the keys)."""
     indexes: list[str] = []
     keys: list[str] = []
-    # pending deferred checks of this transaction would make ALTER TABLE refuse: run them
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for model in _MODELS:
-        table = connection.ops.quote_name(model._meta.db_table)
-        cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-            "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
-            [table],
-        )
-        dropped = [(name, sql) for name, sql in cursor.fetchall() if not _kept(model, sql)]
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f'",
-            [table],
-        )
-        for name, definition in cursor.fetchall():
-            quoted = connection.ops.quote_name(name)
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quoted}")
-            keys.append(f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition}")
-        for name, definition in dropped:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-            indexes.append(definition)
+        keep = _kept if model is IdentityDocument else (lambda _definition: False)
+        dropped, references = pg_indexes_and_keys_drop(cursor, model._meta.db_table, keep=keep)
+        indexes += dropped
+        keys += references
     return indexes + keys
 
 
