@@ -11,17 +11,22 @@ Definitions, always inside the round's areas and the actor's subtree:
 * **untested**: should-test persons with no binding of the round at all (the not-yet-tested
   list, 补检); **covered** = should-test − untested.
 
-Every count is set-based: one ``GROUP BY`` over persons per node (with ``EXISTS`` for the
-exemption and the binding) and one over bindings per node; the per-node rows are then summed
-up the tree in Python over the nodes (via the materialised paths), never over persons. The
+The numbers per node come from one row per node kept exact by the database
+(``NodePopulation``, ``RoundTally``: see ``lab.tallies``) and the few rows the tallies leave
+out (exemptions in force, persons with only re-test bindings), so a city of 25 M reads a few
+thousand rows, not 25 M persons and 23 M bindings. The per-node rows are then summed up the
+tree in Python over the nodes (via the materialised paths). Households, buildings and the
+not-yet-tested list are counted directly: they are read a grid or a page at a time. The
 person's test history (PCR bindings, antigen results, re-test tasks) is read here too.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -36,9 +41,10 @@ from fangkong.lab.models import (
     Exemption,
     RetestTask,
     RoundArea,
+    RoundTally,
     ScreeningRound,
 )
-from fangkong.people.models import IdentityDocument, Person
+from fangkong.people.models import IdentityDocument, NodePopulation, Person
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
@@ -166,12 +172,14 @@ def _nodes_in(paths: Sequence[str], actor: AnyActor, region: Region | None) -> Q
     return Region.objects.filter(_scope_q(paths, actor, region))
 
 
-def _exempt_in_force(screening_round: ScreeningRound, now: datetime) -> Exists:
-    return Exists(
-        Exemption.objects.filter(
-            person=OuterRef("pk"), valid_until__gt=now, revoked_at__isnull=True
-        ).filter(Q(round__isnull=True) | Q(round=screening_round))
+def _exemptions_in_force(screening_round: ScreeningRound, now: datetime) -> QuerySet[Exemption]:
+    return Exemption.objects.filter(valid_until__gt=now, revoked_at__isnull=True).filter(
+        Q(round__isnull=True) | Q(round=screening_round)
     )
+
+
+def _exempt_in_force(screening_round: ScreeningRound, now: datetime) -> Exists:
+    return Exists(_exemptions_in_force(screening_round, now).filter(person=OuterRef("pk")))
 
 
 def _bound_in(screening_round: ScreeningRound) -> Exists:
@@ -186,6 +194,72 @@ def _persons_in(
     return Person.objects.filter(region_id__in=nodes)
 
 
+def _node_counts(
+    screening_round: ScreeningRound, node_ids: QuerySet[Region, dict[str, Any]], now: datetime
+) -> list[tuple[int, int, int, int, int]]:
+    """(node, population, exempt, untested, tested) for the nodes in ``node_ids`` that have
+    any, from one row per node and the few rows that the tallies leave out:
+
+    * population per node and the round's screening bindings per node (``NodePopulation``,
+      ``RoundTally``: kept exact by the database, see ``lab.tallies``);
+    * exemptions in force, the only ones that are exempt (few: read from the exemption
+      side), and those of them bound anyway, who are exempt and not untested;
+    * persons with only re-test bindings in the round (few: a partial index holds them),
+      who are tested at the re-test's node and not untested where they live.
+
+    untested = population − exempt − bound where they live + bound and exempt;
+    tested = screening bindings at the node + persons re-tested there without one.
+    """
+    rows: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pop, exempt, untested, tested
+    for region_id, persons in NodePopulation.objects.filter(region_id__in=node_ids).values_list(
+        "region_id", "persons"
+    ):
+        rows[region_id][0] += persons
+        rows[region_id][2] += persons
+    for region_id, sampled, residing in RoundTally.objects.filter(
+        round=screening_round, region_id__in=node_ids
+    ).values_list("region_id", "sampled", "residing"):
+        rows[region_id][3] += sampled
+        rows[region_id][2] -= residing
+    bound = Exists(Binding.objects.filter(round=screening_round, person=OuterRef("person_id")))
+    for region_id, exempt, bound_exempt in (
+        _exemptions_in_force(screening_round, now)
+        .filter(person__region_id__in=node_ids)
+        .values("person__region_id")
+        .annotate(
+            exempt=Count("person_id", distinct=True),
+            bound=Count("person_id", distinct=True, filter=Q(bound)),
+        )
+        .values_list("person__region_id", "exempt", "bound")
+        .order_by()
+    ):
+        rows[region_id][1] += exempt
+        rows[region_id][2] -= exempt - bound_exempt
+    retests = Binding.objects.filter(round=screening_round, retest=True)
+    screened = Binding.objects.filter(
+        round=screening_round, retest=False, person=OuterRef("person_id")
+    )
+    for region_id, persons in (
+        retests.filter(region_id__in=node_ids)
+        .exclude(Exists(screened.filter(region=OuterRef("region_id"))))
+        .values("region_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("region_id", "n")
+        .order_by()
+    ):
+        rows[region_id][3] += persons
+    for region_id, persons in (
+        retests.filter(person__region_id__in=node_ids)
+        .exclude(Exists(screened))
+        .values("person__region_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("person__region_id", "n")
+        .order_by()
+    ):
+        rows[region_id][2] -= persons
+    return [(region_id, *counts) for region_id, counts in rows.items()]  # type: ignore[misc]
+
+
 def round_coverage(
     *, actor: AnyActor, screening_round: ScreeningRound, region: Region | None = None
 ) -> RoundCoverage:
@@ -193,9 +267,9 @@ def round_coverage(
 
     1. The round's areas (one query) and the nodes in scope with their ancestors in scope
        (two queries).
-    2. Persons per node: population, exempt, untested (one ``GROUP BY`` with ``EXISTS``).
-    3. Tested persons per node from the bindings (one ``GROUP BY``).
-    4. Each per-node row is added to the node and every ancestor on its path that is shown.
+    2. Per node: population, exempt, untested and tested (``_node_counts``: five queries
+       over tallies, exemptions and re-test bindings, none over all persons or bindings).
+    3. Each per-node row is added to the node and every ancestor on its path that is shown.
     """
     now = timezone.now()
     paths = _area_paths(screening_round)
@@ -239,30 +313,8 @@ def round_coverage(
                 node.add(counts)
 
     node_ids = Region.objects.filter(scope).values("id")
-    exempt, bound_q = _exempt_in_force(screening_round, now), _bound_in(screening_round)
-    persons = (
-        Person.objects.filter(region_id__in=node_ids)
-        .values("region_id")
-        .annotate(
-            population=Count("id"),
-            exempt=Count("id", filter=Q(exempt)),
-            untested=Count("id", filter=Q(~exempt) & Q(~bound_q)),
-        )
-        .order_by()
-    )
-    for row in persons:
-        spread(
-            row["region_id"],
-            Counts(population=row["population"], exempt=row["exempt"], untested=row["untested"]),
-        )
-    bound = (
-        Binding.objects.filter(round=screening_round, region_id__in=node_ids)
-        .values("region_id")
-        .annotate(tested=Count("person_id", distinct=True))
-        .order_by()
-    )
-    for tested_row in bound:
-        spread(tested_row["region_id"], Counts(tested=tested_row["tested"]))
+    for row in _node_counts(screening_round, node_ids, now):
+        spread(row[0], Counts(population=row[1], exempt=row[2], untested=row[3], tested=row[4]))
     return RoundCoverage(nodes=nodes, totals=totals)
 
 

@@ -7,8 +7,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from fangkong.core.periodic import periodic
+from fangkong.lab.choices import RoundStatus
+from fangkong.lab.models import ScreeningRound
 from fangkong.lab.services.alerts import turnaround_alerts_raise
 from fangkong.lab.services.exports import result_exports_run
+from fangkong.lab.tallies import round_tally_check, round_tally_rebuild
 
 
 @periodic("lab_turnaround_alerts", every=timedelta(minutes=5))
@@ -25,3 +28,19 @@ def result_exports_job() -> str:
     if not sent:
         return "no export destination configured"
     return ", ".join(f"{target}: {count} batches sent" for target, count in sent.items())
+
+
+@periodic("round_tally_check", every=timedelta(hours=6))
+def round_tally_job() -> str:
+    """Recount the open rounds' tallies and repair any that differ. The triggers keep them
+    exact; only a person moving in the same instant as their sampling can slip between two
+    transactions, so this is a safety net, not the way the counts are kept."""
+    repaired = []
+    open_rounds = list(
+        ScreeningRound.objects.filter(status=RoundStatus.OPEN).values_list("id", flat=True)
+    )
+    for round_id in open_rounds:
+        if round_tally_check(round_id):
+            round_tally_rebuild(round_id)
+            repaired.append(round_id)
+    return f"{len(open_rounds)} open rounds checked, {len(repaired)} repaired"

@@ -281,10 +281,42 @@ class Binding(models.Model):
         indexes = [
             models.Index(fields=["round", "region"]),
             models.Index(fields=["person", "scanned_at"]),
+            # Re-test bindings of a round, which coverage counts directly (few; the partial
+            # index costs nothing on the millions of screening bindings).
+            models.Index(
+                fields=["round"], condition=models.Q(retest=True), name="binding_retest_round"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.tube_id}:{self.person_id}"
+
+
+class RoundTally(models.Model):
+    """Screening bindings of a round per node, kept exact by database triggers (migration
+    lab 0010) so coverage at a city of 25 M reads one row per node (``lab.coverage``):
+
+    * ``sampled``: at the node the person was sampled at (the binding's ``region``);
+    * ``residing``: at the node the person lives at now (moved when the person moves).
+
+    Inserting a screening binding adds one to both; deleting one takes it off; moving a
+    person moves their ``residing`` in every round they were sampled in. A binding's round,
+    person, node and kind never change (a trigger refuses it). Re-test bindings are not
+    counted here: they are few, and coverage reads them directly. Derived data: never
+    written by code; ``lab.tallies.round_tally_check`` compares it with a direct count."""
+
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    sampled = models.IntegerField(default=0)
+    residing = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "region"], name="roundtally_round_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.region_id}: {self.sampled}, {self.residing}"
 
 
 class TubeEvent(models.Model):

@@ -155,6 +155,21 @@ class DuplicateCandidate(TimestampedModel):
         return f"{self.person_a_id} ~ {self.person_b_id} ({self.reason})"
 
 
+class NodePopulation(models.Model):
+    """Persons whose node is ``region``, kept exact by database triggers on ``people_person``
+    (insert, delete, a change of node; migration people 0005), so coverage reads one row per
+    node instead of counting millions of persons. Derived data: never written by code;
+    ``lab.tallies.round_tally_check`` compares it with a direct count."""
+
+    region = models.OneToOneField(
+        "regions.Region", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    persons = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.persons}"
+
+
 class PeopleTally(models.Model):
     """Pre-computed counts per jurisdiction node for the overview pages (house style:
     dashboards read pre-computed aggregates). Derived data, never a source of truth: rebuilt

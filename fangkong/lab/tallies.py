@@ -1,0 +1,182 @@
+"""Screening bindings per round and node (``RoundTally``), kept exact by the database so that
+coverage (``lab.coverage``) reads one row per node, not millions of bindings and persons.
+
+Installed by migration ``lab.0010``:
+
+* a screening binding inserted adds one to ``sampled`` at its node and to ``residing`` at
+  the same node (the person's node at sampling is where they live at that moment); on
+  PostgreSQL once per statement from its transition table, so a ``COPY`` of a round's
+  bindings costs one grouped insert; on SQLite row by row;
+* a screening binding deleted takes one off ``sampled`` at its node and ``residing`` at the
+  person's node now;
+* a person moving to another node moves their ``residing`` in every round they were sampled
+  in (rare: once per row);
+* a binding's round, person, node and kind never change: a trigger refuses the update
+  (results change ``outcome`` only, a column the trigger does not watch).
+
+Re-test bindings are not tallied: coverage reads them directly (a partial index holds them).
+:func:`round_tally_check` recounts a round directly and reports any difference (tests and
+the periodic check use it); :func:`round_tally_rebuild` repairs one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+_UPSERT = (
+    "ON CONFLICT (round_id, region_id) DO UPDATE SET "
+    "sampled = lab_roundtally.sampled + EXCLUDED.sampled, "
+    "residing = lab_roundtally.residing + EXCLUDED.residing"
+)
+_DELETE = (
+    "UPDATE lab_roundtally SET sampled = sampled - 1 "
+    "WHERE round_id = OLD.round_id AND region_id = OLD.region_id; "
+    "UPDATE lab_roundtally SET residing = residing - 1 WHERE round_id = OLD.round_id "
+    "AND region_id = (SELECT region_id FROM people_person WHERE id = OLD.person_id);"
+)
+_MOVE = (
+    "UPDATE lab_roundtally SET residing = residing - 1 WHERE region_id = OLD.region_id "
+    "AND round_id IN (SELECT round_id FROM lab_binding WHERE person_id = NEW.id AND NOT retest); "
+    "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
+    "SELECT round_id, NEW.region_id, 0, 1 FROM lab_binding "
+    f"WHERE person_id = NEW.id AND NOT retest ORDER BY round_id {_UPSERT};"
+)
+_FIXED = "the round, person, node and kind of a binding are fixed"
+_CHANGED = (
+    "OLD.round_id IS DISTINCT FROM NEW.round_id OR OLD.person_id IS DISTINCT FROM NEW.person_id "
+    "OR OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.retest IS DISTINCT FROM NEW.retest"
+)
+
+PG_UP = [
+    f"""CREATE OR REPLACE FUNCTION lab_tally_binding_insert() RETURNS trigger AS $$
+    BEGIN
+      INSERT INTO lab_roundtally (round_id, region_id, sampled, residing)
+      SELECT round_id, region_id, count(*), count(*) FROM new_rows WHERE NOT retest
+      GROUP BY round_id, region_id ORDER BY round_id, region_id {_UPSERT};
+      RETURN NULL;
+    END; $$ LANGUAGE plpgsql;""",
+    f"""CREATE OR REPLACE FUNCTION lab_tally_binding_delete() RETURNS trigger AS $$
+    BEGIN {_DELETE} RETURN NULL; END; $$ LANGUAGE plpgsql;""",
+    f"""CREATE OR REPLACE FUNCTION lab_tally_person_move() RETURNS trigger AS $$
+    BEGIN {_MOVE} RETURN NULL; END; $$ LANGUAGE plpgsql;""",
+    f"""CREATE OR REPLACE FUNCTION lab_binding_fixed() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION '{_FIXED}'; END; $$ LANGUAGE plpgsql;""",
+    "CREATE TRIGGER lab_tally_binding_insert AFTER INSERT ON lab_binding "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION lab_tally_binding_insert();",
+    "CREATE TRIGGER lab_tally_binding_delete AFTER DELETE ON lab_binding FOR EACH ROW "
+    "WHEN (NOT OLD.retest) EXECUTE FUNCTION lab_tally_binding_delete();",
+    "CREATE TRIGGER lab_tally_person_move AFTER UPDATE OF region_id ON people_person "
+    "FOR EACH ROW WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id) "
+    "EXECUTE FUNCTION lab_tally_person_move();",
+    "CREATE TRIGGER lab_binding_fixed BEFORE UPDATE OF round_id, person_id, region_id, retest "
+    f"ON lab_binding FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION lab_binding_fixed();",
+]
+PG_DOWN = [
+    "DROP TRIGGER IF EXISTS lab_tally_binding_insert ON lab_binding;",
+    "DROP TRIGGER IF EXISTS lab_tally_binding_delete ON lab_binding;",
+    "DROP TRIGGER IF EXISTS lab_tally_person_move ON people_person;",
+    "DROP TRIGGER IF EXISTS lab_binding_fixed ON lab_binding;",
+    "DROP FUNCTION IF EXISTS lab_tally_binding_insert();",
+    "DROP FUNCTION IF EXISTS lab_tally_binding_delete();",
+    "DROP FUNCTION IF EXISTS lab_tally_person_move();",
+    "DROP FUNCTION IF EXISTS lab_binding_fixed();",
+]
+SQLITE_UP = [
+    "CREATE TRIGGER lab_tally_binding_insert AFTER INSERT ON lab_binding WHEN NOT NEW.retest "
+    "BEGIN INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
+    f"VALUES (NEW.round_id, NEW.region_id, 1, 1) {_UPSERT}; END;",
+    "CREATE TRIGGER lab_tally_binding_delete AFTER DELETE ON lab_binding WHEN NOT OLD.retest "
+    f"BEGIN {_DELETE} END;",
+    "CREATE TRIGGER lab_tally_person_move AFTER UPDATE OF region_id ON people_person "
+    f"WHEN OLD.region_id IS NOT NEW.region_id BEGIN {_MOVE} END;",
+    "CREATE TRIGGER lab_binding_fixed BEFORE UPDATE OF round_id, person_id, region_id, retest "
+    f"ON lab_binding WHEN {_CHANGED} BEGIN SELECT RAISE(ABORT, '{_FIXED}'); END;",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS lab_tally_binding_insert;",
+    "DROP TRIGGER IF EXISTS lab_tally_binding_delete;",
+    "DROP TRIGGER IF EXISTS lab_tally_person_move;",
+    "DROP TRIGGER IF EXISTS lab_binding_fixed;",
+]
+#: The tallies of the rounds matching ``{where}`` (on the bindings ``b``), counted directly.
+_COUNTED = (
+    "SELECT round_id, region_id, SUM(s), SUM(r) FROM ("
+    "SELECT b.round_id, b.region_id, 1 AS s, 0 AS r FROM lab_binding b "
+    "WHERE NOT b.retest AND {where} UNION ALL "
+    "SELECT b.round_id, p.region_id, 0, 1 FROM lab_binding b "
+    "JOIN people_person p ON p.id = b.person_id WHERE NOT b.retest AND {where}"
+    ") x GROUP BY round_id, region_id"
+)
+
+
+def tally_triggers_install(connection: BaseDatabaseWrapper) -> None:
+    """Create the triggers and tally the bindings already there (migration lab 0010)."""
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for statement in PG_UP if postgres else SQLITE_UP:
+            cursor.execute(statement)
+        cursor.execute(
+            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "  # noqa: S608
+            + _COUNTED.format(where="1 = 1")
+        )
+
+
+def tally_triggers_remove(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        for statement in PG_DOWN if connection.vendor == "postgresql" else SQLITE_DOWN:
+            cursor.execute(statement)
+
+
+@dataclass(frozen=True)
+class TallyDifference:
+    """A node whose tally differs from the direct count: (kept, counted) of each column."""
+
+    round_id: int
+    region_id: int
+    sampled: tuple[int, int]
+    residing: tuple[int, int]
+
+
+def round_tally_check(round_id: int) -> list[TallyDifference]:
+    """Count the round's screening bindings per node directly (the full scan the tally
+    saves) and list every node where the tally differs; empty when they agree."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTED.format(where="b.round_id = %s"), [round_id, round_id])
+        counted = {int(region): (int(s), int(r)) for _round, region, s, r in cursor.fetchall()}
+        cursor.execute(
+            "SELECT region_id, sampled, residing FROM lab_roundtally WHERE round_id = %s",
+            [round_id],
+        )
+        kept = {int(region): (int(s), int(r)) for region, s, r in cursor.fetchall()}
+    differences = []
+    for region_id in sorted(set(counted) | set(kept)):
+        have, want = kept.get(region_id, (0, 0)), counted.get(region_id, (0, 0))
+        if have != want:
+            differences.append(
+                TallyDifference(
+                    round_id=round_id,
+                    region_id=region_id,
+                    sampled=(have[0], want[0]),
+                    residing=(have[1], want[1]),
+                )
+            )
+    return differences
+
+
+def round_tally_rebuild(round_id: int) -> None:
+    """Replace the round's tally by a direct count (a repair; the triggers keep it after)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Bindings of the round inserted meanwhile would be counted twice or not at all.
+            cursor.execute("LOCK TABLE lab_binding IN SHARE MODE")
+        cursor.execute("DELETE FROM lab_roundtally WHERE round_id = %s", [round_id])
+        cursor.execute(
+            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "  # noqa: S608
+            + _COUNTED.format(where="b.round_id = %s"),
+            [round_id, round_id],
+        )
+
