@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fangkong.accounts.choices import AccessPurpose
@@ -195,7 +195,7 @@ def _persons_in(
 
 
 def _node_counts(
-    screening_round: ScreeningRound, node_ids: QuerySet[Region, dict[str, Any]], now: datetime
+    screening_round: ScreeningRound, node_ids: QuerySet[Region, Any], now: datetime
 ) -> list[tuple[int, int, int, int, int]]:
     """(node, population, exempt, untested, tested) for the nodes in ``node_ids`` that have
     any, from one row per node and the few rows that the tallies leave out:
@@ -429,14 +429,17 @@ def untested_for_export(
 
 
 def area_population(regions: Iterable[Region]) -> int:
-    """Persons whose node lies in the subtree of one of ``regions`` (one query)."""
+    """Persons whose node lies in the subtree of one of ``regions`` (one query over the
+    persons per node, ``NodePopulation``)."""
     paths = [region.path for region in regions]
     if not paths:
         return 0
     query = Q(pk__in=[])
     for path in paths:
         query |= in_subtree(path)
-    return Person.objects.filter(region_id__in=Region.objects.filter(query).values("id")).count()
+    nodes = Region.objects.filter(query).values("id")
+    total = NodePopulation.objects.filter(region_id__in=nodes).aggregate(n=Sum("persons"))["n"]
+    return int(total or 0)
 
 
 # --------------------------------------------------------------------------- history

@@ -22,9 +22,9 @@ the periodic check use it); :func:`round_tally_rebuild` repairs one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-
 
 _UPSERT = (
     "ON CONFLICT (round_id, region_id) DO UPDATE SET "
@@ -120,7 +120,7 @@ def tally_triggers_install(connection: BaseDatabaseWrapper) -> None:
         for statement in PG_UP if postgres else SQLITE_UP:
             cursor.execute(statement)
         cursor.execute(
-            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "  # noqa: S608
+            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
             + _COUNTED.format(where="1 = 1")
         )
 
@@ -175,8 +175,7 @@ def round_tally_rebuild(round_id: int) -> None:
             cursor.execute("LOCK TABLE lab_binding IN SHARE MODE")
         cursor.execute("DELETE FROM lab_roundtally WHERE round_id = %s", [round_id])
         cursor.execute(
-            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "  # noqa: S608
+            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
             + _COUNTED.format(where="b.round_id = %s"),
             [round_id, round_id],
         )
-

@@ -14,7 +14,9 @@ _ADD_ONE = (
     "INSERT INTO people_nodepopulation (region_id, persons) VALUES (NEW.region_id, 1) "
     "ON CONFLICT (region_id) DO UPDATE SET persons = people_nodepopulation.persons + 1;"
 )
-_TAKE_ONE = "UPDATE people_nodepopulation SET persons = persons - 1 WHERE region_id = OLD.region_id;"
+_TAKE_ONE = (
+    "UPDATE people_nodepopulation SET persons = persons - 1 WHERE region_id = OLD.region_id;"
+)
 
 PG_UP = [
     """CREATE OR REPLACE FUNCTION people_population_insert() RETURNS trigger AS $$

@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from django.db import connection
+from django.db.models import Count
 from polars.testing import assert_frame_equal
 
 from fangkong.core.actor import SYSTEM
@@ -16,7 +17,7 @@ from fangkong.core.errors import ValidationFailed
 from fangkong.core.idcard import parse_resident_id
 from fangkong.core.models import AuditEntry
 from fangkong.people.documents import number_index
-from fangkong.people.models import Household, IdentityDocument, Person, PersonNeed
+from fangkong.people.models import Household, IdentityDocument, NodePopulation, Person, PersonNeed
 from fangkong.regions.models import Region
 from fangkong.sim import identity
 from fangkong.sim.city import City, city_generate
@@ -172,6 +173,9 @@ def test_two_parts_load_into_the_database_under_one_tree():
     assert AuditEntry.objects.filter(action="regions_bulk_load").count() == 1
     assert AuditEntry.objects.filter(action="people_bulk_load").count() == 2
     assert {"generate", "regions", "insert_persons"} <= set(loaded.seconds)
+    # The database kept the persons per node through both parts' bulk inserts.
+    counted = dict(Person.objects.values_list("region_id").annotate(n=Count("id")).order_by())
+    assert dict(NodePopulation.objects.values_list("region_id", "persons")) == counted
 
     second = loaded.parts[1]
     assert second.person_first_id == loaded.parts[0].person_first_id + parts[0].persons.height

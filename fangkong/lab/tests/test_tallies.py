@@ -1,0 +1,150 @@
+"""The tallies behind coverage (``lab.tallies``, ``people.population``): kept exact by the
+database through bindings, re-tests, moves, deletions and bulk loads, so the coverage read
+from them equals the direct count at every node; the check finds drift and the rebuild
+repairs it; a binding's round, person, node and kind cannot change."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from fangkong.core.actor import SYSTEM
+from fangkong.lab.choices import TubeKind
+from fangkong.lab.coverage import round_coverage
+from fangkong.lab.jobs import round_tally_job
+from fangkong.lab.models import Binding, RoundTally, Tube
+from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
+from fangkong.lab.services.people import antigen_record
+from fangkong.lab.tallies import round_tally_check, round_tally_rebuild
+from fangkong.lab.tests.factories import residents_make, screening_make
+from fangkong.lab.tests.test_coverage import _build, _direct
+from fangkong.people.models import NodePopulation, Person
+from fangkong.people.services.persons import person_update
+from fangkong.people.tests.factories import household_make, person_make
+
+
+def _bind(s, barcode, ids, *, kind=TubeKind.SCREENING):
+    return tube_bind(
+        actor=s.sampler,
+        screening_round=s.round,
+        point=s.point,
+        data=TubeInput(barcode=barcode, members=[MemberInput(id_number=n) for n in ids], kind=kind),
+    )
+
+
+def _assert_coverage_is_direct(s):
+    coverage = round_coverage(actor=s.commander, screening_round=s.round)
+    now = timezone.now()
+    for node in coverage.nodes.values():
+        got = {
+            "population": node.population,
+            "exempt": node.exempt,
+            "untested": node.untested,
+            "tested": node.tested,
+        }
+        assert got == _direct(s.round, node.path, now), node.name
+    assert round_tally_check(s.round.id) == []
+    return coverage
+
+
+def _move(person, household):
+    person.refresh_from_db()
+    return person_update(
+        actor=SYSTEM, person=person, version=person.version, changes={"household": household}
+    )
+
+
+def test_persons_per_node_follow_inserts_moves_and_deletes(tree):
+    people, _ids, _ = residents_make(tree["grid_a1"], 5)
+    counted = dict(Person.objects.values_list("region_id").annotate(n=Count("id")).order_by())
+    assert dict(NodePopulation.objects.values_list("region_id", "persons")) == counted
+    _move(people[0], household_make(region=tree["grid_b1"], address="幸福里9号楼1单元101"))
+    kept = dict(NodePopulation.objects.values_list("region_id", "persons"))
+    assert (kept[tree["grid_a1"].id], kept[tree["grid_b1"].id]) == (4, 1)
+    stranger = person_make(region=tree["grid_b1"])
+    Person.objects.filter(pk=stranger.pk).delete()
+    assert NodePopulation.objects.get(region=tree["grid_b1"]).persons == 1
+
+
+def test_coverage_stays_the_direct_count_when_sampled_people_move(tree):
+    s, a2, _b = _build(tree)
+    coverage = _assert_coverage_is_direct(s)
+    a1 = coverage.node(tree["grid_a1"].code)
+    assert a1 is not None
+    before = (a1.population, a1.tested, a1.untested)
+    # A person sampled in grid A1 moves to A2, one not yet sampled moves to district B:
+    # tested stays where they were sampled; population and untested follow them.
+    _move(s.people[3], a2[0].household)
+    _move(s.people[8], household_make(region=tree["grid_b1"], address="幸福里8号楼1单元101"))
+    coverage = _assert_coverage_is_direct(s)
+    a1 = coverage.node(tree["grid_a1"].code)
+    assert a1 is not None
+    assert (a1.population, a1.tested, a1.untested) == (before[0] - 2, before[1], before[2] - 1)
+    tally = RoundTally.objects.get(round=s.round, region=tree["grid_a2"])
+    assert (tally.sampled, tally.residing) == (2, 3)
+
+
+def test_coverage_counts_people_re_tested_without_a_screening_tube(tree, make_actor):
+    from fangkong.accounts.choices import Role
+
+    s = screening_make(tree, residents=6)
+    grid = make_actor(Role.GRID_WORKER, tree["community_a"])
+    _bind(s, "G1001", s.ids[:3])
+    # A positive antigen self-test sends person 4 to PCR: a single re-test tube, no pool.
+    antigen_record(
+        actor=grid, person=s.people[4], source="self", result="positive", tested_at=timezone.now()
+    )
+    _bind(s, "G1002", [s.ids[4]], kind=TubeKind.RETEST)
+    assert not RoundTally.objects.filter(sampled__gt=3).exists()  # re-tests are not tallied
+    coverage = _assert_coverage_is_direct(s)
+    a1 = coverage.node(tree["grid_a1"].code)
+    assert a1 is not None
+    assert (a1.tested, a1.untested) == (4, 2)
+    # Sampled in a pool of the round afterwards, and moved: still one person, counted once.
+    _bind(s, "G1003", [s.ids[4], s.ids[5]])
+    _move(s.people[4], household_make(region=tree["grid_a2"], address="幸福里7号楼1单元101"))
+    coverage = _assert_coverage_is_direct(s)
+    a1 = coverage.node(tree["grid_a1"].code)
+    assert a1 is not None
+    assert (a1.tested, a1.untested) == (5, 1)  # person 3 is left
+
+
+def test_a_deleted_tube_takes_its_bindings_off_the_tally(tree):
+    s, _a2, _b = _build(tree)
+    Tube.objects.filter(barcode="T1002").delete()
+    coverage = _assert_coverage_is_direct(s)
+    a1 = coverage.node(tree["grid_a1"].code)
+    assert a1 is not None
+    assert a1.tested == 3
+
+
+def test_a_bindings_round_person_node_and_kind_cannot_change(tree):
+    s, _a2, _b = _build(tree)
+    binding = Binding.objects.filter(round=s.round).order_by("id").first()
+    assert binding is not None
+    for change in (
+        {"region": tree["grid_b1"]},
+        {"person": Person.objects.exclude(pk=binding.person_id).first()},
+        {"retest": True},
+    ):
+        with pytest.raises(DatabaseError, match="fixed"), transaction.atomic():
+            Binding.objects.filter(pk=binding.pk).update(**change)
+    # The outcome changes freely, and saving the whole row unchanged is allowed.
+    Binding.objects.filter(pk=binding.pk).update(outcome="negative")
+    binding.refresh_from_db()
+    binding.save()
+    assert round_tally_check(s.round.id) == []
+
+
+def test_the_check_finds_a_drifted_tally_and_the_rebuild_repairs_it(tree):
+    s, _a2, _b = _build(tree)
+    RoundTally.objects.filter(round=s.round, region=tree["grid_a1"]).update(sampled=99)
+    differences = round_tally_check(s.round.id)
+    assert [(d.region_id, d.sampled) for d in differences] == [(tree["grid_a1"].id, (99, 5))]
+    assert round_tally_job() == "2 open rounds checked, 1 repaired"  # _build opens another
+    assert round_tally_check(s.round.id) == []
+    round_tally_rebuild(s.round.id)  # again: the same counts
+    _assert_coverage_is_direct(s)
+    assert round_tally_job() == "2 open rounds checked, 0 repaired"
