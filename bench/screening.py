@@ -15,7 +15,8 @@ Ours, timed: *store* = :func:`fangkong.lab.bulk.tubes_bulk_load` (tubes and bind
 ``COPY``); *resolve* = the results as a lab's files bring them, ``MAX_UPLOAD_ROWS`` tubes per
 call of the service uploads use (:func:`fangkong.lab.services.results.results_apply`: rows
 checked, tube results, member outcomes, re-test tasks, notifications, history, audit; each call
-its own transaction) + coverage per grid and the untested count in SQL.
+its own transaction) + coverage per grid and the untested count as the round's command view
+reads them (``round_coverage``: the tallies the database keeps, ``lab.tallies``).
 Baseline, timed: the same resolution + coverage as one DuckDB SQL script over the same
 rows written to Parquet (writing excluded). Both must give the same people held, re-test
 tasks, coverage per grid and untested count. ratio = our resolve ÷ DuckDB (target ≤ 1.5);
@@ -281,25 +282,26 @@ def _report_results(lab: Any, barcodes: Any, results: Any) -> None:
 
 
 def _ours(round_id: int) -> dict[str, Any]:
+    """People held and re-test tasks in SQL; coverage per grid and the untested count as the
+    command view reads them (:func:`fangkong.lab.coverage.round_coverage`, city-wide)."""
     from django.db import connection
 
+    from fangkong.core.actor import SYSTEM
+    from fangkong.lab.coverage import round_coverage
+    from fangkong.lab.models import ScreeningRound
+    from fangkong.regions.choices import RegionLevel
+
+    read = round_coverage(actor=SYSTEM, screening_round=ScreeningRound.objects.get(pk=round_id))
+    coverage = {
+        node.region_id: (node.population, node.tested)
+        for node in read.at_level(RegionLevel.GRID)
+        if node.population
+    }
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT p.region_id, COUNT(*), COUNT(t.person_id) FROM people_person p "
-            "LEFT JOIN (SELECT DISTINCT person_id FROM lab_binding WHERE round_id = %s) t "
-            "ON t.person_id = p.id GROUP BY p.region_id",
-            [round_id],
-        )
-        coverage = {int(r): (int(n), int(t)) for r, n, t in cursor.fetchall()}
-        cursor.execute(
-            "SELECT COUNT(*) FROM people_person p WHERE NOT EXISTS (SELECT 1 FROM lab_binding b "
-            "WHERE b.round_id = %s AND b.person_id = p.id)",
-            [round_id],
-        )
-        untested = int(cursor.fetchone()[0])
-        cursor.execute(
-            "SELECT COUNT(*), COALESCE(SUM(person_id), 0) FROM lab_binding "
-            "WHERE round_id = %s AND outcome = 'held'",
+            "SELECT COUNT(*), COALESCE(SUM(b.person_id), 0) FROM lab_tube t "
+            "JOIN lab_binding b ON b.tube_id = t.id "
+            "WHERE t.round_id = %s AND t.result = 'pooled_positive' AND b.outcome = 'held'",
             [round_id],
         )
         held = tuple(int(v) for v in cursor.fetchone())
@@ -308,7 +310,7 @@ def _ours(round_id: int) -> dict[str, Any]:
             [round_id],
         )
         tasks = tuple(int(v) for v in cursor.fetchone())
-    return {"held": held, "tasks": tasks, "coverage": coverage, "untested": untested}
+    return {"held": held, "tasks": tasks, "coverage": coverage, "untested": read.totals.untested}
 
 
 DUCKDB_SCRIPT = """
