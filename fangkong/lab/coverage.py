@@ -41,9 +41,9 @@ from fangkong.lab.models import (
     Exemption,
     RetestTask,
     RoundArea,
-    RoundTally,
     ScreeningRound,
 )
+from fangkong.lab.tallies import round_tally_read
 from fangkong.people.models import IdentityDocument, NodePopulation, Person
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
@@ -195,13 +195,17 @@ def _persons_in(
 
 
 def _node_counts(
-    screening_round: ScreeningRound, node_ids: QuerySet[Region, Any], now: datetime
+    screening_round: ScreeningRound,
+    node_ids: QuerySet[Region, Any],
+    in_scope: set[int],
+    now: datetime,
 ) -> list[tuple[int, int, int, int, int]]:
-    """(node, population, exempt, untested, tested) for the nodes in ``node_ids`` that have
-    any, from one row per node and the few rows that the tallies leave out:
+    """(node, population, exempt, untested, tested) for the nodes in ``node_ids`` (their ids:
+    ``in_scope``) that have any, from one row per node and the few rows that the tallies
+    leave out:
 
     * population per node and the round's screening bindings per node (``NodePopulation``,
-      ``RoundTally``: kept exact by the database, see ``lab.tallies``);
+      ``RoundTally`` and its deltas: kept exact by the database, see ``lab.tallies``);
     * exemptions in force, the only ones that are exempt (few: read from the exemption
       side), and those of them bound anyway, who are exempt and not untested;
     * persons with only re-test bindings in the round (few: a partial index holds them),
@@ -216,11 +220,10 @@ def _node_counts(
     ):
         rows[region_id][0] += persons
         rows[region_id][2] += persons
-    for region_id, sampled, residing in RoundTally.objects.filter(
-        round=screening_round, region_id__in=node_ids
-    ).values_list("region_id", "sampled", "residing"):
-        rows[region_id][3] += sampled
-        rows[region_id][2] -= residing
+    for region_id, (sampled, residing) in round_tally_read(screening_round.id).items():
+        if region_id in in_scope:  # a round's tally has a row per grid sampled at most
+            rows[region_id][3] += sampled
+            rows[region_id][2] -= residing
     bound = Exists(Binding.objects.filter(round=screening_round, person=OuterRef("person_id")))
     for region_id, exempt, bound_exempt in (
         _exemptions_in_force(screening_round, now)
@@ -313,7 +316,8 @@ def round_coverage(
                 node.add(counts)
 
     node_ids = Region.objects.filter(scope).values("id")
-    for row in _node_counts(screening_round, node_ids, now):
+    in_scope = {row[0] for row in rows}
+    for row in _node_counts(screening_round, node_ids, in_scope, now):
         spread(row[0], Counts(population=row[1], exempt=row[2], untested=row[3], tested=row[4]))
     return RoundCoverage(nodes=nodes, totals=totals)
 

@@ -11,7 +11,7 @@ from fangkong.lab.choices import RoundStatus
 from fangkong.lab.models import ScreeningRound
 from fangkong.lab.services.alerts import turnaround_alerts_raise
 from fangkong.lab.services.exports import result_exports_run
-from fangkong.lab.tallies import round_tally_check, round_tally_rebuild
+from fangkong.lab.tallies import round_tally_check, round_tally_fold, round_tally_rebuild
 
 
 @periodic("lab_turnaround_alerts", every=timedelta(minutes=5))
@@ -28,6 +28,12 @@ def result_exports_job() -> str:
     if not sent:
         return "no export destination configured"
     return ", ".join(f"{target}: {count} batches sent" for target, count in sent.items())
+
+
+@periodic("round_tally_fold", every=timedelta(minutes=1))
+def round_tally_fold_job() -> str:
+    """Fold the coverage tally deltas of the last minute's bindings into the tally."""
+    return f"{round_tally_fold()} tally deltas folded"
 
 
 @periodic("round_tally_check", every=timedelta(hours=6))

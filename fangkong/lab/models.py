@@ -302,8 +302,9 @@ class RoundTally(models.Model):
     Inserting a screening binding adds one to both; deleting one takes it off; moving a
     person moves their ``residing`` in every round they were sampled in. A binding's round,
     person, node and kind never change (a trigger refuses it). Re-test bindings are not
-    counted here: they are few, and coverage reads them directly. Derived data: never
-    written by code; ``lab.tallies.round_tally_check`` compares it with a direct count."""
+    counted here: they are few, and coverage reads them directly. On PostgreSQL the triggers
+    append :class:`RoundTallyDelta` rows instead, which the worker folds in every minute
+    (``lab.tallies``). Derived data: never written by code but the fold and the repair."""
 
     round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="+")
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
@@ -317,6 +318,21 @@ class RoundTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}/{self.region_id}: {self.sampled}, {self.residing}"
+
+
+class RoundTallyDelta(models.Model):
+    """A change to a :class:`RoundTally` row not folded in yet (PostgreSQL). Appending rows
+    takes no lock, so two sampling points whose batches touch the same grids never wait for
+    each other, as they would updating one counter row; readers add the deltas to the
+    tally in the same statement. Plain ids, no foreign keys: the rows live a minute."""
+
+    round_id = models.BigIntegerField(db_index=True)
+    region_id = models.BigIntegerField()
+    sampled = models.IntegerField(default=0)
+    residing = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.region_id}: {self.sampled:+}, {self.residing:+}"
 
 
 class TubeEvent(models.Model):

@@ -15,6 +15,13 @@ Installed by migration ``lab.0010``:
   (results change ``outcome`` only, a column the trigger does not watch).
 
 Re-test bindings are not tallied: coverage reads them directly (a partial index holds them).
+On PostgreSQL the triggers append ``RoundTallyDelta`` rows rather than update the tally row:
+concurrent batches of many sampling points touch the same grids, and updating one counter
+row would make each wait for the other's commit (measured: about 17 % fewer bindings per
+second over HTTP, and a worse p99). :func:`round_tally_read` adds the deltas to the tally in
+one statement; :func:`round_tally_fold` (every minute, by the worker) folds them in. SQLite
+has one writer at a time and updates the tally in place.
+
 :func:`round_tally_check` recounts a round directly and reports any difference (tests and
 the periodic check use it); :func:`round_tally_rebuild` repairs one.
 """
@@ -31,37 +38,36 @@ _UPSERT = (
     "sampled = lab_roundtally.sampled + EXCLUDED.sampled, "
     "residing = lab_roundtally.residing + EXCLUDED.residing"
 )
-_DELETE = (
-    "UPDATE lab_roundtally SET sampled = sampled - 1 "
-    "WHERE round_id = OLD.round_id AND region_id = OLD.region_id; "
-    "UPDATE lab_roundtally SET residing = residing - 1 WHERE round_id = OLD.round_id "
-    "AND region_id = (SELECT region_id FROM people_person WHERE id = OLD.person_id);"
-)
-_MOVE = (
-    "UPDATE lab_roundtally SET residing = residing - 1 WHERE region_id = OLD.region_id "
-    "AND round_id IN (SELECT round_id FROM lab_binding WHERE person_id = NEW.id AND NOT retest); "
-    "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
-    "SELECT round_id, NEW.region_id, 0, 1 FROM lab_binding "
-    f"WHERE person_id = NEW.id AND NOT retest ORDER BY round_id {_UPSERT};"
-)
+_DELTA = "INSERT INTO lab_roundtallydelta (round_id, region_id, sampled, residing)"
 _FIXED = "the round, person, node and kind of a binding are fixed"
 _CHANGED = (
     "OLD.round_id IS DISTINCT FROM NEW.round_id OR OLD.person_id IS DISTINCT FROM NEW.person_id "
     "OR OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.retest IS DISTINCT FROM NEW.retest"
 )
+#: A person's node now (a deleted binding's ``residing`` is where they live).
+_HOME = "(SELECT region_id FROM people_person WHERE id = OLD.person_id)"
+#: The rounds the moving person was sampled in (one screening binding a round at most).
+_SAMPLED_IN = "FROM lab_binding WHERE person_id = NEW.id AND NOT retest"
 
+# PostgreSQL: every change is an appended delta (no row lock between concurrent batches).
 PG_UP = [
     f"""CREATE OR REPLACE FUNCTION lab_tally_binding_insert() RETURNS trigger AS $$
     BEGIN
-      INSERT INTO lab_roundtally (round_id, region_id, sampled, residing)
-      SELECT round_id, region_id, count(*), count(*) FROM new_rows WHERE NOT retest
-      GROUP BY round_id, region_id ORDER BY round_id, region_id {_UPSERT};
+      {_DELTA} SELECT round_id, region_id, count(*), count(*) FROM new_rows
+      WHERE NOT retest GROUP BY round_id, region_id;
       RETURN NULL;
     END; $$ LANGUAGE plpgsql;""",
     f"""CREATE OR REPLACE FUNCTION lab_tally_binding_delete() RETURNS trigger AS $$
-    BEGIN {_DELETE} RETURN NULL; END; $$ LANGUAGE plpgsql;""",
+    BEGIN
+      {_DELTA} VALUES (OLD.round_id, OLD.region_id, -1, 0), (OLD.round_id, {_HOME}, 0, -1);
+      RETURN NULL;
+    END; $$ LANGUAGE plpgsql;""",
     f"""CREATE OR REPLACE FUNCTION lab_tally_person_move() RETURNS trigger AS $$
-    BEGIN {_MOVE} RETURN NULL; END; $$ LANGUAGE plpgsql;""",
+    BEGIN
+      {_DELTA} SELECT round_id, OLD.region_id, 0, -1 {_SAMPLED_IN}
+      UNION ALL SELECT round_id, NEW.region_id, 0, 1 {_SAMPLED_IN};
+      RETURN NULL;
+    END; $$ LANGUAGE plpgsql;""",
     f"""CREATE OR REPLACE FUNCTION lab_binding_fixed() RETURNS trigger AS $$
     BEGIN RAISE EXCEPTION '{_FIXED}'; END; $$ LANGUAGE plpgsql;""",
     "CREATE TRIGGER lab_tally_binding_insert AFTER INSERT ON lab_binding "
@@ -85,14 +91,21 @@ PG_DOWN = [
     "DROP FUNCTION IF EXISTS lab_tally_person_move();",
     "DROP FUNCTION IF EXISTS lab_binding_fixed();",
 ]
+# SQLite has one writer at a time: the tally rows are updated in place.
+_TALLY = "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing)"
 SQLITE_UP = [
     "CREATE TRIGGER lab_tally_binding_insert AFTER INSERT ON lab_binding WHEN NOT NEW.retest "
-    "BEGIN INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
-    f"VALUES (NEW.round_id, NEW.region_id, 1, 1) {_UPSERT}; END;",
+    f"BEGIN {_TALLY} VALUES (NEW.round_id, NEW.region_id, 1, 1) {_UPSERT}; END;",
     "CREATE TRIGGER lab_tally_binding_delete AFTER DELETE ON lab_binding WHEN NOT OLD.retest "
-    f"BEGIN {_DELETE} END;",
+    "BEGIN UPDATE lab_roundtally SET sampled = sampled - 1 "
+    "WHERE round_id = OLD.round_id AND region_id = OLD.region_id; "
+    "UPDATE lab_roundtally SET residing = residing - 1 "
+    f"WHERE round_id = OLD.round_id AND region_id = {_HOME}; END;",
     "CREATE TRIGGER lab_tally_person_move AFTER UPDATE OF region_id ON people_person "
-    f"WHEN OLD.region_id IS NOT NEW.region_id BEGIN {_MOVE} END;",
+    "WHEN OLD.region_id IS NOT NEW.region_id BEGIN "
+    "UPDATE lab_roundtally SET residing = residing - 1 WHERE region_id = OLD.region_id "
+    f"AND round_id IN (SELECT round_id {_SAMPLED_IN}); "
+    f"{_TALLY} SELECT round_id, NEW.region_id, 0, 1 {_SAMPLED_IN} {_UPSERT}; END;",
     "CREATE TRIGGER lab_binding_fixed BEFORE UPDATE OF round_id, person_id, region_id, retest "
     f"ON lab_binding WHEN {_CHANGED} BEGIN SELECT RAISE(ABORT, '{_FIXED}'); END;",
 ]
@@ -102,6 +115,13 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS lab_tally_person_move;",
     "DROP TRIGGER IF EXISTS lab_binding_fixed;",
 ]
+#: Folds every delta into the tally in one statement: the rows deleted are the rows added.
+PG_FOLD = (
+    "WITH folded AS (DELETE FROM lab_roundtallydelta "
+    "RETURNING round_id, region_id, sampled, residing) "
+    f"{_TALLY} SELECT round_id, region_id, SUM(sampled), SUM(residing) FROM folded "
+    f"GROUP BY round_id, region_id ORDER BY round_id, region_id {_UPSERT}"
+)
 #: The tallies of the rounds matching ``{where}`` (on the bindings ``b``), counted directly.
 _COUNTED = (
     "SELECT round_id, region_id, SUM(s), SUM(r) FROM ("
@@ -141,39 +161,70 @@ class TallyDifference:
     residing: tuple[int, int]
 
 
+def round_tally_read(round_id: int) -> dict[int, tuple[int, int]]:
+    """(sampled, residing) per node of the round: the tally plus the deltas not folded in
+    yet, in one statement (one snapshot, so a fold committing meanwhile is seen whole)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT region_id, SUM(sampled), SUM(residing) FROM ("
+            "SELECT region_id, sampled, residing FROM lab_roundtally WHERE round_id = %s "
+            "UNION ALL SELECT region_id, sampled, residing FROM lab_roundtallydelta "
+            "WHERE round_id = %s) x GROUP BY region_id",
+            [round_id, round_id],
+        )
+        return {int(region): (int(s), int(r)) for region, s, r in cursor.fetchall()}
+
+
+def round_tally_fold() -> int:
+    """Fold the deltas the PostgreSQL triggers appended into the tally; returns how many
+    delta rows were folded (SQLite keeps none)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM lab_roundtallydelta")
+        (waiting,) = cursor.fetchone()
+        if waiting:
+            cursor.execute(PG_FOLD)
+    return int(waiting)
+
+
 def round_tally_check(round_id: int) -> list[TallyDifference]:
     """Count the round's screening bindings per node directly (the full scan the tally
-    saves) and list every node where the tally differs; empty when they agree."""
+    saves) and list every node where the tally and its deltas differ; empty when they agree.
+    One statement, so bindings stored meanwhile are on both sides or on neither."""
     with connection.cursor() as cursor:
-        cursor.execute(_COUNTED.format(where="b.round_id = %s"), [round_id, round_id])
-        counted = {int(region): (int(s), int(r)) for _round, region, s, r in cursor.fetchall()}
         cursor.execute(
-            "SELECT region_id, sampled, residing FROM lab_roundtally WHERE round_id = %s",
-            [round_id],
+            "SELECT region_id, SUM(ks), SUM(kr), SUM(cs), SUM(cr) FROM ("
+            "SELECT region_id, sampled AS ks, residing AS kr, 0 AS cs, 0 AS cr "
+            "FROM lab_roundtally WHERE round_id = %s UNION ALL "
+            "SELECT region_id, sampled, residing, 0, 0 FROM lab_roundtallydelta "
+            "WHERE round_id = %s UNION ALL "
+            "SELECT region_id, 0, 0, 1, 0 FROM lab_binding WHERE round_id = %s AND NOT retest "
+            "UNION ALL SELECT p.region_id, 0, 0, 0, 1 FROM lab_binding b "
+            "JOIN people_person p ON p.id = b.person_id WHERE b.round_id = %s AND NOT b.retest"
+            ") x GROUP BY region_id HAVING SUM(ks) <> SUM(cs) OR SUM(kr) <> SUM(cr) "
+            "ORDER BY region_id",
+            [round_id] * 4,
         )
-        kept = {int(region): (int(s), int(r)) for region, s, r in cursor.fetchall()}
-    differences = []
-    for region_id in sorted(set(counted) | set(kept)):
-        have, want = kept.get(region_id, (0, 0)), counted.get(region_id, (0, 0))
-        if have != want:
-            differences.append(
-                TallyDifference(
-                    round_id=round_id,
-                    region_id=region_id,
-                    sampled=(have[0], want[0]),
-                    residing=(have[1], want[1]),
-                )
+        return [
+            TallyDifference(
+                round_id=round_id,
+                region_id=int(region),
+                sampled=(int(ks), int(cs)),
+                residing=(int(kr), int(cr)),
             )
-    return differences
+            for region, ks, kr, cs, cr in cursor.fetchall()
+        ]
 
 
 def round_tally_rebuild(round_id: int) -> None:
     """Replace the round's tally by a direct count (a repair; the triggers keep it after)."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Bindings of the round inserted meanwhile would be counted twice or not at all.
-            cursor.execute("LOCK TABLE lab_binding IN SHARE MODE")
+            # Bindings stored or persons moved meanwhile would be counted twice or not at all.
+            cursor.execute("LOCK TABLE lab_binding, people_person IN SHARE MODE")
         cursor.execute("DELETE FROM lab_roundtally WHERE round_id = %s", [round_id])
+        cursor.execute("DELETE FROM lab_roundtallydelta WHERE round_id = %s", [round_id])
         cursor.execute(
             "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
             + _COUNTED.format(where="b.round_id = %s"),

@@ -6,18 +6,23 @@ repairs it; a binding's round, person, node and kind cannot change."""
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from fangkong.core.actor import SYSTEM
 from fangkong.lab.choices import TubeKind
 from fangkong.lab.coverage import round_coverage
-from fangkong.lab.jobs import round_tally_job
-from fangkong.lab.models import Binding, RoundTally, Tube
+from fangkong.lab.jobs import round_tally_fold_job, round_tally_job
+from fangkong.lab.models import Binding, RoundTally, RoundTallyDelta, Tube
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.people import antigen_record
-from fangkong.lab.tallies import round_tally_check, round_tally_rebuild
+from fangkong.lab.tallies import (
+    round_tally_check,
+    round_tally_fold,
+    round_tally_read,
+    round_tally_rebuild,
+)
 from fangkong.lab.tests.factories import residents_make, screening_make
 from fangkong.lab.tests.test_coverage import _build, _direct
 from fangkong.people.models import NodePopulation, Person
@@ -82,8 +87,7 @@ def test_coverage_stays_the_direct_count_when_sampled_people_move(tree):
     a1 = coverage.node(tree["grid_a1"].code)
     assert a1 is not None
     assert (a1.population, a1.tested, a1.untested) == (before[0] - 2, before[1], before[2] - 1)
-    tally = RoundTally.objects.get(round=s.round, region=tree["grid_a2"])
-    assert (tally.sampled, tally.residing) == (2, 3)
+    assert round_tally_read(s.round.id)[tree["grid_a2"].id] == (2, 3)
 
 
 def test_coverage_counts_people_re_tested_without_a_screening_tube(tree, make_actor):
@@ -97,7 +101,7 @@ def test_coverage_counts_people_re_tested_without_a_screening_tube(tree, make_ac
         actor=grid, person=s.people[4], source="self", result="positive", tested_at=timezone.now()
     )
     _bind(s, "G1002", [s.ids[4]], kind=TubeKind.RETEST)
-    assert not RoundTally.objects.filter(sampled__gt=3).exists()  # re-tests are not tallied
+    assert round_tally_read(s.round.id) == {tree["grid_a1"].id: (3, 3)}  # re-tests are not
     coverage = _assert_coverage_is_direct(s)
     a1 = coverage.node(tree["grid_a1"].code)
     assert a1 is not None
@@ -138,8 +142,30 @@ def test_a_bindings_round_person_node_and_kind_cannot_change(tree):
     assert round_tally_check(s.round.id) == []
 
 
+def test_the_fold_moves_the_deltas_into_the_tally_and_changes_no_count(tree):
+    s, _a2, _b = _build(tree)
+    before = round_tally_read(s.round.id)
+    postgres = connection.vendor == "postgresql"
+    waiting = RoundTallyDelta.objects.count()
+    assert (waiting > 0) == postgres  # SQLite updates the tally in place
+    assert round_tally_fold_job() == f"{waiting} tally deltas folded"
+    assert not RoundTallyDelta.objects.exists()
+    assert round_tally_read(s.round.id) == before
+    kept = {
+        r: (a, b) for r, a, b in RoundTally.objects.values_list("region_id", "sampled", "residing")
+    }
+    assert {r: v for r, v in kept.items() if r in before} == before
+    _bind(s, "T1009", [s.ids[9]])  # after the fold: a delta again on PostgreSQL
+    assert RoundTallyDelta.objects.exists() == postgres
+    _assert_coverage_is_direct(s)
+    assert round_tally_fold_job() == (
+        "1 tally deltas folded" if postgres else "0 tally deltas folded"
+    )
+
+
 def test_the_check_finds_a_drifted_tally_and_the_rebuild_repairs_it(tree):
     s, _a2, _b = _build(tree)
+    round_tally_fold()
     RoundTally.objects.filter(round=s.round, region=tree["grid_a1"]).update(sampled=99)
     differences = round_tally_check(s.round.id)
     assert [(d.region_id, d.sampled) for d in differences] == [(tree["grid_a1"].id, (99, 5))]
