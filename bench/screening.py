@@ -1,7 +1,8 @@
 """``screening``: one mass-screening round end to end at ``--scale`` residents (default 1 M).
 
 Setup (not timed): a fresh PostgreSQL database (``--database postgres://…``; scratch database
-``fangkong_bench_screening``, dropped afterwards), the synthetic city loaded through the bulk
+``fangkong_bench_screening``, dropped afterwards unless ``FANGKONG_BENCH_KEEP`` is set, to look
+at the pages over a loaded round), the synthetic city loaded through the bulk
 paths, a round over the city, one sampling point and one lab. The city is drawn and loaded in
 parts of ``PART_RESIDENTS`` (``fangkong.sim.parts``, ``city_parts_load``: one tree, then one
 part's people at a time), and the persons come back by ``COPY`` parsed by Polars in blocks, so
@@ -83,7 +84,10 @@ def run(args: argparse.Namespace) -> Report:
     try:
         return _run(args)
     finally:
-        cleanup()
+        if os.environ.get("FANGKONG_BENCH_KEEP"):
+            print(f"kept the database {DATABASE} (FANGKONG_BENCH_KEEP)", file=sys.stderr)
+        else:
+            cleanup()
 
 
 def _round_frames(persons: Any, point_id: int) -> tuple[Any, Any, Any]:
