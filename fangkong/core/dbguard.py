@@ -1,4 +1,5 @@
-"""Database-side guard that makes the audit ledger append-only (T21).
+"""Database-side guard that makes the audit ledger append-only (T21), and the helper that
+installs such triggers (here and for the tallies of ``people.population`` and ``lab.tallies``).
 
 Installed by migration ``core.0002`` wherever ``settings.AUDIT_DB_GUARD`` is true (everywhere
 but the test suite, whose transactional tests must empty tables between tests; the guard's own
@@ -6,6 +7,8 @@ test installs it inside its transaction).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -35,15 +38,18 @@ PG_DOWN = [
 ]
 
 
-def audit_guard_install(connection: BaseDatabaseWrapper) -> None:
-    statements = PG_UP if connection.vendor == "postgresql" else SQLITE_UP
+def vendor_statements_run(
+    connection: BaseDatabaseWrapper, *, postgresql: Sequence[str], sqlite: Sequence[str]
+) -> None:
+    """Run the statements written for the connection's database, in order."""
     with connection.cursor() as cursor:
-        for statement in statements:
+        for statement in postgresql if connection.vendor == "postgresql" else sqlite:
             cursor.execute(statement)
+
+
+def audit_guard_install(connection: BaseDatabaseWrapper) -> None:
+    vendor_statements_run(connection, postgresql=PG_UP, sqlite=SQLITE_UP)
 
 
 def audit_guard_remove(connection: BaseDatabaseWrapper) -> None:
-    statements = PG_DOWN if connection.vendor == "postgresql" else SQLITE_DOWN
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    vendor_statements_run(connection, postgresql=PG_DOWN, sqlite=SQLITE_DOWN)

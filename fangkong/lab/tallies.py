@@ -34,11 +34,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from fangkong.core.dbguard import vendor_statements_run
+
 _UPSERT = (
     "ON CONFLICT (round_id, region_id) DO UPDATE SET "
     "sampled = lab_roundtally.sampled + EXCLUDED.sampled, "
     "residing = lab_roundtally.residing + EXCLUDED.residing"
 )
+_TALLY = "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing)"
 _DELTA = "INSERT INTO lab_roundtallydelta (round_id, region_id, sampled, residing)"
 _FIXED = "the round, person, node and kind of a binding are fixed"
 _CHANGED = (
@@ -93,7 +96,6 @@ PG_DOWN = [
     "DROP FUNCTION IF EXISTS lab_binding_fixed();",
 ]
 # SQLite has one writer at a time: the tally rows are updated in place.
-_TALLY = "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing)"
 SQLITE_UP = [
     "CREATE TRIGGER lab_tally_binding_insert AFTER INSERT ON lab_binding WHEN NOT NEW.retest "
     f"BEGIN {_TALLY} VALUES (NEW.round_id, NEW.region_id, 1, 1) {_UPSERT}; END;",
@@ -136,20 +138,12 @@ _COUNTED = (
 
 def tally_triggers_install(connection: BaseDatabaseWrapper) -> None:
     """Create the triggers and tally the bindings already there (migration lab 0010)."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        for statement in PG_UP if postgres else SQLITE_UP:
-            cursor.execute(statement)
-        cursor.execute(
-            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
-            + _COUNTED.format(where="1 = 1")
-        )
+    backfill = f"{_TALLY} {_COUNTED.format(where='1 = 1')}"
+    vendor_statements_run(connection, postgresql=[*PG_UP, backfill], sqlite=[*SQLITE_UP, backfill])
 
 
 def tally_triggers_remove(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for statement in PG_DOWN if connection.vendor == "postgresql" else SQLITE_DOWN:
-            cursor.execute(statement)
+    vendor_statements_run(connection, postgresql=PG_DOWN, sqlite=SQLITE_DOWN)
 
 
 @dataclass(frozen=True)
@@ -227,7 +221,6 @@ def round_tally_rebuild(round_id: int) -> None:
         cursor.execute("DELETE FROM lab_roundtally WHERE round_id = %s", [round_id])
         cursor.execute("DELETE FROM lab_roundtallydelta WHERE round_id = %s", [round_id])
         cursor.execute(
-            "INSERT INTO lab_roundtally (round_id, region_id, sampled, residing) "
-            + _COUNTED.format(where="b.round_id = %s"),
+            f"{_TALLY} {_COUNTED.format(where='b.round_id = %s')}",
             [round_id, round_id],
         )

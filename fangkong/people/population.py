@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from fangkong.core.dbguard import vendor_statements_run
+
 _ADD_ONE = (
     "INSERT INTO people_nodepopulation (region_id, persons) VALUES (NEW.region_id, 1) "
     "ON CONFLICT (region_id) DO UPDATE SET persons = people_nodepopulation.persons + 1;"
@@ -75,13 +77,8 @@ REBUILD = [
 
 def population_triggers_install(connection: BaseDatabaseWrapper) -> None:
     """Create the triggers and count the persons already there (migration people 0005)."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        for statement in [*(PG_UP if postgres else SQLITE_UP), *REBUILD]:
-            cursor.execute(statement)
+    vendor_statements_run(connection, postgresql=[*PG_UP, *REBUILD], sqlite=[*SQLITE_UP, *REBUILD])
 
 
 def population_triggers_remove(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for statement in PG_DOWN if connection.vendor == "postgresql" else SQLITE_DOWN:
-            cursor.execute(statement)
+    vendor_statements_run(connection, postgresql=PG_DOWN, sqlite=SQLITE_DOWN)
