@@ -176,14 +176,23 @@ def round_notifications(
     *, actor: AnyActor, screening_round: ScreeningRound, limit: int = 20
 ) -> NotificationSummary:
     """Notifications of the round's tubes in scope: count, mean and worst latency, the
-    latest ones (two queries)."""
+    latest ones (three queries). The latest are picked first and their tubes and nodes read
+    after: joining the nodes before the limit let the planner, with statistics not yet
+    caught up after a day's results, compare every notification with every node (7.3 s
+    for 20,000 notifications at 6 M residents)."""
     queryset = Notification.objects.filter(
         tube__round=screening_round, tube_id__in=tube_scope(actor).values("id")
     )
     stats = queryset.aggregate(n=Count("id"), avg=Avg("latency_ms"), worst=Max("latency_ms"))
+    order = ("-notified_at", "-id")
+    latest = list(queryset.order_by(*order).values_list("id", flat=True)[:limit])
     return NotificationSummary(
         count=stats["n"] or 0,
         average_ms=stats["avg"],
         max_ms=stats["worst"],
-        latest=list(queryset.select_related("tube", "region").order_by("-notified_at")[:limit]),
+        latest=list(
+            Notification.objects.filter(id__in=latest)
+            .select_related("tube", "region")
+            .order_by(*order)
+        ),
     )

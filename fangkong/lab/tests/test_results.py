@@ -21,6 +21,7 @@ from fangkong.lab.choices import (
     TubeKind,
     TubeResult,
 )
+from fangkong.lab.dashboard import round_notifications
 from fangkong.lab.models import Binding, Notification, RetestTask, Tube, TubeEvent
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.rounds import lab_create
@@ -274,6 +275,26 @@ def test_a_pooled_positive_notifies_at_once_each_member_community(tree, api):
     assert set(Binding.objects.filter(tube=tube).values_list("outcome", flat=True)) == {
         MemberOutcome.HELD
     }
+
+
+def test_the_command_view_summarises_the_notifications_in_three_queries(
+    tree, api, make_actor, django_assert_num_queries
+):
+    s = screening_make(tree, residents=2)
+    _far, far_ids, _h = residents_make(tree["grid_b1"], 1)
+    _tube(s, "P0001", [*s.ids[:2], *far_ids])
+    _receive(s, ["P0001"])
+    _report(api(s.technician), s, [{"barcode": "P0001", "result": "pooled_positive"}])
+    with django_assert_num_queries(3):  # the figures, the latest ids, those with tube and node
+        notes = round_notifications(actor=s.commander, screening_round=s.round, limit=3)
+        regions = [note.region.code for note in notes.latest]
+    assert notes.count == 5
+    assert notes.max_ms == max(Notification.objects.values_list("latency_ms", flat=True))
+    expected = Notification.objects.order_by("-notified_at", "-id")[:3]
+    assert [note.id for note in notes.latest] == [note.id for note in expected]
+    assert regions == [note.region.code for note in expected]
+    other = make_actor("commander", tree["district_b"])
+    assert round_notifications(actor=other, screening_round=s.round).count == 0  # not its point
 
 
 def test_an_invalid_retest_opens_a_new_task(lab_day):
