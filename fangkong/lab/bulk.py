@@ -25,6 +25,7 @@ from fangkong.lab.choices import (
 )
 from fangkong.lab.models import Binding, ScreeningRound, Tube
 from fangkong.lab.roles import LAB_ROLES
+from fangkong.lab.tallies import tube_tally_change
 from fangkong.policy.choices import TurnaroundCategory
 from fangkong.policy.rules import turnaround_hours
 from fangkong.policy.selectors import rules_for
@@ -119,6 +120,10 @@ def tubes_bulk_load(
         members = members.with_columns(pl.lit("01").alias("doc_type"))
     members = table_fill_defaults(Binding, members)
     table_insert(Tube._meta.db_table, frame)
+    tube_tally_change(
+        (screening_round.id, point_id, TubeStatus.RECEIVED, tubes)
+        for point_id, tubes in frame.group_by("point_id").len().iter_rows()
+    )
     table_insert(Binding._meta.db_table, members)
     audit_record(
         actor=actor,

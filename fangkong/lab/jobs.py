@@ -11,7 +11,13 @@ from fangkong.lab.choices import RoundStatus
 from fangkong.lab.models import ScreeningRound
 from fangkong.lab.services.alerts import turnaround_alerts_raise
 from fangkong.lab.services.exports import result_exports_run
-from fangkong.lab.tallies import round_tally_check, round_tally_fold, round_tally_rebuild
+from fangkong.lab.tallies import (
+    round_tally_check,
+    round_tally_fold,
+    round_tally_rebuild,
+    tube_tally_check,
+    tube_tally_rebuild,
+)
 
 
 @periodic("lab_turnaround_alerts", every=timedelta(minutes=5))
@@ -38,15 +44,22 @@ def round_tally_fold_job() -> str:
 
 @periodic("round_tally_check", every=timedelta(hours=6))
 def round_tally_job() -> str:
-    """Recount the open rounds' tallies and repair any that differ. The triggers keep them
-    exact; only a person moving in the same instant as their sampling can slip between two
-    transactions, so this is a safety net, not the way the counts are kept."""
+    """Recount the open rounds' tallies (coverage, tubes by status) and repair any that
+    differ. They are kept exact as they change; only a person moving in the same instant as
+    their sampling can slip between two transactions, so this is a safety net, not the way
+    the counts are kept."""
     repaired = []
     open_rounds = list(
         ScreeningRound.objects.filter(status=RoundStatus.OPEN).values_list("id", flat=True)
     )
     for round_id in open_rounds:
+        drifted = False
         if round_tally_check(round_id):
             round_tally_rebuild(round_id)
+            drifted = True
+        if tube_tally_check(round_id):
+            tube_tally_rebuild(round_id)
+            drifted = True
+        if drifted:
             repaired.append(round_id)
     return f"{len(open_rounds)} open rounds checked, {len(repaired)} repaired"

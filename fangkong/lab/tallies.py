@@ -29,6 +29,8 @@ the periodic check use it); :func:`round_tally_rebuild` repairs one.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -171,16 +173,20 @@ def round_tally_read(round_id: int) -> dict[int, tuple[int, int]]:
 
 
 def round_tally_fold() -> int:
-    """Fold the deltas the PostgreSQL triggers appended into the tally; returns how many
-    delta rows were folded (SQLite keeps none)."""
+    """Fold the deltas appended on PostgreSQL (by the triggers for bindings, by the services
+    for tubes) into the tallies; returns how many delta rows were folded (SQLite keeps
+    none)."""
     if connection.vendor != "postgresql":
         return 0
+    waiting = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM lab_roundtallydelta")
-        (waiting,) = cursor.fetchone()
-        if waiting:
-            cursor.execute(PG_FOLD)
-    return int(waiting)
+        for table, fold in (("lab_roundtallydelta", PG_FOLD), ("lab_tubetallydelta", PG_TUBE_FOLD)):
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            (rows,) = cursor.fetchone()
+            if rows:
+                cursor.execute(fold)
+                waiting += int(rows)
+    return waiting
 
 
 def round_tally_check(round_id: int) -> list[TallyDifference]:
@@ -223,4 +229,110 @@ def round_tally_rebuild(round_id: int) -> None:
         cursor.execute(
             f"{_TALLY} {_COUNTED.format(where='b.round_id = %s')}",
             [round_id, round_id],
+        )
+
+
+# --------------------------------------------------------------------------- tubes by status
+
+_TUBE_COUNTED = (
+    "SELECT round_id, point_id, status, COUNT(*) FROM lab_tube WHERE {where} "
+    "GROUP BY round_id, point_id, status"
+)
+#: Fills the tube tally from the tubes (the migration's backfill; a repair).
+TUBE_BACKFILL = (
+    "INSERT INTO lab_tubetally (round_id, point_id, status, tubes) "
+    + _TUBE_COUNTED.format(where="1 = 1")
+)
+PG_TUBE_FOLD = (
+    "WITH folded AS (DELETE FROM lab_tubetallydelta RETURNING round_id, point_id, status, tubes) "
+    "INSERT INTO lab_tubetally (round_id, point_id, status, tubes) "
+    "SELECT round_id, point_id, status, SUM(tubes) FROM folded GROUP BY round_id, point_id, "
+    "status ORDER BY round_id, point_id, status ON CONFLICT (round_id, point_id, status) "
+    "DO UPDATE SET tubes = lab_tubetally.tubes + EXCLUDED.tubes"
+)
+
+
+def tube_tally_change(changes: Iterable[tuple[int, int, str, int]]) -> None:
+    """Count tubes into (+n) or out of (−n) a status at a round and point: one statement.
+    Every service that stores tubes or changes their status calls it in its transaction."""
+    summed: Counter[tuple[int, int, str]] = Counter()
+    for round_id, point_id, status, tubes in changes:
+        summed[(round_id, point_id, status)] += tubes
+    rows = [(*key, tubes) for key, tubes in sorted(summed.items()) if tubes]
+    if not rows:
+        return
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "INSERT INTO lab_tubetallydelta (round_id, point_id, status, tubes) "
+                f"VALUES {values}",
+                params,
+            )
+            return
+        cursor.execute(
+            f"INSERT INTO lab_tubetally (round_id, point_id, status, tubes) VALUES {values} "
+            "ON CONFLICT (round_id, point_id, status) "
+            "DO UPDATE SET tubes = lab_tubetally.tubes + EXCLUDED.tubes",
+            params,
+        )
+
+
+def tube_status_moved(
+    tubes: Iterable[tuple[int, int, str]], status: str
+) -> list[tuple[int, int, str, int]]:
+    """The changes of tubes (round, point, status before) moving to ``status``: counted per
+    (round, point, status before) first, so a file of 100,000 tubes makes a few rows."""
+    moved = Counter(tube for tube in tubes if tube[2] != status)
+    return [
+        change
+        for (round_id, point_id, before), tubes_moved in moved.items()
+        for change in (
+            (round_id, point_id, before, -tubes_moved),
+            (round_id, point_id, status, tubes_moved),
+        )
+    ]
+
+
+def tube_tally_read(round_id: int) -> dict[tuple[int, str], int]:
+    """Tubes of the round per (point, status): the tally plus the deltas, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT point_id, status, SUM(tubes) FROM ("
+            "SELECT point_id, status, tubes FROM lab_tubetally WHERE round_id = %s UNION ALL "
+            "SELECT point_id, status, tubes FROM lab_tubetallydelta WHERE round_id = %s"
+            ") x GROUP BY point_id, status",
+            [round_id, round_id],
+        )
+        return {(int(point), str(status)): int(n) for point, status, n in cursor.fetchall()}
+
+
+def tube_tally_check(round_id: int) -> list[tuple[int, str, int, int]]:
+    """(point, status, kept, counted) wherever the tube tally and a direct count of the
+    round's tubes differ, in one statement; empty when they agree."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT point_id, status, SUM(k), SUM(c) FROM ("
+            "SELECT point_id, status, tubes AS k, 0 AS c FROM lab_tubetally WHERE round_id = %s "
+            "UNION ALL SELECT point_id, status, tubes, 0 FROM lab_tubetallydelta "
+            "WHERE round_id = %s UNION ALL SELECT point_id, status, 0, 1 FROM lab_tube "
+            "WHERE round_id = %s) x GROUP BY point_id, status HAVING SUM(k) <> SUM(c) "
+            "ORDER BY point_id, status",
+            [round_id] * 3,
+        )
+        return [(int(p), str(s), int(k), int(c)) for p, s, k, c in cursor.fetchall()]
+
+
+def tube_tally_rebuild(round_id: int) -> None:
+    """Replace the round's tube tally by a direct count (a repair)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("LOCK TABLE lab_tube IN SHARE MODE")
+        cursor.execute("DELETE FROM lab_tubetally WHERE round_id = %s", [round_id])
+        cursor.execute("DELETE FROM lab_tubetallydelta WHERE round_id = %s", [round_id])
+        cursor.execute(
+            "INSERT INTO lab_tubetally (round_id, point_id, status, tubes) "
+            + _TUBE_COUNTED.format(where="round_id = %s"),
+            [round_id],
         )

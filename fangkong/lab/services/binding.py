@@ -56,6 +56,7 @@ from fangkong.lab.models import (
 from fangkong.lab.placing import Wanted, places_find
 from fangkong.lab.roles import SAMPLING_ROLES
 from fangkong.lab.stored import open_retest_tasks_locked, sampled_in_rounds, tubes_stored
+from fangkong.lab.tallies import tube_tally_change
 from fangkong.policy.choices import PoolingGroup, SwabSite, TurnaroundCategory
 from fangkong.policy.rules import EffectiveRules, pool_ratio, turnaround_hours
 from fangkong.policy.schema import MAX_POOL_RATIO
@@ -487,6 +488,7 @@ def _insert(
         item.tube = tube
         tubes.append(tube)
     objects_insert(tubes)
+    tube_tally_change((tube.round_id, tube.point_id, tube.status, 1) for tube in tubes)
     bindings: dict[str, list[Any]] = {name: [] for name in _BINDING_COLUMNS}
     events: list[dict[str, Any]] = []
     audits: list[AuditSpec] = []

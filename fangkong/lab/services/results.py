@@ -49,6 +49,7 @@ from fangkong.lab.models import (
 )
 from fangkong.lab.notify import pooled_positive_notifications
 from fangkong.lab.roles import LAB_ROLES
+from fangkong.lab.tallies import tube_status_moved, tube_tally_change
 from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.models import Region
 
@@ -116,6 +117,8 @@ class _Found:
     received: bool
     rule_set: str
     round_id: int
+    point_id: int
+    status: str
 
 
 def _tubes_found(barcodes: set[str]) -> dict[str, _Found]:
@@ -128,7 +131,8 @@ def _tubes_found(barcodes: set[str]) -> dict[str, _Found]:
             condition, params = sql_in("t.barcode", ordered[start : start + step])
             cursor.execute(
                 "SELECT t.id, t.barcode, t.kind, t.member_count, t.result, t.ct_orf1ab, t.ct_n, "  # noqa: S608 (placeholders only)
-                "t.lab_id, p.lab_id, t.received_at IS NOT NULL, t.rule_set, t.round_id "
+                "t.lab_id, p.lab_id, t.received_at IS NOT NULL, t.rule_set, t.round_id, "
+                "t.point_id, t.status "
                 f"FROM lab_tube t LEFT JOIN lab_package p ON p.id = t.package_id WHERE {condition}",
                 params,
             )
@@ -444,6 +448,12 @@ def _apply(
             [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
         )
     stage.drop()
+    tube_tally_change(
+        tube_status_moved(
+            ((tube.round_id, tube.point_id, tube.status) for _item, tube in chosen),
+            TubeStatus.RESULTED,
+        )
+    )
 
     retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
     if retest:

@@ -27,7 +27,7 @@ from fangkong.lab.models import (
 from fangkong.lab.services import results as results_module
 from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.rounds import round_open
-from fangkong.lab.tallies import round_tally_check, round_tally_read
+from fangkong.lab.tallies import round_tally_check, round_tally_read, tube_tally_check
 from fangkong.lab.tests.factories import Screening, screening_make
 
 SIZES = [10, 10, 10, 1, 1, 5]
@@ -92,6 +92,7 @@ def test_a_loaded_round_takes_its_results_through_the_service(
     assert (loaded.tubes, loaded.bindings) == (len(SIZES), sum(SIZES))
     assert Binding.objects.filter(round=s.round, outcome=MemberOutcome.PENDING).count() == 37
     assert round_tally_check(s.round.id) == []  # the COPY kept the coverage tallies
+    assert tube_tally_check(s.round.id) == []
     assert sum(sampled for sampled, _ in round_tally_read(s.round.id).values()) == 37
     rows = _results("S")
     report = results_apply(actor=s.technician, lab=s.lab, rows=rows)

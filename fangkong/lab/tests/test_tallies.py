@@ -11,17 +11,31 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fangkong.core.actor import SYSTEM
-from fangkong.lab.choices import TubeKind
+from fangkong.lab.choices import TubeKind, TubeStatus
 from fangkong.lab.coverage import round_coverage
+from fangkong.lab.dashboard import tube_status_counts
 from fangkong.lab.jobs import round_tally_fold_job, round_tally_job
-from fangkong.lab.models import Binding, RoundTally, RoundTallyDelta, Tube
+from fangkong.lab.models import (
+    Binding,
+    RoundTally,
+    RoundTallyDelta,
+    Tube,
+    TubeTally,
+    TubeTallyDelta,
+)
+from fangkong.lab.selectors import tube_scope
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.people import antigen_record
+from fangkong.lab.services.results import ResultInput, results_apply
+from fangkong.lab.services.rounds import sampling_point_create
+from fangkong.lab.services.transport import package_handover, package_receive, package_seal
 from fangkong.lab.tallies import (
     round_tally_check,
     round_tally_fold,
     round_tally_read,
     round_tally_rebuild,
+    tube_tally_check,
+    tube_tally_rebuild,
 )
 from fangkong.lab.tests.factories import residents_make, screening_make
 from fangkong.lab.tests.test_coverage import _build, _direct
@@ -146,10 +160,11 @@ def test_the_fold_moves_the_deltas_into_the_tally_and_changes_no_count(tree):
     s, _a2, _b = _build(tree)
     before = round_tally_read(s.round.id)
     postgres = connection.vendor == "postgresql"
-    waiting = RoundTallyDelta.objects.count()
+    waiting = RoundTallyDelta.objects.count() + TubeTallyDelta.objects.count()
     assert (waiting > 0) == postgres  # SQLite updates the tally in place
     assert round_tally_fold_job() == f"{waiting} tally deltas folded"
     assert not RoundTallyDelta.objects.exists()
+    assert not TubeTallyDelta.objects.exists()
     assert round_tally_read(s.round.id) == before
     kept = {
         r: (a, b) for r, a, b in RoundTally.objects.values_list("region_id", "sampled", "residing")
@@ -158,9 +173,8 @@ def test_the_fold_moves_the_deltas_into_the_tally_and_changes_no_count(tree):
     _bind(s, "T1009", [s.ids[9]])  # after the fold: a delta again on PostgreSQL
     assert RoundTallyDelta.objects.exists() == postgres
     _assert_coverage_is_direct(s)
-    assert round_tally_fold_job() == (
-        "1 tally deltas folded" if postgres else "0 tally deltas folded"
-    )
+    # one delta for the binding, one for the tube
+    assert round_tally_fold_job() == f"{2 * int(postgres)} tally deltas folded"
 
 
 def test_the_check_finds_a_drifted_tally_and_the_rebuild_repairs_it(tree):
@@ -174,3 +188,79 @@ def test_the_check_finds_a_drifted_tally_and_the_rebuild_repairs_it(tree):
     round_tally_rebuild(s.round.id)  # again: the same counts
     _assert_coverage_is_direct(s)
     assert round_tally_job() == "2 open rounds checked, 0 repaired"
+
+
+def _tube_counts_direct(actor, screening_round):
+    counted = dict(
+        tube_scope(actor)
+        .filter(round=screening_round)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    return {status.value: counted.get(status.value, 0) for status in TubeStatus}
+
+
+def _tube_counts(actor, screening_round):
+    return {
+        row.status: row.count
+        for row in tube_status_counts(actor=actor, screening_round=screening_round)
+    }
+
+
+def test_tubes_by_status_follow_the_chain_from_the_tally(tree, make_actor):
+    s = screening_make(tree, residents=9)
+    other_point = sampling_point_create(actor=s.commander, region=tree["community_a"], name="二号")
+    for n in range(3):
+        _bind(s, f"C000{n}", s.ids[3 * n : 3 * n + 3])
+    stranger = make_actor("commander", tree["district_b"])
+
+    def agree():
+        assert tube_tally_check(s.round.id) == []
+        for actor in (s.commander, s.sampler, s.technician, stranger):
+            got = {
+                row.status: row.count
+                for row in tube_status_counts(actor=actor, screening_round=s.round)
+            }
+            assert got == _tube_counts_direct(actor, s.round), actor.role
+
+    agree()
+    package = package_seal(
+        actor=s.sampler,
+        point=s.point,
+        screening_round=s.round,
+        lab=s.lab,
+        code="PK0001",
+        barcodes=["C0000", "C0001"],
+    )
+    agree()
+    package_handover(actor=s.sampler, package=package, vehicle="沪A12345")
+    agree()
+    package_receive(
+        actor=s.technician, lab=s.lab, package_code="PK0001", barcodes=["C0000", "C0001"]
+    )
+    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["C0002", "C0000"])
+    agree()
+    report = results_apply(
+        actor=s.technician, lab=s.lab, rows=[ResultInput(barcode="C0000", result="negative")]
+    )
+    assert report.applied == ["C0000"]
+    agree()
+    counts = {
+        row.status: row.count
+        for row in tube_status_counts(actor=s.commander, screening_round=s.round)
+    }
+    assert (counts["received"], counts["resulted"], counts["packaged"]) == (2, 1, 0)
+    assert {row.count for row in tube_status_counts(actor=stranger, screening_round=s.round)} == {0}
+    # The fold moves the deltas into the tally; a drifted count is found and repaired.
+    round_tally_fold()
+    assert not TubeTallyDelta.objects.exists()
+    agree()
+    TubeTally.objects.filter(round=s.round, status="received").update(tubes=7)
+    assert tube_tally_check(s.round.id) == [(s.point.id, "received", 7, 2)]
+    assert round_tally_job() == "1 open rounds checked, 1 repaired"
+    agree()
+    tube_tally_rebuild(s.round.id)  # again: the same counts
+    agree()
+    assert other_point.pk  # a point without tubes counts nothing
