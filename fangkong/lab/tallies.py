@@ -218,18 +218,28 @@ def round_tally_check(round_id: int) -> list[TallyDifference]:
         ]
 
 
-def round_tally_rebuild(round_id: int) -> None:
-    """Replace the round's tally by a direct count (a repair; the triggers keep it after)."""
+def _rebuild(round_id: int, *, tally: str, counted: str, lock: str, params: int) -> None:
+    """Replace a round's rows of ``tally`` and its deltas by the direct count ``counted``,
+    with the tables it counts locked against writes on PostgreSQL (a row stored meanwhile
+    would be counted twice or not at all)."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Bindings stored or persons moved meanwhile would be counted twice or not at all.
-            cursor.execute("LOCK TABLE lab_binding, people_person IN SHARE MODE")
-        cursor.execute("DELETE FROM lab_roundtally WHERE round_id = %s", [round_id])
-        cursor.execute("DELETE FROM lab_roundtallydelta WHERE round_id = %s", [round_id])
-        cursor.execute(
-            f"{_TALLY} {_COUNTED.format(where='b.round_id = %s')}",
-            [round_id, round_id],
-        )
+            cursor.execute(f"LOCK TABLE {lock} IN SHARE MODE")
+        for table in (tally, f"{tally}delta"):
+            cursor.execute(f"DELETE FROM {table} WHERE round_id = %s", [round_id])
+        cursor.execute(counted, [round_id] * params)
+
+
+def round_tally_rebuild(round_id: int) -> None:
+    """Replace the round's tally by a direct count (a repair; the triggers keep it after)."""
+    counted = f"{_TALLY} {_COUNTED.format(where='b.round_id = %s')}"
+    _rebuild(
+        round_id,
+        tally="lab_roundtally",
+        counted=counted,
+        lock="lab_binding, people_person",
+        params=2,
+    )
 
 
 # --------------------------------------------------------------------------- tubes by status
@@ -326,13 +336,7 @@ def tube_tally_check(round_id: int) -> list[tuple[int, str, int, int]]:
 
 def tube_tally_rebuild(round_id: int) -> None:
     """Replace the round's tube tally by a direct count (a repair)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("LOCK TABLE lab_tube IN SHARE MODE")
-        cursor.execute("DELETE FROM lab_tubetally WHERE round_id = %s", [round_id])
-        cursor.execute("DELETE FROM lab_tubetallydelta WHERE round_id = %s", [round_id])
-        cursor.execute(
-            "INSERT INTO lab_tubetally (round_id, point_id, status, tubes) "
-            + _TUBE_COUNTED.format(where="round_id = %s"),
-            [round_id],
-        )
+    counted = "INSERT INTO lab_tubetally (round_id, point_id, status, tubes) " + (
+        _TUBE_COUNTED.format(where="round_id = %s")
+    )
+    _rebuild(round_id, tally="lab_tubetally", counted=counted, lock="lab_tube", params=1)
