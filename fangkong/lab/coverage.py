@@ -260,7 +260,7 @@ def _node_counts(
         .order_by()
     ):
         rows[region_id][2] -= persons
-    return [(region_id, *counts) for region_id, counts in rows.items()]  # type: ignore[misc]
+    return [(region_id, p, e, u, t) for region_id, (p, e, u, t) in rows.items()]
 
 
 def round_coverage(

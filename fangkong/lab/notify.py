@@ -1,18 +1,18 @@
-"""Who is told of a pooled positive, and with what (R12) — one rule for the per-tube service
-and the set-based round path: the testing working group and the emergency sampling squad at
-the round's node, the police there too where the rules in force at that node say so, and each
-community with members in the tube, with how many."""
+"""Who is told of a pooled positive, and with what (R12): the testing working group and the
+emergency sampling squad at the round's node, the police there too where the rules in force at
+that node say so, and each community with members in the tube, with how many; the latency
+from the result, and an alert where it is over the rule set's target."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.utils import timezone
 
-from fangkong.lab.choices import Recipient
-from fangkong.lab.models import Notification
+from fangkong.lab.choices import AlertKind, Recipient
+from fangkong.lab.models import Binding, LabAlert, Notification, Tube
 from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
@@ -74,3 +74,60 @@ def pooled_positive_notifications(
                 )
             )
     return rows
+
+
+def pooled_positives_notify(pooled: Sequence[tuple[int, int]], received_at: datetime) -> int:
+    """Notify each pooled-positive tube (tube id, round id) reported at ``received_at``
+    (R12), logging the latency, with a late-notification alert where it exceeds the rule
+    set's target; returns the notifications stored."""
+    tube_ids = [tube_id for tube_id, _round in pooled]
+    members: dict[int, list[int]] = defaultdict(list)
+    for tube_id, region_id in Binding.objects.filter(tube_id__in=tube_ids).values_list(
+        "tube_id", "region_id"
+    ):
+        members[tube_id].append(region_id)
+    rounds: dict[int, int] = {}
+    point_regions: dict[int, int] = {}
+    for tube_id, round_region, point_region in Tube.objects.filter(id__in=tube_ids).values_list(
+        "id", "round__region_id", "point__region_id"
+    ):
+        rounds[tube_id] = round_region
+        point_regions[tube_id] = point_region
+    notified_at = timezone.now()
+    latency = max(0, int((notified_at - received_at).total_seconds() * 1000))
+    rows = pooled_positive_notifications(
+        members=members, round_region=rounds, result_at=received_at, notified_at=notified_at
+    )
+    Notification.objects.bulk_create(rows, batch_size=1000)
+    _late_notifications(pooled, point_regions, latency, notified_at)
+    return len(rows)
+
+
+def _late_notifications(
+    pooled: Iterable[tuple[int, int]], point_regions: dict[int, int], latency_ms: int, now: datetime
+) -> None:
+    """A late-notification alert per tube whose notifications took longer than the rule set
+    allows at its sampling point (the alert lives at the point's node, like late results)."""
+    paths = dict(
+        Region.objects.filter(id__in=set(point_regions.values())).values_list("id", "path")
+    )
+    today = timezone.localdate(now)
+    targets = {
+        region_id: rules_for_path(path, today).parameters.turnaround.pooled_positive_notify_minutes
+        for region_id, path in paths.items()
+    }
+    alerts = []
+    for tube_id, round_id in pooled:
+        region_id = point_regions[tube_id]
+        if latency_ms > targets[region_id] * 60_000:
+            alerts.append(
+                LabAlert(
+                    kind=AlertKind.LATE_NOTIFICATION,
+                    tube_id=tube_id,
+                    round_id=round_id,
+                    region_id=region_id,
+                    raised_at=now,
+                    detail={"latency_ms": latency_ms, "target_minutes": targets[region_id]},
+                )
+            )
+    LabAlert.objects.bulk_create(alerts, ignore_conflicts=True)

@@ -289,20 +289,18 @@ def tube_tally_change(changes: Iterable[tuple[int, int, str, int]]) -> None:
         )
 
 
-def tube_status_moved(
-    tubes: Iterable[tuple[int, int, str]], status: str
-) -> list[tuple[int, int, str, int]]:
-    """The changes of tubes (round, point, status before) moving to ``status``: counted per
-    (round, point, status before) first, so a file of 100,000 tubes makes a few rows."""
+def tube_tally_move(tubes: Iterable[tuple[int, int, str]], status: str) -> None:
+    """Count tubes (round, point, status before) moving to ``status``: summed per (round,
+    point, status before) first, so a file of 100,000 tubes makes a few rows."""
     moved = Counter(tube for tube in tubes if tube[2] != status)
-    return [
+    tube_tally_change(
         change
         for (round_id, point_id, before), tubes_moved in moved.items()
         for change in (
             (round_id, point_id, before, -tubes_moved),
             (round_id, point_id, status, tubes_moved),
         )
-    ]
+    )
 
 
 def tube_tally_read(round_id: int) -> dict[tuple[int, str], int]:

@@ -16,16 +16,18 @@ from django.utils import timezone
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.periodic import periodic
-from fangkong.people.models import Household, PeopleTally, Person, PersonNeed
+from fangkong.people.models import Household, NodePopulation, PeopleTally, PersonNeed
 from fangkong.regions.selectors import in_subtree
 
 
 def people_tally_refresh() -> int:
-    """Rebuild every node's tally in one transaction from four grouped queries; returns the
+    """Rebuild every node's tally in one transaction from four queries; returns the
     number of nodes with residents. Safe to run at any time and any number of times."""
     now = timezone.now()
+    # Persons per node are kept exact by the database (``people.population``): one row per
+    # node instead of counting every person again.
     persons = Counter(
-        dict(Person.objects.values_list("region_id").annotate(n=Count("id")).order_by())
+        dict(NodePopulation.objects.filter(persons__gt=0).values_list("region_id", "persons"))
     )
     households = Counter(
         dict(Household.objects.values_list("region_id").annotate(n=Count("id")).order_by())

@@ -12,7 +12,7 @@ The screening benchmark applies a Shanghai day's results through it, file by fil
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,6 @@ from fangkong.core.errors import FangkongError, ValidationFailed, field_error
 from fangkong.core.lookups import sql_in
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
-    AlertKind,
     MemberOutcome,
     RetestReason,
     RetestStatus,
@@ -42,16 +41,11 @@ from fangkong.lab.events import TubeEventKind
 from fangkong.lab.models import (
     Binding,
     Lab,
-    LabAlert,
-    Notification,
     RetestTask,
-    Tube,
 )
-from fangkong.lab.notify import pooled_positive_notifications
+from fangkong.lab.notify import pooled_positives_notify
 from fangkong.lab.roles import LAB_ROLES
-from fangkong.lab.tallies import tube_status_moved, tube_tally_change
-from fangkong.policy.selectors import rules_for_path
-from fangkong.regions.models import Region
+from fangkong.lab.tallies import tube_tally_move
 
 #: Tubes looked up per query, and named per audit row.
 CHUNK = 1000
@@ -448,12 +442,7 @@ def _apply(
             [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
         )
     stage.drop()
-    tube_tally_change(
-        tube_status_moved(
-            ((tube.round_id, tube.point_id, tube.status) for _item, tube in chosen),
-            TubeStatus.RESULTED,
-        )
-    )
+    tube_tally_move(((t.round_id, t.point_id, t.status) for _i, t in chosen), TubeStatus.RESULTED)
 
     retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
     if retest:
@@ -463,7 +452,9 @@ def _apply(
         report.retest_tasks += len(new_tasks)
     pooled = by_result.get(TubeResult.POOLED_POSITIVE, [])
     if pooled:
-        report.notifications += _notify(pooled, received_at)
+        report.notifications += pooled_positives_notify(
+            [(tube.id, tube.round_id) for tube in pooled], received_at
+        )
     report.held += sum(tube.member_count for tube in pooled)
     report.positives += sum(tube.member_count for tube in by_result.get(TubeResult.POSITIVE, []))
     report.applied.extend(tube.barcode for _item, tube in chosen)
@@ -551,58 +542,3 @@ def _close_retests(
         )
     for settled, condition in settle.items():
         Binding.objects.filter(condition).update(outcome=settled)
-
-
-def _notify(pooled: Sequence[_Found], received_at: datetime) -> int:
-    """Notifications for pooled-positive tubes (R12), and late-notification alerts."""
-    tube_ids = [tube.id for tube in pooled]
-    members: dict[int, list[int]] = defaultdict(list)
-    for tube_id, region_id in Binding.objects.filter(tube_id__in=tube_ids).values_list(
-        "tube_id", "region_id"
-    ):
-        members[tube_id].append(region_id)
-    rounds: dict[int, int] = {}
-    point_regions: dict[int, int] = {}
-    for tube_id, round_region, point_region in Tube.objects.filter(id__in=tube_ids).values_list(
-        "id", "round__region_id", "point__region_id"
-    ):
-        rounds[tube_id] = round_region
-        point_regions[tube_id] = point_region
-    notified_at = timezone.now()
-    latency = max(0, int((notified_at - received_at).total_seconds() * 1000))
-    rows = pooled_positive_notifications(
-        members=members, round_region=rounds, result_at=received_at, notified_at=notified_at
-    )
-    Notification.objects.bulk_create(rows, batch_size=1000)
-    _late_notifications(pooled, point_regions, latency, notified_at)
-    return len(rows)
-
-
-def _late_notifications(
-    pooled: Iterable[_Found], point_regions: dict[int, int], latency_ms: int, now: datetime
-) -> None:
-    """A late-notification alert per tube whose notifications took longer than the rule set
-    allows at its sampling point (the alert lives at the point's node, like late results)."""
-    paths = dict(
-        Region.objects.filter(id__in=set(point_regions.values())).values_list("id", "path")
-    )
-    today = timezone.localdate(now)
-    targets = {
-        region_id: rules_for_path(path, today).parameters.turnaround.pooled_positive_notify_minutes
-        for region_id, path in paths.items()
-    }
-    alerts = []
-    for tube in pooled:
-        region_id = point_regions[tube.id]
-        if latency_ms > targets[region_id] * 60_000:
-            alerts.append(
-                LabAlert(
-                    kind=AlertKind.LATE_NOTIFICATION,
-                    tube_id=tube.id,
-                    round_id=tube.round_id,
-                    region_id=region_id,
-                    raised_at=now,
-                    detail={"latency_ms": latency_ms, "target_minutes": targets[region_id]},
-                )
-            )
-    LabAlert.objects.bulk_create(alerts, ignore_conflicts=True)

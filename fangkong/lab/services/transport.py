@@ -18,7 +18,7 @@ from fangkong.lab.codes import barcode_clean
 from fangkong.lab.events import TubeEventKind, tube_events_record
 from fangkong.lab.models import Anomaly, Lab, Package, SamplingPoint, ScreeningRound, Tube
 from fangkong.lab.roles import LAB_ROLES, SAMPLING_ROLES, TRANSPORT_ROLES
-from fangkong.lab.tallies import tube_status_moved, tube_tally_change
+from fangkong.lab.tallies import tube_tally_move
 
 MAX_TUBES_PER_PACKAGE = 500
 
@@ -104,11 +104,8 @@ def package_seal(
     )
     ids = [tubes[barcode].id for barcode in cleaned]
     Tube.objects.filter(id__in=ids).update(package=package, status=TubeStatus.PACKAGED)
-    tube_tally_change(
-        tube_status_moved(
-            ((tube.round_id, tube.point_id, tube.status) for tube in tubes.values()),
-            TubeStatus.PACKAGED,
-        )
+    tube_tally_move(
+        ((t.round_id, t.point_id, t.status) for t in tubes.values()), TubeStatus.PACKAGED
     )
     tube_events_record(
         tube_ids=ids, kind=TubeEventKind.PACKAGED, actor=actor, detail={"package": package_code}
@@ -146,22 +143,17 @@ def package_handover(
     )
     if not updated:
         raise Conflict(_("The package was already handed over."), code="package_not_sealed")
-    ids = list(Tube.objects.filter(package=package).values_list("id", flat=True))
-    moving = list(
+    # Locked, so the tally moves exactly the tubes a concurrent receipt has not taken.
+    tubes = list(
         Tube.objects.select_for_update()
-        .filter(id__in=ids, status=TubeStatus.PACKAGED)
+        .filter(package=package)
         .order_by("id")
-        .values_list("id", "round_id", "point_id")
+        .values_list("id", "round_id", "point_id", "status")
     )
-    Tube.objects.filter(id__in=[tube_id for tube_id, _r, _p in moving]).update(
-        status=TubeStatus.IN_TRANSIT
-    )
-    tube_tally_change(
-        tube_status_moved(
-            ((round_id, point_id, TubeStatus.PACKAGED) for _id, round_id, point_id in moving),
-            TubeStatus.IN_TRANSIT,
-        )
-    )
+    ids = [tube_id for tube_id, _round, _point, _status in tubes]
+    moving = [tube for tube in tubes if tube[3] == TubeStatus.PACKAGED]
+    Tube.objects.filter(id__in=[tube[0] for tube in moving]).update(status=TubeStatus.IN_TRANSIT)
+    tube_tally_move((tube[1:] for tube in moving), TubeStatus.IN_TRANSIT)
     tube_events_record(
         tube_ids=ids, kind=TubeEventKind.HANDED_OVER, actor=actor, detail={"vehicle": vehicle}
     )
@@ -297,12 +289,7 @@ def package_receive(
         package.refresh_from_db()
     ids = [tube.id for tube in received]
     Tube.objects.filter(id__in=ids).update(status=TubeStatus.RECEIVED, received_at=now, lab=lab)
-    tube_tally_change(
-        tube_status_moved(
-            ((tube.round_id, tube.point_id, tube.status) for tube in received),
-            TubeStatus.RECEIVED,
-        )
-    )
+    tube_tally_move(((t.round_id, t.point_id, t.status) for t in received), TubeStatus.RECEIVED)
     Anomaly.objects.bulk_create(anomalies)
     tube_events_record(
         tube_ids=ids, kind=TubeEventKind.RECEIVED, actor=actor, detail={"lab": str(lab.code)}

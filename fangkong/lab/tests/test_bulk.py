@@ -168,7 +168,8 @@ def test_late_notifications_sit_at_the_tubes_sampling_point(rounds: Any) -> None
     """At the point's node, with the target in force there."""
     from fangkong.lab.choices import AlertKind
     from fangkong.lab.models import LabAlert
-    from fangkong.lab.services.results import _notify, _tubes_found
+    from fangkong.lab.notify import pooled_positives_notify
+    from fangkong.lab.services.results import _tubes_found
 
     s, _second = rounds
     tubes, members = _frames(s, "N")
@@ -176,7 +177,7 @@ def test_late_notifications_sit_at_the_tubes_sampling_point(rounds: Any) -> None
         actor=s.technician, screening_round=s.round, tubes=tubes, bindings=members, lab_id=s.lab.id
     )
     tube = _tubes_found({"N0001"})["N0001"]
-    _notify([tube], timezone.now() - timedelta(hours=1))
+    pooled_positives_notify([(tube.id, tube.round_id)], timezone.now() - timedelta(hours=1))
     alert = LabAlert.objects.get(kind=AlertKind.LATE_NOTIFICATION, tube_id=tube.id)
     assert alert.region_id == s.point.region_id
     assert alert.region_id != s.round.region_id
