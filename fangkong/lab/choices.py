@@ -51,6 +51,28 @@ class MemberOutcome(models.TextChoices):
     RETEST = "retest", _("To be re-sampled (invalid tube)")
 
 
+#: What a tube's result makes of its members. Results write it on the members of every tube
+#: except a negative one: a negative tube's members keep ``pending`` and read as negative
+#: through :func:`person_outcome` (a Shanghai day is 23 M members, nearly all negative, and
+#: writing each of them again cost more than any other step of reporting the results).
+MEMBER_OUTCOME = {
+    TubeResult.NEGATIVE: MemberOutcome.NEGATIVE,
+    TubeResult.POOLED_POSITIVE: MemberOutcome.HELD,
+    TubeResult.POSITIVE: MemberOutcome.POSITIVE,
+    TubeResult.INVALID: MemberOutcome.RETEST,
+}
+#: The results whose members are written one by one (see ``MEMBER_OUTCOME``).
+WRITTEN_OUTCOME_RESULTS = frozenset(MEMBER_OUTCOME) - {TubeResult.NEGATIVE}
+
+
+def person_outcome(stored: str, tube_result: str) -> str:
+    """A binding's outcome for its person: the one written on it, else what its tube's result
+    makes of its members (``pending`` while the tube has none)."""
+    if stored != MemberOutcome.PENDING:
+        return stored
+    return MEMBER_OUTCOME.get(TubeResult(tube_result), MemberOutcome.PENDING)
+
+
 class EntryMethod(models.TextChoices):
     """How the person was identified at the point (R36: ID card or typed ID when codes fail)."""
 

@@ -20,7 +20,7 @@ from fangkong.core.idempotency import Answer as IdempotentAnswer
 from fangkong.core.idempotency import IdempotentCall, run_idempotent, run_idempotent_many
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
 from fangkong.lab.access import access_tube
-from fangkong.lab.choices import EntryMethod, MemberOutcome, TubeKind
+from fangkong.lab.choices import EntryMethod, MemberOutcome, TubeKind, person_outcome
 from fangkong.lab.codes import public_key_b64, sampling_code_issue, sampling_code_verify
 from fangkong.lab.services.binding import (
     BindRequest,
@@ -134,7 +134,12 @@ def tube_out(request: HttpRequest, barcode: str, *, created: bool) -> TubeOut:
         rule_set=tube.rule_set,
         created=created,
         members=[
-            MemberOut(position=position, person=str(code), name=name, outcome=outcome)
+            MemberOut(
+                position=position,
+                person=str(code),
+                name=name,
+                outcome=person_outcome(outcome, tube.result),
+            )
             for position, code, name, outcome in bindings
         ],
     )

@@ -344,7 +344,7 @@ def people_tests(request: HttpRequest, code: str) -> PersonTestsOut:
                 sampled_at=b.tube.sampled_at,
                 result=b.tube.result,
                 reported_at=b.tube.reported_at,
-                outcome=b.outcome,
+                outcome=b.member_outcome,
             )
             for b in history.bindings
         ],

@@ -34,6 +34,7 @@ from fangkong.lab.choices import (
     TubeKind,
     TubeResult,
     TubeStatus,
+    person_outcome,
 )
 from fangkong.lab.models.tallies import RoundTally as RoundTally
 from fangkong.lab.models.tallies import RoundTallyDelta as RoundTallyDelta
@@ -294,6 +295,15 @@ class Binding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tube_id}:{self.person_id}"
+
+    @property
+    def member_outcome(self) -> str:
+        """The outcome for the person: ``outcome`` as written, else what the tube's result
+        makes of its members (a negative tube's members are not written one by one)."""
+        return person_outcome(self.outcome, self.tube.result)
+
+    def get_member_outcome_display(self) -> str:
+        return str(MemberOutcome(self.member_outcome).label)
 
 
 class TubeEvent(models.Model):

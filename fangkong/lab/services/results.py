@@ -11,6 +11,7 @@ The screening benchmark applies a Shanghai day's results through it, file by fil
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from fangkong.core.errors import FangkongError, ValidationFailed, field_error
 from fangkong.core.lookups import sql_in
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
+    MEMBER_OUTCOME,
+    WRITTEN_OUTCOME_RESULTS,
     MemberOutcome,
     RetestReason,
     RetestStatus,
@@ -50,19 +53,14 @@ from fangkong.lab.tallies import tube_tally_move
 #: Tubes looked up per query, and named per audit row.
 CHUNK = 1000
 RESULT_STAGE = "lab_result_stage"
+#: The rows of a call whose results are followed up one member at a time (see ``_follow``).
+FOLLOW_STAGE = "lab_result_follow"
 #: From this many rows on, PostgreSQL gets the rows once by ``COPY`` into a temporary table
 #: instead of as arrays in each statement.
 STAGE_COPY_ROWS = 5000
 RESULT_VALUES = frozenset(TubeResult.values)
 MAX_CT = 50.0
 
-#: Binding outcome of the members of a screening or re-test tube, by tube result.
-MEMBER_OUTCOME = {
-    TubeResult.NEGATIVE: MemberOutcome.NEGATIVE,
-    TubeResult.POOLED_POSITIVE: MemberOutcome.HELD,
-    TubeResult.POSITIVE: MemberOutcome.POSITIVE,
-    TubeResult.INVALID: MemberOutcome.RETEST,
-}
 #: What a re-test's result makes of the person's binding in the tube that sent them.
 SOURCE_OUTCOME = {
     TubeResult.NEGATIVE: MemberOutcome.CLEARED,
@@ -92,6 +90,11 @@ class ResultReport:
     notifications: int = 0
     held: int = 0
     positives: int = 0
+    #: Seconds spent recording the results (checks, tubes, history, tallies, audit, commit),
+    #: and following them up (people, re-test tasks, notifications): the screening benchmark
+    #: reports them apart, as ``benchmarks.md`` does.
+    recording_s: float = 0.0
+    following_s: float = 0.0
 
 
 @dataclass(slots=True)
@@ -248,8 +251,9 @@ def results_apply(
        listing every one, nothing written.
     2. The same result again, or ``pending``, changes nothing (``unchanged``).
     3. One statement each for all rows: tube results (only where still pending, or
-       ``result_race``); member outcomes (negative, held, positive, to re-sample); one re-test
-       task per member of a pooled-positive or invalid tube; history rows. Then re-test
+       ``result_race``); history rows; member outcomes (held, positive, to re-sample: a
+       negative tube's members read negative through it); one re-test task per member of
+       a pooled-positive or invalid tube. Then re-test
        tubes close their tasks and clear (or confirm) the person in the tube that sent them;
        notifications for each pooled positive to the working group, the emergency squad and
        each member community, with the latency from the report; an alert when that latency
@@ -264,6 +268,7 @@ def results_apply(
         raise FangkongError(
             _("You are not on the staff of this laboratory."), code="not_lab_staff", status=403
         )
+    started = time.perf_counter()
     received_at = timezone.now()
     items = [
         ResultInput(
@@ -288,6 +293,7 @@ def results_apply(
     if apply:
         with transaction.atomic():
             _apply(actor, apply, received_at, report, source)
+    report.recording_s = time.perf_counter() - started - report.following_s
     return report
 
 
@@ -300,7 +306,10 @@ class _Stage:
 
     COLUMNS = "tube_id, result, ct_orf1ab, ct_n, tested_at"
 
-    def __init__(self, chosen: Sequence[tuple[ResultInput, _Found]]) -> None:
+    def __init__(
+        self, chosen: Sequence[tuple[ResultInput, _Found]], name: str = RESULT_STAGE
+    ) -> None:
+        self.name = name
         rows = [
             (tube.id, item.result, item.ct_orf1ab, item.ct_n, item.tested_at)
             for item, tube in chosen
@@ -315,29 +324,29 @@ class _Stage:
             )
             self.params = [list(column) for column in zip(*rows, strict=True)]
             return
-        self.sql = f"{RESULT_STAGE} s"
+        self.sql = f"{self.name} s"
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {RESULT_STAGE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
             if self.postgres:
                 cursor.execute(
-                    f"CREATE TEMP TABLE {RESULT_STAGE} (tube_id bigint NOT NULL, "
+                    f"CREATE TEMP TABLE {self.name} (tube_id bigint NOT NULL, "
                     "result varchar(16) NOT NULL, ct_orf1ab double precision, "
                     "ct_n double precision, tested_at timestamptz) ON COMMIT DROP"
                 )
                 with (
                     connection.wrap_database_errors,
-                    cursor.cursor.copy(f"COPY {RESULT_STAGE} ({self.COLUMNS}) FROM STDIN") as copy,
+                    cursor.cursor.copy(f"COPY {self.name} ({self.COLUMNS}) FROM STDIN") as copy,
                 ):
                     for row in rows:
                         copy.write_row(row)
-                cursor.execute(f"ANALYZE {RESULT_STAGE}")  # a hash join for a file of rows
+                cursor.execute(f"ANALYZE {self.name}")  # a hash join for a file of rows
                 return
             cursor.execute(
-                f"CREATE TEMP TABLE {RESULT_STAGE} (tube_id integer PRIMARY KEY, "
+                f"CREATE TEMP TABLE {self.name} (tube_id integer PRIMARY KEY, "
                 "result varchar(16) NOT NULL, ct_orf1ab real, ct_n real, tested_at text)"
             )
             cursor.executemany(
-                f"INSERT INTO {RESULT_STAGE} ({self.COLUMNS}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608 - constants
+                f"INSERT INTO {self.name} ({self.COLUMNS}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608 - constants
                 [
                     (tube_id, result, a, b, db_datetime(at) if at is not None else None)
                     for tube_id, result, a, b, at in rows
@@ -347,15 +356,28 @@ class _Stage:
     def drop(self) -> None:
         if self.table:
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE {RESULT_STAGE}")
+                cursor.execute(f"DROP TABLE {self.name}")
 
 
-def _outcome_case() -> str:
+def _members_outcome_write(cursor: Any, stage: _Stage) -> None:
+    """Write what a result makes of each member of the tubes in ``stage`` (held in place,
+    positive, to re-sample). On PostgreSQL by index, one probe per tube, so the cost follows
+    the file and not the table, which grows by a round a day: left alone, the planner (which
+    takes the few bindings per tube for many more) hashed a file against every binding of
+    every round (4.2 s against 0.74 s for 100,000 tubes in a synthetic table of 23 M)."""
     whens = " ".join(
         f"WHEN '{result.value}' THEN '{outcome.value}'"
         for result, outcome in MEMBER_OUTCOME.items()
     )
-    return f"CASE s.result {whens} END"
+    if stage.postgres:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    cursor.execute(
+        f"UPDATE lab_binding SET outcome = CASE s.result {whens} END FROM {stage.sql} "  # noqa: S608 - constants
+        "WHERE lab_binding.tube_id = s.tube_id",
+        stage.params,
+    )
+    if stage.postgres:
+        cursor.execute("RESET enable_seqscan")
 
 
 def _apply(
@@ -365,7 +387,9 @@ def _apply(
     report: ResultReport,
     source: str,
 ) -> None:
-    """Write the checked rows with one statement per kind of change over all of them."""
+    """Write the checked rows with one statement per kind of change over all of them: the
+    results themselves (tubes, their history, the tube tally, the audit), and what follows
+    from them (:func:`_follow`), timed apart in ``report``."""
     by_result: dict[str, list[_Found]] = defaultdict(list)
     for item, tube in chosen:
         tube.result = item.result
@@ -379,7 +403,6 @@ def _apply(
     reported: datetime | str = received_at if postgres else db_datetime(received_at)
     reason = f"lab result ({source})"
     detail = "json_build_object" if postgres else "json_object"
-    new_code = "gen_random_uuid()" if postgres else "lower(hex(randomblob(16)))"
     with connection.cursor() as cursor:
         # Conditional first: a concurrent report of the same tube makes this one lose.
         cursor.execute(
@@ -394,24 +417,51 @@ def _apply(
                 code="result_race",
                 status=409,
             )
-        if postgres:
-            # The members by index, one probe per tube reported, so the cost follows the file
-            # and not the table, which grows by a round a day. Left alone, the planner (which
-            # takes the few bindings per tube for many more) hashes the file and reads every
-            # binding of every round: 4.2 s against 0.74 s for 100,000 tubes in a synthetic
-            # table of 23 M bindings, 168 s against 120 s for the 40 files of the 25.7 M
-            # benchmark. The other statements were slower this way, so they are left alone.
-            cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
-            f"UPDATE lab_binding SET outcome = {_outcome_case()} FROM {stage.sql} "  # noqa: S608
-            "WHERE lab_binding.tube_id = s.tube_id",
-            stage.params,
+            "INSERT INTO lab_tubeevent (tube_id, kind, at, actor, reason, rule_set, detail) "  # noqa: S608
+            f"SELECT t.id, %s, %s, %s, %s, t.rule_set, {detail}('result', s.result, "
+            f"'ct_orf1ab', s.ct_orf1ab, 'ct_n', s.ct_n) FROM {stage.sql} "
+            "JOIN lab_tube t ON t.id = s.tube_id ORDER BY t.id",
+            [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
         )
-        if postgres:
-            cursor.execute("RESET enable_seqscan")
-        # One re-test task per member of a pooled-positive or invalid screening tube; an
-        # invalid re-test tube's new task comes from ``_close_retests``, which keeps the
+        following = time.perf_counter()
+        _follow(cursor, chosen, by_result, now, received_at, report)
+        report.following_s += time.perf_counter() - following
+    stage.drop()
+    tube_tally_move(((t.round_id, t.point_id, t.status) for _i, t in chosen), TubeStatus.RESULTED)
+    report.applied.extend(tube.barcode for _item, tube in chosen)
+    audit_record_many(
+        [
+            _audit(actor, chosen[start : start + CHUNK], reason)
+            for start in range(0, len(chosen), CHUNK)
+        ]
+    )
+
+
+def _follow(
+    cursor: Any,
+    chosen: Sequence[tuple[ResultInput, _Found]],
+    by_result: dict[str, list[_Found]],
+    now: datetime | str,
+    received_at: datetime,
+    report: ResultReport,
+) -> None:
+    """What the results make of people (R11, R12): members held, positive or to re-sample;
+    one re-test task per member of a pooled-positive or invalid screening tube; re-test tubes
+    close their tasks and settle the person in the tube that sent them; notifications.
+
+    Only the tubes whose result says something of each member are staged again and read
+    member by member, about one in a hundred. A negative tube's members keep ``pending`` and
+    read as negative through it (``choices.person_outcome``): writing every member cost more
+    than any other statement of a day's results (120 s of the 25.7 M benchmark's 40 files,
+    the round's bindings all rewritten once more)."""
+    followed = [(item, tube) for item, tube in chosen if item.result in WRITTEN_OUTCOME_RESULTS]
+    if followed:
+        stage = _Stage(followed, FOLLOW_STAGE)
+        _members_outcome_write(cursor, stage)
+        # An invalid re-test tube's new task comes from ``_close_retests``, which keeps the
         # screening tube that sent the person.
+        new_code = "gen_random_uuid()" if stage.postgres else "lower(hex(randomblob(16)))"
         cursor.execute(
             "INSERT INTO lab_retesttask (code, created_at, updated_at, version, person_id, "  # noqa: S608
             "region_id, round_id, source_tube_id, reason, status, outcome, rule_set) "
@@ -434,16 +484,7 @@ def _apply(
             ],
         )
         report.retest_tasks += cursor.rowcount
-        cursor.execute(
-            "INSERT INTO lab_tubeevent (tube_id, kind, at, actor, reason, rule_set, detail) "  # noqa: S608
-            f"SELECT t.id, %s, %s, %s, %s, t.rule_set, {detail}('result', s.result, "
-            f"'ct_orf1ab', s.ct_orf1ab, 'ct_n', s.ct_n) FROM {stage.sql} "
-            "JOIN lab_tube t ON t.id = s.tube_id ORDER BY t.id",
-            [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
-        )
-    stage.drop()
-    tube_tally_move(((t.round_id, t.point_id, t.status) for _i, t in chosen), TubeStatus.RESULTED)
-
+        stage.drop()
     retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
     if retest:
         new_tasks: list[RetestTask] = []
@@ -457,13 +498,6 @@ def _apply(
         )
     report.held += sum(tube.member_count for tube in pooled)
     report.positives += sum(tube.member_count for tube in by_result.get(TubeResult.POSITIVE, []))
-    report.applied.extend(tube.barcode for _item, tube in chosen)
-    audit_record_many(
-        [
-            _audit(actor, chosen[start : start + CHUNK], reason)
-            for start in range(0, len(chosen), CHUNK)
-        ]
-    )
 
 
 def _audit(actor: AnyActor, chunk: Sequence[tuple[ResultInput, _Found]], reason: str) -> AuditSpec:
