@@ -224,13 +224,18 @@ def rows_insert(
         for field in fields
     ]
 
+    times: dict[datetime, str] = {}  # batched rows mostly share their moments
+
     def cell(kind: str, value: Any) -> Any:
         if value is None:
             return None
         if kind == "json":
             return json.dumps(value, ensure_ascii=False)
         if kind == "time":
-            return db_datetime(value)
+            text = times.get(value)
+            if text is None:
+                text = times[value] = db_datetime(value)
+            return text
         return value
 
     data = [

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
+from fangkong.core.bulk import rows_insert
 from fangkong.lab.choices import AlertKind, Recipient
 from fangkong.lab.models import Binding, LabAlert, Notification, Tube
 from fangkong.policy.selectors import rules_for_path
@@ -32,8 +34,8 @@ def pooled_positive_notifications(
     round_region: Mapping[int, int],
     result_at: datetime,
     notified_at: datetime,
-) -> list[Notification]:
-    """Unsaved notification rows for pooled-positive tubes.
+) -> list[dict[str, Any]]:
+    """Notification rows (columns, for ``rows_insert``) for pooled-positive tubes.
 
     ``members`` maps a tube id to the node ids of its members; ``round_region`` a tube id to
     the node of its round. The latency is from the report to ``notified_at``.
@@ -47,7 +49,7 @@ def pooled_positive_notifications(
         )
     }
     latency = max(0, int((notified_at - result_at).total_seconds() * 1000))
-    rows: list[Notification] = []
+    rows: list[dict[str, Any]] = []
     for tube_id in sorted(members):
         base = {
             "tube_id": tube_id,
@@ -55,23 +57,25 @@ def pooled_positive_notifications(
             "notified_at": notified_at,
             "latency_ms": latency,
             "members": len(members[tube_id]),
+            "acknowledged_at": None,
+            "acknowledged_by": "",
         }
         node = round_region[tube_id]
-        recipients = [Recipient.WORKING_GROUP, Recipient.EMERGENCY_SQUAD]
+        recipients = [Recipient.WORKING_GROUP.value, Recipient.EMERGENCY_SQUAD.value]
         if police[node]:
-            recipients.append(Recipient.POLICE)
-        for recipient in recipients:
-            rows.append(Notification(recipient=recipient, region_id=node, **base))
+            recipients.append(Recipient.POLICE.value)
+        rows.extend({**base, "recipient": recipient, "region_id": node} for recipient in recipients)
         counts: dict[int, int] = defaultdict(int)
         for region_id in members[tube_id]:
             counts[community[region_id]] += 1
         for community_id, count in sorted(counts.items()):
             rows.append(
-                Notification(
-                    recipient=Recipient.COMMUNITY,
-                    region_id=community_id,
-                    **{**base, "members": count},
-                )
+                {
+                    **base,
+                    "recipient": Recipient.COMMUNITY.value,
+                    "region_id": community_id,
+                    "members": count,
+                }
             )
     return rows
 
@@ -98,7 +102,8 @@ def pooled_positives_notify(pooled: Sequence[tuple[int, int]], received_at: date
     rows = pooled_positive_notifications(
         members=members, round_region=rounds, result_at=received_at, notified_at=notified_at
     )
-    Notification.objects.bulk_create(rows, batch_size=1000)
+    # plain rows: a day's file makes thousands, and model instances cost more than the rows
+    rows_insert(Notification, rows)
     _late_notifications(pooled, point_regions, latency, notified_at)
     return len(rows)
 

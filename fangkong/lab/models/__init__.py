@@ -351,7 +351,10 @@ class RetestTask(TimestampedModel):
     bound for it."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # (person, status) below leads with the person; the source tube has its key's index
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     round = models.ForeignKey(ScreeningRound, on_delete=models.PROTECT, null=True, related_name="+")
     source_tube = models.ForeignKey(Tube, on_delete=models.PROTECT, null=True, related_name="+")
@@ -368,7 +371,6 @@ class RetestTask(TimestampedModel):
         indexes = [
             models.Index(fields=["status", "region"]),
             models.Index(fields=["person", "status"]),
-            models.Index(fields=["source_tube"]),
         ]
 
     def __str__(self) -> str:
