@@ -63,11 +63,15 @@ def _receive_and_report(page: Any, package: str, results: dict[str, str]) -> Non
 
 
 def _outcomes(demo_env: dict[str, str], barcode: str) -> list[str]:
+    """Each member's outcome for the person, as the product reads it (a negative tube's
+    members are not written one by one: they read negative through the tube)."""
+    from fangkong.lab.choices import person_outcome
+
     return sorted(
-        outcome
-        for (outcome,) in _query(
+        person_outcome(outcome, result)
+        for outcome, result in _query(
             demo_env,
-            "SELECT b.outcome FROM lab_binding b JOIN lab_tube t ON t.id = b.tube_id "
+            "SELECT b.outcome, t.result FROM lab_binding b JOIN lab_tube t ON t.id = b.tube_id "
             "WHERE t.barcode = ?",
             barcode,
         )
