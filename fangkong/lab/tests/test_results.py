@@ -10,6 +10,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 
 from fangkong.core.actor import SYSTEM
 from fangkong.core.models import AuditEntry
@@ -80,7 +83,7 @@ def lab_day(tree: Any, api: Any) -> tuple[Screening, Any]:
     return s, api(s.technician)
 
 
-def test_a_negative_pool_makes_every_member_negative(lab_day):
+def test_a_negative_pool_makes_every_member_negative(lab_day, api, page_client):
     s, tech = lab_day
     response = _report(tech, s, [{"barcode": "P0001", "result": "negative", "ct_n": 45.0}])
     assert response.status_code == 200, response.json()
@@ -93,6 +96,13 @@ def test_a_negative_pool_makes_every_member_negative(lab_day):
     assert {b.member_outcome for b in members} == {MemberOutcome.NEGATIVE}
     shown = tech.get("/api/v1/lab/tubes/P0001").json()["members"]
     assert {member["outcome"] for member in shown} == {MemberOutcome.NEGATIVE}
+    person = members[0].person
+    history = api(s.commander).get(f"/api/v1/lab/people/{person.code}/tests").json()
+    assert [b["outcome"] for b in history["bindings"]] == [MemberOutcome.NEGATIVE]
+    page = page_client(s.commander).get(reverse("lab:person_tests", args=[person.code]))
+    with translation.override(settings.LANGUAGE_CODE):
+        assert str(MemberOutcome.NEGATIVE.label) in page.content.decode()
+        assert str(MemberOutcome.PENDING.label) not in page.content.decode()
     assert not RetestTask.objects.exists()
     assert not Notification.objects.exists()
 
