@@ -53,7 +53,7 @@ from fangkong.lab.tallies import tube_tally_move
 #: Tubes looked up per query, and named per audit row.
 CHUNK = 1000
 RESULT_STAGE = "lab_result_stage"
-#: The rows of a call whose results are followed up one member at a time (see ``_follow``).
+#: The rows of a call whose tubes' members are followed up (see ``_follow``).
 FOLLOW_STAGE = "lab_result_follow"
 #: From this many rows on, PostgreSQL gets the rows once by ``COPY`` into a temporary table
 #: instead of as arrays in each statement.
@@ -456,8 +456,8 @@ def _follow(
     one re-test task per member of a pooled-positive or invalid screening tube; re-test tubes
     close their tasks and settle the person in the tube that sent them; notifications.
 
-    Only the tubes whose result says something of each member are staged again and read
-    member by member, about one in a hundred. A negative tube's members keep ``pending`` and
+    Only the tubes whose result says something of each member are staged again and joined
+    to their members, about one in a hundred. A negative tube's members keep ``pending`` and
     read as negative through it (``choices.person_outcome``): writing every member cost more
     than any other statement of a day's results (120 s of the 25.7 M benchmark's 40 files,
     the round's bindings all rewritten once more)."""
