@@ -321,7 +321,8 @@ def _ours(round_id: int) -> dict[str, Any]:
         )
         held = tuple(int(v) for v in cursor.fetchone())
         cursor.execute(
-            "SELECT COUNT(*), COALESCE(SUM(person_id), 0) FROM lab_retesttask WHERE round_id = %s",
+            "SELECT COUNT(*), COALESCE(SUM(k.person_id), 0) FROM lab_retesttask k "
+            "JOIN lab_tube t ON t.id = k.source_tube_id WHERE t.round_id = %s",
             [round_id],
         )
         tasks = tuple(int(v) for v in cursor.fetchone())

@@ -470,7 +470,7 @@ def person_tests(*, person: Person, limit: int = 200) -> PersonTests:
     antigen = list(AntigenTest.objects.filter(person=person).order_by("-tested_at")[:limit])
     retests = list(
         RetestTask.objects.filter(person=person)
-        .select_related("round", "source_tube", "retest_tube")
+        .select_related("source_tube__round", "retest_tube")
         .order_by("-created_at", "-id")[:limit]
     )
     return PersonTests(bindings=bindings, antigen=antigen, retests=retests)

@@ -364,7 +364,7 @@ def people_tests(request: HttpRequest, code: str) -> PersonTestsOut:
                 reason=t.reason,
                 status=t.status,
                 outcome=t.outcome,
-                round=str(t.round.code) if t.round else None,
+                round=str(t.screening_round.code) if t.screening_round else None,
                 source_tube=t.source_tube.barcode if t.source_tube else None,
                 retest_tube=t.retest_tube.barcode if t.retest_tube else None,
                 created_at=t.created_at,

@@ -470,8 +470,8 @@ def _follow(
         new_code = "gen_random_uuid()" if stage.postgres else "lower(hex(randomblob(16)))"
         cursor.execute(
             "INSERT INTO lab_retesttask (code, created_at, updated_at, version, person_id, "  # noqa: S608
-            "region_id, round_id, source_tube_id, reason, status, outcome, rule_set) "
-            f"SELECT {new_code}, %s, %s, 1, b.person_id, b.region_id, b.round_id, t.id, "
+            "region_id, source_tube_id, reason, status, outcome, rule_set) "
+            f"SELECT {new_code}, %s, %s, 1, b.person_id, b.region_id, t.id, "
             "CASE s.result WHEN %s THEN %s ELSE %s END, %s, '', t.rule_set "
             f"FROM {stage.sql} JOIN lab_tube t ON t.id = s.tube_id "
             "JOIN lab_binding b ON b.tube_id = t.id "
@@ -549,7 +549,6 @@ def _close_retests(
             "id",
             "person_id",
             "region_id",
-            "round_id",
             "source_tube_id",
             "retest_tube_id",
             "rule_set",
@@ -569,7 +568,6 @@ def _close_retests(
                 RetestTask(
                     person_id=task["person_id"],
                     region_id=task["region_id"],
-                    round_id=task["round_id"],
                     source_tube_id=task["source_tube_id"],
                     reason=RetestReason.INVALID,
                     rule_set=task["rule_set"],
