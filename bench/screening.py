@@ -295,13 +295,15 @@ def _report_results(lab: Any, barcodes: Any, results: Any) -> float:
 
 
 def _ours(round_id: int) -> dict[str, Any]:
-    """People held and re-test tasks in SQL; coverage per grid and the untested count as the
+    """People held in SQL, re-test tasks as ``lab.retests`` counts them (derived and written),
+    coverage per grid and the untested count as the
     command view reads them (:func:`fangkong.lab.coverage.round_coverage`, city-wide)."""
     from django.db import connection
 
     from fangkong.core.actor import SYSTEM
     from fangkong.lab.coverage import round_coverage
     from fangkong.lab.models import ScreeningRound
+    from fangkong.lab.retests import round_retest_tasks
     from fangkong.regions.choices import RegionLevel
 
     started = time.perf_counter()
@@ -320,12 +322,7 @@ def _ours(round_id: int) -> dict[str, Any]:
             [round_id],
         )
         held = tuple(int(v) for v in cursor.fetchone())
-        cursor.execute(
-            "SELECT COUNT(*), COALESCE(SUM(k.person_id), 0) FROM lab_retesttask k "
-            "JOIN lab_tube t ON t.id = k.source_tube_id WHERE t.round_id = %s",
-            [round_id],
-        )
-        tasks = tuple(int(v) for v in cursor.fetchone())
+    tasks = round_retest_tasks(round_id)
     return {
         "held": held,
         "tasks": tasks,

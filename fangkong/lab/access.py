@@ -15,13 +15,12 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.errors import NotFound, PermissionDenied
 from fangkong.lab.codes import BARCODE_PATTERN, barcode_normalise
-from fangkong.lab.models import Lab, Package, RetestTask, SamplingPoint, ScreeningRound, Tube
+from fangkong.lab.models import Lab, Package, SamplingPoint, ScreeningRound, Tube
 from fangkong.lab.roles import ROUND_ROLES
 from fangkong.lab.selectors import (
     lab_scope,
     package_scope,
     point_scope,
-    retest_scope,
     round_scope,
     tube_scope,
 )
@@ -95,11 +94,3 @@ def access_package(
     require_role(actor, roles)
     missing = NotFound(_("No such package."), code="package_not_found")
     return _one(package_scope(actor), _barcode(code, "code"), missing)
-
-
-def access_retest(
-    actor: AnyActor, code: object, *, roles: Collection[str] = ROUND_ROLES
-) -> RetestTask:
-    require_role(actor, roles)
-    missing = NotFound(_("No such re-test task."), code="retest_not_found")
-    return _one(retest_scope(actor), _uuid(code), missing)

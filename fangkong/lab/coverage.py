@@ -43,6 +43,7 @@ from fangkong.lab.models import (
     RoundArea,
     ScreeningRound,
 )
+from fangkong.lab.retests import person_retest_tasks
 from fangkong.lab.tallies import round_tally_read
 from fangkong.people.models import IdentityDocument, NodePopulation, Person
 from fangkong.regions.choices import RegionLevel
@@ -461,16 +462,12 @@ class PersonTests:
 
 def person_tests(*, person: Person, limit: int = 200) -> PersonTests:
     """The test history of ``person`` (already checked and logged by ``access_person``):
-    three queries whatever its length."""
+    four queries whatever its length."""
     bindings = list(
         Binding.objects.filter(person=person)
         .select_related("tube", "tube__point", "round")
         .order_by("-scanned_at", "-id")[:limit]
     )
     antigen = list(AntigenTest.objects.filter(person=person).order_by("-tested_at")[:limit])
-    retests = list(
-        RetestTask.objects.filter(person=person)
-        .select_related("source_tube__round", "retest_tube")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    retests = person_retest_tasks(person, limit=limit)
     return PersonTests(bindings=bindings, antigen=antigen, retests=retests)

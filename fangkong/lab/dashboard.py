@@ -30,6 +30,7 @@ from fangkong.lab.models import (
     ScreeningRound,
     Tube,
 )
+from fangkong.lab.retests import open_by_tube
 from fangkong.lab.selectors import package_scope, point_scope, tube_scope
 from fangkong.lab.tallies import tube_tally_read
 
@@ -110,7 +111,7 @@ def pooled_positives(
     *, actor: AnyActor, screening_round: ScreeningRound, limit: int = 50
 ) -> list[PooledFollowup]:
     """The round's pooled-positive tubes in scope (newest report first) with their members'
-    outcomes and re-test task states (three queries)."""
+    outcomes and re-test task states, derived and written (four queries)."""
     tubes = list(
         tube_scope(actor)
         .filter(round=screening_round, result=TubeResult.POOLED_POSITIVE)
@@ -135,6 +136,8 @@ def pooled_positives(
             item.cleared += row["n"]
         elif row["outcome"] == MemberOutcome.POSITIVE:
             item.positive += row["n"]
+    for tube_id, n in open_by_tube(rows).items():
+        rows[tube_id].retests_open += n
     tasks = (
         RetestTask.objects.filter(source_tube_id__in=rows)
         .values("source_tube_id", "status")

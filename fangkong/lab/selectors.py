@@ -20,7 +20,6 @@ from fangkong.lab.choices import RoundStatus, TubeStatus
 from fangkong.lab.models import (
     Lab,
     Package,
-    RetestTask,
     RoundArea,
     SamplingPoint,
     ScreeningRound,
@@ -109,15 +108,6 @@ def package_scope(actor: AnyActor) -> QuerySet[Package]:
     if actor.role == Role.LAB_TECHNICIAN:
         return queryset.filter(lab__staff__id=actor.user_id)
     return queryset.filter(in_subtree(actor.region_path, field="point__region__path"))
-
-
-def retest_scope(actor: AnyActor) -> QuerySet[RetestTask]:
-    """Re-test tasks of persons in the actor's subtree; samplers (the emergency squad at a
-    point) see those of the subtree of their node."""
-    queryset = RetestTask.objects.select_related("person", "region", "source_tube")
-    if not actor.region_path:
-        return queryset
-    return queryset.filter(in_subtree(actor.region_path, field="region__path"))
 
 
 def region_nodes(region: Region) -> QuerySet[Region, int]:

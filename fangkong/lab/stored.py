@@ -1,13 +1,13 @@
 """What a batch of tubes meets already stored: people sampled in the round, tubes under the
-same barcodes, open re-test tasks (read by ``services.binding`` for every batch)."""
+same barcodes (read by ``services.binding`` for every batch; open re-test tasks are
+``retests.open_retest_tasks_locked``)."""
 
 from __future__ import annotations
 
 from django.db import connection
 
 from fangkong.core.lookups import sql_in
-from fangkong.lab.choices import RetestStatus
-from fangkong.lab.models import Binding, RetestTask, Tube
+from fangkong.lab.models import Binding, Tube
 
 
 def sampled_in_rounds(rounds: set[int], people: set[int]) -> set[tuple[int, int]]:
@@ -55,15 +55,3 @@ def tubes_stored(barcodes: set[str]) -> tuple[dict[str, Tube], dict[int, list[in
     ):
         members.setdefault(tube_id, []).append(person_id)
     return tubes, members
-
-
-def open_retest_tasks_locked(people: set[int]) -> dict[int, RetestTask]:
-    """Each person's oldest open re-test task, locked until the batch commits."""
-    tasks: dict[int, RetestTask] = {}
-    for task in (
-        RetestTask.objects.select_for_update()
-        .filter(person_id__in=people, status=RetestStatus.OPEN)
-        .order_by("id")
-    ):
-        tasks.setdefault(task.person_id, task)
-    return tasks

@@ -21,8 +21,8 @@ from fangkong.lab.access import (
 )
 from fangkong.lab.choices import RetestStatus, TubeResult
 from fangkong.lab.models import Package
+from fangkong.lab.retests import retest_tasks_in_scope
 from fangkong.lab.roles import LAB_ROLES, ROUND_ROLES, SAMPLING_ROLES, TRANSPORT_ROLES
-from fangkong.lab.selectors import retest_scope
 from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.transport import package_handover, package_receive, package_seal
 
@@ -262,9 +262,6 @@ def labs_results(
 def retests_list(request: HttpRequest, status: RetestStatus | None = None) -> list[RetestOut]:
     actor = actor_of(request)
     require_role(actor, ROUND_ROLES)
-    queryset = retest_scope(actor)
-    if status:
-        queryset = queryset.filter(status=status)
     return [
         RetestOut(
             code=str(t.code),
@@ -276,5 +273,5 @@ def retests_list(request: HttpRequest, status: RetestStatus | None = None) -> li
             outcome=t.outcome,
             created_at=t.created_at,
         )
-        for t in queryset.order_by("-id")[:500]
+        for t in retest_tasks_in_scope(actor, status=status, limit=500)
     ]

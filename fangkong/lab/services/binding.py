@@ -54,8 +54,9 @@ from fangkong.lab.models import (
     TubeEvent,
 )
 from fangkong.lab.placing import Wanted, places_find
+from fangkong.lab.retests import open_retest_tasks_locked
 from fangkong.lab.roles import SAMPLING_ROLES
-from fangkong.lab.stored import open_retest_tasks_locked, sampled_in_rounds, tubes_stored
+from fangkong.lab.stored import sampled_in_rounds, tubes_stored
 from fangkong.lab.tallies import tube_tally_change
 from fangkong.policy.choices import PoolingGroup, SwabSite, TurnaroundCategory
 from fangkong.policy.rules import EffectiveRules, pool_ratio, turnaround_hours

@@ -23,9 +23,9 @@ from fangkong.lab.choices import (
     AntigenSource,
     MemberOutcome,
     RetestReason,
-    RetestStatus,
 )
 from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, RetestTask
+from fangkong.lab.retests import open_retest_tasks_locked
 from fangkong.lab.roles import ANTIGEN_ROLES, COVERAGE_WRITE_ROLES
 from fangkong.people.models import Person
 from fangkong.people.validation import require_in_scope
@@ -261,12 +261,7 @@ def antigen_record(
     ) or (bool(suspected) and rules.parameters.antigen.pcr_after_negative_if_suspected)
     task: RetestTask | None = None
     if needs_pcr:
-        task = (
-            RetestTask.objects.select_for_update()
-            .filter(person=person, status=RetestStatus.OPEN)
-            .order_by("id")
-            .first()
-        )
+        task = open_retest_tasks_locked({person.id}).get(person.id)
         if task is None:
             task = RetestTask.objects.create(
                 person=person,

@@ -1,5 +1,6 @@
 """Tube results and what follows from them (R11–R13): members negative, held in place or
-positive; one single-tube re-test task per member of a pooled positive; notifications to the
+positive, each member of a pooled positive with a single-tube re-test task (derived from
+their outcome until it is acted upon: ``lab.retests``); notifications to the
 testing working group, the emergency sampling squad and each member's community at once.
 
 One set-based path serves a single result from the API and a file of thousands from a lab
@@ -252,8 +253,8 @@ def results_apply(
     2. The same result again, or ``pending``, changes nothing (``unchanged``).
     3. One statement each for all rows: tube results (only where still pending, or
        ``result_race``); history rows; member outcomes (held, positive, to re-sample: a
-       negative tube's members read negative through it); one re-test task per member of
-       a pooled-positive or invalid tube. Then re-test
+       negative tube's members read negative through it), which opens a re-test task per
+       member of a pooled-positive or invalid screening tube (``lab.retests``). Then re-test
        tubes close their tasks and clear (or confirm) the person in the tube that sent them;
        notifications for each pooled positive to the working group, the emergency squad and
        each member community, with the latency from the report; an alert when that latency
@@ -429,7 +430,7 @@ def _apply(
             # checks count towards recording them and the follow-up's towards following up.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         following = time.perf_counter()
-        _follow(cursor, chosen, by_result, now, received_at, report)
+        _follow(cursor, chosen, by_result, received_at, report)
         if postgres:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         report.following_s += time.perf_counter() - following
@@ -448,12 +449,12 @@ def _follow(
     cursor: Any,
     chosen: Sequence[tuple[ResultInput, _Found]],
     by_result: dict[str, list[_Found]],
-    now: datetime | str,
     received_at: datetime,
     report: ResultReport,
 ) -> None:
-    """What the results make of people (R11, R12): members held, positive or to re-sample;
-    one re-test task per member of a pooled-positive or invalid screening tube; re-test tubes
+    """What the results make of people (R11, R12): members held, positive or to re-sample,
+    which opens a re-test task for each member of a pooled-positive or invalid screening tube
+    (derived from the member's outcome until acted upon, ``lab.retests``); re-test tubes
     close their tasks and settle the person in the tube that sent them; notifications.
 
     Only the tubes whose result says something of each member are staged again and joined
@@ -465,32 +466,16 @@ def _follow(
     if followed:
         stage = _Stage(followed, FOLLOW_STAGE)
         _members_outcome_write(cursor, stage)
-        # An invalid re-test tube's new task comes from ``_close_retests``, which keeps the
-        # screening tube that sent the person.
-        new_code = "gen_random_uuid()" if stage.postgres else "lower(hex(randomblob(16)))"
-        cursor.execute(
-            "INSERT INTO lab_retesttask (code, created_at, updated_at, version, person_id, "  # noqa: S608
-            "region_id, source_tube_id, reason, status, outcome, rule_set) "
-            f"SELECT {new_code}, %s, %s, 1, b.person_id, b.region_id, t.id, "
-            "CASE s.result WHEN %s THEN %s ELSE %s END, %s, '', t.rule_set "
-            f"FROM {stage.sql} JOIN lab_tube t ON t.id = s.tube_id "
-            "JOIN lab_binding b ON b.tube_id = t.id "
-            "WHERE s.result IN (%s, %s) AND t.kind = %s ORDER BY t.id, b.position",
-            [
-                now,
-                now,
-                TubeResult.POOLED_POSITIVE,
-                RetestReason.POOLED_POSITIVE,
-                RetestReason.INVALID,
-                RetestStatus.OPEN,
-                *stage.params,
-                TubeResult.POOLED_POSITIVE,
-                TubeResult.INVALID,
-                TubeKind.SCREENING,
-            ],
-        )
-        report.retest_tasks += cursor.rowcount
         stage.drop()
+        # Each member held or to re-sample now has a derived re-test task (``lab.retests``);
+        # an invalid re-test tube's new task comes from ``_close_retests``, which keeps the
+        # screening tube that sent the person.
+        report.retest_tasks += sum(
+            tube.member_count
+            for item, tube in followed
+            if item.result in (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
+            and tube.kind == TubeKind.SCREENING
+        )
     retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
     if retest:
         new_tasks: list[RetestTask] = []

@@ -14,16 +14,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fangkong.core.actor import SYSTEM
 from fangkong.lab.bulk import tubes_bulk_load
 from fangkong.lab.choices import MemberOutcome, RetestReason, TubeResult, TubeStatus
 from fangkong.lab.models import (
     Binding,
     Notification,
-    RetestTask,
     ScreeningRound,
     Tube,
     TubeEvent,
 )
+from fangkong.lab.retests import retest_tasks_in_scope, round_retest_tasks
 from fangkong.lab.services import results as results_module
 from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.rounds import round_open
@@ -99,10 +100,9 @@ def test_a_loaded_round_takes_its_results_through_the_service(
     assert (report.retest_tasks, report.held, report.positives) == (10 + 10 + 5, 15, 1)
     held = Binding.objects.filter(round=s.round, outcome=MemberOutcome.HELD).count()
     assert held == 15
-    assert (
-        RetestTask.objects.filter(source_tube__round=s.round, reason=RetestReason.INVALID).count()
-        == 10
-    )
+    tasks = retest_tasks_in_scope(SYSTEM)
+    assert round_retest_tasks(s.round.id)[0] == len(tasks) == report.retest_tasks
+    assert sum(t.reason == RetestReason.INVALID for t in tasks) == 10
     assert set(Tube.objects.filter(round=s.round).values_list("status", flat=True)) == {
         TubeStatus.RESULTED
     }

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import uuid
 
+from fangkong.core.actor import SYSTEM
 from fangkong.lab.choices import MemberOutcome, Recipient, RetestStatus
 from fangkong.lab.models import Binding, Notification, RetestTask, Tube
+from fangkong.lab.retests import retest_tasks_in_scope
 from fangkong.lab.tests.factories import screening_make
 
 
@@ -85,13 +87,20 @@ def test_pooled_positive_chain_end_to_end(tree, api):
         Recipient.COMMUNITY,
     }
     assert all(n.latency_ms < 60_000 for n in notes)
-    assert RetestTask.objects.filter(status=RetestStatus.OPEN).count() == 10
+    # One open task per member, derived from their outcome: no row written yet
+    opened = {t.person_id: t.code for t in retest_tasks_in_scope(SYSTEM, status="open")}
+    assert set(opened) == {p.id for p in s.people[:10]}
+    assert not RetestTask.objects.exists()
 
     # Single re-tests: the fourth member is the positive one.
     for position, number in enumerate(s.ids[:10]):
         retest = _bind(sampler, s, f"R{position:04d}", [number], kind="retest")
         assert retest.status_code == 201, retest.json()
         assert retest.json()["ratio"] == 1
+    # Acted upon, each task is written under the code it was shown with
+    sampled = RetestTask.objects.filter(status=RetestStatus.SAMPLED)
+    assert {t.person_id: t.code for t in sampled} == opened
+    assert not retest_tasks_in_scope(SYSTEM, status="open")
     barcodes = [f"R{position:04d}" for position in range(10)]
     sampler.post(
         "/api/v1/lab/packages",

@@ -1,0 +1,213 @@
+"""Re-test tasks (R11, R16): a single-tube PCR task for each member of a pooled-positive or
+invalid screening tube, and for each antigen result that needs PCR.
+
+A member's first task is *derived*: it is open while the member's screening binding reads
+held (pooled positive) or to re-sample (invalid tube) and no ``RetestTask`` row names that
+tube and person. A result therefore writes nothing per member beyond the outcome it writes
+anyway: a Shanghai day's pooled positives are 322,001 tasks, and a row with its foreign keys
+and indexes cost about 30 µs, more than the rest of the follow-up together.
+
+The row is written when the task is acted upon (:func:`open_retest_tasks_locked`: a re-test
+tube bound for the person, an antigen result that reuses the task), under a code derived from
+the tube and the person (:func:`derived_code`). The code shown while the task was derived
+stays its code, and two writers racing for one task write it once (the code is unique).
+Every reader of tasks goes through this module, so the two kinds read as one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+
+from fangkong.core.actor import AnyActor
+from fangkong.core.bulk import db_datetime
+from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeKind, TubeResult
+from fangkong.lab.models import Binding, RetestTask
+from fangkong.people.models import Person
+from fangkong.regions.selectors import in_subtree
+
+#: The namespace of derived task codes (``uuid5`` of "tube id/person id").
+TASK_NAMESPACE = uuid.UUID("6f1c2b1e-5d0a-4d52-9a47-2a4f3e8c9b10")
+
+#: A member's outcome that opens a derived task, and the task's reason.
+DERIVED_REASON = {
+    MemberOutcome.HELD: RetestReason.POOLED_POSITIVE,
+    MemberOutcome.RETEST: RetestReason.INVALID,
+}
+_SENDING_RESULTS = (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
+
+
+def derived_code(tube_id: int, person_id: int) -> uuid.UUID:
+    """The code of the task that ``tube`` opened for ``person``, derived or written."""
+    return uuid.uuid5(TASK_NAMESPACE, f"{tube_id}/{person_id}")
+
+
+def derived_bindings() -> QuerySet[Binding]:
+    """Screening bindings whose member has a derived (open, unwritten) task. The tube's result
+    is repeated in the filter so that the planner starts from the few tubes that send people
+    to re-test (``(result, round)`` index) and not from the bindings."""
+    written = RetestTask.objects.filter(
+        source_tube_id=OuterRef("tube_id"), person_id=OuterRef("person_id")
+    )
+    return Binding.objects.filter(
+        retest=False,
+        tube__kind=TubeKind.SCREENING,
+        tube__result__in=_SENDING_RESULTS,
+        outcome__in=list(DERIVED_REASON),
+    ).exclude(Exists(written))
+
+
+def _as_task(binding: Binding) -> RetestTask:
+    """A derived task as an (unsaved) ``RetestTask``, for reading; needs ``tube`` loaded."""
+    tube = binding.tube
+    opened = tube.reported_at
+    assert opened is not None  # it has a result
+    task = RetestTask(
+        code=derived_code(binding.tube_id, binding.person_id),
+        person_id=binding.person_id,
+        region_id=binding.region_id,
+        source_tube=tube,
+        reason=DERIVED_REASON[MemberOutcome(binding.outcome)],
+        status=RetestStatus.OPEN,
+        outcome="",
+        rule_set=tube.rule_set,
+        created_at=opened,
+        updated_at=opened,
+    )
+    if "person" in binding._state.fields_cache:
+        task.person = binding.person
+    if "region" in binding._state.fields_cache:
+        task.region = binding.region
+    return task
+
+
+def _newest_first(tasks: Iterable[RetestTask], limit: int) -> list[RetestTask]:
+    def key(task: RetestTask) -> tuple[datetime, int]:
+        return (task.created_at, task.pk or 0)
+
+    return sorted(tasks, key=key, reverse=True)[:limit]
+
+
+def person_retest_tasks(person: Person, *, limit: int = 200) -> list[RetestTask]:
+    """``person``'s re-test tasks, written and derived, newest first (two queries)."""
+    written = (
+        RetestTask.objects.filter(person=person)
+        .select_related("source_tube__round", "retest_tube")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    derived = (
+        derived_bindings()
+        .filter(person=person)
+        .select_related("tube__round")
+        .order_by("-tube__reported_at", "-id")[:limit]
+    )
+    return _newest_first([*written, *(_as_task(b) for b in derived)], limit)
+
+
+def retest_tasks_in_scope(
+    actor: AnyActor, *, status: str | None = None, limit: int = 500
+) -> list[RetestTask]:
+    """Re-test tasks of persons in the actor's subtree (samplers: that of their node), written
+    and derived, newest first (two queries)."""
+    written = RetestTask.objects.select_related("person", "region", "source_tube")
+    derived = derived_bindings().select_related("person", "region", "tube")
+    if actor.region_path:
+        written = written.filter(in_subtree(actor.region_path, field="region__path"))
+        derived = derived.filter(in_subtree(actor.region_path, field="region__path"))
+    if status:
+        written = written.filter(status=status)
+    tasks = list(written.order_by("-created_at", "-id")[:limit])
+    if status in (None, RetestStatus.OPEN):
+        tasks += [
+            _as_task(b) for b in derived.order_by("-tube__reported_at", "-tube_id", "-id")[:limit]
+        ]
+    return _newest_first(tasks, limit)
+
+
+def open_by_tube(tube_ids: Iterable[int]) -> dict[int, int]:
+    """Derived tasks per source tube among ``tube_ids`` (one query)."""
+    rows = (
+        derived_bindings()
+        .filter(tube_id__in=list(tube_ids))
+        .values("tube_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["tube_id"]: row["n"] for row in rows}
+
+
+def round_retest_tasks(round_id: int) -> tuple[int, int]:
+    """The round's re-test tasks, written and derived: how many, and the sum of their persons'
+    ids (for comparing sets of people by count and checksum; two queries)."""
+    derived = (
+        derived_bindings().filter(round_id=round_id).aggregate(n=Count("id"), s=Sum("person_id"))
+    )
+    written = RetestTask.objects.filter(source_tube__round_id=round_id).aggregate(
+        n=Count("id"), s=Sum("person_id")
+    )
+    return (
+        derived["n"] + written["n"],
+        (derived["s"] or 0) + (written["s"] or 0),
+    )
+
+
+def retest_tasks_materialise(people: set[int]) -> int:
+    """Write the derived tasks of ``people`` as rows (before they are acted upon), each under
+    its derived code; a row another writer has just written is left as it is. Returns how many
+    derived tasks were found."""
+    if not people:
+        return 0
+    bindings = list(
+        derived_bindings()
+        .filter(person_id__in=people)
+        .values_list(
+            "tube_id", "person_id", "region_id", "outcome", "tube__rule_set", "tube__reported_at"
+        )
+    )
+    if not bindings:
+        return 0
+    code_field = RetestTask._meta.get_field("code")
+    rows: list[tuple[Any, ...]] = []
+    for tube_id, person_id, region_id, outcome, rule_set, reported_at in bindings:
+        assert reported_at is not None  # it has a result
+        opened = db_datetime(reported_at)
+        rows.append(
+            (
+                code_field.get_db_prep_value(derived_code(tube_id, person_id), connection),
+                opened,
+                opened,
+                person_id,
+                region_id,
+                tube_id,
+                DERIVED_REASON[MemberOutcome(outcome)],
+                RetestStatus.OPEN,
+                rule_set,
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO lab_retesttask (code, created_at, updated_at, version, person_id, "
+            "region_id, source_tube_id, reason, status, outcome, rule_set) "
+            "VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s, '', %s) ON CONFLICT (code) DO NOTHING",
+            rows,
+        )
+    return len(rows)
+
+
+def open_retest_tasks_locked(people: set[int]) -> dict[int, RetestTask]:
+    """Each person's oldest open re-test task, written first if it was derived, locked until
+    the transaction commits."""
+    retest_tasks_materialise(people)
+    tasks: dict[int, RetestTask] = {}
+    for task in (
+        RetestTask.objects.select_for_update()
+        .filter(person_id__in=people, status=RetestStatus.OPEN)
+        .order_by("created_at", "id")
+    ):
+        tasks.setdefault(task.person_id, task)
+    return tasks
