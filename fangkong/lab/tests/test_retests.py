@@ -1,0 +1,215 @@
+"""Re-test tasks derived from members' outcomes until acted upon (``lab.retests``): they read
+as tasks everywhere a task is read, are written once, under the code they were shown with, when
+a re-test tube or an antigen result takes them, and stay within the actor's scope."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import connections, transaction
+from django.utils import timezone
+
+from fangkong.accounts.choices import Role
+from fangkong.core.actor import SYSTEM
+from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeKind
+from fangkong.lab.dashboard import pooled_positives
+from fangkong.lab.models import Binding, RetestTask, Tube
+from fangkong.lab.retests import (
+    derived_code,
+    open_retest_tasks_locked,
+    retest_tasks_in_scope,
+    retest_tasks_materialise,
+    round_retest_tasks,
+)
+from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
+from fangkong.lab.services.people import antigen_record
+from fangkong.lab.services.results import ResultInput, results_apply
+from fangkong.lab.services.transport import package_receive
+from fangkong.lab.tests.factories import Screening, screening_make
+
+
+def _pooled_positive(tree: Any, *, residents: int = 4) -> tuple[Screening, Tube]:
+    """A round whose pool of three (people 0–2) came back pooled positive."""
+    s = screening_make(tree, residents=residents)
+    tube_bind(
+        actor=s.sampler,
+        screening_round=s.round,
+        point=s.point,
+        data=TubeInput(barcode="P0001", members=[MemberInput(id_number=n) for n in s.ids[:3]]),
+    )
+    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["P0001"])
+    results_apply(
+        actor=s.technician,
+        lab=s.lab,
+        rows=[ResultInput(barcode="P0001", result="pooled_positive", row=1)],
+    )
+    return s, Tube.objects.get(barcode="P0001")
+
+
+def _retest_bind(s: Screening, barcode: str, number: str) -> None:
+    tube_bind(
+        actor=s.sampler,
+        screening_round=s.round,
+        point=s.point,
+        data=TubeInput(
+            barcode=barcode, members=[MemberInput(id_number=number)], kind=TubeKind.RETEST
+        ),
+    )
+
+
+def test_a_pooled_positive_opens_one_task_per_member_read_everywhere(tree, api, make_actor):
+    s, tube = _pooled_positive(tree)
+    assert not RetestTask.objects.exists()  # nothing written per member but the outcome
+    members = {p.id for p in s.people[:3]}
+    codes = {str(derived_code(tube.id, person)) for person in members}
+
+    tasks = retest_tasks_in_scope(s.commander)
+    assert {t.person_id for t in tasks} == members
+    assert {(t.reason, t.status, t.created_at) for t in tasks} == {
+        (RetestReason.POOLED_POSITIVE, RetestStatus.OPEN, tube.reported_at)
+    }
+    assert round_retest_tasks(s.round.id) == (3, sum(members))
+
+    commander = api(s.commander)
+    listed = commander.get("/api/v1/lab/retests?status=open").json()
+    assert {t["code"] for t in listed} == codes
+    assert {t["source_tube"] for t in listed} == {"P0001"}
+    assert commander.get("/api/v1/lab/retests?status=sampled").json() == []
+    history = commander.get(f"/api/v1/lab/people/{s.people[0].code}/tests").json()
+    (task,) = history["retests"]
+    assert (task["code"], task["status"], task["round"]) == (
+        str(derived_code(tube.id, s.people[0].id)),
+        RetestStatus.OPEN,
+        str(s.round.code),
+    )
+    (followup,) = pooled_positives(actor=s.commander, screening_round=s.round)
+    assert (followup.held, followup.retests_open, followup.state) == (3, 3, "held")
+
+    # another district sees none of them
+    other = make_actor(Role.COMMANDER, tree["district_b"])
+    assert retest_tasks_in_scope(other) == []
+    assert api(other).get("/api/v1/lab/retests").json() == []
+
+
+def test_a_task_is_written_once_when_acted_upon_under_the_code_it_was_shown_with(tree):
+    s, tube = _pooled_positive(tree)
+    person = s.people[0]
+    with transaction.atomic():
+        assert retest_tasks_materialise({person.id}) == 1
+        retest_tasks_materialise({person.id})  # a second writer's attempt changes nothing
+    (written,) = RetestTask.objects.all()
+    assert (written.code, written.source_tube_id, written.reason, written.status) == (
+        derived_code(tube.id, person.id),
+        tube.id,
+        RetestReason.POOLED_POSITIVE,
+        RetestStatus.OPEN,
+    )
+    assert written.created_at == tube.reported_at
+    assert round_retest_tasks(s.round.id)[0] == 3  # one written, two still derived
+
+    # a re-test tube takes the task: sampled, the others still open
+    _retest_bind(s, "R0001", s.ids[1])
+    sampled = RetestTask.objects.get(person=s.people[1])
+    assert (sampled.code, sampled.status, sampled.retest_tube_id) == (
+        derived_code(tube.id, s.people[1].id),
+        RetestStatus.SAMPLED,
+        Tube.objects.get(barcode="R0001").id,
+    )
+    open_now = {t.person_id for t in retest_tasks_in_scope(SYSTEM, status=RetestStatus.OPEN)}
+    assert open_now == {s.people[0].id, s.people[2].id}
+    assert RetestTask.objects.count() == 2
+    (followup,) = pooled_positives(actor=s.commander, screening_round=s.round)
+    assert (followup.retests_open, followup.retests_sampled) == (2, 1)
+
+    # nobody gets a second tube for the same task
+    with transaction.atomic():
+        assert s.people[1].id not in open_retest_tasks_locked({s.people[1].id})
+
+
+def test_an_antigen_result_of_a_held_member_takes_the_task_the_pool_opened(tree, make_actor):
+    s, tube = _pooled_positive(tree)
+    grid = make_actor(Role.GRID_WORKER, tree["grid_a1"])
+    test = antigen_record(
+        actor=grid, person=s.people[2], source="self", result="negative", tested_at=timezone.now()
+    )
+    assert test.suspected == "held"
+    task = RetestTask.objects.get()
+    assert (test.pcr_task_id, task.code, task.reason) == (
+        task.id,
+        derived_code(tube.id, s.people[2].id),
+        RetestReason.POOLED_POSITIVE,
+    )
+    assert Binding.objects.get(tube=tube, person=s.people[2]).outcome == MemberOutcome.HELD
+
+
+def test_an_invalid_tube_opens_tasks_that_a_negative_retest_closes(tree):
+    s = screening_make(tree, residents=2)
+    tube_bind(
+        actor=s.sampler,
+        screening_round=s.round,
+        point=s.point,
+        data=TubeInput(barcode="V0001", members=[MemberInput(id_number=n) for n in s.ids[:2]]),
+    )
+    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["V0001"])
+    rows = [ResultInput(barcode="V0001", result="invalid", row=1)]
+    assert results_apply(actor=s.technician, lab=s.lab, rows=rows).retest_tasks == 2
+    assert {t.reason for t in retest_tasks_in_scope(SYSTEM)} == {RetestReason.INVALID}
+    _retest_bind(s, "R0001", s.ids[0])
+    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["R0001"])
+    rows = [ResultInput(barcode="R0001", result="negative", row=1)]
+    results_apply(actor=s.technician, lab=s.lab, rows=rows)
+    done = RetestTask.objects.get(person=s.people[0])
+    assert (done.status, done.outcome) == (RetestStatus.DONE, "negative")
+    assert Binding.objects.get(tube__barcode="V0001", person=s.people[0]).outcome == (
+        MemberOutcome.CLEARED
+    )
+    still = retest_tasks_in_scope(SYSTEM, status=RetestStatus.OPEN)
+    assert [t.person_id for t in still] == [s.people[1].id]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
+def test_two_writers_taking_one_task_at_once_write_it_once(shared_database, tree):
+    """The first writer holds its transaction open; the second waits on the unique code
+    (PostgreSQL) or the write lock (SQLite), then finds the row and writes nothing."""
+    s, tube = _pooled_positive(tree)
+    person = s.people[0].id
+    written = threading.Event()
+    failures: list[BaseException] = []
+    found: list[int] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                found.append(len(open_retest_tasks_locked({person})))
+                written.set()
+                time.sleep(0.3)
+        except BaseException as exc:  # a thread's failure must fail the test
+            failures.append(exc)
+            written.set()
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            written.wait(10)
+            with transaction.atomic():
+                found.append(len(open_retest_tasks_locked({person})))
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures
+    assert found == [1, 1]
+    assert list(RetestTask.objects.values_list("code", flat=True)) == [
+        derived_code(tube.id, person)
+    ]
