@@ -348,13 +348,13 @@ class Anomaly(models.Model):
 class RetestTask(TimestampedModel):
     """A single-tube PCR task for one person: a member of a pooled positive or invalid tube,
     or someone whose antigen result needs PCR (R11, R16). Closed by the result of the tube
-    bound for it."""
+    bound for it. A member's first task is derived from their outcome until it is acted upon,
+    and only then written here (``lab.retests``, which every reader of tasks goes through)."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The indexes below lead with the person and the region; the source tube has its key's.
-    # A day of pooled positives writes a task per member (322,001 at 25.7 M residents), so
-    # the row carries no index or foreign key another one already gives: its round is its
-    # source tube's (``screening_round``), and the re-test tube is indexed once set.
+    # No index or foreign key another one already gives: the round is the source tube's
+    # (``screening_round``), and the re-test tube is indexed once set.
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False
     )
