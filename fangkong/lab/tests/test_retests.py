@@ -31,21 +31,23 @@ from fangkong.lab.services.transport import package_receive
 from fangkong.lab.tests.factories import Screening, screening_make
 
 
-def _pooled_positive(tree: Any, *, residents: int = 4) -> tuple[Screening, Tube]:
-    """A round whose pool of three (people 0–2) came back pooled positive."""
-    s = screening_make(tree, residents=residents)
+def _resulted(s: Screening, barcode: str, ids: list[str], result: str) -> int:
+    """Bind ``ids`` in a screening tube, receive it and report ``result``; the tasks opened."""
     tube_bind(
         actor=s.sampler,
         screening_round=s.round,
         point=s.point,
-        data=TubeInput(barcode="P0001", members=[MemberInput(id_number=n) for n in s.ids[:3]]),
+        data=TubeInput(barcode=barcode, members=[MemberInput(id_number=n) for n in ids]),
     )
-    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["P0001"])
-    results_apply(
-        actor=s.technician,
-        lab=s.lab,
-        rows=[ResultInput(barcode="P0001", result="pooled_positive", row=1)],
-    )
+    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=[barcode])
+    rows = [ResultInput(barcode=barcode, result=result, row=1)]
+    return results_apply(actor=s.technician, lab=s.lab, rows=rows).retest_tasks
+
+
+def _pooled_positive(tree: Any, *, residents: int = 4) -> tuple[Screening, Tube]:
+    """A round whose pool of three (people 0–2) came back pooled positive."""
+    s = screening_make(tree, residents=residents)
+    assert _resulted(s, "P0001", s.ids[:3], "pooled_positive") == 3
     return s, Tube.objects.get(barcode="P0001")
 
 
@@ -147,15 +149,7 @@ def test_an_antigen_result_of_a_held_member_takes_the_task_the_pool_opened(tree,
 
 def test_an_invalid_tube_opens_tasks_that_a_negative_retest_closes(tree):
     s = screening_make(tree, residents=2)
-    tube_bind(
-        actor=s.sampler,
-        screening_round=s.round,
-        point=s.point,
-        data=TubeInput(barcode="V0001", members=[MemberInput(id_number=n) for n in s.ids[:2]]),
-    )
-    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["V0001"])
-    rows = [ResultInput(barcode="V0001", result="invalid", row=1)]
-    assert results_apply(actor=s.technician, lab=s.lab, rows=rows).retest_tasks == 2
+    assert _resulted(s, "V0001", s.ids[:2], "invalid") == 2
     assert {t.reason for t in retest_tasks_in_scope(SYSTEM)} == {RetestReason.INVALID}
     _retest_bind(s, "R0001", s.ids[0])
     package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["R0001"])
