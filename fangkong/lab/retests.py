@@ -29,6 +29,7 @@ from fangkong.core.bulk import db_datetime
 from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeKind, TubeResult
 from fangkong.lab.models import Binding, RetestTask
 from fangkong.people.models import Person
+from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
 
 #: The namespace of derived task codes (``uuid5`` of "tube id/person id").
@@ -113,19 +114,26 @@ def retest_tasks_in_scope(
     actor: AnyActor, *, status: str | None = None, limit: int = 500
 ) -> list[RetestTask]:
     """Re-test tasks of persons in the actor's subtree (samplers: that of their node), written
-    and derived, newest first (two queries)."""
+    and derived, newest first (four queries).
+
+    Derived tasks are found from the tubes that sent people to re-test (``(result, round)``
+    index) and their members, picked by id before persons and nodes are joined to the
+    ``limit`` chosen, with the subtree's nodes given as a list: with a range on the node's path
+    the planner took a city for three nodes and read every binding of each (22 s at 6 M
+    residents, against 0.2 s)."""
     written = RetestTask.objects.select_related("person", "region", "source_tube")
-    derived = derived_bindings().select_related("person", "region", "tube")
+    derived = derived_bindings()
     if actor.region_path:
         written = written.filter(in_subtree(actor.region_path, field="region__path"))
-        derived = derived.filter(in_subtree(actor.region_path, field="region__path"))
+        nodes = Region.objects.filter(in_subtree(actor.region_path))
+        derived = derived.filter(region_id__in=list(nodes.values_list("id", flat=True)))
     if status:
         written = written.filter(status=status)
     tasks = list(written.order_by("-created_at", "-id")[:limit])
     if status in (None, RetestStatus.OPEN):
-        tasks += [
-            _as_task(b) for b in derived.order_by("-tube__reported_at", "-tube_id", "-id")[:limit]
-        ]
+        chosen = derived.order_by("-tube__reported_at", "-tube_id", "-id")[:limit]
+        bindings = Binding.objects.filter(id__in=list(chosen.values_list("id", flat=True)))
+        tasks += [_as_task(b) for b in bindings.select_related("person", "region", "tube")]
     return _newest_first(tasks, limit)
 
 
