@@ -27,7 +27,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from fangkong.core.actor import AnyActor
 from fangkong.core.bulk import db_datetime
 from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeKind, TubeResult
-from fangkong.lab.models import Binding, RetestTask
+from fangkong.lab.models import Binding, RetestTask, ScreeningRound
 from fangkong.people.models import Person
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
@@ -111,7 +111,11 @@ def person_retest_tasks(person: Person, *, limit: int = 200) -> list[RetestTask]
 
 
 def retest_tasks_in_scope(
-    actor: AnyActor, *, status: str | None = None, limit: int = 500
+    actor: AnyActor,
+    *,
+    status: str | None = None,
+    screening_round: ScreeningRound | None = None,
+    limit: int = 500,
 ) -> list[RetestTask]:
     """Re-test tasks of persons in the actor's subtree (samplers: that of their node), written
     and derived, newest first (four queries).
@@ -120,13 +124,17 @@ def retest_tasks_in_scope(
     index) and their members, picked by id before persons and nodes are joined to the
     ``limit`` chosen, with the subtree's nodes given as a list: with a range on the node's path
     the planner took a city for three nodes and read every binding of each (22 s at 6 M
-    residents, against 0.2 s)."""
+    residents, against 0.2 s). With ``screening_round``, only the tasks its tubes opened: the
+    derived ones are then read from that round's sending tubes only, whatever the history."""
     written = RetestTask.objects.select_related("person", "region", "source_tube")
     derived = derived_bindings()
     if actor.region_path:
         written = written.filter(in_subtree(actor.region_path, field="region__path"))
         nodes = Region.objects.filter(in_subtree(actor.region_path))
         derived = derived.filter(region_id__in=list(nodes.values_list("id", flat=True)))
+    if screening_round is not None:
+        written = written.filter(source_tube__round=screening_round)
+        derived = derived.filter(round_id=screening_round.id, tube__round=screening_round)
     if status:
         written = written.filter(status=status)
     tasks = list(written.order_by("-created_at", "-id")[:limit])

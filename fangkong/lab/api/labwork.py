@@ -259,9 +259,13 @@ def labs_results(
 
 
 @router.get("/retests", response={200: list[RetestOut], **ERRORS}, summary="Re-test tasks in scope")
-def retests_list(request: HttpRequest, status: RetestStatus | None = None) -> list[RetestOut]:
+def retests_list(
+    request: HttpRequest, status: RetestStatus | None = None, round: str | None = None
+) -> list[RetestOut]:
+    """The newest 500; ``round`` (a round's code) keeps to the tasks its tubes opened."""
     actor = actor_of(request)
     require_role(actor, ROUND_ROLES)
+    screening_round = access_round(actor, round) if round else None
     return [
         RetestOut(
             code=str(t.code),
@@ -273,5 +277,7 @@ def retests_list(request: HttpRequest, status: RetestStatus | None = None) -> li
             outcome=t.outcome,
             created_at=t.created_at,
         )
-        for t in retest_tasks_in_scope(actor, status=status, limit=500)
+        for t in retest_tasks_in_scope(
+            actor, status=status, screening_round=screening_round, limit=500
+        )
     ]

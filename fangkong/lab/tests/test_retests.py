@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from fangkong.lab.retests import (
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.people import antigen_record
 from fangkong.lab.services.results import ResultInput, results_apply
+from fangkong.lab.services.rounds import round_open
 from fangkong.lab.services.transport import package_receive
 from fangkong.lab.tests.factories import Screening, screening_make
 
@@ -80,6 +82,13 @@ def test_a_pooled_positive_opens_one_task_per_member_read_everywhere(tree, api, 
     assert {t["code"] for t in listed} == codes
     assert {t["source_tube"] for t in listed} == {"P0001"}
     assert commander.get("/api/v1/lab/retests?status=sampled").json() == []
+    # kept to one round's tubes: this one's, another's (none), an unknown one (404)
+    listed = commander.get(f"/api/v1/lab/retests?round={s.round.code}").json()
+    assert {t["code"] for t in listed} == codes
+    later = round_open(actor=s.commander, name="第二轮", areas=[(tree["district_a"], "other")])
+    assert commander.get(f"/api/v1/lab/retests?round={later.code}").json() == []
+    missing = commander.get(f"/api/v1/lab/retests?round={uuid.uuid4()}")
+    assert (missing.status_code, missing.json()["code"]) == (404, "round_not_found")
     history = commander.get(f"/api/v1/lab/people/{s.people[0].code}/tests").json()
     (task,) = history["retests"]
     assert (task["code"], task["status"], task["round"]) == (
