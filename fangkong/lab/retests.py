@@ -29,8 +29,7 @@ from fangkong.core.bulk import db_datetime
 from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeKind, TubeResult
 from fangkong.lab.models import Binding, RetestTask, ScreeningRound
 from fangkong.people.models import Person
-from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.selectors import in_subtree, region_scope
 
 #: The namespace of derived task codes (``uuid5`` of "tube id/person id").
 TASK_NAMESPACE = uuid.UUID("6f1c2b1e-5d0a-4d52-9a47-2a4f3e8c9b10")
@@ -40,7 +39,8 @@ DERIVED_REASON = {
     MemberOutcome.HELD: RetestReason.POOLED_POSITIVE,
     MemberOutcome.RETEST: RetestReason.INVALID,
 }
-_SENDING_RESULTS = (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
+#: The results that send a screening tube's members to a single-tube re-test.
+SENDING_RESULTS = (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
 
 
 def derived_code(tube_id: int, person_id: int) -> uuid.UUID:
@@ -58,20 +58,21 @@ def derived_bindings() -> QuerySet[Binding]:
     return Binding.objects.filter(
         retest=False,
         tube__kind=TubeKind.SCREENING,
-        tube__result__in=_SENDING_RESULTS,
+        tube__result__in=SENDING_RESULTS,
         outcome__in=list(DERIVED_REASON),
     ).exclude(Exists(written))
 
 
 def _as_task(binding: Binding) -> RetestTask:
-    """A derived task as an (unsaved) ``RetestTask``, for reading; needs ``tube`` loaded."""
+    """A derived task as an (unsaved) ``RetestTask``, for reading; needs ``tube``, ``person``
+    and ``region`` loaded."""
     tube = binding.tube
     opened = tube.reported_at
     assert opened is not None  # it has a result
-    task = RetestTask(
+    return RetestTask(
         code=derived_code(binding.tube_id, binding.person_id),
-        person_id=binding.person_id,
-        region_id=binding.region_id,
+        person=binding.person,
+        region=binding.region,
         source_tube=tube,
         reason=DERIVED_REASON[MemberOutcome(binding.outcome)],
         status=RetestStatus.OPEN,
@@ -80,11 +81,6 @@ def _as_task(binding: Binding) -> RetestTask:
         created_at=opened,
         updated_at=opened,
     )
-    if "person" in binding._state.fields_cache:
-        task.person = binding.person
-    if "region" in binding._state.fields_cache:
-        task.region = binding.region
-    return task
 
 
 def _newest_first(tasks: Iterable[RetestTask], limit: int) -> list[RetestTask]:
@@ -104,7 +100,7 @@ def person_retest_tasks(person: Person, *, limit: int = 200) -> list[RetestTask]
     derived = (
         derived_bindings()
         .filter(person=person)
-        .select_related("tube__round")
+        .select_related("tube__round", "person", "region")
         .order_by("-tube__reported_at", "-id")[:limit]
     )
     return _newest_first([*written, *(_as_task(b) for b in derived)], limit)
@@ -130,11 +126,11 @@ def retest_tasks_in_scope(
     derived = derived_bindings()
     if actor.region_path:
         written = written.filter(in_subtree(actor.region_path, field="region__path"))
-        nodes = Region.objects.filter(in_subtree(actor.region_path))
-        derived = derived.filter(region_id__in=list(nodes.values_list("id", flat=True)))
+        nodes = region_scope(actor).values_list("id", flat=True)
+        derived = derived.filter(region_id__in=list(nodes))
     if screening_round is not None:
         written = written.filter(source_tube__round=screening_round)
-        derived = derived.filter(round_id=screening_round.id, tube__round=screening_round)
+        derived = derived.filter(tube__round=screening_round)
     if status:
         written = written.filter(status=status)
     tasks = list(written.order_by("-created_at", "-id")[:limit])

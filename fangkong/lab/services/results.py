@@ -48,6 +48,7 @@ from fangkong.lab.models import (
     RetestTask,
 )
 from fangkong.lab.notify import pooled_positives_notify
+from fangkong.lab.retests import SENDING_RESULTS
 from fangkong.lab.roles import LAB_ROLES
 from fangkong.lab.tallies import tube_tally_move
 
@@ -473,8 +474,7 @@ def _follow(
         report.retest_tasks += sum(
             tube.member_count
             for item, tube in followed
-            if item.result in (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
-            and tube.kind == TubeKind.SCREENING
+            if item.result in SENDING_RESULTS and tube.kind == TubeKind.SCREENING
         )
     retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
     if retest:
@@ -497,12 +497,11 @@ def _audit(actor: AnyActor, chunk: Sequence[tuple[ResultInput, _Found]], reason:
     counts: dict[str, int] = defaultdict(int)
     for tube in tubes:
         counts[tube.result] += 1
-    follow_up = (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
     tasks = sum(
         tube.member_count
         for tube in tubes
         if tube.result == TubeResult.INVALID
-        or (tube.result in follow_up and tube.kind == TubeKind.SCREENING)
+        or (tube.result in SENDING_RESULTS and tube.kind == TubeKind.SCREENING)
     )
     screening = sum(1 for tube in tubes if tube.kind == TubeKind.SCREENING)
     return AuditSpec(
