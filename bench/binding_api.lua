@@ -1,7 +1,8 @@
 -- wrk script for bench/binding_api.py: posts pre-built tube requests, one per line of the
 -- file named by FK_REQUESTS ("token<TAB>idempotency key<TAB>JSON body"); thread k of n
 -- takes lines k, k+n, k+2n, … and logs "status<TAB>barcode" of each answer to
--- FK_LOG.<k>. When a thread runs out of lines it sends a cheap GET instead (logged as "-").
+-- FK_LOG.<k>. When a thread runs out of lines it sends a cheap GET instead (logged as "-"),
+-- with FK_TOKEN's token if set.
 local threads = {}
 local counter = 0
 
@@ -18,18 +19,25 @@ function init(args)
   local first_token = nil
   for line in io.lines(os.getenv("FK_REQUESTS")) do
     local token, key, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-    first_token = first_token or token
-    if n % total == id then
-      table.insert(requests, wrk.format("POST", "/api/v1/lab/tubes", {
-        ["Authorization"] = "Bearer " .. token,
-        ["Idempotency-Key"] = key,
-        ["Content-Type"] = "application/json",
-      }, body))
+    if token ~= nil then
+      first_token = first_token or token
+      if n % total == id then
+        table.insert(requests, wrk.format("POST", "/api/v1/lab/tubes", {
+          ["Authorization"] = "Bearer " .. token,
+          ["Idempotency-Key"] = key,
+          ["Content-Type"] = "application/json",
+        }, body))
+      end
+      n = n + 1
     end
-    n = n + 1
   end
+  -- FK_TOKEN: the idle GET's token when there are no tubes (the no-op floor)
+  first_token = os.getenv("FK_TOKEN") or first_token
   position = 0
   log = io.open(os.getenv("FK_LOG") .. "." .. id, "w")
+  -- wrk ends its threads without closing their files: a fully buffered log would lose its
+  -- last block, and with it the answers the lost-bindings count must check
+  log:setvbuf("line")
   -- an authenticated GET without a barcode in its answer (counted as idle, "-")
   idle = wrk.format("GET", "/api/v1/lab/sampling-codes/public-key", {
     ["Authorization"] = "Bearer " .. first_token,

@@ -48,6 +48,7 @@ CONNECTIONS = int(os.environ.get("FANGKONG_BENCH_CONNECTIONS", "32"))
 WRK_THREADS = 2
 RETRY_SHARE = 0.05
 WARMUP_SECONDS = 5
+FLOOR_SECONDS = 10
 WARMUP_LINES = 3000  # more than a warm-up sends; the rest of them are never sent
 RETRY_LAG = 400  # a retry goes out this many requests after the first send
 SEED = 20220404
@@ -247,10 +248,33 @@ def _serve(url: str, workers: int, threads: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not answer within 60 s")
 
 
+def _cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server (its master and workers) and by PostgreSQL's
+    processes (the whole cluster), read from ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(entry.name) == server_pid or int(fields[1]) == server_pid:
+            used["server"] += seconds
+        elif name.startswith("postgres"):
+            used["postgres"] += seconds
+    return used
+
+
 def _load(
-    lines: list[str], seconds: int, workdir: Path, name: str = "answers"
+    lines: list[str], seconds: int, workdir: Path, name: str = "answers", token: str = ""
 ) -> tuple[dict[str, Any], list[str]]:
-    """Drive the server with wrk; returns its summary and every ``status\\tbarcode`` line."""
+    """Drive the server with wrk; returns its summary and every ``status\\tbarcode`` line.
+    Without lines every request is the no-op GET, with ``token``."""
     requests_path = workdir / f"{name}.tsv"
     requests_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     log = workdir / name
@@ -259,6 +283,7 @@ def _load(
         "FK_REQUESTS": str(requests_path),
         "FK_LOG": str(log),
         "FK_THREADS": str(WRK_THREADS),
+        **({"FK_TOKEN": token} if token else {}),
     }
     subprocess.run(  # noqa: S603 - fixed arguments, loopback only
         [  # noqa: S607 - wrk from the Debian package, found on PATH
@@ -284,12 +309,18 @@ def _load(
     return summary, answers
 
 
-def _bindings(round_id: int) -> int:
+def _stored(round_id: int) -> tuple[int, int]:
+    """Tubes and bindings stored in the round so far."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM lab_binding WHERE round_id = %s", [round_id])
-        return int(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM lab_tube WHERE round_id = %s), "
+            "(SELECT COUNT(*) FROM lab_binding WHERE round_id = %s)",
+            [round_id, round_id],
+        )
+        tubes, bindings = cursor.fetchone()
+        return int(tubes), int(bindings)
 
 
 def _count(round_id: int, answered: set[str], sizes: dict[str, int]) -> dict[str, int]:
@@ -409,10 +440,19 @@ def _run(args: argparse.Namespace, url: str) -> Report:
             # Warm-up (not measured): every server thread opens its database connection and
             # fills its process's caches; then the measured window with the other tubes.
             _warm, answers = _load(lines[:WARMUP_LINES], WARMUP_SECONDS, Path(directory), "warm")
-            before = _bindings(made["round"].id)
+            tubes_before, before = _stored(made["round"].id)
+            used = _cpu_seconds(server.pid)
             summary, measured = _load(lines[WARMUP_LINES:], seconds, Path(directory))
+            after = _cpu_seconds(server.pid)
             answers += measured
-            during = _bindings(made["round"].id) - before
+            tubes_after, bindings_after = _stored(made["round"].id)
+            during, tubes_during = bindings_after - before, tubes_after - tubes_before
+            # The framework's floor on the same server: the no-op GET the script sends once
+            # it has no tubes left (token auth, middleware, routing, a small JSON answer).
+            floor, _idle = _load(
+                [], FLOOR_SECONDS, Path(directory), "floor", token=tubes[0]["token"]
+            )
+            floor_cpu = _cpu_seconds(server.pid)["server"] - after["server"]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -429,12 +469,23 @@ def _run(args: argparse.Namespace, url: str) -> Report:
             answered.add(barcode)
         elif len(failures) < 5:
             failures.append(f"{status} {barcode}")
+    # Every answer must be in the log, or a lost binding could go unchecked.
+    logged = len(measured) == summary["requests"]
     counts = _count(made["round"].id, answered, sizes)
     people_per_s = during / summary["seconds"]
     sent = [t for t in tubes if t["body"]["barcode"] in answered]
     copy_timing = _copy_baseline(sent or tubes[:1000], max(1, args.repeat))
     copy_rows = sum(len(t["body"]["members"]) for t in (sent or tubes[:1000]))
     copy_per_s = copy_rows / copy_timing.median
+
+    # Where the CPU went: per tube stored in the window, and per no-op request. The ceiling is
+    # what this machine's cores would bind if a tube cost the server no more than the no-op
+    # request and the database what it cost here.
+    server_ms = 1000 * (after["server"] - used["server"]) / max(1.0, tubes_during)
+    database_ms = 1000 * (after["postgres"] - used["postgres"]) / max(1.0, tubes_during)
+    floor_ms = 1000 * floor_cpu / max(1, floor["requests"])
+    cores = os.cpu_count() or 1
+    ceiling = cores / ((floor_ms + database_ms) / 1000) * (during / max(1.0, tubes_during))
 
     report = Report(name="binding_api", scale=args.scale)
     report.rows.append(("setup (city, round, points, bodies)", f"{prepared:.1f} s"))
@@ -458,10 +509,35 @@ def _run(args: argparse.Namespace, url: str) -> Report:
         )
     )
     report.rows.append(
+        (
+            "CPU per tube stored",
+            f"server {server_ms:.2f} ms, PostgreSQL {database_ms:.2f} ms "
+            f"({(after['server'] - used['server']) / summary['seconds']:.2f} and "
+            f"{(after['postgres'] - used['postgres']) / summary['seconds']:.2f} cores)",
+        )
+    )
+    report.rows.append(
+        (
+            "no-op request floor",
+            f"{floor['requests'] / floor['seconds']:,.0f}/s, {floor_ms:.2f} ms server CPU each",
+        )
+    )
+    report.rows.append(
+        (
+            "ceiling (a tube at the floor)",
+            f"{ceiling:,.0f} people/s on {cores} cores = {ceiling / copy_per_s:.3f} of COPY",
+        )
+    )
+    report.rows.append(
         ("COPY baseline", f"{copy_rows:,} bindings in {copy_timing.text()} ({copy_per_s:,.0f}/s)")
     )
     for failure in failures:
         report.notes.append(f"refused: {failure}")
+    if not logged:
+        report.notes.append(
+            f"ANSWERS MISSING FROM THE LOG: {len(measured):,} logged, wrk counted "
+            f"{summary['requests']:,} (the lost count checks only logged answers)"
+        )
     if idle:
         report.notes.append(f"the request list ran out: {idle} idle GETs (raise --scale)")
     if any(status.startswith("5") for status in statuses):
@@ -480,6 +556,10 @@ def _run(args: argparse.Namespace, url: str) -> Report:
         "duplicated": float(counts["duplicated"]),
         "server_errors": float(sum(n for status, n in statuses.items() if status.startswith("5"))),
         "copy_rows_per_s": copy_per_s,
+        "server_ms_per_tube": server_ms,
+        "db_ms_per_tube": database_ms,
+        "floor_ms": floor_ms,
+        "ceiling_ratio": ceiling / copy_per_s,
     }
     report.ratio = people_per_s / copy_per_s
     return report
