@@ -250,7 +250,9 @@ def _serve(url: str, workers: int, threads: int) -> subprocess.Popen[bytes]:
 
 def _cpu_seconds(server_pid: int) -> dict[str, float]:
     """CPU seconds used so far by the server (its master and workers) and by PostgreSQL's
-    processes (the whole cluster), read from ``/proc``."""
+    processes (the whole cluster), read from ``/proc``: each process's own and that of its
+    children it has reaped, so backends that end meanwhile (connections are recycled after
+    ``CONN_MAX_AGE``) still count, through the postmaster."""
     tick = os.sysconf("SC_CLK_TCK")
     used = {"server": 0.0, "postgres": 0.0}
     for entry in Path("/proc").iterdir():
@@ -262,7 +264,7 @@ def _cpu_seconds(server_pid: int) -> dict[str, float]:
             continue  # ended meanwhile
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        seconds = sum(int(value) for value in fields[11:15]) / tick  # u/s time, reaped u/s
         if int(entry.name) == server_pid or int(fields[1]) == server_pid:
             used["server"] += seconds
         elif name.startswith("postgres"):
