@@ -92,7 +92,7 @@ def audit_record(
         rule_set=rule_set,
         extra=extra,
     )
-    return _chain_append([spec], chain=actor.user_id % AUDIT_CHAINS)[0]
+    return _chain_append([spec], chain=actor.user_id % AUDIT_CHAINS, with_ids=True)[0]
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ def audit_record_many(specs: Sequence[AuditSpec]) -> list[AuditEntry]:
     For a batch of writes by many actors (the sampling intake): the rows join the chain of the
     writing thread (not each actor's), so the batch takes one lock and two batches of
     different server threads rarely wait for each other; the chain's last hash is read once
-    and the rows inserted together. ``audit_chain_verify`` checks them like any other rows.
+    and the rows inserted together (the returned entries have no ids). ``audit_chain_verify``
+    checks them like any other rows.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record_many must run inside the transaction of the writes")
@@ -127,9 +128,12 @@ def audit_record_many(specs: Sequence[AuditSpec]) -> list[AuditEntry]:
     )
 
 
-def _chain_append(specs: Sequence[AuditSpec], *, chain: int) -> list[AuditEntry]:
+def _chain_append(
+    specs: Sequence[AuditSpec], *, chain: int, with_ids: bool = False
+) -> list[AuditEntry]:
     """Lock ``chain`` (PostgreSQL), read its last hash, chain the rows in order and insert
-    them (one row: an ``INSERT``; more: ``COPY``)."""
+    them: saved one by one when the caller wants their ids, otherwise as plain rows
+    (``COPY``), which costs a batch of one less than compiling an ``INSERT``."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PG_AUDIT_LOCK, chain])
@@ -162,8 +166,9 @@ def _chain_append(specs: Sequence[AuditSpec], *, chain: int) -> list[AuditEntry]
         )
         entry.row_hash = previous = _row_hash(previous, entry)
         entries.append(entry)
-    if len(entries) == 1:
-        entries[0].save(force_insert=True)
+    if with_ids:
+        for entry in entries:
+            entry.save(force_insert=True)
     else:
         rows_insert(AuditEntry, [_columns(entry) for entry in entries])
     return entries

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, access_record_many, audit_record_many
-from fangkong.core.bulk import db_datetime, objects_insert, rows_insert, table_insert
+from fangkong.core.bulk import db_datetime, objects_insert, rows_insert, values_insert
 from fangkong.core.errors import (
     Conflict,
     FangkongError,
@@ -71,19 +70,19 @@ _CATEGORIES = frozenset(TurnaroundCategory.values)
 _SWAB_SITES = frozenset(SwabSite.values)
 _GROUPS = frozenset(PoolingGroup.values)
 #: The columns of a stored binding (every column of ``lab_binding`` but its id).
-_BINDING_COLUMNS: dict[str, Any] = {
-    "tube_id": pl.Int64,
-    "round_id": pl.Int64,
-    "person_id": pl.Int64,
-    "region_id": pl.Int64,
-    "household_id": pl.Int64,
-    "doc_type": pl.Utf8,
-    "method": pl.Utf8,
-    "position": pl.Int32,
-    "retest": pl.Boolean,
-    "scanned_at": pl.Utf8,
-    "outcome": pl.Utf8,
-}
+_BINDING_COLUMNS = (
+    "tube_id",
+    "round_id",
+    "person_id",
+    "region_id",
+    "household_id",
+    "doc_type",
+    "method",
+    "position",
+    "retest",
+    "scanned_at",
+    "outcome",
+)
 
 
 @dataclass(frozen=True)
@@ -490,7 +489,7 @@ def _insert(
         tubes.append(tube)
     objects_insert(tubes)
     tube_tally_change((tube.round_id, tube.point_id, tube.status, 1) for tube in tubes)
-    bindings: dict[str, list[Any]] = {name: [] for name in _BINDING_COLUMNS}
+    bindings: list[tuple[Any, ...]] = []
     events: list[dict[str, Any]] = []
     audits: list[AuditSpec] = []
     updated: list[RetestTask] = []
@@ -506,21 +505,21 @@ def _insert(
         for position, person in enumerate(item.persons):
             member = item.data.members[position]
             code_scanned = item.methods[position] == EntryMethod.SAMPLING_CODE
-            row = (
-                tube.id,
-                item.screening_round.id,
-                person.id,
-                person.region_id,
-                person.household_id,
-                "" if code_scanned else member.doc_type,
-                item.methods[position],
-                position,
-                retest,
-                db_datetime(member.scanned_at) if member.scanned_at else stamp,
-                MemberOutcome.PENDING,
+            bindings.append(
+                (
+                    tube.id,
+                    item.screening_round.id,
+                    person.id,
+                    person.region_id,
+                    person.household_id,
+                    "" if code_scanned else member.doc_type,
+                    item.methods[position],
+                    position,
+                    retest,
+                    db_datetime(member.scanned_at) if member.scanned_at else stamp,
+                    MemberOutcome.PENDING,
+                )
             )
-            for name, value in zip(_BINDING_COLUMNS, row, strict=True):
-                bindings[name].append(value)
         for task in item.tasks:
             task.status = RetestStatus.SAMPLED
             task.retest_tube = tube
@@ -562,7 +561,7 @@ def _insert(
         out[index] = TubeBound(tube=tube, persons=list(item.persons), created=True)
     # COPY on PostgreSQL: a batch holds hundreds of bindings, and model instances cost more
     # than the rows.
-    table_insert(Binding._meta.db_table, pl.DataFrame(bindings, schema=_BINDING_COLUMNS))
+    values_insert(Binding._meta.db_table, _BINDING_COLUMNS, bindings)
     if updated:
         RetestTask.objects.bulk_update(updated, ["status", "retest_tube", "updated_at"])
     rows_insert(TubeEvent, events)
