@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from typing import Any
 
@@ -28,7 +29,26 @@ def prefix_q(field: str, prefix: str) -> Q:
 def sql_in(column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
     """``column`` is one of ``values``, for raw SQL on the hot paths: one array parameter on
     PostgreSQL (the statement's text, and so its server-side plan, is the same whatever the
-    number of values), a list of placeholders on SQLite. ``values`` must not be empty."""
+    number of values), a list of placeholders on SQLite. ``values`` must not be empty.
+
+    On PostgreSQL integers, strings and UUIDs go as one array literal whose type the server
+    takes from the column: psycopg dumps a list element by element in Python, about 2 µs a
+    value, and the sampling intake sends a few hundred per batch."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} = ANY(%s)", [pg_array_literal(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def pg_array_literal(values: Collection[Any]) -> Any:
+    """``values`` as the text of a PostgreSQL array (``{1,2}``, ``{"a","b"}``) when they are
+    all integers, all strings or all UUIDs; otherwise the list itself, for psycopg to dump."""
+    kinds = {type(value) for value in values}
+    if kinds == {int}:
+        return "{" + ",".join(map(str, values)) + "}"
+    if kinds == {str} or kinds == {uuid.UUID}:
+        # Quoted, with backslash and quote escaped: any string, commas and braces included.
+        quoted = (
+            '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values
+        )
+        return "{" + ",".join(quoted) + "}"
+    return list(values)
