@@ -14,7 +14,6 @@ number of queries (the API gathers concurrent requests into such batches, R37);
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,13 +24,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, access_record_many, audit_record_many
 from fangkong.core.bulk import db_datetime, objects_insert, rows_insert, values_insert
-from fangkong.core.errors import (
-    Conflict,
-    FangkongError,
-    ValidationFailed,
-    field_error,
-    field_refusal,
-)
+from fangkong.core.errors import Conflict, FangkongError, field_refusal
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
     EntryMethod,
@@ -40,10 +33,9 @@ from fangkong.lab.choices import (
     RoundStatus,
     TubeKind,
 )
-from fangkong.lab.codes import barcode_clean
 from fangkong.lab.events import TubeEventKind
-from fangkong.lab.members import Member, ScannedMembers, members_resolve, members_scan
 from fangkong.lab.members import MemberInput as MemberInput  # part of this service's input
+from fangkong.lab.members import members_resolve, members_scan
 from fangkong.lab.models import (
     Binding,
     RetestTask,
@@ -57,18 +49,20 @@ from fangkong.lab.retests import open_retest_tasks_locked
 from fangkong.lab.roles import SAMPLING_ROLES
 from fangkong.lab.stored import sampled_in_rounds, tubes_stored
 from fangkong.lab.tallies import tube_tally_change
-from fangkong.policy.choices import PoolingGroup, SwabSite, TurnaroundCategory
-from fangkong.policy.rules import EffectiveRules, pool_ratio, turnaround_hours
-from fangkong.policy.schema import MAX_POOL_RATIO
+from fangkong.lab.tube_checks import (
+    BindItem,
+    busy_refusal,
+    members_check,
+    tube_check,
+    tube_ratio,
+    tube_replay,
+)
+from fangkong.lab.tube_checks import BindRequest as BindRequest  # this service's input
+from fangkong.lab.tube_checks import TubeBound as TubeBound  # and its answer
+from fangkong.lab.tube_checks import TubeInput as TubeInput
+from fangkong.policy.rules import EffectiveRules, turnaround_hours
 from fangkong.policy.selectors import rules_for
 
-#: A device clock may be off; sampling times this far in the future are still taken.
-CLOCK_SKEW = timedelta(minutes=10)
-# ``Choices.values`` builds a new list on every access; these are checked per tube.
-_KINDS = frozenset(TubeKind.values)
-_CATEGORIES = frozenset(TurnaroundCategory.values)
-_SWAB_SITES = frozenset(SwabSite.values)
-_GROUPS = frozenset(PoolingGroup.values)
 #: The columns of a stored binding (every column of ``lab_binding`` but its id).
 _BINDING_COLUMNS = (
     "tube_id",
@@ -83,234 +77,6 @@ _BINDING_COLUMNS = (
     "scanned_at",
     "outcome",
 )
-
-
-@dataclass(frozen=True)
-class TubeInput:
-    barcode: str
-    members: Sequence[MemberInput]
-    group: str = ""
-    ratio: int | None = None
-    kind: str = TubeKind.SCREENING
-    category: str = TurnaroundCategory.POOLED_SCREENING
-    swab_site: str = SwabSite.OROPHARYNGEAL
-    sampled_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class BindRequest:
-    """One tube to bind for ``actor``: the round and point as objects the caller already
-    obtained through the access functions, or as codes to look up in the actor's scope."""
-
-    actor: AnyActor
-    data: TubeInput
-    screening_round: ScreeningRound | str
-    point: SamplingPoint | str
-
-
-@dataclass(frozen=True)
-class TubeBound:
-    """The stored tube, its members in scan order, and whether this call stored it."""
-
-    tube: Tube
-    persons: list[Member]
-    created: bool
-
-
-def _busy_error(ids: Sequence[int], busy: set[int]) -> FangkongError:
-    message = _("Already sampled in this round.")
-    return FangkongError(
-        message,
-        code="person_already_bound",
-        status=409,
-        detail={
-            "errors": [
-                field_error(f"members[{position}]", "person_already_bound", message)
-                for position, pid in enumerate(ids)
-                if pid in busy and ids.index(pid) == position
-            ]
-        },
-    )
-
-
-@dataclass
-class _Item:
-    """A request on its way through :func:`tubes_bind`."""
-
-    request: BindRequest
-    screening_round: ScreeningRound | None = None
-    point: SamplingPoint | None = None
-    barcode: str = ""
-    sampled_at: datetime | None = None
-    zone: str = ""
-    round_status: str = ""
-    rules: EffectiveRules | None = None
-    ratio: int = 1
-    per_household: bool = False
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    scan: ScannedMembers = field(default_factory=lambda: ScannedMembers(count=0))
-    tasks: list[RetestTask] = field(default_factory=list)
-    tube: Tube | None = None  # the tube this item stores
-
-    @property
-    def data(self) -> TubeInput:
-        return self.request.data
-
-    @property
-    def persons(self) -> list[Member]:
-        return self.scan.persons
-
-    @property
-    def methods(self) -> list[str]:
-        return self.scan.methods
-
-    @property
-    def ids(self) -> list[int]:
-        return [person.id for person in self.persons]
-
-
-def _check_tube(item: _Item, now: datetime) -> FangkongError | None:
-    """The checks of one tube that need no database: barcode, choices, member count, times.
-    Returns the refusal of an overfull tube at once; other errors collect in ``item.errors``."""
-    data = item.data
-    errors = item.errors
-    try:
-        item.barcode = barcode_clean(data.barcode)
-    except ValidationFailed as exc:
-        errors.extend(exc.errors)
-    if data.kind not in _KINDS:
-        errors.append(field_error("kind", "invalid_choice", _("Unknown tube kind.")))
-    if data.category not in _CATEGORIES:
-        errors.append(field_error("category", "invalid_choice", _("Unknown turnaround category.")))
-    if data.swab_site not in _SWAB_SITES:
-        errors.append(field_error("swab_site", "invalid_choice", _("Unknown swab site.")))
-    if not data.members:
-        errors.append(field_error("members", "tube_empty", _("A tube needs at least one person.")))
-    if len(data.members) > MAX_POOL_RATIO:
-        errors.append(
-            field_error(
-                "members",
-                "tube_full",
-                _("No tube may hold more than %(max)s people.") % {"max": MAX_POOL_RATIO},
-            )
-        )
-        return ValidationFailed(_("The tube cannot be bound."), errors=errors, code="tube_full")
-    assert item.screening_round is not None
-    sampled_at = data.sampled_at or now
-    # A time without its UTC offset is ambiguous (c4): refused, never guessed.
-    times = [("sampled_at", sampled_at)] + [
-        (f"members[{position}].scanned_at", member.scanned_at)
-        for position, member in enumerate(data.members)
-        if member.scanned_at is not None
-    ]
-    for name, moment in times:
-        if timezone.is_naive(moment):
-            errors.append(
-                field_error(
-                    name, "datetime_naive", _("Send the time with its UTC offset (e.g. +08:00).")
-                )
-            )
-        elif moment > now + CLOCK_SKEW or moment < item.screening_round.starts_at - timedelta(
-            hours=1
-        ):
-            errors.append(
-                field_error(
-                    name,
-                    "sampled_at_out_of_range",
-                    _("The sampling time is outside the round (check the device clock)."),
-                )
-            )
-    item.sampled_at = now if timezone.is_naive(sampled_at) else sampled_at
-    return None
-
-
-def _ratio(
-    rules: EffectiveRules, *, zone: str, data: TubeInput, errors: list[dict[str, Any]]
-) -> tuple[int, bool]:
-    if data.kind == TubeKind.RETEST:
-        return 1, False
-    if data.group and data.group not in _GROUPS:
-        errors.append(field_error("group", "invalid_choice", _("Unknown population group.")))
-    allowed, per_household = pool_ratio(rules, zone=zone, group=data.group or None)
-    if data.ratio is None:
-        return allowed, per_household
-    if data.ratio > MAX_POOL_RATIO:
-        errors.append(
-            field_error(
-                "ratio",
-                "ratio_above_max",
-                _("No tube may hold more than %(max)s people.") % {"max": MAX_POOL_RATIO},
-            )
-        )
-    elif data.ratio > allowed:
-        errors.append(
-            field_error(
-                "ratio",
-                "ratio_above_rule",
-                _("The rules in force allow at most %(ratio)s people per tube here.")
-                % {"ratio": allowed},
-            )
-        )
-    elif data.ratio < 1:
-        errors.append(field_error("ratio", "ratio_invalid", _("A tube holds at least one person.")))
-    return max(1, min(data.ratio, allowed)), per_household
-
-
-def _check_members(item: _Item) -> FangkongError | None:
-    """Repeated persons, then every collected error, then the tube's capacity and household."""
-    seen: dict[int, int] = {}
-    for position, person in enumerate(item.persons):
-        if person.id in seen:
-            item.errors.append(
-                field_error(
-                    f"members[{position}]",
-                    "person_repeated",
-                    _("This person is already in the tube (member %(first)s).")
-                    % {"first": seen[person.id] + 1},
-                )
-            )
-        seen.setdefault(person.id, position)
-    if item.errors:
-        codes = {error["code"] for error in item.errors}
-        code = next(
-            (c for c in ("ratio_above_max", "ratio_above_rule", "person_unknown") if c in codes),
-            "validation_failed",
-        )
-        return ValidationFailed(_("The tube cannot be bound."), errors=item.errors, code=code)
-    if len(item.persons) > item.ratio:
-        return field_refusal(
-            "tube_full",
-            _("This tube holds at most %(ratio)s people; close it and open a new one.")
-            % {"ratio": item.ratio},
-            field=f"members[{item.ratio}]",
-            ratio=item.ratio,
-        )
-    if item.per_household and len({p.household_id for p in item.persons}) > 1:
-        return field_refusal(
-            "household_mixed",
-            _("Here one tube takes one household; these people live in different households."),
-            field="members",
-        )
-    return None
-
-
-def _replay(item: _Item, tube: Tube, stored_ids: Sequence[int]) -> TubeBound | FangkongError:
-    """The stored tube when it is the same tube sent again: same barcode, round, point and
-    people in the same order; anything else is another tube under a used barcode."""
-    assert item.screening_round is not None
-    assert item.point is not None
-    if (
-        tube.round_id != item.screening_round.id
-        or tube.point_id != item.point.id
-        or list(stored_ids) != item.ids
-    ):
-        return field_refusal(
-            "tube_exists",
-            _("A tube with this barcode is already bound to other people."),
-            field="barcode",
-            status=409,
-        )
-    return TubeBound(tube=tube, persons=list(item.persons), created=False)
 
 
 def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongError]:
@@ -344,7 +110,7 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
     if not connection.in_atomic_block:
         raise RuntimeError("tubes_bind must run inside a transaction")
     now = timezone.now()
-    items = [_Item(request=request) for request in requests]
+    items = [BindItem(request=request) for request in requests]
     out: list[TubeBound | FangkongError | None] = [None] * len(items)
     for index, item in enumerate(items):
         try:
@@ -371,7 +137,7 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
     for index, item in enumerate(items):
         if out[index] is not None:
             continue
-        out[index] = _check_tube(item, now)
+        out[index] = tube_check(item, now)
         if out[index] is not None:
             continue
         assert item.point is not None
@@ -381,7 +147,7 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
         if key not in rules:
             rules[key] = rules_for(item.point.region, on)
         item.rules = rules[key]
-        item.ratio, item.per_household = _ratio(
+        item.ratio, item.per_household = tube_ratio(
             item.rules, zone=item.zone, data=item.data, errors=item.errors
         )
         item.scan = members_scan(item.data.members)
@@ -390,13 +156,13 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
     for index, item in enumerate(items):
         if out[index] is None:
             item.errors.extend(item.scan.errors)
-            out[index] = _check_members(item)
+            out[index] = members_check(item)
     _store_batch(items, out, now)
     return [answer for answer in out if answer is not None]
 
 
 def _store_batch(
-    items: Sequence[_Item], out: list[TubeBound | FangkongError | None], now: datetime
+    items: Sequence[BindItem], out: list[TubeBound | FangkongError | None], now: datetime
 ) -> None:
     live = [index for index, answer in enumerate(out) if answer is None]
     if not live:
@@ -421,7 +187,7 @@ def _store_batch(
         assert item.screening_round is not None
         if item.barcode in stored:
             tube = stored[item.barcode]
-            out[index] = _replay(item, tube, stored_ids.get(tube.id, []))
+            out[index] = tube_replay(item, tube, stored_ids.get(tube.id, []))
             continue
         if item.barcode in taken:
             again.append((index, taken[item.barcode]))
@@ -435,7 +201,7 @@ def _store_batch(
                 continue
             mine = {pid for pid in item.ids if (item.screening_round.id, pid) in busy}
             if mine:
-                out[index] = _busy_error(item.ids, mine)
+                out[index] = busy_refusal(item.ids, mine)
                 continue
             busy.update((item.screening_round.id, pid) for pid in item.ids)
         else:
@@ -453,11 +219,11 @@ def _store_batch(
     for index, first in again:
         earlier = items[first].tube
         assert earlier is not None
-        out[index] = _replay(items[index], earlier, items[first].ids)
+        out[index] = tube_replay(items[index], earlier, items[first].ids)
 
 
 def _insert(
-    items: Sequence[_Item],
+    items: Sequence[BindItem],
     out: list[TubeBound | FangkongError | None],
     chosen: list[int],
     now: datetime,
