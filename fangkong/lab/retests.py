@@ -12,11 +12,18 @@ tube bound for the person, an antigen result that reuses the task), under a code
 the tube and the person (:func:`derived_code`). The code shown while the task was derived
 stays its code, and two writers racing for one task write it once (the code is unique).
 Every reader of tasks goes through this module, so the two kinds read as one.
+
+Each sending tube counts its derived tasks (``Tube.retests_open``): its members when the result
+comes, one less for each row written here, by the rows the insert returns, so two writers
+count each row once. Derived tasks are read from the tubes above 0 only (a partial index): a
+round whose follow-up is done costs later lists nothing, where reading every pooled-positive
+tube's members since the first round grew with each round.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -26,7 +33,8 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.bulk import db_datetime
-from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeKind, TubeResult
+from fangkong.core.lookups import sql_in
+from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeResult
 from fangkong.lab.models import Binding, RetestTask, ScreeningRound
 from fangkong.people.models import Person
 from fangkong.regions.selectors import in_subtree, region_scope
@@ -41,6 +49,8 @@ DERIVED_REASON = {
 }
 #: The results that send a screening tube's members to a single-tube re-test.
 SENDING_RESULTS = (TubeResult.POOLED_POSITIVE, TubeResult.INVALID)
+#: Task rows written by one statement (9 parameters each: within SQLite's 32,766).
+MATERIALISE_ROWS = 1000
 
 
 def derived_code(tube_id: int, person_id: int) -> uuid.UUID:
@@ -49,16 +59,16 @@ def derived_code(tube_id: int, person_id: int) -> uuid.UUID:
 
 
 def derived_bindings() -> QuerySet[Binding]:
-    """Screening bindings whose member has a derived (open, unwritten) task. The tube's result
-    is repeated in the filter so that the planner starts from the few tubes that send people
-    to re-test (``(result, round)`` index) and not from the bindings."""
+    """Screening bindings whose member has a derived (open, unwritten) task: members held or to
+    re-sample in a tube that still counts open derived tasks (only pooled-positive and invalid
+    screening tubes do), with no task row for the tube and the person. The planner starts from
+    those few tubes (``lab_tube_retests_open``), not from the bindings."""
     written = RetestTask.objects.filter(
         source_tube_id=OuterRef("tube_id"), person_id=OuterRef("person_id")
     )
     return Binding.objects.filter(
         retest=False,
-        tube__kind=TubeKind.SCREENING,
-        tube__result__in=SENDING_RESULTS,
+        tube__retests_open__gt=0,
         outcome__in=list(DERIVED_REASON),
     ).exclude(Exists(written))
 
@@ -180,6 +190,7 @@ def retest_tasks_materialise(people: set[int]) -> int:
         .values_list(
             "tube_id", "person_id", "region_id", "outcome", "tube__rule_set", "tube__reported_at"
         )
+        .order_by("tube_id", "person_id")  # two writers meet the same rows in the same order
     )
     if not bindings:
         return 0
@@ -201,13 +212,27 @@ def retest_tasks_materialise(people: set[int]) -> int:
                 rule_set,
             )
         )
+    written: Counter[int] = Counter()
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO lab_retesttask (code, created_at, updated_at, version, person_id, "
-            "region_id, source_tube_id, reason, status, outcome, rule_set) "
-            "VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s, '', %s) ON CONFLICT (code) DO NOTHING",
-            rows,
-        )
+        for start in range(0, len(rows), MATERIALISE_ROWS):
+            chunk = rows[start : start + MATERIALISE_ROWS]
+            values = ", ".join(["(%s, %s, %s, 1, %s, %s, %s, %s, %s, '', %s)"] * len(chunk))
+            cursor.execute(
+                "INSERT INTO lab_retesttask (code, created_at, updated_at, version, person_id, "  # noqa: S608 - placeholders
+                f"region_id, source_tube_id, reason, status, outcome, rule_set) VALUES {values} "
+                "ON CONFLICT (code) DO NOTHING RETURNING source_tube_id",
+                [value for row in chunk for value in row],
+            )
+            written.update(tube_id for (tube_id,) in cursor.fetchall())
+        if written:
+            # One statement, so concurrent writers lock the tubes in the same (index) order.
+            among, params = sql_in("id", sorted(written))
+            cases = " ".join(["WHEN %s THEN %s"] * len(written))
+            cursor.execute(
+                f"UPDATE lab_tube SET retests_open = retests_open - CASE id {cases} END "  # noqa: S608 - placeholders
+                f"WHERE {among}",
+                [value for pair in sorted(written.items()) for value in pair] + params,
+            )
     return len(rows)
 
 

@@ -201,6 +201,11 @@ class Tube(models.Model):
     tested_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField()
     rule_set = models.CharField(max_length=200, blank=True, default="")
+    #: Members of this pooled-positive or invalid screening tube whose re-test task is still
+    #: derived (``lab.retests``): set with the result, one less as each task's row is written,
+    #: 0 for every other tube. Derived tasks are read from the tubes above 0 (partial index),
+    #: so a list of open tasks costs what is open, not every round's follow-up since.
+    retests_open = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -218,6 +223,11 @@ class Tube(models.Model):
                 fields=["due_at"],
                 name="lab_tube_pending_due",
                 condition=models.Q(reported_at__isnull=True),
+            ),
+            models.Index(
+                fields=["reported_at", "id"],
+                name="lab_tube_retests_open",
+                condition=models.Q(retests_open__gt=0),
             ),
         ]
         constraints = [

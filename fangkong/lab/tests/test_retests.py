@@ -4,13 +4,14 @@ a re-test tube or an antigen result takes them, and stay within the actor's scop
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 import uuid
 from typing import Any
 
 import pytest
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from fangkong.accounts.choices import Role
@@ -31,6 +32,9 @@ from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.rounds import round_open
 from fangkong.lab.services.transport import package_receive
 from fangkong.lab.tests.factories import Screening, screening_make
+
+#: The migration's statement that counts each sending tube's derived tasks directly.
+RETESTS_OPEN_FILL = importlib.import_module("fangkong.lab.migrations.0015_tube_retests_open").FILL
 
 
 def _resulted(s: Screening, barcode: str, ids: list[str], result: str) -> int:
@@ -215,4 +219,54 @@ def test_two_writers_taking_one_task_at_once_write_it_once(shared_database, tree
     assert found == [1, 1]
     assert list(RetestTask.objects.values_list("code", flat=True)) == [
         derived_code(tube.id, person)
+    ]
+    assert Tube.objects.get(pk=tube.pk).retests_open == 2  # counted once
+
+
+def _counts() -> dict[str, int]:
+    """Each tube's ``retests_open``, and the tubes whose count differs from the derived tasks
+    counted directly (the migration's own statement)."""
+    stored = dict(Tube.objects.values_list("barcode", "retests_open"))
+    with connection.cursor() as cursor:
+        cursor.execute("SAVEPOINT counts")
+        cursor.execute(RETESTS_OPEN_FILL)
+        direct = dict(Tube.objects.values_list("barcode", "retests_open"))
+        cursor.execute("ROLLBACK TO SAVEPOINT counts")
+    assert stored == direct, (stored, direct)
+    return stored
+
+
+def test_each_tube_counts_its_derived_tasks_as_they_are_written(tree):
+    s = screening_make(tree, residents=8)
+    assert _resulted(s, "P0001", s.ids[:3], "pooled_positive") == 3
+    assert _resulted(s, "V0001", s.ids[3:5], "invalid") == 2
+    _resulted(s, "N0001", s.ids[5:7], "negative")
+    assert _counts() == {"P0001": 3, "V0001": 2, "N0001": 0}
+
+    with transaction.atomic():
+        assert retest_tasks_materialise({s.people[0].id, s.people[3].id}) == 2
+        assert retest_tasks_materialise({s.people[0].id}) == 0  # written: not derived now
+    assert _counts() == {"P0001": 2, "V0001": 1, "N0001": 0}
+
+    for number, barcode in ((s.ids[1], "R0001"), (s.ids[2], "R0002"), (s.ids[4], "R0003")):
+        _retest_bind(s, barcode, number)
+    counts = _counts()
+    assert (counts["P0001"], counts["V0001"]) == (0, 0)
+    assert {counts[b] for b in ("R0001", "R0002", "R0003")} == {0}
+    # every task is written now; the open list reads them from their rows
+    assert not retest_tasks_materialise({p.id for p in s.people})
+    opened = retest_tasks_in_scope(SYSTEM, status=RetestStatus.OPEN)
+    assert {t.person_id for t in opened} == {s.people[0].id, s.people[3].id}
+    assert all(t.pk for t in opened)
+
+    # a re-test that comes back invalid opens the person's next task as a row; the source
+    # tube's count stays 0 and the list shows that task
+    package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["R0001"])
+    rows = [ResultInput(barcode="R0001", result="invalid", row=1)]
+    results_apply(actor=s.technician, lab=s.lab, rows=rows)
+    assert _counts()["P0001"] == 0
+    person = s.people[1].id
+    assert [t.status for t in retest_tasks_in_scope(SYSTEM) if t.person_id == person] == [
+        RetestStatus.OPEN,
+        RetestStatus.DONE,
     ]
