@@ -59,3 +59,16 @@ def test_the_literal_is_used_only_for_one_kind_of_value():
     # Mixed kinds and booleans (an ``int`` subclass) are left to psycopg.
     assert pg_array_literal([1, "1"]) == [1, "1"]
     assert pg_array_literal([True]) == [True]
+
+
+def test_ids_in_takes_any_number_of_ids_as_one_parameter(tree):
+    from fangkong.regions.models import Region
+
+    ids = [tree["city"].id, tree["grid_a1"].id, tree["district_b"].id]
+    assert set(Region.objects.filter(id__ids_in=ids).values_list("id", flat=True)) == set(ids)
+    assert not Region.objects.filter(id__ids_in=[]).exists()
+    # more values than either database takes as parameters
+    many = [*range(-70_000, 0), *ids]
+    assert Region.objects.filter(pk__ids_in=many).count() == len(ids)
+    with pytest.raises((TypeError, ValueError)):
+        list(Region.objects.filter(id__ids_in=["1; DROP TABLE x"]))

@@ -33,6 +33,6 @@ class Migration(migrations.Migration):
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name='tube',
-            index=models.Index(condition=models.Q(('retests_open__gt', 0)), fields=['reported_at', 'id'], name='lab_tube_retests_open'),
+            index=models.Index(condition=models.Q(('retests_open__gt', 0)), fields=['round', 'id'], name='lab_tube_retests_open'),
         ),
     ]

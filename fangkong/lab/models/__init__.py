@@ -225,7 +225,7 @@ class Tube(models.Model):
                 condition=models.Q(reported_at__isnull=True),
             ),
             models.Index(
-                fields=["reported_at", "id"],
+                fields=["round", "id"],
                 name="lab_tube_retests_open",
                 condition=models.Q(retests_open__gt=0),
             ),
