@@ -408,12 +408,12 @@ def _apply(
     with connection.cursor() as cursor:
         # Conditional first: a concurrent report of the same tube makes this one lose. A
         # screening tube that sends its members to re-test counts their derived tasks
-        # (``Tube.retests_open``).
+        # (``Tube.retests_open``): all its members, the tube being written whole once.
         cursor.execute(
             "UPDATE lab_tube SET result = s.result, ct_orf1ab = s.ct_orf1ab, ct_n = s.ct_n, "  # noqa: S608 - constants
             f"tested_at = s.tested_at, reported_at = %s, status = %s, retests_open = CASE "
-            "WHEN lab_tube.kind = %s AND s.result IN (%s, %s) THEN (SELECT COUNT(*) FROM "
-            "lab_binding b WHERE b.tube_id = lab_tube.id AND NOT b.retest) ELSE 0 END "
+            "WHEN lab_tube.kind = %s AND s.result IN (%s, %s) THEN lab_tube.member_count "
+            "ELSE 0 END "
             f"FROM {stage.sql} WHERE lab_tube.id = s.tube_id AND lab_tube.result = %s",
             [
                 reported,
