@@ -24,6 +24,9 @@ class ActorAuth(APIKeyHeader):
     """
 
     param_name = "Authorization"
+    # The session half checks the CSRF token on unsafe methods (below); this flag makes the
+    # Swagger UI page carry the token so "Try it out" works from a signed-in browser.
+    csrf = True
     openapi_description = "Bearer token: `Authorization: Bearer fk_…`"
 
     def __call__(self, request: HttpRequest) -> Any:

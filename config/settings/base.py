@@ -101,6 +101,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    # Only for its templates and static files: the API docs (Swagger UI) are served from our
+    # own origin, not a CDN the CSP refuses and an offline deployment cannot reach.
+    "ninja",
     "fangkong.core",
     "fangkong.regions",
     "fangkong.accounts",
