@@ -44,6 +44,9 @@ def actor_required(*roles: str) -> Callable[[View], View]:
                     status=exc.status,
                 )
 
+        # The roles the page admits (empty: every actor), read by the navigation so a menu or a
+        # link is shown only to the roles its page lets in.
+        wrapper.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

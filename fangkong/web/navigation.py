@@ -1,37 +1,64 @@
-"""The navigation: which sections each role sees. Pages still check access themselves."""
+"""The navigation: which sections each role sees, and whether a link may be shown to a role.
+
+A menu entry or a link is shown to exactly the roles its page admits: the roles are read from
+the page's own :func:`~fangkong.web.decorators.actor_required` guard, never listed twice, so the
+menu and the page cannot disagree (a test follows every menu link as every role).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+from django.urls import resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-
-from fangkong.accounts.choices import PERSON_ROLES, Role
-from fangkong.lab.roles import ROUND_ROLES
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str | Promise
     url_name: str
-    roles: frozenset[str]
 
+    @property
+    def roles(self) -> frozenset[str] | None:
+        return page_roles(self.url_name)
 
-ALL_ROLES = frozenset(Role.values)
 
 NAV: tuple[NavItem, ...] = (
-    NavItem(_("Overview"), "web:home", ALL_ROLES),
-    NavItem(_("People"), "people:search", frozenset(PERSON_ROLES)),
-    NavItem(_("Screening"), "lab:home", frozenset(ROUND_ROLES)),
-    NavItem(_("Jurisdictions"), "regions:browse", ALL_ROLES),
-    NavItem(_("Rule sets"), "policy:list", ALL_ROLES),
-    NavItem(_("Users"), "accounts:users", frozenset({Role.ADMINISTRATOR})),
-    NavItem(_("Audit"), "accounts:audit", frozenset({Role.ADMINISTRATOR})),
+    NavItem(_("Overview"), "web:home"),
+    NavItem(_("People"), "people:search"),
+    NavItem(_("Screening"), "lab:home"),
+    NavItem(_("Jurisdictions"), "regions:browse"),
+    NavItem(_("Rule sets"), "policy:list"),
+    NavItem(_("Users"), "accounts:users"),
+    NavItem(_("Audit"), "accounts:audit"),
 )
+
+
+@cache
+def page_roles(url_name: str) -> frozenset[str] | None:
+    """The roles the page named ``url_name`` (no arguments) admits; ``None`` for every actor.
+
+    Raises ``LookupError`` for a page without an ``actor_required`` guard: a link to it could
+    not be filtered by role.
+    """
+    view = resolve(reverse(url_name)).func
+    roles = getattr(view, "allowed_roles", None)
+    if roles is None:
+        raise LookupError(f"{url_name} has no actor_required guard")
+    return frozenset(roles) or None
+
+
+def may_visit(role: str | None, url_name: str) -> bool:
+    """Whether a link to the page ``url_name`` may be shown to ``role``."""
+    if role is None:
+        return False
+    roles = page_roles(url_name)
+    return roles is None or role in roles
 
 
 def nav_for(role: str | None) -> list[NavItem]:
     if role is None:
         return []
-    return [item for item in NAV if role in item.roles]
+    return [item for item in NAV if may_visit(role, item.url_name)]

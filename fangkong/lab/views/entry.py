@@ -6,11 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from fangkong.accounts.choices import Role
-from fangkong.lab.roles import ROUND_ROLES
+from fangkong.lab.roles import LAB_ROLES, SAMPLING_ROLES
+from fangkong.lab.views.command import ROUND_LIST_ROLES
 from fangkong.web.decorators import actor_of, actor_required
 
+#: The roles with a screening page to land on. A transfer dispatcher hands packages over
+#: through the API (``POST /lab/packages/{code}/handover``) and has no page here, so the
+#: section is not in their menu rather than a link to a refusal.
+HOME_ROLES = frozenset(ROUND_LIST_ROLES) | SAMPLING_ROLES | LAB_ROLES
 
-@actor_required(*sorted(ROUND_ROLES))
+
+@actor_required(*sorted(HOME_ROLES))
 def home_view(request: HttpRequest) -> HttpResponse:
     """Samplers go to their sampling page, lab technicians to their lab, everyone else to the
     rounds."""
