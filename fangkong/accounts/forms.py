@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.choices import Role
+from fangkong.web.widgets import IsoDateInput
 
 
 class LoginForm(forms.Form):
@@ -54,6 +55,4 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=80)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=60)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())

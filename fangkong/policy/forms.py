@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.web.widgets import IsoDateInput
+
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
 MAX_JSON = 200_000
 
@@ -15,9 +17,7 @@ class LookupForm(forms.Form):
     region = forms.RegexField(
         label=_("Jurisdiction code"), regex=r"^\d{6,15}$", max_length=15, required=False
     )
-    on = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=_("Date"), required=False, widget=IsoDateInput())
 
 
 class CompareForm(forms.Form):
@@ -54,7 +54,7 @@ class RevisionForm(forms.Form):
     )
     parameters = _JsonField(label=_("Parameters (JSON)"))
     effective_from = forms.DateField(
-        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective from"), required=False, widget=IsoDateInput()
     )
     reason = forms.CharField(
         label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
@@ -74,9 +74,7 @@ class OverrideForm(forms.Form):
     region = forms.RegexField(label=_("Jurisdiction code"), regex=r"^\d{6,15}$", max_length=15)
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200)
-    effective_from = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=IsoDateInput())
     base_key = forms.ChoiceField(label=_("Only while this edition is in force"), required=False)
     parameters = _JsonField(label=_("Parameters to override (JSON)"))
     reason = forms.CharField(

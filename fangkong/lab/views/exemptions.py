@@ -23,6 +23,7 @@ from fangkong.lab.services.rounds import exemption_grant
 from fangkong.people.access import access_person
 from fangkong.people.presentation import person_row
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.widgets import IsoDateInput
 
 #: Longest an exemption may run from today (a season; longer ones are reviewed anew).
 MAX_DAYS = 120
@@ -33,7 +34,7 @@ class ExemptionForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), max_length=255, required=False)
     until = forms.DateField(
         label=gettext_lazy("Exempt until (end of the day)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
     all_rounds = forms.BooleanField(
         label=gettext_lazy("For every round until then, not only this one"), required=False
