@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from fangkong.policy.choices import (
     ZONE_OTHER,
-    DesignationUnit,
     HomePhaseKind,
     PoolingGroup,
     QuarantineGroup,
@@ -44,8 +43,6 @@ class PlanRow:
 class LevelRow:
     name: str
     code: str
-    units: str
-    measures: str
     first_screening: str
     lift: str
     lift_after_step_down: str
@@ -65,11 +62,10 @@ class Sections:
     pool_groups: list[tuple[Text, str]]
     pool_notes: list[tuple[Text, str]]
     key_groups: list[tuple[str, str, Text]]
-    turnaround: list[tuple[Text, str, str]]
+    turnaround: list[tuple[Text, str]]
     turnaround_notes: list[tuple[Text, str]]
     screening: list[tuple[Text, str]]
-    investigation: list[tuple[Text, str]]
-    positives: list[tuple[Text, str]]
+    tests: list[tuple[Text, str]]
 
 
 def _yes(value: bool) -> str:
@@ -105,10 +101,10 @@ def lift_text(rule: LiftRule | None, names: dict[str, str]) -> str:
             _("an all-negative round within %(days)s days before lifting")
             % {"days": rule.round_within_days_before_lift}
         )
-    if rule.last_close_contact_min_days is not None:
+    if rule.last_close_contact_more_than_days is not None:
         parts.append(
-            _("last close contact exposed at least %(days)s days ago, tested negative")
-            % {"days": rule.last_close_contact_min_days}
+            _("last close contact exposed more than %(days)s days ago, tested negative")
+            % {"days": rule.last_close_contact_more_than_days}
         )
     if rule.when_higher_levels_lifted:
         parts.append(_("all higher-level areas of the county lifted"))
@@ -134,10 +130,6 @@ def _plan_row(group: str, plan: QuarantinePlan | None) -> PlanRow:
     notes = []
     if plan.double_sampling_before_release:
         notes.append(_("double sampling and testing before release"))
-    if plan.min_hours_between_tests is not None:
-        notes.append(
-            _("tests at least %(hours)s h apart") % {"hours": plan.min_hours_between_tests}
-        )
     return PlanRow(
         group=label,
         plan=plan,
@@ -156,8 +148,6 @@ def sections(parameters: RuleParameters) -> Sections:
     names = {level.code: level.name_zh for level in areas.levels}
     pooling = parameters.pooling
     screening = parameters.screening
-    positives = parameters.positives
-    release = positives.release
     deadline = "; ".join(
         (
             _("up to %(people)s people: %(hours)s h")
@@ -167,7 +157,6 @@ def sections(parameters: RuleParameters) -> Sections:
         )
         for tier in screening.round_deadline
     )
-    timers = parameters.investigation
     return Sections(
         contacts=[
             (_("Close contacts identified"), _yes(contacts.close_contact_identification)),
@@ -183,8 +172,6 @@ def sections(parameters: RuleParameters) -> Sections:
             LevelRow(
                 name=f"{level.name_zh} · {level.name_en}",
                 code=level.code,
-                units=", ".join(str(DesignationUnit(unit).label) for unit in level.units),
-                measures=level.measures_zh,
                 first_screening=_opt(level.first_screening_within_hours, _("%(value)s h")),
                 lift=lift_text(level.lift, names),
                 lift_after_step_down=lift_text(level.lift_after_step_down, names),
@@ -211,7 +198,6 @@ def sections(parameters: RuleParameters) -> Sections:
         ],
         pool_notes=[
             (_("Most people per tube"), str(pooling.max_ratio)),
-            (_("Re-pooling pooled tubes in the lab"), _yes(pooling.lab_repooling_allowed)),
         ],
         key_groups=[
             (
@@ -222,11 +208,7 @@ def sections(parameters: RuleParameters) -> Sections:
             for schedule in parameters.key_groups.values()
         ],
         turnaround=[
-            (
-                TurnaroundCategory(category).label,
-                f"{target.target_hours} h",
-                _opt(target.goal_hours, _("%(value)s h")),
-            )
+            (TurnaroundCategory(category).label, f"{target.target_hours} h")
             for category, target in parameters.turnaround.targets.items()
         ],
         turnaround_notes=[
@@ -250,39 +232,11 @@ def sections(parameters: RuleParameters) -> Sections:
                 f"{screening.people_per_sampling_point_max:,}",
             ),
             (_("People per sampler"), f"{screening.people_per_sampler:,}"),
-            (
-                _("Stop after clean rounds"),
-                _opt(screening.stop_after_clean_rounds),
-            ),
         ],
-        investigation=(
-            [
-                (_("Network report"), f"{timers.report_hours} h"),
-                (_("Core facts"), f"{timers.core_hours} h"),
-                (_("Full investigation"), f"{timers.full_hours} h"),
-            ]
-            if timers is not None
-            else []
-        ),
-        positives=[
-            (_("Infected people isolated"), _yes(positives.isolation_required)),
-            (_("Isolation at home allowed"), _yes(positives.home_isolation_allowed)),
+        tests=[
             (
-                _("Release"),
-                (
-                    _(
-                        "at least %(days)s days; tests on days %(test_days)s at least "
-                        "%(hours)s h apart, negative or Ct ≥ %(ct)s"
-                    )
-                    % {
-                        "days": release.min_days,
-                        "test_days": _days(release.test_days),
-                        "hours": release.min_hours_between_tests,
-                        "ct": f"{release.ct_at_least:g}",
-                    }
-                    if release is not None
-                    else "—"
-                ),
+                _("Landing test of an arrival within"),
+                _opt(parameters.arrivals.test_within_hours, _("%(value)s h")),
             ),
             (
                 _("PCR after a positive antigen test"),
@@ -291,14 +245,6 @@ def sections(parameters: RuleParameters) -> Sections:
             (
                 _("PCR after a negative antigen test of a suspected person"),
                 _yes(parameters.antigen.pcr_after_negative_if_suspected),
-            ),
-            (
-                _("Inbound positive below Ct"),
-                _opt(
-                    f"{positives.inbound_positive_ct_below:g}"
-                    if positives.inbound_positive_ct_below is not None
-                    else None
-                ),
             ),
         ],
     )

@@ -9,10 +9,13 @@ No database access here: every function takes the typed parameters (or an
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fangkong.policy.choices import HomePhaseKind, TurnaroundCategory
+from django.utils.translation import gettext as _
+
+from fangkong.policy.choices import ZONE_OTHER, HomePhaseKind, TurnaroundCategory
 from fangkong.policy.schema import QuarantinePlan, RiskLevel, RuleParameters
 
 
@@ -105,12 +108,14 @@ def in_secondary_contact_window(
 @dataclass(frozen=True)
 class QuarantineTestTask:
     """One scheduled test: the phase (``central`` or the home-phase kind), the day number
-    within that phase, the calendar date, and whether it is the double-sampled release test."""
+    within that phase, the calendar date, whether it is the double-sampled release test, and
+    the swab the plan asks for (``""`` when it names none)."""
 
     phase: str
     day: int
     on: date
     double_sampling: bool = False
+    swab_site: str = ""
 
 
 def quarantine_test_dates(plan: QuarantinePlan, day0: date) -> list[QuarantineTestTask]:
@@ -120,20 +125,28 @@ def quarantine_test_dates(plan: QuarantinePlan, day0: date) -> list[QuarantineTe
     2. Home day ``n`` falls on ``day0 + central_days + n``.
     3. When the plan asks for double sampling before release, the last test before release
        from central quarantine (or the last test, for a plan with no central tests) is marked.
+    4. Every task carries the plan's swab site (8th edition nasopharyngeal, 9th
+       oropharyngeal).
     """
+    swab = str(plan.swab_site or "")
     central = [
-        QuarantineTestTask("central", n, day0 + timedelta(days=n)) for n in plan.central_test_days
+        QuarantineTestTask("central", n, day0 + timedelta(days=n), swab_site=swab)
+        for n in plan.central_test_days
     ]
     home_kind = str(plan.home_kind or HomePhaseKind.HOME_ISOLATION)
     home = [
-        QuarantineTestTask(home_kind, n, day0 + timedelta(days=plan.central_days + n))
+        QuarantineTestTask(
+            home_kind, n, day0 + timedelta(days=plan.central_days + n), swab_site=swab
+        )
         for n in plan.home_test_days
     ]
     if plan.double_sampling_before_release:
         phase = central or home
         if phase:
             last = phase[-1]
-            phase[-1] = QuarantineTestTask(last.phase, last.day, last.on, double_sampling=True)
+            phase[-1] = QuarantineTestTask(
+                last.phase, last.day, last.on, double_sampling=True, swab_site=swab
+            )
     return central + home
 
 
@@ -180,9 +193,9 @@ def risk_area_next_level(
     came back all negative: the round on the rule's day (day 7 under the 9th edition) or, for
     the legacy zones, a round within the days before lifting. ``stepped_down`` selects the
     rule for areas that reached this level from a higher one (9th: medium → low after 3 days).
-    Legacy zones also need the last close contact's exposure ``last_close_contact_days`` ago
-    with a negative test; a level that lifts with the higher levels needs
-    ``higher_levels_remaining == 0``.
+    Legacy zones also need the last close contact's exposure ``last_close_contact_days`` ago,
+    *more than* the rule's days (R6: "> 14 days", so day 15 at the earliest), with a negative
+    test; a level that lifts with the higher levels needs ``higher_levels_remaining == 0``.
 
     Raises ``ValueError`` when the rules have no risk areas and ``KeyError`` for an unknown
     level.
@@ -202,9 +215,9 @@ def risk_area_next_level(
     )
     if needs_round and not day7_round_all_negative:
         unmet.append("screening_round_all_negative")
-    if rule.last_close_contact_min_days is not None and (
+    if rule.last_close_contact_more_than_days is not None and (
         last_close_contact_days is None
-        or last_close_contact_days < rule.last_close_contact_min_days
+        or last_close_contact_days <= rule.last_close_contact_more_than_days
         or not last_close_contact_negative
     ):
         unmet.append("last_close_contact")
@@ -271,6 +284,30 @@ def pool_ratio(rules: RulesLike, *, zone: str, group: str | None = None) -> tupl
     else:
         rule = pooling.by_zone.get(zone) or pooling.by_zone["other"]
     return rule.ratio, rule.per_household
+
+
+def risk_level_name(rules: RulesLike, code: str, *, language: str) -> str:
+    """The name of zone ``code`` in ``language`` (Chinese names for ``zh*``, else English):
+    the risk level's name, "Other areas" (translated) for people outside any risk area, the
+    code itself for a level these rules do not have (a round opened under earlier rules)."""
+    chinese = language.lower().startswith("zh")
+    if code == ZONE_OTHER:
+        return str(_("Other areas"))
+    for level in _params(rules).risk_areas.levels:
+        if level.code == code:
+            return level.name_zh if chinese else level.name_en
+    return code
+
+
+def first_screening_hours(rules: RulesLike, zones: Iterable[str]) -> int | None:
+    """The tightest first-screening limit of the risk levels among ``zones`` (8th edition:
+    封控区 24 h, 管控区 48 h), ``None`` when none of them sets one."""
+    hours = [
+        level.first_screening_within_hours
+        for level in _params(rules).risk_areas.levels
+        if level.code in set(zones) and level.first_screening_within_hours is not None
+    ]
+    return min(hours) if hours else None
 
 
 def turnaround_hours(rules: RulesLike, category: str) -> int:

@@ -28,7 +28,6 @@ from pydantic import (
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.policy.choices import (
     ZONE_OTHER,
-    DesignationUnit,
     HomePhaseKind,
     PoolingGroup,
     QuarantineGroup,
@@ -115,8 +114,6 @@ class QuarantinePlan(_Model):
     home_test_days: tuple[DayNumber, ...]
     double_sampling_before_release: StrictBool
     swab_site: SwabSite | None
-    #: Minimum hours between two consecutive tests, when the rule states one.
-    min_hours_between_tests: Hours | None
 
     @model_validator(mode="after")
     def _consistent(self) -> QuarantinePlan:
@@ -148,9 +145,9 @@ class LiftRule(_Model):
     round_all_negative_on_day: DayNumber | None
     #: Legacy zones: an all-negative round within this many days before lifting.
     round_within_days_before_lift: Days | None
-    #: Legacy zones: the last close contact's exposure at least this many days ago, tested
-    #: negative.
-    last_close_contact_min_days: DayNumber | None
+    #: Legacy zones (R6): the last close contact's exposure more than this many days ago
+    #: (strictly: 14 means day 15 at the earliest), tested negative.
+    last_close_contact_more_than_days: DayNumber | None
     #: The level lifts only when no area of a higher level is left in the county.
     when_higher_levels_lifted: StrictBool
 
@@ -167,13 +164,13 @@ class LiftRule(_Model):
 
 
 class RiskLevel(_Model):
-    """One level of risk area (§2.5); levels are listed highest first."""
+    """One level of risk area (§2.5); levels are listed highest first. A level's code is a
+    zone of a screening round; a round over a level with ``first_screening_within_hours``
+    is due within those hours at the latest."""
 
     code: Code
     name_zh: ShortText
     name_en: ShortText
-    units: tuple[DesignationUnit, ...] = Field(min_length=1)
-    measures_zh: Annotated[str, Field(max_length=200)]
     first_screening_within_hours: Hours | None
     lift: LiftRule | None
     #: The rule when the area reached this level by stepping down from a higher one.
@@ -233,7 +230,6 @@ class Pooling(_Model):
     max_ratio: Ratio
     by_zone: dict[Code, PoolRule]
     by_group: dict[PoolingGroupKey, PoolRule]
-    lab_repooling_allowed: StrictBool
 
     @model_validator(mode="after")
     def _consistent(self) -> Pooling:
@@ -271,13 +267,6 @@ class KeyGroupSchedule(_Model):
 
 class TurnaroundTarget(_Model):
     target_hours: Hours
-    goal_hours: Hours | None
-
-    @model_validator(mode="after")
-    def _goal_not_later(self) -> TurnaroundTarget:
-        if self.goal_hours is not None and self.goal_hours > self.target_hours:
-            raise ValueError("the goal cannot be later than the target")
-        return self
 
 
 class Turnaround(_Model):
@@ -299,7 +288,14 @@ class DeadlineTier(_Model):
 
 
 class Screening(_Model):
-    """Area screening (§1.1): deadlines, sampling-point and sampler sizing, when to stop."""
+    """Area screening (§1.1): whether rounds over areas may be opened, their deadlines,
+    sampling-point and sampler sizing.
+
+    ``area_screening_enabled`` false (10th edition): no round over an area, outbreak or
+    routine; targeted rounds (key groups, arrivals, voluntary testing) still open.
+    ``routine_area_testing`` false (二十条 on): no routine all-resident round by
+    administrative area, only outbreak screening of a designated area.
+    """
 
     area_screening_enabled: StrictBool
     routine_area_testing: StrictBool
@@ -307,7 +303,6 @@ class Screening(_Model):
     people_per_sampling_point_min: Count
     people_per_sampling_point_max: Count
     people_per_sampler: Count
-    stop_after_clean_rounds: Annotated[int, Field(ge=1, le=30, strict=True)] | None
 
     @model_validator(mode="after")
     def _consistent(self) -> Screening:
@@ -322,45 +317,12 @@ class Screening(_Model):
         return self
 
 
-class InvestigationTimers(_Model):
-    """Hours from a positive report to the network report, the core facts and the full
-    investigation (R18, "2+4+24")."""
+class Arrivals(_Model):
+    """Landing tests (落地检, §1.9): an arrival registered while the rules have one is due a
+    test within ``test_within_hours``; ``None`` when the edition has no landing test (before
+    the Sep 2022 notice, and from 新十条 on: "不再开展落地检")."""
 
-    report_hours: Hours
-    core_hours: Hours
-    full_hours: Hours
-
-    @model_validator(mode="after")
-    def _ordered(self) -> InvestigationTimers:
-        if not self.report_hours <= self.core_hours <= self.full_hours:
-            raise ValueError("timers must not decrease: report ≤ core ≤ full")
-        return self
-
-
-class Release(_Model):
-    """Release of isolated positives (Fangcang or home): at least ``min_days``, tests on
-    ``test_days`` at least ``min_hours_between_tests`` apart, each negative or Ct ≥
-    ``ct_at_least`` (R25)."""
-
-    min_days: DayNumber
-    test_days: tuple[DayNumber, ...] = Field(min_length=1)
-    min_hours_between_tests: Hours
-    ct_at_least: Annotated[float, Field(gt=0, le=45)]
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Release:
-        _check_days(self.test_days, self.min_days, "release")
-        return self
-
-
-class Positives(_Model):
-    """How infected people are handled: isolated or not, at home or not, released how."""
-
-    isolation_required: StrictBool
-    home_isolation_allowed: StrictBool
-    release: Release | None
-    #: Inbound travellers count as positive below this Ct value, when the edition sets one.
-    inbound_positive_ct_below: Annotated[float, Field(gt=0, le=45)] | None
+    test_within_hours: Hours | None
 
 
 class Antigen(_Model):
@@ -384,8 +346,7 @@ class RuleParameters(_Model):
     key_groups: dict[Code, KeyGroupSchedule]
     turnaround: Turnaround
     screening: Screening
-    investigation: InvestigationTimers | None
-    positives: Positives
+    arrivals: Arrivals
     antigen: Antigen = Antigen()
 
     @model_validator(mode="after")

@@ -157,7 +157,6 @@ def test_an_override_that_no_longer_fits_the_edition_in_force_is_skipped_and_rep
         "home_test_days": [1, 3, 7],
         "double_sampling_before_release": False,
         "swab_site": None,
-        "min_hours_between_tests": None,
     }
     override(tree["district_a"], "cy-secondary", {"quarantine": {"secondary_contact": plan}})
     under_ninth = rules_for(tree["grid_a1"], date(2022, 8, 1))
@@ -190,7 +189,7 @@ def test_publish_revision_is_version_checked_and_audited(tree, make_actor):
         rule_set=nine,
         expected_revision=1,
         reason="Province decision 12",
-        changes={"investigation": {"full_hours": 12}},
+        changes={"turnaround": {"pooled_positive_notify_minutes": 10}},
     )
     assert created.version_label == "nhc-9@r2"
     assert created.created_by_id == commander.user_id
@@ -198,14 +197,14 @@ def test_publish_revision_is_version_checked_and_audited(tree, make_actor):
     entry = AuditEntry.objects.get(action="rule_set_publish_revision")
     assert entry.rule_set == "nhc-9@r2"
     assert entry.reason == "Province decision 12"
-    assert entry.extra["changed_paths"] == ["investigation.full_hours"]
+    assert entry.extra["changed_paths"] == ["turnaround.pooled_positive_notify_minutes"]
     with pytest.raises(Conflict) as caught:
         services.rule_set_publish_revision(
             actor=commander,
             rule_set=nine,
             expected_revision=1,
             reason="Late",
-            changes={"investigation": {"full_hours": 20}},
+            changes={"turnaround": {"pooled_positive_notify_minutes": 20}},
         )
     assert caught.value.code == "stale_version"
     assert RuleSet.objects.filter(key="nhc-9").count() == 2
