@@ -42,6 +42,7 @@ def _subclasses(base: type) -> list[type]:
     found: list[type] = []
     todo = [base]
     while todo:
+        cls: type
         for cls in todo.pop().__subclasses__():
             todo.append(cls)
             if cls.__module__.startswith("fangkong."):
@@ -72,3 +73,41 @@ def test_every_date_input_of_every_form_renders_an_iso_value(language: str) -> N
                     wrong.append(f"{form.__module__}.{form.__qualname__}.{name}: {rendered!r}")
     assert len(checked) >= 5
     assert wrong == []
+
+
+_CONTEXTUAL = type(pgettext_lazy("context", "text"))
+
+
+@pytest.mark.usefixtures("project")
+def test_every_choice_label_is_context_qualified_and_translated() -> None:
+    """One English word can mean two things ("Open" round: 进行中; "Open" duplicate review:
+    待核查); a label with its enum as context never shares a msgid with another meaning."""
+    enums: list[Any] = _subclasses(models.Choices)
+    assert len(enums) >= 30
+    plain = []
+    untranslated = []
+    for enum in enums:
+        for member in enum:
+            label = member.label
+            if type(label) is not _CONTEXTUAL:
+                plain.append(f"{enum.__module__}.{enum.__qualname__}.{member.name}")
+                continue
+            with translation.override("zh-hans"):
+                if str(label) == label._args[1]:  # type: ignore[attr-defined]
+                    untranslated.append(f"{enum.__qualname__}.{member.name}")
+    assert plain == [], "label choices with pgettext_lazy('<enum in words>', ...)"
+    assert untranslated == [], "translate them in fangkong/locale/zh_Hans"
+
+
+def test_a_word_with_two_meanings_is_translated_by_its_meaning() -> None:
+    from fangkong.lab.choices import AlertStatus, RoundStatus
+    from fangkong.people.choices import DuplicateStatus
+
+    with translation.override("zh-hans"):
+        assert str(RoundStatus.OPEN.label) == "进行中"
+        assert str(AlertStatus.OPEN.label) == "待处理"
+        assert str(DuplicateStatus.OPEN.label) == "待核查"
+        assert translation.gettext("Tested") == "已检测"
+        assert translation.pgettext("how often a key group is tested", "Tested") == "检测频次"
+    with translation.override("zh-hant"):
+        assert str(RoundStatus.OPEN.label) == "進行中"

@@ -1,22 +1,22 @@
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
     """The staff roles of mission.md; a membership grants one of them at one node."""
 
-    COMMANDER = "commander", _("Commander")
-    DUTY_OFFICER = "duty_officer", _("Duty officer")
-    EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
-    SAMPLER = "sampler", _("Sampling-site operator")
-    LAB_TECHNICIAN = "lab_technician", _("Lab technician")
-    ISOLATION_MANAGER = "isolation_manager", _("Isolation-site manager")
-    TRANSFER_DISPATCHER = "transfer_dispatcher", _("Transfer dispatcher")
-    GRID_WORKER = "grid_worker", _("Grid worker")
-    SUPPLIES_OFFICER = "supplies_officer", _("Supplies officer")
-    CLINICIAN = "clinician", _("Clinician")
-    INSPECTOR = "inspector", _("Inspector")
-    ADMINISTRATOR = "administrator", _("Administrator")
+    COMMANDER = "commander", pgettext_lazy("role", "Commander")
+    DUTY_OFFICER = "duty_officer", pgettext_lazy("role", "Duty officer")
+    EPIDEMIOLOGIST = "epidemiologist", pgettext_lazy("role", "Epidemiologist")
+    SAMPLER = "sampler", pgettext_lazy("role", "Sampling-site operator")
+    LAB_TECHNICIAN = "lab_technician", pgettext_lazy("role", "Lab technician")
+    ISOLATION_MANAGER = "isolation_manager", pgettext_lazy("role", "Isolation-site manager")
+    TRANSFER_DISPATCHER = "transfer_dispatcher", pgettext_lazy("role", "Transfer dispatcher")
+    GRID_WORKER = "grid_worker", pgettext_lazy("role", "Grid worker")
+    SUPPLIES_OFFICER = "supplies_officer", pgettext_lazy("role", "Supplies officer")
+    CLINICIAN = "clinician", pgettext_lazy("role", "Clinician")
+    INSPECTOR = "inspector", pgettext_lazy("role", "Inspector")
+    ADMINISTRATOR = "administrator", pgettext_lazy("role", "Administrator")
 
 
 #: Roles that must use TOTP MFA where ``MFA_ENFORCED`` is on.
@@ -51,8 +51,8 @@ PERSON_WRITE_ROLES = frozenset(
 class AccessPurpose(models.TextChoices):
     """Why identifiable data was read; every access row carries one."""
 
-    CARE = "care", _("Care and follow-up")
-    INVESTIGATION = "investigation", _("Epidemiological investigation")
-    SCREENING = "screening", _("Screening")
-    ADMINISTRATION = "administration", _("Administration")
-    DUPLICATE_REVIEW = "duplicate_review", _("Duplicate review")
+    CARE = "care", pgettext_lazy("access purpose", "Care and follow-up")
+    INVESTIGATION = "investigation", pgettext_lazy("access purpose", "Epidemiological investigation")
+    SCREENING = "screening", pgettext_lazy("access purpose", "Screening")
+    ADMINISTRATION = "administration", pgettext_lazy("access purpose", "Administration")
+    DUPLICATE_REVIEW = "duplicate_review", pgettext_lazy("access purpose", "Duplicate review")

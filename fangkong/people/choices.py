@@ -1,5 +1,5 @@
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DocumentType(models.TextChoices):
@@ -7,37 +7,37 @@ class DocumentType(models.TextChoices):
     (WS02_01_031_01: 01 resident ID, 02 household register, 03 passport, 06 HK/Macao permit,
     07 Taiwan permit, 08 HK/Macao/Taiwan residence permit, 99 other)."""
 
-    RESIDENT_ID = "01", _("Resident identity card")
-    HOUSEHOLD_REGISTER = "02", _("Household register")
-    PASSPORT = "03", _("Passport")
-    HK_MACAO_PERMIT = "06", _("Hong Kong/Macao travel permit")
-    TAIWAN_PERMIT = "07", _("Taiwan travel permit")
-    HMT_RESIDENCE_PERMIT = "08", _("HK/Macao/Taiwan residence permit")
-    OTHER = "99", _("Other")
+    RESIDENT_ID = "01", pgettext_lazy("document type", "Resident identity card")
+    HOUSEHOLD_REGISTER = "02", pgettext_lazy("document type", "Household register")
+    PASSPORT = "03", pgettext_lazy("document type", "Passport")
+    HK_MACAO_PERMIT = "06", pgettext_lazy("document type", "Hong Kong/Macao travel permit")
+    TAIWAN_PERMIT = "07", pgettext_lazy("document type", "Taiwan travel permit")
+    HMT_RESIDENCE_PERMIT = "08", pgettext_lazy("document type", "HK/Macao/Taiwan residence permit")
+    OTHER = "99", pgettext_lazy("document type", "Other")
 
 
 class Sex(models.TextChoices):
-    MALE = "M", _("Male")
-    FEMALE = "F", _("Female")
-    UNKNOWN = "U", _("Unknown")
+    MALE = "M", pgettext_lazy("sex", "Male")
+    FEMALE = "F", pgettext_lazy("sex", "Female")
+    UNKNOWN = "U", pgettext_lazy("sex", "Unknown")
 
 
 class SpecialNeed(models.TextChoices):
     """Residents who need attention during closures (R26)."""
 
-    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
-    PREGNANT = "pregnant", _("Pregnant")
-    DIALYSIS = "dialysis", _("Dialysis")
-    CHRONIC = "chronic", _("Chronic disease")
-    DISABILITY = "disability", _("Disability")
+    ELDERLY_ALONE = "elderly_alone", pgettext_lazy("special need", "Elderly living alone")
+    PREGNANT = "pregnant", pgettext_lazy("special need", "Pregnant")
+    DIALYSIS = "dialysis", pgettext_lazy("special need", "Dialysis")
+    CHRONIC = "chronic", pgettext_lazy("special need", "Chronic disease")
+    DISABILITY = "disability", pgettext_lazy("special need", "Disability")
 
 
 class DuplicateReason(models.TextChoices):
-    SAME_ID = "same_id", _("Same identity number")
-    SAME_NAME_BIRTH = "same_name_birth", _("Same name and birth date")
+    SAME_ID = "same_id", pgettext_lazy("duplicate reason", "Same identity number")
+    SAME_NAME_BIRTH = "same_name_birth", pgettext_lazy("duplicate reason", "Same name and birth date")
 
 
 class DuplicateStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")
-    DUPLICATE = "duplicate", _("Confirmed duplicate")
+    OPEN = "open", pgettext_lazy("duplicate status", "Open")
+    NOT_DUPLICATE = "not_duplicate", pgettext_lazy("duplicate status", "Not a duplicate")
+    DUPLICATE = "duplicate", pgettext_lazy("duplicate status", "Confirmed duplicate")
