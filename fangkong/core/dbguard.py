@@ -1,9 +1,14 @@
-"""Database-side guard that makes the audit ledger append-only (T21), and the helper that
-installs such triggers (here and for the tallies of ``people.population`` and ``lab.tallies``).
+"""Database-side guard that makes the ledgers append-only (T21), and the helper that installs
+such triggers (here and for the tallies of ``people.population`` and ``lab.tallies``).
 
-Installed by migration ``core.0002`` wherever ``settings.AUDIT_DB_GUARD`` is true (everywhere
-but the test suite, whose transactional tests must empty tables between tests; the guard's own
-test installs it inside its transaction).
+The ledgers are the audit ledger (``core_auditentry``), the read-access log
+(``core_accessentry``) and the signed checkpoints of both (``core_ledgercheckpoint``): the
+database refuses UPDATE, DELETE and (PostgreSQL) TRUNCATE on each. Installed by the core
+migrations wherever ``settings.AUDIT_DB_GUARD`` is true (everywhere but the test suite, whose
+transactional tests must empty tables between tests; the guard's own tests install it inside
+their transaction). Someone who can drop a trigger (a DBA, an attacker with the database
+owner's password) can still change rows: that is what the chains, row seals and signed
+checkpoints of ``core.audit`` detect (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -12,30 +17,51 @@ from collections.abc import Sequence
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-SQLITE_UP = [
-    "CREATE TRIGGER IF NOT EXISTS core_auditentry_no_update BEFORE UPDATE ON core_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
-    "CREATE TRIGGER IF NOT EXISTS core_auditentry_no_delete BEFORE DELETE ON core_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS core_auditentry_no_update;",
-    "DROP TRIGGER IF EXISTS core_auditentry_no_delete;",
-]
-PG_UP = [
-    """CREATE OR REPLACE FUNCTION core_auditentry_append_only() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION 'audit rows are append-only'; END; $$ LANGUAGE plpgsql;""",
-    "DROP TRIGGER IF EXISTS core_auditentry_no_change ON core_auditentry;",
-    "CREATE TRIGGER core_auditentry_no_change BEFORE UPDATE OR DELETE ON core_auditentry "
-    "FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only();",
-    "DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;",
-    "CREATE TRIGGER core_auditentry_no_truncate BEFORE TRUNCATE ON core_auditentry "
-    "FOR EACH STATEMENT EXECUTE FUNCTION core_auditentry_append_only();",
-]
-PG_DOWN = [
-    "DROP TRIGGER IF EXISTS core_auditentry_no_change ON core_auditentry;",
-    "DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;",
-]
+#: Every append-only table, in the order the guards are installed.
+LEDGER_TABLES = ("core_auditentry", "core_accessentry", "core_ledgercheckpoint")
+
+
+def _sqlite_up(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;",
+    ]
+
+
+def _sqlite_down(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update;",
+        f"DROP TRIGGER IF EXISTS {table}_no_delete;",
+    ]
+
+
+def _pg_up(table: str) -> list[str]:
+    return [
+        f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'ledger rows are append-only'; END; $$ LANGUAGE plpgsql;""",
+        f"DROP TRIGGER IF EXISTS {table}_no_change ON {table};",
+        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only();",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only();",
+    ]
+
+
+def _pg_down(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_change ON {table};",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
+    ]
+
+
+# The audit ledger's own statements (what migrations 0002–0004 install).
+SQLITE_UP = _sqlite_up("core_auditentry")
+SQLITE_DOWN = _sqlite_down("core_auditentry")
+PG_UP = _pg_up("core_auditentry")
+PG_DOWN = _pg_down("core_auditentry")
 
 
 def vendor_statements_run(
@@ -48,8 +74,25 @@ def vendor_statements_run(
 
 
 def audit_guard_install(connection: BaseDatabaseWrapper) -> None:
+    """Guard the audit ledger only (the migrations from before the other ledgers existed)."""
     vendor_statements_run(connection, postgresql=PG_UP, sqlite=SQLITE_UP)
 
 
 def audit_guard_remove(connection: BaseDatabaseWrapper) -> None:
     vendor_statements_run(connection, postgresql=PG_DOWN, sqlite=SQLITE_DOWN)
+
+
+def ledger_guards_install(
+    connection: BaseDatabaseWrapper, tables: Sequence[str] = LEDGER_TABLES
+) -> None:
+    """Make every ledger table append-only (idempotent)."""
+    for table in tables:
+        vendor_statements_run(connection, postgresql=_pg_up(table), sqlite=_sqlite_up(table))
+
+
+def ledger_guards_remove(
+    connection: BaseDatabaseWrapper, tables: Sequence[str] = LEDGER_TABLES
+) -> None:
+    """Drop the guards, as someone with the database owner's rights could (tests of tampering)."""
+    for table in tables:
+        vendor_statements_run(connection, postgresql=_pg_down(table), sqlite=_sqlite_down(table))

@@ -27,8 +27,13 @@ class AuditEntry(models.Model):
 
     Rows hold references and field names, never the values of personal fields. Each row carries
     the SHA-256 of the previous row's hash plus its own canonical content (``prev_hash`` →
-    ``row_hash``), so an edited or deleted row breaks the chain that ``audit_chain_verify``
-    walks. Database triggers (see the migration) refuse UPDATE and DELETE.
+    ``row_hash``), so an edited or deleted row breaks the chain that ``ledger_verify`` walks,
+    and a ``seal``: an HMAC of ``row_hash`` under the ledger key, which lives in the settings
+    and not in the database, so whoever can write the table but lacks the key cannot append a
+    row or recompute a chain that verifies. Rows from before seals existed have an empty seal;
+    the first sealed row of a chain vouches for them (its hash covers them). Truncation is
+    found by the signed :class:`LedgerCheckpoint` s. Database triggers (``core.dbguard``)
+    refuse UPDATE and DELETE. docs/audit.md has the whole design.
 
     There are ``AUDIT_CHAINS`` chains, one per ``chain`` number (the actor's user id modulo the
     count for a single write, the writing server thread's for a batch): writers of different
@@ -52,6 +57,7 @@ class AuditEntry(models.Model):
     chain = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
+    seal = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
@@ -65,7 +71,13 @@ class AuditEntry(models.Model):
 
 
 class AccessEntry(models.Model):
-    """One row per read of identifiable personal data: actor, purpose and subject ids only."""
+    """One row per read of identifiable personal data: actor, purpose and subject ids only.
+
+    Append-only and chained exactly like :class:`AuditEntry` (its own ``AUDIT_CHAINS`` chains,
+    ``prev_hash`` → ``row_hash``, a ``seal`` under the ledger key, covered by the same signed
+    checkpoints, the same triggers). Rows logged before the chain existed were chained in
+    chain 0 by migration ``core.0005`` and carry no seal.
+    """
 
     at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(default=0)
@@ -78,12 +90,42 @@ class AccessEntry(models.Model):
     subject_ids = models.JSONField(default=list)
     subject_count = models.PositiveIntegerField(default=0)
     ip = models.CharField(max_length=64, blank=True, default="")
+    chain = models.PositiveSmallIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, default="")
+    row_hash = models.CharField(max_length=64, default="")
+    seal = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["chain", "id"], name="core_access_chain_id")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_type}"
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed statement of where every chain of both ledgers stood at a moment.
+
+    ``heads`` is ``{"audit": {chain: [rows, last id, last row_hash]}, "access": {...}}``; the
+    checkpoint is signed with an Ed25519 key derived from the ledger key and carries the
+    previous checkpoint's signature (``prev``), so checkpoints form a chain of their own.
+    Written on a schedule (``ledger_checkpoint`` job) and exported as JSON lines
+    (``fangkong manage audit_checkpoints``) to be kept off-site: a ledger whose newest rows
+    were deleted, or whose chain was recomputed after an edit, contradicts the checkpoint.
+    Append-only like the ledgers.
+    """
+
+    seq = models.PositiveIntegerField(unique=True)
+    at = models.DateTimeField()
+    heads = models.JSONField(default=dict)
+    prev = models.CharField(max_length=100, blank=True, default="")
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.seq} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class IdempotencyRecord(models.Model):
