@@ -41,6 +41,8 @@ def serve(bind: str, workers: int, threads: int) -> None:
                 "threads": threads,
                 "worker_class": "gthread",
                 "accesslog": "-",
+                # request lines and referrers scrubbed of identity numbers and phones
+                "logger_class": "fangkong.core.logging.GunicornLogger",
                 "timeout": 60,
                 "graceful_timeout": 10,
                 "forwarded_allow_ips": os.environ.get("FANGKONG_FORWARDED_ALLOW_IPS", "127.0.0.1"),

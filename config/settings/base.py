@@ -27,11 +27,6 @@ CSRF_TRUSTED_ORIGINS = env_list("FANGKONG_CSRF_TRUSTED_ORIGINS", "")
 # Field encryption for identity numbers and the keyed blind index used to find them.
 FIELD_ENCRYPTION_KEY = env_str("FANGKONG_FIELD_KEY", "ZGV2ZWxvcG1lbnQtZmllbGQta2V5LWNoYW5nZS1tZSE=")
 BLIND_INDEX_KEY = env_str("FANGKONG_BLIND_INDEX_KEY", "development-blind-index-key-change-me")
-# Key of the ledgers' row seals and checkpoint signatures (docs/audit.md); empty: derived from
-# the field key with HKDF.
-AUDIT_LEDGER_KEY = env_str("FANGKONG_AUDIT_KEY", "")
-#: Minutes between two signed checkpoints of the audit ledger and the access log.
-AUDIT_CHECKPOINT_MINUTES = env_int("FANGKONG_AUDIT_CHECKPOINT_MINUTES", 10, minimum=1)
 
 # TOTP MFA is enforced for commander, epidemiologist and administrator roles when true.
 MFA_ENFORCED = env_bool("FANGKONG_MFA_ENFORCED", not DEMO_MODE)
@@ -213,7 +208,13 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Django's own loggers get the scrubbed console instead of their defaults (runserver's
+    # request lines, error reports by mail): no log line leaves unscrubbed (core.logging).
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

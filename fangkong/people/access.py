@@ -137,7 +137,7 @@ def access_duplicate(actor: AnyActor, code: object, *, write: bool = False) -> D
     candidate = None
     if parsed is not None:
         queryset = DuplicateCandidate.objects.select_related(
-            "person_a__region", "person_b__region"
+            "person_a__region", "person_b__region", "claimed_region"
         ).filter(code=parsed)
         if actor.region_path:
             queryset = queryset.filter(
@@ -150,7 +150,8 @@ def access_duplicate(actor: AnyActor, code: object, *, write: bool = False) -> D
     visible = [
         person.code
         for person in (candidate.person_a, candidate.person_b)
-        if not actor.region_path or person.region.is_within(actor.region_path)
+        if person is not None
+        and (not actor.region_path or person.region.is_within(actor.region_path))
     ]
     access_record(
         actor=actor,

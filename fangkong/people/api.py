@@ -172,6 +172,16 @@ class PersonPageOut(Schema):
 
 
 class PersonQuery(Schema):
+    region: str = Field("", max_length=15, pattern=REGION_CODE)
+    household: str = Field("", max_length=45)
+    need: SpecialNeed | None = None
+    has_duplicates: bool = False
+    purpose: AccessPurpose | None = None
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+class PersonSearchIn(Schema):
     q: str = Field("", max_length=100, description="Identity number, phone or name")
     region: str = Field("", max_length=15, pattern=REGION_CODE)
     household: str = Field("", max_length=45)
@@ -183,11 +193,16 @@ class PersonQuery(Schema):
 
 
 class DuplicateSideOut(Schema):
-    visible: bool
+    visible: bool = Field(description="False for a person outside your jurisdiction: no detail")
     code: uuid.UUID | None
     name: str
     birth_date: date | None
-    region_name: str
+    region_name: str = Field(
+        description="Empty for a hidden person; for a claim, the node where it was refused"
+    )
+    claim: bool = Field(
+        False, description="A registration of this number refused elsewhere (no second person)"
+    )
 
 
 class DuplicateOut(Schema):
@@ -303,9 +318,11 @@ def _household_out(household: Household, member_count: int | None = None) -> Hou
     summary="Register a person",
     description=(
         "Names and phones are normalised, documents validated by type. A resident ID already "
-        "registered answers 409 `identity_exists` with the holder's code in `detail`, unless "
-        "`allow_duplicate` is true with a `duplicate_reason`: then the person is created and "
-        "a duplicate review opened."
+        "registered in your jurisdiction answers 409 `identity_exists` with the holder's code "
+        "in `detail`, unless `allow_duplicate` is true with a `duplicate_reason`: then the "
+        "person is created and a duplicate review opened. One registered outside your "
+        "jurisdiction answers 409 `identity_exists_elsewhere` naming only the field (no code, "
+        "no region) and asks that jurisdiction to review the claim."
     ),
 )
 def people_create(
@@ -353,35 +370,35 @@ def people_create(
             "duplicates": [str(c.code) for c in created.duplicates],
         }
 
-    status, body = run_idempotent(
-        actor=actor,
-        key=idempotency_key,
-        operation="person_create",
-        payload=_fingerprint(payload),
-        write=write,
-    )
+    with services.identity_claims_kept(actor):
+        status, body = run_idempotent(
+            actor=actor,
+            key=idempotency_key,
+            operation="person_create",
+            payload=_fingerprint(payload),
+            write=write,
+        )
     card = _person_out(request, body["code"])
     return Status(status, {**asdict(card), "duplicates": body.get("duplicates", [])})
 
 
-@router.get("", response={200: PersonPageOut, **ERRORS}, summary="Search or list persons")
-def people_list(request: HttpRequest, filters: Query[PersonQuery]) -> PersonPageOut:
-    """``q`` may be an identity number of any document type (15-digit legacy numbers too), a
-    phone, or a name in Simplified or Traditional characters or pinyin."""
+def _person_page(
+    request: HttpRequest, query: PersonQuery | PersonSearchIn, q: str
+) -> PersonPageOut:
     actor = actor_of(request)
     require_person_role(actor)
     result = person_search(
         actor=actor,
-        q=filters.q,
+        q=q,
         filters=PersonFilters(
-            region=filters.region,
-            household=filters.household,
-            need=filters.need or "",
-            has_duplicates=filters.has_duplicates,
+            region=query.region,
+            household=query.household,
+            need=query.need or "",
+            has_duplicates=query.has_duplicates,
         ),
-        page=filters.page,
-        page_size=filters.page_size,
-        purpose=purpose_or_default(actor, filters.purpose),
+        page=query.page,
+        page_size=query.page_size,
+        purpose=purpose_or_default(actor, query.purpose),
     )
     rows: list[PersonRow] = [person_row(actor, person) for person in result.page.items]
     return PersonPageOut(
@@ -392,6 +409,39 @@ def people_list(request: HttpRequest, filters: Query[PersonQuery]) -> PersonPage
         kind=result.kind,
         problem=result.problem,
     )
+
+
+@router.get(
+    "",
+    response={200: PersonPageOut, **ERRORS},
+    summary="List persons",
+    description=(
+        "Persons in scope by filters only. Searching by identity number, phone or name is "
+        "`POST /api/v1/people/search`: identifiers never travel in a URL, so a `q` here "
+        "answers 422 `search_by_post`."
+    ),
+)
+def people_list(request: HttpRequest, filters: Query[PersonQuery]) -> PersonPageOut:
+    if "q" in request.GET:
+        message = _("Search by identity number, phone or name with POST /api/v1/people/search.")
+        raise ValidationFailed(
+            message, errors=[field_error("q", "search_by_post", message)], code="search_by_post"
+        )
+    return _person_page(request, filters, "")
+
+
+@router.post(
+    "/search",
+    response={200: PersonPageOut, **WRITE_ERRORS},
+    summary="Search persons",
+    description=(
+        "`q` may be an identity number of any document type (15-digit legacy numbers too), a "
+        "phone, or a name in Simplified or Traditional characters or pinyin. A POST so that "
+        "the identifier stays out of URLs and server logs; it changes nothing."
+    ),
+)
+def people_search(request: HttpRequest, payload: PersonSearchIn) -> PersonPageOut:
+    return _person_page(request, payload, payload.q)
 
 
 @router.get(
@@ -469,15 +519,16 @@ def people_document_add(
 ) -> Status[PersonCard]:
     actor = actor_of(request)
     person = access_person(actor, code, write=True)
-    services.document_add(
-        actor=actor,
-        person=person,
-        doc_type=payload.doc_type,
-        number=payload.number,
-        issuing_country=payload.issuing_country,
-        allow_duplicate=payload.allow_duplicate,
-        duplicate_reason=payload.duplicate_reason,
-    )
+    with services.identity_claims_kept(actor):
+        services.document_add(
+            actor=actor,
+            person=person,
+            doc_type=payload.doc_type,
+            number=payload.number,
+            issuing_country=payload.issuing_country,
+            allow_duplicate=payload.allow_duplicate,
+            duplicate_reason=payload.duplicate_reason,
+        )
     return Status(201, _person_out(request, person.code))
 
 

@@ -34,7 +34,15 @@ class SpecialNeed(models.TextChoices):
 
 class DuplicateReason(models.TextChoices):
     SAME_ID = "same_id", pgettext_lazy("duplicate reason", "Same identity number")
-    SAME_NAME_BIRTH = "same_name_birth", pgettext_lazy("duplicate reason", "Same name and birth date")
+    SAME_NAME_BIRTH = (
+        "same_name_birth",
+        pgettext_lazy("duplicate reason", "Same name and birth date"),
+    )
+    #: A number held here was refused to a writer elsewhere (a claim: no second person).
+    SAME_ID_ELSEWHERE = (
+        "same_id_elsewhere",
+        pgettext_lazy("duplicate reason", "Same identity number, refused elsewhere"),
+    )
 
 
 class DuplicateStatus(models.TextChoices):

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from fangkong.core.actor import AnyActor
 from fangkong.core.crypto import blind_index, encrypt
 from fangkong.core.errors import Conflict, ValidationFailed, field_error
 from fangkong.core.idcard import (
@@ -37,6 +38,7 @@ from fangkong.core.idcard import (
 from fangkong.people.choices import DocumentType
 from fangkong.people.models import IdentityDocument, Person
 from fangkong.people.validation import collect
+from fangkong.regions.models import Region
 
 ID_PURPOSE = "id-number"
 RESIDENT_FAMILY = frozenset({DocumentType.RESIDENT_ID, DocumentType.HOUSEHOLD_REGISTER})
@@ -257,39 +259,85 @@ def existing_holders(
     indexes: Sequence[str], *, exclude: Person | None = None
 ) -> list[IdentityDocument]:
     """Documents of *any* jurisdiction with these blind indexes: an identity number is unique
-    nationally, so this check is deliberately not scoped (the caller learns only a code)."""
+    nationally, so this check is deliberately not scoped; :func:`refuse_or_allow` decides
+    what the caller may learn of each holder."""
     queryset = IdentityDocument.objects.filter(number_index__in=list(indexes)).select_related(
-        "person"
+        "person__region"
     )
     if exclude is not None:
         queryset = queryset.exclude(person=exclude)
     return list(queryset.order_by("person_id"))
 
 
+def _visible(actor: AnyActor, person: Person) -> bool:
+    return not actor.region_path or person.region.is_within(actor.region_path)
+
+
+class IdentityExistsElsewhere(Conflict):
+    """``identity_exists_elsewhere`` (409): someone outside the actor's jurisdiction holds the
+    number. The answer names the field only — no code, no name, no region — so a writer
+    learns no more of a person they may not see than that the number is taken.
+
+    ``holders`` (never serialised) are the persons the service asks, through a claim
+    (``services.identity_claims_record``), to be reviewed by their own jurisdiction.
+    """
+
+    def __init__(self, *, field: str, holders: Sequence[Person], region: Region, note: str) -> None:
+        super().__init__(
+            _(
+                "This identity number is already registered outside your jurisdiction. That "
+                "record cannot be shown to you; its jurisdiction has been asked to review it."
+            ),
+            code="identity_exists_elsewhere",
+            detail={"field": field},
+        )
+        self.holders = list(holders)
+        self.region = region
+        self.note = note
+
+
 def refuse_or_allow(
     holders: list[IdentityDocument],
     documents: Sequence[ValidDocument],
     *,
+    actor: AnyActor,
+    region: Region,
     allow_duplicate: bool,
     reason: str,
     field_prefix: str,
 ) -> None:
-    """``identity_exists`` (409) when the number is registered to someone else, unless the
-    caller allows a duplicate with a reason."""
+    """Decide what happens when the numbers are registered to someone else.
+
+    1. A holder outside the actor's subtree → :class:`IdentityExistsElsewhere` (409, no code),
+       whatever ``allow_duplicate`` says: the writer cannot judge a person they may not see,
+       so the holder's jurisdiction reviews the claim instead (docs/privacy.md); ``region``
+       is the node the writer registers at.
+    2. A holder in the subtree → ``identity_exists`` (409, the holder's code in ``detail``)
+       unless the caller allows a duplicate with a reason (then a duplicate pair is opened).
+    """
     if not holders:
         return
-    if not allow_duplicate:
-        holder = holders[0]
+
+    def field_of(holder: IdentityDocument) -> str:
         position = next(
             (i for i, doc in enumerate(documents) if doc.index == holder.number_index), 0
         )
+        return f"{field_prefix}[{position}].number"
+
+    hidden = [doc for doc in holders if not _visible(actor, doc.person)]
+    if hidden:
+        raise IdentityExistsElsewhere(
+            field=field_of(hidden[0]),
+            holders=list({doc.person_id: doc.person for doc in hidden}.values()),
+            region=region,
+            note=reason,
+        )
+    if not allow_duplicate:
+        holder = holders[0]
         raise Conflict(
             _("A person with this identity number is already registered."),
             code="identity_exists",
-            detail={
-                "person_code": str(holder.person.code),
-                "field": f"{field_prefix}[{position}].number",
-            },
+            detail={"person_code": str(holder.person.code), "field": field_of(holder)},
         )
     if not reason:
         raise ValidationFailed(

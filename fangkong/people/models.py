@@ -126,13 +126,25 @@ class DuplicateCandidate(TimestampedModel):
     ``person_a`` is always the one with the lower id, so a pair is stored once per reason.
     ``note`` says why it was opened (the reason given when a duplicate identity number was
     registered on purpose); ``review_note`` what the reviewer decided and why.
+
+    A *claim* (reason ``same_id_elsewhere``) has no ``person_b``: a writer at
+    ``claimed_region`` tried to register (or add to a person) an identity number that
+    ``person_a``, outside the writer's jurisdiction, already holds. The writer was refused
+    without learning who or where (docs/privacy.md); the claim asks ``person_a``'s
+    jurisdiction to review it. One open claim per holder and claiming node.
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     reason = models.CharField(max_length=20, choices=DuplicateReason.choices)
     note = models.TextField(blank=True, default="")
+    claimed_region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    claimed_by = models.CharField(max_length=150, blank=True, default="")
     status = models.CharField(
         max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
     )
@@ -148,8 +160,30 @@ class DuplicateCandidate(TimestampedModel):
             models.CheckConstraint(
                 condition=models.Q(person_a__lt=models.F("person_b")), name="duplicate_pair_order"
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    person_b__isnull=True,
+                    claimed_region__isnull=False,
+                    reason=DuplicateReason.SAME_ID_ELSEWHERE,
+                )
+                | models.Q(
+                    person_b__isnull=False,
+                    claimed_region__isnull=True,
+                )
+                & ~models.Q(reason=DuplicateReason.SAME_ID_ELSEWHERE),
+                name="duplicate_pair_or_claim",
+            ),
+            models.UniqueConstraint(
+                fields=["person_a", "claimed_region"],
+                condition=models.Q(person_b__isnull=True, status=DuplicateStatus.OPEN),
+                name="duplicate_claim_open_unique",
+            ),
         ]
         indexes = [models.Index(fields=["status", "id"])]
+
+    @property
+    def is_claim(self) -> bool:
+        return self.person_b_id is None
 
     def __str__(self) -> str:
         return f"{self.person_a_id} ~ {self.person_b_id} ({self.reason})"

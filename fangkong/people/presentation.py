@@ -201,13 +201,21 @@ def person_row(actor: AnyActor, person: Person) -> PersonRow:
 
 @dataclass(frozen=True)
 class DuplicateSide:
-    """One person of a duplicate pair: details only when the actor may see that person."""
+    """One side of a duplicate pair: details only when the actor may see that person.
+
+    A hidden side says nothing at all — no code, no name, no birth date, no region — so a pair
+    does not tell one jurisdiction where another's resident lives. The side of a claim (a
+    registration refused elsewhere, no second person) is ``claim`` with the node where it was
+    refused: the holder's own jurisdiction reviews it and may know where their resident
+    turned up.
+    """
 
     visible: bool
     code: UUID | None
     name: str
     birth_date: date | None
     region_name: str
+    claim: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,13 +231,13 @@ class DuplicateCard:
     person_b: DuplicateSide
 
 
+_HIDDEN = DuplicateSide(visible=False, code=None, name="", birth_date=None, region_name="")
+
+
 def _side(actor: AnyActor, person: Person) -> DuplicateSide:
     visible = not actor.region_path or person.region.is_within(actor.region_path)
     if not visible:
-        # Another jurisdiction's person: say where, never who.
-        return DuplicateSide(
-            visible=False, code=None, name="", birth_date=None, region_name=person.region.name
-        )
+        return _HIDDEN  # another jurisdiction's person: neither who nor where
     return DuplicateSide(
         visible=True,
         code=person.code,
@@ -239,8 +247,21 @@ def _side(actor: AnyActor, person: Person) -> DuplicateSide:
     )
 
 
+def _claim_side(candidate: DuplicateCandidate) -> DuplicateSide:
+    region = candidate.claimed_region
+    return DuplicateSide(
+        visible=False,
+        code=None,
+        name="",
+        birth_date=None,
+        region_name=region.name if region is not None else "",
+        claim=True,
+    )
+
+
 def duplicate_card(actor: AnyActor, candidate: DuplicateCandidate) -> DuplicateCard:
-    """A duplicate pair for review; a side outside the actor's subtree shows only its region."""
+    """A duplicate pair (or a claim) for review; a side outside the actor's subtree is shown
+    as hidden, without its region."""
     return DuplicateCard(
         code=candidate.code,
         reason=candidate.reason,
@@ -250,5 +271,9 @@ def duplicate_card(actor: AnyActor, candidate: DuplicateCandidate) -> DuplicateC
         reviewed_by=candidate.reviewed_by,
         created_at=candidate.created_at,
         person_a=_side(actor, candidate.person_a),
-        person_b=_side(actor, candidate.person_b),
+        person_b=(
+            _side(actor, candidate.person_b)
+            if candidate.person_b is not None
+            else _claim_side(candidate)
+        ),
     )

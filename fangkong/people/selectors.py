@@ -386,9 +386,11 @@ def duplicate_candidate_list(
     """Duplicate pairs with at least one person in the actor's subtree, oldest first.
 
     ``status`` empty means every status. Logs one access row with the codes of the persons the
-    actor may see (a side in another jurisdiction is shown by region only).
+    actor may see (a side in another jurisdiction is shown as hidden, without its region).
     """
-    queryset = DuplicateCandidate.objects.select_related("person_a__region", "person_b__region")
+    queryset = DuplicateCandidate.objects.select_related(
+        "person_a__region", "person_b__region", "claimed_region"
+    )
     if actor.region_path:
         queryset = queryset.filter(
             Q(in_subtree(actor.region_path, field="person_a__region__path"))
@@ -401,7 +403,8 @@ def duplicate_candidate_list(
         person.code
         for candidate in result.items
         for person in (candidate.person_a, candidate.person_b)
-        if not actor.region_path or person.region.is_within(actor.region_path)
+        if person is not None
+        and (not actor.region_path or person.region.is_within(actor.region_path))
     ]
     access_record(
         actor=actor,

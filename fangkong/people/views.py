@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -72,7 +72,11 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _query_string(request: HttpRequest) -> str:
-    query = request.GET.copy()
+    return _without_page(request.GET)
+
+
+def _without_page(params: QueryDict) -> str:
+    query = params.copy()
     query.pop("page", None)
     return query.urlencode()
 
@@ -91,24 +95,36 @@ def _add_errors(form: Any, exc: FangkongError, fields: dict[str, str] | None = N
 # --------------------------------------------------------------------------- search
 
 
+@require_http_methods(["GET", "POST"])
 @actor_required(*PERSON_PAGE_ROLES)
 def search_view(request: HttpRequest) -> HttpResponse:
     """One box for an identity number, a phone or a name (Simplified, Traditional or pinyin);
     results show documents and phones as the role may see them. An htmx request gets only the
-    results table."""
+    results table.
+
+    What is typed in the box travels in a POST body, never in the address: identity numbers,
+    phones and names must not reach a URL, a browser history or a server log. A GET lists
+    persons by the filters alone (node, need, open duplicates — nothing that identifies
+    anyone), and ignores a ``q`` someone put in an address by hand.
+    """
     actor = actor_of(request)
-    form = SearchForm(request.GET or None)
+    searching = request.method == "POST"
+    source = request.POST.copy() if searching else request.GET.copy()
+    if not searching:
+        source.pop("q", None)
+    form = SearchForm(source if source else None)
     data = form.cleaned_data if form.is_valid() else {}
+    query = data.get("q", "") if searching else ""
     result = person_search(
         actor=actor,
-        q=data.get("q", ""),
+        q=query,
         filters=PersonFilters(
             region=data.get("region", "").strip(),
             need=data.get("need", ""),
             has_duplicates=bool(data.get("has_duplicates")),
         ),
-        page=_int(request.GET.get("page"), 1),
-        page_size=_int(request.GET.get("page_size"), 50),
+        page=_int(source.get("page"), 1),
+        page_size=_int(source.get("page_size"), 50),
         purpose=default_purpose(actor),
     )
     context: dict[str, Any] = {
@@ -116,8 +132,10 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "result": result,
         "page": result.page,
         "rows": [person_row(actor, person) for person in result.page.items],
-        "query": _query_string(request),
-        "searched": bool(data.get("q")),
+        # A search pages by posting the form again (page buttons); a list by GET links.
+        "query": "" if searching else _without_page(source),
+        "posted": searching,
+        "searched": bool(query),
         "unmasked": shows_identity(actor),
         "can_write": actor.role in PERSON_WRITE_ROLES,
     }
@@ -188,13 +206,14 @@ def create_view(request: HttpRequest) -> HttpResponse:
             return 201, {"code": str(created.person.code), "duplicates": len(created.duplicates)}
 
         try:
-            _status, body = run_idempotent(
-                actor=actor,
-                key=data.get("idempotency_key") or None,
-                operation="person_create_page",
-                payload=_create_payload(data),
-                write=write,
-            )
+            with services.identity_claims_kept(actor):
+                _status, body = run_idempotent(
+                    actor=actor,
+                    key=data.get("idempotency_key") or None,
+                    operation="person_create_page",
+                    payload=_create_payload(data),
+                    write=write,
+                )
         except FangkongError as exc:
             status = exc.status if exc.status in (404, 409, 422) else 400
             existing_code = str(exc.detail.get("person_code", ""))
@@ -293,15 +312,16 @@ def person_view(request: HttpRequest, code: UUID) -> HttpResponse:
                 status = 422
             else:
                 data = document_form.cleaned_data
-                services.document_add(
-                    actor=actor,
-                    person=person,
-                    doc_type=data["doc_type"],
-                    number=data["number"],
-                    issuing_country=data["issuing_country"],
-                    allow_duplicate=data["allow_duplicate"],
-                    duplicate_reason=data["duplicate_reason"],
-                )
+                with services.identity_claims_kept(actor):
+                    services.document_add(
+                        actor=actor,
+                        person=person,
+                        doc_type=data["doc_type"],
+                        number=data["number"],
+                        issuing_country=data["issuing_country"],
+                        allow_duplicate=data["allow_duplicate"],
+                        duplicate_reason=data["duplicate_reason"],
+                    )
                 messages.success(request, _("Document added."))
                 return redirect("people:person", code=person.code)
         elif kind == "need":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +15,8 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, ValidationFailed, field_error
 from fangkong.people.access import require_person_role
-from fangkong.people.choices import DuplicateStatus
+from fangkong.people.choices import DuplicateReason, DuplicateStatus
+from fangkong.people.documents import IdentityExistsElsewhere
 from fangkong.people.models import DuplicateCandidate, Person
 from fangkong.people.validation import MAX_REASON, text_field
 
@@ -45,6 +48,59 @@ def duplicate_open(
         extra={"reason": reason, "persons": [str(first.code), str(second.code)]},
     )
     return candidate
+
+
+@transaction.atomic
+def identity_claims_record(
+    *, actor: AnyActor, refusal: IdentityExistsElsewhere
+) -> list[DuplicateCandidate]:
+    """Ask each holder's jurisdiction to review a refused registration of their number.
+
+    One open claim per holder and claiming node (a repeated attempt adds nothing); the claim
+    keeps the node and the user who tried, and the reason they gave. Audited. The writer is
+    told nothing of it beyond the refusal's message.
+    """
+    require_person_role(actor, write=True)
+    opened: list[DuplicateCandidate] = []
+    for holder in refusal.holders:
+        candidate, created = DuplicateCandidate.objects.get_or_create(
+            person_a=holder,
+            person_b=None,
+            claimed_region=refusal.region,
+            status=DuplicateStatus.OPEN,
+            defaults={
+                "reason": DuplicateReason.SAME_ID_ELSEWHERE,
+                "note": refusal.note,
+                "claimed_by": actor.username,
+            },
+        )
+        if not created:
+            continue
+        audit_record(
+            actor=actor,
+            action="identity_claim_open",
+            object_type="duplicate_candidate",
+            object_id=candidate.code,
+            fields=["person_a", "claimed_region", "claimed_by", "reason", "note"],
+            extra={"person": str(holder.code), "claimed_region": refusal.region.code},
+        )
+        opened.append(candidate)
+    return opened
+
+
+@contextmanager
+def identity_claims_kept(actor: AnyActor) -> Iterator[None]:
+    """Run a registration (``person_create``, ``document_add``, with their idempotency
+    wrapper) and, when it is refused with :class:`IdentityExistsElsewhere`, record the claim
+    after the refused transaction has rolled back; the refusal then goes on to the caller.
+
+    Use it outside the write's transaction: inside, the claim would roll back with it.
+    """
+    try:
+        yield
+    except IdentityExistsElsewhere as refusal:
+        identity_claims_record(actor=actor, refusal=refusal)
+        raise
 
 
 REVIEW_OUTCOMES = (DuplicateStatus.NOT_DUPLICATE, DuplicateStatus.DUPLICATE)

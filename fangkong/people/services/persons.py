@@ -114,7 +114,10 @@ def person_create(
        each field: ``name``, ``phone``, ``documents[0].number``, ...). Birth date and sex
        missing from the input are taken from a resident ID; disagreements become ``flags``.
     3. Lock the identity numbers, look for other holders: ``identity_exists`` (409, the holder's
-       code in ``detail``) unless ``allow_duplicate`` with ``duplicate_reason``.
+       code in ``detail``) unless ``allow_duplicate`` with ``duplicate_reason``; a holder
+       outside the actor's jurisdiction → ``IdentityExistsElsewhere`` (409, no code, no
+       region; the caller records the claim with :func:`identity_claims_record` once the
+       refused transaction has rolled back).
     4. Store the person, the encrypted documents and the needs; open duplicate reviews for
        the same identity number and for the same name key and birth date.
     5. Audit: field names, document types, the raw identity input encrypted.
@@ -163,7 +166,13 @@ def person_create(
     lock_indexes(indexes)
     holders = existing_holders(indexes)
     refuse_or_allow(
-        holders, valid, allow_duplicate=allow_duplicate, reason=reason, field_prefix="documents"
+        holders,
+        valid,
+        actor=actor,
+        region=region,
+        allow_duplicate=allow_duplicate,
+        reason=reason,
+        field_prefix="documents",
     )
 
     person = Person.objects.create(
@@ -352,9 +361,10 @@ def document_add(
     """Add an identity document to a person.
 
     Raises ``ValidationFailed`` (field ``number``), ``Conflict`` ``document_exists`` when the
-    person already has it, ``identity_exists`` when someone else holds it (unless
-    ``allow_duplicate`` with a reason, which opens a duplicate review). The first document of a
-    person becomes the primary one. Audited with the raw input encrypted.
+    person already has it, ``identity_exists`` when someone in the actor's jurisdiction holds
+    it (unless ``allow_duplicate`` with a reason, which opens a duplicate review),
+    ``IdentityExistsElsewhere`` when someone outside it does (see :func:`person_create`). The
+    first document of a person becomes the primary one. Audited with the raw input encrypted.
     """
     require_person_role(actor, write=True)
     errors: list[dict[str, Any]] = []
@@ -381,7 +391,13 @@ def document_add(
         raise Conflict(_("This person already has this document."), code="document_exists")
     holders = existing_holders([document.index], exclude=person)
     refuse_or_allow(
-        holders, valid, allow_duplicate=allow_duplicate, reason=reason, field_prefix="documents"
+        holders,
+        valid,
+        actor=actor,
+        region=person.region,
+        allow_duplicate=allow_duplicate,
+        reason=reason,
+        field_prefix="documents",
     )
     has_any = IdentityDocument.objects.filter(person=person).exists()
     _store_documents(person, valid, primary=not has_any)

@@ -172,7 +172,7 @@ def test_an_empty_result_writes_no_access_row(tree, make_actor, world):
     assert AccessEntry.objects.count() == 0
 
 
-def test_duplicate_pairs_show_the_other_jurisdiction_by_region_only(tree, make_actor):
+def test_duplicate_pairs_hide_the_other_jurisdiction_side_region_included(tree, make_actor):
     born = date(1960, 6, 6)
     person_make(region=tree["grid_a1"], name="钱七", birth_date=born, id_number=None)
     person_make(region=tree["grid_b1"], name="錢七", birth_date=born, id_number=None)
@@ -186,7 +186,9 @@ def test_duplicate_pairs_show_the_other_jurisdiction_by_region_only(tree, make_a
     assert card.person_a.name == "钱七"
     assert not card.person_b.visible
     assert card.person_b.name == ""
-    assert card.person_b.region_name == tree["grid_b1"].name
+    assert card.person_b.region_name == ""  # neither who nor where
+    assert card.person_b.code is None
+    assert card.person_b.birth_date is None
     entry = AccessEntry.objects.filter(action="duplicate_list").first()
     assert entry is not None
     assert len(entry.subject_ids) == 1  # only the person actor A may see
