@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from fangkong.core.chinese import in_script, localised_name
+from fangkong.policy import choices as vocabularies
 from fangkong.policy.choices import (
     ZONE_OTHER,
     HomePhaseKind,
@@ -145,7 +148,7 @@ def sections(parameters: RuleParameters) -> Sections:
     """All display rows for one complete parameter set."""
     contacts = parameters.contacts
     areas = parameters.risk_areas
-    names = {level.code: level.name_zh for level in areas.levels}
+    names = {level.code: localised_name(level.name_zh, level.name_en) for level in areas.levels}
     pooling = parameters.pooling
     screening = parameters.screening
     deadline = "; ".join(
@@ -170,7 +173,7 @@ def sections(parameters: RuleParameters) -> Sections:
         risk_enabled=areas.enabled,
         levels=[
             LevelRow(
-                name=f"{level.name_zh} · {level.name_en}",
+                name=localised_name(level.name_zh, level.name_en),
                 code=level.code,
                 first_screening=_opt(level.first_screening_within_hours, _("%(value)s h")),
                 lift=lift_text(level.lift, names),
@@ -201,7 +204,7 @@ def sections(parameters: RuleParameters) -> Sections:
         ],
         key_groups=[
             (
-                f"{schedule.name_zh} · {schedule.name_en}",
+                localised_name(schedule.name_zh, schedule.name_en),
                 cadence_text(schedule),
                 TestKind(schedule.test_kind).label,
             )
@@ -258,6 +261,77 @@ def _pool(ratio: int, per_household: bool) -> str:
     return _("%(ratio)s in 1") % {"ratio": ratio}
 
 
-def flat_rows(parameters: dict[str, Any]) -> list[tuple[str, Any]]:
-    """A partial (override) parameter set as ``(path, value)`` rows."""
-    return sorted(parameters_flatten(parameters).items())
+def flat_rows(parameters: dict[str, Any]) -> list[tuple[str, str]]:
+    """A partial (override) parameter set as ``(path, value shown)`` rows."""
+    names = level_names(parameters)
+    return [
+        (path, value_text(value, names))
+        for path, value in sorted(parameters_flatten(parameters).items())
+    ]
+
+
+def _vocabulary() -> dict[str, Text]:
+    """Every value of the rule sets' vocabularies (``pcr_or_antigen``, ``home_isolation``…)
+    with its label."""
+    labels: dict[str, Text] = {}
+    for item in vars(vocabularies).values():
+        if isinstance(item, type) and issubclass(item, models.Choices):
+            labels.update({str(value): label for value, label in item.choices})
+    labels[ZONE_OTHER] = _("Other areas")
+    return labels
+
+
+@dataclass(frozen=True)
+class ComparedRow:
+    """One parameter of a comparison as shown: both values through :func:`value_text`."""
+
+    path: str
+    a: str
+    b: str
+    changed: bool
+
+
+def compared_rows(diffs: list[Any], names: dict[str, str]) -> list[ComparedRow]:
+    """``rule_set_compare``'s rows with their values as a page shows them."""
+    return [
+        ComparedRow(
+            path=diff.path,
+            a=value_text(diff.a, names) if diff.in_a else "—",
+            b=value_text(diff.b, names) if diff.in_b else "—",
+            changed=diff.changed,
+        )
+        for diff in diffs
+    ]
+
+
+def level_names(*parameter_sets: dict[str, Any]) -> dict[str, str]:
+    """Risk-level code → name in the page's language, from raw parameter sets (whole or
+    partial)."""
+    names: dict[str, str] = {}
+    for parameters in parameter_sets:
+        for level in (parameters.get("risk_areas") or {}).get("levels") or []:
+            if isinstance(level, dict) and level.get("code"):
+                names[str(level["code"])] = localised_name(
+                    str(level.get("name_zh", "")), str(level.get("name_en", ""))
+                ) or str(level["code"])
+    return names
+
+
+def value_text(value: Any, names: dict[str, str] | None = None) -> str:
+    """One rule value as a page shows it: 是/否 for a flag, a vocabulary value by its label,
+    a risk level by its name (``names``: code → name), lists joined, Chinese text in the
+    page's script; never ``True``, ``False``, ``None`` or a raw code."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _yes(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(item, names) for item in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {value_text(item, names)}" for key, item in value.items()) or "—"
+    if isinstance(value, str):
+        if names and value in names:
+            return names[value]
+        label = _vocabulary().get(value)
+        return str(label) if label is not None else in_script(value)
+    return str(value)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.choices import Role
+from fangkong.core.chinese import in_script
 from fangkong.core.errors import FangkongError
 from fangkong.core.paging import paginate
 from fangkong.policy import services
@@ -26,7 +27,7 @@ from fangkong.policy.access import access_rule_set, rule_set_reference_parse
 from fangkong.policy.choices import RuleSetStatus
 from fangkong.policy.forms import CompareForm, LookupForm, OverrideForm, RevisionForm, StatusForm
 from fangkong.policy.models import RuleSet
-from fangkong.policy.presentation import flat_rows, sections
+from fangkong.policy.presentation import compared_rows, flat_rows, level_names, sections
 from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.schema import parameters_validate
 from fangkong.policy.selectors import (
@@ -157,11 +158,15 @@ def compare_view(request: HttpRequest) -> HttpResponse:
             _add_errors(form, exc)
         else:
             rows = rule_set_compare(a, b)
+            names = level_names(a.parameters, b.parameters)
             context.update(
                 a=a,
                 b=b,
                 changed_count=sum(row.changed for row in rows),
-                rows=[row for row in rows if row.changed] if form.cleaned_data["changed"] else rows,
+                rows=compared_rows(
+                    [row for row in rows if row.changed or not form.cleaned_data["changed"]],
+                    names,
+                ),
             )
     return render(request, "policy/compare.html", context)
 
@@ -227,7 +232,7 @@ def override_create_view(request: HttpRequest) -> HttpResponse:
     """A jurisdiction override for a node in the actor's subtree."""
     actor = actor_of(request)
     editions = [
-        (row.key, f"{row.key} · {row.name_zh}")
+        (row.key, f"{row.key} · {in_script(row.name_zh)}")
         for row in rule_set_list(actor=actor, scope="national")
     ]
     form = OverrideForm(

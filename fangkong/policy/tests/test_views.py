@@ -112,7 +112,7 @@ def test_detail_shows_readable_tables(tree, make_actor, page_client):
     html = page_client(make_actor("grid_worker", tree["grid_a1"])).get("/rules/nhc-9/").content
     text = html.decode()
     for expected in [
-        "高风险区",
+        "High-risk area",
         "1, 2, 3, 5, 7",
         "7 days without new infection",
         "10 in 1",
