@@ -89,8 +89,13 @@ def _fangkong_error(request: HttpRequest, exc: FangkongError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ())]
-        field = ".".join(part for part in location if part not in {"body", "payload", "query"})
+        # ``members[0].scanned_at``: the same path the services and the NUL check name.
+        field = ""
+        for part in error.get("loc", ()):
+            if isinstance(part, int):
+                field += f"[{part}]"
+            elif part not in {"body", "payload", "query"}:
+                field += f".{part}" if field else str(part)
         errors.append(
             {"field": field, "code": error.get("type", "invalid"), "message": error.get("msg", "")}
         )

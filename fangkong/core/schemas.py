@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from ninja import P, Schema
 from ninja.params import HeaderEx
+from pydantic import AfterValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from fangkong.core.times import (
+    EARLIEST_OBSERVATION,
+    PLANNING_HORIZON,
+    TimeOutOfBounds,
+    date_bounds,
+    observed_at_bounds,
+    planned_at_bounds,
+)
 
 
 class ErrorOut(Schema):
@@ -29,5 +41,63 @@ IdempotencyKey = HeaderEx[
         alias="Idempotency-Key",
         max_length=100,
         description="Repeat the same create with the same key and it is done once.",
+    ),
+]
+
+
+# ----------------------------------------------------------------------------- times
+# One datetime type per kind of time for every input schema of the API (``core.times`` has
+# the bounds and why); a plain ``datetime`` in an input schema is refused by a house test.
+
+
+def _pydantic(check: Any) -> Any:
+    def validate(value: Any) -> Any:
+        try:
+            return check(value)
+        except TimeOutOfBounds as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+
+    return validate
+
+
+_DATETIME_SCHEMA = {"type": "string", "format": "date-time"}
+
+#: Something that happened: with its UTC offset, from 2019-12-01 to now + 1 day.
+ObservedAt = Annotated[
+    datetime,
+    AfterValidator(_pydantic(observed_at_bounds)),
+    WithJsonSchema(
+        {
+            **_DATETIME_SCHEMA,
+            "description": f"With its UTC offset; from {EARLIEST_OBSERVATION} to now + 1 day.",
+        }
+    ),
+]
+
+#: Something planned: with its UTC offset, from 2019-12-01 to now + 366 days.
+PlannedAt = Annotated[
+    datetime,
+    AfterValidator(_pydantic(planned_at_bounds)),
+    WithJsonSchema(
+        {
+            **_DATETIME_SCHEMA,
+            "description": (
+                f"With its UTC offset; from {EARLIEST_OBSERVATION} "
+                f"to now + {PLANNING_HORIZON.days} days."
+            ),
+        }
+    ),
+]
+
+#: A calendar day of the epidemic: from 2019-12-01 to today + 366 days.
+EpidemicDate = Annotated[
+    date,
+    AfterValidator(_pydantic(lambda value: date_bounds(value, ahead=PLANNING_HORIZON))),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"From {EARLIEST_OBSERVATION} to today + {PLANNING_HORIZON.days} days.",
+        }
     ),
 ]

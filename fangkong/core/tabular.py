@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -166,7 +167,9 @@ def zip_checked(
     uncompressed size, entry count or a compression ratio over the limits — read from the
     central directory before anything is inflated), ``file_macros`` (a VBA project),
     ``file_external_links``, ``file_xml_dtd`` (DOCTYPE/ENTITY in any part: no entity
-    expansion reaches the XML parser).
+    expansion reaches the XML parser), ``file_damaged`` (a member fails its CRC, is shorter
+    or longer than the directory says, or cannot be inflated: every member is read through
+    once, within the sizes already checked).
     """
     if not data.startswith(_ZIP_MAGIC):
         raise file_error(_("This is not an .xlsx workbook."), "file_wrong_type")
@@ -197,14 +200,56 @@ def zip_checked(
     if any(name.startswith("xl/externalLinks/") for name in names):
         raise file_error(_("Workbooks with external links are refused."), "file_external_links")
     for entry in entries:
+        content = _entry_read(archive, entry)
         if not entry.filename.endswith((".xml", ".rels")):
             continue
-        with archive.open(entry) as part:
-            head = part.read(entry.file_size + 1)
-        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
             raise file_error(
                 _("The workbook contains XML document type declarations."), "file_xml_dtd"
             )
-        if b"macroEnabled" in head and entry.filename == "[Content_Types].xml":
+        if b"macroEnabled" in content and entry.filename == "[Content_Types].xml":
             raise file_error(_("Workbooks with macros are refused."), "file_macros")
     return archive
+
+
+#: What reading a damaged ZIP member raises: a bad CRC or a size the directory lies about
+#: (``BadZipFile``), truncated or corrupt deflate data (``zlib.error``, ``EOFError``), an
+#: unknown compression method (``NotImplementedError``), an encrypted member
+#: (``RuntimeError``), a local header that contradicts the directory (``ValueError``).
+DAMAGED_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+
+
+def _entry_read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
+    """Every byte of one member, its CRC checked (``zipfile`` checks it at the end of the
+    member, and stops at the size the directory declares): a damaged member is
+    ``file_damaged`` here, before any XML parser sees the workbook. Only XML parts are kept;
+    other members are read through and dropped."""
+    keep = entry.filename.endswith((".xml", ".rels"))
+    chunks: list[bytes] = []
+    read = 0
+    try:
+        with archive.open(entry) as part:
+            while chunk := part.read(1 << 20):
+                read += len(chunk)
+                if keep:
+                    chunks.append(chunk)
+    except DAMAGED_ZIP_ERRORS:
+        raise _damaged() from None
+    if read != entry.file_size:
+        raise _damaged()
+    return b"".join(chunks)
+
+
+def _damaged() -> ValidationFailed:
+    return file_error(
+        _("The workbook is damaged (a part fails its checksum or size); save it again."),
+        "file_damaged",
+    )

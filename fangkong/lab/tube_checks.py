@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import FangkongError, ValidationFailed, field_error, field_refusal
+from fangkong.core.times import TimeOutOfBounds, observed_at_bounds
 from fangkong.lab.choices import TubeKind
 from fangkong.lab.codes import barcode_clean
 from fangkong.lab.members import Member, MemberInput, ScannedMembers
@@ -150,14 +150,17 @@ def tube_check(item: BindItem, now: datetime) -> FangkongError | None:
         for position, member in enumerate(data.members)
         if member.scanned_at is not None
     ]
+    # Out of the bounds every time keeps (core.times), a time is not looked at further: no
+    # later step (the rules' day, the due time) may see a year 1 or 9999.
+    usable = True
     for name, moment in times:
-        if timezone.is_naive(moment):
-            errors.append(
-                field_error(
-                    name, "datetime_naive", _("Send the time with its UTC offset (e.g. +08:00).")
-                )
-            )
-        elif moment > now + CLOCK_SKEW or moment < item.screening_round.starts_at - timedelta(
+        try:
+            observed_at_bounds(moment, now=now)
+        except TimeOutOfBounds as exc:
+            errors.append(field_error(name, exc.code, exc.message))
+            usable = usable and name != "sampled_at"
+            continue
+        if moment > now + CLOCK_SKEW or moment < item.screening_round.starts_at - timedelta(
             hours=1
         ):
             errors.append(
@@ -167,7 +170,7 @@ def tube_check(item: BindItem, now: datetime) -> FangkongError | None:
                     _("The sampling time is outside the round (check the device clock)."),
                 )
             )
-    item.sampled_at = now if timezone.is_naive(sampled_at) else sampled_at
+    item.sampled_at = sampled_at if usable else now
     return None
 
 

@@ -20,7 +20,7 @@ from pydantic import Field
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, EpidemicDate, IdempotencyKey
 from fangkong.policy import services
 from fangkong.policy.access import access_rule_set, rule_set_reference_parse
 from fangkong.policy.models import RuleSet
@@ -91,7 +91,7 @@ class RevisionQuery(Schema):
 
 class EffectiveQuery(Schema):
     region: str = Field("", max_length=15, description="Node code (default: your own node)")
-    on: date | None = Field(None, description="Date (default: today)")
+    on: EpidemicDate | None = Field(None, description="Date (default: today)")
 
 
 class EffectiveOut(Schema):
@@ -134,7 +134,7 @@ class RevisionIn(Schema):
     changes: dict[str, Any] | None = Field(
         None, description="Values to lay over the starting revision's parameters"
     )
-    effective_from: date | None = None
+    effective_from: EpidemicDate | None = None
     name_zh: str | None = Field(None, min_length=1, max_length=200)
     name_en: str | None = Field(None, min_length=1, max_length=200)
     source_notes: list[SourceNoteSchema] | None = Field(None, max_length=100)
@@ -146,7 +146,7 @@ class OverrideIn(Schema):
     region_code: str = Field(min_length=1, max_length=15)
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
-    effective_from: date
+    effective_from: EpidemicDate
     parameters: dict[str, Any]
     reason: str = Field(min_length=1, max_length=1000)
     base_key: str = Field("", max_length=40)

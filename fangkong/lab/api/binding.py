@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from fangkong.core.crypto import blind_index
 from fangkong.core.errors import FangkongError
 from fangkong.core.idempotency import Answer as IdempotentAnswer
 from fangkong.core.idempotency import IdempotentCall, run_idempotent, run_idempotent_many
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, ObservedAt
 from fangkong.lab.access import access_tube
 from fangkong.lab.choices import EntryMethod, MemberOutcome, TubeKind, person_outcome
 from fangkong.lab.codes import public_key_b64, sampling_code_issue, sampling_code_verify
@@ -37,6 +38,7 @@ from fangkong.people.choices import DocumentType
 from fangkong.policy.choices import SwabSite, TurnaroundCategory
 
 router = Router()
+logger = logging.getLogger(__name__)
 
 
 # Input bodies are plain pydantic models: ninja's ``Schema`` wraps every nested object in a
@@ -46,7 +48,7 @@ class MemberIn(BaseModel):
     doc_type: DocumentType = DocumentType.RESIDENT_ID
     id_number: str = Field("", max_length=64)
     method: EntryMethod | None = None
-    scanned_at: datetime | None = None
+    scanned_at: ObservedAt | None = None
 
 
 class TubeIn(BaseModel):
@@ -59,7 +61,7 @@ class TubeIn(BaseModel):
     kind: TubeKind = TubeKind.SCREENING
     category: TurnaroundCategory = TurnaroundCategory.POOLED_SCREENING
     swab_site: SwabSite = SwabSite.OROPHARYNGEAL
-    sampled_at: datetime | None = None
+    sampled_at: ObservedAt | None = None
 
 
 # The answer too: a plain model, built from the objects in hand, validated once.
@@ -194,8 +196,9 @@ class _Post:
     call: IdempotentCall
 
 
-#: A post's answer: status, stored body and the tube if this batch stored it; or its refusal.
-_Answer = tuple[int, dict[str, Any], TubeBound | None] | FangkongError
+#: A post's answer: status, stored body and the tube if this batch stored it; or its refusal
+#: (a ``FangkongError``), or the unforeseen failure of this post alone (raised to its caller).
+_Answer = tuple[int, dict[str, Any], TubeBound | None] | Exception
 
 
 #: PostgreSQL's "try again" failures: a deadlock (two batches each waiting for a row the other
@@ -207,7 +210,13 @@ RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 def _bind_batch(posts: list[_Post]) -> list[_Answer]:
     """The tubes of concurrent requests in one transaction (R37); if a concurrent writer in
     another process took one of their barcodes, people or keys first (or the database broke a
-    deadlock between two batches), one at a time."""
+    deadlock between two batches), one at a time.
+
+    A bad item never fails its neighbours: each request's input is checked before it joins a
+    batch (the schema's bounded types) and every refusal is the item's own answer; should a
+    batch still fail in a way no check foresaw, its tubes are taken again one at a time, so
+    the failure stays with the request that caused it.
+    """
     try:
         with transaction.atomic():
             return _bind_together(posts)
@@ -215,7 +224,12 @@ def _bind_batch(posts: list[_Post]) -> list[_Answer]:
         return [_bind_alone(post) for post in posts]
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+            raise  # the database itself failed (connection lost): no tube is to blame
+        return [_bind_alone(post) for post in posts]
+    except Exception:
+        if len(posts) == 1:
             raise
+        logger.exception("A batch of %d tubes failed; taking them one at a time", len(posts))
         return [_bind_alone(post) for post in posts]
 
 
@@ -257,7 +271,7 @@ def _bind_alone(post: _Post) -> _Answer:
             payload=post.call.payload,
             write=write,
         )
-    except FangkongError as exc:
+    except Exception as exc:  # a refusal, or a failure: this request's alone
         return exc
     return status, body, stored[0] if stored else None
 
@@ -320,7 +334,7 @@ def tubes_bind(
             ),
         )
     )
-    if isinstance(answer, FangkongError):
+    if isinstance(answer, Exception):
         raise answer
     status, body, bound = answer
     if bound is not None and bound.created:

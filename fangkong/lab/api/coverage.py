@@ -14,7 +14,7 @@ from pydantic import Field
 from fangkong.accounts.choices import AccessPurpose
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PlannedAt
 from fangkong.lab.access import access_round, require_role
 from fangkong.lab.choices import ExemptionReason, ExportPurpose
 from fangkong.lab.coverage import (
@@ -101,7 +101,7 @@ class ExportQuery(Schema):
 class ExemptionIn(Schema):
     person: str = Field(max_length=45)
     reason: ExemptionReason
-    valid_until: datetime
+    valid_until: PlannedAt
     note: str = Field("", max_length=255)
     round: str | None = Field(None, max_length=45, description="Only this round (empty: all)")
 
@@ -109,7 +109,7 @@ class ExemptionIn(Schema):
 class ExemptionOut(Schema):
     person: str
     reason: str
-    valid_until: datetime
+    valid_until: PlannedAt
     note: str
     round: str | None
     created_at: datetime

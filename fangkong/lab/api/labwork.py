@@ -11,7 +11,7 @@ from pydantic import Field
 
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, ObservedAt
 from fangkong.lab.access import (
     access_lab,
     access_package,
@@ -78,7 +78,7 @@ class ResultIn(Schema):
     result: TubeResult
     ct_orf1ab: float | None = None
     ct_n: float | None = None
-    tested_at: datetime | None = None
+    tested_at: ObservedAt | None = None
 
 
 class ResultsIn(Schema):

@@ -15,7 +15,7 @@ from fangkong.accounts.choices import AccessPurpose
 from fangkong.api import actor_of
 from fangkong.core.actor import Actor
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, EpidemicDate, IdempotencyKey, ObservedAt
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenSource
 from fangkong.lab.models import AntigenTest, LabAlert
@@ -53,8 +53,8 @@ class PageParams(Schema):
 class KeyGroupIn(Schema):
     person: str = CODE
     group: str = Field(min_length=1, max_length=40)
-    since: date
-    until: date | None = None
+    since: EpidemicDate
+    until: EpidemicDate | None = None
 
 
 class ReasonIn(Schema):
@@ -95,7 +95,7 @@ class KeyGroupFilter(PageParams):
 
 class ArrivalIn(Schema):
     person: str = CODE
-    arrived_at: datetime
+    arrived_at: ObservedAt
     origin: str = Field(min_length=1, max_length=120)
 
 
@@ -125,7 +125,7 @@ class AntigenIn(Schema):
     person: str = CODE
     source: AntigenSource
     result: AntigenResult
-    tested_at: datetime
+    tested_at: ObservedAt
     kit_serial: str = Field("", max_length=64)
     #: Respiratory or fever symptoms at the test: a negative result then still needs PCR.
     symptomatic: bool = False

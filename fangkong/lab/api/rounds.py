@@ -12,7 +12,7 @@ from pydantic import Field
 from fangkong.accounts.access import access_user
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PlannedAt
 from fangkong.lab.access import access_lab, access_point, access_round, require_role
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
 from fangkong.lab.roles import MANAGE_ROLES, ROUND_ROLES
@@ -32,8 +32,8 @@ class AreaIn(Schema):
 class RoundIn(Schema):
     name: str = Field(min_length=1, max_length=120)
     areas: list[AreaIn] = Field(min_length=1, max_length=200)
-    starts_at: datetime | None = None
-    deadline_at: datetime | None = None
+    starts_at: PlannedAt | None = None
+    deadline_at: PlannedAt | None = None
 
 
 class RoundOut(Schema):

@@ -37,6 +37,7 @@ from fangkong.core.tabular import (
     refuse_disguised,
     zip_checked,
 )
+from fangkong.core.times import EARLIEST_OBSERVATION, TimeOutOfBounds, observed_at_bounds
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.codes import barcode_normalise
@@ -50,8 +51,8 @@ MAX_COLUMNS = 20
 MAX_CELL = 256
 #: What a workbook may unpack to, in all its parts.
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
-#: Test times before this are typing or conversion mistakes, not results.
-EARLIEST_TEST = date(2019, 12, 1)
+#: Test times before this are typing or conversion mistakes, not results (core.times).
+EARLIEST_TEST = EARLIEST_OBSERVATION
 
 CSV_EXTENSIONS = (".csv", ".txt")
 XLSX_EXTENSIONS = (".xlsx",)
@@ -192,6 +193,10 @@ def _xlsx_sheet(data: bytes) -> _Sheet:
                 )
             data_rows += 1
             records.append((number, cells))
+    except ValidationFailed:
+        raise
+    except Exception:  # read lazily: damaged XML inside a sound ZIP shows only now
+        raise file_error(_("The workbook cannot be read."), "file_wrong_type") from None
     finally:
         workbook.close()
     if not records:
@@ -342,8 +347,10 @@ def _bad_date() -> _CellError:
 
 
 def _tested_at(value: object, zone: tzinfo, *, serials: bool) -> datetime | None:
-    """A test time: naive values are in the lab's time zone; ``Z`` and offsets are kept;
-    workbook cells may be Excel serial numbers (not CSV text, where a number is ambiguous)."""
+    """A test time: naive values are in the lab's time zone (a spreadsheet cell has no
+    offset); ``Z`` and offsets are kept; workbook cells may be Excel serial numbers (not CSV
+    text, where a number is ambiguous). The same bounds as the API's ``ObservedAt``:
+    ``datetime_too_early`` before 2019-12-01, ``datetime_too_late`` after now + one day."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     moment: datetime
@@ -367,12 +374,11 @@ def _tested_at(value: object, zone: tzinfo, *, serials: bool) -> datetime | None
         moment = _parse_text_time(_text(value))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    if moment.date() < EARLIEST_TEST:
-        raise _CellError(
-            "date_too_early",
-            _("The test time is before %(date)s; check the year.") % {"date": EARLIEST_TEST},
-        )
-    return moment
+    # The API's bounds (core.times): from 2019-12-01 to now + one day.
+    try:
+        return observed_at_bounds(moment)
+    except TimeOutOfBounds as exc:
+        raise _CellError(exc.code, exc.message) from None
 
 
 def _parse_text_time(text: str) -> datetime:
@@ -479,12 +485,13 @@ def results_upload(*, actor: AnyActor, lab: Lab, filename: str, data: bytes) -> 
        (``not_lab_staff``, 403); files over 20 MB are refused (``file_too_large``, 413).
     2. Read the file (see the module docstring): any file-level problem — ``file_empty``,
        ``file_extension``, ``file_macros``, ``file_wrong_type``, ``file_binary``,
-       ``file_encoding``, ``file_zip_bomb``, ``file_too_many_rows``,
+       ``file_encoding``, ``file_zip_bomb``, ``file_damaged``, ``file_too_many_rows``,
        ``file_too_many_columns``, ``cell_too_long``, ``csv_malformed``, ``header_invalid``,
        ``file_no_rows`` — raises ``ValidationFailed`` at once.
     3. Turn each record into a ``ResultInput`` (cell errors: ``column_count``,
-       ``ct_not_a_number``, ``date_invalid``, ``date_too_early``) and let ``results_apply``
-       check and apply them; its row errors and the cell errors are reported together
+       ``ct_not_a_number``, ``date_invalid``, ``datetime_too_early``,
+       ``datetime_too_late``) and let ``results_apply`` check and apply them; its row
+       errors and the cell errors are reported together
        (``upload_rejected``, 422, fields named by the file's headers, with the counts):
        nothing is written.
     4. Otherwise record a ``ResultUpload`` (bytes hash, rows hash, counts) and one audit

@@ -328,7 +328,7 @@ def test_bind_refuses_times_without_an_offset(tree, api):
     assert scanned.status_code == 422
     assert [(e["field"], e["code"]) for e in scanned.json()["detail"]["errors"]] == [
         ("members[0].scanned_at", "datetime_naive"),
-        ("members[1].scanned_at", "sampled_at_out_of_range"),
+        ("members[1].scanned_at", "datetime_too_late"),  # beyond now + 1 day (core.times)
     ]
     assert _rows() == before
 
@@ -514,3 +514,37 @@ def test_the_batch_writes_every_binding_column():
 
     columns = {f.column for f in Binding._meta.concrete_fields if not f.primary_key}
     assert set(_BINDING_COLUMNS) == columns
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("0001-01-01T00:00:00+05:00", "datetime_too_early"),
+        ("1970-01-01T00:00:00Z", "datetime_too_early"),
+        ("9999-12-31T23:59:59-05:00", "datetime_too_late"),
+        ("9999-12-31T23:59:59", "datetime_naive"),
+        ("0001-01-01T00:00:00", "datetime_naive"),
+    ],
+)
+def test_bind_refuses_extreme_times_with_the_field_named(tree, api, value, code):
+    """Year 1, 1970, year 9999, with and without offset: a 422 naming the field, never a 500
+    (the API's ``ObservedAt`` type, core.times)."""
+    s = screening_make(tree, residents=2)
+    before = _rows()
+    response = api(s.sampler).post(
+        "/api/v1/lab/tubes",
+        {
+            "round": str(s.round.code),
+            "point": str(s.point.code),
+            "barcode": "T0001",
+            "sampled_at": value,
+            "members": [{"id_number": s.ids[0]}, {"id_number": s.ids[1], "scanned_at": value}],
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert [(e["field"], e["code"]) for e in response.json()["detail"]["errors"]] == [
+        ("members[1].scanned_at", code),
+        ("sampled_at", code),
+    ]
+    assert _rows() == before

@@ -272,3 +272,93 @@ def test_what_decides_a_tube_is_read_for_every_batch_and_the_rest_kept_briefly(t
     s.point.staff.add(User.objects.get(pk=s.sampler.user_id))
     round_close(actor=s.commander, screening_round=s.round, reason="round over")
     assert bind("P0005", s.ids[5:6]) == "round_closed"
+
+
+def test_a_tube_with_an_extreme_time_is_refused_alone_and_its_batch_stored(tree):
+    """Year 1, year 9999 and a time without offset in one batch with valid tubes: each of
+    those tubes is refused with its field, the valid ones are stored (an overflow on one
+    tube used to fail the whole batch)."""
+    from datetime import datetime, timedelta
+    from datetime import timezone as tz
+
+    s = screening_make(tree, residents=8)
+    year_1 = datetime(1, 1, 1, tzinfo=tz(timedelta(hours=5)))
+    year_9999 = datetime(9999, 12, 31, 23, tzinfo=tz(timedelta(hours=-5)))
+    naive = datetime(2022, 7, 15, 8, 0)
+
+    def at(barcode: str, ids: list[str], sampled_at: Any, scanned_at: Any = None) -> BindRequest:
+        members = [MemberInput(id_number=n, scanned_at=scanned_at) for n in ids]
+        return BindRequest(
+            actor=s.sampler,
+            data=TubeInput(barcode=barcode, members=members, sampled_at=sampled_at),
+            screening_round=str(s.round.code),
+            point=str(s.point.code),
+        )
+
+    requests = [
+        _by_code(s, s.sampler, "X0001", s.ids[0:2]),
+        at("X0002", s.ids[2:3], year_1, year_1),
+        at("X0003", s.ids[3:4], year_9999, year_9999),
+        at("X0004", s.ids[4:5], naive, naive),
+        at("X0005", s.ids[5:6], None, scanned_at=year_9999),
+        _by_code(s, s.sampler, "X0006", s.ids[6:8]),
+    ]
+    with transaction.atomic():
+        answers = tubes_bind(requests)
+    assert _answer_codes(answers)[0] == "stored"
+    assert _answer_codes(answers)[-1] == "stored"
+    refused = [
+        [(e["field"], e["code"]) for e in a.detail["errors"]]
+        for a in answers[1:5]
+        if isinstance(a, FangkongError)
+    ]
+    assert refused == [
+        [("sampled_at", "datetime_too_early"), ("members[0].scanned_at", "datetime_too_early")],
+        [("sampled_at", "datetime_too_late"), ("members[0].scanned_at", "datetime_too_late")],
+        [("sampled_at", "datetime_naive"), ("members[0].scanned_at", "datetime_naive")],
+        [("members[0].scanned_at", "datetime_too_late")],
+    ]
+    assert sorted(Tube.objects.values_list("barcode", flat=True)) == ["X0001", "X0006"]
+
+
+def test_an_unforeseen_failure_of_one_tube_fails_no_neighbour_in_its_batch(tree, monkeypatch):
+    """Should one tube still break the batch's transaction in a way no check foresaw, the
+    batch is taken again tube by tube: that request alone gets the failure."""
+    from fangkong.core.idempotency import IdempotentCall
+    from fangkong.lab.api import binding as api_binding
+    from fangkong.lab.services import binding as service
+
+    s = screening_make(tree, residents=6)
+    real_check = service.tube_check
+
+    def check(item: Any, now: Any) -> Any:
+        if item.request.data.barcode == "BAD0001":
+            raise OverflowError("date value out of range")
+        return real_check(item, now)
+
+    monkeypatch.setattr(service, "tube_check", check)
+    posts = [
+        api_binding._Post(
+            bind=_by_code(s, s.sampler, barcode, ids),
+            call=IdempotentCall(
+                actor=s.sampler,
+                key=str(uuid.uuid4()),
+                operation="tube_bind",
+                payload={"b": barcode},
+            ),
+        )
+        for barcode, ids in (
+            ("G0001", s.ids[0:2]),
+            ("BAD0001", s.ids[2:3]),
+            ("G0002", s.ids[3:5]),
+            ("G0003", s.ids[5:6]),
+        )
+    ]
+    answers = api_binding._bind_batch(posts)
+    assert [a[0] if isinstance(a, tuple) else type(a).__name__ for a in answers] == [
+        201,
+        "OverflowError",
+        201,
+        201,
+    ]
+    assert sorted(Tube.objects.values_list("barcode", flat=True)) == ["G0001", "G0002", "G0003"]

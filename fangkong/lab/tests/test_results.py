@@ -178,7 +178,8 @@ def test_a_result_that_cannot_be_is_refused(lab_day, barcode, result, code):
     [
         ({"ct_n": 0}, "results[0].ct_n", "ct_out_of_range"),
         ({"ct_orf1ab": 51}, "results[0].ct_orf1ab", "ct_out_of_range"),
-        ({"tested_at": "2099-01-01T00:00:00+08:00"}, "results[0].tested_at", "in_the_future"),
+        ({"tested_at": "2099-01-01T00:00:00+08:00"}, "results[0].tested_at", "datetime_too_late"),
+        ({"tested_at": "2022-07-15T12:00:00+08:00"}, "results[0].tested_at", "in_the_future"),
         ({"tested_at": "2022-07-15T08:00:00"}, "results[0].tested_at", "datetime_naive"),
     ],
 )

@@ -217,7 +217,7 @@ def test_every_bad_row_is_reported_with_row_and_column_and_nothing_is_written(tr
         (4, "Ct ORF1ab", "ct_not_a_number"),
         (5, "检测时间", "date_invalid"),
         (6, "检测时间", "date_invalid"),
-        (7, "检测时间", "in_the_future"),
+        (7, "检测时间", "datetime_too_late"),  # beyond the API's bounds (core.times)
     }
     assert error.detail["rows_total"] == 6
     assert error.detail["rows_rejected"] == 6
@@ -250,7 +250,10 @@ def test_time_formats_mean_the_same_instant(tree, api, value, expected):
         ("1900-01-00", "date_invalid"),
         ("2022-02-29 09:00", "date_invalid"),
         ("44757", "date_invalid"),  # a serial number is only read from a workbook cell
-        ("1900-01-01", "date_too_early"),
+        ("1900-01-01", "datetime_too_early"),
+        ("0001-01-01 00:00", "datetime_too_early"),  # the API's bounds (core.times)
+        ("2019-11-30 23:59", "datetime_too_early"),
+        ("9999-12-31 23:59", "datetime_too_late"),
         ("2022-07-16 09:00", "in_the_future"),
     ],
 )
@@ -410,3 +413,52 @@ def _named(data: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def _damaged(kind: str) -> bytes:
+    """A sound workbook with its worksheet member damaged in the ZIP's central directory:
+    ``crc`` (the checksum no longer matches the data), ``size`` (the uncompressed size is a
+    lie, smaller than the data) or ``size_up`` (larger than the data)."""
+    data = bytearray(_xlsx(GOOD))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        entry = archive.getinfo("xl/worksheets/sheet1.xml")
+    # The member's central-directory record: signature, then CRC at +16, sizes at +20/+24.
+    name = entry.filename.encode()
+    record = data.rfind(b"PK\x01\x02", 0, data.rfind(name))
+    assert data[record + 46 : record + 46 + len(name)] == name
+    if kind == "crc":
+        data[record + 16 : record + 20] = (entry.CRC ^ 0xFFFF).to_bytes(4, "little")
+    elif kind == "size":
+        data[record + 24 : record + 28] = (entry.file_size // 2).to_bytes(4, "little")
+    else:
+        data[record + 24 : record + 28] = (entry.file_size + 500).to_bytes(4, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("kind", ["crc", "size", "size_up"])
+def test_a_damaged_workbook_is_refused_clearly(tree, api, kind):
+    """A bad CRC inside or a lying uncompressed size is ``file_damaged`` (it was a
+    ``BadZipFile`` 500), through the service and through the API."""
+    s = _received(tree, api)
+    error = _refused(s, _damaged(kind), "r.xlsx")
+    assert error.code == "file_damaged"
+    assert [(e["field"], e["code"]) for e in error.errors] == [("file", "file_damaged")]
+    tech = api(s.technician)
+    answer = tech.client.post(
+        f"/api/v1/lab/labs/{s.lab.code}/uploads",
+        {"file": _named(_damaged(kind), "r.xlsx")},
+        headers=tech.headers,
+    )
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["code"] == "file_damaged"
+    assert answer.json()["detail"]["errors"][0]["field"] == "file"
+    assert ResultUpload.objects.count() == 0
+
+
+def test_a_workbook_damaged_inside_its_xml_is_refused_clearly(tree, api):
+    """A sound ZIP whose worksheet XML is broken is refused (openpyxl reads rows lazily)."""
+    s = _received(tree, api)
+    error = _refused(
+        s, _with_part("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row"), "r.xlsx"
+    )
+    assert error.code == "file_wrong_type"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -179,3 +180,24 @@ def test_bad_receipt_form_is_422_and_writes_nothing(tree, api, page_client):
     )
     assert answer.status_code == 422
     assert Package.objects.get(code="P0001").status == PackageStatus.IN_TRANSIT
+
+
+@pytest.mark.parametrize("kind", ["crc", "size"])
+def test_a_damaged_workbook_through_the_upload_page_is_a_clear_refusal(
+    tree, api, page_client, kind
+):
+    from fangkong.lab.tests.test_uploads import _damaged
+
+    s = screening_make(tree)
+    _sealed(s, api)
+    client = page_client(s.technician)
+    answer = client.post(
+        f"/lab/labs/{s.lab.code}/upload",
+        {
+            "file": SimpleUploadedFile("r.xlsx", _damaged(kind)),
+            "idempotency_key": uuid.uuid4().hex,
+        },
+    )
+    assert answer.status_code == 422
+    assert "file_damaged" in answer.content.decode()
+    assert ResultUpload.objects.count() == 0
