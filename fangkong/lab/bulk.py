@@ -73,19 +73,20 @@ def tubes_bulk_load(
     require_role(actor, LAB_ROLES)
     _missing(tubes, TUBE_COLUMNS, "tubes")
     _missing(bindings, BINDING_COLUMNS, "bindings")
+    now = timezone.now()
+    rules = rules_for(screening_round.region, timezone.localdate(now))
+    most = rules.parameters.pooling.max_ratio
     sizes = bindings.group_by("tube_index").len()
-    if sizes.height and int(sizes["len"].max()) > 20:  # type: ignore[arg-type]
+    if sizes.height and int(sizes["len"].max()) > most:  # type: ignore[arg-type]
         raise ValidationFailed(
-            _("No tube may hold more than 20 people."),
+            _("No tube may hold more than %(max)s people.") % {"max": most},
             errors=[field_error("bindings", "tube_full", _("Too many members in one tube."))],
         )
-    now = timezone.now()
     stamp = (
         now.isoformat()
         if connection.vendor == "postgresql"
         else str(connection.ops.adapt_datetimefield_value(now))
     )
-    rules = rules_for(screening_round.region, timezone.localdate(now))
     due = now + timedelta(hours=turnaround_hours(rules, TurnaroundCategory.POOLED_SCREENING))
     due_stamp = (
         due.isoformat()

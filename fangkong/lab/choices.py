@@ -9,6 +9,17 @@ class RoundStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("round status", "Closed")
 
 
+class RoundKind(models.TextChoices):
+    """What a round is for, which decides whether the rules in force let it open (§1.1,
+    R1): screening of a designated area in an outbreak, routine all-resident testing of an
+    area (常态化), or targeted testing of named people (key groups, arrivals, voluntary
+    testing and the re-tests they lead to), which is not area screening."""
+
+    OUTBREAK = "outbreak", pgettext_lazy("round kind", "Outbreak area screening")
+    ROUTINE = "routine", pgettext_lazy("round kind", "Routine area testing")
+    TARGETED = "targeted", pgettext_lazy("round kind", "Targeted testing (key groups, arrivals, voluntary)")
+
+
 class TubeKind(models.TextChoices):
     """A screening tube of the round, or a single-tube re-test of someone held."""
 

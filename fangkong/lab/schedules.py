@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Expression
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.choices import PERSON_ROLES, AccessPurpose
@@ -45,6 +46,7 @@ from fangkong.lab.roles import (
 )
 from fangkong.lab.selectors import tube_scope
 from fangkong.people.models import Person
+from fangkong.policy.choices import TestKind
 from fangkong.policy.schema import KeyGroupSchedule
 from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.models import Region
@@ -77,6 +79,39 @@ def _last_pcr_sampling() -> Subquery:
     )
 
 
+def _last_antigen_test() -> Subquery:
+    """The person's latest antigen test time (self-test or clinic, whatever the result)."""
+    return Subquery(
+        AntigenTest.objects.filter(person_id=OuterRef("person_id"))
+        .order_by("-tested_at")
+        .values("tested_at")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+def _last_test(antigen_groups: Collection[str]) -> Expression | F:
+    """The member's latest test that counts for their group (``key_groups.*.test_kind``): the
+    latest PCR sampling, or for a group whose rule allows antigen (``pcr_or_antigen``) the
+    later of that and the latest antigen test."""
+    if not antigen_groups:
+        return F("last_pcr_at")
+    return Case(
+        When(~Q(group__in=list(antigen_groups)), then=F("last_pcr_at")),
+        When(last_antigen_at__isnull=True, then=F("last_pcr_at")),
+        When(last_pcr_at__isnull=True, then=F("last_antigen_at")),
+        When(last_antigen_at__gt=F("last_pcr_at"), then=F("last_antigen_at")),
+        default=F("last_pcr_at"),
+        output_field=DateTimeField(),
+    )
+
+
+def key_group_name(schedule: KeyGroupSchedule, language: str | None = None) -> str:
+    """The group's name in ``language`` (default: the active one): Chinese for ``zh*``,
+    English otherwise."""
+    chosen = (language or get_language() or "en").lower()
+    return schedule.name_zh if chosen.startswith("zh") else schedule.name_en
+
+
 def _log(actor: AnyActor, action: str, persons: Collection[Person]) -> None:
     access_record(
         actor=actor,
@@ -91,7 +126,7 @@ def _log(actor: AnyActor, action: str, persons: Collection[Person]) -> None:
 
 
 def key_group_interval(schedule: KeyGroupSchedule) -> timedelta:
-    """The longest a member may go between two PCR tests: ``interval_days``; 7 days over
+    """The longest a member may go between two tests: ``interval_days``; 7 days over
     ``times_per_week``; 1 day over ``rolling_share_per_day`` (20 % a day → every 5 days)."""
     if schedule.interval_days is not None:
         return timedelta(days=schedule.interval_days)
@@ -140,13 +175,16 @@ def key_group_overdue_list(
     now: datetime | None = None,
 ) -> KeyGroupList:
     """Key-group members in force today at ``region`` (default: the actor's node, which the
-    caller has checked is in scope) with their last PCR sampling and whether they are overdue.
+    caller has checked is in scope) with their last test and whether they are overdue.
 
     1. The intervals come from the rules in force at that node today
        (:func:`key_group_interval`); a member of a group the rules no longer have is never
        overdue.
-    2. Overdue: never sampled, or last sampled longer ago than the interval.
-    3. Overdue first, then the longest untested; ``overdue_only`` (default) keeps the overdue.
+    2. The last test is the last PCR sampling; for a group whose rule allows antigen
+       (``test_kind`` ``pcr_or_antigen``: 乙类乙管 care-home residents) an antigen test counts
+       too (R15, R16: it still never confirms a case).
+    3. Overdue: never tested, or last tested longer ago than the interval.
+    4. Overdue first, then the longest untested; ``overdue_only`` (default) keeps the overdue.
 
     One query per page; ``PermissionDenied`` outside ``COVERAGE_ROLES``; logs one access row.
     """
@@ -157,6 +195,9 @@ def key_group_overdue_list(
     rules = rules_for_path(path, today)
     groups = dict(rules.parameters.key_groups)
     intervals = {code: key_group_interval(schedule) for code, schedule in groups.items()}
+    antigen_groups = {
+        code for code, schedule in groups.items() if schedule.test_kind != TestKind.PCR
+    }
     threshold: Expression = (
         Case(
             *[When(group=code, then=Value(now - gap)) for code, gap in intervals.items()],
@@ -173,7 +214,11 @@ def key_group_overdue_list(
         _scoped(KeyGroupMember.objects.select_related("person", "region"), path)
         .filter(since__lte=today)
         .filter(Q(until__isnull=True) | Q(until__gte=today))
-        .annotate(last_tested_at=_last_pcr_sampling(), due_threshold=threshold)
+        .annotate(last_pcr_at=_last_pcr_sampling())
+        .annotate(
+            **({"last_antigen_at": _last_antigen_test()} if antigen_groups else {}),
+        )
+        .annotate(last_tested_at=_last_test(antigen_groups), due_threshold=threshold)
         .annotate(
             is_overdue=Case(
                 When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -200,7 +245,7 @@ def key_group_overdue_list(
                 region_code=member.region.code,
                 region_name=member.region.name,
                 group=member.group,
-                group_name=(schedule.name_zh if schedule else member.group),
+                group_name=(key_group_name(schedule) if schedule else member.group),
                 since=member.since.isoformat(),
                 until=member.until.isoformat() if member.until else "",
                 interval_hours=gap.total_seconds() / 3600 if gap else None,

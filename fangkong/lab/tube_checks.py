@@ -177,6 +177,10 @@ def tube_check(item: BindItem, now: datetime) -> FangkongError | None:
 def tube_ratio(
     rules: EffectiveRules, *, zone: str, data: TubeInput, errors: list[dict[str, Any]]
 ) -> tuple[int, bool]:
+    """People per tube and one-household-per-tube for ``data`` (R7): the rule set's ratio by
+    zone and group; a ratio asked for may lower it, never raise it (``ratio_above_rule``),
+    nor pass the rule set's ``pooling.max_ratio`` (``ratio_above_max``). A re-test tube
+    takes one person."""
     if data.kind == TubeKind.RETEST:
         return 1, False
     if data.group and data.group not in _GROUPS:
@@ -184,12 +188,14 @@ def tube_ratio(
     allowed, per_household = pool_ratio(rules, zone=zone, group=data.group or None)
     if data.ratio is None:
         return allowed, per_household
-    if data.ratio > MAX_POOL_RATIO:
+    most = rules.parameters.pooling.max_ratio
+    if data.ratio > most:
         errors.append(
             field_error(
                 "ratio",
                 "ratio_above_max",
-                _("No tube may hold more than %(max)s people.") % {"max": MAX_POOL_RATIO},
+                _("The rules in force allow no tube of more than %(max)s people.")
+                % {"max": most},
             )
         )
     elif data.ratio > allowed:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -22,6 +22,7 @@ from fangkong.regions.access import access_region
 
 router = Router()
 REGION_CODE = r"^[0-9]{1,15}$"
+RoundKindIn = Literal["outbreak", "routine", "targeted"]
 
 
 class AreaIn(Schema):
@@ -31,6 +32,9 @@ class AreaIn(Schema):
 
 class RoundIn(Schema):
     name: str = Field(min_length=1, max_length=120)
+    #: ``outbreak`` (default), ``routine`` or ``targeted``; the rules in force decide which
+    #: may open (``area_screening_disabled``, ``routine_area_testing_disabled``, 409).
+    kind: RoundKindIn = "outbreak"
     areas: list[AreaIn] = Field(min_length=1, max_length=200)
     starts_at: PlannedAt | None = None
     deadline_at: PlannedAt | None = None
@@ -39,6 +43,7 @@ class RoundIn(Schema):
 class RoundOut(Schema):
     code: str
     name: str
+    kind: str
     region_code: str
     region_name: str
     status: str
@@ -95,6 +100,7 @@ def round_out(screening_round: ScreeningRound) -> RoundOut:
     return RoundOut(
         code=str(screening_round.code),
         name=screening_round.name,
+        kind=screening_round.kind,
         region_code=screening_round.region.code,
         region_name=screening_round.region.name,
         status=screening_round.status,
@@ -149,6 +155,7 @@ def rounds_open(
             areas=areas,
             starts_at=payload.starts_at,
             deadline_at=payload.deadline_at,
+            kind=payload.kind,
         )
         return 201, {"code": str(created.code)}
 

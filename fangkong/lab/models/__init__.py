@@ -29,6 +29,7 @@ from fangkong.lab.choices import (
     Recipient,
     RetestReason,
     RetestStatus,
+    RoundKind,
     RoundStatus,
     TubeKind,
     TubeResult,
@@ -44,15 +45,18 @@ from fangkong.lab.models.tallies import TubeTallyDelta as TubeTallyDelta
 
 
 class ScreeningRound(TimestampedModel):
-    """One round of area screening (区域核酸检测) over some jurisdiction nodes.
+    """One round of screening (区域核酸检测) over some jurisdiction nodes.
 
-    ``deadline_at`` defaults to ``starts_at`` + the rule set's deadline for the population
-    (24 h under the 3rd-edition guide); ``rule_set`` records the version labels in force when
-    the round was opened.
+    ``kind`` says whether it screens areas (in an outbreak, or routinely) or tests named
+    people (targeted); the rules in force decide which kinds may open. ``deadline_at``
+    defaults to ``starts_at`` + the rule set's deadline for the population (24 h under the
+    3rd-edition guide), or the tightest first-screening limit of its zones; ``rule_set``
+    records the version labels in force when the round was opened.
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=RoundKind.choices, default=RoundKind.OUTBREAK)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField()
     deadline_at = models.DateTimeField()

@@ -90,8 +90,9 @@ def tubes_bind(requests: Sequence[BindRequest]) -> list[TubeBound | FangkongErro
     3. Members: each a valid signed sampling code or a valid identity number of a registered
        person (``code_*``, GB 11643 codes, ``person_unknown``); nobody twice
        (``person_repeated``); at least one (``tube_empty``).
-    4. Ratio from the rule set by zone and group (R7): above 20 → ``ratio_above_max``, above
-       the rule → ``ratio_above_rule``; more members than the ratio → ``tube_full``; a
+    4. Ratio from the rule set by zone and group (R7): above the rule set's
+       ``pooling.max_ratio`` → ``ratio_above_max``, above the zone's or group's ratio →
+       ``ratio_above_rule``; more members than the ratio → ``tube_full``; a
        household tube takes one household (``household_mixed``).
     5. Same barcode already stored (or earlier in the batch) with the same round, point and
        people → that tube (``created`` false); otherwise ``tube_exists`` (409).

@@ -35,9 +35,6 @@ from fangkong.policy.selectors import rules_for
 SUSPECTED_SYMPTOMS = "symptoms"
 SUSPECTED_HELD = "held"
 
-#: The rule sets carry no arrival-test window yet; §1.9 describes a test on arrival
-#: ("即采即走"), taken here as due within 24 hours of landing.
-ARRIVAL_TEST_WINDOW = timedelta(hours=24)
 #: A device clock may be off; times this far in the future are still taken.
 CLOCK_SKEW = timedelta(minutes=10)
 #: Arrivals and antigen results older than this are refused as data-entry mistakes.
@@ -165,11 +162,14 @@ def arrival_register(
     *, actor: AnyActor, person: Person, arrived_at: datetime, origin: str
 ) -> Arrival:
     """Register ``person`` as arrived from ``origin`` at ``arrived_at``; the landing test is
-    due :data:`ARRIVAL_TEST_WINDOW` later.
+    due ``arrivals.test_within_hours`` later, by the rules in force at the person's node on
+    the day of arrival (24 h from the 9th edition to 二十条).
 
-    Raises ``PermissionDenied`` (role), ``NotFound`` (person out of scope) and
+    Raises ``PermissionDenied`` (role), ``NotFound`` (person out of scope),
     ``ValidationFailed`` naming ``origin`` (``required``, ``too_long``) or ``arrived_at``
-    (``in_the_future``, ``too_old``). Audited.
+    (``in_the_future``, ``too_old``), and ``Conflict`` (``arrival_test_not_in_force``, 409)
+    when those rules have no landing test (before Sep 2022, and from 新十条 on). Audited with
+    the rule set.
     """
     require_role(actor, COVERAGE_WRITE_ROLES)
     require_in_scope(actor, person.region)
@@ -183,12 +183,21 @@ def arrival_register(
     arrived_at = _moment(arrived_at, field="arrived_at", now=now, errors=errors)
     if errors:
         raise ValidationFailed(_("The arrival cannot be registered."), errors=errors)
+    rules = rules_for(person.region, timezone.localdate(arrived_at))
+    hours = rules.parameters.arrivals.test_within_hours
+    if hours is None:
+        raise Conflict(
+            _("The rules in force (%(rules)s) ask no landing test of arrivals.")
+            % {"rules": rules.label},
+            code="arrival_test_not_in_force",
+            detail={"rule_set": rules.label, "parameter": "arrivals.test_within_hours"},
+        )
     arrival = Arrival.objects.create(
         person=person,
         region_id=person.region_id,
         arrived_at=arrived_at,
         origin=origin,
-        test_due_at=arrived_at + ARRIVAL_TEST_WINDOW,
+        test_due_at=arrived_at + timedelta(hours=hours),
         created_by=actor.username,
     )
     audit_record(
@@ -197,6 +206,7 @@ def arrival_register(
         object_type="arrival",
         object_id=arrival.code,
         fields=["person", "arrived_at", "origin", "test_due_at"],
+        rule_set=rules.label,
         extra={"person": str(person.code)},
     )
     return arrival

@@ -15,12 +15,16 @@ from fangkong.core.audit import audit_record
 from fangkong.core.concurrency import update_versioned
 from fangkong.core.errors import Conflict, ValidationFailed, field_error
 from fangkong.lab.access import require_role
-from fangkong.lab.choices import ExemptionReason, RoundStatus
+from fangkong.lab.choices import ExemptionReason, RoundKind, RoundStatus
 from fangkong.lab.models import Exemption, Lab, RoundArea, SamplingPoint, ScreeningRound
 from fangkong.lab.roles import COVERAGE_WRITE_ROLES, MANAGE_ROLES
 from fangkong.people.models import Person
 from fangkong.people.validation import require_in_scope, text_field
-from fangkong.policy.rules import screening_round_deadline_hours
+from fangkong.policy.rules import (
+    EffectiveRules,
+    first_screening_hours,
+    screening_round_deadline_hours,
+)
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
@@ -38,6 +42,33 @@ def _common_ancestor(regions: Sequence[Region]) -> Region:
     return Region.objects.get(code=common[-1])
 
 
+def _kind_allowed(rules: EffectiveRules, kind: str) -> None:
+    """Refuse a round the rules in force do not allow (see :func:`round_open`, step 2)."""
+    screening = rules.parameters.screening
+    if kind == RoundKind.TARGETED:
+        return
+    if not screening.area_screening_enabled:
+        raise Conflict(
+            _(
+                "The rules in force (%(rules)s) have no area screening; open a targeted round "
+                "for key groups, arrivals or voluntary testing."
+            )
+            % {"rules": rules.label},
+            code="area_screening_disabled",
+            detail={"rule_set": rules.label, "parameter": "screening.area_screening_enabled"},
+        )
+    if kind == RoundKind.ROUTINE and not screening.routine_area_testing:
+        raise Conflict(
+            _(
+                "The rules in force (%(rules)s) allow no routine testing of all residents by "
+                "area, only outbreak screening of a designated area."
+            )
+            % {"rules": rules.label},
+            code="routine_area_testing_disabled",
+            detail={"rule_set": rules.label, "parameter": "screening.routine_area_testing"},
+        )
+
+
 @transaction.atomic
 def round_open(
     *,
@@ -46,19 +77,29 @@ def round_open(
     areas: Sequence[tuple[Region, str]],
     starts_at: datetime | None = None,
     deadline_at: datetime | None = None,
+    kind: str = RoundKind.OUTBREAK,
 ) -> ScreeningRound:
-    """Open a screening round over ``areas`` (node, zone) from ``starts_at`` (now).
+    """Open a round of ``kind`` over ``areas`` (node, zone) from ``starts_at`` (now).
 
     1. Every node must lie in the actor's subtree; zones must be ``other`` or a risk level
        of the rules in force at the first node (``zone_unknown``); nodes may not repeat or
-       nest (``area_overlap``).
-    2. The should-test population at opening is counted; the deadline defaults to the start
-       plus the rule set's deadline for that population (R1: 24 h under the 3rd edition).
-    3. Audited with the rule-set label.
+       nest (``area_overlap``); ``kind`` must be known (``invalid_choice``).
+    2. The rules in force at the first node on the start day must allow the kind (409):
+       no outbreak or routine round where ``screening.area_screening_enabled`` is off
+       (``area_screening_disabled``: the 10th edition), no routine round where
+       ``screening.routine_area_testing`` is off (``routine_area_testing_disabled``: from
+       二十条 on). A targeted round (key groups, arrivals, voluntary testing) always opens.
+    3. The should-test population at opening is counted; the deadline defaults to the start
+       plus the rule set's deadline for that population (R1: 24 h under the 3rd edition),
+       or the tightest ``first_screening_within_hours`` of the round's zones when that is
+       sooner (8th edition: 封控区 24 h, 管控区 48 h).
+    4. Audited with the rule-set label.
     """
     require_role(actor, MANAGE_ROLES)
     errors: list[dict[str, object]] = []
     name = text_field(name, field="name", max_length=120, errors=errors, required=True)
+    if kind not in RoundKind.values:
+        errors.append(field_error("kind", "invalid_choice", _("Unknown round kind.")))
     if not areas:
         errors.append(field_error("areas", "required", _("Choose at least one area.")))
     starts_at = starts_at or timezone.now()
@@ -76,6 +117,7 @@ def round_open(
     if errors:
         raise ValidationFailed(_("The round cannot be opened."), errors=errors)
     rules = rules_for(areas[0][0], timezone.localdate(starts_at))
+    _kind_allowed(rules, kind)
     levels = {level.code for level in rules.parameters.risk_areas.levels} | {"other"}
     for position, (_region, zone) in enumerate(areas):
         if zone not in levels:
@@ -95,6 +137,9 @@ def round_open(
         ).count()
     if deadline_at is None:
         hours = screening_round_deadline_hours(rules, population)
+        first = first_screening_hours(rules, [zone for _region, zone in areas])
+        if first is not None:
+            hours = min(hours, first)
         deadline_at = starts_at + timedelta(hours=hours)
     elif deadline_at <= starts_at:
         raise ValidationFailed(
@@ -106,6 +151,7 @@ def round_open(
     root = _common_ancestor([region for region, _zone in areas])
     screening_round = ScreeningRound.objects.create(
         name=name,
+        kind=kind,
         region=root,
         starts_at=starts_at,
         deadline_at=deadline_at,
@@ -121,7 +167,7 @@ def round_open(
         action="round_open",
         object_type="screening_round",
         object_id=screening_round.code,
-        fields=["name", "areas", "starts_at", "deadline_at"],
+        fields=["name", "kind", "areas", "starts_at", "deadline_at"],
         rule_set=rules.label,
         extra={"areas": [[r.code, z] for r, z in areas], "population": population},
     )

@@ -22,7 +22,6 @@ from fangkong.lab.schedules import (
 )
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.people import (
-    ARRIVAL_TEST_WINDOW,
     antigen_record,
     arrival_register,
     key_group_assign,
@@ -206,7 +205,7 @@ def test_arrival_due_within_the_window_and_tested_by_a_later_binding(setup):
     fresh = arrival_register(
         actor=grid, person=s.people[1], arrived_at=timezone.now(), origin="广州"
     )
-    assert late.test_due_at == arrived + ARRIVAL_TEST_WINDOW
+    assert late.test_due_at == arrived + timedelta(hours=24)  # nhc-9: arrivals.test_within_hours
     _page, rows = arrival_list(actor=grid, status=ArrivalFilter.OVERDUE)
     assert [row.code for row in rows] == [str(late.code)]
     _bind(s, "A0001", [s.ids[0], s.ids[1]])

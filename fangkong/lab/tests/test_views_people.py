@@ -78,7 +78,10 @@ def test_keygroups_page_lists_overdue_and_assigns_once(env, page_client):
     page = client.get(reverse("lab:keygroups"))
     assert page.status_code == 200
     assert s.people[0].name in page.content.decode()
-    assert "直接接触入境人员、物品和环境的人员" in page.content.decode()
+    # an English page names the group in English (the rule set's name_en)
+    assert "People in direct contact with inbound persons" in page.content.decode()
+    chinese = client.get(reverse("lab:keygroups"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "直接接触入境人员、物品和环境的人员" in chinese.content.decode()
 
     other = page_client(env["grid_b"]).get(reverse("lab:keygroups"))
     assert s.people[0].name not in other.content.decode()

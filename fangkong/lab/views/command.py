@@ -16,14 +16,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, NotFound
 from fangkong.lab.access import access_round, require_role
-from fangkong.lab.choices import ExportPurpose
+from fangkong.lab.choices import ExportPurpose, RoundKind
 from fangkong.lab.coverage import (
     LEVELS,
     area_population,
@@ -54,7 +54,7 @@ from fangkong.lab.services.coverage import coverage_export
 from fangkong.lab.services.rounds import round_open
 from fangkong.people.access import access_person
 from fangkong.people.presentation import person_row, shows_identity
-from fangkong.policy.rules import samplers_needed, sampling_points_needed
+from fangkong.policy.rules import risk_level_name, samplers_needed, sampling_points_needed
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.access import access_region
 from fangkong.regions.choices import RegionLevel
@@ -84,6 +84,16 @@ def _int(value: str | None, default: int) -> int:
 
 class RoundOpenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=RoundKind.choices,
+        initial=RoundKind.OUTBREAK,
+        required=False,
+        help_text=gettext_lazy(
+            "The rules in force decide which kinds may open: without area screening only "
+            "targeted testing (key groups, arrivals, voluntary)."
+        ),
+    )
     areas = forms.CharField(
         label=gettext_lazy("Areas"),
         widget=forms.Textarea(attrs={"rows": 4, "class": "mono"}),
@@ -153,15 +163,19 @@ def rounds_view(request: HttpRequest) -> HttpResponse:
                 if "preview" not in request.POST:
                     try:
                         opened = round_open(
-                            actor=actor, name=form.cleaned_data["name"], areas=areas
+                            actor=actor,
+                            name=form.cleaned_data["name"],
+                            areas=areas,
+                            kind=form.cleaned_data["kind"] or RoundKind.OUTBREAK,
                         )
                     except FangkongError as exc:
                         for error in exc.detail.get("errors", []) or [{"message": exc.message}]:
                             form.add_error(None, error.get("message", exc.message))
+                        status = exc.status
                     else:
                         messages.success(request, _("The round is open."))
                         return redirect("lab:round", code=opened.code)
-        if form.errors:
+        if form.errors and status == 200:
             status = 422
     rounds = list(round_scope(actor)[:100])
     return render(
@@ -199,6 +213,13 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
     if request.headers.get("HX-Request") and request.GET.get("part") == "counters":
         return render(request, "lab/round_counters.html", counters)
     areas = round_areas(screening_round)
+    # Zones read as the risk levels of the rules the round opened under, in the page's language.
+    opened_under = rules_for(screening_round.region, timezone.localdate(screening_round.starts_at))
+    language = get_language() or "en"
+    area_tags = [
+        (area.region.name, risk_level_name(opened_under, area.zone, language=language))
+        for area in areas
+    ]
     nodes = coverage.at_level(LEVELS[level], within=within.path if within else "")
     households: list[Any] = []
     buildings: list[Any] = []
@@ -231,6 +252,7 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         **counters,
         "areas": areas,
+        "area_tags": area_tags,
         "suggestion": _suggestion(
             [screening_round.region], population=screening_round.population_at_open
         ),

@@ -44,6 +44,7 @@ from fangkong.lab.schedules import (
     alert_list,
     antigen_list,
     arrival_list,
+    key_group_name,
     key_group_overdue_list,
 )
 from fangkong.lab.services import alerts as alert_services
@@ -239,11 +240,14 @@ def _person(actor: Actor, code: str) -> Person:
 @require_http_methods(["GET", "POST"])
 @actor_required(*sorted(COVERAGE_ROLES))
 def keygroups_view(request: HttpRequest) -> HttpResponse:
-    """Key-group members overdue for their PCR test (or all in force), the form to put a
-    person in a group, and a remove form on each row."""
+    """Key-group members overdue for their test (PCR, or antigen where the group's rule allows
+    it; or all in force), the form to put a person in a group, and a remove form on each
+    row."""
     actor = actor_of(request)
     rules = rules_for_path(actor.region_path, timezone.localdate())
-    groups = [(code, schedule.name_zh) for code, schedule in rules.parameters.key_groups.items()]
+    groups = [
+        (code, key_group_name(schedule)) for code, schedule in rules.parameters.key_groups.items()
+    ]
     assign = KeyGroupAssignForm(
         request.POST if request.POST.get("action") == "assign" else None, groups=groups
     )

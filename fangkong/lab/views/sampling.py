@@ -47,12 +47,12 @@ from fangkong.lab.services.transport import package_handover, package_seal
 from fangkong.people.choices import DocumentType
 from fangkong.policy.choices import PoolingGroup
 from fangkong.policy.rules import pool_ratio
-from fangkong.policy.schema import MAX_POOL_RATIO
 from fangkong.policy.selectors import rules_for
 from fangkong.web.decorators import actor_of, actor_required
 
 SAMPLING_PAGE_ROLES = tuple(sorted(SAMPLING_ROLES))
-#: Lines a no-JavaScript form may carry in its member box (the service refuses more than 20).
+#: Lines a no-JavaScript form may carry in its member box (the service refuses more than the
+#: rule set's pooling.max_ratio, at most 20).
 MAX_MEMBER_LINES = 40
 
 
@@ -115,15 +115,16 @@ def _error_lines(exc: FangkongError) -> list[str]:
 
 def _bind_context(actor: Actor, post: SamplingPost) -> dict[str, Any]:
     rules = rules_for(post.point.region, timezone.localdate())
+    most = rules.parameters.pooling.max_ratio
     ratio, per_household = pool_ratio(rules, zone=post.zone)
     # groups with their own ratio (R7): key groups, isolation sites, sealed compounds
     groups = []
     for value, label in PoolingGroup.choices:
         group_ratio, group_household = pool_ratio(rules, zone=post.zone, group=value)
-        groups.append((value, label, min(group_ratio, MAX_POOL_RATIO), group_household))
+        groups.append((value, label, min(group_ratio, most), group_household))
     return {
         "post": post,
-        "ratio": min(ratio, MAX_POOL_RATIO),
+        "ratio": min(ratio, most),
         "per_household": per_household,
         "groups": groups,
         "rule_set": rules.label,
