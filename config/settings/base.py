@@ -13,6 +13,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
+from fangkong.core.keys import (
+    DEVELOPMENT_BLIND_INDEX_KEY,
+    DEVELOPMENT_FIELD_KEY,
+    DEVELOPMENT_SECRET_KEY,
+    field_key_bytes,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -20,13 +26,17 @@ DATA_DIR = Path(env_str("FANGKONG_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("FANGKONG_DEBUG", False)
 DEMO_MODE = env_bool("FANGKONG_DEMO", False)
-SECRET_KEY = env_str("FANGKONG_SECRET_KEY", "insecure-development-key-change-me-" + "x" * 20)
+SECRET_KEY = env_str("FANGKONG_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("FANGKONG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("FANGKONG_CSRF_TRUSTED_ORIGINS", "")
 
 # Field encryption for identity numbers and the keyed blind index used to find them.
-FIELD_ENCRYPTION_KEY = env_str("FANGKONG_FIELD_KEY", "ZGV2ZWxvcG1lbnQtZmllbGQta2V5LWNoYW5nZS1tZSE=")
-BLIND_INDEX_KEY = env_str("FANGKONG_BLIND_INDEX_KEY", "development-blind-index-key-change-me")
+FIELD_ENCRYPTION_KEY = env_str("FANGKONG_FIELD_KEY", DEVELOPMENT_FIELD_KEY)
+try:  # parsed now: a malformed key stops start-up, not the first encryption
+    field_key_bytes(FIELD_ENCRYPTION_KEY)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"FANGKONG_FIELD_KEY {exc}") from None
+BLIND_INDEX_KEY = env_str("FANGKONG_BLIND_INDEX_KEY", DEVELOPMENT_BLIND_INDEX_KEY)
 # Key of the ledgers' row seals and checkpoint signatures (docs/audit.md); empty: derived from
 # the field key with HKDF.
 AUDIT_LEDGER_KEY = env_str("FANGKONG_AUDIT_KEY", "")

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from fangkong.core import jobs  # noqa: F401  (registers the periodic jobs)
+        from fangkong.core import checks, jobs  # noqa: F401  (registers checks and periodic jobs)

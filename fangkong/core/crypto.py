@@ -16,15 +16,16 @@ from functools import lru_cache
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from fangkong.core.keys import field_key_bytes
+
 _PREFIX = "v1:"
 
 
 @lru_cache(maxsize=4)
 def _aead(key_text: str) -> AESGCM:
-    raw = base64.urlsafe_b64decode(key_text.encode())
+    raw = field_key_bytes(key_text)  # the settings parsed it already at start-up
     if len(raw) not in (16, 24, 32):
-        digest = hashlib.sha256(raw).digest()
-        raw = digest
+        raw = hashlib.sha256(raw).digest()
     return AESGCM(raw)
 
 

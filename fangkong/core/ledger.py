@@ -141,8 +141,8 @@ def _material() -> str:
 
 def seal(ledger: Ledger, hash_: str) -> str:
     """The row seal: HMAC-SHA256(seal key, ``<ledger>:<row_hash>``), first 128 bits in hex."""
-    digest = hmac.new(_seal_key(_material()), f"{ledger.name}:{hash_}".encode(), "sha256")
-    return digest.hexdigest()[:SEAL_LENGTH]
+    digest = hmac.digest(_seal_key(_material()), f"{ledger.name}:{hash_}".encode(), "sha256")
+    return digest.hex()[:SEAL_LENGTH]
 
 
 def seal_matches(ledger: Ledger, hash_: str, value: str) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
+import os
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -26,9 +29,9 @@ def _documented() -> set[str]:
 
 
 def _read_by_settings(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    monkeypatch.setenv("FANGKONG_SECRET_KEY", "x" * 50)
-    monkeypatch.setenv("FANGKONG_FIELD_KEY", "a" * 44)
-    monkeypatch.setenv("FANGKONG_BLIND_INDEX_KEY", "b" * 40)
+    monkeypatch.setenv("FANGKONG_SECRET_KEY", secrets.token_urlsafe(50))
+    monkeypatch.setenv("FANGKONG_FIELD_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+    monkeypatch.setenv("FANGKONG_BLIND_INDEX_KEY", secrets.token_urlsafe(32))
     monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:5432/x")
     env.REGISTRY.clear()
     importlib.reload(importlib.import_module("config.settings.base"))
