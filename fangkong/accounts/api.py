@@ -11,6 +11,7 @@ from fangkong.accounts.access import access_membership, access_user
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import Membership, User
 from fangkong.accounts.selectors import user_list
+from fangkong.accounts.usernames import Username
 from fangkong.api import actor_of
 from fangkong.core.actor import Actor
 from fangkong.core.errors import NotFound, PermissionDenied
@@ -64,7 +65,7 @@ class UserFilter(Schema):
 
 
 class UserIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
+    username: Username
     display_name: str = Field("", max_length=100)
     password: str = Field(min_length=1, max_length=1024)
     region_code: str = Field(min_length=1, max_length=15)
@@ -130,12 +131,9 @@ def users_create(request: HttpRequest, payload: UserIn) -> Status[User]:
     return Status(201, access_user(actor, user.username))
 
 
-@router.get("/users/{username}", response={200: UserOut, **ERRORS}, summary="Get a user")
-def users_get(request: HttpRequest, username: str) -> User:
-    return access_user(_admin(request), username)
-
-
-@router.post("/users/{username}/grant", response={200: UserOut, **ERRORS}, summary="Grant a role")
+@router.post(
+    "/users/{path:username}/grant", response={200: UserOut, **ERRORS}, summary="Grant a role"
+)
 def users_grant(request: HttpRequest, username: str, payload: GrantIn) -> User:
     actor = _admin(request)
     user = access_user(actor, username)
@@ -146,7 +144,7 @@ def users_grant(request: HttpRequest, username: str, payload: GrantIn) -> User:
 
 
 @router.post(
-    "/users/{username}/memberships/{membership_id}/revoke",
+    "/users/{path:username}/memberships/{membership_id}/revoke",
     response={200: UserOut, **ERRORS},
     summary="Revoke a role",
 )
@@ -163,9 +161,18 @@ def users_revoke(
 
 
 @router.post(
-    "/users/{username}/deactivate", response={200: UserOut, **ERRORS}, summary="Deactivate a user"
+    "/users/{path:username}/deactivate",
+    response={200: UserOut, **ERRORS},
+    summary="Deactivate a user",
 )
 def users_deactivate(request: HttpRequest, username: str, payload: ReasonIn) -> User:
     actor = _admin(request)
     services.user_deactivate(actor=actor, user=access_user(actor, username), reason=payload.reason)
     return access_user(actor, username)
+
+
+# Last: a user name may hold ``/`` (accounts from before the rule), so this route would take
+# ``<name>/deactivate`` for a name if it came before the routes that end in a verb.
+@router.get("/users/{path:username}", response={200: UserOut, **ERRORS}, summary="Get a user")
+def users_get(request: HttpRequest, username: str) -> User:
+    return access_user(_admin(request), username)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.choices import Role
+from fangkong.accounts.usernames import MAX_LENGTH, username_validator
 from fangkong.web.widgets import IsoDateInput
 
 
@@ -17,7 +18,9 @@ class MfaForm(forms.Form):
 
 
 class UserCreateForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
+    username = forms.CharField(
+        label=_("User name"), max_length=MAX_LENGTH, validators=[username_validator]
+    )
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
     password = forms.CharField(
         label=_("Initial password"), widget=forms.PasswordInput, max_length=1024

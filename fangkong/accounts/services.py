@@ -21,6 +21,7 @@ from django.utils import timezone
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import ApiToken, LoginAttempt, Membership, User
 from fangkong.accounts.tokens import token_generate, token_hash, tokens_forget
+from fangkong.accounts.usernames import username_clean
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
 from fangkong.core.crypto import decrypt, encrypt
@@ -68,15 +69,18 @@ def user_create(
 ) -> User:
     """Create a personal account with its first membership.
 
-    Raises ``ValidationFailed`` for a taken username (``username_taken``) or a weak password,
+    Raises ``ValidationFailed`` for a user name outside the rule (``username_invalid``, see
+    ``accounts.usernames``), a taken one (``username_taken``) or a weak password,
     ``PermissionDenied`` when ``region`` is outside the actor's subtree.
     """
-    username = username.strip()
     errors = []
-    if not username or len(username) > 150 or not username.isprintable():
-        errors.append(field_error("username", "invalid", "Enter a user name of 1–150 characters."))
-    elif User.objects.filter(username__iexact=username).exists():
-        errors.append(field_error("username", "username_taken", "This user name is taken."))
+    try:
+        username = username_clean(username)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    else:
+        if User.objects.filter(username__iexact=username).exists():
+            errors.append(field_error("username", "username_taken", "This user name is taken."))
     if role not in Role.values:
         errors.append(field_error("role", "invalid_choice", "Unknown role."))
     if errors:

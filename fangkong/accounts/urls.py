@@ -10,6 +10,7 @@ urlpatterns = [
     path("switch/", views.switch_view, name="switch"),
     path("security/", views.security_view, name="security"),
     path("users/", views.users_view, name="users"),
-    path("users/<str:username>/", views.user_view, name="user"),
+    # Any stored name, even one from before the user-name rule (``/`` included): path, not str.
+    path("users/<path:username>/", views.user_view, name="user"),
     path("audit/", views.audit_view, name="audit"),
 ]
