@@ -133,7 +133,10 @@ def _setup(residents: int) -> dict[str, Any]:
         name_zh="基准测试混采20合1",
         name_en="Benchmark 20-in-1 pooling",
         effective_from=today - timedelta(days=1),
-        parameters={"pooling": {"by_zone": {"other": {"ratio": 20, "per_household": False}}}},
+        parameters={
+            "pooling": {"by_zone": {"other": {"ratio": 20, "per_household": False}}},
+            "screening": {"area_screening_enabled": True},
+        },
         reason="binding_api benchmark: a mass-screening round pools 20 to a tube",
     )
     screening_round = round_open(actor=commander, name="基准轮次", areas=[(root, "other")])

@@ -46,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -394,6 +394,7 @@ def _run(args: argparse.Namespace) -> Report:
     from fangkong.core.actor import SYSTEM
     from fangkong.lab.bulk import tubes_bulk_load
     from fangkong.lab.services.rounds import lab_create, round_open, sampling_point_create
+    from fangkong.policy.services import rule_set_override_create
     from fangkong.regions.choices import RegionLevel
     from fangkong.regions.models import Region
     from fangkong.sim.load import city_parts_load
@@ -422,6 +423,18 @@ def _run(args: argparse.Namespace) -> Report:
     community = Region.objects.filter(level=RegionLevel.COMMUNITY).order_by("path").first()
     assert root is not None
     assert community is not None
+    # Today's national edition (the 10th) has no area screening; the city turns it on, as
+    # a city meeting an outbreak does (round_open refuses an area round otherwise).
+    rule_set_override_create(
+        actor=SYSTEM,
+        key="bench-area-screening",
+        region=root,
+        name_zh="基准测试区域核酸检测",
+        name_en="Benchmark area screening",
+        effective_from=date.today() - timedelta(days=1),
+        parameters={"screening": {"area_screening_enabled": True}},
+        reason="screening benchmark: rounds of area screening",
+    )
     point = sampling_point_create(actor=SYSTEM, region=community, name="基准采样点")
     lab = lab_create(actor=SYSTEM, region=root, name="基准检测中心")
     phases.enter("reading persons")
