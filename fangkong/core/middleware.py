@@ -1,5 +1,5 @@
 """Response headers every page gets (CSP, permissions policy, no-store on personal data), and
-input no database can store refused up front."""
+input refused up front: bodies too large to read (413) and text no database can store."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -90,15 +92,60 @@ def nul_field(request: HttpRequest) -> str | None:
     return None
 
 
+def body_too_large(request: HttpRequest) -> bool:
+    """Whether the request declares a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+    File uploads (``multipart/form-data``) are left to their own limits: each import refuses
+    a file over its size with 413 (``file_too_large``), and Django counts the form's other
+    fields against the same setting when it parses them (see :func:`too_large_response`)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None or (request.content_type or "") == "multipart/form-data":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > limit
+
+
+def too_large_response(request: HttpRequest) -> HttpResponse:
+    """413: the API's error envelope under ``/api/``, the error page elsewhere."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    message = _("The request is too large (at most %(size)s bytes).") % {"size": f"{limit:,}"}
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "code": "request_too_large",
+                "message": message,
+                "detail": {"max_bytes": limit},
+            },
+            status=413,
+        )
+    from django.shortcuts import render
+
+    return render(
+        request,
+        "web/error.html",
+        {"error_code": "request_too_large", "error_message": message},
+        status=413,
+    )
+
+
 class NulInputMiddleware:
-    """Refuses text with a NUL character anywhere in a request (query, form or JSON body):
-    422 with the field for the API, 400 for pages; nothing reaches a view or the database."""
+    """Refuses input before any view reads it: a body larger than the server reads (413, the
+    API's envelope or the error page; Django's own answer would be a bare HTML 400), and text
+    with a NUL character anywhere in a request (query, form or JSON body): 422 with the field
+    for the API, 400 for pages; nothing reaches a view or the database."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        field = nul_field(request)
+        if body_too_large(request):
+            return too_large_response(request)
+        try:
+            field = nul_field(request)
+        except RequestDataTooBig:  # a form whose fields alone pass the limit
+            return too_large_response(request)
         if field is None:
             return self.get_response(request)
         message = _("The text contains a NUL character.")
