@@ -45,7 +45,26 @@ AUDIT_CHECKPOINT_MINUTES = env_int("FANGKONG_AUDIT_CHECKPOINT_MINUTES", 10, mini
 
 # TOTP MFA is enforced for commander, epidemiologist and administrator roles when true.
 MFA_ENFORCED = env_bool("FANGKONG_MFA_ENFORCED", not DEMO_MODE)
-LOGIN_FAILURES_PER_HOUR = env_int("FANGKONG_LOGIN_FAILURES_PER_HOUR", 100, minimum=1)
+# Sign-in throttling (accounts.services.login_is_throttled): failures counted over the cool-off
+# by name and address, by address, by name. One address must not be able to lock a name for
+# everyone, so the per-name limit is above the per-name-and-address one.
+LOGIN_COOL_OFF_SECONDS = env_int("FANGKONG_LOGIN_COOL_OFF_SECONDS", 15 * 60, minimum=60)
+LOGIN_FAILURES_PER_NAME_AND_ADDRESS = env_int(
+    "FANGKONG_LOGIN_FAILURES_PER_NAME_AND_ADDRESS", 5, minimum=1
+)
+LOGIN_FAILURES_PER_ADDRESS = env_int("FANGKONG_LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
+LOGIN_FAILURES_PER_NAME = env_int("FANGKONG_LOGIN_FAILURES_PER_NAME", 20, minimum=2)
+if LOGIN_FAILURES_PER_NAME <= LOGIN_FAILURES_PER_NAME_AND_ADDRESS:
+    raise ImproperlyConfigured(
+        "FANGKONG_LOGIN_FAILURES_PER_NAME must be above FANGKONG_LOGIN_FAILURES_PER_NAME_AND_"
+        f"ADDRESS ({LOGIN_FAILURES_PER_NAME} <= {LOGIN_FAILURES_PER_NAME_AND_ADDRESS}): one "
+        "address could otherwise lock an account for everyone"
+    )
+# The client address behind a reverse proxy (core.client_address): the header the proxy sets
+# (empty: REMOTE_ADDR only), believed only from the proxies listed (the same list gunicorn
+# trusts for X-Forwarded-Proto).
+CLIENT_IP_HEADER = env_str("FANGKONG_CLIENT_IP_HEADER", "")
+TRUSTED_PROXIES = env_list("FANGKONG_FORWARDED_ALLOW_IPS", "127.0.0.1")
 SESSION_IDLE_SECONDS = env_int("FANGKONG_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_ABSOLUTE_SECONDS = env_int("FANGKONG_SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=300)
 # A server process keeps an API token's actor this long (0: look it up on every request): a

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 
 from fangkong.accounts.choices import MFA_REQUIRED_ROLES
 from fangkong.accounts.models import Membership, User
 from fangkong.core.actor import Actor
+from fangkong.core.client_address import client_address
 
 
 def actor_from_membership(membership: Membership, *, ip: str = "") -> Actor:
@@ -40,5 +43,7 @@ def mfa_required(user: User, memberships: list[Membership]) -> bool:
     return any(m.role in MFA_REQUIRED_ROLES for m in memberships)
 
 
-def client_ip(meta: dict[str, object]) -> str:
-    return str(meta.get("REMOTE_ADDR", ""))[:64]
+def client_ip(meta: Mapping[str, object]) -> str:
+    """The client's address: ``REMOTE_ADDR``, or behind a trusted proxy the address its
+    header names (``core.client_address``)."""
+    return client_address(meta)

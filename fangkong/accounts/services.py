@@ -8,6 +8,7 @@ ends their sessions on the next request) and revokes their API tokens in the sam
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 
 import pyotp
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from fangkong.accounts.choices import Role
@@ -24,11 +25,13 @@ from fangkong.accounts.tokens import token_generate, token_hash, tokens_forget
 from fangkong.accounts.usernames import username_clean
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
+from fangkong.core.client_address import throttle_key
 from fangkong.core.crypto import decrypt, encrypt
 from fangkong.core.errors import FangkongError, PermissionDenied, ValidationFailed, field_error
 from fangkong.regions.models import Region
 
 MFA_PURPOSE = "mfa-secret"
+logger = logging.getLogger(__name__)
 
 
 def _ends_sessions(user: User) -> None:
@@ -251,17 +254,66 @@ def _username_hash(username: str) -> str:
     return hashlib.sha256(username.strip().lower().encode()).hexdigest()
 
 
-def login_is_throttled(username: str) -> bool:
-    """True when the account name had ``LOGIN_FAILURES_PER_HOUR`` failures in the last hour.
+def _failure_counts(name_hash: str, address: str) -> dict[str, int]:
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_COOL_OFF_SECONDS)
+    by_name, by_address = Q(username_hash=name_hash), Q(ip=address)
+    return LoginAttempt.objects.filter(by_name | by_address, at__gte=since).aggregate(
+        name=Count("id", filter=by_name),
+        address=Count("id", filter=by_address),
+        pair=Count("id", filter=by_name & by_address),
+    )
 
-    Counted per name, known or not, so the answer reveals nothing about existence."""
-    since = timezone.now() - timedelta(hours=1)
-    failures = LoginAttempt.objects.filter(username_hash=_username_hash(username), at__gte=since)
-    return failures.count() >= settings.LOGIN_FAILURES_PER_HOUR
+
+def _limits_reached(counts: dict[str, int], *, known_device: bool) -> list[str]:
+    reached = []
+    if counts["pair"] >= settings.LOGIN_FAILURES_PER_NAME_AND_ADDRESS:
+        reached.append("name_and_address")
+    if counts["address"] >= settings.LOGIN_FAILURES_PER_ADDRESS:
+        reached.append("address")
+    if counts["name"] >= settings.LOGIN_FAILURES_PER_NAME and not known_device:
+        reached.append("name")
+    return reached
+
+
+def login_is_throttled(username: str, ip: str, *, known_device: bool = False) -> bool:
+    """True while a sign-in as ``username`` from ``ip`` is refused without looking at the
+    password (or the MFA code).
+
+    Failures of the last ``LOGIN_COOL_OFF_SECONDS`` are counted three ways:
+
+    1. the name from this address (``LOGIN_FAILURES_PER_NAME_AND_ADDRESS``): a guesser stops
+       guessing this account from here;
+    2. this address, whatever the names (``LOGIN_FAILURES_PER_ADDRESS``): guesses spread over
+       many names;
+    3. the name, from every address (``LOGIN_FAILURES_PER_NAME``): guesses at one account
+       spread over many addresses. A browser that completed a sign-in to this account
+       before (``known_device``: ``accounts.login_devices``) is not held by this count, so
+       strangers cannot keep an account's owner out.
+
+    A refused attempt is not counted, so every throttle lifts at most one cool-off after the
+    failure that set it, and one address can put no more than (1) failures on a name — which
+    the settings require to be below (3): no single address can lock an account for others.
+    Addresses are counted by ``core.client_address.throttle_key`` (IPv6 by /64). Names are
+    counted by hash, known or not, so the answer reveals nothing about an account's existence.
+    """
+    counts = _failure_counts(_username_hash(username), throttle_key(ip))
+    return bool(_limits_reached(counts, known_device=known_device))
 
 
 def login_failure_record(username: str, ip: str) -> None:
-    LoginAttempt.objects.create(username_hash=_username_hash(username), ip=ip, at=timezone.now())
+    """Count a failed password or MFA code; log (hashed name, address key) when it makes a
+    throttle start."""
+    name_hash, address = _username_hash(username), throttle_key(ip)
+    LoginAttempt.objects.create(username_hash=name_hash, ip=address, at=timezone.now())
+    reached = _limits_reached(_failure_counts(name_hash, address), known_device=False)
+    if reached:
+        logger.warning(
+            "sign-in throttled for %s s: %s (name %s…, address %s)",
+            settings.LOGIN_COOL_OFF_SECONDS,
+            ", ".join(reached),
+            name_hash[:12],
+            address,
+        )
 
 
 # --- MFA ------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from fangkong.accounts.forms import (
     TokenForm,
     UserCreateForm,
 )
+from fangkong.accounts.login_devices import login_device_known, login_device_remember
 from fangkong.accounts.middleware import (
     SESSION_EPOCH,
     SESSION_LOGIN_AT,
@@ -62,18 +63,22 @@ def _safe_next(request: HttpRequest) -> str:
 
 @sensitive_post_parameters("password")
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Password step. Failures answer with one message whatever the cause, and more than
-    ``LOGIN_FAILURES_PER_HOUR`` failures on a name block it for the hour."""
+    """Password step. Failures answer with one message whatever the cause; while a throttle
+    holds (``services.login_is_throttled``: by name and address, for a cool-off) the password
+    is not even checked, and the refused attempt is not counted."""
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         ip = client_ip(request.META)
         user = None
-        if not services.login_is_throttled(username):
+        known = login_device_known(request, username)
+        throttled = services.login_is_throttled(username, ip, known_device=known)
+        if not throttled:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is None:
-            services.login_failure_record(username, ip)
+            if not throttled:
+                services.login_failure_record(username, ip)
             error = _("The user name or password is wrong, or the account is locked for a while.")
         else:
             assert isinstance(user, User)
@@ -87,7 +92,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if user.mfa_enabled or mfa_required(user, memberships):
                 request.session["fk_next"] = _safe_next(request)
                 return redirect("accounts:mfa")
-            return redirect(_safe_next(request))
+            response = redirect(_safe_next(request))
+            login_device_remember(request, response, user.username)
+            return response
     return render(
         request,
         "accounts/login.html",
@@ -118,10 +125,12 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
         code = form.cleaned_data["code"]
         try:
             if user.mfa_enabled:
-                if services.login_is_throttled(user.username) or not services.mfa_code_valid(
-                    user, code
-                ):
-                    services.login_failure_record(user.username, client_ip(request.META))
+                ip = client_ip(request.META)
+                known = login_device_known(request, user.username)
+                if services.login_is_throttled(user.username, ip, known_device=known):
+                    raise FangkongError(_("The code is not valid."), code="mfa_invalid")
+                if not services.mfa_code_valid(user, code):
+                    services.login_failure_record(user.username, ip)
                     raise FangkongError(_("The code is not valid."), code="mfa_invalid")
             else:
                 services.mfa_enrol_confirm(actor=self_actor, user=user, code=code)
@@ -130,7 +139,9 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             request.session[SESSION_MFA_OK] = True
-            return redirect(request.session.pop("fk_next", "/"))
+            response = redirect(request.session.pop("fk_next", "/"))
+            login_device_remember(request, response, user.username)
+            return response
     return render(
         request,
         "accounts/mfa.html",
