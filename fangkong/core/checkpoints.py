@@ -33,8 +33,6 @@ from django.db.models import Model
 from django.utils import timezone
 
 from fangkong.core.ledger import (
-    ACCESS,
-    AUDIT,
     AUDIT_CHAINS,
     GENESIS,
     LEDGERS,
@@ -405,7 +403,7 @@ def ledgers_verify(external: Sequence[Checkpoint] = (), *, batch: int = 5000) ->
         report,
         *(
             ledger_verify(ledger, anchor=anchor, use_stored=False, batch=batch)
-            for ledger in (AUDIT, ACCESS)
+            for ledger in LEDGERS.values()
         ),
     ]
 

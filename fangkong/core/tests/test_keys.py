@@ -151,3 +151,18 @@ def test_check_deploy_fails_on_production_settings_with_a_development_key(field_
     else:
         assert done.returncode != 0
         assert "FANGKONG_FIELD_KEY" in done.stderr
+
+
+def test_every_key_the_settings_read_is_checked(monkeypatch):
+    """The class: a new secret read from the environment (``FANGKONG_*_KEY``) must be one
+    that production and the deploy check refuse when it is a development or weak value."""
+    from config import env
+    from fangkong.core.keys import deployment_keys
+
+    for name, value in {**_good_keys(), "FANGKONG_AUDIT_KEY": secrets.token_urlsafe(32)}.items():
+        monkeypatch.setenv(name, value)
+    env.REGISTRY.clear()
+    importlib.reload(importlib.import_module("config.settings.base"))
+    production = importlib.reload(importlib.import_module("config.settings.production"))
+    read = {name for name in env.REGISTRY if name.endswith("_KEY")}
+    assert read == set(deployment_keys(production))
