@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from fangkong.accounts.choices import IDENTITY_ROLES, Role
+from fangkong.accounts.choices import IDENTITY_ROLES, PERSON_ROLES, Role
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.crypto import decrypt
 from fangkong.core.phones import mask_phone
@@ -29,6 +29,13 @@ ID_PURPOSE = "id-number"
 
 #: Roles that call residents and so see phone numbers in full.
 PHONE_ROLES = frozenset(IDENTITY_ROLES | {Role.GRID_WORKER, Role.ISOLATION_MANAGER})
+
+
+def shows_persons(actor: AnyActor) -> bool:
+    """True if the actor sees persons at all (names, person codes, outcomes): ``PERSON_ROLES``
+    and the system. Every read path of personal data — people, tube members, re-test tasks —
+    asks this one question."""
+    return isinstance(actor, SystemActor) or actor.role in PERSON_ROLES
 
 
 def shows_identity(actor: AnyActor) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +20,11 @@ from fangkong.core.errors import FangkongError
 from fangkong.core.idempotency import Answer as IdempotentAnswer
 from fangkong.core.idempotency import IdempotentCall, run_idempotent, run_idempotent_many
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, ObservedAt
-from fangkong.lab.access import access_tube
-from fangkong.lab.choices import EntryMethod, MemberOutcome, TubeKind, person_outcome
+from fangkong.lab.access import access_tube, require_role
+from fangkong.lab.choices import EntryMethod, MemberOutcome, TubeKind
 from fangkong.lab.codes import public_key_b64, sampling_code_issue, sampling_code_verify
+from fangkong.lab.presentation import sampling_code_card, tube_members
+from fangkong.lab.roles import SAMPLING_ROLES
 from fangkong.lab.services.binding import (
     BindRequest,
     MemberInput,
@@ -115,9 +117,6 @@ class PublicKeyOut(Schema):
 def tube_out(request: HttpRequest, barcode: str, *, created: bool) -> TubeOut:
     actor = actor_of(request)
     tube = access_tube(actor, barcode)
-    bindings = tube.bindings.order_by("position").values_list(
-        "position", "person__code", "person__name", "outcome"
-    )
     return TubeOut(
         barcode=tube.barcode,
         round=str(tube.round.code),
@@ -135,15 +134,7 @@ def tube_out(request: HttpRequest, barcode: str, *, created: bool) -> TubeOut:
         lab=str(tube.lab.code) if tube.lab else None,
         rule_set=tube.rule_set,
         created=created,
-        members=[
-            MemberOut(
-                position=position,
-                person=str(code),
-                name=name,
-                outcome=person_outcome(outcome, tube.result),
-            )
-            for position, code, name, outcome in bindings
-        ],
+        members=[MemberOut(**asdict(card)) for card in tube_members(actor, tube)],
     )
 
 
@@ -365,16 +356,14 @@ def sampling_code_create(request: HttpRequest, code: str) -> CodeOut:
 @router.post(
     "/sampling-codes/verify",
     response={200: CodeCheckOut, **ERRORS},
-    summary="Check a sampling code (no database access)",
+    summary="Check a sampling code (sampling-site operators; the read-out is logged)",
 )
 def sampling_code_check(request: HttpRequest, payload: CodeCheckIn) -> CodeCheckOut:
+    """For sampling-site operators only; each read-out is logged (``lab.presentation``)."""
+    actor = actor_of(request)
+    require_role(actor, SAMPLING_ROLES)
     checked = sampling_code_verify(payload.code, field="code")
-    return CodeCheckOut(
-        person=str(checked.person_code),
-        name=checked.name,
-        masked_id=checked.masked_id,
-        issued_at=checked.issued_at,
-    )
+    return CodeCheckOut(**asdict(sampling_code_card(actor, checked)))
 
 
 @router.get(

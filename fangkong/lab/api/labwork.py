@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from fangkong.lab.access import (
 )
 from fangkong.lab.choices import RetestStatus, TubeResult
 from fangkong.lab.models import Package
+from fangkong.lab.presentation import retest_cards
 from fangkong.lab.retests import retest_tasks_in_scope
 from fangkong.lab.roles import LAB_ROLES, ROUND_ROLES, SAMPLING_ROLES, TRANSPORT_ROLES
 from fangkong.lab.services.results import ResultInput, results_apply
@@ -262,22 +264,10 @@ def labs_results(
 def retests_list(
     request: HttpRequest, status: RetestStatus | None = None, round: str | None = None
 ) -> list[RetestOut]:
-    """The newest 500; ``round`` (a round's code) keeps to the tasks its tubes opened."""
+    """The newest 500; ``round`` (a round's code) keeps to the tasks its tubes opened. Person
+    codes and outcomes as the role may see them (an inspector: neither); the read is logged."""
     actor = actor_of(request)
     require_role(actor, ROUND_ROLES)
     screening_round = access_round(actor, round) if round else None
-    return [
-        RetestOut(
-            code=str(t.code),
-            person=str(t.person.code),
-            region_code=t.region.code,
-            reason=t.reason,
-            status=t.status,
-            source_tube=t.source_tube.barcode if t.source_tube else None,
-            outcome=t.outcome,
-            created_at=t.created_at,
-        )
-        for t in retest_tasks_in_scope(
-            actor, status=status, screening_round=screening_round, limit=500
-        )
-    ]
+    tasks = retest_tasks_in_scope(actor, status=status, screening_round=screening_round, limit=500)
+    return [RetestOut(**asdict(card)) for card in retest_cards(actor, tasks)]

@@ -1,0 +1,325 @@
+"""Every API operation that hands out personal data writes a read-access row, for every person
+and household it shows: a class test driven by our own OpenAPI document.
+
+The operations come from ``/api/v1/openapi.json``; each is either in ``NO_PERSONAL_DATA`` with
+the reason it shows nobody, or in ``CALLS`` with a real request as a role that sees persons.
+A new operation that is in neither fails the test until someone classifies it. For each call
+the answer must be 2xx, at least one access row must be written, and every person or
+household code in the answer must be among the subject ids of the rows the call wrote (so a
+list that logs half its page fails too).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db.models import Max
+from django.utils import timezone
+
+from fangkong.accounts.choices import Role
+from fangkong.accounts.tests.factories import actor_make
+from fangkong.core.models import AccessEntry
+from fangkong.lab.codes import sampling_code_issue
+from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
+from fangkong.lab.services.results import ResultInput, results_apply
+from fangkong.lab.services.transport import package_receive
+from fangkong.lab.tests.conftest import NINTH_EDITION_DAY
+from fangkong.lab.tests.factories import Screening, screening_make, unique_id_number
+from fangkong.people.models import DuplicateCandidate, Household, Person
+from fangkong.people.tests.factories import person_make
+
+pytestmark = pytest.mark.django_db
+
+#: Operations that return no personal data, each with the reason.
+NO_PERSONAL_DATA: dict[str, str] = {
+    "GET /api/v1/lab/sampling-codes/public-key": "a public key",
+    "POST /api/v1/lab/rounds": "a round: name, areas, counts",
+    "GET /api/v1/lab/rounds": "rounds: name, areas, counts",
+    "GET /api/v1/lab/rounds/{code}": "a round: name, areas, counts",
+    "POST /api/v1/lab/points": "a sampling point: a place, not a person",
+    "GET /api/v1/lab/points": "sampling points",
+    "POST /api/v1/lab/points/{code}/staff": "staff assignment; answers 204",
+    "POST /api/v1/lab/labs": "a laboratory",
+    "GET /api/v1/lab/labs": "laboratories",
+    "POST /api/v1/lab/labs/{code}/staff": "staff assignment; answers 204",
+    "POST /api/v1/lab/packages": "a package: codes and tube counts",
+    "GET /api/v1/lab/packages/{code}": "a package: codes and tube counts",
+    "POST /api/v1/lab/packages/{code}/handover": "a package: codes and tube counts",
+    "POST /api/v1/lab/labs/{code}/receipts": "barcodes and receipt anomalies, no member",
+    "POST /api/v1/lab/labs/{code}/results": "counts of results applied",
+    "POST /api/v1/lab/labs/{code}/uploads": "a file's reconciliation: counts, rows, barcodes",
+    "GET /api/v1/lab/rounds/{code}/coverage": "aggregate counts per node",
+    "GET /api/v1/lab/alerts": "tube-level alerts: barcode, node, due time; no member",
+    "POST /api/v1/lab/alerts/{kind}/{barcode}/assign": "a tube-level alert",
+    "POST /api/v1/lab/alerts/{kind}/{barcode}/close": "a tube-level alert",
+    "GET /api/v1/lab/result-exports": "export batches: counts and delivery state",
+    "POST /api/v1/lab/result-exports/{code}/retry": "an export batch: counts and state",
+    "GET /api/v1/regions": "jurisdiction nodes",
+    "POST /api/v1/regions": "a jurisdiction node",
+    "POST /api/v1/regions/import": "jurisdiction nodes",
+    "GET /api/v1/regions/{code}": "a jurisdiction node",
+    "POST /api/v1/regions/{code}/rename": "a jurisdiction node",
+    "GET /api/v1/accounts/me": "the caller's own account",
+    # Staff accounts are not the residents the access log is about; every change to them is
+    # in the audit ledger, and their pages are administrators' only.
+    "GET /api/v1/accounts/users": "staff accounts (administrators)",
+    "POST /api/v1/accounts/users": "a staff account (administrators)",
+    "GET /api/v1/accounts/users/{username}": "a staff account (administrators)",
+    "POST /api/v1/accounts/users/{username}/grant": "a staff role (administrators)",
+    "POST /api/v1/accounts/users/{username}/memberships/{membership_id}/revoke": "staff role",
+    "POST /api/v1/accounts/users/{username}/deactivate": "a staff account (administrators)",
+    "GET /api/v1/rule-sets": "rule sets",
+    "POST /api/v1/rule-sets": "a rule set",
+    "GET /api/v1/rule-sets/effective": "a rule set",
+    "GET /api/v1/rule-sets/compare": "rule set differences",
+    "GET /api/v1/rule-sets/{key}": "a rule set",
+    "POST /api/v1/rule-sets/{key}/revisions": "a rule set revision",
+    "POST /api/v1/rule-sets/{key}/revisions/{revision}/publish": "a rule set revision",
+    "POST /api/v1/rule-sets/{key}/revisions/{revision}/retire": "a rule set revision",
+}
+
+
+@dataclass
+class World:
+    """District A's screening round with a pooled-positive tube (re-test tasks open), its
+    residents and households, a duplicate pair, and a staff member of each role needed."""
+
+    s: Screening
+    grid: Any
+    clinician: Any
+    person: Person
+    household: Household
+    pair: DuplicateCandidate
+    tree: dict[str, Any]
+
+
+@pytest.fixture
+def world(tree) -> Any:
+    with time_machine.travel(NINTH_EDITION_DAY, tick=True):
+        s = screening_make(tree, residents=9)
+        tube_bind(
+            actor=s.sampler,
+            screening_round=s.round,
+            point=s.point,
+            data=TubeInput(barcode="T0001", members=[MemberInput(id_number=n) for n in s.ids[:3]]),
+        )
+        package_receive(actor=s.technician, lab=s.lab, package_code="", barcodes=["T0001"])
+        results_apply(
+            actor=s.technician,
+            lab=s.lab,
+            rows=[ResultInput(barcode="T0001", result="pooled_positive", row=1)],
+        )
+        born = s.people[4].birth_date
+        twin = person_make(
+            region=tree["grid_a1"], name=s.people[4].name, birth_date=born, id_number=None
+        )
+        pair = DuplicateCandidate.objects.get(person_b=twin)
+        yield World(
+            s=s,
+            grid=actor_make(role=Role.GRID_WORKER, region=tree["community_a"]),
+            clinician=actor_make(role=Role.CLINICIAN, region=tree["district_a"]),
+            person=s.people[5],
+            household=s.households[0],
+            pair=pair,
+            tree=tree,
+        )
+
+
+def _key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+Call = Callable[[World, Any], Any]
+
+
+def _tube(w: World, api: Any) -> Any:
+    body = {
+        "round": str(w.s.round.code),
+        "point": str(w.s.point.code),
+        "barcode": "T0002",
+        "members": [{"id_number": w.s.ids[3]}],
+    }
+    return api(w.s.sampler).post("/api/v1/lab/tubes", body, headers=_key())
+
+
+def _verify(w: World, api: Any) -> Any:
+    person = w.s.people[0]
+    code = sampling_code_issue(person_code=person.code, name=person.name, masked_id="")
+    return api(w.s.sampler).post("/api/v1/lab/sampling-codes/verify", {"code": code})
+
+
+def _person_create(w: World, api: Any) -> Any:
+    body = {
+        "name": "新来的",
+        "region_code": w.tree["grid_a1"].code,
+        "documents": [{"doc_type": "01", "number": unique_id_number()}],
+    }
+    return api(w.grid).post("/api/v1/people", body)
+
+
+def _antigen(w: World, api: Any) -> Any:
+    body = {
+        "person": str(w.s.people[6].code),
+        "source": "clinic",
+        "result": "negative",
+        "tested_at": timezone.now().isoformat(),
+    }
+    return api(w.clinician).post("/api/v1/lab/antigen", body, headers=_key())
+
+
+def _exemption(w: World, api: Any) -> Any:
+    body = {
+        "person": str(w.s.people[7].code),
+        "reason": "isolated",
+        "valid_until": (timezone.now() + timedelta(days=3)).isoformat(),
+    }
+    return api(w.grid).post("/api/v1/lab/exemptions", body, headers=_key())
+
+
+def _key_group(w: World, api: Any) -> Any:
+    body = {
+        "person": str(w.s.people[8].code),
+        "group": "inbound_contact",
+        "since": timezone.localdate().isoformat(),
+    }
+    return api(w.grid).post("/api/v1/lab/key-groups", body, headers=_key())
+
+
+def _key_group_remove(w: World, api: Any) -> Any:
+    _key_group(w, api)
+    path = f"/api/v1/lab/key-groups/{w.s.people[8].code}/inbound_contact/remove"
+    return api(w.grid).post(path, {"reason": "left the group"})
+
+
+def _arrival(w: World, api: Any) -> Any:
+    body = {
+        "person": str(w.s.people[8].code),
+        "arrived_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "origin": "广州",
+    }
+    return api(w.grid).post("/api/v1/lab/arrivals", body, headers=_key())
+
+
+def _review(w: World, api: Any) -> Any:
+    path = f"/api/v1/people/duplicates/{w.pair.code}/review"
+    return api(w.grid).post(path, {"status": "not_duplicate", "note": "two people"})
+
+
+def _update(w: World, api: Any) -> Any:
+    path = f"/api/v1/people/{w.person.code}/update"
+    return api(w.grid).post(path, {"version": w.person.version, "occupation": "教师"})
+
+
+def _household_update(w: World, api: Any) -> Any:
+    path = f"/api/v1/households/{w.household.code}/update"
+    return api(w.grid).post(path, {"version": w.household.version, "address": "幸福里9号"})
+
+
+#: A real call for each operation that returns personal data.
+CALLS: dict[str, Call] = {
+    "POST /api/v1/lab/tubes": _tube,
+    "GET /api/v1/lab/tubes/{barcode}": lambda w, api: api(w.s.commander).get(
+        "/api/v1/lab/tubes/T0001"
+    ),
+    "POST /api/v1/lab/people/{code}/sampling-code": lambda w, api: api(w.s.sampler).post(
+        f"/api/v1/lab/people/{w.s.people[0].code}/sampling-code"
+    ),
+    "POST /api/v1/lab/sampling-codes/verify": _verify,
+    "GET /api/v1/lab/retests": lambda w, api: api(w.s.commander).get("/api/v1/lab/retests"),
+    "GET /api/v1/lab/rounds/{code}/untested": lambda w, api: api(w.s.commander).get(
+        f"/api/v1/lab/rounds/{w.s.round.code}/untested"
+    ),
+    "GET /api/v1/lab/rounds/{code}/untested.csv": lambda w, api: api(w.s.commander).get(
+        f"/api/v1/lab/rounds/{w.s.round.code}/untested.csv", purpose="door_to_door"
+    ),
+    "POST /api/v1/lab/exemptions": _exemption,
+    "GET /api/v1/lab/people/{code}/tests": lambda w, api: api(w.s.commander).get(
+        f"/api/v1/lab/people/{w.s.people[0].code}/tests"
+    ),
+    "POST /api/v1/lab/key-groups": _key_group,
+    "POST /api/v1/lab/key-groups/{person}/{group}/remove": _key_group_remove,
+    "GET /api/v1/lab/key-groups/overdue": lambda w, api: (
+        _key_group(w, api),
+        api(w.grid).get("/api/v1/lab/key-groups/overdue", all="true"),
+    )[1],
+    "POST /api/v1/lab/arrivals": _arrival,
+    "GET /api/v1/lab/arrivals": lambda w, api: (
+        _arrival(w, api),
+        api(w.grid).get("/api/v1/lab/arrivals"),
+    )[1],
+    "POST /api/v1/lab/antigen": _antigen,
+    "GET /api/v1/lab/persons/{code}/antigen": lambda w, api: (
+        _antigen(w, api),
+        api(w.clinician).get(f"/api/v1/lab/persons/{w.s.people[6].code}/antigen"),
+    )[1],
+    "POST /api/v1/people": _person_create,
+    "GET /api/v1/people": lambda w, api: api(w.grid).get("/api/v1/people"),
+    "POST /api/v1/people/search": lambda w, api: api(w.grid).post(
+        "/api/v1/people/search", {"q": w.s.ids[5]}
+    ),
+    "GET /api/v1/people/duplicates": lambda w, api: api(w.grid).get("/api/v1/people/duplicates"),
+    "POST /api/v1/people/duplicates/{code}/review": _review,
+    "GET /api/v1/people/{code}": lambda w, api: api(w.grid).get(f"/api/v1/people/{w.person.code}"),
+    "POST /api/v1/people/{code}/update": _update,
+    "POST /api/v1/people/{code}/documents": lambda w, api: api(w.grid).post(
+        f"/api/v1/people/{w.person.code}/documents", {"doc_type": "03", "number": "E12345678"}
+    ),
+    "POST /api/v1/people/{code}/needs": lambda w, api: api(w.grid).post(
+        f"/api/v1/people/{w.person.code}/needs", {"kind": "dialysis"}
+    ),
+    "POST /api/v1/households": lambda w, api: api(w.grid).post(
+        "/api/v1/households", {"region_code": w.tree["grid_a1"].code, "address": "幸福里8号"}
+    ),
+    "GET /api/v1/households": lambda w, api: api(w.grid).get("/api/v1/households"),
+    "GET /api/v1/households/{code}": lambda w, api: api(w.grid).get(
+        f"/api/v1/households/{w.household.code}"
+    ),
+    "POST /api/v1/households/{code}/update": _household_update,
+}
+
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
+
+
+def _operations(api: Any, actor: Any) -> set[str]:
+    schema = api(actor).get("/api/v1/openapi.json").json()
+    return {f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops}
+
+
+def test_every_operation_is_classified(tree, api):
+    operations = _operations(api, actor_make(role=Role.ADMINISTRATOR, region=tree["city"]))
+    unclassified = operations - set(NO_PERSONAL_DATA) - set(CALLS)
+    assert not unclassified, f"classify these operations (personal data or not): {unclassified}"
+    stale = (set(NO_PERSONAL_DATA) | set(CALLS)) - operations
+    assert not stale, f"no longer in the OpenAPI document: {stale}"
+    assert not set(NO_PERSONAL_DATA) & set(CALLS)
+
+
+@pytest.mark.parametrize("operation", sorted(CALLS))
+def test_an_operation_with_personal_data_logs_every_subject_it_shows(operation, world, api):
+    known = {code.hex for code in Person.objects.values_list("code", flat=True)}
+    known |= {code.hex for code in Household.objects.values_list("code", flat=True)}
+    before = AccessEntry.objects.aggregate(last=Max("id"))["last"] or 0
+    response = CALLS[operation](world, api)
+    assert 200 <= response.status_code < 300, (operation, response.content[:500])
+    rows = list(AccessEntry.objects.filter(id__gt=before))
+    assert rows, f"{operation} showed personal data without an access row"
+    logged = {uuid.UUID(str(value)).hex for row in rows for value in row.subject_ids}
+    # A household shown as the address of a person whose read is logged is logged with them.
+    logged |= {
+        code.hex
+        for code in Household.objects.filter(
+            members__code__in=[uuid.UUID(value) for value in logged]
+        ).values_list("code", flat=True)
+    }
+    known |= {code.hex for code in Person.objects.values_list("code", flat=True)}
+    known |= {code.hex for code in Household.objects.values_list("code", flat=True)}
+    shown = {match.replace("-", "") for match in _UUID.findall(response.content.decode())}
+    unlogged = (shown & known) - logged
+    assert not unlogged, f"{operation} showed {len(unlogged)} subjects it did not log"
