@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -298,6 +299,21 @@ def checkpoints_verify(
     return ChainReport(checked=checked, broken_at=None, ledger="checkpoints"), newest
 
 
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """Read a ledger as of one moment. PostgreSQL: a read-only REPEATABLE READ transaction —
+    rows of different chains commit out of id order, so batches read at different moments
+    could miss a row whose chain successor they then see. SQLite commits ids in order (one
+    writer): batches in autocommit are consistent and hold no lock writers wait on."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def ledger_verify(
     ledger: Ledger,
     *,
@@ -334,7 +350,7 @@ def ledger_verify(
     def broken(row_id: int, reason: str) -> ChainReport:
         return ChainReport(checked=checked, broken_at=row_id, reason=reason, ledger=ledger.name)
 
-    with transaction.atomic():
+    with _snapshot():
         queryset = ledger.model._default_manager.order_by("id").values(*columns)
         while True:
             rows = list(queryset.filter(id__gt=last_id)[:batch])

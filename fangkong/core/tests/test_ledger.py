@@ -354,3 +354,13 @@ def test_the_schedule_writes_checkpoints_and_its_check_fails_on_a_break():
     failed = periodic_execute(again)
     assert failed.outcome == "failed"
     assert "newest rows were deleted" in failed.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verification_outside_a_transaction_reads_one_snapshot():
+    """The command and the job run outside any transaction (PostgreSQL: a read-only
+    repeatable-read one is opened; SQLite: batches in autocommit)."""
+    _fill(2)
+    checkpoint_write()
+    assert [report.ok for report in ledgers_verify(batch=2)] == [True, True, True]
+    assert not connection.in_atomic_block
