@@ -5,6 +5,7 @@ and zone and key-group names from the rules."""
 
 from __future__ import annotations
 
+import typing
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from django.utils import timezone, translation
 from fangkong.accounts.choices import Role
 from fangkong.core.actor import SYSTEM
 from fangkong.core.errors import Conflict, ValidationFailed
+from fangkong.lab.api.rounds import RoundKindIn
 from fangkong.lab.bulk import tubes_bulk_load
 from fangkong.lab.choices import RoundKind
 from fangkong.lab.models import ScreeningRound, Tube
@@ -106,6 +108,10 @@ def test_routine_area_testing_is_refused_from_the_twenty_measures_on(tree, make_
             actor=commander, name="疫情处置", areas=[(tree["district_b"], "high")]
         )
         assert outbreak.kind == RoundKind.OUTBREAK
+
+
+def test_the_api_takes_every_round_kind():
+    assert typing.get_args(RoundKindIn) == tuple(RoundKind.values)
 
 
 def test_an_unknown_round_kind_is_refused_by_name(tree, make_actor):
