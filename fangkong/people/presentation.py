@@ -179,11 +179,22 @@ def person_card(actor: AnyActor, person: Person) -> PersonCard:
     )
 
 
-def person_row(actor: AnyActor, person: Person) -> PersonRow:
+def person_row(actor: AnyActor, person: Person, *, export: bool = False) -> PersonRow:
     """One line of a list: name, sex, birth date, the primary document and phone as the actor
-    may see them, where the person lives, and their special needs."""
+    may see them, where the person lives, and their special needs.
+
+    ``export`` is for files that leave the system (the not-yet-tested CSV): the identity
+    number is then masked whatever the role (domain reference R39, docs/privacy.md) — a file
+    is copied and forwarded where no access row follows it; an epidemiologist who needs a
+    full number opens the person, and that read is logged. Phones keep the role's rule: the
+    follow-up the file is for is done by telephone.
+    """
     documents = _documents(person)
     primary = documents[0] if documents else None
+    if export and primary is not None:
+        id_number = primary.masked
+    else:
+        id_number = document_number_for(actor, primary) if primary else ""
     household: Household | None = person.household
     return PersonRow(
         code=person.code,
@@ -191,7 +202,7 @@ def person_row(actor: AnyActor, person: Person) -> PersonRow:
         sex=person.sex,
         sex_label=str(Sex(person.sex).label),
         birth_date=person.birth_date,
-        id_number=document_number_for(actor, primary) if primary else "",
+        id_number=id_number,
         id_type=primary.doc_type if primary else "",
         phone=phone_for(actor, person.phone),
         region_code=person.region.code,

@@ -55,7 +55,8 @@ def coverage_export(
        ``purpose`` must be an :class:`ExportPurpose` (``purpose`` field, ``invalid_choice``).
     2. At most ``EXPORT_MAX_ROWS`` persons (``export_too_large`` on the ``region`` field:
        export node by node) — never a silently cut file.
-    3. Identity numbers and phones as the role may see them (``presentation``); formula
+    3. Identity numbers masked for every role (R39: exports are masked; docs/privacy.md),
+       phones as the role may see them (``presentation.person_row(export=True)``); formula
        starts neutralised.
     4. One access row (the purpose code, every person code) and one audit row with the count,
        in the same transaction; the file ends with the row count for reconciliation.
@@ -97,7 +98,7 @@ def coverage_export(
         ]
     )
     for person in persons:
-        row = person_row(actor, person)
+        row = person_row(actor, person, export=True)
         writer.writerow(
             [
                 _cell(row.region_code),
