@@ -20,7 +20,6 @@ from django.utils import timezone, translation
 from fangkong.accounts.choices import Role
 from fangkong.core.actor import SYSTEM
 from fangkong.core.errors import Conflict, ValidationFailed
-from fangkong.lab.api.rounds import RoundKindIn
 from fangkong.lab.bulk import tubes_bulk_load
 from fangkong.lab.choices import RoundKind
 from fangkong.lab.models import ScreeningRound, Tube
@@ -111,6 +110,9 @@ def test_routine_area_testing_is_refused_from_the_twenty_measures_on(tree, make_
 
 
 def test_the_api_takes_every_round_kind():
+    from fangkong.api import api  # noqa: F401  (the routers, in their import order)
+    from fangkong.lab.api.rounds import RoundKindIn
+
     assert typing.get_args(RoundKindIn) == tuple(RoundKind.values)
 
 
