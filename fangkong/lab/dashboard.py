@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fangkong.accounts.choices import Role
 from fangkong.core.actor import AnyActor
+from fangkong.core.paging import Page, paginate
 from fangkong.lab.choices import (
     MemberOutcome,
     PackageStatus,
@@ -71,13 +72,17 @@ def tube_status_counts(*, actor: AnyActor, screening_round: ScreeningRound) -> l
 
 
 def packages_in_transit(
-    *, actor: AnyActor, screening_round: ScreeningRound, limit: int = 50
-) -> list[Package]:
-    """Packages of the round on the road, oldest hand-over first (one query)."""
-    return list(
+    *, actor: AnyActor, screening_round: ScreeningRound, page: int = 1, page_size: int = 50
+) -> Page[Package]:
+    """One page of the round's packages on the road, oldest hand-over first, with their
+    total (two queries)."""
+    return paginate(
         package_scope(actor)
         .filter(round=screening_round, status=PackageStatus.IN_TRANSIT)
-        .order_by("handed_over_at", "id")[:limit]
+        .select_related("point", "lab")
+        .order_by("handed_over_at", "id"),
+        page=page,
+        page_size=page_size,
     )
 
 
@@ -108,19 +113,22 @@ class PooledFollowup:
 
 
 def pooled_positives(
-    *, actor: AnyActor, screening_round: ScreeningRound, limit: int = 50
-) -> list[PooledFollowup]:
-    """The round's pooled-positive tubes in scope (newest report first) with their members'
-    outcomes and re-test task states, derived and written (four queries)."""
-    tubes = list(
+    *, actor: AnyActor, screening_round: ScreeningRound, page: int = 1, page_size: int = 50
+) -> Page[PooledFollowup]:
+    """One page of the round's pooled-positive tubes in scope (newest report first) with
+    their total, their members' outcomes and re-test task states, derived and written (five
+    queries)."""
+    tubes = paginate(
         tube_scope(actor)
         .filter(round=screening_round, result=TubeResult.POOLED_POSITIVE)
         .select_related("point")
-        .order_by("-reported_at", "-id")[:limit]
+        .order_by("-reported_at", "-id"),
+        page=page,
+        page_size=page_size,
     )
     rows = {tube.pk: PooledFollowup(tube=tube) for tube in tubes}
     if not rows:
-        return []
+        return tubes.with_items([])
     outcomes = (
         Binding.objects.filter(tube_id__in=rows)
         .values("tube_id", "outcome")
@@ -152,7 +160,7 @@ def pooled_positives(
             item.retests_sampled += task["n"]
         else:
             item.retests_done += task["n"]
-    return list(rows.values())
+    return tubes.with_items(list(rows.values()))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db.models import F, QuerySet
 
 from fangkong.core.actor import AnyActor
+from fangkong.core.paging import Page, paginate
 from fangkong.lab.choices import PackageStatus, TubeStatus
 from fangkong.lab.models import Anomaly, Lab, Package, ResultUpload, Tube
 from fangkong.lab.selectors import lab_scope, package_scope, tube_scope
@@ -33,12 +34,18 @@ def lab_list(*, actor: AnyActor) -> QuerySet[Lab]:
     return lab_scope(actor).order_by("name")
 
 
-def lab_incoming_packages(*, actor: AnyActor, lab: Lab, limit: int = 100) -> list[Package]:
-    """Packages sealed for ``lab`` and not received yet, oldest first."""
-    return list(
+def lab_incoming_packages(
+    *, actor: AnyActor, lab: Lab, page: int = 1, page_size: int = 50
+) -> Page[Package]:
+    """One page of the packages sealed for ``lab`` and not received yet, oldest first, with
+    their total."""
+    return paginate(
         package_scope(actor)
         .filter(lab=lab, status__in=INCOMING)
-        .order_by("sealed_at", "id")[:limit]
+        .select_related("point")
+        .order_by("sealed_at", "id"),
+        page=page,
+        page_size=page_size,
     )
 
 
@@ -46,9 +53,12 @@ def _awaiting(actor: AnyActor, lab: Lab) -> QuerySet[Tube]:
     return tube_scope(actor).filter(lab=lab, status=TubeStatus.RECEIVED, reported_at__isnull=True)
 
 
-def lab_tubes_awaiting(*, actor: AnyActor, lab: Lab, limit: int = 200) -> list[Tube]:
-    """Tubes received at ``lab`` without a result, the most urgent (earliest due) first."""
-    return list(_awaiting(actor, lab).order_by("due_at", "id")[:limit])
+def lab_tubes_awaiting(
+    *, actor: AnyActor, lab: Lab, page: int = 1, page_size: int = 100
+) -> Page[Tube]:
+    """One page of the tubes received at ``lab`` without a result, the most urgent (earliest
+    due) first, with their total."""
+    return paginate(_awaiting(actor, lab).order_by("due_at", "id"), page=page, page_size=page_size)
 
 
 def lab_summary(*, actor: AnyActor, lab: Lab, now: datetime) -> LabSummary:
@@ -62,19 +72,28 @@ def lab_summary(*, actor: AnyActor, lab: Lab, now: datetime) -> LabSummary:
     )
 
 
-def lab_anomalies(*, actor: AnyActor, lab: Lab, limit: int = 50) -> list[Anomaly]:
-    """The most recent receipt anomalies at ``lab`` (open ones first)."""
-    return list(
+def lab_anomalies(
+    *, actor: AnyActor, lab: Lab, page: int = 1, page_size: int = 20
+) -> Page[Anomaly]:
+    """One page of the receipt anomalies at ``lab`` (open ones first, then the most recent),
+    with their total."""
+    return paginate(
         Anomaly.objects.filter(lab=lab, lab__in=lab_scope(actor))
         .select_related("package")
-        .order_by(F("resolved_at").asc(nulls_first=True), "-at", "-id")[:limit]
+        .order_by(F("resolved_at").asc(nulls_first=True), "-at", "-id"),
+        page=page,
+        page_size=page_size,
     )
 
 
-def lab_uploads(*, actor: AnyActor, lab: Lab, limit: int = 10) -> list[ResultUpload]:
-    """The latest result files accepted at ``lab``."""
-    return list(
+def lab_uploads(
+    *, actor: AnyActor, lab: Lab, page: int = 1, page_size: int = 10
+) -> Page[ResultUpload]:
+    """One page of the result files accepted at ``lab``, latest first, with their total."""
+    return paginate(
         ResultUpload.objects.filter(lab=lab, lab__in=lab_scope(actor)).order_by(
             "-uploaded_at", "-id"
-        )[:limit]
+        ),
+        page=page,
+        page_size=page_size,
     )

@@ -187,6 +187,8 @@ def point_tubes_to_package(
     )
 
 
-def point_packages(actor: AnyActor, *, point: SamplingPoint, limit: int = 50) -> QuerySet[Package]:
-    """The latest packages of a point, newest first."""
-    return package_scope(actor).filter(point=point).order_by("-sealed_at", "-id")[:limit]
+def point_packages(actor: AnyActor, *, point: SamplingPoint) -> QuerySet[Package]:
+    """The packages of a point, newest first (the page pages them)."""
+    return (
+        package_scope(actor).filter(point=point).select_related("lab").order_by("-sealed_at", "-id")
+    )

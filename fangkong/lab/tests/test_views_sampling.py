@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import User
@@ -16,6 +17,7 @@ from fangkong.lab.codes import sampling_code_issue
 from fangkong.lab.models import Binding, Package, Tube
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
 from fangkong.lab.services.rounds import round_close, sampling_point_create
+from fangkong.lab.services.transport import package_seal
 from fangkong.lab.tests.factories import Screening, screening_make
 
 URL = "/lab/sampling/"
@@ -282,3 +284,33 @@ def test_the_form_binds_a_single_re_test_tube_for_a_held_person(tree, page_clien
     tube = Tube.objects.get(barcode="RT0001")
     assert (tube.kind, tube.ratio) == (TubeKind.RETEST, 1)
     assert RetestTask.objects.get().status == RetestStatus.SAMPLED
+
+
+def test_the_packages_page_pages_the_points_packages_and_says_how_many(tree, page_client):
+    """Issue 17 item 18: a point's packages rendered 71 rows in one page."""
+    from fangkong.lab.views.sampling import PACKAGES_PER_PAGE
+
+    s = screening_make(tree, residents=2 * PACKAGES_PER_PAGE + 2)
+    for n in range(PACKAGES_PER_PAGE + 1):
+        barcode = f"PK{n:04d}"
+        tube_bind(
+            actor=s.sampler,
+            screening_round=s.round,
+            point=s.point,
+            data=TubeInput(barcode=barcode, members=[MemberInput(id_number=s.ids[n])]),
+        )
+        package_seal(
+            actor=s.sampler,
+            point=s.point,
+            screening_round=s.round,
+            lab=s.lab,
+            code=f"PKG{n:04d}",
+            barcodes=[barcode],
+        )
+    client = page_client(s.sampler)
+    first = client.get(reverse("lab:sampling_packages")).content.decode()
+    assert f'data-total="{PACKAGES_PER_PAGE + 1}"' in first
+    assert first.count('name="action" value="handover"') == PACKAGES_PER_PAGE
+    assert 'rel="next"' in first
+    second = client.get(reverse("lab:sampling_packages"), {"page": 2}).content.decode()
+    assert second.count('name="action" value="handover"') == 1

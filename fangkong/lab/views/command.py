@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, NotFound
+from fangkong.core.paging import paginate
 from fangkong.lab.access import access_round, require_role
 from fangkong.lab.choices import ExportPurpose, RoundKind
 from fangkong.lab.coverage import (
@@ -177,7 +178,7 @@ def rounds_view(request: HttpRequest) -> HttpResponse:
                         return redirect("lab:round", code=opened.code)
         if form.errors and status == 200:
             status = 422
-    rounds = list(round_scope(actor)[:100])
+    rounds = paginate(round_scope(actor), page=_int(request.GET.get("page"), 1))
     return render(
         request,
         "lab/rounds.html",
@@ -243,7 +244,8 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
         )
         rows = [person_row(actor, person) for person in page.items]
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "pooled_page", "transit_page"):
+        query.pop(name, None)
     untested_total = (
         coverage.nodes[within.code].untested
         if within is not None and within.code in coverage.nodes
@@ -264,8 +266,16 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
         "nodes": nodes,
         "households": households,
         "buildings": buildings,
-        "transit": packages_in_transit(actor=actor, screening_round=screening_round),
-        "pooled": pooled_positives(actor=actor, screening_round=screening_round),
+        "transit": packages_in_transit(
+            actor=actor,
+            screening_round=screening_round,
+            page=_int(request.GET.get("transit_page"), 1),
+        ),
+        "pooled": pooled_positives(
+            actor=actor,
+            screening_round=screening_round,
+            page=_int(request.GET.get("pooled_page"), 1),
+        ),
         "sees_persons": sees_persons,
         "can_exempt": sees_persons and actor.role in COVERAGE_WRITE_ROLES,
         "page": page,

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
 from fangkong.core.idempotency import run_idempotent
+from fangkong.core.paging import paginate
 from fangkong.lab.access import access_lab
 from fangkong.lab.choices import AnomalyKind, TubeResult
 from fangkong.lab.labwork_selectors import (
@@ -149,6 +150,13 @@ class UploadForm(forms.Form):
             self.initial["idempotency_key"] = _key()
 
 
+def _page(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 100_000))
+    except ValueError:
+        return 1
+
+
 def _outcome_key(lab: Lab) -> str:
     return f"lab_outcome_{lab.code}"
 
@@ -162,14 +170,18 @@ def _detail(
     **context: Any,
 ) -> HttpResponse:
     now = timezone.now()
-    tubes = lab_tubes_awaiting(actor=actor, lab=lab)
+    number = request.GET.get
+    tubes = lab_tubes_awaiting(actor=actor, lab=lab, page=_page(number("tubes_page")))
     page: dict[str, Any] = {
         "lab": lab,
         "summary": lab_summary(actor=actor, lab=lab, now=now),
-        "packages": lab_incoming_packages(actor=actor, lab=lab),
+        "packages": lab_incoming_packages(
+            actor=actor, lab=lab, page=_page(number("packages_page"))
+        ),
         "tubes": [(tube, tube.due_at < now) for tube in tubes],
-        "anomalies": lab_anomalies(actor=actor, lab=lab),
-        "uploads": lab_uploads(actor=actor, lab=lab),
+        "tubes_page": tubes,
+        "anomalies": lab_anomalies(actor=actor, lab=lab, page=_page(number("anomalies_page"))),
+        "uploads": lab_uploads(actor=actor, lab=lab, page=_page(number("uploads_page"))),
         "outcome": request.session.pop(_outcome_key(lab), None) if status == 200 else None,
         "receipt_form": ReceiptForm(),
         "results_form": ResultsForm(),
@@ -197,7 +209,8 @@ def lab_home_view(request: HttpRequest) -> HttpResponse:
     """The technician's labs with what waits at each."""
     actor = actor_of(request)
     now = timezone.now()
-    labs = [lab_summary(actor=actor, lab=lab, now=now) for lab in lab_list(actor=actor)[:50]]
+    page = paginate(lab_list(actor=actor), page=_page(request.GET.get("page")))
+    labs = page.with_items([lab_summary(actor=actor, lab=lab, now=now) for lab in page])
     return render(request, "lab/lab_home.html", {"labs": labs})
 
 

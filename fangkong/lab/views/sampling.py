@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, NotFound
+from fangkong.core.paging import paginate
 from fangkong.lab.access import access_lab, access_package, access_point, access_round
 from fangkong.lab.choices import EntryMethod, PackageStatus, TubeKind
 from fangkong.lab.codes import PREFIX, public_key_b64
@@ -51,6 +52,17 @@ from fangkong.policy.selectors import rules_for
 from fangkong.web.decorators import actor_of, actor_required
 
 SAMPLING_PAGE_ROLES = tuple(sorted(SAMPLING_ROLES))
+#: Packages shown at once on the packages page (a phone's screen; the pager says how many).
+PACKAGES_PER_PAGE = 20
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 100_000))
+    except ValueError:
+        return 1
+
+
 #: Lines a no-JavaScript form may carry in its member box (the service refuses more than the
 #: rule set's pooling.max_ratio, at most 20).
 MAX_MEMBER_LINES = 40
@@ -267,7 +279,11 @@ def packages_view(request: HttpRequest) -> HttpResponse:
         "query": _post_query(post),
         "tubes": tubes,
         "labs": list(lab_scope(actor)[:100]),
-        "packages": list(point_packages(actor, point=post.point)),
+        "packages": paginate(
+            point_packages(actor, point=post.point),
+            page=_page_number(request.GET.get("page")),
+            page_size=PACKAGES_PER_PAGE,
+        ),
         "sealed": PackageStatus.SEALED,
         "errors": errors,
         "action": action,
