@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import field_error
+from fangkong.core.text import SUSPECT_BYTES, text_problem
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -41,11 +42,20 @@ class SecurityHeadersMiddleware:
         return response
 
 
-def _nul_field(value: Any, path: str) -> str | None:
-    """The path (``members[0].id_number``) of the first text in a decoded JSON value that holds
-    a NUL character, or ``None``."""
+#: A refused text: ``(field, code, message)``.
+Refusal = tuple[str, str, str]
+
+
+def _refused(value: str, where: str) -> Refusal | None:
+    problem = text_problem(value)
+    return None if problem is None else (where, *problem)
+
+
+def _json_refusal(value: Any, path: str) -> Refusal | None:
+    """The first text (or key) in a decoded JSON value that breaks the text policy, with its
+    path (``members[0].id_number``), or ``None``."""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return _refused(value, path)
     if isinstance(value, dict):
         items = [(str(key), f"{path}.{key}" if path else str(key), v) for key, v in value.items()]
     elif isinstance(value, list):
@@ -53,42 +63,45 @@ def _nul_field(value: Any, path: str) -> str | None:
     else:
         return None
     for key, where, item in items:
-        found = where if "\x00" in key else _nul_field(item, where)
+        found = _refused(key, where) or _json_refusal(item, where)
         if found is not None:
             return found
     return None
 
 
-def _nul_in(pairs: Any) -> str | None:
-    """The first name of a query or form ``QueryDict.lists()`` whose name or a value holds a
-    NUL character."""
+def _pairs_refusal(pairs: Any) -> Refusal | None:
+    """The first field of a query or form ``QueryDict.lists()`` whose name or a value breaks
+    the text policy."""
     for name, values in pairs:
-        if "\x00" in name or any("\x00" in value for value in values):
-            return str(name)
+        for value in (name, *values):
+            found = _refused(value, str(name))
+            if found is not None:
+                return found
     return None
 
 
-def nul_field(request: HttpRequest) -> str | None:
-    """Where the request carries a NUL character in text: ``path``, a query or form field name,
-    or the JSON body field's path. PostgreSQL cannot store one in text and SQLite cuts C
-    strings at one, so such input is refused up front with the field named. Uploaded files
-    are not looked at (a workbook is binary); their rows are checked by the import."""
-    if "\x00" in request.path:
-        return "path"
-    found = _nul_in(request.GET.lists())
+def text_refusal(request: HttpRequest) -> Refusal | None:
+    """Where the request breaks the text policy (``core.text``: NUL, control characters,
+    direction controls), with the field: ``path``, a query or form field name, or the JSON
+    body field's path. Every text of every request is looked at, so no page or endpoint can
+    forget the policy. Uploaded files are not looked at (a workbook is binary); their rows
+    are checked by the import. A JSON body is decoded only when its bytes could hold a
+    refused character (:data:`~fangkong.core.text.SUSPECT_BYTES`)."""
+    found = _refused(request.path, "path") or _pairs_refusal(request.GET.lists())
     if found is not None or request.method in {"GET", "HEAD", "OPTIONS"}:
         return found
     content_type = request.content_type or ""
     if content_type == "application/json" or content_type.endswith("+json"):
         body = request.body
-        if b"\x00" not in body and b"\\u0000" not in body:
+        if SUSPECT_BYTES.search(body) is None:
             return None
         try:
-            return _nul_field(json.loads(body), "")
+            # strict=False: a raw control character inside a string is named, not a parse error
+            return _json_refusal(json.loads(body, strict=False), "")
         except ValueError:
             return None  # not JSON: the view's own parser names the error
     if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        return _nul_in(request.POST.lists())
+        return _pairs_refusal(request.POST.lists())
     return None
 
 
@@ -133,8 +146,9 @@ def too_large_response(request: HttpRequest) -> HttpResponse:
 class NulInputMiddleware:
     """Refuses input before any view reads it: a body larger than the server reads (413, the
     API's envelope or the error page; Django's own answer would be a bare HTML 400), and text
-    with a NUL character anywhere in a request (query, form or JSON body): 422 with the field
-    for the API, 400 for pages; nothing reaches a view or the database."""
+    that breaks the text policy (``core.text``: NUL, control and direction-control
+    characters) anywhere in a request (query, form or JSON body): 422 with the field for the
+    API, 400 for pages; nothing reaches a view or the database."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -143,18 +157,18 @@ class NulInputMiddleware:
         if body_too_large(request):
             return too_large_response(request)
         try:
-            field = nul_field(request)
+            refusal = text_refusal(request)
         except RequestDataTooBig:  # a form whose fields alone pass the limit
             return too_large_response(request)
-        if field is None:
+        if refusal is None:
             return self.get_response(request)
-        message = _("The text contains a NUL character.")
+        field, code, message = refusal
         if request.path.startswith("/api/"):
             return JsonResponse(
                 {
                     "code": "validation_failed",
                     "message": "The request is not valid.",
-                    "detail": {"errors": [field_error(field, "text_nul", message)]},
+                    "detail": {"errors": [field_error(field, code, message)]},
                 },
                 status=422,
             )

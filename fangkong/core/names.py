@@ -27,6 +27,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed, field_error
+from fangkong.core.text import BIDI_CONTROLS
 
 MAX_NAME_LENGTH = 100
 MAX_PINYIN_LENGTH = 200
@@ -34,7 +35,7 @@ MAX_PINYIN_LENGTH = 200
 #: Middle-dot variants people type in minority and transliterated names.
 MIDDLE_DOTS = "·・•.．‧∙⋅･•"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+_BIDI_CONTROLS = BIDI_CONTROLS  # the one set of the text policy (core.text)
 _KEY_DROP = dict.fromkeys(map(ord, MIDDLE_DOTS + _ZERO_WIDTH), None)
 _BRACKETS = frozenset("()[]{}<>（）［］｛｝〈〉《》【】〔〕")
 

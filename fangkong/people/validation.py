@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound, ValidationFailed, field_error
 from fangkong.core.idcard import EARLIEST_BIRTH
+from fangkong.core.text import text_problem
 from fangkong.regions.models import Region
 
 MAX_NOTE = 5000
@@ -28,16 +29,13 @@ def text_field(
     errors: list[dict[str, Any]],
     required: bool = False,
 ) -> str:
-    """Free text kept verbatim (trimmed): injection strings are data, escaped on output. NUL
-    is refused because PostgreSQL cannot store it, lone surrogates because they cannot be
-    encoded."""
+    """Free text kept verbatim (trimmed): injection strings are data, escaped on output. The
+    text policy (``core.text``) refuses NUL, control characters, lone surrogates and
+    direction controls."""
     text = (value or "").strip()
-    if "\x00" in text:
-        errors.append(field_error(field, "text_nul", _("The text contains a NUL character.")))
-    elif any(0xD800 <= ord(char) <= 0xDFFF for char in text):
-        errors.append(
-            field_error(field, "text_invalid", _("The text contains an invalid character."))
-        )
+    problem = text_problem(text)
+    if problem is not None:
+        errors.append(field_error(field, *problem))
     elif len(text) > max_length:
         errors.append(
             field_error(
