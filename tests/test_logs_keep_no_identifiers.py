@@ -58,7 +58,9 @@ def server_log(tmp_path: Path) -> Iterator[dict[str, Any]]:
                 continue
             assert isinstance(handler, logging.StreamHandler), handler
             assert any(isinstance(f, ScrubFilter) for f in handler.filters), (name, handler)
-            swapped.append((handler, handler.setStream(buffer)))
+            # Not setStream: it flushes the old stream, which pytest may have closed.
+            swapped.append((handler, handler.stream))
+            handler.stream = buffer
     assert logging.getLogger("django.server").handlers, "runserver's request lines unhandled"
     config = Config()
     config.set("accesslog", str(tmp_path / "access.log"))
@@ -68,7 +70,7 @@ def server_log(tmp_path: Path) -> Iterator[dict[str, Any]]:
         yield {"buffer": buffer, "gunicorn": gunicorn, "dir": tmp_path}
     finally:
         for handler, stream in swapped:
-            handler.setStream(stream)
+            handler.stream = stream
         for log in (gunicorn.error_log, gunicorn.access_log):
             for handler in list(log.handlers):
                 handler.close()
