@@ -16,7 +16,7 @@ from fangkong.api import actor_of
 from fangkong.core.actor import Actor
 from fangkong.core.errors import NotFound, PermissionDenied
 from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS
+from fangkong.core.schemas import ERRORS, PageOut, page_fields
 from fangkong.regions.access import access_region
 
 router = Router(tags=["accounts"])
@@ -50,11 +50,8 @@ class UserOut(Schema):
         return list(getattr(obj, "scoped_memberships", []))
 
 
-class UserPageOut(Schema):
+class UserPageOut(PageOut):
     items: list[UserOut]
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class UserFilter(Schema):
@@ -110,9 +107,7 @@ def users_list(request: HttpRequest, filters: Query[UserFilter]) -> UserPageOut:
     )
     return UserPageOut(
         items=[UserOut.from_orm(u) for u in page.items],
-        page=page.page,
-        page_size=page.page_size,
-        has_next=page.has_next,
+        **page_fields(page),
     )
 
 

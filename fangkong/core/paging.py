@@ -8,7 +8,7 @@ says how many rows it has: a second query counts them up to ``COUNT_CAP`` (a cou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -83,3 +83,22 @@ def list_total(queryset: QuerySet[M], *, start: int, rows: int, has_next: bool) 
     its size (tests compare them)."""
     del start, rows, has_next
     return int(queryset.order_by()[: COUNT_CAP + 1].count())
+
+
+def paginate_list(
+    rows: Sequence[T], *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> Page[T]:
+    """:func:`paginate` for a list already in memory (a report computed whole): the same
+    clamping, the total exact up to ``COUNT_CAP`` and capped above it like a counted one."""
+    page = max(1, page)
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    start = (page - 1) * page_size
+    total = len(rows)
+    return Page(
+        items=list(rows[start : start + page_size]),
+        page=page,
+        page_size=page_size,
+        has_next=total > start + page_size,
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from ninja import P, Schema
+from ninja import Field, P, Schema
 from ninja.params import HeaderEx
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from fangkong.core.paging import COUNT_CAP, MAX_PAGE_SIZE, Page
 from fangkong.core.times import (
     EARLIEST_OBSERVATION,
     PLANNING_HORIZON,
@@ -33,6 +34,45 @@ ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 
 
 #: Responses of endpoints that write (a stale ``version`` or a lost race answers 409).
 WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
+
+# ----------------------------------------------------------------------------- lists
+# Every list answer is one page of a list that says how many rows it has: a page schema
+# derives from ``PageOut`` and adds its ``items``; the view fills the rest from the
+# ``core.paging.Page`` it listed with ``page_fields``. A house test walks the OpenAPI
+# document and fails on a list answer without them.
+
+
+class PageParams(Schema):
+    """The paging parameters every list takes (query or body)."""
+
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class PageOut(Schema):
+    """One page of a list: its number and size, whether another follows, and the list's
+    total (counted up to 10,000; ``total_capped`` when there are more)."""
+
+    page: int
+    page_size: int
+    has_next: bool
+    total: int = Field(
+        description=f"Rows in the whole list, counted up to {COUNT_CAP:,}; "
+        "with total_capped, the list has more."
+    )
+    total_capped: bool = Field(description=f"The list has more than {COUNT_CAP:,} rows.")
+
+
+def page_fields(page: Page[Any]) -> dict[str, Any]:
+    """``PageOut``'s fields of ``page`` (its items are the caller's to present)."""
+    return {
+        "page": page.page,
+        "page_size": page.page_size,
+        "has_next": page.has_next,
+        "total": page.total,
+        "total_capped": page.total_capped,
+    }
+
 
 #: The ``Idempotency-Key`` header every create takes (see core.idempotency).
 IdempotencyKey = HeaderEx[

@@ -29,11 +29,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Value
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.bulk import db_datetime
 from fangkong.core.lookups import sql_in
+from fangkong.core.paging import COUNT_CAP, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, list_total
 from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeResult
 from fangkong.lab.models import Binding, RetestTask, ScreeningRound, Tube
 from fangkong.people.models import Person
@@ -143,6 +144,20 @@ def retest_tasks_in_scope(
     chosen, with the subtree's nodes given as a list: with a range on the node's path the
     planner took a city for three nodes and read every binding of each (22 s at 6 M
     residents, against 0.2 s). With ``screening_round``, only the tasks its tubes opened."""
+    written, derived = _tasks_in_scope(actor, status=status, screening_round=screening_round)
+    tasks = list(written.order_by("-created_at", "-id")[:limit])
+    if derived is not None:
+        chosen = derived.order_by("-tube__reported_at", "-tube_id", "-id")[:limit]
+        bindings = Binding.objects.filter(id__in=list(chosen.values_list("id", flat=True)))
+        tasks += [_as_task(b) for b in bindings.select_related("person", "region", "tube")]
+    return _newest_first(tasks, limit)
+
+
+def _tasks_in_scope(
+    actor: AnyActor, *, status: str | None, screening_round: ScreeningRound | None
+) -> tuple[QuerySet[RetestTask], QuerySet[Binding] | None]:
+    """The written tasks and the bindings of the derived ones (None when ``status`` leaves
+    them out) that :func:`retest_tasks_in_scope` lists."""
     written = RetestTask.objects.select_related("person", "region", "source_tube")
     derived = _derived_in_open_tubes(screening_round.id if screening_round else None)
     if actor.region_path:
@@ -153,12 +168,63 @@ def retest_tasks_in_scope(
         written = written.filter(source_tube__round=screening_round)
     if status:
         written = written.filter(status=status)
-    tasks = list(written.order_by("-created_at", "-id")[:limit])
-    if status in (None, RetestStatus.OPEN):
-        chosen = derived.order_by("-tube__reported_at", "-tube_id", "-id")[:limit]
-        bindings = Binding.objects.filter(id__in=list(chosen.values_list("id", flat=True)))
-        tasks += [_as_task(b) for b in bindings.select_related("person", "region", "tube")]
-    return _newest_first(tasks, limit)
+    return written, (derived if status in (None, RetestStatus.OPEN) else None)
+
+
+def retest_task_page(
+    actor: AnyActor,
+    *,
+    status: str | None = None,
+    screening_round: ScreeningRound | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Page[RetestTask]:
+    """One page of :func:`retest_tasks_in_scope`'s list, in its order (newest first, a
+    written task before a derived one opened at the same time), with the list's total.
+
+    The two kinds are merged by the database (a ``UNION ALL`` of their keys, ordered and
+    sliced there), so a deep page reads no more rows into Python than a first one; the page's
+    tasks are then loaded by id, and the total is the two kinds' bounded counts."""
+    page = max(1, page)
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    start = (page - 1) * page_size
+    written, derived = _tasks_in_scope(actor, status=status, screening_round=screening_round)
+    keys = (
+        written.order_by()
+        .annotate(at=F("created_at"), kind=Value(1))
+        .values_list("at", "kind", "id")
+    )
+    if derived is not None:
+        derived_keys = (
+            derived.order_by()
+            .annotate(at=F("tube__reported_at"), kind=Value(0))
+            .values_list("at", "kind", "id")
+        )
+        keys = keys.union(derived_keys, all=True)
+    chosen = list(keys.order_by("-at", "-kind", "-id")[start : start + page_size + 1])
+    has_next = len(chosen) > page_size
+    chosen = chosen[:page_size]
+    by_written = {
+        task.id: task for task in written.filter(id__in=[i for _, k, i in chosen if k == 1])
+    }
+    by_derived = {
+        binding.id: _as_task(binding)
+        for binding in Binding.objects.filter(
+            id__in=[i for _, k, i in chosen if k == 0]
+        ).select_related("person", "region", "tube")
+    }
+    items = [by_written[i] if k == 1 else by_derived[i] for _, k, i in chosen]
+    total = list_total(written, start=start, rows=len(chosen), has_next=has_next)
+    if derived is not None:
+        total += list_total(derived, start=start, rows=len(chosen), has_next=has_next)
+    return Page(
+        items=items,
+        page=page,
+        page_size=page_size,
+        has_next=has_next,
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+    )
 
 
 def open_by_tube(tube_ids: Iterable[int]) -> dict[int, int]:

@@ -23,7 +23,7 @@ from fangkong.api import actor_of
 from fangkong.core.crypto import blind_index
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PageOut, page_fields
 from fangkong.people import services
 from fangkong.people.access import (
     access_duplicate,
@@ -162,11 +162,8 @@ class PersonRowOut(Schema):
     needs: list[str]
 
 
-class PersonPageOut(Schema):
+class PersonPageOut(PageOut):
     items: list[PersonRowOut]
-    page: int
-    page_size: int
-    has_next: bool
     kind: str
     problem: str
 
@@ -217,11 +214,8 @@ class DuplicateOut(Schema):
     person_b: DuplicateSideOut
 
 
-class DuplicatePageOut(Schema):
+class DuplicatePageOut(PageOut):
     items: list[DuplicateOut]
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class DuplicateQuery(Schema):
@@ -263,11 +257,8 @@ class HouseholdDetailOut(HouseholdOut):
     members: list[PersonRowOut]
 
 
-class HouseholdPageOut(Schema):
+class HouseholdPageOut(PageOut):
     items: list[HouseholdOut]
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class HouseholdQuery(Schema):
@@ -403,9 +394,7 @@ def _person_page(
     rows: list[PersonRow] = [person_row(actor, person) for person in result.page.items]
     return PersonPageOut(
         items=[PersonRowOut.model_validate(row, from_attributes=True) for row in rows],
-        page=result.page.page,
-        page_size=result.page.page_size,
-        has_next=result.page.has_next,
+        **page_fields(result.page),
         kind=result.kind,
         problem=result.problem,
     )
@@ -460,9 +449,7 @@ def duplicates_list(request: HttpRequest, filters: Query[DuplicateQuery]) -> Dup
     cards: list[DuplicateCard] = [duplicate_card(actor, item) for item in page.items]
     return DuplicatePageOut(
         items=[DuplicateOut.model_validate(card, from_attributes=True) for card in cards],
-        page=page.page,
-        page_size=page.page_size,
-        has_next=page.has_next,
+        **page_fields(page),
     )
 
 
@@ -589,9 +576,7 @@ def households_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> Hou
     )
     return HouseholdPageOut(
         items=[_household_out(h, getattr(h, "member_count", None)) for h in page.items],
-        page=page.page,
-        page_size=page.page_size,
-        has_next=page.has_next,
+        **page_fields(page),
     )
 
 

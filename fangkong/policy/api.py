@@ -20,7 +20,14 @@ from pydantic import Field
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, EpidemicDate, IdempotencyKey
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    EpidemicDate,
+    IdempotencyKey,
+    PageOut,
+    page_fields,
+)
 from fangkong.policy import services
 from fangkong.policy.access import access_rule_set, rule_set_reference_parse
 from fangkong.policy.models import RuleSet
@@ -69,11 +76,8 @@ class RuleSetOut(RuleSetSummaryOut):
     reason: str
 
 
-class RuleSetPageOut(Schema):
+class RuleSetPageOut(PageOut):
     items: list[RuleSetSummaryOut]
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class RuleSetFilter(Schema):
@@ -178,9 +182,7 @@ def rule_sets_list(request: HttpRequest, filters: Query[RuleSetFilter]) -> dict[
     page = paginate(queryset, page=filters.page, page_size=filters.page_size)
     return {
         "items": page.items,
-        "page": page.page,
-        "page_size": page.page_size,
-        "has_next": page.has_next,
+        **page_fields(page),
     }
 
 

@@ -15,7 +15,14 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, PermissionDenied
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, ErrorOut, IdempotencyKey
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    IdempotencyKey,
+    PageOut,
+    page_fields,
+)
 from fangkong.regions import services
 from fangkong.regions.access import access_region
 from fangkong.regions.importer import MAX_IMPORT_BYTES
@@ -46,11 +53,8 @@ class RegionRowOut(RegionOut):
     child_count: int
 
 
-class RegionPageOut(Schema):
+class RegionPageOut(PageOut):
     items: list[RegionRowOut]
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class RegionFilter(Schema):
@@ -109,9 +113,7 @@ def regions_list(request: HttpRequest, filters: Query[RegionFilter]) -> dict[str
     page = paginate(queryset, page=filters.page, page_size=filters.page_size)
     return {
         "items": page.items,
-        "page": page.page,
-        "page_size": page.page_size,
-        "has_next": page.has_next,
+        **page_fields(page),
     }
 
 

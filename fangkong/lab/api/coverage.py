@@ -14,7 +14,16 @@ from pydantic import Field
 from fangkong.accounts.choices import AccessPurpose
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PlannedAt
+from fangkong.core.paging import paginate_list
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    IdempotencyKey,
+    PageOut,
+    PageParams,
+    PlannedAt,
+    page_fields,
+)
 from fangkong.lab.access import access_round, require_role
 from fangkong.lab.choices import ExemptionReason, ExportPurpose
 from fangkong.lab.coverage import (
@@ -54,14 +63,15 @@ class NodeCoverageOut(CountsOut):
     parent_code: str
 
 
-class CoverageOut(Schema):
+class CoverageOut(PageOut):
     round: str
     level: str
     totals: CountsOut
-    nodes: list[NodeCoverageOut]
+    #: The nodes of the level, in tree order (a page of them).
+    items: list[NodeCoverageOut]
 
 
-class CoverageQuery(Schema):
+class CoverageQuery(PageParams):
     level: Literal["district", "street", "community", "grid"] = "district"
     region: str | None = Field(None, pattern=REGION_CODE, description="Only below this node")
 
@@ -86,11 +96,8 @@ class UntestedRowOut(Schema):
     household_address: str
 
 
-class UntestedPageOut(Schema):
+class UntestedPageOut(PageOut):
     items: list[UntestedRowOut]
-    page: int
-    page_size: int
-    has_next: bool
 
 
 class ExportQuery(Schema):
@@ -196,11 +203,15 @@ def rounds_coverage(request: HttpRequest, code: str, query: Query[CoverageQuery]
     screening_round = access_round(actor, code, roles=COVERAGE_ROLES)
     region = _region(request, query.region)
     coverage = round_coverage(actor=actor, screening_round=screening_round, region=region)
+    page = paginate_list(
+        coverage.at_level(LEVELS[query.level]), page=query.page, page_size=query.page_size
+    )
     return CoverageOut(
         round=str(screening_round.code),
         level=query.level,
         totals=CountsOut(**counts_out(coverage.totals)),
-        nodes=[node_out(node) for node in coverage.at_level(LEVELS[query.level])],
+        items=[node_out(node) for node in page.items],
+        **page_fields(page),
     )
 
 
@@ -241,9 +252,7 @@ def rounds_untested(
                 household_address=row.household_address,
             )
         )
-    return UntestedPageOut(
-        items=items, page=page.page, page_size=page.page_size, has_next=page.has_next
-    )
+    return UntestedPageOut(items=items, **page_fields(page))
 
 
 @router.get(

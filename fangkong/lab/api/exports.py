@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from fangkong.api import actor_of
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, PageOut, page_fields
 from fangkong.lab.choices import ExportStatus, ExportTarget
 from fangkong.lab.export_selectors import access_result_export, result_export_list
 from fangkong.lab.models import ResultExport
@@ -32,9 +32,7 @@ class ExportOut(Schema):
     payload_sha256: str
 
 
-class ExportListOut(Schema):
-    page: int
-    has_next: bool
+class ExportListOut(PageOut):
     items: list[ExportOut]
 
 
@@ -78,9 +76,7 @@ def result_exports_list(request: HttpRequest, filters: Query[ExportFilter]) -> E
         page=filters.page,
         page_size=filters.page_size,
     )
-    return ExportListOut(
-        page=page.page, has_next=page.has_next, items=[export_out(e) for e in page.items]
-    )
+    return ExportListOut(items=[export_out(e) for e in page.items], **page_fields(page))
 
 
 @router.post(

@@ -7,12 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, ObservedAt
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    IdempotencyKey,
+    ObservedAt,
+    PageOut,
+    PageParams,
+    page_fields,
+)
 from fangkong.lab.access import (
     access_lab,
     access_package,
@@ -23,7 +31,7 @@ from fangkong.lab.access import (
 from fangkong.lab.choices import RetestStatus, TubeResult
 from fangkong.lab.models import Package
 from fangkong.lab.presentation import retest_cards
-from fangkong.lab.retests import retest_tasks_in_scope
+from fangkong.lab.retests import retest_task_page
 from fangkong.lab.roles import LAB_ROLES, ROUND_ROLES, SAMPLING_ROLES, TRANSPORT_ROLES
 from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.transport import package_handover, package_receive, package_seal
@@ -260,14 +268,28 @@ def labs_results(
     return ResultsOut(**body)
 
 
-@router.get("/retests", response={200: list[RetestOut], **ERRORS}, summary="Re-test tasks in scope")
-def retests_list(
-    request: HttpRequest, status: RetestStatus | None = None, round: str | None = None
-) -> list[RetestOut]:
-    """The newest 500; ``round`` (a round's code) keeps to the tasks its tubes opened. Person
+class RetestPageOut(PageOut):
+    items: list[RetestOut]
+
+
+class RetestFilter(PageParams):
+    status: RetestStatus | None = None
+    round: str | None = Field(None, max_length=45)
+
+
+@router.get("/retests", response={200: RetestPageOut, **ERRORS}, summary="Re-test tasks in scope")
+def retests_list(request: HttpRequest, filters: Query[RetestFilter]) -> RetestPageOut:
+    """Newest first; ``round`` (a round's code) keeps to the tasks its tubes opened. Person
     codes and outcomes as the role may see them (an inspector: neither); the read is logged."""
     actor = actor_of(request)
     require_role(actor, ROUND_ROLES)
-    screening_round = access_round(actor, round) if round else None
-    tasks = retest_tasks_in_scope(actor, status=status, screening_round=screening_round, limit=500)
-    return [RetestOut(**asdict(card)) for card in retest_cards(actor, tasks)]
+    screening_round = access_round(actor, filters.round) if filters.round else None
+    page = retest_task_page(
+        actor,
+        status=filters.status,
+        screening_round=screening_round,
+        page=filters.page,
+        page_size=filters.page_size,
+    )
+    cards = retest_cards(actor, page.items)
+    return RetestPageOut(items=[RetestOut(**asdict(card)) for card in cards], **page_fields(page))

@@ -15,7 +15,16 @@ from fangkong.accounts.choices import AccessPurpose
 from fangkong.api import actor_of
 from fangkong.core.actor import Actor
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, EpidemicDate, IdempotencyKey, ObservedAt
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    EpidemicDate,
+    IdempotencyKey,
+    ObservedAt,
+    PageOut,
+    PageParams,
+    page_fields,
+)
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenSource
 from fangkong.lab.models import AntigenTest, LabAlert
@@ -43,11 +52,6 @@ from fangkong.regions.access import access_region
 router = Router()
 PURPOSE = AccessPurpose.SCREENING.value
 CODE = Field(max_length=45, description="Person code")
-
-
-class PageParams(Schema):
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(50, ge=1, le=200)
 
 
 class KeyGroupIn(Schema):
@@ -80,10 +84,8 @@ class KeyGroupRowOut(Schema):
     overdue: bool
 
 
-class KeyGroupListOut(Schema):
+class KeyGroupListOut(PageOut):
     rule_set: str
-    page: int
-    has_next: bool
     items: list[KeyGroupRowOut]
 
 
@@ -111,9 +113,7 @@ class ArrivalOut(Schema):
     overdue: bool
 
 
-class ArrivalListOut(Schema):
-    page: int
-    has_next: bool
+class ArrivalListOut(PageOut):
     items: list[ArrivalOut]
 
 
@@ -145,6 +145,10 @@ class AntigenOut(Schema):
     pcr_task: str | None
 
 
+class AntigenPageOut(PageOut):
+    items: list[AntigenOut]
+
+
 class AlertOut(Schema):
     kind: str
     tube: str
@@ -164,9 +168,7 @@ class AlertFilter(PageParams):
     kind: AlertKind | None = None
 
 
-class AlertListOut(Schema):
-    page: int
-    has_next: bool
+class AlertListOut(PageOut):
     items: list[AlertOut]
 
 
@@ -314,9 +316,8 @@ def key_groups_overdue(request: HttpRequest, filters: Query[KeyGroupFilter]) -> 
     )
     return KeyGroupListOut(
         rule_set=listed.rule_set,
-        page=listed.page.page,
-        has_next=listed.page.has_next,
         items=[key_group_row_out(row) for row in listed.rows],
+        **page_fields(listed.page),
     )
 
 
@@ -372,9 +373,7 @@ def arrivals_list(request: HttpRequest, filters: Query[ArrivalFilterIn]) -> Arri
         page=filters.page,
         page_size=filters.page_size,
     )
-    return ArrivalListOut(
-        page=page.page, has_next=page.has_next, items=[arrival_out(row) for row in rows]
-    )
+    return ArrivalListOut(items=[arrival_out(row) for row in rows], **page_fields(page))
 
 
 # --------------------------------------------------------------------------- antigen
@@ -421,16 +420,16 @@ def antigen_create(
 
 @router.get(
     "/persons/{code}/antigen",
-    response={200: list[AntigenOut], **ERRORS},
+    response={200: AntigenPageOut, **ERRORS},
     summary="A person's antigen results",
 )
 def antigen_of_person(
     request: HttpRequest, code: str, filters: Query[PageParams]
-) -> list[AntigenOut]:
+) -> AntigenPageOut:
     actor = actor_of(request)
     person = _person(actor, code, ANTIGEN_READ_ROLES)
     page = antigen_list(actor=actor, person=person, page=filters.page, page_size=filters.page_size)
-    return [antigen_out(test) for test in page.items]
+    return AntigenPageOut(items=[antigen_out(test) for test in page.items], **page_fields(page))
 
 
 # --------------------------------------------------------------------------- alerts
@@ -445,9 +444,7 @@ def alerts_list(request: HttpRequest, filters: Query[AlertFilter]) -> AlertListO
         page=filters.page,
         page_size=filters.page_size,
     )
-    return AlertListOut(
-        page=page.page, has_next=page.has_next, items=[alert_out(a) for a in page.items]
-    )
+    return AlertListOut(items=[alert_out(a) for a in page.items], **page_fields(page))
 
 
 @router.post(

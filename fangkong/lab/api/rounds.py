@@ -6,13 +6,22 @@ from datetime import datetime, time
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.accounts.access import access_user
 from fangkong.api import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PlannedAt
+from fangkong.core.paging import paginate
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    IdempotencyKey,
+    PageOut,
+    PageParams,
+    PlannedAt,
+    page_fields,
+)
 from fangkong.lab.access import access_lab, access_point, access_round, require_role
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
 from fangkong.lab.roles import MANAGE_ROLES, ROUND_ROLES
@@ -96,6 +105,18 @@ class StaffIn(Schema):
     username: str = Field(min_length=1, max_length=150)
 
 
+class RoundPageOut(PageOut):
+    items: list[RoundOut]
+
+
+class PointPageOut(PageOut):
+    items: list[PointOut]
+
+
+class LabPageOut(PageOut):
+    items: list[LabOut]
+
+
 def round_out(screening_round: ScreeningRound) -> RoundOut:
     return RoundOut(
         code=str(screening_round.code),
@@ -169,11 +190,13 @@ def rounds_open(
     return Status(status, round_out(access_round(actor, body["code"])))
 
 
-@router.get("/rounds", response={200: list[RoundOut], **ERRORS}, summary="Rounds in scope")
-def rounds_list(request: HttpRequest) -> list[RoundOut]:
+@router.get("/rounds", response={200: RoundPageOut, **ERRORS}, summary="Rounds in scope")
+def rounds_list(request: HttpRequest, filters: Query[PageParams]) -> RoundPageOut:
+    """Newest first."""
     actor = actor_of(request)
     require_role(actor, ROUND_ROLES)
-    return [round_out(r) for r in round_scope(actor)[:100]]
+    page = paginate(round_scope(actor), page=filters.page, page_size=filters.page_size)
+    return RoundPageOut(items=[round_out(r) for r in page.items], **page_fields(page))
 
 
 @router.get("/rounds/{code}", response={200: RoundOut, **ERRORS}, summary="One round")
@@ -203,11 +226,13 @@ def points_create(
     return Status(status, point_out(access_point(actor, body["code"])))
 
 
-@router.get("/points", response={200: list[PointOut], **ERRORS}, summary="Sampling points in scope")
-def points_list(request: HttpRequest) -> list[PointOut]:
+@router.get("/points", response={200: PointPageOut, **ERRORS}, summary="Sampling points in scope")
+def points_list(request: HttpRequest, filters: Query[PageParams]) -> PointPageOut:
+    """By node, then name."""
     actor = actor_of(request)
     require_role(actor, ROUND_ROLES)
-    return [point_out(p) for p in point_scope(actor)[:500]]
+    page = paginate(point_scope(actor), page=filters.page, page_size=filters.page_size)
+    return PointPageOut(items=[point_out(p) for p in page.items], **page_fields(page))
 
 
 @router.post(
@@ -244,11 +269,13 @@ def labs_create(
     return Status(status, lab_out(access_lab(actor, body["code"])))
 
 
-@router.get("/labs", response={200: list[LabOut], **ERRORS}, summary="Laboratories in scope")
-def labs_list(request: HttpRequest) -> list[LabOut]:
+@router.get("/labs", response={200: LabPageOut, **ERRORS}, summary="Laboratories in scope")
+def labs_list(request: HttpRequest, filters: Query[PageParams]) -> LabPageOut:
+    """By name."""
     actor = actor_of(request)
     require_role(actor, ROUND_ROLES)
-    return [lab_out(lab) for lab in lab_scope(actor)[:500]]
+    page = paginate(lab_scope(actor), page=filters.page, page_size=filters.page_size)
+    return LabPageOut(items=[lab_out(lab) for lab in page.items], **page_fields(page))
 
 
 @router.post(

@@ -218,9 +218,9 @@ def test_grid_worker_sees_only_their_grid(tree, make_actor, api):
 
     client = api(worker)
     body = client.get(f"/api/v1/lab/rounds/{s.round.code}/coverage", level="grid").json()
-    assert [n["code"] for n in body["nodes"]] == [tree["grid_a1"].code]
+    assert [n["code"] for n in body["items"]] == [tree["grid_a1"].code]
     assert body["totals"]["untested"] == 7
-    assert client.get(f"/api/v1/lab/rounds/{s.round.code}/coverage").json()["nodes"] == []
+    assert client.get(f"/api/v1/lab/rounds/{s.round.code}/coverage").json()["items"] == []
     listed = client.get(f"/api/v1/lab/rounds/{s.round.code}/untested", page_size=200).json()
     assert {row["region_code"] for row in listed["items"]} == {tree["grid_a1"].code}
     # The other grid of the same community is not theirs.
@@ -235,7 +235,7 @@ def test_coverage_api_answers_per_level_and_guards_access(tree, make_actor, api)
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["level"] == "community"
-    [community] = body["nodes"]
+    [community] = body["items"]
     assert community["code"] == tree["community_a"].code
     assert community["should_test"] == 15
     assert community["untested"] == 9

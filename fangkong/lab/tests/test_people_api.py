@@ -202,7 +202,8 @@ def test_antigen_record_and_list(env, api):
 
     listed = api(clinician).get(f"{BASE}/persons/{person.code}/antigen")
     assert listed.status_code == 200
-    assert [item["code"] for item in listed.json()] == [created.json()["code"]]
+    assert [item["code"] for item in listed.json()["items"]] == [created.json()["code"]]
+    assert (listed.json()["total"], listed.json()["total_capped"]) == (1, False)
     path = f"{BASE}/persons/{person.code}/antigen"
     assert api(None).get(path).status_code == 401
     assert api(s.technician).get(path).status_code == 403

@@ -82,15 +82,15 @@ def test_a_pooled_positive_opens_one_task_per_member_read_everywhere(tree, api, 
     assert round_retest_tasks(s.round.id) == (3, sum(members))
 
     commander = api(s.commander)
-    listed = commander.get("/api/v1/lab/retests?status=open").json()
+    listed = commander.get("/api/v1/lab/retests?status=open").json()["items"]
     assert {t["code"] for t in listed} == codes
     assert {t["source_tube"] for t in listed} == {"P0001"}
-    assert commander.get("/api/v1/lab/retests?status=sampled").json() == []
+    assert commander.get("/api/v1/lab/retests?status=sampled").json()["items"] == []
     # kept to one round's tubes: this one's, another's (none), an unknown one (404)
-    listed = commander.get(f"/api/v1/lab/retests?round={s.round.code}").json()
+    listed = commander.get(f"/api/v1/lab/retests?round={s.round.code}").json()["items"]
     assert {t["code"] for t in listed} == codes
     later = round_open(actor=s.commander, name="第二轮", areas=[(tree["district_a"], "other")])
-    assert commander.get(f"/api/v1/lab/retests?round={later.code}").json() == []
+    assert commander.get(f"/api/v1/lab/retests?round={later.code}").json()["items"] == []
     missing = commander.get(f"/api/v1/lab/retests?round={uuid.uuid4()}")
     assert (missing.status_code, missing.json()["code"]) == (404, "round_not_found")
     history = commander.get(f"/api/v1/lab/people/{s.people[0].code}/tests").json()
@@ -106,7 +106,28 @@ def test_a_pooled_positive_opens_one_task_per_member_read_everywhere(tree, api, 
     # another district sees none of them
     other = make_actor(Role.COMMANDER, tree["district_b"])
     assert retest_tasks_in_scope(other) == []
-    assert api(other).get("/api/v1/lab/retests").json() == []
+    assert api(other).get("/api/v1/lab/retests").json()["items"] == []
+
+
+def test_the_api_pages_written_and_derived_tasks_as_one_list_with_its_total(tree, api):
+    s, _tube = _pooled_positive(tree, residents=5)
+    assert retest_tasks_materialise({s.people[1].id}) == 1  # one written, two still derived
+    assert RetestTask.objects.count() == 1
+    expected = {str(t.code) for t in retest_tasks_in_scope(s.commander)}
+    written = str(RetestTask.objects.get().code)
+    assert len(expected) == 3
+    commander = api(s.commander)
+    seen = []
+    for number in (1, 2, 3):
+        body = commander.get(f"/api/v1/lab/retests?page={number}&page_size=1").json()
+        assert (body["total"], body["total_capped"], body["page_size"]) == (3, False, 1)
+        assert body["has_next"] is (number < 3)
+        seen += [item["code"] for item in body["items"]]
+    # each task once; at the same time, the written one first (then derived, newest binding)
+    assert (len(seen), set(seen), seen[0]) == (3, expected, written)
+    assert commander.get("/api/v1/lab/retests?page=4&page_size=1").json()["items"] == []
+    written_only = commander.get("/api/v1/lab/retests?status=open&page_size=2").json()
+    assert (written_only["total"], len(written_only["items"])) == (3, 2)
 
 
 def test_a_task_is_written_once_when_acted_upon_under_the_code_it_was_shown_with(tree):
