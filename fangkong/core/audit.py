@@ -198,8 +198,10 @@ def access_record_many(
     if not rows:
         return
     chain = reads[0][0].user_id % AUDIT_CHAINS if len(rows) == 1 else _thread_chain()
-    # a read may run outside any transaction: the lock, the last hash and the insert must not
-    # be split
+    if connection.in_atomic_block:
+        rows_insert(ACCESS.model, _chain_append(ACCESS, rows, chain=chain))
+        return
+    # a read outside any transaction: the lock, the last hash and the insert must not be split
     with transaction.atomic():
         rows_insert(ACCESS.model, _chain_append(ACCESS, rows, chain=chain))
 

@@ -319,9 +319,11 @@ def test_fangkong_manage_audit_verify_exits_non_zero_on_a_break(capsys, monkeypa
 
     from fangkong.cli import main
 
-    # a command run from the command line closes the connections when done; here the test's
-    # transaction must survive it
+    # a command run from the command line closes the connections when done, and the CLI sets
+    # Django up (logging included, onto this test's captured stream): Django is set up
+    # already and the test's transaction must survive
     monkeypatch.setattr(connections, "close_all", lambda: None)
+    monkeypatch.setattr("fangkong.cli._setup", lambda settings_module=None: None)
     _fill(1)
     checkpoint_write()
     assert main(["manage", "audit_verify"]) == 0
