@@ -59,6 +59,7 @@ from fangkong.people.selectors import (
 )
 from fangkong.regions.access import access_region
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import errors_on_form
 
 PERSON_PAGE_ROLES = tuple(sorted(PERSON_ROLES))
 
@@ -82,14 +83,9 @@ def _without_page(params: QueryDict) -> str:
 
 
 def _add_errors(form: Any, exc: FangkongError, fields: dict[str, str] | None = None) -> None:
-    """Put a service error on the form: field errors on their fields where the form has them."""
-    fields = fields or {}
-    errors = exc.detail.get("errors", [])
-    if not errors:
-        form.add_error(None, exc.message)
-    for error in errors:
-        name = fields.get(error.get("field", ""), error.get("field", ""))
-        form.add_error(name if name in form.fields else None, error.get("message", exc.message))
+    """Put a service error on the form: field errors on their fields where the form has them,
+    the others with their row and label (``web.errors``)."""
+    errors_on_form(form, exc, fields=fields)
 
 
 # --------------------------------------------------------------------------- search

@@ -39,6 +39,7 @@ from fangkong.policy.selectors import (
 )
 from fangkong.regions.access import access_region
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import errors_on_form
 
 WRITERS = (Role.COMMANDER, Role.ADMINISTRATOR)
 
@@ -52,15 +53,17 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _add_errors(form: Any, exc: FangkongError) -> None:
-    errors = exc.detail.get("errors", [])
-    if not errors:
-        form.add_error(None, exc.message)
-    for error in errors:
-        field = str(error.get("field", "")).split(".")[0]
-        message = error.get("message", exc.message)
-        if error.get("field", "").startswith("parameters."):
-            message = f"{error['field']}: {message}"
-        form.add_error(field if field in form.fields else None, message)
+    """A service error on the form (``web.errors``). A rule parameter's error goes on the
+    parameters field with its path (``parameters.pooling.max_ratio``): the name the author
+    typed in the JSON, which has no other label."""
+    entries = exc.detail.get("errors") or []
+    parameters = [e for e in entries if str(e.get("field", "")).startswith("parameters.")]
+    for error in parameters:
+        field = "parameters" if "parameters" in form.fields else None
+        form.add_error(field, f"{error['field']}: {error.get('message', exc.message)}")
+    rest = [e for e in entries if e not in parameters]
+    if rest or not parameters:
+        errors_on_form(form, FangkongError(exc.message, code=exc.code, detail={"errors": rest}))
 
 
 def _today_rules(request: HttpRequest) -> EffectiveRules | None:

@@ -28,6 +28,7 @@ from fangkong.regions.selectors import (
     region_list_with_counts,
 )
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import shown_errors
 
 ADMIN = Role.ADMINISTRATOR
 
@@ -142,7 +143,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 filename=str(upload.name)[:200],
             )
         except ValidationFailed as exc:
-            context.update(failure=exc, errors=exc.errors, counts=exc.detail)
+            errors = shown_errors(exc) if exc.errors else []
+            context.update(failure=exc, errors=errors, counts=exc.detail)
             status = 422
         except FangkongError as exc:
             context.update(failure=exc, errors=[], counts={})

@@ -466,11 +466,14 @@ def _rows_hash(inputs: Sequence[ResultInput]) -> str:
 def _to_columns(
     errors: list[dict[str, Any]], positions: dict[str, tuple[int, str]]
 ) -> list[dict[str, Any]]:
-    """``results_apply`` names fields by their column key; the file's reader sees headers."""
+    """``results_apply`` names fields by their column key; the file's reader sees headers
+    (``field``: the header as the file wrote it; ``column``: the column's key, which pages
+    label)."""
     named = []
     for error in errors:
-        spot = positions.get(error.get("field", ""))
-        named.append({**error, "field": spot[1]} if spot else error)
+        key = error.get("field", "")
+        spot = positions.get(key)
+        named.append({**error, "field": spot[1], "column": key} if spot else error)
     return sorted(named, key=lambda error: (error.get("row") or 0, error["field"]))
 
 

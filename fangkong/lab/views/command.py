@@ -61,6 +61,7 @@ from fangkong.regions.access import access_region
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import errors_on_form
 
 #: Who sees the list of rounds (everyone of the chain but samplers and lab technicians,
 #: who have their own pages) and who sees a round's command view.
@@ -170,8 +171,7 @@ def rounds_view(request: HttpRequest) -> HttpResponse:
                             kind=form.cleaned_data["kind"] or RoundKind.OUTBREAK,
                         )
                     except FangkongError as exc:
-                        for error in exc.detail.get("errors", []) or [{"message": exc.message}]:
-                            form.add_error(None, error.get("message", exc.message))
+                        errors_on_form(form, exc)
                         status = exc.status
                     else:
                         messages.success(request, _("The round is open."))

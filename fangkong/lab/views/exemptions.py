@@ -23,6 +23,7 @@ from fangkong.lab.services.rounds import exemption_grant
 from fangkong.people.access import access_person
 from fangkong.people.presentation import person_row
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import errors_on_form
 from fangkong.web.widgets import IsoDateInput
 
 #: Longest an exemption may run from today (a season; longer ones are reviewed anew).
@@ -71,9 +72,7 @@ def exemption_view(request: HttpRequest, code: str, person: str) -> HttpResponse
                 screening_round=None if data["all_rounds"] else screening_round,
             )
         except ValidationFailed as exc:
-            for error in exc.errors:
-                name = error.get("field")
-                form.add_error(name if name in form.fields else None, error["message"])
+            errors_on_form(form, exc)
             return render(
                 request,
                 "lab/exemption.html",

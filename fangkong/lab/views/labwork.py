@@ -45,6 +45,7 @@ from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.transport import MAX_TUBES_PER_PACKAGE, package_receive
 from fangkong.lab.services.uploads import MAX_UPLOAD_BYTES, results_upload
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import errors_on_form, shown_errors
 
 LAB_PAGE_ROLES = tuple(sorted(LAB_ROLES))
 RESULT_ROWS = 5
@@ -193,14 +194,7 @@ def _detail(
 
 
 def _form_error(form: forms.Form, exc: FangkongError) -> None:
-    errors = exc.detail.get("errors", [])
-    if not errors:
-        form.add_error(None, exc.message)
-    for error in errors:
-        where = error.get("field", "")
-        form.add_error(
-            None, f"{where}: {error.get('message', exc.message)}" if where else exc.message
-        )
+    errors_on_form(form, exc)
 
 
 @require_GET
@@ -374,7 +368,7 @@ def lab_upload_view(request: HttpRequest, code: str) -> HttpResponse:
             write=write,
         )
     except FangkongError as exc:
-        errors = exc.detail.get("errors", [])
+        errors = shown_errors(exc) if exc.detail.get("errors") else []
         return _detail(
             request,
             actor,

@@ -53,6 +53,7 @@ from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.policy.selectors import rules_for_path
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import errors_on_form
 
 PURPOSE = AccessPurpose.SCREENING.value
 _BLANK: list[tuple[str, str]] = [("", "—")]
@@ -187,13 +188,12 @@ def _query_string(request: HttpRequest) -> str:
 
 
 def _add_errors(form: forms.Form, exc: FangkongError) -> None:
-    """A service error on the form: field errors on their fields where the form has them."""
-    errors = exc.detail.get("errors", [])
-    if not errors:
-        form.add_error("person" if exc.code == "person_not_found" else None, exc.message)
-    for error in errors:
-        name = str(error.get("field", ""))
-        form.add_error(name if name in form.fields else None, error.get("message", exc.message))
+    """A service error on the form: field errors on their fields where the form has them,
+    the others with their row and label (``web.errors``)."""
+    if not exc.detail.get("errors") and exc.code == "person_not_found":
+        form.add_error("person", exc.message)
+        return
+    errors_on_form(form, exc)
 
 
 def _submit(

@@ -50,6 +50,7 @@ from fangkong.policy.choices import PoolingGroup
 from fangkong.policy.rules import pool_ratio
 from fangkong.policy.selectors import rules_for
 from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.errors import shown_errors
 
 SAMPLING_PAGE_ROLES = tuple(sorted(SAMPLING_ROLES))
 #: Packages shown at once on the packages page (a phone's screen; the pager says how many).
@@ -109,20 +110,8 @@ def _members_from_text(text: str, doc_type: str, method: str) -> list[MemberInpu
 
 
 def _error_lines(exc: FangkongError) -> list[str]:
-    """The service's field errors as lines a sampler can act on ("Person 3: …")."""
-    lines: list[str] = []
-    for error in exc.detail.get("errors", []):
-        field = str(error.get("field", ""))
-        message = str(error.get("message", exc.message))
-        if field.startswith("members["):
-            position = field[len("members[") :].split("]", 1)[0]
-            if position.isdigit():
-                message = _("Person %(number)s: %(message)s") % {
-                    "number": int(position) + 1,
-                    "message": message,
-                }
-        lines.append(message)
-    return lines or [exc.message]
+    """The service's field errors as lines a sampler can act on ("Person 3 · …: …")."""
+    return [str(error) for error in shown_errors(exc)]
 
 
 def _bind_context(actor: Actor, post: SamplingPost) -> dict[str, Any]:

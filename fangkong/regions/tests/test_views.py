@@ -134,7 +134,7 @@ def test_import_page_reports_success_and_every_rejected_row(tree, make_actor, pa
     html = rejected.content.decode()
     assert "name_required" in html
     assert "parent_out_of_scope" in html
-    assert [e["row"] for e in rejected.context["errors"]] == [2, 3]
+    assert [e.row for e in rejected.context["errors"]] == [2, 3]
 
 
 def test_import_page_refuses_binary_files(tree, make_actor, page_client):
