@@ -1,4 +1,8 @@
-"""Writing a generated city to the database through the bulk paths of regions and people."""
+"""Writing a generated city to the database through the bulk paths of regions and people.
+
+Persons are written as a register holds them: the simulation's occupation categories
+(``student``, ``delivery``…) become the register's text (学生, 快递员…,
+``city.register_occupations``)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from fangkong.people.bulk import (
     people_bulk_load,
 )
 from fangkong.regions.bulk import regions_bulk_load
-from fangkong.sim.city import City
+from fangkong.sim.city import City, register_occupations
 from fangkong.sim.parts import CityParts
 
 
@@ -57,7 +61,12 @@ def city_load(city: City, *, actor: AnyActor, workers: int | None = None) -> Cit
     regions = regions_bulk_load(city.regions, actor=actor)
     regions_done = time.perf_counter()
     people = people_bulk_load(
-        city.households, city.persons, city.documents, city.needs, actor=actor, workers=workers
+        city.households,
+        register_occupations(city.persons),
+        city.documents,
+        city.needs,
+        actor=actor,
+        workers=workers,
     )
     seconds = {"regions": regions_done - started, **people.seconds}
     return CityLoaded(regions=regions, people=people, seconds=seconds)
@@ -103,7 +112,7 @@ def city_parts_load(
             seconds["generate"] += time.perf_counter() - drawing
             people = people_bulk_load(
                 city.households,
-                city.persons,
+                register_occupations(city.persons),
                 city.documents,
                 city.needs,
                 actor=actor,

@@ -24,7 +24,7 @@ from fangkong.people.models import Household, IdentityDocument, Person, PersonNe
 from fangkong.people.services import DocumentInput, household_create, person_create
 from fangkong.regions.bulk import regions_bulk_load
 from fangkong.regions.models import Region
-from fangkong.sim.city import City, city_generate
+from fangkong.sim.city import City, city_generate, register_occupations
 from fangkong.sim.load import city_load
 
 AS_OF = date(2022, 4, 1)
@@ -60,7 +60,8 @@ def test_a_small_city_round_trips(city, workers):
     assert grid.parent is not None
     assert grid.path == f"{grid.parent.path}.{grid.code}"
 
-    sample = city.persons.join(city.documents, on="person_key").sample(60, seed=1)
+    registered = register_occupations(city.persons)
+    sample = registered.join(city.documents, on="person_key").sample(60, seed=1)
     for row in sample.iter_rows(named=True):
         document = IdentityDocument.objects.select_related(
             "person__household", "person__region"
