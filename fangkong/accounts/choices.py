@@ -52,7 +52,10 @@ class AccessPurpose(models.TextChoices):
     """Why identifiable data was read; every access row carries one."""
 
     CARE = "care", pgettext_lazy("access purpose", "Care and follow-up")
-    INVESTIGATION = "investigation", pgettext_lazy("access purpose", "Epidemiological investigation")
+    INVESTIGATION = (
+        "investigation",
+        pgettext_lazy("access purpose", "Epidemiological investigation"),
+    )
     SCREENING = "screening", pgettext_lazy("access purpose", "Screening")
     ADMINISTRATION = "administration", pgettext_lazy("access purpose", "Administration")
     DUPLICATE_REVIEW = "duplicate_review", pgettext_lazy("access purpose", "Duplicate review")

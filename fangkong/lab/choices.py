@@ -17,7 +17,10 @@ class RoundKind(models.TextChoices):
 
     OUTBREAK = "outbreak", pgettext_lazy("round kind", "Outbreak area screening")
     ROUTINE = "routine", pgettext_lazy("round kind", "Routine area testing")
-    TARGETED = "targeted", pgettext_lazy("round kind", "Targeted testing (key groups, arrivals, voluntary)")
+    TARGETED = (
+        "targeted",
+        pgettext_lazy("round kind", "Targeted testing (key groups, arrivals, voluntary)"),
+    )
 
 
 class TubeKind(models.TextChoices):
@@ -101,15 +104,27 @@ class PackageStatus(models.TextChoices):
 class AnomalyKind(models.TextChoices):
     """Problems found at receipt (R10)."""
 
-    TUBE_WITHOUT_PACKAGE = "tube_without_package", pgettext_lazy("anomaly kind", "Tube received without a package")
-    COUNT_MISMATCH = "count_mismatch", pgettext_lazy("anomaly kind", "Package tube count differs from what was sealed")
+    TUBE_WITHOUT_PACKAGE = (
+        "tube_without_package",
+        pgettext_lazy("anomaly kind", "Tube received without a package"),
+    )
+    COUNT_MISMATCH = (
+        "count_mismatch",
+        pgettext_lazy("anomaly kind", "Package tube count differs from what was sealed"),
+    )
     RECEIVED_TWICE = "received_twice", pgettext_lazy("anomaly kind", "Tube received twice")
     UNKNOWN_TUBE = "unknown_tube", pgettext_lazy("anomaly kind", "Unknown tube barcode")
-    WRONG_PACKAGE = "wrong_package", pgettext_lazy("anomaly kind", "Tube scanned with a package it was not sealed in")
+    WRONG_PACKAGE = (
+        "wrong_package",
+        pgettext_lazy("anomaly kind", "Tube scanned with a package it was not sealed in"),
+    )
 
 
 class RetestReason(models.TextChoices):
-    POOLED_POSITIVE = "pooled_positive", pgettext_lazy("retest reason", "Member of a pooled positive tube")
+    POOLED_POSITIVE = (
+        "pooled_positive",
+        pgettext_lazy("retest reason", "Member of a pooled positive tube"),
+    )
     INVALID = "invalid", pgettext_lazy("retest reason", "Tube invalid")
     ANTIGEN = "antigen", pgettext_lazy("retest reason", "Antigen result needs PCR")
 
@@ -130,8 +145,14 @@ class Recipient(models.TextChoices):
 
 
 class AlertKind(models.TextChoices):
-    LATE_RESULT = "late_result", pgettext_lazy("alert kind", "Result later than its turnaround target")
-    LATE_NOTIFICATION = "late_notification", pgettext_lazy("alert kind", "Pooled-positive notification later than target")
+    LATE_RESULT = (
+        "late_result",
+        pgettext_lazy("alert kind", "Result later than its turnaround target"),
+    )
+    LATE_NOTIFICATION = (
+        "late_notification",
+        pgettext_lazy("alert kind", "Pooled-positive notification later than target"),
+    )
 
 
 class AlertStatus(models.TextChoices):
@@ -142,11 +163,17 @@ class AlertStatus(models.TextChoices):
 class ExemptionReason(models.TextChoices):
     """Why someone is not on the should-test list (§1.6)."""
 
-    VACCINATED_48H = "vaccinated_48h", pgettext_lazy("exemption reason", "Vaccinated within 48 hours")
+    VACCINATED_48H = (
+        "vaccinated_48h",
+        pgettext_lazy("exemption reason", "Vaccinated within 48 hours"),
+    )
     ISOLATED = "isolated", pgettext_lazy("exemption reason", "Already isolated or under control")
     KEY_GROUP = "key_group", pgettext_lazy("exemption reason", "Tested on a key-group schedule")
     UNDER_TWO = "under_two", pgettext_lazy("exemption reason", "Child under two")
-    NEGATIVE_48H = "negative_48h", pgettext_lazy("exemption reason", "Negative result within 48 hours")
+    NEGATIVE_48H = (
+        "negative_48h",
+        pgettext_lazy("exemption reason", "Negative result within 48 hours"),
+    )
     AWAY = "away", pgettext_lazy("exemption reason", "Not in the area")
     OTHER = "other", pgettext_lazy("exemption reason", "Other (see note)")
 
@@ -172,7 +199,10 @@ class ExportPurpose(models.TextChoices):
 class ExportTarget(models.TextChoices):
     """Where results go out in batches (R17)."""
 
-    HEALTH_CODE = "health_code", pgettext_lazy("export target", "Health-code / personal result service")
+    HEALTH_CODE = (
+        "health_code",
+        pgettext_lazy("export target", "Health-code / personal result service"),
+    )
     PROVINCIAL = "provincial", pgettext_lazy("export target", "Provincial platform")
 
 

@@ -18,17 +18,32 @@ class QuarantineGroup(models.TextChoices):
     CLOSE_CONTACT = "close_contact", pgettext_lazy("quarantine group", "Close contacts")
     SECONDARY_CONTACT = "secondary_contact", pgettext_lazy("quarantine group", "Secondary contacts")
     INBOUND = "inbound", pgettext_lazy("quarantine group", "Inbound travellers")
-    HIGH_RISK_AREA_ARRIVAL = "high_risk_area_arrival", pgettext_lazy("quarantine group", "Arrivals from high-risk areas")
-    MEDIUM_RISK_AREA_ARRIVAL = "medium_risk_area_arrival", pgettext_lazy("quarantine group", "Arrivals from medium-risk areas")
-    LOW_RISK_AREA_ARRIVAL = "low_risk_area_arrival", pgettext_lazy("quarantine group", "Arrivals from low-risk areas")
-    CLOSED_LOOP_JOB_LEAVER = "closed_loop_job_leaver", pgettext_lazy("quarantine group", "High-risk job leavers (closed loop)")
+    HIGH_RISK_AREA_ARRIVAL = (
+        "high_risk_area_arrival",
+        pgettext_lazy("quarantine group", "Arrivals from high-risk areas"),
+    )
+    MEDIUM_RISK_AREA_ARRIVAL = (
+        "medium_risk_area_arrival",
+        pgettext_lazy("quarantine group", "Arrivals from medium-risk areas"),
+    )
+    LOW_RISK_AREA_ARRIVAL = (
+        "low_risk_area_arrival",
+        pgettext_lazy("quarantine group", "Arrivals from low-risk areas"),
+    )
+    CLOSED_LOOP_JOB_LEAVER = (
+        "closed_loop_job_leaver",
+        pgettext_lazy("quarantine group", "High-risk job leavers (closed loop)"),
+    )
 
 
 class HomePhaseKind(models.TextChoices):
     """What the phase at home is: strict isolation or health monitoring (§3.3)."""
 
     HOME_ISOLATION = "home_isolation", pgettext_lazy("home phase kind", "Home isolation")
-    HOME_HEALTH_MONITORING = "home_health_monitoring", pgettext_lazy("home phase kind", "Home health monitoring")
+    HOME_HEALTH_MONITORING = (
+        "home_health_monitoring",
+        pgettext_lazy("home phase kind", "Home health monitoring"),
+    )
 
 
 class SwabSite(models.TextChoices):
@@ -43,7 +58,10 @@ class DesignationUnit(models.TextChoices):
     BUILDING = "building", pgettext_lazy("designation unit", "Building")
     UNIT = "unit", pgettext_lazy("designation unit", "Stairwell unit")
     WORKPLACE = "workplace", pgettext_lazy("designation unit", "Work or activity place")
-    COUNTY_REMAINDER = "county_remainder", pgettext_lazy("designation unit", "Rest of the county or district")
+    COUNTY_REMAINDER = (
+        "county_remainder",
+        pgettext_lazy("designation unit", "Rest of the county or district"),
+    )
 
 
 class PoolingGroup(models.TextChoices):
@@ -51,7 +69,10 @@ class PoolingGroup(models.TextChoices):
 
     ISOLATION_SITE = "isolation_site", pgettext_lazy("pooling group", "Isolation sites")
     KEY_GROUP = "key_group", pgettext_lazy("pooling group", "Key groups")
-    SEALED_HOUSEHOLD = "sealed_household", pgettext_lazy("pooling group", "Sealed compounds and households")
+    SEALED_HOUSEHOLD = (
+        "sealed_household",
+        pgettext_lazy("pooling group", "Sealed compounds and households"),
+    )
 
 
 class TestKind(models.TextChoices):
