@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from ninja import Field, P, Schema
@@ -138,6 +138,30 @@ EpidemicDate = Annotated[
             "type": "string",
             "format": "date",
             "description": f"From {EARLIEST_OBSERVATION} to today + {PLANNING_HORIZON.days} days.",
+        }
+    ),
+]
+
+
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError(
+            "time_has_offset",
+            "A time of day is the local wall-clock time of the place; send it without an offset.",
+        )
+    return value
+
+
+#: A time of day at a place (opening hours): its local wall-clock time, without an offset
+#: (an offset would say nothing about the place's own zone and cannot be stored).
+TimeOfDay = Annotated[
+    time,
+    AfterValidator(_wall_clock),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "time",
+            "description": "Local wall-clock time (HH:MM[:SS]), without an offset.",
         }
     ),
 ]

@@ -20,6 +20,7 @@ from fangkong.core.schemas import (
     PageOut,
     PageParams,
     PlannedAt,
+    TimeOfDay,
     page_fields,
 )
 from fangkong.lab.access import access_lab, access_point, access_round, require_role
@@ -69,8 +70,8 @@ class PointIn(Schema):
     address: str = Field("", max_length=255)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
-    opens_at: time = time(7, 0)
-    closes_at: time = time(21, 0)
+    opens_at: TimeOfDay = time(7, 0)
+    closes_at: TimeOfDay = time(21, 0)
     capacity_per_hour: int = Field(300, ge=1, le=100_000)
     sampler_posts: int = Field(2, ge=1, le=1000)
 

@@ -548,3 +548,21 @@ def test_bind_refuses_extreme_times_with_the_field_named(tree, api, value, code)
         ("sampled_at", code),
     ]
     assert _rows() == before
+
+
+@pytest.mark.parametrize("opens_at", ["09:00:00+08:00", "09:00:00Z"])
+def test_a_point_refuses_opening_hours_with_an_offset(tree, api, opens_at):
+    """Opening hours are the place's wall-clock time: an offset is a 422 naming the field (it
+    was a 500 comparing aware and naive times, found by the schema run)."""
+    from fangkong.accounts.choices import Role
+    from fangkong.accounts.tests.factories import actor_make
+
+    client = api(actor_make(role=Role.COMMANDER, region=tree["city"]))
+    response = client.post(
+        "/api/v1/lab/points",
+        {"region_code": tree["community_a"].code, "name": "二号采样点", "opens_at": opens_at},
+    )
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["detail"]["errors"]] == [
+        ("opens_at", "time_has_offset")
+    ]
