@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.usernames import MAX_LENGTH, username_validator
+from fangkong.core.times import epidemic_date_validator
 from fangkong.web.widgets import IsoDateInput
 
 
@@ -58,4 +59,9 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=80)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=60)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
-    since = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    since = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=IsoDateInput(),
+        validators=[epidemic_date_validator],
+    )

@@ -133,3 +133,14 @@ def date_bounds(value: date, *, ahead: timedelta, today: date | None = None) -> 
     if value > (today or timezone.localdate()) + ahead:
         raise TimeOutOfBounds(DATETIME_TOO_LATE, _("The date is too far ahead."))
     return value
+
+
+def epidemic_date_validator(value: date) -> None:
+    """:func:`date_bounds` (up to a year ahead) as a Django form validator, for the date
+    fields of pages (a year-1 date made the audit filter overflow)."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        date_bounds(value, ahead=PLANNING_HORIZON)
+    except TimeOutOfBounds as exc:
+        raise ValidationError(exc.message, code=exc.code) from None

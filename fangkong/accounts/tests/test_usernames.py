@@ -153,3 +153,13 @@ def test_the_api_fetches_and_deactivates_any_stored_name(tree, api):
         assert done.status_code == 200, (user.username, done.content)
         user.refresh_from_db()
         assert user.is_active is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("since", ["0001-01-01", "9999-12-31"])
+def test_the_audit_filter_takes_an_extreme_date_without_failing(tree, page_client, since):
+    """A year-1 ``since`` overflowed turning midnight into UTC (a 500); the filter's dates keep
+    the bounds of core.times."""
+    client = page_client(actor_make(role=Role.ADMINISTRATOR, region=tree["district_a"]))
+    response = client.get("/accounts/audit/", {"since": since})
+    assert response.status_code == 200
