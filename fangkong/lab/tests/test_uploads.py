@@ -458,7 +458,14 @@ def test_a_damaged_workbook_is_refused_clearly(tree, api, kind):
 def test_a_workbook_damaged_inside_its_xml_is_refused_clearly(tree, api):
     """A sound ZIP whose worksheet XML is broken is refused (openpyxl reads rows lazily)."""
     s = _received(tree, api)
-    error = _refused(
-        s, _with_part("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row"), "r.xlsx"
-    )
+    buffer = io.BytesIO()
+    sheet = "xl/worksheets/sheet1.xml"
+    with (
+        zipfile.ZipFile(io.BytesIO(_xlsx(GOOD))) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            broken = b"<worksheet><sheetData><row"
+            target.writestr(entry, broken if entry.filename == sheet else source.read(entry))
+    error = _refused(s, buffer.getvalue(), "r.xlsx")
     assert error.code == "file_wrong_type"
