@@ -83,7 +83,8 @@ class LoginAttempt(models.Model):
     at = models.DateTimeField(db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["username_hash", "at"])]
+        # the per-name and the per-address counts of the throttle each read one window
+        indexes = [models.Index(fields=["username_hash", "at"]), models.Index(fields=["ip", "at"])]
 
     def __str__(self) -> str:
         return f"{self.username_hash[:8]} @ {self.at}"
