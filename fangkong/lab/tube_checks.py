@@ -194,8 +194,7 @@ def tube_ratio(
             field_error(
                 "ratio",
                 "ratio_above_max",
-                _("The rules in force allow no tube of more than %(max)s people.")
-                % {"max": most},
+                _("The rules in force allow no tube of more than %(max)s people.") % {"max": most},
             )
         )
     elif data.ratio > allowed:
