@@ -12,7 +12,6 @@ import argparse
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +59,11 @@ def worker(interval: float) -> None:
     """Run the database job queue and, in a thread beside it, the periodic schedule."""
     from django.core.management import call_command
 
-    from fangkong.core.periodic import periodic_tick
+    from fangkong.core.periodic import Scheduler, schedule_forever
 
     def schedule() -> None:
-        from django.db import close_old_connections
-
-        while True:
-            try:
-                periodic_tick()
-            finally:
-                close_old_connections()
-            time.sleep(interval)
+        # A failed attempt is logged and backed off inside; nothing ends this loop.
+        schedule_forever(Scheduler(), interval=interval)
 
     threading.Thread(target=schedule, name="fangkong-schedule", daemon=True).start()
     call_command("db_worker", "--queue-name", "*", "--interval", str(interval))

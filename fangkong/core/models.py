@@ -172,3 +172,27 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class PeriodicJobState(models.Model):
+    """Where each periodic job stands, one row per job, for the administrator's schedule page.
+
+    Written by the scheduler of ``fangkong worker`` (any worker; counters move with ``F()``)
+    after every attempt: when it last started, when it last finished well, the last error (one
+    scrubbed line, never a traceback) and how many attempts in a row failed. ``retry_at`` is
+    the back-off: the scheduler does not try the job again before it. No personal data.
+    """
+
+    job = models.CharField(max_length=80, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job"]
+
+    def __str__(self) -> str:
+        return self.job
