@@ -13,4 +13,5 @@ urlpatterns = [
     # Any stored name, even one from before the user-name rule (``/`` included): path, not str.
     path("users/<path:username>/", views.user_view, name="user"),
     path("audit/", views.audit_view, name="audit"),
+    path("schedule/", views.schedule_view, name="schedule"),
 ]

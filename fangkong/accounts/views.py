@@ -46,6 +46,7 @@ from fangkong.accounts.selectors import access_list, audit_list, token_list, use
 from fangkong.core.actor import SystemActor
 from fangkong.core.errors import FangkongError
 from fangkong.core.paging import Page, paginate
+from fangkong.core.periodic import periodic_job_status_list
 from fangkong.regions.access import access_region
 from fangkong.web.decorators import actor_of, actor_required
 
@@ -315,6 +316,13 @@ def user_view(request: HttpRequest, username: str) -> HttpResponse:
         "accounts/user.html",
         {"target": target, "grant_form": grant_form, "reason_form": reason_form},
     )
+
+
+@actor_required(ADMIN)
+def schedule_view(request: HttpRequest) -> HttpResponse:
+    """The periodic schedule: every job with its last start, last success, last error and
+    failures in a row, so a job that stopped working shows here rather than nowhere."""
+    return render(request, "accounts/schedule.html", {"jobs": periodic_job_status_list()})
 
 
 def _int(value: str | None, default: int) -> int:

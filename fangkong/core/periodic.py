@@ -254,6 +254,10 @@ class PeriodicJobStatus:
     consecutive_failures: int
     retry_at: datetime | None
 
+    @property
+    def every_minutes(self) -> int:
+        return int(self.every.total_seconds() // 60)
+
 
 def periodic_job_status_list() -> list[PeriodicJobStatus]:
     """Every registered job with its recorded state (one query), by name. The schedule is the

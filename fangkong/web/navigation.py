@@ -33,6 +33,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Rule sets"), "policy:list"),
     NavItem(_("Users"), "accounts:users"),
     NavItem(_("Audit"), "accounts:audit"),
+    NavItem(_("Schedule"), "accounts:schedule"),
 )
 
 

@@ -110,3 +110,42 @@ def test_sign_out_drops_cached_pages_but_keeps_queued_work(tree, make_actor, pag
     assert response.status_code == 302
     assert response["Clear-Site-Data"] == '"cache"'
     assert client.get("/lab/sampling/").status_code == 302  # signed out
+
+
+@pytest.mark.django_db
+def test_schedule_page_shows_each_jobs_last_run_and_last_error(tree, page_client, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from django.db import OperationalError
+
+    from fangkong.core import periodic
+
+    def broken() -> str:
+        raise OperationalError("server closed the connection <b>now</b>")
+
+    jobs = {
+        "fine_job": periodic.PeriodicJob("fine_job", timedelta(minutes=5), lambda: "done"),
+        "broken_job": periodic.PeriodicJob("broken_job", timedelta(hours=1), broken),
+    }
+    monkeypatch.setattr(periodic, "_JOBS", jobs)
+    periodic.Scheduler().tick(now=datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+    admin = actor_make(role=Role.ADMINISTRATOR, region=tree["district_a"])
+    response = page_client(admin).get("/accounts/schedule/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "fine_job" in page
+    assert "broken_job" in page
+    assert "OperationalError: server closed the connection &lt;b&gt;now&lt;/b&gt;" in page
+    assert "2026-11-22" in page  # when they last started
+    assert "/accounts/schedule/" in page  # reachable from the menu
+
+
+@pytest.mark.django_db
+def test_schedule_page_is_for_administrators_only(tree, page_client):
+    assert Client().get("/accounts/schedule/").status_code == 302
+    for role in (Role.COMMANDER, Role.GRID_WORKER):
+        region = tree["city"] if role == Role.COMMANDER else tree["grid_a1"]
+        other = actor_make(role=role, region=region)
+        response = page_client(other).get("/accounts/schedule/")
+        assert response.status_code == 403
+        assert "audit_chain_verify" not in response.content.decode()
