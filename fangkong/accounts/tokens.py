@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 
+from cachetools import TLRUCache
 from django.conf import settings
 from django.utils import timezone
 
@@ -26,8 +27,20 @@ def token_generate() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-#: token hash → (monotonic deadline, actor without ip); see ``settings.TOKEN_CACHE_SECONDS``.
-_known: dict[str, tuple[float, Actor]] = {}
+#: How many tokens' actors a process keeps at most (the least recently used go first).
+TOKENS_KEPT = 10_000
+
+
+def _known_until(_digest: str, kept: tuple[float, Actor], now: float) -> float:
+    return now + kept[0]
+
+
+#: token hash → (seconds to keep, actor without ip); each entry lives for its own time (see
+#: ``settings.TOKEN_CACHE_SECONDS``, never past the token's expiry) and expired ones are dropped.
+#: Not thread-safe by itself: used under ``_known_lock``.
+_known: TLRUCache[str, tuple[float, Actor]] = TLRUCache(
+    maxsize=TOKENS_KEPT, ttu=_known_until, timer=time.monotonic
+)
 _known_lock = threading.Lock()
 
 
@@ -49,8 +62,9 @@ def actor_from_token(clear: str, *, ip: str = "") -> Actor | None:
     if not clear.startswith(TOKEN_PREFIX) or len(clear) > 200:
         return None
     digest = token_hash(clear)
-    known = _known.get(digest)
-    if known is not None and known[0] > time.monotonic():
+    with _known_lock:
+        known = _known.get(digest)
+    if known is not None:
         return dataclasses.replace(known[1], ip=ip)
     actor = _actor_from_database(digest)
     if actor is None:
@@ -83,5 +97,5 @@ def _actor_from_database(digest: str) -> Actor | None:
         keep = min(keep, (token.expires_at - now).total_seconds())
     if keep > 0:
         with _known_lock:
-            _known[digest] = (time.monotonic() + keep, actor)
+            _known[digest] = (keep, actor)
     return actor
