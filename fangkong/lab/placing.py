@@ -19,6 +19,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,8 @@ from fangkong.people.access import parse_code
 
 #: Seconds a process keeps a round's or a point's region and areas.
 PLACES_SECONDS = 30.0
+#: How many rounds, and how many points, a process keeps at most (the least recently used go).
+PLACES_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,13 @@ class _Shape:
     areas: tuple[RoundArea, ...]
 
 
-_rounds: dict[uuid.UUID, tuple[float, _Shape]] = {}
-_points: dict[uuid.UUID, tuple[float, SamplingPoint]] = {}
+# Bounded, and expired entries are dropped. Not thread-safe by themselves: used under ``_lock``.
+_rounds: TTLCache[uuid.UUID, _Shape] = TTLCache(
+    maxsize=PLACES_KEPT, ttl=PLACES_SECONDS, timer=time.monotonic
+)
+_points: TTLCache[uuid.UUID, SamplingPoint] = TTLCache(
+    maxsize=PLACES_KEPT, ttl=PLACES_SECONDS, timer=time.monotonic
+)
 _lock = threading.Lock()
 
 
@@ -72,21 +80,19 @@ def places_forget(**_kwargs: object) -> None:
         _points.clear()
 
 
-def _kept(kept: dict[uuid.UUID, tuple[float, Any]], codes: Collection[uuid.UUID]) -> dict[Any, Any]:
-    now = time.monotonic()
+def _kept(kept: TTLCache[uuid.UUID, Any], codes: Collection[uuid.UUID]) -> dict[Any, Any]:
     found: dict[uuid.UUID, Any] = {}
-    for code in codes:
-        entry = kept.get(code)
-        if entry is not None and entry[0] > now:
-            found[code] = entry[1]
+    with _lock:
+        for code in codes:
+            value = kept.get(code)
+            if value is not None:
+                found[code] = value
     return found
 
 
-def _keep(kept: dict[uuid.UUID, tuple[float, Any]], found: dict[uuid.UUID, Any]) -> None:
-    deadline = time.monotonic() + PLACES_SECONDS
+def _keep(kept: TTLCache[uuid.UUID, Any], found: dict[uuid.UUID, Any]) -> None:
     with _lock:
-        for code, value in found.items():
-            kept[code] = (deadline, value)
+        kept.update(found)
 
 
 def _shapes(codes: set[uuid.UUID]) -> dict[uuid.UUID, _Shape]:
