@@ -8,12 +8,12 @@ other's overrides.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from threading import Lock
 from typing import Any
 
+from cachetools import LRUCache, TTLCache
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
@@ -35,13 +35,16 @@ from fangkong.regions.selectors import in_subtree
 # combination of rows can be kept across requests. The key includes each row's creation time,
 # which guards against a primary key being reused after a rollback.
 _CACHE_SIZE = 256
-_cache: OrderedDict[tuple[tuple[int, str], ...], tuple[RuleParameters, tuple[str, ...]]] = (
-    OrderedDict()
+_cache: LRUCache[tuple[tuple[int, str], ...], tuple[RuleParameters, tuple[str, ...]]] = LRUCache(
+    maxsize=_CACHE_SIZE
 )
 _cache_lock = Lock()
 #: Seconds an answer of ``rules_for_path`` is reused for the same node and day.
 RULES_CACHE_SECONDS = 10.0
-_recent: dict[tuple[str, date], tuple[float, EffectiveRules]] = {}
+#: (node path, day) → the answer; bounded, expired answers dropped. Used under ``_cache_lock``.
+_recent: TTLCache[tuple[str, date], EffectiveRules] = TTLCache(
+    maxsize=_CACHE_SIZE, ttl=RULES_CACHE_SECONDS, timer=time.monotonic
+)
 
 
 def rule_set_scope(actor: AnyActor) -> QuerySet[RuleSet]:
@@ -138,13 +141,11 @@ def rules_for_path(path: str, on: date) -> EffectiveRules:
     key = (path, on)
     with _cache_lock:
         recent = _recent.get(key)
-    if recent is not None and recent[0] > time.monotonic():
-        return recent[1]
+    if recent is not None:
+        return recent
     rules = _rules_for_path(path, on)
     with _cache_lock:
-        _recent[key] = (time.monotonic() + RULES_CACHE_SECONDS, rules)
-        while len(_recent) > _CACHE_SIZE:
-            _recent.pop(next(iter(_recent)))
+        _recent[key] = rules
     return rules
 
 
@@ -180,15 +181,11 @@ def _rules_for_path(path: str, on: date) -> EffectiveRules:
     chosen = [national, *overrides]
     cache_key = tuple((row.pk, row.created_at.isoformat()) for row in chosen)
     with _cache_lock:
-        hit = _cache.get(cache_key)
-        if hit is not None:
-            _cache.move_to_end(cache_key)
+        hit = _cache.get(cache_key)  # a hit becomes the most recently used
     if hit is None:
         hit = _merge(chosen)
         with _cache_lock:
-            _cache[cache_key] = hit
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
+            _cache[cache_key] = hit  # the least recently used goes beyond _CACHE_SIZE
     parameters, skipped = hit
     labels = tuple(row.version_label for row in chosen if row.version_label not in skipped)
     return EffectiveRules(

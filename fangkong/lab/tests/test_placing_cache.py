@@ -25,4 +25,3 @@ def test_kept_rounds_and_points_are_bounded_and_expire(tree):
     # Bounded: a process that meets more points than it keeps holds only PLACES_KEPT.
     placing._keep(placing._points, {uuid.uuid4(): s.point for _ in range(placing.PLACES_KEPT + 9)})
     assert len(placing._points) == placing.PLACES_KEPT
-    placing.places_forget()

@@ -3,7 +3,7 @@ them (revisions, overrides, retirement) and their audit rows."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -176,6 +176,26 @@ def test_lookup_runs_two_queries_then_one_when_cached(tree, django_assert_num_qu
     with django_assert_num_queries(1):
         again = rules_for_path(tree["grid_a1"].path, date(2022, 7, 4))
     assert first.parameters == again.parameters
+
+
+def test_recent_answers_and_merged_parameters_are_bounded_and_expire(tree):
+    from fangkong.policy import selectors
+
+    path = tree["grid_a1"].path
+    rules_for_path(path, date(2022, 7, 3))
+    rules_for_path(path, date(2022, 7, 4))
+    recent = selectors._recent
+    assert recent.maxsize == selectors._CACHE_SIZE
+    assert selectors._cache.maxsize == selectors._CACHE_SIZE
+    assert len(recent) == 2
+    recent.expire(recent.timer() + selectors.RULES_CACHE_SECONDS - 1)
+    assert len(recent) == 2  # still fresh
+    recent.expire(recent.timer() + selectors.RULES_CACHE_SECONDS + 1)
+    assert len(recent) == 0  # past its time: dropped, not just ignored
+    # Bounded: a process asked about more nodes and days than it keeps holds only _CACHE_SIZE.
+    for day in range(1, selectors._CACHE_SIZE + 20):
+        rules_for_path(path, date(2022, 7, 1) + timedelta(days=day))
+    assert len(recent) == selectors._CACHE_SIZE
 
 
 # --- services -------------------------------------------------------------------------------
