@@ -40,7 +40,8 @@ def test_a_grant_ends_sessions_and_tokens_and_the_next_sign_in_has_the_new_scope
 ):
     admin, worker, user = people
     browser, clear = page_client(worker), token_make(worker)
-    assert browser.get("/").status_code == 200 and _me(clear) == 200
+    assert browser.get("/").status_code == 200
+    assert _me(clear) == 200
 
     membership = services.membership_grant(
         actor=admin, user=user, region=tree["grid_a2"], role=Role.GRID_WORKER
@@ -55,13 +56,13 @@ def test_a_grant_ends_sessions_and_tokens_and_the_next_sign_in_has_the_new_scope
     assert _signs_in(client, user.username)
     page = client.get("/")
     assert page.status_code == 200
-    held = {m.region_id for m in page.wsgi_request.memberships}
+    held = {m.region_id for m in page.context["memberships"]}
     assert held == {tree["grid_a1"].pk, tree["grid_a2"].pk}
 
 
 @pytest.mark.django_db
 def test_a_grant_outside_the_actors_subtree_is_refused_and_changes_nothing(people, tree):
-    admin, worker, user = people
+    admin, _worker, user = people
     epoch = user.session_epoch
     with pytest.raises(PermissionDenied):
         services.membership_grant(
@@ -91,7 +92,7 @@ def test_a_revoked_membership_is_gone_from_the_next_sign_in_and_audited(people, 
     client = Client()
     assert _signs_in(client, user.username)
     page = client.get("/")
-    assert [m.pk for m in page.wsgi_request.memberships] == [worker.membership_id]
+    assert [m.pk for m in page.context["memberships"]] == [worker.membership_id]
 
 
 @pytest.mark.django_db
