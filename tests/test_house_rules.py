@@ -20,7 +20,7 @@ NOT_AUDITED = {
     "login_failure_record": "the failed-login table is itself the log of failures",
     "mfa_secret_of": "a read",
     "mfa_provisioning_uri": "a read",
-    "mfa_code_valid": "a read",
+    "mfa_code_accept": "uses up a sign-in code (its time step, the replay guard); no domain data",
     "export_destinations": "a read of the settings",
     "export_records": "a read, logged with access_record (each attempt's send is audited)",
 }

@@ -14,13 +14,15 @@ class User(AbstractUser):
 
     ``session_epoch`` is copied into each session at login; bumping it (deactivation, a role or
     jurisdiction change) ends every session of the user on their next request. ``mfa_secret`` is
-    the TOTP secret, encrypted; ``mfa_confirmed_at`` is set once a first code was accepted.
+    the TOTP secret, encrypted; ``mfa_confirmed_at`` is set once a first code was accepted;
+    ``mfa_last_step`` is the TOTP time step of the last code accepted, so no code is taken twice.
     """
 
     display_name = models.CharField(max_length=100, blank=True, default="")
     session_epoch = models.PositiveIntegerField(default=1)
     mfa_secret = models.CharField(max_length=255, blank=True, default="")
     mfa_confirmed_at = models.DateTimeField(null=True, blank=True)
+    mfa_last_step = models.PositiveBigIntegerField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

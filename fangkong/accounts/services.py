@@ -8,6 +8,7 @@ ends their sessions on the next request) and revokes their API tokens in the sam
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from datetime import timedelta
 
@@ -35,11 +36,19 @@ logger = logging.getLogger(__name__)
 
 
 def _ends_sessions(user: User) -> None:
-    """Bump the epoch (sessions die on their next request) and revoke every API token."""
+    """Bump the epoch (sessions die on their next request) and revoke every API token.
+
+    This process forgets its token actors now and again at commit (a request that read the
+    token before the commit may have kept it meanwhile); other processes within
+    ``settings.TOKEN_CACHE_SECONDS``. Queryset updates send no signals, so the forgetting is
+    explicit here.
+    """
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     ApiToken.objects.filter(membership__user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    tokens_forget()
+    transaction.on_commit(tokens_forget)
     user.refresh_from_db(fields=["session_epoch"])
 
 
@@ -346,18 +355,48 @@ def mfa_provisioning_uri(user: User) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Fangkong")
 
 
-def mfa_code_valid(user: User, code: str) -> bool:
+#: Time steps of clock drift accepted either side of now (a step is 30 s).
+MFA_DRIFT_STEPS = 1
+
+
+def mfa_code_accept(user: User, code: str) -> bool:
+    """Whether ``code`` is a valid TOTP code of ``user`` not used before; an accepted code is
+    used up.
+
+    1. The code is compared with the codes of the current time step and of
+       ``MFA_DRIFT_STEPS`` steps either side (a phone's clock may be a little off).
+    2. A matching step must be later than the step of the last accepted code
+       (``mfa_last_step``): a code seen over a shoulder or replayed by a proxy within its
+       validity, or an older code after a newer one, is refused.
+    3. The step is recorded with a conditional update, so two requests racing with the same
+       code cannot both succeed (in one process or several).
+
+    Writes ``mfa_last_step`` only; a refused code is counted by ``login_failure_record``.
+    """
     secret = mfa_secret_of(user)
     cleaned = "".join(ch for ch in code if ch.isdigit())
     if not secret or len(cleaned) != 6:
         return False
-    return bool(pyotp.TOTP(secret).verify(cleaned, valid_window=1))
+    totp = pyotp.TOTP(secret)
+    now_step = totp.timecode(timezone.now())
+    for step in range(now_step - MFA_DRIFT_STEPS, now_step + MFA_DRIFT_STEPS + 1):
+        if not hmac.compare_digest(totp.generate_otp(step), cleaned):
+            continue
+        taken = (
+            User.objects.filter(pk=user.pk)
+            .filter(Q(mfa_last_step__isnull=True) | Q(mfa_last_step__lt=step))
+            .update(mfa_last_step=step)
+        )
+        if taken:
+            user.mfa_last_step = step
+            return True
+    return False
 
 
 @transaction.atomic
 def mfa_enrol_confirm(*, actor: AnyActor, user: User, code: str) -> None:
     """Confirm enrolment with a first code; from then on every sign-in asks for one."""
-    if not mfa_code_valid(user, code):
+    if not mfa_code_accept(user, code):
         raise ValidationFailed(
             "The code is not valid.",
             errors=[field_error("code", "mfa_invalid", "The code is not valid.")],

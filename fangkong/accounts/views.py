@@ -130,7 +130,7 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
                 known = login_device_known(request, user.username)
                 if services.login_is_throttled(user.username, ip, known_device=known):
                     raise FangkongError(_("The code is not valid."), code="mfa_invalid")
-                if not services.mfa_code_valid(user, code):
+                if not services.mfa_code_accept(user, code):
                     services.login_failure_record(user.username, ip)
                     raise FangkongError(_("The code is not valid."), code="mfa_invalid")
             else:

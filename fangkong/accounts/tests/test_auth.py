@@ -53,9 +53,11 @@ def test_failures_on_a_name_from_many_addresses_lock_even_the_right_password(tre
     actor = actor_make(role=Role.GRID_WORKER, region=tree["grid_a1"])
     for number in range(20):
         services.login_failure_record(actor.username, f"10.0.0.{number}")
-    response = _login(Client(), actor.username)
+    client = Client()
+    response = _login(client, actor.username)
     assert response.status_code == 200  # the form again, not a redirect
-    assert "_auth_user_id" not in Client().session
+    assert "_auth_user_id" not in client.session
+    assert client.get("/").status_code == 302  # not signed in
 
 
 @pytest.mark.django_db
