@@ -167,3 +167,37 @@ def test_a_round_past_its_deadline_is_flagged_and_still_binds(tree, api, page_cl
         )
         api(s.commander).post(f"{path}/close", {"reason": "deadline passed"})
         assert api(s.commander).get(path).json()["past_deadline"] is False
+
+
+def test_page_staff_of_points_and_labs(tree, make_actor, page_client, client):
+    s = screening_make(tree, residents=1)
+    sampler = User.objects.get(pk=s.sampler.user_id)
+    technician = User.objects.get(pk=s.technician.user_id)
+    point_url = f"/lab/staff/points/{s.point.code}/"
+    lab_url = f"/lab/staff/labs/{s.lab.code}/"
+    remove_sampler = {"action": "remove", "username": sampler.username}
+    assert client.get("/lab/staff/").status_code == 302  # to sign-in
+    assert client.post(point_url, remove_sampler).status_code == 302
+    grid = page_client(make_actor(Role.GRID_WORKER, tree["grid_a1"]))
+    assert grid.get("/lab/staff/").status_code == 403
+    assert grid.post(point_url, remove_sampler).status_code == 403
+    other = page_client(make_actor(Role.COMMANDER, tree["district_b"]))
+    assert other.post(point_url, remove_sampler).status_code == 404
+    assert s.point.staff.filter(pk=sampler.pk).exists()
+    commander = page_client(s.commander)
+    listing = commander.get("/lab/staff/")
+    assert listing.status_code == 200
+    assert sampler.username in listing.content.decode()
+    assert "/lab/staff/" in commander.get("/lab/rounds/").content.decode()
+    assert commander.post(point_url, remove_sampler).status_code == 302
+    assert not s.point.staff.filter(pk=sampler.pk).exists()
+    assert commander.post(point_url, {"action": "add", "username": sampler.username})
+    assert s.point.staff.filter(pk=sampler.pk).exists()
+    removed = {"action": "remove", "username": technician.username}
+    assert commander.post(lab_url, removed).status_code == 302
+    assert not s.lab.staff.filter(pk=technician.pk).exists()
+    actions = list(
+        AuditEntry.objects.filter(action__contains="_staff_").values_list("action", flat=True)
+    )
+    assert actions.count("point_staff_remove") == 1
+    assert actions.count("lab_staff_remove") == 1
