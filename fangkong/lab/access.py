@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.errors import NotFound, PermissionDenied
 from fangkong.lab.codes import BARCODE_PATTERN, barcode_normalise
-from fangkong.lab.models import Lab, Package, SamplingPoint, ScreeningRound, Tube
+from fangkong.lab.models import Exemption, Lab, Package, SamplingPoint, ScreeningRound, Tube
 from fangkong.lab.roles import ROUND_ROLES
 from fangkong.lab.selectors import (
+    exemption_scope,
     lab_scope,
     package_scope,
     point_scope,
@@ -94,3 +95,10 @@ def access_package(
     require_role(actor, roles)
     missing = NotFound(_("No such package."), code="package_not_found")
     return _one(package_scope(actor), _barcode(code, "code"), missing)
+
+
+def access_exemption(actor: AnyActor, code: object, *, roles: Collection[str]) -> Exemption:
+    """An exemption of a person in the actor's subtree; 404 for missing and not yours."""
+    require_role(actor, roles)
+    missing = NotFound(_("No such exemption."), code="exemption_not_found")
+    return _one(exemption_scope(actor), _uuid(code), missing)

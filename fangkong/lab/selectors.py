@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from fangkong.accounts.choices import Role
 from fangkong.core.actor import AnyActor
 from fangkong.lab.choices import RoundStatus, TubeStatus
 from fangkong.lab.models import (
+    Exemption,
     Lab,
     Package,
     RoundArea,
@@ -25,6 +27,7 @@ from fangkong.lab.models import (
     ScreeningRound,
     Tube,
 )
+from fangkong.people.models import Person
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import in_subtree
 
@@ -52,6 +55,24 @@ def point_scope(actor: AnyActor) -> QuerySet[SamplingPoint]:
     if actor.role == Role.SAMPLER:
         return queryset.filter(staff__id=actor.user_id)
     return queryset.filter(in_subtree(actor.region_path, field="region__path"))
+
+
+def exemption_scope(actor: AnyActor) -> QuerySet[Exemption]:
+    """Exemptions of persons in the actor's subtree (newest first)."""
+    queryset = Exemption.objects.select_related("person", "round").order_by("-created_at", "-id")
+    if not actor.region_path:
+        return queryset
+    return queryset.filter(in_subtree(actor.region_path, field="person__region__path"))
+
+
+def exemptions_in_force(actor: AnyActor, *, person: Person) -> list[Exemption]:
+    """The person's exemptions not revoked and not yet expired, newest first (a person has
+    a handful at most: one per round or one for every round)."""
+    return list(
+        exemption_scope(actor).filter(
+            person=person, revoked_at__isnull=True, valid_until__gt=timezone.now()
+        )[:50]
+    )
 
 
 def round_visible(actor: AnyActor, screening_round: ScreeningRound) -> bool:

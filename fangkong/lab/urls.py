@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fangkong.lab.views import command, entry, exemptions, labwork, people, sampling
+from fangkong.lab.views import command, entry, exemptions, labwork, people, sampling, staff
 
 app_name = "lab"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     *command.urlpatterns,
     *exemptions.urlpatterns,
     *people.urlpatterns,
+    *staff.urlpatterns,
 ]

@@ -24,7 +24,7 @@ from fangkong.core.schemas import (
     PlannedAt,
     page_fields,
 )
-from fangkong.lab.access import access_round, require_role
+from fangkong.lab.access import access_exemption, access_round, require_role
 from fangkong.lab.choices import ExemptionReason, ExportPurpose
 from fangkong.lab.coverage import (
     LEVELS,
@@ -36,7 +36,7 @@ from fangkong.lab.coverage import (
 )
 from fangkong.lab.roles import COVERAGE_ROLES, COVERAGE_WRITE_ROLES, HISTORY_ROLES, UNTESTED_ROLES
 from fangkong.lab.services.coverage import coverage_export
-from fangkong.lab.services.rounds import exemption_grant
+from fangkong.lab.services.rounds import exemption_grant, exemption_revoke
 from fangkong.people.access import access_person
 from fangkong.people.presentation import person_row
 from fangkong.regions.access import access_region
@@ -113,7 +113,12 @@ class ExemptionIn(Schema):
     round: str | None = Field(None, max_length=45, description="Only this round (empty: all)")
 
 
+class ExemptionRevokeIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class ExemptionOut(Schema):
+    code: str
     person: str
     reason: str
     valid_until: PlannedAt
@@ -121,6 +126,11 @@ class ExemptionOut(Schema):
     round: str | None
     created_at: datetime
     created_by: str
+
+
+class ExemptionRevokedOut(Schema):
+    code: str
+    revoked_at: datetime
 
 
 class BindingOut(Schema):
@@ -307,6 +317,7 @@ def exemptions_grant(
             screening_round=screening_round,
         )
         return 201, {
+            "code": str(exemption.code),
             "person": str(person.code),
             "reason": exemption.reason,
             "valid_until": exemption.valid_until.isoformat(),
@@ -324,6 +335,40 @@ def exemptions_grant(
         write=write,
     )
     return Status(status, ExemptionOut(**body))
+
+
+@router.post(
+    "/exemptions/{code}/revoke",
+    response={200: ExemptionRevokedOut, **WRITE_ERRORS},
+    summary="End an exemption now",
+    description=(
+        "The person is back on the should-test list. A reason is required and audited; an "
+        "exemption already revoked answers `exemption_revoked` (409)."
+    ),
+)
+def exemptions_revoke(
+    request: HttpRequest,
+    code: str,
+    payload: ExemptionRevokeIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[ExemptionRevokedOut]:
+    actor = actor_of(request)
+
+    def write() -> tuple[int, dict[str, Any]]:
+        exemption = access_exemption(actor, code, roles=COVERAGE_WRITE_ROLES)
+        exemption_revoke(actor=actor, exemption=exemption, reason=payload.reason)
+        exemption.refresh_from_db(fields=["revoked_at"])
+        assert exemption.revoked_at is not None
+        return 200, {"code": str(exemption.code), "revoked_at": exemption.revoked_at.isoformat()}
+
+    status, body = run_idempotent(
+        actor=actor,
+        key=idempotency_key,
+        operation="exemption_revoke",
+        payload={"exemption": code, **payload.model_dump(mode="json")},
+        write=write,
+    )
+    return Status(status, ExemptionRevokedOut(**body))
 
 
 @router.get(

@@ -61,6 +61,9 @@ class RoundOut(Schema):
     deadline_at: datetime
     rule_set: str
     population_at_open: int
+    #: The deadline has passed while the round is still open: binding goes on (补检) until
+    #: the round is closed, and the round shows as overdue (docs/screening.md, "The deadline").
+    past_deadline: bool
     areas: list[AreaIn]
 
 
@@ -106,6 +109,10 @@ class StaffIn(Schema):
     username: str = Field(min_length=1, max_length=150)
 
 
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class RoundPageOut(PageOut):
     items: list[RoundOut]
 
@@ -130,6 +137,7 @@ def round_out(screening_round: ScreeningRound) -> RoundOut:
         deadline_at=screening_round.deadline_at,
         rule_set=screening_round.rule_set,
         population_at_open=screening_round.population_at_open,
+        past_deadline=screening_round.past_deadline(),
         areas=[
             AreaIn(region_code=area.region.code, zone=area.zone)
             for area in screening_round.areas.select_related("region").order_by("region__path")
@@ -205,6 +213,35 @@ def rounds_get(request: HttpRequest, code: str) -> RoundOut:
     return round_out(access_round(actor_of(request), code))
 
 
+@router.post(
+    "/rounds/{code}/close",
+    response={200: RoundOut, **WRITE_ERRORS},
+    summary="Close a screening round",
+    description=(
+        "No more screening tubes are bound in the round; re-tests, receipts and results still "
+        "come in. A reason is required and audited; a closed round answers `round_closed` (409)."
+    ),
+)
+def rounds_close(
+    request: HttpRequest, code: str, payload: ReasonIn, idempotency_key: IdempotencyKey = None
+) -> Status[RoundOut]:
+    actor = actor_of(request)
+
+    def write() -> tuple[int, dict[str, Any]]:
+        screening_round = access_round(actor, code, roles=MANAGE_ROLES)
+        services.round_close(actor=actor, screening_round=screening_round, reason=payload.reason)
+        return 200, {"code": str(screening_round.code)}
+
+    status, body = run_idempotent(
+        actor=actor,
+        key=idempotency_key,
+        operation="round_close",
+        payload={"round": code, **payload.model_dump(mode="json")},
+        write=write,
+    )
+    return Status(status, round_out(access_round(actor, body["code"])))
+
+
 @router.post("/points", response={201: PointOut, **WRITE_ERRORS}, summary="Set up a sampling point")
 def points_create(
     request: HttpRequest, payload: PointIn, idempotency_key: IdempotencyKey = None
@@ -244,6 +281,20 @@ def points_staff_add(request: HttpRequest, code: str, payload: StaffIn) -> Statu
     point = access_point(actor, code, roles=MANAGE_ROLES)
     user = access_user(actor, payload.username)
     services.point_staff_add(actor=actor, point=point, user=user)
+    return Status(204, None)
+
+
+@router.post(
+    "/points/{code}/staff/remove",
+    response={204: None, **WRITE_ERRORS},
+    summary="Take a sampler off a point",
+    description="A user who does not work at the point answers `user_not_found` (404).",
+)
+def points_staff_remove(request: HttpRequest, code: str, payload: StaffIn) -> Status[None]:
+    actor = actor_of(request)
+    point = access_point(actor, code, roles=MANAGE_ROLES)
+    user = access_user(actor, payload.username)
+    services.point_staff_remove(actor=actor, point=point, user=user)
     return Status(204, None)
 
 
@@ -287,4 +338,18 @@ def labs_staff_add(request: HttpRequest, code: str, payload: StaffIn) -> Status[
     lab = access_lab(actor, code, roles=MANAGE_ROLES)
     user = access_user(actor, payload.username)
     services.lab_staff_add(actor=actor, lab=lab, user=user)
+    return Status(204, None)
+
+
+@router.post(
+    "/labs/{code}/staff/remove",
+    response={204: None, **WRITE_ERRORS},
+    summary="Take a technician off a lab",
+    description="A user who does not work at the lab answers `user_not_found` (404).",
+)
+def labs_staff_remove(request: HttpRequest, code: str, payload: StaffIn) -> Status[None]:
+    actor = actor_of(request)
+    lab = access_lab(actor, code, roles=MANAGE_ROLES)
+    user = access_user(actor, payload.username)
+    services.lab_staff_remove(actor=actor, lab=lab, user=user)
     return Status(204, None)

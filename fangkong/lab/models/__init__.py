@@ -11,9 +11,11 @@ lab technician or commander reads is scoped through the tube's point, lab or nod
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from fangkong.core.models import TimestampedModel
 from fangkong.lab.choices import (
@@ -67,6 +69,10 @@ class ScreeningRound(TimestampedModel):
 
     class Meta:
         ordering = ["-starts_at", "-id"]
+
+    def past_deadline(self, now: datetime | None = None) -> bool:
+        """Still open after its deadline (overdue): binding goes on until someone closes it."""
+        return self.status == RoundStatus.OPEN and (now or timezone.now()) > self.deadline_at
 
     def __str__(self) -> str:
         return self.name
@@ -459,8 +465,9 @@ class LabAlert(models.Model):
 
 class Exemption(models.Model):
     """Someone left off the should-test list, with a reason and an expiry (§1.6, R14).
-    ``round`` empty: every round until ``valid_until``."""
+    ``round`` empty: every round until ``valid_until``. ``code`` names it in URLs (revoke)."""
 
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     round = models.ForeignKey(
         ScreeningRound, on_delete=models.CASCADE, null=True, blank=True, related_name="+"

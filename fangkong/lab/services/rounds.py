@@ -13,7 +13,7 @@ from fangkong.accounts.models import User
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
 from fangkong.core.concurrency import update_versioned
-from fangkong.core.errors import Conflict, ValidationFailed, field_error
+from fangkong.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import ExemptionReason, RoundKind, RoundStatus
 from fangkong.lab.models import Exemption, Lab, RoundArea, SamplingPoint, ScreeningRound
@@ -176,8 +176,16 @@ def round_open(
 
 @transaction.atomic
 def round_close(*, actor: AnyActor, screening_round: ScreeningRound, reason: str) -> ScreeningRound:
-    """Close an open round (no more screening tubes; re-tests and results still come in)."""
+    """Close an open round (no more screening tubes; re-tests and results still come in).
+
+    ``reason`` is required (``ValidationFailed``); a round already closed is a ``Conflict``
+    (``round_closed``). Audited with the reason.
+    """
     require_role(actor, MANAGE_ROLES)
+    errors: list[dict[str, object]] = []
+    reason = text_field(reason, field="reason", max_length=500, errors=errors, required=True)
+    if errors:
+        raise ValidationFailed(_("The round cannot be closed."), errors=errors)
     if screening_round.status != RoundStatus.OPEN:
         raise Conflict(_("The round is already closed."), code="round_closed")
     update_versioned(screening_round, expected_version=None, changes={"status": RoundStatus.CLOSED})
@@ -297,6 +305,49 @@ def lab_staff_add(*, actor: AnyActor, lab: Lab, user: User) -> None:
 
 
 @transaction.atomic
+def point_staff_remove(*, actor: AnyActor, point: SamplingPoint, user: User) -> None:
+    """Stop a user working at a sampling point (they no longer see its tubes and packages).
+
+    Raises ``NotFound`` when the user does not work there (the same answer as for a user
+    out of scope, so nobody learns who works where by trying). Audited.
+    """
+    require_role(actor, MANAGE_ROLES)
+    require_in_scope(actor, point.region)
+    if not point.staff.filter(pk=user.pk).exists():
+        raise NotFound(_("No such user."), code="user_not_found")
+    point.staff.remove(user)
+    audit_record(
+        actor=actor,
+        action="point_staff_remove",
+        object_type="sampling_point",
+        object_id=point.code,
+        fields=["staff"],
+        extra={"user": user.pk},
+    )
+
+
+@transaction.atomic
+def lab_staff_remove(*, actor: AnyActor, lab: Lab, user: User) -> None:
+    """Stop a user working at a laboratory (they no longer see its packages and tubes).
+
+    Raises ``NotFound`` when the user does not work there. Audited.
+    """
+    require_role(actor, MANAGE_ROLES)
+    require_in_scope(actor, lab.region)
+    if not lab.staff.filter(pk=user.pk).exists():
+        raise NotFound(_("No such user."), code="user_not_found")
+    lab.staff.remove(user)
+    audit_record(
+        actor=actor,
+        action="lab_staff_remove",
+        object_type="lab",
+        object_id=lab.code,
+        fields=["staff"],
+        extra={"user": user.pk},
+    )
+
+
+@transaction.atomic
 def exemption_grant(
     *,
     actor: AnyActor,
@@ -349,9 +400,17 @@ def exemption_grant(
 
 @transaction.atomic
 def exemption_revoke(*, actor: AnyActor, exemption: Exemption, reason: str) -> None:
-    """End an exemption now (the person is back on the should-test list)."""
+    """End an exemption now (the person is back on the should-test list).
+
+    ``reason`` is required (``ValidationFailed``); an exemption already revoked is a
+    ``Conflict`` (``exemption_revoked``). Audited with the reason and the exemption's code.
+    """
     require_role(actor, COVERAGE_WRITE_ROLES)
     require_in_scope(actor, exemption.person.region)
+    errors: list[dict[str, object]] = []
+    reason = text_field(reason, field="reason", max_length=500, errors=errors, required=True)
+    if errors:
+        raise ValidationFailed(_("The exemption cannot be revoked."), errors=errors)
     updated = Exemption.objects.filter(pk=exemption.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -364,4 +423,5 @@ def exemption_revoke(*, actor: AnyActor, exemption: Exemption, reason: str) -> N
         object_id=exemption.person.code,
         fields=["exemption"],
         reason=reason,
+        extra={"exemption": str(exemption.code)},
     )

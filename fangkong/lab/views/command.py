@@ -24,7 +24,7 @@ from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, NotFound
 from fangkong.core.paging import paginate
 from fangkong.lab.access import access_round, require_role
-from fangkong.lab.choices import ExportPurpose, RoundKind
+from fangkong.lab.choices import ExportPurpose, RoundKind, RoundStatus
 from fangkong.lab.coverage import (
     LEVELS,
     area_population,
@@ -52,7 +52,7 @@ from fangkong.lab.roles import (
 )
 from fangkong.lab.selectors import round_scope
 from fangkong.lab.services.coverage import coverage_export
-from fangkong.lab.services.rounds import round_open
+from fangkong.lab.services.rounds import round_close, round_open
 from fangkong.people.access import access_person
 from fangkong.people.presentation import person_row, shows_identity
 from fangkong.policy.rules import risk_level_name, samplers_needed, sampling_points_needed
@@ -278,6 +278,7 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
         ),
         "sees_persons": sees_persons,
         "can_exempt": sees_persons and actor.role in COVERAGE_WRITE_ROLES,
+        "can_close": actor.role in MANAGE_ROLES and screening_round.status == RoundStatus.OPEN,
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
@@ -286,6 +287,23 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
         "purposes": ExportPurpose.choices,
     }
     return render(request, "lab/round.html", context)
+
+
+@require_http_methods(["POST"])
+@actor_required(*sorted(MANAGE_ROLES & ROUND_VIEW_ROLES))
+def round_close_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Close the round (reason required, audited by the service), back to the round."""
+    actor = actor_of(request)
+    screening_round = access_round(actor, code, roles=MANAGE_ROLES)
+    try:
+        round_close(
+            actor=actor, screening_round=screening_round, reason=request.POST.get("reason", "")
+        )
+    except FangkongError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The round is closed: no more screening tubes."))
+    return redirect("lab:round", code=screening_round.code)
 
 
 @actor_required(*sorted(UNTESTED_ROLES))
@@ -322,6 +340,7 @@ def person_tests_view(request: HttpRequest, code: str) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("rounds/", rounds_view, name="rounds"),
     path("rounds/<uuid:code>/", round_view, name="round"),
+    path("rounds/<uuid:code>/close/", round_close_view, name="round_close"),
     path("rounds/<uuid:code>/untested.csv", round_untested_csv_view, name="round_untested_csv"),
     path("people/<uuid:code>/tests/", person_tests_view, name="person_tests"),
 ]

@@ -4,6 +4,7 @@ why a person on the not-yet-tested list is not to be tested and until when (R14)
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -15,12 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from fangkong.core.errors import ValidationFailed
-from fangkong.lab.access import access_round
+from fangkong.core.actor import Actor
+from fangkong.core.errors import FangkongError, ValidationFailed
+from fangkong.lab.access import access_exemption, access_round
 from fangkong.lab.choices import ExemptionReason
+from fangkong.lab.models import ScreeningRound
 from fangkong.lab.roles import COVERAGE_WRITE_ROLES
-from fangkong.lab.services.rounds import exemption_grant
+from fangkong.lab.selectors import exemptions_in_force
+from fangkong.lab.services.rounds import exemption_grant, exemption_revoke
 from fangkong.people.access import access_person
+from fangkong.people.models import Person
 from fangkong.people.presentation import person_row
 from fangkong.web.decorators import actor_of, actor_required
 from fangkong.web.errors import errors_on_form
@@ -76,7 +81,7 @@ def exemption_view(request: HttpRequest, code: str, person: str) -> HttpResponse
             return render(
                 request,
                 "lab/exemption.html",
-                {"round": screening_round, "person": person_row(actor, subject), "form": form},
+                _context(actor, screening_round, subject, form),
                 status=422,
             )
         messages.success(
@@ -88,11 +93,44 @@ def exemption_view(request: HttpRequest, code: str, person: str) -> HttpResponse
     return render(
         request,
         "lab/exemption.html",
-        {"round": screening_round, "person": person_row(actor, subject), "form": form},
+        _context(actor, screening_round, subject, form),
         status=422 if request.method == "POST" else 200,
     )
 
 
+def _context(
+    actor: Actor, screening_round: ScreeningRound, subject: Person, form: forms.Form
+) -> dict[str, Any]:
+    return {
+        "round": screening_round,
+        "person": person_row(actor, subject),
+        "form": form,
+        "in_force": exemptions_in_force(actor, person=subject),
+    }
+
+
+@require_http_methods(["POST"])
+@actor_required(*sorted(COVERAGE_WRITE_ROLES))
+def exemption_revoke_view(request: HttpRequest, code: str, exemption: str) -> HttpResponse:
+    """End an exemption now (reason required, audited by the service), back to the person's
+    exemption page of the round."""
+    actor = actor_of(request)
+    screening_round = access_round(actor, code, roles=COVERAGE_WRITE_ROLES)
+    found = access_exemption(actor, exemption, roles=COVERAGE_WRITE_ROLES)
+    try:
+        exemption_revoke(actor=actor, exemption=found, reason=request.POST.get("reason", ""))
+    except FangkongError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The exemption is revoked."))
+    return redirect("lab:round_exempt", code=screening_round.code, person=found.person.code)
+
+
 urlpatterns: list[URLPattern] = [
     path("rounds/<uuid:code>/exempt/<uuid:person>/", exemption_view, name="round_exempt"),
+    path(
+        "rounds/<uuid:code>/exemptions/<uuid:exemption>/revoke/",
+        exemption_revoke_view,
+        name="exemption_revoke",
+    ),
 ]
