@@ -1,5 +1,5 @@
 import sys
 
-from bench.harness import main
+from bench.registry import main
 
 sys.exit(main())

@@ -40,7 +40,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, Report, Timing, benchmark
+from bench.harness import ROOT, Report, Timing
 
 DATABASE = "fangkong_bench_binding"
 POINTS = 24
@@ -95,7 +95,6 @@ def _configure(database: str) -> tuple[str, Any]:
     return url, cleanup
 
 
-@benchmark("binding_api", default_scale=200_000)
 def run(args: argparse.Namespace) -> Report:
     url, cleanup = _configure(args.database)
     try:

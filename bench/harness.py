@@ -1,9 +1,10 @@
 """What every benchmark shares: timing over repeats, peak memory, the table, the RESULT line,
 JSON results under ``bench/results/`` and a history row in ``docs/benchmarks.md``.
 
-A benchmark is a function ``run(args) -> Report`` registered with :func:`benchmark`. It times
-our path and its baseline in the same process run with :func:`measure`, checks that both give
-the same answer, and returns the figures.
+A benchmark is a function ``run(args) -> Report``, listed with its default scale in
+``bench/registry.py`` (which imports the benchmarks; this module imports none of them). It
+times our path and its baseline in the same process run with :func:`measure`, checks that both
+give the same answer, and returns the figures.
 """
 
 from __future__ import annotations
@@ -68,19 +69,8 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-_REGISTRY: dict[str, tuple[Callable[[argparse.Namespace], Report], int]] = {}
-
-
-def benchmark(
-    name: str, *, default_scale: int
-) -> Callable[[Callable[[argparse.Namespace], Report]], Callable[[argparse.Namespace], Report]]:
-    def register(
-        function: Callable[[argparse.Namespace], Report],
-    ) -> Callable[[argparse.Namespace], Report]:
-        _REGISTRY[name] = (function, default_scale)
-        return function
-
-    return register
+#: What the command line passes a benchmark and what it answers.
+Runner = Callable[[argparse.Namespace], Report]
 
 
 def machine() -> str:
@@ -88,7 +78,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {memory_gb:.0f} GB, Python {platform.python_version()}"
 
 
-def _print(report: Report) -> None:
+def report_print(report: Report) -> None:
     width = max((len(label) for label, _ in report.rows), default=10)
     print(f"\n{report.name} at scale {report.scale:,} on {machine()}")
     for label, value in report.rows:
@@ -100,7 +90,7 @@ def _print(report: Report) -> None:
     print(f"RESULT {report.name} {figures}{ratio}")
 
 
-def _save(report: Report, *, record: bool) -> None:
+def report_save(report: Report, *, record: bool) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(tz=UTC)
     payload = {
@@ -123,29 +113,3 @@ def _save(report: Report, *, record: bool) -> None:
         line = "| " + " | ".join(cells) + " |\n"
         with HISTORY.open("a", encoding="utf-8") as handle:
             handle.write(line)
-
-
-def main(argv: list[str] | None = None) -> int:
-    # Benchmarks import their modules so that they register themselves.
-    from bench import binding_api, people_search, screening, simulate  # noqa: F401
-
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("name", choices=sorted(_REGISTRY))
-    parser.add_argument("--scale", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--database",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="postgres://… (default: a fresh SQLite file)",
-    )
-    parser.add_argument(
-        "--record", action="store_true", help="append the figures to docs/benchmarks.md"
-    )
-    args = parser.parse_args(argv)
-    function, default_scale = _REGISTRY[args.name]
-    args.scale = args.scale or default_scale
-    report = function(args)
-    report.figures.setdefault("peak_mb", peak_memory_mb())
-    _print(report)
-    _save(report, record=args.record)
-    return 0

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Report, benchmark
+from bench.harness import Report
 
 KINDS = ("id_number", "simplified", "traditional", "pinyin")
 
@@ -71,7 +71,6 @@ def _configure(database: str) -> tuple[str, Any]:
     return label, cleanup
 
 
-@benchmark("people_search", default_scale=1_000_000)
 def run(args: argparse.Namespace) -> Report:
     label, cleanup = _configure(args.database)
     try:

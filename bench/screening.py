@@ -50,7 +50,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Report, Timing, benchmark, peak_memory_mb
+from bench.harness import Report, Timing, peak_memory_mb
 
 DATABASE = "fangkong_bench_screening"
 SEED = 20220404
@@ -89,7 +89,6 @@ def _configure(database: str) -> Any:
     return cleanup
 
 
-@benchmark("screening", default_scale=1_000_000)
 def run(args: argparse.Namespace) -> Report:
     cleanup = _configure(args.database)
     try:

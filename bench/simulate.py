@@ -40,7 +40,7 @@ import time
 from datetime import date
 from typing import Any
 
-from bench.harness import Report, Timing, benchmark, peak_memory_mb
+from bench.harness import Report, Timing, peak_memory_mb
 
 DAYS = 60
 CITY_DAYS = 30
@@ -106,7 +106,6 @@ def _covasim_once(residents: int, days: int, seed: int) -> tuple[float, float, f
     return built - started, ran - built, min(infected / residents, 1.0), steps
 
 
-@benchmark("simulate", default_scale=100_000)
 def run(args: argparse.Namespace) -> Report:
     residents, days, repeat = args.scale, DAYS, args.repeat
     cv = _covasim()
@@ -162,7 +161,6 @@ def _rate_text(person_days: int, timing: Timing) -> str:
     return f"{statistics.median(rates):.3g} ({min(rates):.3g}–{max(rates):.3g}) M"
 
 
-@benchmark("simulate_city", default_scale=10_000_000)
 def run_city(args: argparse.Namespace) -> Report:
     from fangkong.sim.city import city_generate
     from fangkong.sim.life import Life

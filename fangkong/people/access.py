@@ -13,10 +13,11 @@ import uuid
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.choices import PERSON_ROLES, PERSON_WRITE_ROLES, AccessPurpose, Role
+from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import access_record
 from fangkong.core.errors import NotFound, PermissionDenied
+from fangkong.core.roles import PERSON_ROLES, PERSON_WRITE_ROLES, Role
 from fangkong.people.models import DuplicateCandidate, Household, IdentityDocument, Person
 from fangkong.people.selectors import household_scope, person_scope
 from fangkong.regions.selectors import in_subtree

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from fangkong.accounts.choices import IDENTITY_ROLES, PERSON_ROLES, Role
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.crypto import decrypt
 from fangkong.core.phones import mask_phone
+from fangkong.core.roles import IDENTITY_ROLES, PERSON_ROLES, Role
 from fangkong.people.choices import DocumentType, Sex, SpecialNeed
 from fangkong.people.models import DuplicateCandidate, Household, IdentityDocument, Person
 

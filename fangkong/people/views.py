@@ -17,12 +17,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from fangkong.accounts.choices import PERSON_ROLES, PERSON_WRITE_ROLES, AccessPurpose
+from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import Actor
 from fangkong.core.crypto import blind_index
 from fangkong.core.errors import Conflict, FangkongError
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import Page
+from fangkong.core.roles import PERSON_ROLES, PERSON_WRITE_ROLES
 from fangkong.people import services
 from fangkong.people.access import (
     access_duplicate,

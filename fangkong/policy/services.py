@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
-from fangkong.accounts.choices import Role
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.concurrency import update_versioned
 from fangkong.core.errors import Conflict, PermissionDenied, ValidationFailed, field_error
+from fangkong.core.roles import Role
 from fangkong.policy.choices import RuleSetStatus
 from fangkong.policy.models import RuleSet
 from fangkong.policy.schema import (

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.choices import Role
 from fangkong.core.chinese import in_script
 from fangkong.core.errors import FangkongError
 from fangkong.core.paging import paginate
+from fangkong.core.roles import Role
 from fangkong.policy import services
 from fangkong.policy.access import access_rule_set, rule_set_reference_parse
 from fangkong.policy.choices import RuleSetStatus

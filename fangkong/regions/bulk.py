@@ -14,11 +14,11 @@ import polars as pl
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.choices import Role
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.bulk import IN_CHUNK, db_now, table_insert, table_reserve_ids
 from fangkong.core.errors import PermissionDenied, ValidationFailed, field_error
+from fangkong.core.roles import Role
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 

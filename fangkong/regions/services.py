@@ -13,7 +13,6 @@ from typing import BinaryIO
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.choices import Role
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.concurrency import update_versioned
@@ -24,6 +23,7 @@ from fangkong.core.errors import (
     ValidationFailed,
     field_error,
 )
+from fangkong.core.roles import Role
 from fangkong.regions.codes import CODE_MESSAGES, NAME_MESSAGES, code_problem, name_problem
 from fangkong.regions.codes import time_zone_ok as _time_zone_ok
 from fangkong.regions.importer import (

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.choices import Role
 from fangkong.core.errors import FangkongError, ValidationFailed
 from fangkong.core.paging import paginate
+from fangkong.core.roles import Role
 from fangkong.regions import services
 from fangkong.regions.access import access_region
 from fangkong.regions.forms import ChildForm, ImportForm, RenameForm

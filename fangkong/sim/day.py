@@ -7,14 +7,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-if TYPE_CHECKING:
-    from fangkong.sim.life import Plan
+from fangkong.sim.plan import Plan
 
 Int32 = npt.NDArray[np.int32]
 #: A day's scans: person, venue, arrival, departure, kind.

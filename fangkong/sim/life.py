@@ -24,7 +24,7 @@ Times in the arrays are int32 seconds since the simulation's start (local midnig
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -34,24 +34,25 @@ import polars as pl
 from fangkong.sim import routine
 from fangkong.sim.day import Day, Scans, dwell_frame
 from fangkong.sim.places import Places, SiteKind
+from fangkong.sim.plan import (
+    DAY,
+    KIND_SCHOOL,
+    KIND_WORK,
+    LATEST_ARRIVAL,
+    Int32,
+    Plan,
+)
 from fangkong.sim.routine import AnchorGroup, PersonClass
 
-DAY = 86_400
 TRAVEL = 20 * 60
 MIN_STAY = 5 * 60
 HOME_BREAK = 2 * TRAVEL + 30 * 60
-LATEST_ARRIVAL = DAY
-BIN = 1800  # venue index: half-hours of arrival
-BINS = LATEST_ARRIVAL // BIN
 LOCAL_VISIT_SHARE = 0.8
 UTC_OFFSET = 8 * 3600
 SHIFT_SECTORS = ("hospital", "market", "transit", "care_home", "retail")
 
-KIND_VISIT, KIND_WORK, KIND_SCHOOL = 0, 1, 2
 GONE = np.iinfo(np.int32).min  # a shift that marks a person kept home (never a real shift)
 
-Int32 = npt.NDArray[np.int32]
-Int64 = npt.NDArray[np.int64]
 #: Days' scans are made one after the other in this thread (NumPy lets go of the GIL), while
 #: the caller goes on with the day's plan and shifts (the outbreak's transmission).
 _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fangkong-life")
@@ -70,73 +71,6 @@ class LifeParams:
             raise ValueError("plan_days must be 0 or a multiple of 7")
         if not 0 <= self.shift_minutes <= 120:
             raise ValueError("shift_minutes must be between 0 and 120")
-
-
-@dataclass
-class Plan:
-    """One calendar day's activities before the daily shift. Seconds from the day's midnight.
-
-    ``scan_*`` rows are sorted by person, then time; ``dwell_*`` rows (activities outside the
-    home cell, merged) likewise. ``active`` persons leave home: ``first_departure`` and
-    ``last_return``. ``anchor_*``: persons at work or school, sorted, with start and end.
-    The outbreak's indexes are built on demand (or by :meth:`index`).
-    """
-
-    weekday: int
-    scan_person: Int32
-    scan_venue: Int32
-    scan_arrival: Int32
-    scan_departure: Int32
-    scan_kind: npt.NDArray[np.uint8]
-    dwell_person: Int32
-    dwell_cell: npt.NDArray[np.uint16]
-    dwell_start: Int32
-    dwell_end: Int32
-    active: Int32
-    first_departure: Int32
-    last_return: Int32
-    anchor_person: Int32
-    anchor_start: Int32
-    anchor_end: Int32
-    residents: int = 0
-    venues: int = 0
-    venue_order: Int64 | None = field(default=None)
-    venue_bins: Int64 | None = field(default=None)
-    scan_offsets: Int64 | None = field(default=None)
-    anchor_row: Int32 | None = field(default=None)
-
-    def index(self) -> None:
-        """Build the indexes the outbreak reads (``venue_index``, ``person_rows``,
-        ``anchor_rows``) now rather than on first use."""
-        self.venue_index()
-        self.person_rows()
-        self.anchor_rows()
-
-    def person_rows(self) -> Int64:
-        """``scan_*`` rows of person ``p``: ``offsets[p]`` to ``offsets[p + 1]``."""
-        if self.scan_offsets is None:
-            counts = np.bincount(self.scan_person, minlength=self.residents)
-            self.scan_offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
-        return self.scan_offsets
-
-    def anchor_rows(self) -> Int32:
-        """Per person, the row in ``anchor_*`` (−1 when not at work or school that day)."""
-        if self.anchor_row is None:
-            rows = np.full(self.residents, -1, dtype=np.int32)
-            rows[self.anchor_person] = np.arange(self.anchor_person.shape[0], dtype=np.int32)
-            self.anchor_row = rows
-        return self.anchor_row
-
-    def venue_index(self) -> tuple[Int64, Int64]:
-        """Visit rows grouped by venue and half-hour of arrival: ``order`` (row numbers) and
-        ``bins`` (offsets into ``order`` of bin ``venue * BINS + arrival // BIN``)."""
-        if self.venue_order is None or self.venue_bins is None:
-            visits = np.flatnonzero(self.scan_kind == KIND_VISIT)
-            key = self.scan_venue[visits].astype(np.int64) * BINS + self.scan_arrival[visits] // BIN
-            self.venue_order = visits[np.argsort(key)].astype(np.int64)
-            counts = np.bincount(key, minlength=self.venues * BINS)
-            self.venue_bins = np.r_[0, np.cumsum(counts)].astype(np.int64)
-        return self.venue_order, self.venue_bins
 
 
 def epoch_of(start: date) -> int:

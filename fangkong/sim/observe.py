@@ -32,9 +32,10 @@ import numpy.typing as npt
 import polars as pl
 
 from fangkong.sim.course import lognormal
-from fangkong.sim.life import DAY, UTC_OFFSET
+from fangkong.sim.life import UTC_OFFSET
 from fangkong.sim.outbreak import OutbreakResult
 from fangkong.sim.places import Places, SiteKind
+from fangkong.sim.plan import DAY
 
 Int64 = npt.NDArray[np.int64]
 DRUGS = ("antipyretic", "cough", "antiviral", "antibiotic")

@@ -47,9 +47,10 @@ from fangkong.sim.contacts import course_beta, expand, group_members, pick
 from fangkong.sim.course import NEVER
 from fangkong.sim.day import Day
 from fangkong.sim.groups import Groups, Members
-from fangkong.sim.life import BIN, BINS, DAY, KIND_VISIT, Life, LifeParams
+from fangkong.sim.life import Life, LifeParams
 from fangkong.sim.outbreak_params import LAYER_NAMES, Layer, OutbreakParams
 from fangkong.sim.places import Category, Places, SiteKind
+from fangkong.sim.plan import BIN, BINS, DAY, KIND_VISIT
 from fangkong.sim.routine import STAY
 
 Int64 = npt.NDArray[np.int64]

@@ -13,8 +13,9 @@ import pytest
 
 from fangkong.sim import routine
 from fangkong.sim.city import city_generate
-from fangkong.sim.life import DAY, KIND_VISIT, Life, LifeParams, epoch_of
+from fangkong.sim.life import Life, LifeParams, epoch_of
 from fangkong.sim.places import Category, places_generate
+from fangkong.sim.plan import DAY, KIND_VISIT
 from fangkong.sim.routine import HOURLY, STAY, PersonClass
 
 START = date(2022, 4, 4)  # a Monday

@@ -1,0 +1,45 @@
+"""The benchmarks by name, and the command line that runs one (``python -m bench``).
+
+The imports go one way: this module imports the benchmarks and the harness, the benchmarks
+import the harness, and the harness imports neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from bench import binding_api, people_search, screening, simulate
+from bench.harness import Runner, peak_memory_mb, report_print, report_save
+
+#: name → (the benchmark, its default ``--scale``).
+BENCHMARKS: dict[str, tuple[Runner, int]] = {
+    "binding_api": (binding_api.run, 200_000),
+    "people_search": (people_search.run, 1_000_000),
+    "screening": (screening.run, 1_000_000),
+    "simulate": (simulate.run, 100_000),
+    "simulate_city": (simulate.run_city, 10_000_000),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("name", choices=sorted(BENCHMARKS))
+    parser.add_argument("--scale", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="postgres://… (default: a fresh SQLite file)",
+    )
+    parser.add_argument(
+        "--record", action="store_true", help="append the figures to docs/benchmarks.md"
+    )
+    args = parser.parse_args(argv)
+    function, default_scale = BENCHMARKS[args.name]
+    args.scale = args.scale or default_scale
+    report = function(args)
+    report.figures.setdefault("peak_mb", peak_memory_mb())
+    report_print(report)
+    report_save(report, record=args.record)
+    return 0
