@@ -1,4 +1,8 @@
-"""The REST API under ``/api/v1``: one NinjaAPI, one error envelope, routers from each app."""
+"""The REST API under ``/api/v1``: one NinjaAPI, one error envelope, routers from each app.
+
+The one place the routers are registered. It sits on top and imports only downward: the apps'
+API modules take the actor from :func:`fangkong.core.guards.actor_of`, never from here.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader
 
 from fangkong.accounts.actors import client_ip
+from fangkong.accounts.api import router as accounts_router
 from fangkong.accounts.tokens import actor_from_token
-from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
+from fangkong.lab.api import router as lab_router
+from fangkong.people.api import households_router
+from fangkong.people.api import router as people_router
+from fangkong.policy.api import router as policy_router
+from fangkong.regions.api import router as regions_router
 
 
 class ActorAuth(APIKeyHeader):
@@ -69,13 +78,6 @@ api = NinjaAPI(
 )
 
 
-def actor_of(request: HttpRequest) -> Actor:
-    """The authenticated actor of an API request (set by :class:`ActorAuth`)."""
-    actor = request.auth  # type: ignore[attr-defined]
-    assert isinstance(actor, Actor)
-    return actor
-
-
 def _envelope(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
     return api.create_response(request, body, status=status)
 
@@ -126,22 +128,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     )
 
 
-def _register_routers() -> None:
-    from fangkong.accounts.api import router as accounts_router
-    from fangkong.lab.api import router as lab_router
-    from fangkong.people.api import households_router
-    from fangkong.people.api import router as people_router
-    from fangkong.policy.api import router as policy_router
-    from fangkong.regions.api import router as regions_router
-
-    # The screening routes first: Django tries URL patterns in order, and the sampling points'
-    # tube writes are the busiest requests of the system.
-    api.add_router("/lab", lab_router)
-    api.add_router("/regions", regions_router)
-    api.add_router("/people", people_router)
-    api.add_router("/households", households_router)
-    api.add_router("/accounts", accounts_router)
-    api.add_router("/rule-sets", policy_router)
-
-
-_register_routers()
+# The screening routes first: Django tries URL patterns in order, and the sampling points' tube
+# writes are the busiest requests of the system.
+api.add_router("/lab", lab_router)
+api.add_router("/regions", regions_router)
+api.add_router("/people", people_router)
+api.add_router("/households", households_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/rule-sets", policy_router)

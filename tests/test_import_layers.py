@@ -37,10 +37,6 @@ LAYERS: dict[str, int] = {
     "api": 5,
 }
 
-_API_CIRCLE = (
-    "issue 18 §2: every app's API takes actor_of from fangkong/api.py, which imports every "
-    "router; the request guards go to core and the routers are registered from one place"
-)
 _WEB_BOTTOM = (
     "issue 18 §2: every app's views use the web shell's page guards and widgets; they move "
     "under the apps so that web only sits on top"
@@ -48,22 +44,6 @@ _WEB_BOTTOM = (
 
 #: Upward imports as they stand, each an exact (importer module, imported module) pair.
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    **dict.fromkeys(
-        [
-            ("fangkong.accounts.api", "fangkong.api"),
-            ("fangkong.lab.api.binding", "fangkong.api"),
-            ("fangkong.lab.api.coverage", "fangkong.api"),
-            ("fangkong.lab.api.exports", "fangkong.api"),
-            ("fangkong.lab.api.labwork", "fangkong.api"),
-            ("fangkong.lab.api.people", "fangkong.api"),
-            ("fangkong.lab.api.rounds", "fangkong.api"),
-            ("fangkong.lab.api.uploads", "fangkong.api"),
-            ("fangkong.people.api", "fangkong.api"),
-            ("fangkong.policy.api", "fangkong.api"),
-            ("fangkong.regions.api", "fangkong.api"),
-        ],
-        _API_CIRCLE,
-    ),
     **dict.fromkeys(
         [
             ("fangkong.accounts.forms", "fangkong.web.widgets"),
@@ -217,26 +197,6 @@ def test_no_import_circle_between_apps():
     assert app_cycles(edges) == []
 
 
-#: The one circle of modules left (issue 18 §2, see _API_CIRCLE); it may only shrink.
-MODULE_CIRCLES = [
-    {
-        "fangkong.accounts.api",
-        "fangkong.api",
-        "fangkong.lab.api",
-        "fangkong.lab.api.binding",
-        "fangkong.lab.api.coverage",
-        "fangkong.lab.api.exports",
-        "fangkong.lab.api.labwork",
-        "fangkong.lab.api.people",
-        "fangkong.lab.api.rounds",
-        "fangkong.lab.api.uploads",
-        "fangkong.people.api",
-        "fangkong.policy.api",
-        "fangkong.regions.api",
-    }
-]
-
-
 def module_circles(modules: dict[str, Path]) -> list[set[str]]:
     """The strongly connected sets of two or more modules in the import graph of ``modules``."""
     graph = {
@@ -274,7 +234,7 @@ def test_no_module_circle_in_the_product_or_the_benchmarks():
     modules.update(
         (_module_name(path, ROOT), path) for path in sorted((ROOT / "bench").glob("*.py"))
     )
-    assert module_circles(modules) == MODULE_CIRCLES
+    assert module_circles(modules) == []
 
 
 # The check itself, on made-up modules.

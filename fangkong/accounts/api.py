@@ -12,9 +12,9 @@ from fangkong.accounts.choices import Role
 from fangkong.accounts.models import Membership, User
 from fangkong.accounts.selectors import user_list
 from fangkong.accounts.usernames import Username
-from fangkong.api import actor_of
 from fangkong.core.actor import Actor
 from fangkong.core.errors import NotFound, PermissionDenied
+from fangkong.core.guards import actor_of
 from fangkong.core.paging import paginate
 from fangkong.core.schemas import ERRORS, PageOut, page_fields
 from fangkong.regions.access import access_region

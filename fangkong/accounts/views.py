@@ -45,10 +45,11 @@ from fangkong.accounts.models import User
 from fangkong.accounts.selectors import access_list, audit_list, token_list, user_list
 from fangkong.core.actor import SystemActor
 from fangkong.core.errors import FangkongError
+from fangkong.core.guards import actor_of
 from fangkong.core.paging import Page, paginate
 from fangkong.core.periodic import periodic_job_status_list
 from fangkong.regions.access import access_region
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 
 ADMIN = Role.ADMINISTRATOR
 

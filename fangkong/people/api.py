@@ -19,9 +19,9 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.accounts.choices import AccessPurpose
-from fangkong.api import actor_of
 from fangkong.core.crypto import blind_index
 from fangkong.core.errors import ValidationFailed, field_error
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PageOut, page_fields
 from fangkong.people import services

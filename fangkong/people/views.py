@@ -21,6 +21,7 @@ from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import Actor
 from fangkong.core.crypto import blind_index
 from fangkong.core.errors import Conflict, FangkongError
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import Page
 from fangkong.core.roles import PERSON_ROLES, PERSON_WRITE_ROLES
@@ -59,7 +60,7 @@ from fangkong.people.selectors import (
     person_search,
 )
 from fangkong.regions.access import access_region
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 from fangkong.web.errors import errors_on_form
 
 PERSON_PAGE_ROLES = tuple(sorted(PERSON_ROLES))

@@ -17,7 +17,7 @@ from ninja import P, Query, Router, Schema, Status
 from ninja.params import PathEx
 from pydantic import Field
 
-from fangkong.api import actor_of
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
 from fangkong.core.schemas import (

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.chinese import in_script
 from fangkong.core.errors import FangkongError
+from fangkong.core.guards import actor_of
 from fangkong.core.paging import paginate
 from fangkong.core.roles import Role
 from fangkong.policy import services
@@ -38,7 +39,7 @@ from fangkong.policy.selectors import (
     rules_for_path,
 )
 from fangkong.regions.access import access_region
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 from fangkong.web.errors import errors_on_form
 
 WRITERS = (Role.COMMANDER, Role.ADMINISTRATOR)

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
-from fangkong.api import actor_of
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, PermissionDenied
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
 from fangkong.core.roles import Role

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import FangkongError, ValidationFailed
+from fangkong.core.guards import actor_of
 from fangkong.core.paging import paginate
 from fangkong.core.roles import Role
 from fangkong.regions import services
@@ -27,7 +28,7 @@ from fangkong.regions.selectors import (
     region_descendant_count,
     region_list_with_counts,
 )
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 from fangkong.web.errors import shown_errors
 
 ADMIN = Role.ADMINISTRATOR

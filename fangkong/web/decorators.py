@@ -50,9 +50,3 @@ def actor_required(*roles: str) -> Callable[[View], View]:
         return wrapper
 
     return decorate
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    actor = getattr(request, "actor", None)
-    assert isinstance(actor, Actor)
-    return actor

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from fangkong.core.guards import actor_of
 from fangkong.people.selectors import people_summary
 from fangkong.regions.selectors import region_scope
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 
 
 @actor_required()

@@ -13,10 +13,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import BaseModel, Field
 
-from fangkong.api import actor_of
 from fangkong.core.combine import Combiner
 from fangkong.core.crypto import blind_index
 from fangkong.core.errors import FangkongError
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import Answer as IdempotentAnswer
 from fangkong.core.idempotency import IdempotentCall, run_idempotent, run_idempotent_many
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, ObservedAt

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.accounts.choices import AccessPurpose
-from fangkong.api import actor_of
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate_list
 from fangkong.core.schemas import (

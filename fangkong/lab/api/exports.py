@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from fangkong.api import actor_of
+from fangkong.core.guards import actor_of
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, PageOut, page_fields
 from fangkong.lab.choices import ExportStatus, ExportTarget
 from fangkong.lab.export_selectors import access_result_export, result_export_list

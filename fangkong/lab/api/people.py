@@ -12,8 +12,8 @@ from pydantic import Field
 
 from fangkong.accounts.access import access_user
 from fangkong.accounts.choices import AccessPurpose
-from fangkong.api import actor_of
 from fangkong.core.actor import Actor
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.schemas import (
     ERRORS,

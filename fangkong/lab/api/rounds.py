@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.accounts.access import access_user
-from fangkong.api import actor_of
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
 from fangkong.core.schemas import (

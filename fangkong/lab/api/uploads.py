@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, UploadedFile
 
-from fangkong.api import actor_of
 from fangkong.core.errors import FangkongError
+from fangkong.core.guards import actor_of
 from fangkong.core.schemas import WRITE_ERRORS, ErrorOut
 from fangkong.lab.access import access_lab
 from fangkong.lab.roles import LAB_ROLES

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.db import connections, transaction
 
-import fangkong.api  # noqa: F401 - the API (and its routers) load before their modules
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import User
 from fangkong.accounts.tests.factories import actor_make

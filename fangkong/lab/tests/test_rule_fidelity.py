@@ -110,7 +110,6 @@ def test_routine_area_testing_is_refused_from_the_twenty_measures_on(tree, make_
 
 
 def test_the_api_takes_every_round_kind():
-    from fangkong.api import api  # noqa: F401  (the routers, in their import order)
     from fangkong.lab.api.rounds import RoundKindIn
 
     assert typing.get_args(RoundKindIn) == tuple(RoundKind.values)

@@ -6,9 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from fangkong.accounts.choices import Role
+from fangkong.core.guards import actor_of
 from fangkong.lab.roles import LAB_ROLES, SAMPLING_ROLES
 from fangkong.lab.views.command import ROUND_LIST_ROLES
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 
 #: The roles with a screening page to land on. A transfer dispatcher hands packages over
 #: through the API (``POST /lab/packages/{code}/handover``) and has no page here, so the

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, ValidationFailed
+from fangkong.core.guards import actor_of
 from fangkong.lab.access import access_exemption, access_round
 from fangkong.lab.choices import ExemptionReason
 from fangkong.lab.models import ScreeningRound
@@ -27,7 +28,7 @@ from fangkong.lab.services.rounds import exemption_grant, exemption_revoke
 from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.people.presentation import person_row
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 from fangkong.web.errors import errors_on_form
 from fangkong.web.widgets import IsoDateInput
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
 from fangkong.lab.access import access_lab
@@ -44,7 +45,7 @@ from fangkong.lab.roles import LAB_ROLES
 from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.transport import MAX_TUBES_PER_PACKAGE, package_receive
 from fangkong.lab.services.uploads import MAX_UPLOAD_BYTES, results_upload
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 from fangkong.web.errors import errors_on_form, shown_errors
 
 LAB_PAGE_ROLES = tuple(sorted(LAB_ROLES))

@@ -27,6 +27,7 @@ from fangkong.accounts.access import access_user
 from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
+from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenSource
@@ -52,7 +53,7 @@ from fangkong.lab.services import people as services
 from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.policy.selectors import rules_for_path
-from fangkong.web.decorators import actor_of, actor_required
+from fangkong.web.decorators import actor_required
 from fangkong.web.errors import errors_on_form
 
 PURPOSE = AccessPurpose.SCREENING.value

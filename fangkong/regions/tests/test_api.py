@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-import fangkong.api  # noqa: F401  (load the API first: it registers the routers)
 from fangkong.core.models import AuditEntry
 from fangkong.regions import api as regions_api
 from fangkong.regions.models import Region
