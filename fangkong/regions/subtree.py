@@ -20,13 +20,18 @@ needs byte-order comparison: SQLite compares bytes, and ``Region.path`` is decla
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db.models import Q
 
-if TYPE_CHECKING:
-    from fangkong.core.actor import AnyActor
-    from fangkong.regions.models import Region
+from fangkong.core.actor import AnyActor
+
+
+class _Node(Protocol):
+    """A node (``Region``, imported by nothing here so that ``models`` may use this module)."""
+
+    path: str
+
 
 #: Sorts right after the separator ``.`` and below every digit.
 _AFTER_SEPARATOR = "/"
@@ -55,6 +60,6 @@ def path_in_subtree(path: str, root: str) -> bool:
     return not root or path == root or path.startswith(root + ".")
 
 
-def region_in_scope(actor: AnyActor, region: Region) -> bool:
+def region_in_scope(actor: AnyActor, region: _Node) -> bool:
     """``region`` lies in the actor's subtree (everything, for the system actor)."""
     return path_in_subtree(region.path, actor.region_path)
