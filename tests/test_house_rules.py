@@ -80,3 +80,46 @@ def test_interface_code_reads_through_selectors_and_access_functions():
             if ".raw(" in stripped or ".extra(" in stripped or "cursor.execute" in stripped:
                 offenders.append(f"{path.relative_to(ROOT.parent)}:{line_number} (raw SQL)")
     assert offenders == []
+
+
+# Modules outside fangkong/regions that may still test a path prefix themselves, with the reason.
+OWN_SUBTREE_CHECK_ALLOWED: dict[str, str] = {}
+
+
+def _own_subtree_checks(source: str) -> list[int]:
+    """Lines that decide subtree membership by hand: a ``path__startswith`` lookup, a range on
+    a path column (``path__gte``/``path__lt``), or ``<…path>.startswith(``."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.keyword) and node.arg:
+            if node.arg.endswith(("path__startswith", "path__gte", "path__lt")):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            url = isinstance(target, ast.Attribute) and getattr(target.value, "id", "") == "request"
+            if node.func.attr == "startswith" and "path" in name.lower() and not url:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_subtree_scope_is_checked_only_by_regions_subtree():
+    """``fangkong.regions.subtree`` is the one place that decides whether a node lies in a
+    subtree (the separator and the index range are easy to get wrong)."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("regions/") or "tests" in path.parts or "migrations" in path.parts:
+            continue
+        if relative in OWN_SUBTREE_CHECK_ALLOWED:
+            continue
+        offenders += [f"{relative}:{line}" for line in _own_subtree_checks(path.read_text())]
+    assert not offenders, "use fangkong.regions.subtree: " + ", ".join(offenders)
+
+
+def test_the_subtree_rule_sees_a_hand_written_check():
+    assert _own_subtree_checks("ok = region.path.startswith(root + '.')\n") == [1]
+    assert _own_subtree_checks("q = Q(region__path__startswith=root)\n") == [1]
+    assert _own_subtree_checks("q = Q(path__gte=low, path__lt=high)\n") == [1, 1]
+    assert _own_subtree_checks("ok = language.startswith('zh')\n") == []
+    assert _own_subtree_checks("api = request.path.startswith('/api/')\n") == []  # a URL

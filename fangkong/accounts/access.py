@@ -6,7 +6,7 @@ from fangkong.accounts.models import ApiToken, Membership, User
 from fangkong.accounts.selectors import token_list, user_list
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 
 
 def access_user(actor: AnyActor, username: str) -> User:

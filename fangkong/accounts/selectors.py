@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from fangkong.accounts.models import ApiToken, Membership, User
 from fangkong.core.actor import AnyActor
 from fangkong.core.models import AccessEntry, AuditEntry
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 
 
 def user_list(*, actor: AnyActor, search: str = "", role: str = "") -> QuerySet[User]:

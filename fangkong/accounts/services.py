@@ -30,6 +30,7 @@ from fangkong.core.client_address import throttle_key
 from fangkong.core.crypto import decrypt, encrypt
 from fangkong.core.errors import FangkongError, PermissionDenied, ValidationFailed, field_error
 from fangkong.regions.models import Region
+from fangkong.regions.subtree import region_in_scope
 
 MFA_PURPOSE = "mfa-secret"
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def _ends_sessions(user: User) -> None:
 
 
 def _require_in_scope(actor: AnyActor, region: Region) -> None:
-    if actor.region_path and not region.is_within(actor.region_path):
+    if not region_in_scope(actor, region):
         raise PermissionDenied(
             "You can manage roles only inside your own jurisdiction.", code="region_out_of_scope"
         )

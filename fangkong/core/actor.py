@@ -23,10 +23,6 @@ class Actor:
     roles_here: frozenset[str] = field(default_factory=frozenset)
     ip: str = ""
 
-    def path_bounds(self) -> tuple[str, str]:
-        """Index-friendly ``[low, high)`` bounds of the materialised path of the subtree."""
-        return subtree_bounds(self.region_path)
-
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 
@@ -48,8 +44,3 @@ class SystemActor:
 AnyActor = Actor | SystemActor
 
 SYSTEM = SystemActor()
-
-
-def subtree_bounds(path: str) -> tuple[str, str]:
-    """``[path, path + "~")``: every descendant path starts with ``path`` and ``~`` sorts last."""
-    return path, path + "~"

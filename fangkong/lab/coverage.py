@@ -48,7 +48,7 @@ from fangkong.lab.tallies import round_tally_read
 from fangkong.people.models import IdentityDocument, NodePopulation, Person
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree, path_in_subtree
 
 #: The levels coverage is shown by, as the API names them.
 LEVELS: dict[str, int] = {
@@ -119,8 +119,7 @@ class RoundCoverage:
             (
                 node
                 for node in self.nodes.values()
-                if node.level == level
-                and (not within or node.path == within or node.path.startswith(within + "."))
+                if node.level == level and path_in_subtree(node.path, within)
             ),
             key=lambda node: node.path,
         )
@@ -295,9 +294,9 @@ def round_coverage(
         code_of[region_id] = code
     floor = actor.region_path or ""
     for region_id, code, name, level, path, parent_id in [*rows, *ancestor_rows]:
-        if floor and not (path == floor or path.startswith(floor + ".")):
+        if not path_in_subtree(path, floor):
             continue  # an ancestor above the actor's node: not theirs to see
-        if region is not None and not (path == region.path or path.startswith(region.path + ".")):
+        if region is not None and not path_in_subtree(path, region.path):
             continue
         nodes[code] = NodeCoverage(
             region_id=region_id,

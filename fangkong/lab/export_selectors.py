@@ -16,7 +16,7 @@ from fangkong.lab.models import Lab, ResultExport, SamplingPoint
 from fangkong.lab.roles import EXPORT_ROLES
 from fangkong.people.access import parse_code
 from fangkong.regions.choices import RegionLevel
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 
 
 def _require_city_level(actor: AnyActor) -> None:

@@ -38,7 +38,8 @@ from fangkong.core.paging import COUNT_CAP, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Pa
 from fangkong.lab.choices import MemberOutcome, RetestReason, RetestStatus, TubeResult
 from fangkong.lab.models import Binding, RetestTask, ScreeningRound, Tube
 from fangkong.people.models import Person
-from fangkong.regions.selectors import in_subtree, region_scope
+from fangkong.regions.selectors import region_scope
+from fangkong.regions.subtree import in_subtree
 
 #: The namespace of derived task codes (``uuid5`` of "tube id/person id").
 TASK_NAMESPACE = uuid.UUID("6f1c2b1e-5d0a-4d52-9a47-2a4f3e8c9b10")

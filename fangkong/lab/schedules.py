@@ -50,7 +50,7 @@ from fangkong.policy.choices import TestKind
 from fangkong.policy.schema import KeyGroupSchedule
 from fangkong.policy.selectors import rules_for_path
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 
 PURPOSE = AccessPurpose.SCREENING.value
 

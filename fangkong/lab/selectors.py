@@ -29,7 +29,7 @@ from fangkong.lab.models import (
 )
 from fangkong.people.models import Person
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 
 
 def _ancestor_codes(actor: AnyActor) -> list[str]:

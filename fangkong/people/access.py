@@ -20,7 +20,7 @@ from fangkong.core.errors import NotFound, PermissionDenied
 from fangkong.core.roles import PERSON_ROLES, PERSON_WRITE_ROLES, Role
 from fangkong.people.models import DuplicateCandidate, Household, IdentityDocument, Person
 from fangkong.people.selectors import household_scope, person_scope
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree, region_in_scope
 
 _DEFAULT_PURPOSE: dict[str, str] = {
     Role.EPIDEMIOLOGIST.value: AccessPurpose.INVESTIGATION.value,
@@ -151,8 +151,7 @@ def access_duplicate(actor: AnyActor, code: object, *, write: bool = False) -> D
     visible = [
         person.code
         for person in (candidate.person_a, candidate.person_b)
-        if person is not None
-        and (not actor.region_path or person.region.is_within(actor.region_path))
+        if person is not None and region_in_scope(actor, person.region)
     ]
     access_record(
         actor=actor,

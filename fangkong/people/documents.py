@@ -39,6 +39,7 @@ from fangkong.people.choices import DocumentType
 from fangkong.people.models import IdentityDocument, Person
 from fangkong.people.validation import collect
 from fangkong.regions.models import Region
+from fangkong.regions.subtree import region_in_scope
 
 ID_PURPOSE = "id-number"
 RESIDENT_FAMILY = frozenset({DocumentType.RESIDENT_ID, DocumentType.HOUSEHOLD_REGISTER})
@@ -270,7 +271,7 @@ def existing_holders(
 
 
 def _visible(actor: AnyActor, person: Person) -> bool:
-    return not actor.region_path or person.region.is_within(actor.region_path)
+    return region_in_scope(actor, person.region)
 
 
 class IdentityExistsElsewhere(Conflict):

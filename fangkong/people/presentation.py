@@ -24,6 +24,7 @@ from fangkong.core.phones import mask_phone
 from fangkong.core.roles import IDENTITY_ROLES, PERSON_ROLES, Role
 from fangkong.people.choices import DocumentType, Sex, SpecialNeed
 from fangkong.people.models import DuplicateCandidate, Household, IdentityDocument, Person
+from fangkong.regions.subtree import region_in_scope
 
 ID_PURPOSE = "id-number"
 
@@ -253,7 +254,7 @@ _HIDDEN = DuplicateSide(visible=False, code=None, name="", birth_date=None, regi
 
 
 def _side(actor: AnyActor, person: Person) -> DuplicateSide:
-    visible = not actor.region_path or person.region.is_within(actor.region_path)
+    visible = region_in_scope(actor, person.region)
     if not visible:
         return _HIDDEN  # another jurisdiction's person: neither who nor where
     return DuplicateSide(

@@ -45,7 +45,7 @@ from fangkong.people.models import (
 )
 from fangkong.people.tallies import people_tally_read
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree, region_in_scope
 
 MAX_QUERY_LENGTH = 100
 #: Shorter name keys match exactly only: a one-character prefix (a surname) would match a
@@ -403,8 +403,7 @@ def duplicate_candidate_list(
         person.code
         for candidate in result.items
         for person in (candidate.person_a, candidate.person_b)
-        if person is not None
-        and (not actor.region_path or person.region.is_within(actor.region_path))
+        if person is not None and region_in_scope(actor, person.region)
     ]
     access_record(
         actor=actor,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from fangkong.core.actor import AnyActor
 from fangkong.core.periodic import periodic
 from fangkong.people.models import Household, NodePopulation, PeopleTally, PersonNeed
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 
 
 def people_tally_refresh() -> int:

@@ -16,6 +16,7 @@ from fangkong.core.errors import NotFound, ValidationFailed, field_error
 from fangkong.core.idcard import EARLIEST_BIRTH
 from fangkong.core.text import text_problem
 from fangkong.regions.models import Region
+from fangkong.regions.subtree import region_in_scope
 
 MAX_NOTE = 5000
 MAX_REASON = 1000
@@ -72,5 +73,5 @@ def check_birth_date(value: date | None, errors: list[dict[str, Any]]) -> None:
 
 def require_in_scope(actor: AnyActor, region: Region) -> None:
     """``NotFound`` (like a missing node) when ``region`` is outside the actor's subtree."""
-    if actor.region_path and not region.is_within(actor.region_path):
+    if not region_in_scope(actor, region):
         raise NotFound(_("No such jurisdiction."), code="region_not_found")

@@ -29,7 +29,7 @@ from fangkong.policy.schema import (
     parameters_validate,
 )
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 
 # Rows are immutable apart from ``status``, so the merged, validated parameters of a given
 # combination of rows can be kept across requests. The key includes each row's creation time,

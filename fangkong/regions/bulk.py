@@ -21,6 +21,7 @@ from fangkong.core.errors import PermissionDenied, ValidationFailed, field_error
 from fangkong.core.roles import Role
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
+from fangkong.regions.subtree import path_in_subtree
 
 #: Code length per level: GB/T 2260 six digits down to county, then +3 per level.
 CODE_LENGTHS = {1: 6, 2: 6, 3: 6, 4: 9, 5: 12, 6: 15}
@@ -41,7 +42,7 @@ def region_ids(actor: AnyActor, codes: Sequence[str]) -> tuple[pl.DataFrame, lis
     for start in range(0, len(unique), IN_CHUNK):
         rows = Region.objects.filter(code__in=unique[start : start + IN_CHUNK])
         for code, pk, path in rows.values_list("code", "id", "path"):
-            if root and path != root and not path.startswith(root + "."):
+            if not path_in_subtree(path, root):
                 raise PermissionDenied(
                     _("Some jurisdictions lie outside yours."), code="region_out_of_scope"
                 )

@@ -32,6 +32,7 @@ from fangkong.regions.codes import (
     time_zone_ok,
 )
 from fangkong.regions.models import Region
+from fangkong.regions.subtree import path_in_subtree
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 200_000
@@ -333,7 +334,7 @@ def import_plan(data: bytes, *, actor: AnyActor, max_rows: int = MAX_IMPORT_ROWS
             parent: NewNode | Existing | None
             if row.parent_code in existing:
                 parent = existing[row.parent_code]
-                if scope and not (parent.path == scope or parent.path.startswith(scope + ".")):
+                if not path_in_subtree(parent.path, scope):
                     reject(
                         row,
                         "parent_code",

@@ -6,13 +6,14 @@ from django.db import models
 
 from fangkong.core.models import TimestampedModel
 from fangkong.regions.choices import RegionLevel
+from fangkong.regions.subtree import path_in_subtree
 
 
 class Region(TimestampedModel):
     """One jurisdiction node; every scoped record hangs off one.
 
     ``path`` is the materialised path of codes joined by ``.`` (``110000.110100.110105``), so a
-    subtree is the index range ``[path, path + "~")`` on both SQLite and PostgreSQL. Codes follow
+    subtree is an index range (:mod:`fangkong.regions.subtree`). Codes follow
     GB/T 2260 (six digits) down to county, then 9 digits for a street, 12 for a community and
     15 for a grid, each extending its parent's code.
     """
@@ -35,8 +36,8 @@ class Region(TimestampedModel):
         return f"{self.name} ({self.code})"
 
     def is_within(self, path: str) -> bool:
-        """True if this node is ``path`` itself or below it."""
-        return self.path == path or self.path.startswith(path + ".")
+        """True if this node is ``path`` itself or below it (``path=""``: the whole tree)."""
+        return path_in_subtree(self.path, path)
 
     @property
     def ancestor_codes(self) -> list[str]:

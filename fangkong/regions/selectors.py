@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from fangkong.core.actor import AnyActor, subtree_bounds
+from fangkong.core.actor import AnyActor
 from fangkong.regions.models import Region
-
-
-def in_subtree(path: str, *, field: str = "path") -> Q:
-    """Index-friendly filter for ``field`` lying in the subtree rooted at ``path``."""
-    low, high = subtree_bounds(path)
-    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+from fangkong.regions.subtree import in_subtree, region_in_scope
 
 
 def region_subtree(region: Region) -> QuerySet[Region]:
@@ -59,11 +54,7 @@ def region_list_with_counts(
 def region_breadcrumbs(actor: AnyActor, region: Region) -> list[Region]:
     """The node's ancestors that the actor may see, from the actor's own node down (one
     query); the node itself is not included."""
-    return [
-        node
-        for node in region_ancestors(region)
-        if not actor.region_path or node.is_within(actor.region_path)
-    ]
+    return [node for node in region_ancestors(region) if region_in_scope(actor, node)]
 
 
 def region_ancestors(region: Region) -> list[Region]:

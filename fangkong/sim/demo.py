@@ -35,7 +35,7 @@ from fangkong.people.models import Person
 from fangkong.people.tallies import people_tally_refresh
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
 from fangkong.sim.demo_screening import screening_run, screening_setup

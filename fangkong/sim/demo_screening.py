@@ -44,7 +44,7 @@ from fangkong.policy.models import RuleSet
 from fangkong.policy.services import rule_set_override_create
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree, path_in_subtree
 from fangkong.sim.city import City
 from fangkong.sim.observe import PcrPolicy
 from fangkong.sim.outbreak import OutbreakResult, outbreak_run
@@ -217,7 +217,12 @@ def _point_by_grid(points: Sequence[SamplingPoint], grids: set[str]) -> dict[str
     chosen: dict[str, SamplingPoint] = {}
     for grid, path in paths.items():
         best = max(
-            (p for p in points if path.startswith(regions[p.region_id].path + ".")),
+            (
+                p
+                for p in points
+                if path != regions[p.region_id].path
+                and path_in_subtree(path, regions[p.region_id].path)
+            ),
             key=lambda p: regions[p.region_id].level,
             default=points[0],
         )

@@ -27,7 +27,7 @@ from fangkong.policy.rules import (
 )
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import in_subtree
+from fangkong.regions.subtree import in_subtree, path_in_subtree
 
 
 def _common_ancestor(regions: Sequence[Region]) -> Region:
@@ -106,10 +106,7 @@ def round_open(
     paths: list[str] = []
     for position, (region, _zone) in enumerate(areas):
         require_in_scope(actor, region)
-        if any(
-            region.is_within(p) or p.startswith(region.path + ".") or p == region.path
-            for p in paths
-        ):
+        if any(path_in_subtree(region.path, p) or path_in_subtree(p, region.path) for p in paths):
             errors.append(
                 field_error(f"areas[{position}]", "area_overlap", _("Areas may not overlap."))
             )
