@@ -1,7 +1,7 @@
 """Errors on pages name the field by its label and say the row: never a program's field path.
 
 A service names a refused value by its API path (``results[2].barcode``, ``documents.number``,
-a file's column ``tested_at`` with its row). Pages show them through ``web.errors`` only:
+a file's column ``tested_at`` with its row). Pages show them through ``core.form_errors`` only:
 
 - every field name a service refuses (each literal ``field_error`` name in the code, each
   column of the result and jurisdiction files) has a label in ``FIELD_LABELS``;
@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from fangkong.core.errors import ValidationFailed, field_error
-from fangkong.web.errors import FIELD_LABELS, NO_LABEL, shown_error, shown_errors
+from fangkong.core.form_errors import FIELD_LABELS, NO_LABEL, shown_error, shown_errors
 
 ROOT = Path(__file__).resolve().parents[1] / "fangkong"
 #: ``field_error("name"`` / ``field_error(f"list[{i}].name"``: the field's last name.

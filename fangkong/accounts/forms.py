@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.accounts.choices import Role
 from fangkong.accounts.usernames import MAX_LENGTH, username_validator
 from fangkong.core.times import epidemic_date_validator
-from fangkong.web.widgets import IsoDateInput
+from fangkong.core.widgets import IsoDateInput
 
 
 class LoginForm(forms.Form):

@@ -46,10 +46,10 @@ from fangkong.accounts.selectors import access_list, audit_list, token_list, use
 from fangkong.core.actor import SystemActor
 from fangkong.core.errors import FangkongError
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import Page, paginate
 from fangkong.core.periodic import periodic_job_status_list
 from fangkong.regions.access import access_region
-from fangkong.web.decorators import actor_required
 
 ADMIN = Role.ADMINISTRATOR
 

@@ -21,8 +21,10 @@ from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import Actor
 from fangkong.core.crypto import blind_index
 from fangkong.core.errors import Conflict, FangkongError
+from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import Page
 from fangkong.core.roles import PERSON_ROLES, PERSON_WRITE_ROLES
 from fangkong.people import services
@@ -60,8 +62,6 @@ from fangkong.people.selectors import (
     person_search,
 )
 from fangkong.regions.access import access_region
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import errors_on_form
 
 PERSON_PAGE_ROLES = tuple(sorted(PERSON_ROLES))
 
@@ -86,7 +86,7 @@ def _without_page(params: QueryDict) -> str:
 
 def _add_errors(form: Any, exc: FangkongError, fields: dict[str, str] | None = None) -> None:
     """Put a service error on the form: field errors on their fields where the form has them,
-    the others with their row and label (``web.errors``)."""
+    the others with their row and label (``core.form_errors``)."""
     errors_on_form(form, exc, fields=fields)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.web.widgets import IsoDateInput
+from fangkong.core.widgets import IsoDateInput
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
 MAX_JSON = 200_000

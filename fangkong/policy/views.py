@@ -20,7 +20,9 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.chinese import in_script
 from fangkong.core.errors import FangkongError
+from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.core.roles import Role
 from fangkong.policy import services
@@ -39,8 +41,6 @@ from fangkong.policy.selectors import (
     rules_for_path,
 )
 from fangkong.regions.access import access_region
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import errors_on_form
 
 WRITERS = (Role.COMMANDER, Role.ADMINISTRATOR)
 
@@ -54,7 +54,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _add_errors(form: Any, exc: FangkongError) -> None:
-    """A service error on the form (``web.errors``). A rule parameter's error goes on the
+    """A service error on the form (``core.form_errors``). A rule parameter's error goes on the
     parameters field with its path (``parameters.pooling.max_ratio``): the name the author
     typed in the JSON, which has no other label."""
     entries = exc.detail.get("errors") or []

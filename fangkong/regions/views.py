@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import FangkongError, ValidationFailed
+from fangkong.core.form_errors import shown_errors
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.core.roles import Role
 from fangkong.regions import services
@@ -28,8 +30,6 @@ from fangkong.regions.selectors import (
     region_descendant_count,
     region_list_with_counts,
 )
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import shown_errors
 
 ADMIN = Role.ADMINISTRATOR
 

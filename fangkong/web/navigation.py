@@ -1,7 +1,7 @@
 """The navigation: which sections each role sees, and whether a link may be shown to a role.
 
 A menu entry or a link is shown to exactly the roles its page admits: the roles are read from
-the page's own :func:`~fangkong.web.decorators.actor_required` guard, never listed twice, so the
+the page's own :func:`~fangkong.core.pages.actor_required` guard, never listed twice, so the
 menu and the page cannot disagree (a test follows every menu link as every role).
 """
 

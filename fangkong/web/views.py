@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.people.selectors import people_summary
 from fangkong.regions.selectors import region_scope
-from fangkong.web.decorators import actor_required
 
 
 @actor_required()

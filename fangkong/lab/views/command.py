@@ -22,7 +22,9 @@ from django.views.decorators.http import require_http_methods
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, NotFound
+from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.lab.access import access_round, require_role
 from fangkong.lab.choices import ExportPurpose, RoundKind, RoundStatus
@@ -61,8 +63,6 @@ from fangkong.policy.selectors import rules_for
 from fangkong.regions.access import access_region
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import errors_on_form
 
 #: Who sees the list of rounds (everyone of the chain but samplers and lab technicians,
 #: who have their own pages) and who sees a round's command view.

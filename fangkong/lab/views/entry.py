@@ -7,9 +7,9 @@ from django.shortcuts import redirect
 
 from fangkong.accounts.choices import Role
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.lab.roles import LAB_ROLES, SAMPLING_ROLES
 from fangkong.lab.views.command import ROUND_LIST_ROLES
-from fangkong.web.decorators import actor_required
 
 #: The roles with a screening page to land on. A transfer dispatcher hands packages over
 #: through the API (``POST /lab/packages/{code}/handover``) and has no page here, so the

@@ -18,7 +18,10 @@ from django.views.decorators.http import require_http_methods
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, ValidationFailed
+from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
+from fangkong.core.widgets import IsoDateInput
 from fangkong.lab.access import access_exemption, access_round
 from fangkong.lab.choices import ExemptionReason
 from fangkong.lab.models import ScreeningRound
@@ -28,9 +31,6 @@ from fangkong.lab.services.rounds import exemption_grant, exemption_revoke
 from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.people.presentation import person_row
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import errors_on_form
-from fangkong.web.widgets import IsoDateInput
 
 #: Longest an exemption may run from today (a season; longer ones are reviewed anew).
 MAX_DAYS = 120

@@ -27,8 +27,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
+from fangkong.core.form_errors import errors_on_form, shown_errors
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.lab.access import access_lab
 from fangkong.lab.choices import AnomalyKind, TubeResult
@@ -45,8 +47,6 @@ from fangkong.lab.roles import LAB_ROLES
 from fangkong.lab.services.results import ResultInput, results_apply
 from fangkong.lab.services.transport import MAX_TUBES_PER_PACKAGE, package_receive
 from fangkong.lab.services.uploads import MAX_UPLOAD_BYTES, results_upload
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import errors_on_form, shown_errors
 
 LAB_PAGE_ROLES = tuple(sorted(LAB_ROLES))
 RESULT_ROWS = 5

@@ -27,8 +27,10 @@ from fangkong.accounts.access import access_user
 from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError
+from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
+from fangkong.core.pages import actor_required
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenSource
 from fangkong.lab.roles import (
@@ -53,8 +55,6 @@ from fangkong.lab.services import people as services
 from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.policy.selectors import rules_for_path
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import errors_on_form
 
 PURPOSE = AccessPurpose.SCREENING.value
 _BLANK: list[tuple[str, str]] = [("", "—")]
@@ -190,7 +190,7 @@ def _query_string(request: HttpRequest) -> str:
 
 def _add_errors(form: forms.Form, exc: FangkongError) -> None:
     """A service error on the form: field errors on their fields where the form has them,
-    the others with their row and label (``web.errors``)."""
+    the others with their row and label (``core.form_errors``)."""
     if not exc.detail.get("errors") and exc.code == "person_not_found":
         form.add_error("person", exc.message)
         return

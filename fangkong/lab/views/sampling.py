@@ -30,7 +30,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, NotFound
+from fangkong.core.form_errors import shown_errors
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.lab.access import access_lab, access_package, access_point, access_round
 from fangkong.lab.choices import EntryMethod, PackageStatus, TubeKind
@@ -50,8 +52,6 @@ from fangkong.people.choices import DocumentType
 from fangkong.policy.choices import PoolingGroup
 from fangkong.policy.rules import pool_ratio
 from fangkong.policy.selectors import rules_for
-from fangkong.web.decorators import actor_required
-from fangkong.web.errors import shown_errors
 
 SAMPLING_PAGE_ROLES = tuple(sorted(SAMPLING_ROLES))
 #: Packages shown at once on the packages page (a phone's screen; the pager says how many).

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from fangkong.accounts.access import access_user
 from fangkong.core.errors import FangkongError
 from fangkong.core.guards import actor_of
+from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.lab.access import access_lab, access_point
 from fangkong.lab.roles import MANAGE_ROLES
@@ -23,7 +24,6 @@ from fangkong.lab.services.rounds import (
     point_staff_add,
     point_staff_remove,
 )
-from fangkong.web.decorators import actor_required
 
 STAFF_ROLES = tuple(sorted(MANAGE_ROLES))
 
