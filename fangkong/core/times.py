@@ -56,9 +56,9 @@ def _naive(value: datetime) -> bool:
     return value.tzinfo is None or value.utcoffset() is None
 
 
-def observed_at_bounds(value: datetime, *, now: datetime | None = None) -> datetime:
-    """``value`` if it is an aware time between 2019-12-01 and now + one day; raises
-    :class:`TimeOutOfBounds` otherwise."""
+def _aware_and_not_before_the_outbreak(value: datetime) -> None:
+    """The lower bounds every time shares: an offset, and not before 2019-12-01 (the date
+    where it was written, as uploads read it)."""
     if _naive(value):
         raise TimeOutOfBounds(DATETIME_NAIVE, _("Send the time with its UTC offset (e.g. +08:00)."))
     if value.date() < EARLIEST_OBSERVATION:  # the date where it was written, as uploads do
@@ -66,6 +66,12 @@ def observed_at_bounds(value: datetime, *, now: datetime | None = None) -> datet
             DATETIME_TOO_EARLY,
             _("The time is before %(date)s; check the year.") % {"date": EARLIEST_OBSERVATION},
         )
+
+
+def observed_at_bounds(value: datetime, *, now: datetime | None = None) -> datetime:
+    """``value`` if it is an aware time between 2019-12-01 and now + one day; raises
+    :class:`TimeOutOfBounds` otherwise."""
+    _aware_and_not_before_the_outbreak(value)
     if value > (now or timezone.now()) + CLOCK_LEEWAY:
         raise TimeOutOfBounds(
             DATETIME_TOO_LATE, _("The time is in the future; check the device clock.")
@@ -76,13 +82,7 @@ def observed_at_bounds(value: datetime, *, now: datetime | None = None) -> datet
 def planned_at_bounds(value: datetime, *, now: datetime | None = None) -> datetime:
     """``value`` if it is an aware time between 2019-12-01 and now + 366 days; raises
     :class:`TimeOutOfBounds` otherwise."""
-    if _naive(value):
-        raise TimeOutOfBounds(DATETIME_NAIVE, _("Send the time with its UTC offset (e.g. +08:00)."))
-    if value.date() < EARLIEST_OBSERVATION:  # the date where it was written, as uploads do
-        raise TimeOutOfBounds(
-            DATETIME_TOO_EARLY,
-            _("The time is before %(date)s; check the year.") % {"date": EARLIEST_OBSERVATION},
-        )
+    _aware_and_not_before_the_outbreak(value)
     if value > (now or timezone.now()) + PLANNING_HORIZON:
         raise TimeOutOfBounds(
             DATETIME_TOO_LATE,

@@ -301,6 +301,26 @@ def lab_staff_add(*, actor: AnyActor, lab: Lab, user: User) -> None:
     )
 
 
+def _staff_remove(
+    *, actor: AnyActor, place: SamplingPoint | Lab, user: User, action: str, object_type: str
+) -> None:
+    """Take ``user`` off the staff of a point or lab in the actor's scope, audited as
+    ``action``; ``user_not_found`` when they do not work there."""
+    require_role(actor, MANAGE_ROLES)
+    require_in_scope(actor, place.region)
+    if not place.staff.filter(pk=user.pk).exists():
+        raise NotFound(_("No such user."), code="user_not_found")
+    place.staff.remove(user)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=place.code,
+        fields=["staff"],
+        extra={"user": user.pk},
+    )
+
+
 @transaction.atomic
 def point_staff_remove(*, actor: AnyActor, point: SamplingPoint, user: User) -> None:
     """Stop a user working at a sampling point (they no longer see its tubes and packages).
@@ -308,18 +328,12 @@ def point_staff_remove(*, actor: AnyActor, point: SamplingPoint, user: User) -> 
     Raises ``NotFound`` when the user does not work there (the same answer as for a user
     out of scope, so nobody learns who works where by trying). Audited.
     """
-    require_role(actor, MANAGE_ROLES)
-    require_in_scope(actor, point.region)
-    if not point.staff.filter(pk=user.pk).exists():
-        raise NotFound(_("No such user."), code="user_not_found")
-    point.staff.remove(user)
-    audit_record(
+    _staff_remove(
         actor=actor,
+        place=point,
+        user=user,
         action="point_staff_remove",
         object_type="sampling_point",
-        object_id=point.code,
-        fields=["staff"],
-        extra={"user": user.pk},
     )
 
 
@@ -329,19 +343,7 @@ def lab_staff_remove(*, actor: AnyActor, lab: Lab, user: User) -> None:
 
     Raises ``NotFound`` when the user does not work there. Audited.
     """
-    require_role(actor, MANAGE_ROLES)
-    require_in_scope(actor, lab.region)
-    if not lab.staff.filter(pk=user.pk).exists():
-        raise NotFound(_("No such user."), code="user_not_found")
-    lab.staff.remove(user)
-    audit_record(
-        actor=actor,
-        action="lab_staff_remove",
-        object_type="lab",
-        object_id=lab.code,
-        fields=["staff"],
-        extra={"user": user.pk},
-    )
+    _staff_remove(actor=actor, place=lab, user=user, action="lab_staff_remove", object_type="lab")
 
 
 @transaction.atomic
