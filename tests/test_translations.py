@@ -1,12 +1,13 @@
 """The message catalogues are complete, zh_Hant follows zh_Hans, and the compiled .mo files
-match their sources (``manage.py translations_sync`` keeps all three in step)."""
+match their sources (``manage.py translations_sync`` keeps all three in step). The catalogues
+are read with ``polib``: contexts (``pgettext``) and plural forms are checked like the rest."""
 
 from __future__ import annotations
 
 import gettext
-import re
 from pathlib import Path
 
+import polib
 import pytest
 from django.utils import translation
 
@@ -15,34 +16,58 @@ from fangkong.core.management.commands.translations_sync import derive_tradition
 LOCALE = Path(__file__).resolve().parents[1] / "fangkong" / "locale"
 
 
-def _po(language: str) -> str:
-    return (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+def _path(language: str, suffix: str = "po") -> Path:
+    return LOCALE / language / "LC_MESSAGES" / f"django.{suffix}"
 
 
-def _entries(text: str) -> list[str]:
-    return [block for block in text.split("\n\n") if "\nmsgid " in "\n" + block]
+def _catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(_path(language)))
 
 
 def test_every_simplified_chinese_message_is_translated_and_none_is_fuzzy():
-    untranslated = []
-    for block in _entries(_po("zh_Hans"))[1:]:  # the first entry is the header
-        if "#, fuzzy" in block or re.search(r'^msgstr(\[0\])? ""\Z', block, flags=re.MULTILINE):
-            untranslated.append(block.splitlines()[-2] if len(block.splitlines()) > 1 else block)
-    assert untranslated == []
+    catalogue = _catalogue("zh_Hans")
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    assert [e.msgid for e in catalogue.fuzzy_entries()] == []
+    assert len(catalogue) > 300
 
 
 def test_traditional_chinese_is_derived_from_simplified():
-    assert _po("zh_Hant").strip() == derive_traditional(_po("zh_Hans")).strip()
+    derived = derive_traditional(_path("zh_Hans").read_text(encoding="utf-8"))
+    assert _path("zh_Hant").read_text(encoding="utf-8").strip() == derived.strip()
+
+
+def test_deriving_keeps_contexts_plurals_and_converts_every_form():
+    source = (
+        'msgid ""\nmsgstr ""\n"Language: zh_Hans\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgctxt "round status"\nmsgid "Open"\nmsgstr "进行中"\n\n'
+        'msgid "%(n)s tube"\nmsgid_plural "%(n)s tubes"\nmsgstr[0] "%(n)s 个样本管"\n'
+    )
+    derived = polib.pofile(derive_traditional(source))
+    assert derived.metadata["Language"] == "zh_Hant"
+    by_id = {e.msgid: e for e in derived}
+    assert by_id["Open"].msgctxt == "round status"
+    assert by_id["Open"].msgstr == "進行中"
+    assert by_id["%(n)s tube"].msgstr_plural[0] == "%(n)s 個樣本管"
 
 
 @pytest.mark.parametrize("language", ["zh_Hans", "zh_Hant"])
 def test_compiled_catalogues_match_their_sources(language):
-    with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as handle:
+    with _path(language, "mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    plain = "\n\n".join(e for e in _entries(_po(language)) if "msgctxt" not in e)
-    pairs = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', plain, flags=re.MULTILINE)
-    assert len(pairs) > 300
-    stale = [msgid for msgid, msgstr in pairs if compiled.gettext(msgid) != msgstr]
+    stale = []
+    for entry in _catalogue(language).translated_entries():
+        if entry.msgid_plural:
+            got = compiled.ngettext(entry.msgid, entry.msgid_plural, 1)
+            want = entry.msgstr_plural[0]
+        elif entry.msgctxt:
+            got = compiled.pgettext(entry.msgctxt, entry.msgid)
+            want = entry.msgstr
+        else:
+            got = compiled.gettext(entry.msgid)
+            want = entry.msgstr
+        if got != want:
+            stale.append(entry.msgid)
     assert stale == [], "run: manage.py translations_sync"
 
 

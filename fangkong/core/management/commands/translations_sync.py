@@ -6,6 +6,9 @@
    Traditional characters); a zh_Hant entry is never edited by hand.
 3. ``compilemessages`` writes the .mo files that ship in the repository (so installs need no
    gettext tools).
+
+The catalogues are read and written with ``polib`` (entries, contexts, plurals and flags as
+objects, not lines).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import opencc
+import polib
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -22,19 +26,15 @@ LOCALE = Path(settings.LOCALE_PATHS[0])
 
 
 def derive_traditional(simplified: str) -> str:
-    """The zh_Hant catalogue from the zh_Hans one: the same entries, each ``msgstr`` (and its
-    continuation lines) converted to Traditional characters by OpenCC."""
+    """The zh_Hant catalogue from the zh_Hans one: the same entries (comments, contexts, flags
+    kept), each ``msgstr`` and plural form converted to Traditional characters by OpenCC."""
     convert = opencc.OpenCC("s2t").convert
-    lines = []
-    in_msgstr = False
-    for line in simplified.splitlines():
-        if line.startswith("msgstr"):
-            in_msgstr = True
-        elif not line.startswith('"'):
-            in_msgstr = False
-        lines.append(convert(line) if in_msgstr else line)
-    text = "\n".join(lines) + "\n"
-    return text.replace('"Language: zh_Hans\\n"', '"Language: zh_Hant\\n"')
+    catalogue = polib.pofile(simplified)
+    catalogue.metadata["Language"] = "zh_Hant"
+    for entry in catalogue:
+        entry.msgstr = convert(entry.msgstr)
+        entry.msgstr_plural = {k: convert(v) for k, v in entry.msgstr_plural.items()}
+    return str(catalogue)
 
 
 class Command(BaseCommand):
