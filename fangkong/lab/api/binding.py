@@ -277,6 +277,7 @@ _BINDING: Combiner[_Post, _Answer] = Combiner(
 
 @router.post(
     "/tubes",
+    operation_id="fangkong_lab_api_binding_tubes_bind",
     response={201: TubeOut, 200: TubeOut, **WRITE_ERRORS},
     summary="Bind a whole tube",
     description=(
@@ -333,13 +334,19 @@ def tubes_bind(
     return Status(status, tube_out(request, body["barcode"], created=status == 201))
 
 
-@router.get("/tubes/{barcode}", response={200: TubeOut, **ERRORS}, summary="One tube")
+@router.get(
+    "/tubes/{barcode}",
+    operation_id="fangkong_lab_api_binding_tubes_get",
+    response={200: TubeOut, **ERRORS},
+    summary="One tube",
+)
 def tubes_get(request: HttpRequest, barcode: str) -> TubeOut:
     return tube_out(request, barcode, created=False)
 
 
 @router.post(
     "/people/{code}/sampling-code",
+    operation_id="fangkong_lab_api_binding_sampling_code_create",
     response={200: CodeOut, **ERRORS},
     summary="Issue a person's signed sampling code",
 )
@@ -355,6 +362,7 @@ def sampling_code_create(request: HttpRequest, code: str) -> CodeOut:
 
 @router.post(
     "/sampling-codes/verify",
+    operation_id="fangkong_lab_api_binding_sampling_code_check",
     response={200: CodeCheckOut, **ERRORS},
     summary="Check a sampling code (sampling-site operators; the read-out is logged)",
 )
@@ -368,6 +376,7 @@ def sampling_code_check(request: HttpRequest, payload: CodeCheckIn) -> CodeCheck
 
 @router.get(
     "/sampling-codes/public-key",
+    operation_id="fangkong_lab_api_binding_sampling_code_key",
     response={200: PublicKeyOut, **ERRORS},
     summary="The key sampling pages check codes with",
 )

@@ -200,6 +200,7 @@ def _region(request: HttpRequest, code: str | None) -> Region | None:
 
 @router.get(
     "/rounds/{code}/coverage",
+    operation_id="fangkong_lab_api_coverage_rounds_coverage",
     response={200: CoverageOut, **ERRORS},
     summary="Coverage of a round per node",
     description=(
@@ -227,6 +228,7 @@ def rounds_coverage(request: HttpRequest, code: str, query: Query[CoverageQuery]
 
 @router.get(
     "/rounds/{code}/untested",
+    operation_id="fangkong_lab_api_coverage_rounds_untested",
     response={200: UntestedPageOut, **ERRORS},
     summary="The not-yet-tested list (paged)",
 )
@@ -267,6 +269,7 @@ def rounds_untested(
 
 @router.get(
     "/rounds/{code}/untested.csv",
+    operation_id="fangkong_lab_api_coverage_rounds_untested_csv",
     response={200: None, **ERRORS},
     summary="Export the not-yet-tested list (CSV)",
     description=(
@@ -291,6 +294,7 @@ def rounds_untested_csv(request: HttpRequest, code: str, query: Query[ExportQuer
 
 @router.post(
     "/exemptions",
+    operation_id="fangkong_lab_api_coverage_exemptions_grant",
     response={201: ExemptionOut, **WRITE_ERRORS},
     summary="Leave a person off the should-test list",
 )
@@ -339,6 +343,7 @@ def exemptions_grant(
 
 @router.post(
     "/exemptions/{code}/revoke",
+    operation_id="fangkong_lab_api_coverage_exemptions_revoke",
     response={200: ExemptionRevokedOut, **WRITE_ERRORS},
     summary="End an exemption now",
     description=(
@@ -373,6 +378,7 @@ def exemptions_revoke(
 
 @router.get(
     "/people/{code}/tests",
+    operation_id="fangkong_lab_api_coverage_people_tests",
     response={200: PersonTestsOut, **ERRORS},
     summary="A person's test history",
     description=(

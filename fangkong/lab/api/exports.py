@@ -65,6 +65,7 @@ def export_out(export: ResultExport) -> ExportOut:
 
 @router.get(
     "/result-exports",
+    operation_id="fangkong_lab_api_exports_result_exports_list",
     response={200: ExportListOut, **ERRORS},
     summary="Result batches sent to the health-code service and the provincial platform",
 )
@@ -81,6 +82,7 @@ def result_exports_list(request: HttpRequest, filters: Query[ExportFilter]) -> E
 
 @router.post(
     "/result-exports/{code}/retry",
+    operation_id="fangkong_lab_api_exports_result_exports_retry",
     response={200: ExportOut, **WRITE_ERRORS},
     summary="Send a failed batch at the next run",
 )

@@ -131,7 +131,12 @@ def package_out(package: Package) -> PackageOut:
     )
 
 
-@router.post("/packages", response={201: PackageOut, **WRITE_ERRORS}, summary="Seal a package")
+@router.post(
+    "/packages",
+    operation_id="fangkong_lab_api_labwork_packages_seal",
+    response={201: PackageOut, **WRITE_ERRORS},
+    summary="Seal a package",
+)
 def packages_seal(
     request: HttpRequest, payload: SealIn, idempotency_key: IdempotencyKey = None
 ) -> Status[PackageOut]:
@@ -158,13 +163,19 @@ def packages_seal(
     return Status(status, package_out(access_package(actor, body["code"])))
 
 
-@router.get("/packages/{code}", response={200: PackageOut, **ERRORS}, summary="One package")
+@router.get(
+    "/packages/{code}",
+    operation_id="fangkong_lab_api_labwork_packages_get",
+    response={200: PackageOut, **ERRORS},
+    summary="One package",
+)
 def packages_get(request: HttpRequest, code: str) -> PackageOut:
     return package_out(access_package(actor_of(request), code))
 
 
 @router.post(
     "/packages/{code}/handover",
+    operation_id="fangkong_lab_api_labwork_packages_handover",
     response={200: PackageOut, **WRITE_ERRORS},
     summary="Hand a package over to transport",
 )
@@ -180,6 +191,7 @@ def packages_handover(request: HttpRequest, code: str, payload: HandoverIn) -> P
 
 @router.post(
     "/labs/{code}/receipts",
+    operation_id="fangkong_lab_api_labwork_labs_receive",
     response={200: ReceiptOut, **WRITE_ERRORS},
     summary="Receive tubes at a laboratory",
     description=(
@@ -219,6 +231,7 @@ def labs_receive(
 
 @router.post(
     "/labs/{code}/results",
+    operation_id="fangkong_lab_api_labwork_labs_results",
     response={200: ResultsOut, **WRITE_ERRORS},
     summary="Report tube results",
     description=(
@@ -277,7 +290,12 @@ class RetestFilter(PageParams):
     round: str | None = Field(None, max_length=45)
 
 
-@router.get("/retests", response={200: RetestPageOut, **ERRORS}, summary="Re-test tasks in scope")
+@router.get(
+    "/retests",
+    operation_id="fangkong_lab_api_labwork_retests_list",
+    response={200: RetestPageOut, **ERRORS},
+    summary="Re-test tasks in scope",
+)
 def retests_list(request: HttpRequest, filters: Query[RetestFilter]) -> RetestPageOut:
     """Newest first; ``round`` (a round's code) keeps to the tasks its tubes opened. Person
     codes and outcomes as the role may see them (an inspector: neither); the read is logged."""

@@ -245,6 +245,7 @@ def alert_out(alert: LabAlert) -> AlertOut:
 
 @router.post(
     "/key-groups",
+    operation_id="fangkong_lab_api_people_key_groups_assign",
     response={201: KeyGroupMemberOut, **WRITE_ERRORS},
     summary="Put a person in a key group",
     description="The group must be a key group of the rules in force at the person's node.",
@@ -282,6 +283,7 @@ def key_groups_assign(
 
 @router.post(
     "/key-groups/{person}/{group}/remove",
+    operation_id="fangkong_lab_api_people_key_groups_remove",
     response={204: None, **WRITE_ERRORS},
     summary="Take a person out of a key group",
 )
@@ -296,6 +298,7 @@ def key_groups_remove(
 
 @router.get(
     "/key-groups/overdue",
+    operation_id="fangkong_lab_api_people_key_groups_overdue",
     response={200: KeyGroupListOut, **ERRORS},
     summary="Key-group members overdue for their test",
     description=(
@@ -326,6 +329,7 @@ def key_groups_overdue(request: HttpRequest, filters: Query[KeyGroupFilter]) -> 
 
 @router.post(
     "/arrivals",
+    operation_id="fangkong_lab_api_people_arrivals_register",
     response={201: ArrivalOut, **WRITE_ERRORS},
     summary="Register an arrival owed a landing test",
 )
@@ -363,6 +367,7 @@ def arrivals_register(
 
 @router.get(
     "/arrivals",
+    operation_id="fangkong_lab_api_people_arrivals_list",
     response={200: ArrivalListOut, **ERRORS},
     summary="Arrivals and their landing tests",
 )
@@ -381,6 +386,7 @@ def arrivals_list(request: HttpRequest, filters: Query[ArrivalFilterIn]) -> Arri
 
 @router.post(
     "/antigen",
+    operation_id="fangkong_lab_api_people_antigen_create",
     response={201: AntigenOut, **WRITE_ERRORS},
     summary="Record an antigen result",
     description=(
@@ -420,6 +426,7 @@ def antigen_create(
 
 @router.get(
     "/persons/{code}/antigen",
+    operation_id="fangkong_lab_api_people_antigen_of_person",
     response={200: AntigenPageOut, **ERRORS},
     summary="A person's antigen results",
 )
@@ -435,7 +442,12 @@ def antigen_of_person(
 # --------------------------------------------------------------------------- alerts
 
 
-@router.get("/alerts", response={200: AlertListOut, **ERRORS}, summary="Lab alerts in scope")
+@router.get(
+    "/alerts",
+    operation_id="fangkong_lab_api_people_alerts_list",
+    response={200: AlertListOut, **ERRORS},
+    summary="Lab alerts in scope",
+)
 def alerts_list(request: HttpRequest, filters: Query[AlertFilter]) -> AlertListOut:
     page = alert_list(
         actor=actor_of(request),
@@ -449,6 +461,7 @@ def alerts_list(request: HttpRequest, filters: Query[AlertFilter]) -> AlertListO
 
 @router.post(
     "/alerts/{kind}/{barcode}/assign",
+    operation_id="fangkong_lab_api_people_alerts_assign",
     response={200: AlertOut, **WRITE_ERRORS},
     summary="Give an alert an owner",
 )
@@ -461,6 +474,7 @@ def alerts_assign(request: HttpRequest, kind: str, barcode: str, payload: Assign
 
 @router.post(
     "/alerts/{kind}/{barcode}/close",
+    operation_id="fangkong_lab_api_people_alerts_close",
     response={200: AlertOut, **WRITE_ERRORS},
     summary="Close an alert with a reason",
 )

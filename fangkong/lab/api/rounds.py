@@ -169,7 +169,12 @@ def lab_out(lab: Lab) -> LabOut:
     )
 
 
-@router.post("/rounds", response={201: RoundOut, **WRITE_ERRORS}, summary="Open a screening round")
+@router.post(
+    "/rounds",
+    operation_id="fangkong_lab_api_rounds_rounds_open",
+    response={201: RoundOut, **WRITE_ERRORS},
+    summary="Open a screening round",
+)
 def rounds_open(
     request: HttpRequest, payload: RoundIn, idempotency_key: IdempotencyKey = None
 ) -> Status[RoundOut]:
@@ -199,7 +204,12 @@ def rounds_open(
     return Status(status, round_out(access_round(actor, body["code"])))
 
 
-@router.get("/rounds", response={200: RoundPageOut, **ERRORS}, summary="Rounds in scope")
+@router.get(
+    "/rounds",
+    operation_id="fangkong_lab_api_rounds_rounds_list",
+    response={200: RoundPageOut, **ERRORS},
+    summary="Rounds in scope",
+)
 def rounds_list(request: HttpRequest, filters: Query[PageParams]) -> RoundPageOut:
     """Newest first."""
     actor = actor_of(request)
@@ -208,13 +218,19 @@ def rounds_list(request: HttpRequest, filters: Query[PageParams]) -> RoundPageOu
     return RoundPageOut(items=[round_out(r) for r in page.items], **page_fields(page))
 
 
-@router.get("/rounds/{code}", response={200: RoundOut, **ERRORS}, summary="One round")
+@router.get(
+    "/rounds/{code}",
+    operation_id="fangkong_lab_api_rounds_rounds_get",
+    response={200: RoundOut, **ERRORS},
+    summary="One round",
+)
 def rounds_get(request: HttpRequest, code: str) -> RoundOut:
     return round_out(access_round(actor_of(request), code))
 
 
 @router.post(
     "/rounds/{code}/close",
+    operation_id="fangkong_lab_api_rounds_rounds_close",
     response={200: RoundOut, **WRITE_ERRORS},
     summary="Close a screening round",
     description=(
@@ -242,7 +258,12 @@ def rounds_close(
     return Status(status, round_out(access_round(actor, body["code"])))
 
 
-@router.post("/points", response={201: PointOut, **WRITE_ERRORS}, summary="Set up a sampling point")
+@router.post(
+    "/points",
+    operation_id="fangkong_lab_api_rounds_points_create",
+    response={201: PointOut, **WRITE_ERRORS},
+    summary="Set up a sampling point",
+)
 def points_create(
     request: HttpRequest, payload: PointIn, idempotency_key: IdempotencyKey = None
 ) -> Status[PointOut]:
@@ -264,7 +285,12 @@ def points_create(
     return Status(status, point_out(access_point(actor, body["code"])))
 
 
-@router.get("/points", response={200: PointPageOut, **ERRORS}, summary="Sampling points in scope")
+@router.get(
+    "/points",
+    operation_id="fangkong_lab_api_rounds_points_list",
+    response={200: PointPageOut, **ERRORS},
+    summary="Sampling points in scope",
+)
 def points_list(request: HttpRequest, filters: Query[PageParams]) -> PointPageOut:
     """By node, then name."""
     actor = actor_of(request)
@@ -274,7 +300,10 @@ def points_list(request: HttpRequest, filters: Query[PageParams]) -> PointPageOu
 
 
 @router.post(
-    "/points/{code}/staff", response={204: None, **WRITE_ERRORS}, summary="Add a sampler to a point"
+    "/points/{code}/staff",
+    operation_id="fangkong_lab_api_rounds_points_staff_add",
+    response={204: None, **WRITE_ERRORS},
+    summary="Add a sampler to a point",
 )
 def points_staff_add(request: HttpRequest, code: str, payload: StaffIn) -> Status[None]:
     actor = actor_of(request)
@@ -286,6 +315,7 @@ def points_staff_add(request: HttpRequest, code: str, payload: StaffIn) -> Statu
 
 @router.post(
     "/points/{code}/staff/remove",
+    operation_id="fangkong_lab_api_rounds_points_staff_remove",
     response={204: None, **WRITE_ERRORS},
     summary="Take a sampler off a point",
     description="A user who does not work at the point answers `user_not_found` (404).",
@@ -298,7 +328,12 @@ def points_staff_remove(request: HttpRequest, code: str, payload: StaffIn) -> St
     return Status(204, None)
 
 
-@router.post("/labs", response={201: LabOut, **WRITE_ERRORS}, summary="Register a laboratory")
+@router.post(
+    "/labs",
+    operation_id="fangkong_lab_api_rounds_labs_create",
+    response={201: LabOut, **WRITE_ERRORS},
+    summary="Register a laboratory",
+)
 def labs_create(
     request: HttpRequest, payload: LabIn, idempotency_key: IdempotencyKey = None
 ) -> Status[LabOut]:
@@ -321,7 +356,12 @@ def labs_create(
     return Status(status, lab_out(access_lab(actor, body["code"])))
 
 
-@router.get("/labs", response={200: LabPageOut, **ERRORS}, summary="Laboratories in scope")
+@router.get(
+    "/labs",
+    operation_id="fangkong_lab_api_rounds_labs_list",
+    response={200: LabPageOut, **ERRORS},
+    summary="Laboratories in scope",
+)
 def labs_list(request: HttpRequest, filters: Query[PageParams]) -> LabPageOut:
     """By name."""
     actor = actor_of(request)
@@ -331,7 +371,10 @@ def labs_list(request: HttpRequest, filters: Query[PageParams]) -> LabPageOut:
 
 
 @router.post(
-    "/labs/{code}/staff", response={204: None, **WRITE_ERRORS}, summary="Add a technician to a lab"
+    "/labs/{code}/staff",
+    operation_id="fangkong_lab_api_rounds_labs_staff_add",
+    response={204: None, **WRITE_ERRORS},
+    summary="Add a technician to a lab",
 )
 def labs_staff_add(request: HttpRequest, code: str, payload: StaffIn) -> Status[None]:
     actor = actor_of(request)
@@ -343,6 +386,7 @@ def labs_staff_add(request: HttpRequest, code: str, payload: StaffIn) -> Status[
 
 @router.post(
     "/labs/{code}/staff/remove",
+    operation_id="fangkong_lab_api_rounds_labs_staff_remove",
     response={204: None, **WRITE_ERRORS},
     summary="Take a technician off a lab",
     description="A user who does not work at the lab answers `user_not_found` (404).",

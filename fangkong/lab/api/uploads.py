@@ -78,6 +78,7 @@ def upload_out(report: UploadReport) -> UploadOut:
 
 @router.post(
     "/labs/{code}/uploads",
+    operation_id="fangkong_lab_api_uploads_labs_upload",
     response={200: UploadOut, 413: ErrorOut, **WRITE_ERRORS},
     summary="Upload a result file (CSV or XLSX)",
     description=(
