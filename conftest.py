@@ -19,7 +19,7 @@ def _fresh_process_caches() -> None:
     """Each test starts as a fresh server process would: no rules, token actors, rounds or
     points kept from another test (whose rows its rollback took away)."""
     from fangkong.accounts.tokens import tokens_forget
-    from fangkong.lab.placing import places_forget
+    from fangkong.lab.sampling.placing import places_forget
     from fangkong.policy.selectors import rules_forget
 
     rules_forget()

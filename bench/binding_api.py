@@ -112,7 +112,7 @@ def _setup(residents: int) -> dict[str, Any]:
     from fangkong.accounts.models import User
     from fangkong.accounts.tests.factories import actor_make, token_make
     from fangkong.core.actor import SYSTEM
-    from fangkong.lab.services.rounds import round_open, sampling_point_create
+    from fangkong.lab.rounds.services import round_open, sampling_point_create
     from fangkong.policy.services import rule_set_override_create
     from fangkong.regions.choices import RegionLevel
     from fangkong.regions.models import Region
@@ -360,7 +360,7 @@ def _copy_baseline(tubes: list[dict[str, Any]], repeat: int) -> Timing:
 
     from fangkong.core.actor import SYSTEM
     from fangkong.core.crypto import blind_index
-    from fangkong.lab.services.rounds import round_open
+    from fangkong.lab.rounds.services import round_open
     from fangkong.people.models import IdentityDocument, Person
     from fangkong.regions.models import Region
 

@@ -14,7 +14,7 @@ tubes: positive); 0.05 % of the others come back invalid.
 
 Ours, timed: *store* = :func:`fangkong.lab.bulk.tubes_bulk_load` (tubes and bindings by
 ``COPY``); *resolve* = the results as a lab's files bring them, ``MAX_UPLOAD_ROWS`` tubes per
-call of the service uploads use (:func:`fangkong.lab.services.results.results_apply`: rows
+call of the service uploads use (:func:`fangkong.lab.results.services.results_apply`: rows
 checked, tube results, member outcomes, re-test tasks, notifications, history, audit; each call
 its own transaction) + coverage per grid and the untested count as the round's command view
 reads them (``round_coverage``: the tallies the database keeps, ``lab.tallies``).
@@ -278,8 +278,8 @@ def _report_results(lab: Any, barcodes: Any, results: Any) -> float:
     the service behind uploads, each call its own transaction. Returns the seconds the calls
     spent following the results up (``ResultReport.following_s``)."""
     from fangkong.core.actor import SYSTEM
-    from fangkong.lab.services.results import ResultInput, results_apply
-    from fangkong.lab.services.uploads import MAX_UPLOAD_ROWS
+    from fangkong.lab.results.services import ResultInput, results_apply
+    from fangkong.lab.results.uploads import MAX_UPLOAD_ROWS
 
     following = 0.0
     for start in range(0, len(barcodes), MAX_UPLOAD_ROWS):
@@ -301,13 +301,13 @@ def _report_results(lab: Any, barcodes: Any, results: Any) -> float:
 def _ours(round_id: int) -> dict[str, Any]:
     """People held in SQL, re-test tasks as ``lab.retests`` counts them (derived and written),
     coverage per grid and the untested count as the
-    command view reads them (:func:`fangkong.lab.coverage.round_coverage`, city-wide)."""
+    command view reads them (:func:`fangkong.lab.coverage.selectors.round_coverage`, city-wide)."""
     from django.db import connection
 
     from fangkong.core.actor import SYSTEM
-    from fangkong.lab.coverage import round_coverage
+    from fangkong.lab.coverage.selectors import round_coverage
     from fangkong.lab.models import ScreeningRound
-    from fangkong.lab.retests import round_retest_tasks
+    from fangkong.lab.results.retests import round_retest_tasks
     from fangkong.regions.choices import RegionLevel
 
     started = time.perf_counter()
@@ -344,7 +344,7 @@ def _task_list_read(round_id: int) -> float:
     from fangkong.core.actor import SYSTEM
     from fangkong.lab.choices import RetestStatus, TubeResult
     from fangkong.lab.models import RetestTask
-    from fangkong.lab.retests import (
+    from fangkong.lab.results.retests import (
         derived_bindings,
         retest_tasks_in_scope,
         retest_tasks_materialise,
@@ -392,7 +392,7 @@ def _run(args: argparse.Namespace) -> Report:
 
     from fangkong.core.actor import SYSTEM
     from fangkong.lab.bulk import tubes_bulk_load
-    from fangkong.lab.services.rounds import lab_create, round_open, sampling_point_create
+    from fangkong.lab.rounds.services import lab_create, round_open, sampling_point_create
     from fangkong.policy.services import rule_set_override_create
     from fangkong.regions.choices import RegionLevel
     from fangkong.regions.models import Region

@@ -121,7 +121,7 @@ def world(tree: Any) -> Iterator[dict[str, Any]]:
     technician, residents in households, one bound tube. Generated requests are now and then
     given their codes (see :func:`_aim`), so they reach the services and not only the 404 of
     an unknown code."""
-    from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
+    from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
     from fangkong.lab.tests.factories import screening_make
 
     with time_machine.travel(NINTH_EDITION_DAY, tick=True):

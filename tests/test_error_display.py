@@ -49,7 +49,7 @@ def literal_field_names() -> set[str]:
 
 
 def test_every_field_a_service_refuses_has_a_label() -> None:
-    from fangkong.lab.services.uploads import COLUMNS as RESULT_COLUMNS
+    from fangkong.lab.results.uploads import COLUMNS as RESULT_COLUMNS
     from fangkong.regions.importer import COLUMNS as REGION_COLUMNS
 
     names = literal_field_names() | set(RESULT_COLUMNS) | set(REGION_COLUMNS)
@@ -109,9 +109,9 @@ def test_the_lab_page_says_row_and_label_for_form_and_file_errors(
 ) -> None:
     import time_machine
 
-    from fangkong.lab.tests.conftest import NINTH_EDITION_DAY
     from fangkong.lab.tests.factories import screening_make
-    from fangkong.lab.tests.test_views_labwork import _sealed
+    from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
+    from fangkong.lab.transport.tests.test_views import _sealed
 
     with time_machine.travel(NINTH_EDITION_DAY, tick=True):
         _lab_pages(tree, api, page_client, screening_make, _sealed)

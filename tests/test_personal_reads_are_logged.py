@@ -26,12 +26,12 @@ from django.utils import timezone
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
 from fangkong.core.models import AccessEntry
-from fangkong.lab.codes import sampling_code_issue
-from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
-from fangkong.lab.services.results import ResultInput, results_apply
-from fangkong.lab.services.transport import package_receive
-from fangkong.lab.tests.conftest import NINTH_EDITION_DAY
+from fangkong.lab.results.services import ResultInput, results_apply
+from fangkong.lab.sampling.codes import sampling_code_issue
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.tests.factories import Screening, screening_make, unique_id_number
+from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
+from fangkong.lab.transport.services import package_receive
 from fangkong.people.models import DuplicateCandidate, Household, Person
 from fangkong.people.tests.factories import person_make
 

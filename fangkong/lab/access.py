@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.errors import NotFound, PermissionDenied
-from fangkong.lab.codes import BARCODE_PATTERN, barcode_normalise
 from fangkong.lab.models import Exemption, Lab, Package, SamplingPoint, ScreeningRound, Tube
 from fangkong.lab.roles import ROUND_ROLES
-from fangkong.lab.selectors import (
+from fangkong.lab.sampling.codes import BARCODE_PATTERN, barcode_normalise
+from fangkong.lab.scope import (
     exemption_scope,
     lab_scope,
     package_scope,

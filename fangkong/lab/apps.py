@@ -12,7 +12,7 @@ class LabConfig(AppConfig):
 
         from fangkong.lab import jobs  # noqa: F401 - registers the periodic jobs
         from fangkong.lab.models import RoundArea, SamplingPoint, ScreeningRound
-        from fangkong.lab.placing import places_forget
+        from fangkong.lab.sampling.placing import places_forget
 
         def forget(**_kwargs: object) -> None:
             places_forget()

@@ -1,7 +1,7 @@
 """Set-based writes for a whole screening round: received screening tubes and their bindings
 from Polars frames, through :func:`fangkong.core.bulk.table_insert` (``COPY`` on PostgreSQL).
 The screening benchmark stores a Shanghai day with it; results go through
-:func:`fangkong.lab.services.results.results_apply`, as a lab's uploads do.
+:func:`fangkong.lab.results.services.results_apply`, as a lab's uploads do.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from fangkong.lab.choices import (
     TubeKind,
     TubeStatus,
 )
+from fangkong.lab.coverage.tallies import tube_tally_change
 from fangkong.lab.models import Binding, ScreeningRound, Tube
 from fangkong.lab.roles import LAB_ROLES
-from fangkong.lab.tallies import tube_tally_change
 from fangkong.policy.choices import TurnaroundCategory
 from fangkong.policy.rules import turnaround_hours
 from fangkong.policy.selectors import rules_for

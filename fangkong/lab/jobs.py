@@ -8,16 +8,16 @@ from django.utils import timezone
 
 from fangkong.core.periodic import periodic
 from fangkong.lab.choices import RoundStatus
-from fangkong.lab.models import ScreeningRound
-from fangkong.lab.services.alerts import turnaround_alerts_raise
-from fangkong.lab.services.exports import result_exports_run
-from fangkong.lab.tallies import (
+from fangkong.lab.coverage.tallies import (
     round_tally_check,
     round_tally_fold,
     round_tally_rebuild,
     tube_tally_check,
     tube_tally_rebuild,
 )
+from fangkong.lab.exchange.services import result_exports_run
+from fangkong.lab.models import ScreeningRound
+from fangkong.lab.results.alerts import turnaround_alerts_raise
 
 
 @periodic("lab_turnaround_alerts", every=timedelta(minutes=5))

@@ -19,9 +19,9 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import person_outcome
-from fangkong.lab.codes import SamplingCode
 from fangkong.lab.models import RetestTask, Tube
 from fangkong.lab.roles import SAMPLING_ROLES
+from fangkong.lab.sampling.codes import SamplingCode
 from fangkong.people.presentation import shows_persons
 
 

@@ -1,16 +1,22 @@
-"""Screening pages under ``/lab/``: each view module brings its own patterns."""
+"""Screening pages under ``/lab/``: each sub-package's views bring their own patterns."""
 
 from django.urls import path
 
-from fangkong.lab.views import command, entry, exemptions, labwork, people, sampling, staff
+from fangkong.lab import views
+from fangkong.lab.coverage import views as coverage
+from fangkong.lab.obligations import views as obligations
+from fangkong.lab.rounds import staff_views
+from fangkong.lab.rounds import views as rounds
+from fangkong.lab.sampling import views as sampling
+from fangkong.lab.transport import views as transport
 
 app_name = "lab"
 urlpatterns = [
-    path("", entry.home_view, name="home"),
+    path("", views.home_view, name="home"),
     *sampling.urlpatterns,
-    *labwork.urlpatterns,
-    *command.urlpatterns,
-    *exemptions.urlpatterns,
-    *people.urlpatterns,
-    *staff.urlpatterns,
+    *transport.urlpatterns,
+    *coverage.urlpatterns,
+    *rounds.urlpatterns,
+    *obligations.urlpatterns,
+    *staff_views.urlpatterns,
 ]

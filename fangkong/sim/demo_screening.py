@@ -30,16 +30,16 @@ from fangkong.accounts.models import User
 from fangkong.core.actor import SYSTEM
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
-from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
-from fangkong.lab.services.results import ResultInput, results_apply
-from fangkong.lab.services.rounds import (
+from fangkong.lab.results.services import ResultInput, results_apply
+from fangkong.lab.rounds.services import (
     lab_create,
     lab_staff_add,
     point_staff_add,
     round_open,
     sampling_point_create,
 )
-from fangkong.lab.services.transport import package_handover, package_receive, package_seal
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
+from fangkong.lab.transport.services import package_handover, package_receive, package_seal
 from fangkong.policy.models import RuleSet
 from fangkong.policy.services import rule_set_override_create
 from fangkong.regions.choices import RegionLevel

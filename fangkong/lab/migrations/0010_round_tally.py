@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from fangkong.lab.tallies import tally_triggers_install, tally_triggers_remove
+from fangkong.lab.coverage.tallies import tally_triggers_install, tally_triggers_remove
 
 
 def forwards(apps, schema_editor):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from fangkong.lab.tallies import TUBE_BACKFILL
+from fangkong.lab.coverage.tallies import TUBE_BACKFILL
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,7 @@ from fangkong.accounts.tests.factories import actor_make
 from fangkong.core.actor import SYSTEM, Actor
 from fangkong.core.idcard import check_char
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
-from fangkong.lab.services.rounds import lab_create, round_open, sampling_point_create
+from fangkong.lab.rounds.services import lab_create, round_open, sampling_point_create
 from fangkong.people.models import Household, Person
 from fangkong.people.tests.factories import household_make, person_make
 from fangkong.regions.models import Region

@@ -14,10 +14,10 @@ from fangkong.accounts.choices import Role
 from fangkong.core.errors import FangkongError
 from fangkong.core.models import AuditEntry
 from fangkong.lab.models import Binding, Tube
-from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
-from fangkong.lab.services.rounds import lab_create, sampling_point_create
-from fangkong.lab.services.transport import package_receive
+from fangkong.lab.rounds.services import lab_create, sampling_point_create
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.tests.factories import Screening, screening_make
+from fangkong.lab.transport.services import package_receive
 
 
 def _tube(s: Screening, barcode: str, number: str, point: Any = None, actor: Any = None) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from fangkong.core.actor import SYSTEM
 from fangkong.lab.bulk import tubes_bulk_load
 from fangkong.lab.choices import MemberOutcome, RetestReason, TubeResult, TubeStatus
+from fangkong.lab.coverage.tallies import round_tally_check, round_tally_read, tube_tally_check
 from fangkong.lab.models import (
     Binding,
     Notification,
@@ -24,11 +25,10 @@ from fangkong.lab.models import (
     Tube,
     TubeEvent,
 )
-from fangkong.lab.retests import retest_tasks_in_scope, round_retest_tasks
-from fangkong.lab.services import results as results_module
-from fangkong.lab.services.results import ResultInput, results_apply
-from fangkong.lab.services.rounds import round_open
-from fangkong.lab.tallies import round_tally_check, round_tally_read, tube_tally_check
+from fangkong.lab.results import services as results_module
+from fangkong.lab.results.retests import retest_tasks_in_scope, round_retest_tasks
+from fangkong.lab.results.services import ResultInput, results_apply
+from fangkong.lab.rounds.services import round_open
 from fangkong.lab.tests.factories import Screening, screening_make
 
 SIZES = [10, 10, 10, 1, 1, 5]
@@ -175,8 +175,8 @@ def test_late_notifications_sit_at_the_tubes_sampling_point(rounds: Any) -> None
     """At the point's node, with the target in force there."""
     from fangkong.lab.choices import AlertKind
     from fangkong.lab.models import LabAlert
-    from fangkong.lab.notify import pooled_positives_notify
-    from fangkong.lab.services.results import _tubes_found
+    from fangkong.lab.results.notify import pooled_positives_notify
+    from fangkong.lab.results.services import _tubes_found
 
     s, _second = rounds
     tubes, members = _frames(s, "N")

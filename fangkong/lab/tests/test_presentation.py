@@ -8,12 +8,12 @@ import pytest
 
 from fangkong.accounts.choices import PERSON_ROLES, Role
 from fangkong.core.models import AccessEntry
-from fangkong.lab.codes import sampling_code_issue
+from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.roles import ROUND_ROLES
-from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
-from fangkong.lab.services.results import ResultInput, results_apply
-from fangkong.lab.services.transport import package_receive
+from fangkong.lab.sampling.codes import sampling_code_issue
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.tests.factories import Screening, screening_make
+from fangkong.lab.transport.services import package_receive
 
 pytestmark = pytest.mark.django_db
 

@@ -23,10 +23,10 @@ from fangkong.core.errors import Conflict, ValidationFailed
 from fangkong.lab.bulk import tubes_bulk_load
 from fangkong.lab.choices import RoundKind
 from fangkong.lab.models import ScreeningRound, Tube
-from fangkong.lab.schedules import key_group_name, key_group_overdue_list
-from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
-from fangkong.lab.services.people import antigen_record, arrival_register, key_group_assign
-from fangkong.lab.services.rounds import round_open
+from fangkong.lab.obligations.selectors import key_group_name, key_group_overdue_list
+from fangkong.lab.obligations.services import antigen_record, arrival_register, key_group_assign
+from fangkong.lab.rounds.services import round_open
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.tests.factories import residents_make, screening_make
 from fangkong.policy.services import rule_set_override_create
 
@@ -110,7 +110,7 @@ def test_routine_area_testing_is_refused_from_the_twenty_measures_on(tree, make_
 
 
 def test_the_api_takes_every_round_kind():
-    from fangkong.lab.api.rounds import RoundKindIn
+    from fangkong.lab.rounds.api import RoundKindIn
 
     assert typing.get_args(RoundKindIn) == tuple(RoundKind.values)
 

@@ -129,7 +129,7 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     from fangkong.core.actor import SYSTEM
     from fangkong.lab.choices import TubeResult, TubeStatus
     from fangkong.lab.models import Binding, Lab, Notification, SamplingPoint, Tube
-    from fangkong.lab.retests import retest_tasks_in_scope
+    from fangkong.lab.results.retests import retest_tasks_in_scope
 
     monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Correct-Horse-Battery-42")
     demo_prepare(residents=1500, seed=7, fresh=False, days=10, out=io.StringIO())
