@@ -61,6 +61,20 @@ def periodic_jobs() -> dict[str, PeriodicJob]:
     return dict(_JOBS)
 
 
+def periodic_last_ok_start(name: str) -> datetime | None:
+    """When the last run of job ``name`` that finished well started; ``None`` if none has.
+
+    A job that works on "what changed since it last looked" starts from here: the start, not
+    the end, so a change made while that run was going is looked at again, never missed.
+    """
+    return (
+        PeriodicRun.objects.filter(job=name, outcome="ok", started_at__isnull=False)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
 def slot_of(moment: datetime, every: timedelta) -> datetime:
     seconds = int(every.total_seconds())
     epoch = int(moment.timestamp())

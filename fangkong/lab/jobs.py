@@ -6,17 +6,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from fangkong.core.periodic import periodic
-from fangkong.lab.choices import RoundStatus
-from fangkong.lab.coverage.tallies import (
-    round_tally_check,
-    round_tally_fold,
-    round_tally_rebuild,
-    tube_tally_check,
-    tube_tally_rebuild,
-)
+from fangkong.core.periodic import periodic, periodic_last_ok_start
+from fangkong.lab.coverage.services import round_tallies_repair
+from fangkong.lab.coverage.tallies import round_tally_fold
 from fangkong.lab.exchange.services import result_exports_run
-from fangkong.lab.models import ScreeningRound
 from fangkong.lab.results.alerts import turnaround_alerts_raise
 
 
@@ -42,24 +35,16 @@ def round_tally_fold_job() -> str:
     return f"{round_tally_fold()} tally deltas folded"
 
 
-@periodic("round_tally_check", every=timedelta(hours=6))
+TALLY_CHECK = "round_tally_check"
+
+
+@periodic(TALLY_CHECK, every=timedelta(hours=6))
 def round_tally_job() -> str:
-    """Recount the open rounds' tallies (coverage, tubes by status) and repair any that
-    differ. They are kept exact as they change; only a person moving in the same instant as
-    their sampling can slip between two transactions, so this is a safety net, not the way
-    the counts are kept."""
-    repaired = []
-    open_rounds = list(
-        ScreeningRound.objects.filter(status=RoundStatus.OPEN).values_list("id", flat=True)
+    """Recount the tallies of the open rounds, and of the rounds closed since the last check
+    that finished well, and repair any that differ (a safety net, not the way the counts are
+    kept: :func:`~fangkong.lab.coverage.services.round_tallies_repair`)."""
+    done = round_tallies_repair(closed_since=periodic_last_ok_start(TALLY_CHECK))
+    return (
+        f"{done.open_rounds} open and {done.closed_rounds} newly closed rounds checked, "
+        f"{len(done.repaired)} repaired"
     )
-    for round_id in open_rounds:
-        drifted = False
-        if round_tally_check(round_id):
-            round_tally_rebuild(round_id)
-            drifted = True
-        if tube_tally_check(round_id):
-            tube_tally_rebuild(round_id)
-            drifted = True
-        if drifted:
-            repaired.append(round_id)
-    return f"{len(open_rounds)} open rounds checked, {len(repaired)} repaired"

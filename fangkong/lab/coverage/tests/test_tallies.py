@@ -5,12 +5,15 @@ repairs it; a binding's round, person, node and kind cannot change."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from fangkong.core.actor import SYSTEM
+from fangkong.core.models import PeriodicRun
 from fangkong.lab.choices import TubeKind, TubeStatus
 from fangkong.lab.coverage.dashboard import tube_status_counts
 from fangkong.lab.coverage.selectors import round_coverage
@@ -23,7 +26,7 @@ from fangkong.lab.coverage.tallies import (
     tube_tally_rebuild,
 )
 from fangkong.lab.coverage.tests.test_selectors import _build, _direct
-from fangkong.lab.jobs import round_tally_fold_job, round_tally_job
+from fangkong.lab.jobs import TALLY_CHECK, round_tally_fold_job, round_tally_job
 from fangkong.lab.models import (
     Binding,
     RoundTally,
@@ -34,7 +37,7 @@ from fangkong.lab.models import (
 )
 from fangkong.lab.obligations.services import antigen_record
 from fangkong.lab.results.services import ResultInput, results_apply
-from fangkong.lab.rounds.services import sampling_point_create
+from fangkong.lab.rounds.services import round_close, sampling_point_create
 from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.scope import tube_scope
 from fangkong.lab.tests.factories import residents_make, screening_make
@@ -183,11 +186,49 @@ def test_the_check_finds_a_drifted_tally_and_the_rebuild_repairs_it(tree):
     RoundTally.objects.filter(round=s.round, region=tree["grid_a1"]).update(sampled=99)
     differences = round_tally_check(s.round.id)
     assert [(d.region_id, d.sampled) for d in differences] == [(tree["grid_a1"].id, (99, 5))]
-    assert round_tally_job() == "2 open rounds checked, 1 repaired"  # _build opens another
+    assert (
+        round_tally_job() == "2 open and 0 newly closed rounds checked, 1 repaired"
+    )  # _build opens another
     assert round_tally_check(s.round.id) == []
     round_tally_rebuild(s.round.id)  # again: the same counts
     _assert_coverage_is_direct(s)
-    assert round_tally_job() == "2 open rounds checked, 0 repaired"
+    assert round_tally_job() == "2 open and 0 newly closed rounds checked, 0 repaired"
+
+
+def _checked_ok(started_at):
+    """A run of the tally check that finished well, as the scheduler records one."""
+    PeriodicRun.objects.create(
+        job=TALLY_CHECK,
+        slot=started_at,
+        started_at=started_at,
+        finished_at=started_at + timedelta(minutes=1),
+        outcome="ok",
+    )
+
+
+def test_the_periodic_check_looks_at_a_closed_round_once_then_never_again(tree):
+    s = screening_make(tree, residents=6)
+    _bind(s, "T2001", s.ids[:3])
+    round_tally_fold()
+    _checked_ok(timezone.now() - timedelta(hours=1))  # the last check, before the close
+    round_close(actor=s.commander, screening_round=s.round, reason="所有点位采样结束")
+    # Drift that only the check can see: the tally says 99 sampled at the grid.
+    RoundTally.objects.filter(round=s.round).update(sampled=99)
+    assert round_tally_check(s.round.id)
+    # The round closed after the last check started: it is checked once more, and repaired.
+    assert round_tally_job() == "0 open and 1 newly closed rounds checked, 1 repaired"
+    assert round_tally_check(s.round.id) == []
+    _assert_coverage_is_direct(s)
+    # A check that finished well after the close: the round is not recounted again, even
+    # when its tally is (artificially) wrong, so the job's cost follows the open rounds.
+    _checked_ok(timezone.now() + timedelta(minutes=1))
+    RoundTally.objects.filter(round=s.round).update(sampled=99)
+    assert round_tally_job() == "0 open and 0 newly closed rounds checked, 0 repaired"
+    assert round_tally_check(s.round.id)
+    # With no check on record at all, every closed round is checked (once).
+    PeriodicRun.objects.filter(job=TALLY_CHECK).delete()
+    assert round_tally_job() == "0 open and 1 newly closed rounds checked, 1 repaired"
+    assert round_tally_check(s.round.id) == []
 
 
 def _tube_counts_direct(actor, screening_round):
@@ -259,7 +300,7 @@ def test_tubes_by_status_follow_the_chain_from_the_tally(tree, make_actor):
     agree()
     TubeTally.objects.filter(round=s.round, status="received").update(tubes=7)
     assert tube_tally_check(s.round.id) == [(s.point.id, "received", 7, 2)]
-    assert round_tally_job() == "1 open rounds checked, 1 repaired"
+    assert round_tally_job() == "1 open and 0 newly closed rounds checked, 1 repaired"
     agree()
     tube_tally_rebuild(s.round.id)  # again: the same counts
     agree()
