@@ -10,7 +10,8 @@ Installed by migration ``lab.0010``:
 * a screening binding deleted takes one off ``sampled`` at its node and ``residing`` at the
   person's node now;
 * a person moving to another node moves their ``residing`` in every round they were sampled
-  in (rare: once per row);
+  in (rare: once per row). This trigger sits on ``people``'s table, so it is declared there,
+  with the joins below (:mod:`fangkong.people.dependents`; a test keeps the list true);
 * a binding's round, person, node and kind never change: a trigger refuses the update
   (results change ``outcome`` only, a column the trigger does not watch).
 

@@ -3,25 +3,19 @@ numbers) resolved to registered persons, for a whole batch of tubes at once (R35
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed, field_error
-from fangkong.core.lookups import sql_in
 from fangkong.lab.choices import EntryMethod
 from fangkong.lab.sampling.codes import sampling_code_verify
 from fangkong.people.choices import DocumentType
 from fangkong.people.documents import document_validate
-from fangkong.people.models import Person
-
-#: Person columns a bound tube needs (answers show code and name), as ``Member`` takes them.
-_PERSON_COLUMNS = "p.id, p.code, p.name, p.region_id, p.household_id"
+from fangkong.people.holders import PersonKey, document_holders, persons_by_code
 
 
 @dataclass(frozen=True)
@@ -36,15 +30,8 @@ class MemberInput:
     scanned_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Member:
-    """A person bound to a tube: the columns a binding and an answer need."""
-
-    id: int
-    code: uuid.UUID
-    name: str
-    region_id: int
-    household_id: int | None
+#: A person bound to a tube: the columns a binding and an answer need (from ``people``).
+Member = PersonKey
 
 
 @dataclass
@@ -58,15 +45,6 @@ class ScannedMembers:
     methods: list[str] = field(default_factory=list)
     persons: list[Member] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
-
-
-#: Converts the person code as raw SQL returns it and takes it (SQLite keeps 32 hex digits).
-_CODE = Person._meta.get_field("code")
-
-
-def _member(columns: Sequence[Any]) -> Member:
-    person_id, code, name, region_id, household_id = columns
-    return Member(int(person_id), _CODE.to_python(code), name, int(region_id), household_id)
 
 
 def members_scan(members: Sequence[MemberInput]) -> ScannedMembers:
@@ -122,34 +100,13 @@ def members_resolve(items: Sequence[ScannedMembers]) -> None:
     by_code: dict[Any, Member] = {}
     indexes = {value for item in items for value in item.indexes.values()}
     codes = {value for item in items for value in item.codes.values()}
-    # Raw SQL: the sampling intake asks this for every batch, and compiling the ORM's query
-    # cost more than running it.
-    with connection.cursor() as cursor:
-        if indexes:
-            condition, params = sql_in("d.number_index", indexes)
-            cursor.execute(
-                f"SELECT d.number_index, {_PERSON_COLUMNS} FROM people_identitydocument d "  # noqa: S608 (placeholders only)
-                f"JOIN people_person p ON p.id = d.person_id WHERE {condition}",
-                params,
-            )
-            for index_value, *columns in cursor.fetchall():
-                holder = _member(columns)
-                holders.setdefault(index_value, set()).add(holder.id)
-                by_id[holder.id] = holder
-                by_code[holder.code] = holder
-        codes -= set(by_code)
-        if codes:
-            condition, params = sql_in(
-                "p.code", [_CODE.get_db_prep_value(code, connection) for code in codes]
-            )
-            cursor.execute(
-                f"SELECT {_PERSON_COLUMNS} FROM people_person p WHERE {condition}",  # noqa: S608 (placeholders only)
-                params,
-            )
-            for columns in cursor.fetchall():
-                found_person = _member(columns)
-                by_id[found_person.id] = found_person
-                by_code[found_person.code] = found_person
+    for index_value, holder in document_holders(indexes):
+        holders.setdefault(index_value, set()).add(holder.id)
+        by_id[holder.id] = holder
+        by_code[holder.code] = holder
+    for found_person in persons_by_code(codes - set(by_code)):
+        by_id[found_person.id] = found_person
+        by_code[found_person.code] = found_person
     for item in items:
         for position in range(item.count):
             person: Member | None = None
