@@ -8,24 +8,19 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from pydantic import Field
 
-from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.guards import actor_of
-from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate_list
 from fangkong.core.schemas import (
     ERRORS,
-    WRITE_ERRORS,
-    IdempotencyKey,
     PageOut,
     PageParams,
-    PlannedAt,
     page_fields,
 )
-from fangkong.lab.access import access_exemption, access_round, require_role
-from fangkong.lab.choices import ExemptionReason, ExportPurpose
+from fangkong.lab.access import access_round, require_role
+from fangkong.lab.choices import ExportPurpose
 from fangkong.lab.coverage.selectors import (
     LEVELS,
     Counts,
@@ -35,8 +30,7 @@ from fangkong.lab.coverage.selectors import (
     untested_page,
 )
 from fangkong.lab.coverage.services import coverage_export
-from fangkong.lab.roles import COVERAGE_ROLES, COVERAGE_WRITE_ROLES, HISTORY_ROLES, UNTESTED_ROLES
-from fangkong.lab.rounds.services import exemption_grant, exemption_revoke
+from fangkong.lab.roles import COVERAGE_ROLES, HISTORY_ROLES, UNTESTED_ROLES
 from fangkong.people.access import access_person
 from fangkong.people.presentation import person_row
 from fangkong.regions.access import access_region
@@ -103,34 +97,6 @@ class UntestedPageOut(PageOut):
 class ExportQuery(Schema):
     purpose: ExportPurpose = Field(description="Why the list is exported (required)")
     region: str | None = Field(None, pattern=REGION_CODE)
-
-
-class ExemptionIn(Schema):
-    person: str = Field(max_length=45)
-    reason: ExemptionReason
-    valid_until: PlannedAt
-    note: str = Field("", max_length=255)
-    round: str | None = Field(None, max_length=45, description="Only this round (empty: all)")
-
-
-class ExemptionRevokeIn(Schema):
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class ExemptionOut(Schema):
-    code: str
-    person: str
-    reason: str
-    valid_until: PlannedAt
-    note: str
-    round: str | None
-    created_at: datetime
-    created_by: str
-
-
-class ExemptionRevokedOut(Schema):
-    code: str
-    revoked_at: datetime
 
 
 class BindingOut(Schema):
@@ -290,90 +256,6 @@ def rounds_untested_csv(request: HttpRequest, code: str, query: Query[ExportQuer
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["X-Row-Count"] = str(export.rows)
     return response
-
-
-@router.post(
-    "/exemptions",
-    operation_id="fangkong_lab_api_coverage_exemptions_grant",
-    response={201: ExemptionOut, **WRITE_ERRORS},
-    summary="Leave a person off the should-test list",
-)
-def exemptions_grant(
-    request: HttpRequest, payload: ExemptionIn, idempotency_key: IdempotencyKey = None
-) -> Status[ExemptionOut]:
-    """One round (``round``) or every round until ``valid_until``; ``other`` needs a note."""
-    actor = actor_of(request)
-    require_role(actor, COVERAGE_WRITE_ROLES)
-
-    def write() -> tuple[int, dict[str, Any]]:
-        person = access_person(actor, payload.person, purpose=AccessPurpose.SCREENING)
-        screening_round = (
-            access_round(actor, payload.round, roles=COVERAGE_WRITE_ROLES)
-            if payload.round
-            else None
-        )
-        exemption = exemption_grant(
-            actor=actor,
-            person=person,
-            reason=payload.reason,
-            valid_until=payload.valid_until,
-            note=payload.note,
-            screening_round=screening_round,
-        )
-        return 201, {
-            "code": str(exemption.code),
-            "person": str(person.code),
-            "reason": exemption.reason,
-            "valid_until": exemption.valid_until.isoformat(),
-            "note": exemption.note,
-            "round": str(screening_round.code) if screening_round else None,
-            "created_at": exemption.created_at.isoformat(),
-            "created_by": exemption.created_by,
-        }
-
-    status, body = run_idempotent(
-        actor=actor,
-        key=idempotency_key,
-        operation="exemption_grant",
-        payload=payload.model_dump(mode="json"),
-        write=write,
-    )
-    return Status(status, ExemptionOut(**body))
-
-
-@router.post(
-    "/exemptions/{code}/revoke",
-    operation_id="fangkong_lab_api_coverage_exemptions_revoke",
-    response={200: ExemptionRevokedOut, **WRITE_ERRORS},
-    summary="End an exemption now",
-    description=(
-        "The person is back on the should-test list. A reason is required and audited; an "
-        "exemption already revoked answers `exemption_revoked` (409)."
-    ),
-)
-def exemptions_revoke(
-    request: HttpRequest,
-    code: str,
-    payload: ExemptionRevokeIn,
-    idempotency_key: IdempotencyKey = None,
-) -> Status[ExemptionRevokedOut]:
-    actor = actor_of(request)
-
-    def write() -> tuple[int, dict[str, Any]]:
-        exemption = access_exemption(actor, code, roles=COVERAGE_WRITE_ROLES)
-        exemption_revoke(actor=actor, exemption=exemption, reason=payload.reason)
-        exemption.refresh_from_db(fields=["revoked_at"])
-        assert exemption.revoked_at is not None
-        return 200, {"code": str(exemption.code), "revoked_at": exemption.revoked_at.isoformat()}
-
-    status, body = run_idempotent(
-        actor=actor,
-        key=idempotency_key,
-        operation="exemption_revoke",
-        payload={"exemption": code, **payload.model_dump(mode="json")},
-        write=write,
-    )
-    return Status(status, ExemptionRevokedOut(**body))
 
 
 @router.get(

@@ -11,7 +11,8 @@ from pydantic import Field
 from fangkong.core.guards import actor_of
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, PageOut, page_fields
 from fangkong.lab.choices import ExportStatus, ExportTarget
-from fangkong.lab.exchange.selectors import access_result_export, result_export_list
+from fangkong.lab.exchange.access import access_result_export
+from fangkong.lab.exchange.selectors import result_export_list
 from fangkong.lab.exchange.services import result_export_retry
 from fangkong.lab.models import ResultExport
 

@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from fangkong.accounts.access import access_user
 from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.actor import Actor
 from fangkong.core.guards import actor_of
@@ -26,21 +25,17 @@ from fangkong.core.schemas import (
     page_fields,
 )
 from fangkong.lab.access import require_role
-from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenSource
-from fangkong.lab.models import AntigenTest, LabAlert
+from fangkong.lab.choices import AntigenResult, AntigenSource
+from fangkong.lab.models import AntigenTest
 from fangkong.lab.obligations import services
 from fangkong.lab.obligations.selectors import (
     ArrivalRow,
     KeyGroupRow,
-    access_alert,
-    alert_list,
     antigen_list,
     arrival_list,
     key_group_overdue_list,
 )
-from fangkong.lab.results import alerts as alert_services
 from fangkong.lab.roles import (
-    ALERT_WRITE_ROLES,
     ANTIGEN_READ_ROLES,
     ANTIGEN_ROLES,
     COVERAGE_WRITE_ROLES,
@@ -149,33 +144,6 @@ class AntigenPageOut(PageOut):
     items: list[AntigenOut]
 
 
-class AlertOut(Schema):
-    kind: str
-    tube: str
-    round: str
-    region_code: str
-    raised_at: datetime
-    due_at: datetime
-    category: str
-    status: str
-    owner: str
-    closed_at: datetime | None
-    closing_reason: str
-
-
-class AlertFilter(PageParams):
-    status: AlertStatus | None = None
-    kind: AlertKind | None = None
-
-
-class AlertListOut(PageOut):
-    items: list[AlertOut]
-
-
-class AssignIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-
-
 def _person(actor: Actor, code: str, roles: frozenset[str]) -> Person:
     require_role(actor, roles)
     return access_person(actor, code, purpose=PURPOSE)
@@ -221,22 +189,6 @@ def antigen_out(test: AntigenTest) -> AntigenOut:
         suspected=test.suspected,
         reported_by=test.reported_by,
         pcr_task=str(test.pcr_task.code) if test.pcr_task else None,
-    )
-
-
-def alert_out(alert: LabAlert) -> AlertOut:
-    return AlertOut(
-        kind=alert.kind,
-        tube=alert.tube.barcode,
-        round=str(alert.round.code),
-        region_code=alert.region.code,
-        raised_at=alert.raised_at,
-        due_at=alert.tube.due_at,
-        category=alert.tube.category,
-        status=alert.status,
-        owner=alert.owner,
-        closed_at=alert.closed_at,
-        closing_reason=alert.closing_reason,
     )
 
 
@@ -440,45 +392,3 @@ def antigen_of_person(
 
 
 # --------------------------------------------------------------------------- alerts
-
-
-@router.get(
-    "/alerts",
-    operation_id="fangkong_lab_api_people_alerts_list",
-    response={200: AlertListOut, **ERRORS},
-    summary="Lab alerts in scope",
-)
-def alerts_list(request: HttpRequest, filters: Query[AlertFilter]) -> AlertListOut:
-    page = alert_list(
-        actor=actor_of(request),
-        status=filters.status or "",
-        kind=filters.kind or "",
-        page=filters.page,
-        page_size=filters.page_size,
-    )
-    return AlertListOut(items=[alert_out(a) for a in page.items], **page_fields(page))
-
-
-@router.post(
-    "/alerts/{kind}/{barcode}/assign",
-    operation_id="fangkong_lab_api_people_alerts_assign",
-    response={200: AlertOut, **WRITE_ERRORS},
-    summary="Give an alert an owner",
-)
-def alerts_assign(request: HttpRequest, kind: str, barcode: str, payload: AssignIn) -> AlertOut:
-    actor = actor_of(request)
-    alert = access_alert(actor, kind, barcode, roles=ALERT_WRITE_ROLES)
-    owner = access_user(actor, payload.username)
-    return alert_out(alert_services.alert_assign(actor=actor, alert=alert, owner=owner))
-
-
-@router.post(
-    "/alerts/{kind}/{barcode}/close",
-    operation_id="fangkong_lab_api_people_alerts_close",
-    response={200: AlertOut, **WRITE_ERRORS},
-    summary="Close an alert with a reason",
-)
-def alerts_close(request: HttpRequest, kind: str, barcode: str, payload: ReasonIn) -> AlertOut:
-    actor = actor_of(request)
-    alert = access_alert(actor, kind, barcode, roles=ALERT_WRITE_ROLES)
-    return alert_out(alert_services.alert_close(actor=actor, alert=alert, reason=payload.reason))

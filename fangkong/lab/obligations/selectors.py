@@ -28,23 +28,17 @@ from django.db.models import (
 from django.db.models.expressions import Expression
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from fangkong.accounts.choices import PERSON_ROLES, AccessPurpose
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import access_record
-from fangkong.core.errors import NotFound
 from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
 from fangkong.lab.access import require_role
-from fangkong.lab.choices import AlertKind
-from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, LabAlert
+from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember
 from fangkong.lab.roles import (
-    ALERT_READ_ROLES,
     ANTIGEN_READ_ROLES,
     COVERAGE_ROLES,
 )
-from fangkong.lab.sampling.codes import BARCODE_PATTERN, barcode_normalise
-from fangkong.lab.scope import tube_scope
 from fangkong.people.models import Person
 from fangkong.policy.choices import TestKind
 from fangkong.policy.schema import KeyGroupSchedule
@@ -362,47 +356,3 @@ def antigen_list(
 
 
 # --------------------------------------------------------------------------- alerts
-
-
-def alert_scope(actor: AnyActor) -> QuerySet[LabAlert]:
-    """Alerts of the tubes the actor may see (see ``selectors.tube_scope``)."""
-    queryset = LabAlert.objects.select_related("tube", "round", "region")
-    if not actor.region_path:
-        return queryset
-    return queryset.filter(tube__in=tube_scope(actor).values("id"))
-
-
-def alert_list(
-    *,
-    actor: AnyActor,
-    status: str = "",
-    kind: str = "",
-    page: int = 1,
-    page_size: int = DEFAULT_PAGE_SIZE,
-) -> Page[LabAlert]:
-    """Alerts in scope, newest first, optionally of one status and kind; one query."""
-    require_role(actor, ALERT_READ_ROLES)
-    queryset = alert_scope(actor)
-    if status:
-        queryset = queryset.filter(status=status)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    return paginate(queryset.order_by("-raised_at", "-id"), page=page, page_size=page_size)
-
-
-def access_alert(
-    actor: AnyActor, kind: object, barcode: object, *, roles: Collection[str] = ALERT_READ_ROLES
-) -> LabAlert:
-    """The alert of ``kind`` on the tube ``barcode`` (its public id); ``PermissionDenied``
-    for a role outside ``roles``, the same ``NotFound`` (``alert_not_found``) for a missing,
-    malformed or out-of-scope one."""
-    require_role(actor, roles)
-    parsed = barcode_normalise(barcode)
-    found = (
-        alert_scope(actor).filter(kind=str(kind), tube__barcode=parsed).first()
-        if BARCODE_PATTERN.match(parsed) and kind in AlertKind.values
-        else None
-    )
-    if found is None:
-        raise NotFound(_("No such alert."), code="alert_not_found")
-    return found

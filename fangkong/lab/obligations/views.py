@@ -37,14 +37,14 @@ from fangkong.lab.choices import AlertKind, AlertStatus, AntigenResult, AntigenS
 from fangkong.lab.obligations import services
 from fangkong.lab.obligations.selectors import (
     ArrivalFilter,
-    access_alert,
-    alert_list,
     antigen_list,
     arrival_list,
     key_group_name,
     key_group_overdue_list,
 )
 from fangkong.lab.results import alerts as alert_services
+from fangkong.lab.results.access import access_alert
+from fangkong.lab.results.selectors import alert_list
 from fangkong.lab.roles import (
     ALERT_READ_ROLES,
     ALERT_WRITE_ROLES,

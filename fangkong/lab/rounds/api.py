@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.accounts.access import access_user
+from fangkong.accounts.choices import AccessPurpose
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
@@ -23,11 +24,24 @@ from fangkong.core.schemas import (
     TimeOfDay,
     page_fields,
 )
-from fangkong.lab.access import access_lab, access_point, access_round, require_role
+from fangkong.lab.access import (
+    access_exemption,
+    access_lab,
+    access_point,
+    access_round,
+    require_role,
+)
+from fangkong.lab.choices import ExemptionReason
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
-from fangkong.lab.roles import MANAGE_ROLES, ROUND_ROLES
+from fangkong.lab.roles import (
+    COVERAGE_WRITE_ROLES,
+    MANAGE_ROLES,
+    ROUND_ROLES,
+)
 from fangkong.lab.rounds import services
+from fangkong.lab.rounds.services import exemption_grant, exemption_revoke
 from fangkong.lab.scope import lab_scope, point_scope, round_scope
+from fangkong.people.access import access_person
 from fangkong.regions.access import access_region
 
 router = Router()
@@ -397,3 +411,115 @@ def labs_staff_remove(request: HttpRequest, code: str, payload: StaffIn) -> Stat
     user = access_user(actor, payload.username)
     services.lab_staff_remove(actor=actor, lab=lab, user=user)
     return Status(204, None)
+
+
+class ExemptionIn(Schema):
+    person: str = Field(max_length=45)
+    reason: ExemptionReason
+    valid_until: PlannedAt
+    note: str = Field("", max_length=255)
+    round: str | None = Field(None, max_length=45, description="Only this round (empty: all)")
+
+
+class ExemptionRevokeIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ExemptionOut(Schema):
+    code: str
+    person: str
+    reason: str
+    valid_until: PlannedAt
+    note: str
+    round: str | None
+    created_at: datetime
+    created_by: str
+
+
+class ExemptionRevokedOut(Schema):
+    code: str
+    revoked_at: datetime
+
+
+@router.post(
+    "/exemptions",
+    operation_id="fangkong_lab_api_coverage_exemptions_grant",
+    response={201: ExemptionOut, **WRITE_ERRORS},
+    summary="Leave a person off the should-test list",
+)
+def exemptions_grant(
+    request: HttpRequest, payload: ExemptionIn, idempotency_key: IdempotencyKey = None
+) -> Status[ExemptionOut]:
+    """One round (``round``) or every round until ``valid_until``; ``other`` needs a note."""
+    actor = actor_of(request)
+    require_role(actor, COVERAGE_WRITE_ROLES)
+
+    def write() -> tuple[int, dict[str, Any]]:
+        person = access_person(actor, payload.person, purpose=AccessPurpose.SCREENING)
+        screening_round = (
+            access_round(actor, payload.round, roles=COVERAGE_WRITE_ROLES)
+            if payload.round
+            else None
+        )
+        exemption = exemption_grant(
+            actor=actor,
+            person=person,
+            reason=payload.reason,
+            valid_until=payload.valid_until,
+            note=payload.note,
+            screening_round=screening_round,
+        )
+        return 201, {
+            "code": str(exemption.code),
+            "person": str(person.code),
+            "reason": exemption.reason,
+            "valid_until": exemption.valid_until.isoformat(),
+            "note": exemption.note,
+            "round": str(screening_round.code) if screening_round else None,
+            "created_at": exemption.created_at.isoformat(),
+            "created_by": exemption.created_by,
+        }
+
+    status, body = run_idempotent(
+        actor=actor,
+        key=idempotency_key,
+        operation="exemption_grant",
+        payload=payload.model_dump(mode="json"),
+        write=write,
+    )
+    return Status(status, ExemptionOut(**body))
+
+
+@router.post(
+    "/exemptions/{code}/revoke",
+    operation_id="fangkong_lab_api_coverage_exemptions_revoke",
+    response={200: ExemptionRevokedOut, **WRITE_ERRORS},
+    summary="End an exemption now",
+    description=(
+        "The person is back on the should-test list. A reason is required and audited; an "
+        "exemption already revoked answers `exemption_revoked` (409)."
+    ),
+)
+def exemptions_revoke(
+    request: HttpRequest,
+    code: str,
+    payload: ExemptionRevokeIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[ExemptionRevokedOut]:
+    actor = actor_of(request)
+
+    def write() -> tuple[int, dict[str, Any]]:
+        exemption = access_exemption(actor, code, roles=COVERAGE_WRITE_ROLES)
+        exemption_revoke(actor=actor, exemption=exemption, reason=payload.reason)
+        exemption.refresh_from_db(fields=["revoked_at"])
+        assert exemption.revoked_at is not None
+        return 200, {"code": str(exemption.code), "revoked_at": exemption.revoked_at.isoformat()}
+
+    status, body = run_idempotent(
+        actor=actor,
+        key=idempotency_key,
+        operation="exemption_revoke",
+        payload={"exemption": code, **payload.model_dump(mode="json")},
+        write=write,
+    )
+    return Status(status, ExemptionRevokedOut(**body))

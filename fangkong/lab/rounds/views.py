@@ -26,8 +26,8 @@ from fangkong.lab.access import access_exemption, access_round
 from fangkong.lab.choices import ExemptionReason
 from fangkong.lab.models import ScreeningRound
 from fangkong.lab.roles import COVERAGE_WRITE_ROLES
+from fangkong.lab.rounds.selectors import exemptions_in_force
 from fangkong.lab.rounds.services import exemption_grant, exemption_revoke
-from fangkong.lab.scope import exemptions_in_force
 from fangkong.people.access import access_person
 from fangkong.people.models import Person
 from fangkong.people.presentation import person_row

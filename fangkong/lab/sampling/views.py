@@ -38,15 +38,15 @@ from fangkong.lab.access import access_lab, access_package, access_point, access
 from fangkong.lab.choices import EntryMethod, PackageStatus, TubeKind
 from fangkong.lab.roles import SAMPLING_ROLES
 from fangkong.lab.sampling.codes import PREFIX, public_key_b64
-from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
-from fangkong.lab.scope import (
+from fangkong.lab.sampling.selectors import (
     SamplingPost,
-    lab_scope,
     point_packages,
     point_tubes_to_package,
     sampling_post_get,
     sampling_posts,
 )
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
+from fangkong.lab.scope import lab_scope
 from fangkong.lab.transport.services import package_handover, package_seal
 from fangkong.people.choices import DocumentType
 from fangkong.policy.choices import PoolingGroup

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from fangkong.core.guards import actor_of
@@ -16,24 +15,15 @@ from fangkong.core.schemas import (
     ERRORS,
     WRITE_ERRORS,
     IdempotencyKey,
-    ObservedAt,
-    PageOut,
-    PageParams,
-    page_fields,
 )
 from fangkong.lab.access import (
     access_lab,
     access_package,
     access_point,
     access_round,
-    require_role,
 )
-from fangkong.lab.choices import RetestStatus, TubeResult
 from fangkong.lab.models import Package
-from fangkong.lab.presentation import retest_cards
-from fangkong.lab.results.retests import retest_task_page
-from fangkong.lab.results.services import ResultInput, results_apply
-from fangkong.lab.roles import LAB_ROLES, ROUND_ROLES, SAMPLING_ROLES, TRANSPORT_ROLES
+from fangkong.lab.roles import LAB_ROLES, SAMPLING_ROLES, TRANSPORT_ROLES
 from fangkong.lab.transport.services import package_handover, package_receive, package_seal
 
 router = Router()
@@ -81,38 +71,6 @@ class ReceiptOut(Schema):
     package: str | None
     received: list[str]
     anomalies: list[AnomalyOut]
-
-
-class ResultIn(Schema):
-    barcode: str = Field(min_length=1, max_length=64)
-    result: TubeResult
-    ct_orf1ab: float | None = None
-    ct_n: float | None = None
-    tested_at: ObservedAt | None = None
-
-
-class ResultsIn(Schema):
-    results: list[ResultIn] = Field(min_length=1, max_length=5000)
-
-
-class ResultsOut(Schema):
-    applied: int
-    unchanged: int
-    retest_tasks: int
-    notifications: int
-    held: int
-    positives: int
-
-
-class RetestOut(Schema):
-    code: str
-    person: str
-    region_code: str
-    reason: str
-    status: str
-    source_tube: str | None
-    outcome: str
-    created_at: datetime
 
 
 def package_out(package: Package) -> PackageOut:
@@ -227,87 +185,3 @@ def labs_receive(
         write=write,
     )
     return ReceiptOut(**body)
-
-
-@router.post(
-    "/labs/{code}/results",
-    operation_id="fangkong_lab_api_labwork_labs_results",
-    response={200: ResultsOut, **WRITE_ERRORS},
-    summary="Report tube results",
-    description=(
-        "All rows or none: any bad row answers 422 listing every rejected row. The same result "
-        "again changes nothing. A pooled positive holds every member in place, opens one "
-        "single-tube re-test task per member and notifies the working group, the emergency "
-        "sampling squad and each member's community."
-    ),
-)
-def labs_results(
-    request: HttpRequest, code: str, payload: ResultsIn, idempotency_key: IdempotencyKey = None
-) -> ResultsOut:
-    actor = actor_of(request)
-
-    def write() -> tuple[int, dict[str, Any]]:
-        lab = access_lab(actor, code, roles=LAB_ROLES)
-        report = results_apply(
-            actor=actor,
-            lab=lab,
-            rows=[
-                ResultInput(
-                    barcode=r.barcode,
-                    result=r.result,
-                    ct_orf1ab=r.ct_orf1ab,
-                    ct_n=r.ct_n,
-                    tested_at=r.tested_at,
-                )
-                for r in payload.results
-            ],
-        )
-        return 200, {
-            "applied": len(report.applied),
-            "unchanged": len(report.unchanged),
-            "retest_tasks": report.retest_tasks,
-            "notifications": report.notifications,
-            "held": report.held,
-            "positives": report.positives,
-        }
-
-    _status, body = run_idempotent(
-        actor=actor,
-        key=idempotency_key,
-        operation="results_report",
-        payload={"lab": code, **payload.model_dump(mode="json")},
-        write=write,
-    )
-    return ResultsOut(**body)
-
-
-class RetestPageOut(PageOut):
-    items: list[RetestOut]
-
-
-class RetestFilter(PageParams):
-    status: RetestStatus | None = None
-    round: str | None = Field(None, max_length=45)
-
-
-@router.get(
-    "/retests",
-    operation_id="fangkong_lab_api_labwork_retests_list",
-    response={200: RetestPageOut, **ERRORS},
-    summary="Re-test tasks in scope",
-)
-def retests_list(request: HttpRequest, filters: Query[RetestFilter]) -> RetestPageOut:
-    """Newest first; ``round`` (a round's code) keeps to the tasks its tubes opened. Person
-    codes and outcomes as the role may see them (an inspector: neither); the read is logged."""
-    actor = actor_of(request)
-    require_role(actor, ROUND_ROLES)
-    screening_round = access_round(actor, filters.round) if filters.round else None
-    page = retest_task_page(
-        actor,
-        status=filters.status,
-        screening_round=screening_round,
-        page=filters.page,
-        page_size=filters.page_size,
-    )
-    cards = retest_cards(actor, page.items)
-    return RetestPageOut(items=[RetestOut(**asdict(card)) for card in cards], **page_fields(page))

@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 from fangkong.core.actor import AnyActor
 from fangkong.core.paging import Page, paginate
 from fangkong.lab.choices import PackageStatus, TubeStatus
-from fangkong.lab.models import Anomaly, Lab, Package, ResultUpload, Tube
+from fangkong.lab.models import Anomaly, Lab, Package, Tube
 from fangkong.lab.scope import lab_scope, package_scope, tube_scope
 
 INCOMING = (PackageStatus.SEALED, PackageStatus.IN_TRANSIT)
@@ -81,19 +81,6 @@ def lab_anomalies(
         Anomaly.objects.filter(lab=lab, lab__in=lab_scope(actor))
         .select_related("package")
         .order_by(F("resolved_at").asc(nulls_first=True), "-at", "-id"),
-        page=page,
-        page_size=page_size,
-    )
-
-
-def lab_uploads(
-    *, actor: AnyActor, lab: Lab, page: int = 1, page_size: int = 10
-) -> Page[ResultUpload]:
-    """One page of the result files accepted at ``lab``, latest first, with their total."""
-    return paginate(
-        ResultUpload.objects.filter(lab=lab, lab__in=lab_scope(actor)).order_by(
-            "-uploaded_at", "-id"
-        ),
         page=page,
         page_size=page_size,
     )

@@ -35,6 +35,7 @@ from fangkong.core.paging import paginate
 from fangkong.lab.access import access_lab
 from fangkong.lab.choices import AnomalyKind, TubeResult
 from fangkong.lab.models import Lab
+from fangkong.lab.results.selectors import lab_uploads
 from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.results.uploads import MAX_UPLOAD_BYTES, results_upload
 from fangkong.lab.roles import LAB_ROLES
@@ -44,7 +45,6 @@ from fangkong.lab.transport.selectors import (
     lab_list,
     lab_summary,
     lab_tubes_awaiting,
-    lab_uploads,
 )
 from fangkong.lab.transport.services import MAX_TUBES_PER_PACKAGE, package_receive
 

@@ -16,8 +16,9 @@ from fangkong.core.models import AuditEntry, PeriodicRun
 from fangkong.core.periodic import periodic_claim, periodic_execute, periodic_jobs
 from fangkong.lab.choices import AlertKind, AlertStatus
 from fangkong.lab.models import LabAlert, Tube
-from fangkong.lab.obligations.selectors import access_alert, alert_list
+from fangkong.lab.results.access import access_alert
 from fangkong.lab.results.alerts import alert_assign, alert_close, turnaround_alerts_raise
+from fangkong.lab.results.selectors import alert_list
 from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.tests.factories import screening_make
