@@ -49,3 +49,7 @@ ANTIGEN_READ_ROLES = ANTIGEN_ROLES | HISTORY_ROLES
 ALERT_READ_ROLES = COMMAND_ROLES | LAB_ROLES
 #: Who takes an alert on, hands it to someone and closes it.
 ALERT_WRITE_ROLES = MANAGE_ROLES
+#: Who sees the list of rounds (everyone of the chain but samplers and lab technicians,
+#: who have their own pages) and who sees a round's command view.
+ROUND_LIST_ROLES = tuple(sorted(COMMAND_ROLES | COVERAGE_ROLES | MANAGE_ROLES))
+ROUND_VIEW_ROLES = frozenset(COMMAND_ROLES | COVERAGE_ROLES)

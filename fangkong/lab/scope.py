@@ -1,4 +1,6 @@
-"""Reads of the screening chain, always scoped to the actor.
+"""The scope rules every screening read starts from: which rounds, points, labs, tubes,
+packages and exemptions an actor sees (each sub-package's ``selectors`` and ``lab.access``
+build on these).
 
 Scope by role:
 

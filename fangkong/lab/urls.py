@@ -5,7 +5,6 @@ from django.urls import path
 from fangkong.lab import views
 from fangkong.lab.coverage import views as coverage
 from fangkong.lab.obligations import views as obligations
-from fangkong.lab.rounds import staff_views
 from fangkong.lab.rounds import views as rounds
 from fangkong.lab.sampling import views as sampling
 from fangkong.lab.transport import views as transport
@@ -18,5 +17,4 @@ urlpatterns = [
     *coverage.urlpatterns,
     *rounds.urlpatterns,
     *obligations.urlpatterns,
-    *staff_views.urlpatterns,
 ]

@@ -8,8 +8,7 @@ from django.shortcuts import redirect
 from fangkong.accounts.choices import Role
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
-from fangkong.lab.coverage.views import ROUND_LIST_ROLES
-from fangkong.lab.roles import LAB_ROLES, SAMPLING_ROLES
+from fangkong.lab.roles import LAB_ROLES, ROUND_LIST_ROLES, SAMPLING_ROLES
 
 #: The roles with a screening page to land on. A transfer dispatcher hands packages over
 #: through the API (``POST /lab/packages/{code}/handover``) and has no page here, so the

@@ -1,4 +1,4 @@
-"""Command pages of the screening chain: the rounds (and opening one), a round's command
+"""Command pages of the screening chain: a round's command
 view (progress, 采、送、检、报, pooled positives, late results, notifications, coverage
 drill-down, the not-yet-tested list and its export), and a person's test history.
 
@@ -10,24 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import get_language
 
 from fangkong.core.actor import Actor
-from fangkong.core.errors import FangkongError, NotFound
-from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
-from fangkong.core.paging import paginate
-from fangkong.lab.access import access_round, require_role
-from fangkong.lab.choices import ExportPurpose, RoundKind, RoundStatus
+from fangkong.lab.access import access_round
+from fangkong.lab.choices import ExportPurpose, RoundStatus
 from fangkong.lab.coverage.dashboard import (
     late_results,
     packages_in_transit,
@@ -37,7 +30,6 @@ from fangkong.lab.coverage.dashboard import (
 )
 from fangkong.lab.coverage.selectors import (
     LEVELS,
-    area_population,
     coverage_by_building,
     coverage_by_household,
     person_tests,
@@ -47,34 +39,27 @@ from fangkong.lab.coverage.selectors import (
 )
 from fangkong.lab.coverage.services import coverage_export
 from fangkong.lab.roles import (
-    COMMAND_ROLES,
-    COVERAGE_ROLES,
     COVERAGE_WRITE_ROLES,
     HISTORY_ROLES,
     MANAGE_ROLES,
+    ROUND_VIEW_ROLES,
     UNTESTED_ROLES,
 )
-from fangkong.lab.rounds.services import round_close, round_open
-from fangkong.lab.scope import round_scope
+from fangkong.lab.rounds.selectors import round_suggestion
 from fangkong.people.access import access_person
 from fangkong.people.presentation import person_row, shows_identity
-from fangkong.policy.rules import risk_level_name, samplers_needed, sampling_points_needed
+from fangkong.policy.rules import risk_level_name
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.access import access_region
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 
-#: Who sees the list of rounds (everyone of the chain but samplers and lab technicians,
-#: who have their own pages) and who sees a round's command view.
-ROUND_LIST_ROLES = tuple(sorted(COMMAND_ROLES | COVERAGE_ROLES | MANAGE_ROLES))
-ROUND_VIEW_ROLES = frozenset(COMMAND_ROLES | COVERAGE_ROLES)
 #: Next level down in the drill-down.
 _CHILD_LEVEL = {
     "district": "street",
     "street": "community",
     "community": "grid",
 }
-MAX_AREAS = 200
 
 
 def _int(value: str | None, default: int) -> int:
@@ -83,109 +68,6 @@ def _int(value: str | None, default: int) -> int:
     except ValueError:
         return default
     return max(1, min(number, 100_000))
-
-
-class RoundOpenForm(forms.Form):
-    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=120)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"),
-        choices=RoundKind.choices,
-        initial=RoundKind.OUTBREAK,
-        required=False,
-        help_text=gettext_lazy(
-            "The rules in force decide which kinds may open: without area screening only "
-            "targeted testing (key groups, arrivals, voluntary)."
-        ),
-    )
-    areas = forms.CharField(
-        label=gettext_lazy("Areas"),
-        widget=forms.Textarea(attrs={"rows": 4, "class": "mono"}),
-        help_text=gettext_lazy(
-            "One jurisdiction code per line, optionally followed by its zone "
-            "(high, medium, low or other), e.g. “110105001 high”."
-        ),
-    )
-
-
-def _parse_areas(actor: Actor, text: str) -> tuple[list[tuple[Region, str]], list[str]]:
-    """Nodes and zones from the form's lines; errors name the line."""
-    areas: list[tuple[Region, str]] = []
-    errors: list[str] = []
-    lines = [line.split() for line in text.splitlines() if line.strip()]
-    if len(lines) > MAX_AREAS:
-        return [], [_("At most %(max)s areas.") % {"max": MAX_AREAS}]
-    for number, parts in enumerate(lines, 1):
-        try:
-            region = access_region(actor, parts[0])
-        except NotFound:
-            errors.append(
-                _("Line %(line)s: no jurisdiction %(code)s in your area.")
-                % {"line": number, "code": parts[0][:20]}
-            )
-            continue
-        areas.append((region, parts[1][:40] if len(parts) > 1 else "other"))
-    return areas, errors
-
-
-def _suggestion(regions: list[Region], population: int | None = None) -> dict[str, Any]:
-    """Population, sampling points and samplers suggested by the rules in force."""
-    if not regions:
-        return {}
-    if population is None:
-        population = area_population(regions)
-    rules = rules_for(regions[0], timezone.localdate())
-    fewest, most = sampling_points_needed(rules, population)
-    return {
-        "population": population,
-        "points_min": fewest,
-        "points_max": most,
-        "samplers": samplers_needed(rules, population),
-        "rule_set": rules.label,
-    }
-
-
-@require_http_methods(["GET", "POST"])
-@actor_required(*ROUND_LIST_ROLES)
-def rounds_view(request: HttpRequest) -> HttpResponse:
-    """Rounds in scope; managers open a round here (``Preview`` shows the population and the
-    suggested points and samplers first)."""
-    actor = actor_of(request)
-    can_open = actor.role in MANAGE_ROLES
-    form = RoundOpenForm(request.POST or None) if can_open else None
-    suggestion: dict[str, Any] = {}
-    status = 200
-    if request.method == "POST":
-        require_role(actor, MANAGE_ROLES)
-        assert form is not None
-        if form.is_valid():
-            areas, errors = _parse_areas(actor, form.cleaned_data["areas"])
-            for error in errors:
-                form.add_error("areas", error)
-            if not errors and areas:
-                suggestion = _suggestion([region for region, _zone in areas])
-                if "preview" not in request.POST:
-                    try:
-                        opened = round_open(
-                            actor=actor,
-                            name=form.cleaned_data["name"],
-                            areas=areas,
-                            kind=form.cleaned_data["kind"] or RoundKind.OUTBREAK,
-                        )
-                    except FangkongError as exc:
-                        errors_on_form(form, exc)
-                        status = exc.status
-                    else:
-                        messages.success(request, _("The round is open."))
-                        return redirect("lab:round", code=opened.code)
-        if form.errors and status == 200:
-            status = 422
-    rounds = paginate(round_scope(actor), page=_int(request.GET.get("page"), 1))
-    return render(
-        request,
-        "lab/rounds.html",
-        {"rounds": rounds, "form": form, "can_open": can_open, "suggestion": suggestion},
-        status=status,
-    )
 
 
 def _drill(request: HttpRequest, actor: Actor) -> tuple[str, Region | None]:
@@ -256,7 +138,7 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
         **counters,
         "areas": areas,
         "area_tags": area_tags,
-        "suggestion": _suggestion(
+        "suggestion": round_suggestion(
             [screening_round.region], population=screening_round.population_at_open
         ),
         "districts": coverage.at_level(RegionLevel.COUNTY),
@@ -288,23 +170,6 @@ def round_view(request: HttpRequest, code: str) -> HttpResponse:
         "purposes": ExportPurpose.choices,
     }
     return render(request, "lab/round.html", context)
-
-
-@require_http_methods(["POST"])
-@actor_required(*sorted(MANAGE_ROLES & ROUND_VIEW_ROLES))
-def round_close_view(request: HttpRequest, code: str) -> HttpResponse:
-    """Close the round (reason required, audited by the service), back to the round."""
-    actor = actor_of(request)
-    screening_round = access_round(actor, code, roles=MANAGE_ROLES)
-    try:
-        round_close(
-            actor=actor, screening_round=screening_round, reason=request.POST.get("reason", "")
-        )
-    except FangkongError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The round is closed: no more screening tubes."))
-    return redirect("lab:round", code=screening_round.code)
 
 
 @actor_required(*sorted(UNTESTED_ROLES))
@@ -339,9 +204,7 @@ def person_tests_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("rounds/", rounds_view, name="rounds"),
     path("rounds/<uuid:code>/", round_view, name="round"),
-    path("rounds/<uuid:code>/close/", round_close_view, name="round_close"),
     path("rounds/<uuid:code>/untested.csv", round_untested_csv_view, name="round_untested_csv"),
     path("people/<uuid:code>/tests/", person_tests_view, name="person_tests"),
 ]
