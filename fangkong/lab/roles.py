@@ -53,3 +53,5 @@ ALERT_WRITE_ROLES = MANAGE_ROLES
 #: who have their own pages) and who sees a round's command view.
 ROUND_LIST_ROLES = tuple(sorted(COMMAND_ROLES | COVERAGE_ROLES | MANAGE_ROLES))
 ROUND_VIEW_ROLES = frozenset(COMMAND_ROLES | COVERAGE_ROLES)
+#: The lab technician's pages (sorted for the page guard).
+LAB_PAGE_ROLES = tuple(sorted(LAB_ROLES))

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.actor import AnyActor
+from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.core.audit import access_record, audit_record
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.lab.access import require_role
@@ -171,7 +171,8 @@ def round_tallies_repair(*, closed_since: datetime | None) -> TallyRepair:
     3. For each, :func:`round_tally_check` and :func:`tube_tally_check` recount it in one
        statement each; a difference is repaired by the matching rebuild.
 
-    Side effects: rebuilt tally rows. No personal data is read or shown.
+    Side effects: rebuilt tally rows, and an audit row (by the system) per round repaired,
+    naming the tallies rebuilt. No personal data is read or shown.
     """
     open_ids = list(
         ScreeningRound.objects.filter(status=RoundStatus.OPEN)
@@ -184,13 +185,23 @@ def round_tallies_repair(*, closed_since: datetime | None) -> TallyRepair:
     closed_ids = list(closed.order_by("id").values_list("id", flat=True))
     repaired = []
     for round_id in open_ids + closed_ids:
-        drifted = False
-        if round_tally_check(round_id):
-            round_tally_rebuild(round_id)
-            drifted = True
-        if tube_tally_check(round_id):
-            tube_tally_rebuild(round_id)
-            drifted = True
-        if drifted:
+        rebuilt = []
+        with transaction.atomic():
+            if round_tally_check(round_id):
+                round_tally_rebuild(round_id)
+                rebuilt.append("round_tally")
+            if tube_tally_check(round_id):
+                tube_tally_rebuild(round_id)
+                rebuilt.append("tube_tally")
+            if rebuilt:
+                audit_record(
+                    actor=SYSTEM,
+                    action="round_tally_repair",
+                    object_type="screening_round",
+                    object_id=round_id,
+                    fields=rebuilt,
+                    reason="the tally differed from a direct count",
+                )
+        if rebuilt:
             repaired.append(round_id)
     return TallyRepair(open_rounds=len(open_ids), closed_rounds=len(closed_ids), repaired=repaired)

@@ -13,7 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fangkong.core.actor import SYSTEM
-from fangkong.core.models import PeriodicRun
+from fangkong.core.models import AuditEntry, PeriodicRun
 from fangkong.lab.choices import TubeKind, TubeStatus
 from fangkong.lab.coverage.dashboard import tube_status_counts
 from fangkong.lab.coverage.selectors import round_coverage
@@ -219,6 +219,8 @@ def test_the_periodic_check_looks_at_a_closed_round_once_then_never_again(tree):
     assert round_tally_job() == "0 open and 1 newly closed rounds checked, 1 repaired"
     assert round_tally_check(s.round.id) == []
     _assert_coverage_is_direct(s)
+    repairs = AuditEntry.objects.filter(action="round_tally_repair", object_id=str(s.round.id))
+    assert [entry.fields for entry in repairs] == [["round_tally"]]
     # A check that finished well after the close: the round is not recounted again, even
     # when its tally is (artificially) wrong, so the job's cost follows the open rounds.
     _checked_ok(timezone.now() + timedelta(minutes=1))
