@@ -17,7 +17,7 @@ Ours, timed: *store* = :func:`fangkong.lab.bulk.tubes_bulk_load` (tubes and bind
 call of the service uploads use (:func:`fangkong.lab.results.services.results_apply`: rows
 checked, tube results, member outcomes, re-test tasks, notifications, history, audit; each call
 its own transaction) + coverage per grid and the untested count as the round's command view
-reads them (``round_coverage``: the tallies the database keeps, ``lab.tallies``).
+reads them (``round_coverage``: the tallies the database keeps, ``lab.coverage.tallies``).
 The resolve time is split as ``benchmarks.md`` splits it: *results recorded* (checks, tube
 results, history, tallies, audit, commit) and *resolution + coverage* (what each call does
 after recording: members held, positive or to re-sample, re-test tasks, notifications, timed
@@ -299,8 +299,8 @@ def _report_results(lab: Any, barcodes: Any, results: Any) -> float:
 
 
 def _ours(round_id: int) -> dict[str, Any]:
-    """People held in SQL, re-test tasks as ``lab.retests`` counts them (derived and written),
-    coverage per grid and the untested count as the
+    """People held in SQL, re-test tasks as ``lab.results.retests`` counts them (derived and
+    written), coverage per grid and the untested count as the
     command view reads them (:func:`fangkong.lab.coverage.selectors.round_coverage`, city-wide)."""
     from django.db import connection
 

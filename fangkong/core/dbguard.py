@@ -1,5 +1,5 @@
 """Database-side guard that makes the ledgers append-only (T21), and the helper that installs
-such triggers (here and for the tallies of ``people.population`` and ``lab.tallies``).
+such triggers (here and for the tallies of ``people.population`` and ``lab.coverage.tallies``).
 
 The ledgers are the audit ledger (``core_auditentry``), the read-access log
 (``core_accessentry``) and the signed checkpoints of both (``core_ledgercheckpoint``): the

@@ -2,7 +2,7 @@
 check: size and shape limits first, then decoding, then parsing.
 
 Used by the division-table import (``regions.importer``) and the lab result upload
-(``lab.services.uploads``). Every refusal is a ``ValidationFailed`` whose single error names
+(``lab.results.uploads``). Every refusal is a ``ValidationFailed`` whose single error names
 ``file`` (and the row where one is known), so an interface can show it like a row error.
 """
 

@@ -193,7 +193,7 @@ class NodePopulation(models.Model):
     """Persons whose node is ``region``, kept exact by database triggers on ``people_person``
     (insert, delete, a change of node; migration people 0005), so coverage reads one row per
     node instead of counting millions of persons. Derived data: never written by code;
-    ``lab.tallies.round_tally_check`` compares it with a direct count."""
+    ``lab.coverage.tallies.round_tally_check`` compares it with a direct count."""
 
     region = models.OneToOneField(
         "regions.Region", on_delete=models.CASCADE, primary_key=True, related_name="+"

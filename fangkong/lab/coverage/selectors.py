@@ -11,13 +11,13 @@ Definitions, always inside the round's areas and the actor's subtree:
 * **untested**: should-test persons with no binding of the round at all (the not-yet-tested
   list, 补检); **covered** = should-test − untested.
 
-The numbers per node come from one row per node kept exact by the database
-(``NodePopulation``, ``RoundTally``: see ``lab.tallies``) and the few rows the tallies leave
-out (exemptions in force, persons with only re-test bindings), so a city of 25 M reads a few
-thousand rows, not 25 M persons and 23 M bindings. The per-node rows are then summed up the
-tree in Python over the nodes (via the materialised paths). Households, buildings and the
-not-yet-tested list are counted directly: they are read a grid or a page at a time. The
-person's test history (PCR bindings, antigen results, re-test tasks) is read here too.
+The numbers per node come from one row per node kept exact by the database (``NodePopulation``,
+``RoundTally``: see ``lab.coverage.tallies``) and the few rows the tallies leave out (exemptions
+in force, persons with only re-test bindings), so a city of 25 M reads a few thousand rows, not
+25 M persons and 23 M bindings. The per-node rows are then summed up the tree in Python over the
+nodes (via the materialised paths). Households, buildings and the not-yet-tested list are
+counted directly: they are read a grid or a page at a time. The person's test history (PCR
+bindings, antigen results, re-test tasks) is read here too.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def _node_counts(
     leave out:
 
     * population per node and the round's screening bindings per node (``NodePopulation``,
-      ``RoundTally`` and its deltas: kept exact by the database, see ``lab.tallies``);
+      ``RoundTally`` and its deltas: kept exact by the database, see ``lab.coverage.tallies``);
     * exemptions in force, the only ones that are exempt (few: read from the exemption
       side), and those of them bound anyway, who are exempt and not untested;
     * persons with only re-test bindings in the round (few: a partial index holds them),

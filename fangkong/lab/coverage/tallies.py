@@ -1,5 +1,5 @@
 """Screening bindings per round and node (``RoundTally``), kept exact by the database so that
-coverage (``lab.coverage``) reads one row per node, not millions of bindings and persons.
+coverage (``lab.coverage.selectors``) reads one row per node, not millions of bindings and persons.
 
 Installed by migration ``lab.0010``:
 

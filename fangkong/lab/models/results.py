@@ -22,7 +22,8 @@ class RetestTask(TimestampedModel):
     """A single-tube PCR task for one person: a member of a pooled positive or invalid tube,
     or someone whose antigen result needs PCR (R11, R16). Closed by the result of the tube
     bound for it. A member's first task is derived from their outcome until it is acted upon,
-    and only then written here (``lab.retests``, which every reader of tasks goes through)."""
+    and only then written here (``lab.results.retests``, which every reader of tasks goes
+    through)."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The indexes below lead with the person and the region; the source tube has its key's.

@@ -70,9 +70,9 @@ class Tube(models.Model):
     due_at = models.DateTimeField()
     rule_set = models.CharField(max_length=200, blank=True, default="")
     #: Members of this pooled-positive or invalid screening tube whose re-test task is still
-    #: derived (``lab.retests``): set with the result, one less as each task's row is written,
-    #: 0 for every other tube. Derived tasks are read from the tubes above 0 (partial index),
-    #: so a list of open tasks costs what is open, not every round's follow-up since.
+    #: derived (``lab.results.retests``): set with the result, one less as each task's row is
+    #: written, 0 for every other tube. Derived tasks are read from the tubes above 0 (partial
+    #: index), so a list of open tasks costs what is open, not every round's follow-up since.
     retests_open = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -1,6 +1,6 @@
 """Tallies the command view reads instead of counting millions of rows: a round's screening
 bindings per node (kept by database triggers) and its tubes per point and status (kept by
-the services); on PostgreSQL each with a delta table the worker folds in (``lab.tallies``).
+the services); on PostgreSQL each with a delta table the worker folds in (``lab.coverage.tallies``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fangkong.lab.choices import TubeStatus
 
 class RoundTally(models.Model):
     """Screening bindings of a round per node, kept exact by database triggers (migration
-    lab 0010) so coverage at a city of 25 M reads one row per node (``lab.coverage``):
+    lab 0010) so coverage at a city of 25 M reads one row per node (``lab.coverage.selectors``):
 
     * ``sampled``: at the node the person was sampled at (the binding's ``region``);
     * ``residing``: at the node the person lives at now (moved when the person moves).
@@ -22,7 +22,7 @@ class RoundTally(models.Model):
     person, node and kind never change (a trigger refuses it). Re-test bindings are not
     counted here: they are few, and coverage reads them directly. On PostgreSQL the triggers
     append :class:`RoundTallyDelta` rows instead, which the worker folds in every minute
-    (``lab.tallies``). Derived data: never written by code but the fold and the repair."""
+    (``lab.coverage.tallies``). Derived data: never written by code but the fold and the repair."""
 
     round = models.ForeignKey("lab.ScreeningRound", on_delete=models.CASCADE, related_name="+")
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
@@ -56,10 +56,10 @@ class RoundTallyDelta(models.Model):
 class TubeTally(models.Model):
     """Tubes of a round per sampling point and status, for the command view's tubes by
     status (a Shanghai day has 3.9 M tubes). Kept by the services that store tubes or change
-    their status, through ``lab.tallies.tube_tally_change`` (a status update on millions of
+    their status, through ``lab.coverage.tallies.tube_tally_change`` (a status update on millions of
     tubes cannot afford a trigger: measured +0.6 s per 100,000-tube results file). On
     PostgreSQL the changes are appended as :class:`TubeTallyDelta` rows and folded in every
-    minute, as for :class:`RoundTally`; ``lab.tallies.tube_tally_check`` recounts."""
+    minute, as for :class:`RoundTally`; ``lab.coverage.tallies.tube_tally_check`` recounts."""
 
     round = models.ForeignKey("lab.ScreeningRound", on_delete=models.CASCADE, related_name="+")
     point = models.ForeignKey("lab.SamplingPoint", on_delete=models.CASCADE, related_name="+")

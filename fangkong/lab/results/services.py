@@ -1,6 +1,6 @@
 """Tube results and what follows from them (R11–R13): members negative, held in place or
 positive, each member of a pooled positive with a single-tube re-test task (derived from
-their outcome until it is acted upon: ``lab.retests``); notifications to the
+their outcome until it is acted upon: ``lab.results.retests``); notifications to the
 testing working group, the emergency sampling squad and each member's community at once.
 
 One set-based path serves a single result from the API and a file of thousands from a lab
@@ -255,7 +255,7 @@ def results_apply(
     3. One statement each for all rows: tube results (only where still pending, or
        ``result_race``); history rows; member outcomes (held, positive, to re-sample: a
        negative tube's members read negative through it), which opens a re-test task per
-       member of a pooled-positive or invalid screening tube (``lab.retests``). Then re-test
+       member of a pooled-positive or invalid screening tube (``lab.results.retests``). Then re-test
        tubes close their tasks and clear (or confirm) the person in the tube that sent them;
        notifications for each pooled positive to the working group, the emergency squad and
        each member community, with the latency from the report; an alert when that latency
@@ -466,7 +466,7 @@ def _follow(
 ) -> None:
     """What the results make of people (R11, R12): members held, positive or to re-sample,
     which opens a re-test task for each member of a pooled-positive or invalid screening tube
-    (derived from the member's outcome until acted upon, ``lab.retests``); re-test tubes
+    (derived from the member's outcome until acted upon, ``lab.results.retests``); re-test tubes
     close their tasks and settle the person in the tube that sent them; notifications.
 
     Only the tubes whose result says something of each member are staged again and joined
@@ -479,7 +479,7 @@ def _follow(
         stage = _Stage(followed, FOLLOW_STAGE)
         _members_outcome_write(cursor, stage)
         stage.drop()
-        # Each member held or to re-sample now has a derived re-test task (``lab.retests``);
+        # Each member held or to re-sample now has a derived re-test task (``lab.results.retests``);
         # an invalid re-test tube's new task comes from ``_close_retests``, which keeps the
         # screening tube that sent the person.
         report.retest_tasks += sum(

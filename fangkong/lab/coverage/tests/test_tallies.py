@@ -1,4 +1,4 @@
-"""The tallies behind coverage (``lab.tallies``, ``people.population``): kept exact by the
+"""The tallies behind coverage (``lab.coverage.tallies``, ``people.population``): kept exact by the
 database through bindings, re-tests, moves, deletions and bulk loads, so the coverage read
 from them equals the direct count at every node; the check finds drift and the rebuild
 repairs it; a binding's round, person, node and kind cannot change."""

@@ -1,6 +1,6 @@
-"""Re-test tasks derived from members' outcomes until acted upon (``lab.retests``): they read
-as tasks everywhere a task is read, are written once, under the code they were shown with, when
-a re-test tube or an antigen result takes them, and stay within the actor's scope."""
+"""Re-test tasks derived from members' outcomes until acted upon (``lab.results.retests``): they
+read as tasks everywhere a task is read, are written once, under the code they were shown with,
+when a re-test tube or an antigen result takes them, and stay within the actor's scope."""
 
 from __future__ import annotations
 
