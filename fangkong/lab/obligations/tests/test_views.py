@@ -1,4 +1,4 @@
-"""The key-group, arrival, antigen and alert pages: lists, forms (POST-redirect-GET, one
+"""The key-group, arrival and antigen pages: lists, forms (POST-redirect-GET, one
 write per idempotency key), and anonymous / wrong-role / other-jurisdiction users."""
 
 from __future__ import annotations
@@ -6,21 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.accounts.choices import Role
-from fangkong.accounts.models import User
-from fangkong.lab.choices import AlertStatus, RetestReason
-from fangkong.lab.models import AntigenTest, Arrival, KeyGroupMember, LabAlert, RetestTask
+from fangkong.lab.choices import RetestReason
+from fangkong.lab.models import AntigenTest, Arrival, KeyGroupMember, RetestTask
 from fangkong.lab.obligations.services import key_group_assign
-from fangkong.lab.results.alerts import turnaround_alerts_raise
-from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.tests.factories import screening_make
 
-PAGES = ["lab:keygroups", "lab:arrivals", "lab:antigen", "lab:alerts"]
+PAGES = ["lab:keygroups", "lab:arrivals", "lab:antigen"]
 
 
 @pytest.fixture
@@ -52,7 +48,6 @@ def test_anonymous_goes_to_login(db, name):
         ("lab:keygroups", Role.LAB_TECHNICIAN),
         ("lab:arrivals", Role.SUPPLIES_OFFICER),
         ("lab:antigen", Role.LAB_TECHNICIAN),
-        ("lab:alerts", Role.GRID_WORKER),
     ],
 )
 def test_wrong_role_is_refused(tree, make_actor, page_client, name, role):
@@ -232,52 +227,3 @@ def test_antigen_page_sends_a_negative_with_symptoms_to_pcr(env, page_client):
     assert (test.symptomatic, test.suspected, test.pcr_task is not None) == (True, "symptoms", True)
     page = client.get(reverse("lab:antigen")).content.decode()
     assert "negative with symptoms" in page
-
-
-def _late(s):
-    tube = tube_bind(
-        actor=s.sampler,
-        screening_round=s.round,
-        point=s.point,
-        data=TubeInput(barcode="V0001", members=[MemberInput(id_number=s.ids[0])]),
-    ).tube
-    with time_machine.travel(tube.due_at + timedelta(minutes=1), tick=False):
-        turnaround_alerts_raise(now=timezone.now())
-    return LabAlert.objects.get()
-
-
-def test_alerts_page_lists_assigns_and_closes(env, page_client, make_actor, tree):
-    s = env["s"]
-    alert = _late(s)
-    client = page_client(s.commander)
-    page = client.get(reverse("lab:alerts"))
-    assert page.status_code == 200
-    assert "V0001" in page.content.decode()
-    assert (
-        "V0001" not in page_client(env["commander_b"]).get(reverse("lab:alerts")).content.decode()
-    )
-    duty = make_actor(Role.DUTY_OFFICER, tree["district_a"])
-    username = User.objects.get(pk=duty.user_id).username
-    assigned = client.post(
-        reverse("lab:alerts"),
-        {"action": "assign", "kind": "late_result", "barcode": "V0001", "username": username},
-    )
-    assert assigned.status_code == 302
-    assert LabAlert.objects.get(pk=alert.pk).owner == username
-    no_reason = client.post(
-        reverse("lab:alerts"),
-        {"action": "close", "kind": "late_result", "barcode": "V0001", "reason": ""},
-    )
-    assert no_reason.status_code == 422
-    closed = client.post(
-        reverse("lab:alerts"),
-        {"action": "close", "kind": "late_result", "barcode": "V0001", "reason": "已改送他处"},
-    )
-    assert closed.status_code == 302
-    stored = LabAlert.objects.get(pk=alert.pk)
-    assert (stored.status, stored.closing_reason) == (AlertStatus.CLOSED, "已改送他处")
-    outsider = page_client(env["commander_b"]).post(
-        reverse("lab:alerts"),
-        {"action": "close", "kind": "late_result", "barcode": "V0001", "reason": "x"},
-    )
-    assert outsider.status_code == 404
