@@ -1,5 +1,5 @@
 """Coverage of a round (R14): numbers per node, the not-yet-tested list and its export,
-exemptions, and a person's test history."""
+and a person's test history."""
 
 from __future__ import annotations
 

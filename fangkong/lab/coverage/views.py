@@ -1,6 +1,6 @@
-"""Command pages of the screening chain: a round's command
-view (progress, 采、送、检、报, pooled positives, late results, notifications, coverage
-drill-down, the not-yet-tested list and its export), and a person's test history.
+"""Command pages of the screening chain: a round's command view (progress, 采、送、检、报,
+pooled positives, late results, notifications, coverage drill-down, the not-yet-tested list
+and its export), and a person's test history.
 
 Views parse input, call ``access``/selectors/services and render. Every page runs a fixed
 number of queries whatever the size of the round (tests assert it).

@@ -1,5 +1,4 @@
-"""Key groups and their overdue list (R15), arrivals (落地检), antigen results (R16) and lab
-alerts (R13, R30)."""
+"""Key groups and their overdue list (R15), arrivals (落地检), antigen results (R16)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reads of key-group schedules (R15), arrivals owed a landing test (§1.9), antigen results
-(R16) and lab alerts (R13, R30), always scoped to the actor's subtree.
+(R16), always scoped to the actor's subtree.
 
 Lists are set-based: the last PCR sampling of each person is a correlated subquery on the
 ``(person, scanned_at)`` index of bindings and the interval of each group a ``CASE`` over the

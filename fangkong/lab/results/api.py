@@ -1,4 +1,5 @@
-"""Screening endpoints: a lab's result file (CSV or XLSX)."""
+"""Results endpoints: results for a few tubes, a lab's result file (CSV or XLSX), the re-test
+tasks in scope, and lab alerts (list, assign, close)."""
 
 from __future__ import annotations
 

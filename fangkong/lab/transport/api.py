@@ -1,4 +1,4 @@
-"""Packages, transport hand-over, lab receipt, results and re-test tasks."""
+"""Packages (seal, one package, hand-over to transport) and receipt at the lab."""
 
 from __future__ import annotations
 

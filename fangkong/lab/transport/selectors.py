@@ -1,6 +1,7 @@
 """Reads for the lab technician's pages: their labs, packages on the way, tubes waiting for a
-result (and the late ones), anomalies found at receipt, recent result files. Every read is
-scoped through ``selectors`` (a technician sees only the labs they staff)."""
+result (and the late ones), anomalies found at receipt (its recent result files are in
+``results.selectors``). Every read is scoped through ``lab.scope`` (a technician sees only
+the labs they staff)."""
 
 from __future__ import annotations
 
