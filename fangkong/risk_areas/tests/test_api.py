@@ -46,7 +46,8 @@ def test_a_commander_designates_lists_and_reads_an_area(
     body = created.json()
     assert (body["level"], body["status"], body["rule_set_key"]) == ("high", "designated", "nhc-9")
     again = client.post(BASE, designate_body(tree), headers={"Idempotency-Key": "k1"})
-    assert again.status_code == 201 and again.json()["code"] == body["code"]
+    assert again.status_code == 201
+    assert again.json()["code"] == body["code"]
     assert RiskArea.objects.count() == 1
     listed = client.get(BASE, level="high", status="designated", page_size=10).json()
     assert [item["code"] for item in listed["items"]] == [body["code"]]
@@ -126,7 +127,8 @@ def test_lifting_through_the_api_with_the_assessment(
         f"{BASE}/{code}/infections",
         {"reference": "CASE-7", "found_on": time.on(2).isoformat(), "reason": "新增"},
     )
-    assert replay.status_code == 200 and replay.json()["created"] is False
+    assert replay.status_code == 200
+    assert replay.json()["created"] is False
     assert AreaInfection.objects.count() == 1
     time.day(8)
     assessment = client.get(f"{BASE}/{code}/lifting").json()
@@ -139,10 +141,12 @@ def test_lifting_through_the_api_with_the_assessment(
     time.day(9)
     round_make(grid, residents, at=time.at(9), results=["negative", "negative"])
     assessment = client.get(f"{BASE}/{code}/lifting").json()
-    assert assessment["due"] and assessment["round"]["all_negative"]
+    assert assessment["due"]
+    assert assessment["round"]["all_negative"]
     assert assessment["target"] == "medium"
     lifted = client.post(f"{BASE}/{code}/lift", {"reason": "连续7天无新增"})
-    assert lifted.status_code == 200 and lifted.json()["level"] == "medium"
+    assert lifted.status_code == 200
+    assert lifted.json()["level"] == "medium"
     raised = client.post(f"{BASE}/{code}/level", {"level": "high", "reason": "聚集性疫情"})
     assert raised.json()["level"] == "high"
     no_reason = client.post(f"{BASE}/{code}/level", {"level": "medium"})

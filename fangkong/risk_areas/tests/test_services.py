@@ -68,7 +68,8 @@ def test_ninth_edition_high_steps_to_medium_after_7_clean_days_and_a_day7_negati
     residents = residents_make(grid, ADDRESSES)
     area = designate(commander, grid, "high", last_infection_on=time.on(0))
     assert (area.level, area.status, area.clock_from) == ("high", "designated", time.on(0))
-    assert area.rule_set_key == "nhc-9" and area.rule_set_version.startswith("nhc-9@r")
+    assert area.rule_set_key == "nhc-9"
+    assert area.rule_set_version.startswith("nhc-9@r")
 
     time.day(6)
     assert "days_without_new_infection" in unmet(area)
@@ -83,7 +84,9 @@ def test_ninth_edition_high_steps_to_medium_after_7_clean_days_and_a_day7_negati
     assert unmet(area) == ("screening_round_all_negative",)
     round_make(grid, residents, at=time.at(7, 9), results=["negative"] * 3)
     assessment = lifting_assess(area)
-    assert assessment.due and assessment.round is not None and assessment.round.sampled == 3
+    assert assessment.due
+    assert assessment.round is not None
+    assert assessment.round.sampled == 3
     risk_area_lift(actor=commander, area=area, reason="连续7天无新增，第7天全员阴性")
     area.refresh_from_db()
     assert (area.level, area.stepped_down, area.clock_from) == ("medium", True, time.on(7))
@@ -98,7 +101,8 @@ def test_ninth_edition_high_steps_to_medium_after_7_clean_days_and_a_day7_negati
     # the low area lifts with the county's higher areas: none is left
     risk_area_lift(actor=commander, area=area, reason="全部解除")
     area.refresh_from_db()
-    assert area.status == RiskAreaStatus.LIFTED and area.lifted_at is not None
+    assert area.status == RiskAreaStatus.LIFTED
+    assert area.lifted_at is not None
     assert kinds(area) == ["designated", "level_changed", "level_changed", "lifted"]
     history = RiskAreaEvent.objects.filter(area=area).order_by("id")
     assert [(e.level_before, e.level_after) for e in history] == [
@@ -122,7 +126,8 @@ def test_ninth_edition_a_new_infection_resets_the_clock_and_a_designated_medium_
     recorded = area_infection_record(
         actor=commander, area=area, reference="CASE-0001", found_on=time.on(5), reason="新增"
     )
-    assert recorded.created and recorded.clock_reset
+    assert recorded.created
+    assert recorded.clock_reset
     assert kinds(area) == ["designated", "infection_recorded", "clock_reset"]
     time.day(8)
     round_make(grid, residents, at=time.at(8), results=["negative"] * 3)
@@ -144,7 +149,7 @@ def test_a_high_area_of_one_building_counts_only_that_buildings_people(
 ) -> None:
     time = clock("nhc-9")
     grid = tree["grid_a1"]
-    residents = residents_make(grid, ADDRESSES + ["幸福里5号楼1单元101"])
+    residents = residents_make(grid, [*ADDRESSES, "幸福里5号楼1单元101"])
     area = designate(commander, grid, "high", unit="unit", building="3号楼", stairwell="2单元")
     assert (area.building, area.stairwell) == ("3", "2")
     time.day(7)
@@ -153,7 +158,8 @@ def test_a_high_area_of_one_building_counts_only_that_buildings_people(
         grid, residents, at=time.at(7), results=["negative", "negative", "positive", "positive"]
     )
     assessment = lifting_assess(area)
-    assert assessment.round is not None and assessment.round.sampled == 2
+    assert assessment.round is not None
+    assert assessment.round.sampled == 2
     assert assessment.due
 
 
@@ -304,7 +310,8 @@ def test_new_ten_measures_an_isolated_infection_without_community_risk_keeps_the
         in_isolated_person=True,
         community_risk_excluded=True,
     )
-    assert kept.created and not kept.clock_reset
+    assert kept.created
+    assert not kept.clock_reset
     time.day(5)
     assert unmet(area) == ()
     reset = area_infection_record(
@@ -352,7 +359,8 @@ def test_tenth_edition_refuses_designation_and_the_run_lifts_what_is_left(
     area.refresh_from_db()
     assert area.status == RiskAreaStatus.LIFTED
     last = RiskAreaEvent.objects.filter(area=area).latest("id")
-    assert last.kind == "lifted" and last.rule_set_version.startswith("nhc-10@r")
+    assert last.kind == "lifted"
+    assert last.rule_set_version.startswith("nhc-10@r")
     assert later.day0 > time.day0
 
 
@@ -384,7 +392,8 @@ def test_recording_the_same_infection_twice_writes_it_once(
     again = area_infection_record(
         actor=commander, area=area, reference="CASE-1", found_on=time.on(2), reason="重复上报"
     )
-    assert first.created and not again.created
+    assert first.created
+    assert not again.created
     assert again.infection.pk == first.infection.pk
     assert AreaInfection.objects.filter(area=area).count() == 1
     assert kinds(area).count("infection_recorded") == 1
