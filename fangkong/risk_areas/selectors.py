@@ -230,35 +230,24 @@ def lifting_assess(area: RiskArea, *, today: date | None = None) -> LiftingAsses
     contact_days = (
         (today - area.last_contact_exposure_on).days if area.last_contact_exposure_on else None
     )
-    blank = {
-        "rules_label": rules.label,
-        "level": area.level,
-        "days_clean": days_clean,
-        "round_required": False,
-        "round_window": None,
-        "round": None,
-        "round_all_negative": False,
-        "contact_days": contact_days,
-        "contact_more_than_days": None,
-        "higher_levels_remaining": 0,
-    }
-    if not areas.enabled:
+    if not areas.enabled or area.level not in {level.code for level in areas.levels}:
+        # no rule to read: no risk areas at all (lift), or a level of earlier rules (set one)
         return LiftingAssessment(
-            enabled=False,
+            rules_label=rules.label,
+            enabled=areas.enabled,
+            level=area.level,
             target=None,
+            days_clean=days_clean,
             days_required=None,
-            next_possible_on=today,
-            unmet=(),
-            **blank,
-        )
-    if area.level not in {level.code for level in areas.levels}:
-        return LiftingAssessment(
-            enabled=True,
-            target=None,
-            days_required=None,
-            next_possible_on=None,
-            unmet=("level_not_in_rules",),
-            **blank,
+            next_possible_on=None if areas.enabled else today,
+            round_required=False,
+            round_window=None,
+            round=None,
+            round_all_negative=False,
+            contact_days=contact_days,
+            contact_more_than_days=None,
+            higher_levels_remaining=0,
+            unmet=("level_not_in_rules",) if areas.enabled else (),
         )
     rule = _rule_of(rules, area)
     window = _round_window(rule, area.clock_from, today) if rule else None
