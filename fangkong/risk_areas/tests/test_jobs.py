@@ -71,7 +71,7 @@ def test_stored_rule_sets_gain_designation_units() -> None:
         assert old == current
         assert not migration.parameters_upgrade(old, edition=edition)
         parameters_validate(old)
-    override = {"risk_areas": {"levels": [{"code": "high"}, {"code": "low"}]}}
+    override: dict[str, Any] = {"risk_areas": {"levels": [{"code": "high"}, {"code": "low"}]}}
     assert migration.parameters_upgrade(override, edition="measures-20")
     assert [level["designation_units"] for level in override["risk_areas"]["levels"]] == [
         ["building", "unit"],

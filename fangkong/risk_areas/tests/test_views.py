@@ -47,17 +47,20 @@ def test_a_commander_designates_from_the_list_page(
         "reason": "确诊病例居住",
     }
     refused = client.post("/risk-areas/", {**body, "reason": ""})
-    assert refused.status_code == 422 and RiskArea.objects.count() == 0
+    assert refused.status_code == 422
+    assert RiskArea.objects.count() == 0
     done = client.post("/risk-areas/", body)
     area = RiskArea.objects.get()
-    assert done.status_code == 302 and done["Location"] == f"/risk-areas/{area.code}/"
+    assert done.status_code == 302
+    assert done["Location"] == f"/risk-areas/{area.code}/"
     listed = client.get("/risk-areas/", {"level": "high", "status": "designated"})
     assert "阳光小区" in listed.content.decode()
     assert "阳光小区" not in client.get("/risk-areas/", {"status": "lifted"}).content.decode()
     detail = client.get(f"/risk-areas/{area.code}/")
     text = detail.content.decode()
     assert detail.status_code == 200
-    assert "data-lifting" in text and "days_without_new_infection" in text
+    assert "data-lifting" in text
+    assert "days_without_new_infection" in text
     assert "确诊病例居住" in text  # the history's reason
 
 
