@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
@@ -169,3 +171,32 @@ def test_lifting_through_the_api_with_the_assessment(
         "risk_area_level_set",
         "risk_area_contacts_record",
     }
+
+
+def test_the_list_costs_the_same_queries_whatever_its_length(
+    tree: dict[str, Region],
+    api: Any,
+    commander: Any,
+    clock: Callable[[str], Clock],
+    page_client: Any,
+) -> None:
+    clock("nhc-9")
+    client = api(commander)
+    pages = page_client(commander)
+    for grid in ("grid_a1", "grid_a2"):
+        assert (
+            client.post(BASE, designate_body(tree, region_code=tree[grid].code)).status_code == 201
+        )
+    client.get(BASE)  # warm the token and rule caches
+    pages.get("/risk-areas/")
+    counts: list[list[int]] = []
+    for extra in range(3):
+        counts.append([])
+        with CaptureQueriesContext(connection) as api_queries:
+            assert client.get(BASE).status_code == 200
+        with CaptureQueriesContext(connection) as page_queries:
+            assert pages.get("/risk-areas/").status_code == 200
+        counts[-1] = [len(api_queries), len(page_queries)]
+        body = designate_body(tree, building=f"{extra + 1}", unit="building", name=f"{extra}号楼")
+        assert client.post(BASE, body).status_code == 201
+    assert counts[0] == counts[1] == counts[2]
