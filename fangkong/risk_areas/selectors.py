@@ -108,9 +108,9 @@ def area_rounds(area: RiskArea, *, since: date, until: date) -> list[RoundCheck]
         Q(region__path__in=_ancestor_paths(area.region.path))
         | in_subtree(area.region.path, field="region__path")
     ).values("round_id")
-    bindings = Binding.objects.filter(round_id__in=covering, retest=False).filter(
-        in_subtree(area.region.path, field="region__path")
-    )
+    # the area's nodes as ids: the (round, region) index of the bindings answers both keys
+    nodes = Region.objects.filter(in_subtree(area.region.path)).values("id")
+    bindings = Binding.objects.filter(round_id__in=covering, region_id__in=nodes, retest=False)
     if area.unit in (DesignationUnit.BUILDING, DesignationUnit.UNIT):
         bindings = bindings.filter(household__building=area.building)
     if area.unit == DesignationUnit.UNIT:
