@@ -1,6 +1,6 @@
-"""The lifting assessment stays interactive over a large compound: one grouped query over the
-area's bindings, answered within two seconds (under one on this machine) for 100,000 people sampled in the area (and as
-many elsewhere), whatever the number of rounds.
+"""The lifting assessment stays interactive over a large compound: one grouped query over
+the area's bindings, answered within two seconds (under one on this machine) for 100,000
+people sampled in the area (and as many elsewhere), whatever the number of rounds.
 
 Run with ``-s`` to see the figure: ``pytest -m slow -s fangkong/risk_areas/tests/test_scale.py``.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -35,7 +35,7 @@ BUDGET_S = 2.0
 
 
 def _sampled(
-    region: Region, screening_round: ScreeningRound, people: list[Person], at: object
+    region: Region, screening_round: ScreeningRound, people: list[Person], at: datetime
 ) -> None:
     point = SamplingPoint.objects.create(
         name="p", region=region, opens_at="07:00", closes_at="21:00"
