@@ -29,10 +29,13 @@ MAX_REASON = 500
 
 
 def reason_checked(reason: str | None, errors: list[dict[str, Any]]) -> str:
+    """The reason, trimmed; a missing, too long or unclean one appends an error naming
+    ``reason`` to ``errors``."""
     return text_field(reason, field="reason", max_length=MAX_REASON, errors=errors, required=True)
 
 
 def refuse_if(message: str, errors: list[dict[str, Any]]) -> None:
+    """``ValidationFailed`` listing every error collected, if any."""
     if errors:
         raise ValidationFailed(message, errors=errors)
 
@@ -54,6 +57,8 @@ def rules_with_areas(region: Region, on: date) -> EffectiveRules:
 def level_of(
     rules: EffectiveRules, code: str, errors: list[dict[str, Any]], *, field_name: str = "level"
 ) -> RiskLevel | None:
+    """The level ``code`` of ``rules``; ``None`` with an error naming ``field_name`` and the
+    codes these rules have when it is not one of them."""
     try:
         return rules.parameters.risk_areas.level(code)
     except KeyError:
@@ -88,6 +93,7 @@ def area_locked(area: RiskArea) -> RiskArea:
 
 
 def require_designated(area: RiskArea) -> None:
+    """``Conflict`` (``risk_area_lifted``) once the area is lifted: designate it anew."""
     if area.status != RiskAreaStatus.DESIGNATED:
         raise Conflict(_("The risk area has been lifted."), code="risk_area_lifted")
 
@@ -138,6 +144,9 @@ def area_step(
 
 
 def lift_step(*, area: RiskArea, actor: AnyActor, reason: str) -> None:
+    """Take the lifting step of ``area`` (locked) that its assessment allows today, with its
+    history row; ``Conflict`` (``lifting_conditions_unmet``, naming each unmet condition,
+    the days clean and the next possible date) when a condition does not hold."""
     today = area_today(area.region)
     assessment = lifting_assess(area, today=today)
     if assessment.unmet:
