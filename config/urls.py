@@ -13,6 +13,7 @@ urlpatterns = [
     path("regions/", include("fangkong.regions.urls")),
     path("rules/", include("fangkong.policy.urls")),
     path("lab/", include("fangkong.lab.urls")),
+    path("risk-areas/", include("fangkong.risk_areas.urls")),
     path("", include("fangkong.web.urls")),
 ]
 

@@ -46,6 +46,7 @@ BOUNDED: dict[str, str] = {
     "EffectiveOut.labels": "the rule sets laid over one node (one per level of its path)",
     "EffectiveOut.skipped": "the overrides skipped at one node (one per level of its path)",
     "CompareOut.rows": "the parameters of the rule-set schema",
+    "LiftingAssessmentOut.unmet": "the conditions of one lifting rule (at most 10)",
 }
 
 

@@ -21,7 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ROOT / "fangkong"
 
-DOMAIN_APPS = ("lab", "cases", "tracing", "isolation", "community", "supplies", "command_center")
+DOMAIN_APPS = (
+    "lab",
+    "risk_areas",
+    "cases",
+    "tracing",
+    "isolation",
+    "community",
+    "supplies",
+    "command_center",
+)
 
 #: app (the second part of a ``fangkong.<app>`` module name) → layer; higher sits on top.
 LAYERS: dict[str, int] = {

@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.policy",
     "fangkong.lab",
+    "fangkong.risk_areas",
     "fangkong.sim",
     "fangkong.web",
 ]

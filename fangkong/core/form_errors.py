@@ -96,6 +96,14 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "parameters": gettext_lazy("Parameters"),
     "source_notes": gettext_lazy("Sources"),
     "topic": gettext_lazy("Topic"),
+    # risk areas
+    "unit": gettext_lazy("Drawn over"),
+    "building": gettext_lazy("Building"),
+    "stairwell": gettext_lazy("Stairwell unit"),
+    "last_infection_on": gettext_lazy("Last infection found on"),
+    "found_on": gettext_lazy("Found on"),
+    "reference": gettext_lazy("Case or report code"),
+    "last_exposure_on": gettext_lazy("Last close contact exposed on"),
     # shared
     "kind": pgettext_lazy("field", "Kind"),
     "status": pgettext_lazy("field", "Status"),

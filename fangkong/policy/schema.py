@@ -28,6 +28,7 @@ from pydantic import (
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.policy.choices import (
     ZONE_OTHER,
+    DesignationUnit,
     HomePhaseKind,
     PoolingGroup,
     QuarantineGroup,
@@ -62,6 +63,7 @@ def _one_of(choices: type[TextChoices]) -> AfterValidator:
 GroupKey = Annotated[str, _one_of(QuarantineGroup)]
 PoolingGroupKey = Annotated[str, _one_of(PoolingGroup)]
 TurnaroundKey = Annotated[str, _one_of(TurnaroundCategory)]
+DesignationUnitKey = Annotated[str, _one_of(DesignationUnit)]
 
 
 class _Model(BaseModel):
@@ -171,6 +173,10 @@ class RiskLevel(_Model):
     code: Code
     name_zh: ShortText
     name_en: ShortText
+    #: What an area at this level may be drawn over (§2.5): 9th edition high areas by
+    #: compound (or village) and the places frequented, 二十条 only by building or stairwell
+    #: unit ("not enlarged at will"), a low area is the rest of the county.
+    designation_units: tuple[DesignationUnitKey, ...] = Field(min_length=1)
     first_screening_within_hours: Hours | None
     lift: LiftRule | None
     #: The rule when the area reached this level by stepping down from a higher one.
@@ -197,6 +203,8 @@ class RiskAreas(_Model):
         if len(set(codes)) != len(codes) or ZONE_OTHER in codes:
             raise ValueError(f"level codes must be unique and not {ZONE_OTHER!r}")
         for index, level in enumerate(self.levels):
+            if len(set(level.designation_units)) != len(level.designation_units):
+                raise ValueError(f"{level.code}: designation units repeat")
             for rule in (level.lift, level.lift_after_step_down):
                 if rule and rule.to_level and rule.to_level not in codes[index + 1 :]:
                     raise ValueError(f"{level.code}: lifting must go to a lower listed level")
