@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.policy",
     "fangkong.lab",
+    "fangkong.cases",
     "fangkong.sim",
     "fangkong.web",
 ]
