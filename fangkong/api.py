@@ -17,6 +17,7 @@ from ninja.security import APIKeyHeader
 from fangkong.accounts.actors import client_ip
 from fangkong.accounts.api import router as accounts_router
 from fangkong.accounts.tokens import actor_from_token
+from fangkong.cases.api import router as cases_router
 from fangkong.core.errors import FangkongError
 from fangkong.lab.api import router as lab_router
 from fangkong.people.api import households_router
@@ -136,3 +137,4 @@ api.add_router("/people", people_router)
 api.add_router("/households", households_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/rule-sets", policy_router)
+api.add_router("/cases", cases_router)
