@@ -46,6 +46,8 @@ BOUNDED: dict[str, str] = {
     "EffectiveOut.labels": "the rule sets laid over one node (one per level of its path)",
     "EffectiveOut.skipped": "the overrides skipped at one node (one per level of its path)",
     "CompareOut.rows": "the parameters of the rule-set schema",
+    "CaseOut.timers": "the investigation steps of one case (at most three: 2+4+24)",
+    "CaseOut.tubes": "the tubes that found one case (a re-test and its pooled tube per finding)",
 }
 
 

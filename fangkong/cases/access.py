@@ -23,9 +23,7 @@ def require_role(actor: AnyActor, roles: Collection[str]) -> None:
     if isinstance(actor, SystemActor):
         return
     if actor.role not in roles:
-        raise PermissionDenied(
-            _("Your role may not do this with cases."), code="role_not_allowed"
-        )
+        raise PermissionDenied(_("Your role may not do this with cases."), code="role_not_allowed")
 
 
 def access_case(actor: AnyActor, code: object, *, roles: Collection[str] = CASE_READ_ROLES) -> Case:
@@ -33,7 +31,10 @@ def access_case(actor: AnyActor, code: object, *, roles: Collection[str] = CASE_
     require_role(actor, roles)
     parsed = parse_code(code)
     found = (
-        case_scope(actor).select_related("person", "region", "investigator").filter(code=parsed).first()
+        case_scope(actor)
+        .select_related("person", "region", "investigator")
+        .filter(code=parsed)
+        .first()
         if parsed
         else None
     )
@@ -42,10 +43,16 @@ def access_case(actor: AnyActor, code: object, *, roles: Collection[str] = CASE_
     return found
 
 
-def access_alert(actor: AnyActor, code: object, *, roles: Collection[str] = ALERT_ROLES) -> CaseAlert:
+def access_alert(
+    actor: AnyActor, code: object, *, roles: Collection[str] = ALERT_ROLES
+) -> CaseAlert:
     require_role(actor, roles)
     parsed = parse_code(code)
-    found = alert_scope(actor).select_related("case", "timer").filter(code=parsed).first() if parsed else None
+    found = (
+        alert_scope(actor).select_related("case", "timer").filter(code=parsed).first()
+        if parsed
+        else None
+    )
     if found is None:
         raise NotFound(_("No such alert."), code="alert_not_found")
     return found

@@ -332,7 +332,9 @@ def _alert_handle(request: HttpRequest, code: str, to: str, payload: NoteIn) -> 
     actor = actor_of(request)
     alert = access_alert(actor, code, roles=ALERT_ROLES)
     alert = investigation.case_alert_handle(actor=actor, alert=alert, to=to, note=payload.note)
-    return _alert_out(CaseAlert.objects.select_related("case", "timer", "owner", "owner_region").get(pk=alert.pk))
+    return _alert_out(
+        CaseAlert.objects.select_related("case", "timer", "owner", "owner_region").get(pk=alert.pk)
+    )
 
 
 @router.post(
@@ -484,7 +486,10 @@ def case_history(request: HttpRequest, code: str, filters: Query[PageParams]) ->
     page = case_events(case, page=filters.page, page_size=filters.page_size)
     return EventPageOut(
         **page_fields(page),
-        items=[EventOut(**{k: getattr(r, k) for k in EventOut.model_fields}) for r in presentation.event_rows(page.items)],
+        items=[
+            EventOut(**{k: getattr(r, k) for k in EventOut.model_fields})
+            for r in presentation.event_rows(page.items)
+        ],
     )
 
 
@@ -498,9 +503,7 @@ def trajectory(request: HttpRequest, code: str, filters: Query[PageParams]) -> V
     return VisitPageOut(**page_fields(page), case=case.code, items=[_visit_out(r) for r in rows])
 
 
-@router.post(
-    "/{code}/trajectory", response={201: VisitOut, **WRITE_ERRORS}, summary="Add a visit"
-)
+@router.post("/{code}/trajectory", response={201: VisitOut, **WRITE_ERRORS}, summary="Add a visit")
 def trajectory_add(
     request: HttpRequest, code: str, payload: VisitIn, idempotency_key: IdempotencyKey = None
 ) -> Status[VisitOut]:
@@ -535,7 +538,9 @@ def trajectory_add(
     response={204: None, **WRITE_ERRORS},
     summary="Remove a visit",
 )
-def trajectory_remove(request: HttpRequest, code: str, visit: str, payload: ReasonIn) -> Status[None]:
+def trajectory_remove(
+    request: HttpRequest, code: str, visit: str, payload: ReasonIn
+) -> Status[None]:
     actor = actor_of(request)
     case = access_case(actor, code, roles=INVESTIGATION_ROLES)
     investigation.trajectory_visit_remove(
@@ -586,4 +591,3 @@ def exposure_create(
         write=write,
     )
     return Status(status, ExposureOut(**body))
-

@@ -26,7 +26,14 @@ from fangkong.cases.choices import (
     Treatment,
     VisitSource,
 )
-from fangkong.cases.models import Case, CaseEvent, CaseTube, Exposure, InvestigationTimer, TrajectoryVisit
+from fangkong.cases.models import (
+    Case,
+    CaseEvent,
+    CaseTube,
+    Exposure,
+    InvestigationTimer,
+    TrajectoryVisit,
+)
 from fangkong.cases.selectors import case_timers
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
@@ -199,7 +206,9 @@ def case_rows(actor: AnyActor, cases: Sequence[Case]) -> list[CaseRow]:
 def case_card(actor: AnyActor, case: Case) -> CaseCard:
     """One case for its page or the API (three queries: timers, tubes; the access row)."""
     tubes = list(
-        CaseTube.objects.filter(case=case).order_by("linked_at", "id").values_list("tube__barcode", flat=True)
+        CaseTube.objects.filter(case=case)
+        .order_by("linked_at", "id")
+        .values_list("tube__barcode", flat=True)
     )
     investigator = case.investigator
     card = CaseCard(

@@ -8,7 +8,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from fangkong.cases.choices import AlertState, CaseClassification
-from fangkong.cases.models import Case, CaseAlert, CaseEvent, Exposure, InvestigationTimer, TrajectoryVisit
+from fangkong.cases.models import (
+    Case,
+    CaseAlert,
+    CaseEvent,
+    Exposure,
+    InvestigationTimer,
+    TrajectoryVisit,
+)
 from fangkong.core.actor import AnyActor
 from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
 from fangkong.regions.subtree import in_subtree
@@ -59,23 +66,29 @@ def case_list(
     if filters.open_only:
         cases = cases.filter(closed_at__isnull=True)
     if filters.overdue:
-        cases = cases.filter(
-            closed_at__isnull=True, id__in=overdue_timers().values("case_id")
-        )
+        cases = cases.filter(closed_at__isnull=True, id__in=overdue_timers().values("case_id"))
     return paginate(cases.order_by("-opened_at", "-id"), page=page, page_size=page_size)
 
 
-def case_events(case: Case, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[CaseEvent]:
-    return paginate(CaseEvent.objects.filter(case=case).order_by("-at", "-id"), page=page, page_size=page_size)
+def case_events(
+    case: Case, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> Page[CaseEvent]:
+    return paginate(
+        CaseEvent.objects.filter(case=case).order_by("-at", "-id"), page=page, page_size=page_size
+    )
 
 
-def case_visits(case: Case, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[TrajectoryVisit]:
+def case_visits(
+    case: Case, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> Page[TrajectoryVisit]:
     """The case's trajectory in time order (removed visits left out)."""
     visits = TrajectoryVisit.objects.filter(case=case, removed_at__isnull=True)
     return paginate(visits.order_by("started_at", "id"), page=page, page_size=page_size)
 
 
-def case_exposures(case: Case, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[Exposure]:
+def case_exposures(
+    case: Case, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> Page[Exposure]:
     exposures = Exposure.objects.filter(case=case).select_related("person", "person__region")
     return paginate(exposures.order_by("-exposed_on", "-id"), page=page, page_size=page_size)
 
@@ -97,4 +110,3 @@ def alert_list(
 
 def has_open_alert(case: Case) -> bool:
     return CaseAlert.objects.filter(case=case, state=AlertState.OPEN).exists()
-

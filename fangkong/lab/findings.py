@@ -123,8 +123,9 @@ def findings_from_results(positive_tube_ids: list[int], actor: AnyActor) -> None
         return
     tubes = {
         tube["id"]: tube
-        for tube in Tube.objects.filter(id__in=positive_tube_ids, result=TubeResult.POSITIVE)
-        .values("id", "kind", "sampled_at", "rule_set")
+        for tube in Tube.objects.filter(
+            id__in=positive_tube_ids, result=TubeResult.POSITIVE
+        ).values("id", "kind", "sampled_at", "rule_set")
     }
     findings: list[Finding] = []
     retests = [t for t in tubes.values() if t["kind"] == TubeKind.RETEST]

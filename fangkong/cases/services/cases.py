@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.cases.access import require_role
-from fangkong.cases.checks import Errors, choice, past_day, raise_if, reason as reason_checked
+from fangkong.cases.checks import Errors, choice, past_day, raise_if
+from fangkong.cases.checks import reason as reason_checked
 from fangkong.cases.choices import (
     AlertState,
     CaseClassification,
@@ -102,7 +103,9 @@ def _link(case: Case, tube_ids: Iterable[int]) -> list[int]:
     wanted = set(tube_ids)
     if not wanted:
         return []
-    have = set(CaseTube.objects.filter(case=case, tube_id__in=wanted).values_list("tube_id", flat=True))
+    have = set(
+        CaseTube.objects.filter(case=case, tube_id__in=wanted).values_list("tube_id", flat=True)
+    )
     new = sorted(wanted - have)
     now = timezone.now()
     CaseTube.objects.bulk_create([CaseTube(case=case, tube_id=t, linked_at=now) for t in new])
@@ -114,8 +117,13 @@ def _existing(person: Person) -> Case | None:
 
 
 def _finding_join(
-    actor: AnyActor, case: Case, *, tube_ids: Iterable[int], sampled_on: date | None,
-    antigen_id: int | None, why: str,
+    actor: AnyActor,
+    case: Case,
+    *,
+    tube_ids: Iterable[int],
+    sampled_on: date | None,
+    antigen_id: int | None,
+    why: str,
 ) -> None:
     """A further finding about a case already open: its tubes linked, the first positive day
     kept the earliest; a history and an audit row only when something new was linked."""
@@ -132,12 +140,21 @@ def _finding_join(
     if not linked and not updates:
         return
     case_event_record(
-        case=case, kind=CaseEventKind.FINDING, actor=actor, reason=why,
-        rule_set=case.rule_set, detail={"tubes": len(linked)},
+        case=case,
+        kind=CaseEventKind.FINDING,
+        actor=actor,
+        reason=why,
+        rule_set=case.rule_set,
+        detail={"tubes": len(linked)},
     )
     audit_record(
-        actor=actor, action="case_finding_link", object_type="case", object_id=case.code,
-        fields=["tubes", "first_positive_on"], reason=why, rule_set=case.rule_set,
+        actor=actor,
+        action="case_finding_link",
+        object_type="case",
+        object_id=case.code,
+        fields=["tubes", "first_positive_on"],
+        reason=why,
+        rule_set=case.rule_set,
         extra={"tubes": linked},
     )
 
@@ -166,8 +183,12 @@ def _case_open(
         case = _existing(person)
         if case is not None:
             _finding_join(
-                actor, case, tube_ids=tube_ids, sampled_on=sampled_on,
-                antigen_id=antigen_id, why=why,
+                actor,
+                case,
+                tube_ids=tube_ids,
+                sampled_on=sampled_on,
+                antigen_id=antigen_id,
+                why=why,
             )
             return case, False
         rules = case_rules(person.region)
@@ -182,8 +203,9 @@ def _case_open(
                     onset_date=onset_date,
                     first_positive_on=sampled_on,
                     antigen_test_id=antigen_id,
-                    investigator_id=actor.user_id if isinstance(actor, Actor)
-                    and actor.role in INVESTIGATION_ROLES else None,
+                    investigator_id=actor.user_id
+                    if isinstance(actor, Actor) and actor.role in INVESTIGATION_ROLES
+                    else None,
                     opened_at=timezone.now(),
                     rule_set=rules.label,
                 )
@@ -192,18 +214,28 @@ def _case_open(
         _link(case, tube_ids)
         timers = _timers_start(case, rules)
         case_event_record(
-            case=case, kind=CaseEventKind.OPENED, actor=actor, reason=why,
-            rule_set=rules.label, to_value=case.classification,
+            case=case,
+            kind=CaseEventKind.OPENED,
+            actor=actor,
+            reason=why,
+            rule_set=rules.label,
+            to_value=case.classification,
             detail={"how_found": how_found, "episode": episode, "timers": len(timers)},
         )
         audit_record(
-            actor=actor, action="case_open", object_type="case", object_id=case.code,
+            actor=actor,
+            action="case_open",
+            object_type="case",
+            object_id=case.code,
             fields=["person", "classification", "how_found", "onset_date", "first_positive_on"],
-            reason=why, rule_set=rules.label,
+            reason=why,
+            rule_set=rules.label,
             extra={"person": str(person.code), "how_found": how_found, "episode": episode},
         )
         return case, True
-    raise Conflict(_("The case was opened at the same time elsewhere; try again."), code="case_race")
+    raise Conflict(
+        _("The case was opened at the same time elsewhere; try again."), code="case_race"
+    )
 
 
 def cases_from_findings(findings: list[Finding], actor: AnyActor) -> None:
@@ -250,7 +282,11 @@ def case_open(
     raise_if(errors, _("The case cannot be opened."))
     why = reason_checked(reason)
     return _case_open(
-        actor, person, how_found=how_found, why=why, sampled_on=first_positive_on,
+        actor,
+        person,
+        how_found=how_found,
+        why=why,
+        sampled_on=first_positive_on,
         onset_date=onset_date,
     )
 
@@ -349,23 +385,35 @@ def case_classify(
     _conditional(case, {"classification": current, "closed_at__isnull": True}, **changes)
     if classification == C.DISCARDED:
         CaseAlert.objects.filter(case=case).exclude(state=AlertState.CLOSED).update(
-            state=AlertState.CLOSED, handled_by=actor.username, note="case ruled out",
+            state=AlertState.CLOSED,
+            handled_by=actor.username,
+            note="case ruled out",
             updated_at=now,
         )
     case_event_record(
-        case=case, kind=CaseEventKind.CLASSIFIED, actor=actor, reason=why,
-        rule_set=rules.label, from_value=current, to_value=classification,
+        case=case,
+        kind=CaseEventKind.CLASSIFIED,
+        actor=actor,
+        reason=why,
+        rule_set=rules.label,
+        from_value=current,
+        to_value=classification,
     )
     audit_record(
-        actor=actor, action="case_classify", object_type="case", object_id=case.code,
-        fields=["classification", "onset_date"], reason=why, rule_set=rules.label,
+        actor=actor,
+        action="case_classify",
+        object_type="case",
+        object_id=case.code,
+        fields=["classification", "onset_date"],
+        reason=why,
+        rule_set=rules.label,
         extra={"from": current, "to": classification},
     )
     return case
 
 
 #: The clinical facts ``case_clinical_update`` sets: field → (choices, history kind).
-_CLINICAL = {
+_CLINICAL: dict[str, tuple[type[TextChoices], str]] = {
     "severity": (Severity, CaseEventKind.SEVERITY),
     "treatment": (Treatment, CaseEventKind.TREATMENT),
     "outcome": (Outcome, CaseEventKind.OUTCOME),
@@ -418,12 +466,22 @@ def case_clinical_update(
     rules = case_rules(case.region)
     for name, value in changed.items():
         case_event_record(
-            case=case, kind=_CLINICAL[name][1], actor=actor, reason=why, rule_set=rules.label,
-            from_value=str(before[name]), to_value=str(value),
+            case=case,
+            kind=_CLINICAL[name][1],
+            actor=actor,
+            reason=why,
+            rule_set=rules.label,
+            from_value=str(before[name]),
+            to_value=str(value),
         )
     audit_record(
-        actor=actor, action="case_clinical_update", object_type="case", object_id=case.code,
-        fields=sorted(changed), reason=why, rule_set=rules.label,
+        actor=actor,
+        action="case_clinical_update",
+        object_type="case",
+        object_id=case.code,
+        fields=sorted(changed),
+        reason=why,
+        rule_set=rules.label,
         extra={name: [before[name], value] for name, value in changed.items()},
     )
     return case
@@ -444,11 +502,17 @@ def case_take(*, actor: AnyActor, case: Case) -> Case:
         owner_id=actor.user_id, owner_role="", owner_region=None, updated_at=timezone.now()
     )
     case_event_record(
-        case=case, kind=CaseEventKind.INVESTIGATOR, actor=actor, reason="taken",
+        case=case,
+        kind=CaseEventKind.INVESTIGATOR,
+        actor=actor,
+        reason="taken",
         to_value=actor.username,
     )
     audit_record(
-        actor=actor, action="case_take", object_type="case", object_id=case.code,
+        actor=actor,
+        action="case_take",
+        object_type="case",
+        object_id=case.code,
         fields=["investigator"],
     )
     return case

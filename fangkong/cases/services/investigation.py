@@ -70,13 +70,21 @@ def investigation_step_complete(*, actor: AnyActor, case: Case, step: str) -> In
     )
     late = now > timer.due_at
     case_event_record(
-        case=case, kind=CaseEventKind.STEP, actor=actor, reason="late" if late else "",
-        rule_set=timer.rule_set, to_value=step,
+        case=case,
+        kind=CaseEventKind.STEP,
+        actor=actor,
+        reason="late" if late else "",
+        rule_set=timer.rule_set,
+        to_value=step,
         detail={"due_at": timer.due_at.isoformat(), "late": late},
     )
     audit_record(
-        actor=actor, action="investigation_step_complete", object_type="case",
-        object_id=case.code, fields=["timers"], rule_set=timer.rule_set,
+        actor=actor,
+        action="investigation_step_complete",
+        object_type="case",
+        object_id=case.code,
+        fields=["timers"],
+        rule_set=timer.rule_set,
         extra={"step": step, "late": late},
     )
     return timer
@@ -106,7 +114,9 @@ def trajectory_visit_add(
     venue = (venue_code or "").strip().upper()
     if not VENUE_CODE.match(venue):
         errors.append(
-            field_error("venue_code", "venue_code_invalid", _("Letters, digits and dashes, up to 40."))
+            field_error(
+                "venue_code", "venue_code_invalid", _("Letters, digits and dashes, up to 40.")
+            )
         )
     moment(started_at, field="started_at", errors=errors)
     moment(ended_at, field="ended_at", errors=errors)
@@ -117,15 +127,26 @@ def trajectory_visit_add(
     _open_case(case)
     now = timezone.now()
     visit = TrajectoryVisit.objects.create(
-        case=case, place=place, venue_code=venue, started_at=started_at, ended_at=ended_at,
-        source=source, added_by=actor.username, added_at=now,
+        case=case,
+        place=place,
+        venue_code=venue,
+        started_at=started_at,
+        ended_at=ended_at,
+        source=source,
+        added_by=actor.username,
+        added_at=now,
     )
     case_event_record(
-        case=case, kind=CaseEventKind.VISIT_ADDED, actor=actor,
+        case=case,
+        kind=CaseEventKind.VISIT_ADDED,
+        actor=actor,
         detail={"visit": str(visit.code), "source": source},
     )
     audit_record(
-        actor=actor, action="trajectory_visit_add", object_type="case", object_id=case.code,
+        actor=actor,
+        action="trajectory_visit_add",
+        object_type="case",
+        object_id=case.code,
         fields=["place", "venue_code", "started_at", "ended_at", "source"],
         extra={"visit": str(visit.code)},
     )
@@ -146,12 +167,20 @@ def trajectory_visit_remove(
     ):
         raise NotFound(_("No such visit."), code="visit_not_found")
     case_event_record(
-        case=case, kind=CaseEventKind.VISIT_REMOVED, actor=actor, reason=why,
+        case=case,
+        kind=CaseEventKind.VISIT_REMOVED,
+        actor=actor,
+        reason=why,
         detail={"visit": str(visit.code)},
     )
     audit_record(
-        actor=actor, action="trajectory_visit_remove", object_type="case", object_id=case.code,
-        fields=["trajectory"], reason=why, extra={"visit": str(visit.code)},
+        actor=actor,
+        action="trajectory_visit_remove",
+        object_type="case",
+        object_id=case.code,
+        fields=["trajectory"],
+        reason=why,
+        extra={"visit": str(visit.code)},
     )
 
 
@@ -183,15 +212,26 @@ def exposure_add(
     raise_if(errors, _("The exposure cannot be added."))
     _open_case(case)
     exposure = Exposure.objects.create(
-        case=case, kind=kind, person=person, description=description, exposed_on=exposed_on,
-        added_by=actor.username, added_at=timezone.now(),
+        case=case,
+        kind=kind,
+        person=person,
+        description=description,
+        exposed_on=exposed_on,
+        added_by=actor.username,
+        added_at=timezone.now(),
     )
     case_event_record(
-        case=case, kind=CaseEventKind.EXPOSURE, actor=actor, to_value=kind,
+        case=case,
+        kind=CaseEventKind.EXPOSURE,
+        actor=actor,
+        to_value=kind,
         detail={"exposure": str(exposure.code)},
     )
     audit_record(
-        actor=actor, action="exposure_add", object_type="case", object_id=case.code,
+        actor=actor,
+        action="exposure_add",
+        object_type="case",
+        object_id=case.code,
         fields=["kind", "person", "description", "exposed_on"],
         extra={"exposure": str(exposure.code), "person": str(person.code) if person else ""},
     )
@@ -232,12 +272,20 @@ def investigation_timers_check(*, now: datetime | None = None) -> int:
                     raised_at=now,
                 )
                 case_event_record(
-                    case=case, kind=CaseEventKind.ALERT, actor=SYSTEM, rule_set=timer.rule_set,
-                    to_value=timer.step, detail={"alert": str(alert.code)},
+                    case=case,
+                    kind=CaseEventKind.ALERT,
+                    actor=SYSTEM,
+                    rule_set=timer.rule_set,
+                    to_value=timer.step,
+                    detail={"alert": str(alert.code)},
                 )
                 audit_record(
-                    actor=SYSTEM, action="case_alert_raise", object_type="case_alert",
-                    object_id=alert.code, fields=["state"], rule_set=timer.rule_set,
+                    actor=SYSTEM,
+                    action="case_alert_raise",
+                    object_type="case_alert",
+                    object_id=alert.code,
+                    fields=["state"],
+                    rule_set=timer.rule_set,
                     extra={"case": str(case.code), "step": timer.step},
                 )
         except IntegrityError:
@@ -247,7 +295,7 @@ def investigation_timers_check(*, now: datetime | None = None) -> int:
 
 
 #: Alert states an acknowledgement or a closing may start from.
-_ALERT_FROM = {
+_ALERT_FROM: dict[str, tuple[str, ...]] = {
     AlertState.ACKNOWLEDGED: (AlertState.OPEN,),
     AlertState.CLOSED: (AlertState.OPEN, AlertState.ACKNOWLEDGED),
 }
@@ -261,7 +309,8 @@ def case_alert_handle(*, actor: AnyActor, alert: CaseAlert, to: str, note: str =
     require_role(actor, ALERT_ROLES)
     if to not in _ALERT_FROM:
         raise ValidationFailed(
-            _("Unknown alert state."), errors=[field_error("state", "invalid_choice", _("Unknown."))]
+            _("Unknown alert state."),
+            errors=[field_error("state", "invalid_choice", _("Unknown."))],
         )
     errors: Errors = []
     note = text(note, field="note", max_length=255, errors=errors, required=False)
@@ -276,7 +325,12 @@ def case_alert_handle(*, actor: AnyActor, alert: CaseAlert, to: str, note: str =
         )
     alert.state, alert.handled_by, alert.note = to, actor.username, note
     audit_record(
-        actor=actor, action=f"case_alert_{to}", object_type="case_alert", object_id=alert.code,
-        fields=["state"], reason=note, extra={"from": before, "to": to},
+        actor=actor,
+        action=f"case_alert_{to}",
+        object_type="case_alert",
+        object_id=alert.code,
+        fields=["state"],
+        reason=note,
+        extra={"from": before, "to": to},
     )
     return alert

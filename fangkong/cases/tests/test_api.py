@@ -33,7 +33,8 @@ def test_list_and_detail_show_the_case_and_log_the_read(o, api):
     listed = client.get("/api/v1/cases")
     assert listed.status_code == 200, listed.json()
     body = listed.json()
-    assert body["total"] == 1 and body["items"][0]["code"] == str(case.code)
+    assert body["total"] == 1
+    assert body["items"][0]["code"] == str(case.code)
     assert body["items"][0]["person"]["code"] == str(o.s.people[1].code)
     detail = client.get(f"/api/v1/cases/{case.code}").json()
     assert detail["classification"] == "suspected"
@@ -54,7 +55,9 @@ def test_another_district_gets_404_and_anonymous_401(o, api):
     other = api(o.other_epidemiologist)
     assert other.get(f"/api/v1/cases/{case.code}").status_code == 404
     missing = other.get(f"/api/v1/cases/{uuid.uuid4()}")
-    refused = other.post(f"/api/v1/cases/{case.code}/classify", {"classification": "asymptomatic", "reason": "x"})
+    refused = other.post(
+        f"/api/v1/cases/{case.code}/classify", {"classification": "asymptomatic", "reason": "x"}
+    )
     assert missing.status_code == refused.status_code == 404
     assert missing.json()["code"] == refused.json()["code"] == "case_not_found"
     assert other.get("/api/v1/cases").json()["total"] == 0
@@ -160,7 +163,12 @@ def test_trajectory_and_exposures_are_added_and_their_reads_logged(o, api):
     assert added.status_code == 201, added.json()
     bad = client.post(
         f"/api/v1/cases/{case.code}/trajectory",
-        {"place": "x", "started_at": start.isoformat(), "ended_at": (start - timedelta(hours=1)).isoformat(), "source": "interview"},
+        {
+            "place": "x",
+            "started_at": start.isoformat(),
+            "ended_at": (start - timedelta(hours=1)).isoformat(),
+            "source": "interview",
+        },
     )
     assert bad.status_code == 422
     assert bad.json()["detail"]["errors"][0]["field"] == "ended_at"
@@ -168,11 +176,12 @@ def test_trajectory_and_exposures_are_added_and_their_reads_logged(o, api):
     listed = client.get(f"/api/v1/cases/{case.code}/trajectory")
     assert listed.status_code == 200
     assert [v["place"] for v in listed.json()["items"]] == ["望京菜市场"]
-    read = AccessEntry.objects.order_by("-id").first()
+    read = AccessEntry.objects.order_by("-id")[0]
     assert AccessEntry.objects.count() == before + 1
     assert (read.action, read.subject_ids) == ("case_trajectory_read", [str(case.person.code)])
     removed = client.post(
-        f"/api/v1/cases/{case.code}/trajectory/{added.json()['code']}/remove", {"reason": "duplicate"}
+        f"/api/v1/cases/{case.code}/trajectory/{added.json()['code']}/remove",
+        {"reason": "duplicate"},
     )
     assert removed.status_code == 204
     assert client.get(f"/api/v1/cases/{case.code}/trajectory").json()["total"] == 0
@@ -181,14 +190,18 @@ def test_trajectory_and_exposures_are_added_and_their_reads_logged(o, api):
     housemate = o.s.people[0]
     exposure = client.post(
         f"/api/v1/cases/{case.code}/exposures",
-        {"kind": "household", "person": str(housemate.code), "exposed_on": str(timezone.localdate())},
+        {
+            "kind": "household",
+            "person": str(housemate.code),
+            "exposed_on": str(timezone.localdate()),
+        },
         headers=_key(),
     )
     assert exposure.status_code == 201, exposure.json()
     assert Exposure.objects.get().person == housemate
     page = client.get(f"/api/v1/cases/{case.code}/exposures")
     assert page.json()["items"][0]["person"] == str(housemate.code)
-    read = AccessEntry.objects.order_by("-id").first()
+    read = AccessEntry.objects.order_by("-id")[0]
     assert set(read.subject_ids) == {str(case.person.code), str(housemate.code)}
     nobody = client.post(
         f"/api/v1/cases/{case.code}/exposures",
@@ -197,7 +210,9 @@ def test_trajectory_and_exposures_are_added_and_their_reads_logged(o, api):
     assert nobody.status_code == 422
     assert nobody.json()["detail"]["errors"][0]["field"] == "description"
     history = client.get(f"/api/v1/cases/{case.code}/history").json()
-    assert {"visit_added", "visit_removed", "exposure", "opened"} <= {e["kind"] for e in history["items"]}
+    assert {"visit_added", "visit_removed", "exposure", "opened"} <= {
+        e["kind"] for e in history["items"]
+    }
 
 
 def test_steps_and_alerts(o, api):
@@ -220,9 +235,15 @@ def test_steps_and_alerts(o, api):
         "epidemiologist",
     )
     assert api(o.other_epidemiologist).get("/api/v1/cases/alerts").json()["total"] == 0
-    assert api(o.other_epidemiologist).post(f"/api/v1/cases/alerts/{alert['code']}/acknowledge", {}).status_code == 404
+    assert (
+        api(o.other_epidemiologist)
+        .post(f"/api/v1/cases/alerts/{alert['code']}/acknowledge", {})
+        .status_code
+        == 404
+    )
     acked = client.post(f"/api/v1/cases/alerts/{alert['code']}/acknowledge", {"note": "on it"})
-    assert acked.status_code == 200 and acked.json()["state"] == "acknowledged"
+    assert acked.status_code == 200
+    assert acked.json()["state"] == "acknowledged"
     again = client.post(f"/api/v1/cases/alerts/{alert['code']}/acknowledge", {})
     assert again.status_code == 409
     closed = client.post(f"/api/v1/cases/alerts/{alert['code']}/close", {})

@@ -48,7 +48,9 @@ def test_a_pooled_positive_member_found_on_re_test_opens_exactly_one_case(tree):
     }
     # the "2+4+24" timers of the 9th edition, from the moment the case was opened
     timers = {t.step: t for t in InvestigationTimer.objects.filter(case=case)}
-    assert {s: round((t.due_at - case.opened_at).total_seconds() / 3600) for s, t in timers.items()} == {
+    assert {
+        s: round((t.due_at - case.opened_at).total_seconds() / 3600) for s, t in timers.items()
+    } == {
         "report": 2,
         "core_facts": 4,
         "full": 24,
@@ -71,7 +73,8 @@ def test_the_same_result_file_applied_twice_opens_nothing_more(tree):
     first = results(o, rows)
     again = results(o, rows)
     assert len(first.applied) == 3
-    assert again.applied == [] and sorted(again.unchanged) == sorted(barcodes)
+    assert again.applied == []
+    assert sorted(again.unchanged) == sorted(barcodes)
     assert Case.objects.count() == 1
     assert CaseTube.objects.count() == 2
     assert CaseEvent.objects.filter(kind=CaseEventKind.OPENED).count() == 1
@@ -178,7 +181,10 @@ def test_classification_is_governed(tree):
     ]
     assert [e.actor for e in events] == [o.epidemiologist.username, o.clinician.username]
     audit = AuditEntry.objects.filter(action="case_classify", object_id=str(case.code))
-    assert {(a.reason, a.rule_set) for a in audit} == {("PCR+", "nhc-9@r1"), ("fever from day 2", "nhc-9@r1")}
+    assert {(a.reason, a.rule_set) for a in audit} == {
+        ("PCR+", "nhc-9@r1"),
+        ("fever from day 2", "nhc-9@r1"),
+    }
 
 
 def test_an_outcome_closes_the_case_and_a_new_episode_can_open(tree):
@@ -192,13 +198,15 @@ def test_an_outcome_closes_the_case_and_a_new_episode_can_open(tree):
     )
     case_clinical_update(actor=o.clinician, case=case, reason="two negatives", outcome="recovered")
     case.refresh_from_db()
-    assert case.closed_at is not None and case.outcome == "recovered"
+    assert case.closed_at is not None
+    assert case.outcome == "recovered"
     kinds = set(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
     assert {"severity", "treatment", "outcome"} <= kinds
     again, created = case_open(
         actor=o.epidemiologist, person=case.person, how_found="fever_clinic", reason="reinfection"
     )
-    assert created and again.episode == 2
+    assert created
+    assert again.episode == 2
 
 
 def test_a_breached_timer_raises_one_alert_owned_by_the_district_duty_role(tree):
@@ -210,7 +218,8 @@ def test_a_breached_timer_raises_one_alert_owned_by_the_district_duty_role(tree)
         assert investigation_timers_check() == 1  # core facts (4 h); the report was on time
         assert investigation_timers_check() == 0  # once per breach
     alert = CaseAlert.objects.get()
-    assert alert.timer.step == "core_facts" and alert.state == AlertState.OPEN
+    assert alert.timer.step == "core_facts"
+    assert alert.state == AlertState.OPEN
     assert (alert.owner_id, alert.owner_role, alert.owner_region_id) == (
         None,
         "epidemiologist",
