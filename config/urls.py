@@ -13,6 +13,7 @@ urlpatterns = [
     path("regions/", include("fangkong.regions.urls")),
     path("rules/", include("fangkong.policy.urls")),
     path("lab/", include("fangkong.lab.urls")),
+    path("cases/", include("fangkong.cases.urls")),
     path("", include("fangkong.web.urls")),
 ]
 
