@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import overload
 
 from django import forms
 from django.utils import timezone
@@ -29,6 +30,10 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """A local time from the browser, in the deployment's time zone."""
     if value is None or timezone.is_aware(value):
@@ -39,7 +44,7 @@ def aware(value: datetime | None) -> datetime | None:
 class CaseFilterForm(forms.Form):
     classification = forms.ChoiceField(
         label=_("Classification"),
-        choices=[("", _("All"))] + list(CaseClassification.choices),
+        choices=[("", _("All")), *list(CaseClassification.choices)],
         required=False,
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)

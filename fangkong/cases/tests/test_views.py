@@ -56,7 +56,8 @@ def test_the_case_page_shows_timers_and_classifies_with_a_reason(o, page_client)
     html = page.content.decode()
     assert page.status_code == 200
     assert html.count("data-due=") == 3
-    assert "R0001" in html and "nhc-9@r1" in html
+    assert "R0001" in html
+    assert "nhc-9@r1" in html
     refused = client.post(f"/cases/{case.code}/classify/", {"classification": "asymptomatic"})
     assert refused.status_code == 422
     assert Case.objects.get(pk=case.pk).classification == "suspected"
@@ -66,7 +67,8 @@ def test_the_case_page_shows_timers_and_classifies_with_a_reason(o, page_client)
     assert done.status_code == 302
     assert Case.objects.get(pk=case.pk).classification == "asymptomatic"
     step = client.post(f"/cases/{case.code}/steps/report/", {"next": "investigation"})
-    assert step.status_code == 302 and step["Location"].endswith("/investigation/")
+    assert step.status_code == 302
+    assert step["Location"].endswith("/investigation/")
 
 
 def test_the_investigation_page_adds_visits_row_by_row(o, page_client):
@@ -87,7 +89,8 @@ def test_the_investigation_page_adds_visits_row_by_row(o, page_client):
     added = client.post(f"/cases/{case.code}/investigation/visits/", row, HTTP_HX_REQUEST="true")
     assert added.status_code == 200
     html = added.content.decode()
-    assert "望京菜市场" in html and 'hx-swap-oob="true"' in html
+    assert "望京菜市场" in html
+    assert 'hx-swap-oob="true"' in html
     # the next row starts where this one ended
     assert (start + timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M") in html
     bad = client.post(
@@ -95,7 +98,8 @@ def test_the_investigation_page_adds_visits_row_by_row(o, page_client):
         {**row, "place": "", "ended_at": ""},
         HTTP_HX_REQUEST="true",
     )
-    assert bad.status_code == 200 and bad["HX-Retarget"] == "#visit-form"
+    assert bad.status_code == 200
+    assert bad["HX-Retarget"] == "#visit-form"
     plain = client.post(f"/cases/{case.code}/investigation/visits/", {**row, "place": "超市"})
     assert plain.status_code == 302
     assert TrajectoryVisit.objects.filter(case=case).count() == 2
