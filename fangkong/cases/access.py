@@ -49,7 +49,10 @@ def access_alert(
     require_role(actor, roles)
     parsed = parse_code(code)
     found = (
-        alert_scope(actor).select_related("case", "timer").filter(code=parsed).first()
+        alert_scope(actor)
+        .select_related("case", "timer", "owner", "owner_region")
+        .filter(code=parsed)
+        .first()
         if parsed
         else None
     )

@@ -332,9 +332,7 @@ def _alert_handle(request: HttpRequest, code: str, to: str, payload: NoteIn) -> 
     actor = actor_of(request)
     alert = access_alert(actor, code, roles=ALERT_ROLES)
     alert = investigation.case_alert_handle(actor=actor, alert=alert, to=to, note=payload.note)
-    return _alert_out(
-        CaseAlert.objects.select_related("case", "timer", "owner", "owner_region").get(pk=alert.pk)
-    )
+    return _alert_out(access_alert(actor, alert.code, roles=ALERT_ROLES))
 
 
 @router.post(
@@ -579,7 +577,6 @@ def exposure_create(
             description=payload.description,
             exposed_on=payload.exposed_on,
         )
-        exposure = type(exposure).objects.select_related("person").get(pk=exposure.pk)
         (row,) = presentation.exposure_rows(actor, case, [exposure])
         return 201, _exposure_out(row).model_dump(mode="json")
 

@@ -70,7 +70,7 @@ FINDING_HOW = {
 }
 
 
-def case_rules(region: Region) -> EffectiveRules:
+def _rules_here(region: Region) -> EffectiveRules:
     """The rules in force today at ``region`` (what a status change records)."""
     return rules_for(region, timezone.localdate())
 
@@ -191,7 +191,7 @@ def _case_open(
                 why=why,
             )
             return case, False
-        rules = case_rules(person.region)
+        rules = _rules_here(person.region)
         episode = (Case.objects.filter(person=person).aggregate(n=Max("episode"))["n"] or 0) + 1
         try:
             with transaction.atomic():
@@ -377,7 +377,7 @@ def case_classify(
             ],
             _("The case cannot be classified."),
         )
-    rules = case_rules(case.region)
+    rules = _rules_here(case.region)
     now = timezone.now()
     changes: dict[str, object] = {"classification": classification, "onset_date": onset}
     if classification == C.DISCARDED:
@@ -463,7 +463,7 @@ def case_clinical_update(
     if changed.get("outcome"):
         updates["closed_at"] = timezone.now()
     _conditional(case, {**before, "closed_at__isnull": True}, **updates)
-    rules = case_rules(case.region)
+    rules = _rules_here(case.region)
     for name, value in changed.items():
         case_event_record(
             case=case,
