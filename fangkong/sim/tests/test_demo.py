@@ -126,8 +126,8 @@ def test_fangkong_demo_on_a_fresh_data_dir_twice(tmp_path):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("national_editions")
 def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
-    from fangkong.core.actor import SYSTEM
     from fangkong.cases.models import Case, CaseTube
+    from fangkong.core.actor import SYSTEM
     from fangkong.lab.choices import MemberOutcome, RetestStatus, TubeKind, TubeResult, TubeStatus
     from fangkong.lab.models import Binding, Lab, Notification, RetestTask, SamplingPoint, Tube
     from fangkong.lab.retests import retest_tasks_in_scope
