@@ -9,7 +9,8 @@ case: an antigen result never confirms (R16).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
@@ -30,7 +31,7 @@ from fangkong.cases.choices import (
     Severity,
     Treatment,
 )
-from fangkong.cases.events import case_event_record
+from fangkong.cases.events import case_event_new, case_event_record, case_events_record
 from fangkong.cases.models import Case, CaseAlert, CaseTube, InvestigationTimer
 from fangkong.cases.roles import (
     CASE_OPEN_ROLES,
@@ -39,7 +40,7 @@ from fangkong.cases.roles import (
     INVESTIGATION_ROLES,
 )
 from fangkong.core.actor import Actor, AnyActor
-from fangkong.core.audit import audit_record
+from fangkong.core.audit import AuditSpec, audit_record, audit_record_many
 from fangkong.core.errors import Conflict, FangkongError, field_error, field_refusal
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.findings import Finding, FindingKind
@@ -75,27 +76,26 @@ def _rules_here(region: Region) -> EffectiveRules:
     return rules_for(region, timezone.localdate())
 
 
-def _timers_start(case: Case, rules: EffectiveRules) -> list[InvestigationTimer]:
-    """The "2+4+24" timers of a new case (R18), as many as the rules have steps for."""
+def _timers_for(case: Case, rules: EffectiveRules) -> list[InvestigationTimer]:
+    """The "2+4+24" timers of a new case (R18), as many as the rules have steps for (not
+    saved)."""
     investigation = rules.parameters.investigation
     hours = {
         InvestigationStep.REPORT: investigation.report_hours,
         InvestigationStep.CORE_FACTS: investigation.core_facts_hours,
         InvestigationStep.FULL: investigation.full_hours,
     }
-    return InvestigationTimer.objects.bulk_create(
-        [
-            InvestigationTimer(
-                case=case,
-                step=step,
-                hours=value,
-                due_at=case.opened_at + timedelta(hours=value),
-                rule_set=rules.label,
-            )
-            for step, value in hours.items()
-            if value is not None
-        ]
-    )
+    return [
+        InvestigationTimer(
+            case=case,
+            step=step,
+            hours=value,
+            due_at=case.opened_at + timedelta(hours=value),
+            rule_set=rules.label,
+        )
+        for step, value in hours.items()
+        if value is not None
+    ]
 
 
 def _link(case: Case, tube_ids: Iterable[int]) -> list[int]:
@@ -159,82 +159,148 @@ def _finding_join(
     )
 
 
-def _case_open(
-    actor: AnyActor,
-    person: Person,
-    *,
-    how_found: str,
-    why: str,
-    tube_ids: Iterable[int] = (),
-    sampled_on: date | None = None,
-    onset_date: date | None = None,
-    antigen_id: int | None = None,
-) -> tuple[Case, bool]:
+@dataclass(frozen=True)
+class _Opening:
+    """A case to open for a person who has no open case."""
+
+    person: Person
+    how_found: str
+    why: str
+    tube_ids: tuple[int, ...] = ()
+    sampled_on: date | None = None
+    onset_date: date | None = None
+    antigen_id: int | None = None
+
+
+def _cases_create(actor: AnyActor, openings: Sequence[_Opening]) -> list[Case] | None:
+    """Open a case for each of ``openings`` (one per person, none of whom has an open case),
+    with a constant number of statements however many there are.
+
+    1. Each case is the person's next episode, suspected, under the rules in force today at
+       the person's node (their label recorded on the case).
+    2. The cases are inserted together in a savepoint: when a concurrent writer opened one of
+       them first, the unique constraint fails, nothing is kept and ``None`` is answered (the
+       caller goes one at a time).
+    3. Their tubes are linked, their timers started (R18), and a history row (``opened``,
+       with the rule set) and an audit row written for each.
+    """
+    persons = [opening.person.id for opening in openings]
+    episodes = dict(
+        Case.objects.filter(person_id__in=persons)
+        .order_by()
+        .values("person_id")
+        .annotate(n=Max("episode"))
+        .values_list("person_id", "n")
+    )
+    investigator = (
+        actor.user_id if isinstance(actor, Actor) and actor.role in INVESTIGATION_ROLES else None
+    )
+    rules = [_rules_here(opening.person.region) for opening in openings]
+    now = timezone.now()
+    rows = [
+        Case(
+            person=opening.person,
+            region_id=opening.person.region_id,
+            episode=episodes.get(opening.person.id, 0) + 1,
+            how_found=opening.how_found,
+            onset_date=opening.onset_date,
+            first_positive_on=opening.sampled_on,
+            antigen_test_id=opening.antigen_id,
+            investigator_id=investigator,
+            opened_at=now,
+            rule_set=rule.label,
+        )
+        for opening, rule in zip(openings, rules, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            cases = Case.objects.bulk_create(rows)
+    except IntegrityError:
+        return None
+    CaseTube.objects.bulk_create(
+        [
+            CaseTube(case=case, tube_id=tube_id, linked_at=now)
+            for case, opening in zip(cases, openings, strict=True)
+            for tube_id in sorted(set(opening.tube_ids))
+        ]
+    )
+    timers = [_timers_for(case, rule) for case, rule in zip(cases, rules, strict=True)]
+    InvestigationTimer.objects.bulk_create([timer for group in timers for timer in group])
+    case_events_record(
+        [
+            case_event_new(
+                case=case,
+                kind=CaseEventKind.OPENED,
+                actor=actor,
+                reason=opening.why,
+                rule_set=rule.label,
+                to_value=case.classification,
+                detail={
+                    "how_found": opening.how_found,
+                    "episode": case.episode,
+                    "timers": len(group),
+                },
+            )
+            for case, opening, rule, group in zip(cases, openings, rules, timers, strict=True)
+        ]
+    )
+    audit_record_many(
+        [
+            AuditSpec(
+                actor=actor,
+                action="case_open",
+                object_type="case",
+                object_id=case.code,
+                fields=("person", "classification", "how_found", "onset_date", "first_positive_on"),
+                reason=opening.why,
+                rule_set=rule.label,
+                extra={
+                    "person": str(opening.person.code),
+                    "how_found": opening.how_found,
+                    "episode": case.episode,
+                },
+            )
+            for case, opening, rule in zip(cases, openings, rules, strict=True)
+        ]
+    )
+    return cases
+
+
+def _case_open(actor: AnyActor, opening: _Opening) -> tuple[Case, bool]:
     """The person's open case with this finding joined to it, or a new one; True if new.
 
     1. An open case of the person (locked) takes the finding (:func:`_finding_join`).
-    2. Otherwise a case of the next episode is created, in a savepoint: a concurrent writer
-       that opened it first makes the unique constraint fail, and step 1 runs again.
-    3. A new case starts its timers by the rules in force at the person's node (R18) and
-       leaves a history row (``opened``, with the rule set) and an audit row.
+    2. Otherwise a case of the next episode is opened (:func:`_cases_create`): a concurrent
+       writer that opened it first makes the unique constraint fail, and step 1 runs again.
     """
-    tube_ids = list(tube_ids)
     for _attempt in range(2):
-        case = _existing(person)
+        case = _existing(opening.person)
         if case is not None:
             _finding_join(
                 actor,
                 case,
-                tube_ids=tube_ids,
-                sampled_on=sampled_on,
-                antigen_id=antigen_id,
-                why=why,
+                tube_ids=opening.tube_ids,
+                sampled_on=opening.sampled_on,
+                antigen_id=opening.antigen_id,
+                why=opening.why,
             )
             return case, False
-        rules = _rules_here(person.region)
-        episode = (Case.objects.filter(person=person).aggregate(n=Max("episode"))["n"] or 0) + 1
-        try:
-            with transaction.atomic():
-                case = Case.objects.create(
-                    person=person,
-                    region_id=person.region_id,
-                    episode=episode,
-                    how_found=how_found,
-                    onset_date=onset_date,
-                    first_positive_on=sampled_on,
-                    antigen_test_id=antigen_id,
-                    investigator_id=actor.user_id
-                    if isinstance(actor, Actor) and actor.role in INVESTIGATION_ROLES
-                    else None,
-                    opened_at=timezone.now(),
-                    rule_set=rules.label,
-                )
-        except IntegrityError:
-            continue
-        _link(case, tube_ids)
-        timers = _timers_start(case, rules)
-        case_event_record(
-            case=case,
-            kind=CaseEventKind.OPENED,
-            actor=actor,
-            reason=why,
-            rule_set=rules.label,
-            to_value=case.classification,
-            detail={"how_found": how_found, "episode": episode, "timers": len(timers)},
-        )
-        audit_record(
-            actor=actor,
-            action="case_open",
-            object_type="case",
-            object_id=case.code,
-            fields=["person", "classification", "how_found", "onset_date", "first_positive_on"],
-            reason=why,
-            rule_set=rules.label,
-            extra={"person": str(person.code), "how_found": how_found, "episode": episode},
-        )
-        return case, True
+        created = _cases_create(actor, [opening])
+        if created is not None:
+            return created[0], True
     raise Conflict(
         _("The case was opened at the same time elsewhere; try again."), code="case_race"
+    )
+
+
+def _opening(person: Person, finding: Finding) -> _Opening:
+    return _Opening(
+        person=person,
+        how_found=FINDING_HOW[finding.kind],
+        why=f"lab finding ({finding.kind})",
+        tube_ids=finding.tube_ids,
+        sampled_on=finding.sampled_on,
+        antigen_id=finding.antigen_id,
     )
 
 
@@ -242,17 +308,44 @@ def cases_from_findings(findings: list[Finding], actor: AnyActor) -> None:
     """The ``lab.findings`` handler: each person found positive gets their open case (a new
     one, suspected until classified) with the finding's tubes or antigen result linked; a
     finding reported again (a result file applied twice) changes nothing. Runs in the lab
-    write's transaction."""
+    write's transaction.
+
+    1. The persons' open cases are read and locked in one query (in id order, so two writers
+       lock in the same order).
+    2. The persons without one get theirs together (:func:`_cases_create`), from their first
+       finding; when a concurrent writer opened one of them first, every finding goes one at
+       a time (:func:`_case_open`) instead.
+    3. Every other finding joins its person's case (:func:`_finding_join`: only what is new
+       is linked and recorded).
+    """
     people = Person.objects.select_related("region").in_bulk({f.person_id for f in findings})
+    open_cases = {
+        case.person_id: case
+        for case in Case.objects.select_for_update()
+        .filter(person_id__in=list(people), closed_at__isnull=True)
+        .order_by("id")
+    }
+    first: dict[int, Finding] = {}
     for finding in findings:
-        _case_open(
+        if finding.person_id not in open_cases:
+            first.setdefault(finding.person_id, finding)
+    openings = [_opening(people[pid], finding) for pid, finding in first.items()]
+    created = _cases_create(actor, openings) if openings else []
+    if created is None:
+        for finding in findings:
+            _case_open(actor, _opening(people[finding.person_id], finding))
+        return
+    open_cases.update({case.person_id: case for case in created})
+    for finding in findings:
+        if first.get(finding.person_id) is finding:
+            continue  # opened with it
+        _finding_join(
             actor,
-            people[finding.person_id],
-            how_found=FINDING_HOW[finding.kind],
-            why=f"lab finding ({finding.kind})",
+            open_cases[finding.person_id],
             tube_ids=finding.tube_ids,
             sampled_on=finding.sampled_on,
             antigen_id=finding.antigen_id,
+            why=f"lab finding ({finding.kind})",
         )
 
 
@@ -283,11 +376,13 @@ def case_open(
     why = reason_checked(reason)
     return _case_open(
         actor,
-        person,
-        how_found=how_found,
-        why=why,
-        sampled_on=first_positive_on,
-        onset_date=onset_date,
+        _Opening(
+            person=person,
+            how_found=how_found,
+            why=why,
+            sampled_on=first_positive_on,
+            onset_date=onset_date,
+        ),
     )
 
 
