@@ -269,3 +269,30 @@ def test_trajectory_visits_are_checked_and_removed_with_a_reason(tree):
     visit.refresh_from_db()
     assert visit.removed_reason == "wrong day"
     assert {"visit_added", "visit_removed"} <= set(CaseEvent.objects.values_list("kind", flat=True))
+
+
+def test_a_case_opened_meanwhile_by_another_writer_is_joined_not_duplicated(tree, monkeypatch):
+    """Two lab writers finding the same person: the one whose insert meets the other's case
+    (the one-open-case constraint) keeps nothing of its batch and joins case by case."""
+    from fangkong.cases.services import cases as services
+
+    o = outbreak_make(tree)
+    real = services._cases_create
+    calls: list[int] = []
+
+    def raced(actor, openings):
+        calls.append(len(openings))
+        if len(calls) == 1:
+            real(actor, openings)  # the other writer, a moment earlier
+            return real(actor, openings)  # ours, on the constraint: None
+        return real(actor, openings)
+
+    monkeypatch.setattr(services, "_cases_create", raced)
+    case = case_from_retest(o)
+    assert calls == [1]
+    assert Case.objects.count() == 1
+    assert CaseEvent.objects.filter(kind=CaseEventKind.OPENED).count() == 1
+    assert set(CaseTube.objects.filter(case=case).values_list("tube__barcode", flat=True)) == {
+        "T0001",
+        "R0001",
+    }
