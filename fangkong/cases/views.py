@@ -56,9 +56,9 @@ READERS = tuple(sorted(CASE_READ_ROLES))
 INVESTIGATORS = tuple(sorted(INVESTIGATION_ROLES))
 
 
-def _page_number(request: HttpRequest) -> int:
+def _page_number(request: HttpRequest, param: str = "page") -> int:
     try:
-        return max(1, min(int(request.GET.get("page", "1")), 100_000))
+        return max(1, min(int(request.GET.get(param, "1")), 100_000))
     except ValueError:
         return 1
 
@@ -213,7 +213,7 @@ def alert_view(request: HttpRequest, code: str, to: str) -> HttpResponse:
 def _investigation_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
     actor = actor_of(request)
     visits = case_visits(case, page=_page_number(request), page_size=200)
-    exposures = case_exposures(case, page=1, page_size=200)
+    exposures = case_exposures(case, page=_page_number(request, "exposures_page"), page_size=50)
     card = presentation.case_card(actor, case)
     return {
         "case": card,

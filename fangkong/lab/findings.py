@@ -118,8 +118,8 @@ def findings_from_results(positive_tube_ids: list[int], actor: AnyActor) -> None
     the re-test tasks were closed): each person of a positive re-test tube (through its
     closed task, linked to the screening tube that sent them) and the one member of a
     positive single-person screening tube. Two queries, and none when no tube is positive
-    (a day's file has a few in 100,000)."""
-    if not positive_tube_ids:
+    (a day's file has a few in 100,000), nor when no handler is registered."""
+    if not positive_tube_ids or not _HANDLERS:
         return
     tubes = {
         tube["id"]: tube

@@ -296,3 +296,26 @@ def test_a_case_opened_meanwhile_by_another_writer_is_joined_not_duplicated(tree
         "T0001",
         "R0001",
     }
+
+
+def test_cases_opened_by_one_result_file_take_the_same_statements_for_one_or_many(tree):
+    """The findings of a file open their cases together: three positives cost the statements
+    of one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    o = outbreak_make(tree, residents=12)
+    pooled_positive(o, "T0001", o.s.ids[:4])
+    pooled_positive(o, "T0002", o.s.ids[4:8])
+    pooled_positive(o, "T0003", o.s.ids[8:12])
+    results(o, {retests_bind(o, "Q", o.s.ids[8:9])[0]: "positive"})  # the rules now kept
+    first = retests_bind(o, "R", o.s.ids[:4])
+    second = retests_bind(o, "S", o.s.ids[4:8])
+    counts = []
+    for barcodes, positives in ((first, {0}), (second, {0, 1, 2})):
+        rows = {b: ("positive" if i in positives else "negative") for i, b in enumerate(barcodes)}
+        with CaptureQueriesContext(connection) as captured:
+            results(o, rows)
+        counts.append(len(captured.captured_queries))
+    assert Case.objects.count() == 5
+    assert counts[0] == counts[1]
