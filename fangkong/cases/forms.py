@@ -8,6 +8,7 @@ from typing import overload
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.cases.choices import (
     CaseClassification,
@@ -78,17 +79,19 @@ class VisitForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200, validators=[text_validator])
     venue_code = forms.CharField(label=_("Venue code"), max_length=40, required=False)
     started_at = forms.DateTimeField(
-        label=_("From"),
+        label=pgettext_lazy("trajectory", "From"),
         widget=LocalDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     ended_at = forms.DateTimeField(
-        label=_("To"),
+        label=pgettext_lazy("trajectory", "To"),
         required=False,
         widget=LocalDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    source = forms.ChoiceField(label=_("Source"), choices=VisitSource.choices)
+    source = forms.ChoiceField(
+        label=pgettext_lazy("trajectory", "Source"), choices=VisitSource.choices
+    )
 
 
 class ExposureForm(forms.Form):

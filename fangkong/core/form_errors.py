@@ -114,8 +114,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "state": pgettext_lazy("field", "State"),
     "place": gettext_lazy("Place"),
     "venue_code": gettext_lazy("Venue code"),
-    "started_at": gettext_lazy("From"),
-    "ended_at": gettext_lazy("To"),
+    "started_at": pgettext_lazy("trajectory", "From"),
+    "ended_at": pgettext_lazy("trajectory", "To"),
     "description": gettext_lazy("Description"),
     "exposed_on": gettext_lazy("Exposure date"),
 }
