@@ -17,6 +17,7 @@ from ninja.security import APIKeyHeader
 from fangkong.accounts.actors import client_ip
 from fangkong.accounts.api import router as accounts_router
 from fangkong.accounts.tokens import actor_from_token
+from fangkong.cases.api import router as cases_router
 from fangkong.core.errors import FangkongError
 from fangkong.lab.api import router as lab_router
 from fangkong.people.api import households_router
@@ -138,3 +139,4 @@ api.add_router("/households", households_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/rule-sets", policy_router)
 api.add_router("/risk-areas", risk_areas_router)
+api.add_router("/cases", cases_router)

@@ -47,6 +47,8 @@ BOUNDED: dict[str, str] = {
     "EffectiveOut.skipped": "the overrides skipped at one node (one per level of its path)",
     "CompareOut.rows": "the parameters of the rule-set schema",
     "LiftingAssessmentOut.unmet": "the conditions of one lifting rule (at most 10)",
+    "CaseOut.timers": "the investigation steps of one case (at most three: 2+4+24)",
+    "CaseOut.tubes": "the tubes that found one case (a re-test and its pooled tube per finding)",
 }
 
 

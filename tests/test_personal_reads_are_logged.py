@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
+from fangkong.cases.services.cases import case_open
 from fangkong.core.models import AccessEntry
 from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.sampling.codes import sampling_code_issue
@@ -98,6 +99,11 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/rule-sets/{key}/revisions": "a rule set revision",
     "POST /api/v1/rule-sets/{key}/revisions/{revision}/publish": "a rule set revision",
     "POST /api/v1/rule-sets/{key}/revisions/{revision}/retire": "a rule set revision",
+    "GET /api/v1/cases/alerts": "timer alerts: case code, step, owner; no person",
+    "POST /api/v1/cases/alerts/{code}/acknowledge": "a timer alert: case code, step, owner",
+    "POST /api/v1/cases/alerts/{code}/close": "a timer alert: case code, step, owner",
+    "GET /api/v1/cases/{code}/history": "a case's history: kinds, actors, reasons, rule sets",
+    "POST /api/v1/cases/{code}/trajectory/{visit}/remove": "answers 204",
 }
 
 
@@ -237,6 +243,30 @@ def _household_update(w: World, api: Any) -> Any:
     return api(w.grid).post(path, {"version": w.household.version, "address": "幸福里9号"})
 
 
+def _case(w: World) -> Any:
+    case, _created = case_open(
+        actor=w.clinician, person=w.s.people[2], how_found="fever_clinic", reason="fever"
+    )
+    return case
+
+
+def _epidemiologist(w: World) -> Any:
+    return actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["district_a"])
+
+
+def _case_post(w: World, api: Any, path: str, body: dict[str, Any], *, epi: bool = True) -> Any:
+    actor = _epidemiologist(w) if epi else w.clinician
+    return api(actor).post(f"/api/v1/cases/{_case(w).code}{path}", body, headers=_key())
+
+
+def _visit_body() -> dict[str, Any]:
+    return {
+        "place": "菜市场",
+        "started_at": (timezone.now() - timedelta(hours=3)).isoformat(),
+        "source": "interview",
+    }
+
+
 #: A real call for each operation that returns personal data.
 CALLS: dict[str, Call] = {
     "POST /api/v1/lab/tubes": _tube,
@@ -297,6 +327,44 @@ CALLS: dict[str, Call] = {
         f"/api/v1/households/{w.household.code}"
     ),
     "POST /api/v1/households/{code}/update": _household_update,
+    "GET /api/v1/cases": lambda w, api: (_case(w), api(w.clinician).get("/api/v1/cases"))[1],
+    "POST /api/v1/cases": lambda w, api: api(w.clinician).post(
+        "/api/v1/cases",
+        {"person": str(w.s.people[3].code), "how_found": "fever_clinic", "reason": "fever"},
+        headers=_key(),
+    ),
+    "GET /api/v1/cases/{code}": lambda w, api: api(w.clinician).get(
+        f"/api/v1/cases/{_case(w).code}"
+    ),
+    "POST /api/v1/cases/{code}/classify": lambda w, api: _case_post(
+        w, api, "/classify", {"classification": "discarded", "reason": "PCR negative"}
+    ),
+    "POST /api/v1/cases/{code}/clinical": lambda w, api: _case_post(
+        w, api, "/clinical", {"severity": "mild", "reason": "seen"}, epi=False
+    ),
+    "POST /api/v1/cases/{code}/take": lambda w, api: _case_post(w, api, "/take", {}),
+    "POST /api/v1/cases/{code}/steps/{step}/complete": lambda w, api: _case_post(
+        w, api, "/steps/report/complete", {}
+    ),
+    "GET /api/v1/cases/{code}/trajectory": lambda w, api: api(w.clinician).get(
+        f"/api/v1/cases/{_case(w).code}/trajectory"
+    ),
+    "POST /api/v1/cases/{code}/trajectory": lambda w, api: _case_post(
+        w, api, "/trajectory", _visit_body()
+    ),
+    "GET /api/v1/cases/{code}/exposures": lambda w, api: api(w.clinician).get(
+        f"/api/v1/cases/{_case(w).code}/exposures"
+    ),
+    "POST /api/v1/cases/{code}/exposures": lambda w, api: _case_post(
+        w,
+        api,
+        "/exposures",
+        {
+            "kind": "household",
+            "person": str(w.s.people[1].code),
+            "exposed_on": str(timezone.localdate()),
+        },
+    ),
 }
 
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")

@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.lab",
     "fangkong.risk_areas",
+    "fangkong.cases",
     "fangkong.sim",
     "fangkong.web",
 ]

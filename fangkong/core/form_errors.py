@@ -110,6 +110,22 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "reason": gettext_lazy("Reason"),
     "note": gettext_lazy("Note"),
     "file": gettext_lazy("File"),
+    # cases and their investigation
+    "classification": gettext_lazy("Classification"),
+    "how_found": gettext_lazy("How found"),
+    "onset_date": gettext_lazy("Onset date"),
+    "first_positive_on": gettext_lazy("First positive sampling"),
+    "severity": gettext_lazy("Severity"),
+    "treatment": gettext_lazy("Place of treatment"),
+    "outcome": gettext_lazy("Outcome"),
+    "step": gettext_lazy("Investigation step"),
+    "state": pgettext_lazy("field", "State"),
+    "place": gettext_lazy("Place"),
+    "venue_code": gettext_lazy("Venue code"),
+    "started_at": pgettext_lazy("trajectory", "From"),
+    "ended_at": pgettext_lazy("trajectory", "To"),
+    "description": gettext_lazy("Description"),
+    "exposed_on": gettext_lazy("Exposure date"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

@@ -249,6 +249,18 @@ def sections(parameters: RuleParameters) -> Sections:
                 _("PCR after a negative antigen test of a suspected person"),
                 _yes(parameters.antigen.pcr_after_negative_if_suspected),
             ),
+            (
+                _("A new case reported within"),
+                _opt(parameters.investigation.report_hours, _("%(value)s h")),
+            ),
+            (
+                _("Its core facts within"),
+                _opt(parameters.investigation.core_facts_hours, _("%(value)s h")),
+            ),
+            (
+                _("Its full investigation within"),
+                _opt(parameters.investigation.full_hours, _("%(value)s h")),
+            ),
         ],
     )
 

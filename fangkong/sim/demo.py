@@ -259,7 +259,8 @@ def demo_prepare(
         _say(
             out,
             f"Screening: {done.tubes:,} tubes bound, {done.pooled_positive:,} pooled positive "
-            f"so far ({done.infected:,} residents currently detectable).",
+            f"so far ({done.infected:,} residents currently detectable); {done.retested:,} "
+            "single re-tests of pooled-positive members resulted (positives open cases).",
         )
     _print_accounts(out, accounts, password if generated else "", url)
 

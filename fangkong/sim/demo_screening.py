@@ -14,6 +14,10 @@ of area screening half done.
    pooled positive when a member is in the detectable window, with the PCR sensitivity of
    ``sim.observe.PcrPolicy``). Some packages stay in transit and some tubes unreported, so the
    command view shows a round in progress.
+4. The older half of the pooled positives is re-tested singly (``tube_bind`` of re-test
+   tubes, sealed, received, resulted from the truth): each positive member opens a case
+   through the lab's findings, as a real lab's result does; the newer half keeps its
+   members held with open re-test tasks.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.core.actor import SYSTEM
-from fangkong.lab.choices import TubeResult
+from fangkong.lab.choices import TubeKind, TubeResult
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
 from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.rounds.services import (
@@ -65,6 +69,7 @@ class DemoScreening:
     tubes: int = 0
     pooled_positive: int = 0
     infected: int = 0
+    retested: int = 0
 
 
 def _override(city: Region) -> None:
@@ -80,6 +85,7 @@ def _override(city: Region) -> None:
         parameters={
             "pooling": {"by_zone": {"other": {"ratio": POOL_RATIO, "per_household": False}}},
             "screening": {"area_screening_enabled": True},
+            "investigation": {"report_hours": 2, "core_facts_hours": 4, "full_hours": 24},
         },
         reason="Outbreak in the demo city: area screening with 10-in-1 pooling (local measure)",
         source_notes=[
@@ -87,7 +93,12 @@ def _override(city: Region) -> None:
                 "topic": "pooling",
                 "source": "domain-reference §1.2 (管控区 10-in-1)",
                 "note": "Local practice re-enabled for the demo outbreak.",
-            }
+            },
+            {
+                "topic": "investigation",
+                "source": "domain-reference §2.1 (2+4+24)",
+                "note": "Case investigation with the 2 h / 4 h / 24 h timers during the outbreak.",
+            },
         ],
     )
 
@@ -183,6 +194,7 @@ def screening_run(
     tubes_by_point: dict[int, list[str]] = {}
     tube_positive: dict[str, bool] = {}
     tube_size: dict[str, int] = {}
+    tube_members: dict[str, list[tuple[str, bool]]] = {}
     serial = 0
     for (grid,), group in residents.group_by(["region_code"], maintain_order=True):
         point = point_of[str(grid)]
@@ -206,8 +218,17 @@ def screening_run(
             tubes_by_point.setdefault(point.id, []).append(barcode)
             tube_positive[barcode] = any(k in positive for k in keys[start : start + POOL_RATIO])
             tube_size[barcode] = len(members)
+            tube_members[barcode] = [
+                (number, key in positive)
+                for number, key in zip(members, keys[start : start + POOL_RATIO], strict=True)
+            ]
     return _transport_and_results(
-        setup, tubes_by_point, tube_positive, tube_size, positive_count=len(positive)
+        setup,
+        tubes_by_point,
+        tube_positive,
+        tube_size,
+        tube_members,
+        positive_count=len(positive),
     )
 
 
@@ -241,6 +262,7 @@ def _transport_and_results(
     tubes_by_point: dict[int, list[str]],
     tube_positive: dict[str, bool],
     tube_size: dict[str, int],
+    tube_members: dict[str, list[tuple[str, bool]]],
     *,
     positive_count: int,
 ) -> DemoScreening:
@@ -281,6 +303,8 @@ def _transport_and_results(
         ],
         source="demo",
     )
+    pooled = [b for b in reported if tube_positive[b] and tube_size[b] > 1]
+    retested = _retest_pooled_positives(setup, pooled, tube_members, tubes_by_point)
     return DemoScreening(
         round=setup.round,
         points=setup.points,
@@ -288,4 +312,67 @@ def _transport_and_results(
         tubes=len(tube_positive),
         pooled_positive=sum(tube_positive[b] for b in reported),
         infected=positive_count,
+        retested=retested,
     )
+
+
+def _retest_pooled_positives(
+    setup: DemoScreening,
+    pooled: list[str],
+    tube_members: dict[str, list[tuple[str, bool]]],
+    tubes_by_point: dict[int, list[str]],
+) -> int:
+    """The older half (at least one) of today's pooled positives is re-tested singly through
+    the same services: a re-test tube per member at the tube's point, sealed, handed over,
+    received and resulted from the simulated truth. A positive re-test opens a case through
+    the lab's findings (``cases`` registers the handler), like any lab's result; the newer
+    half keeps its members held with their re-test tasks open. Returns the re-test tubes."""
+    chosen = pooled[: max(1, len(pooled) // 2)] if pooled else []
+    point_of = {b: point_id for point_id, barcodes in tubes_by_point.items() for b in barcodes}
+    points = {p.id: p for p in setup.points}
+    by_point: dict[int, list[str]] = {}
+    truth: dict[str, bool] = {}
+    now = timezone.now()
+    for source in chosen:
+        for position, (number, positive) in enumerate(tube_members[source]):
+            barcode = f"RT{source[2:]}{position:02d}"
+            tube_bind(
+                actor=SYSTEM,
+                screening_round=setup.round,
+                point=points[point_of[source]],
+                data=TubeInput(
+                    barcode=barcode,
+                    members=[MemberInput(id_number=number, method="id_card")],
+                    kind=TubeKind.RETEST,
+                    sampled_at=now - timedelta(minutes=2),
+                ),
+            )
+            by_point.setdefault(point_of[source], []).append(barcode)
+            truth[barcode] = positive
+    for point_id, barcodes in by_point.items():
+        for start in range(0, len(barcodes), TUBES_PER_PACKAGE):
+            chunk = barcodes[start : start + TUBES_PER_PACKAGE]
+            package = package_seal(
+                actor=SYSTEM,
+                point=points[point_id],
+                screening_round=setup.round,
+                lab=setup.lab,
+                code=f"PR{chunk[0][2:]}",
+                barcodes=chunk,
+            )
+            package_handover(actor=SYSTEM, package=package, vehicle="京A90000")
+            package_receive(actor=SYSTEM, lab=setup.lab, package_code=package.code, barcodes=chunk)
+    if truth:
+        results_apply(
+            actor=SYSTEM,
+            lab=setup.lab,
+            rows=[
+                ResultInput(
+                    barcode=barcode,
+                    result=TubeResult.POSITIVE if positive else TubeResult.NEGATIVE,
+                )
+                for barcode, positive in truth.items()
+            ],
+            source="demo",
+        )
+    return len(truth)

@@ -24,6 +24,7 @@ from fangkong.lab.choices import (
     MemberOutcome,
     RetestReason,
 )
+from fangkong.lab.findings import FindingKind, finding_report
 from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, RetestTask
 from fangkong.lab.results.retests import open_retest_tasks_locked
 from fangkong.lab.roles import ANTIGEN_ROLES, COVERAGE_WRITE_ROLES
@@ -292,6 +293,15 @@ def antigen_record(
         reported_at=now,
         pcr_task=task,
     )
+    if result == AntigenResult.POSITIVE:  # a suspected case (``lab.findings``); never confirms
+        finding_report(
+            person_id=person.id,
+            kind=FindingKind.ANTIGEN,
+            sampled_on=timezone.localdate(tested_at),
+            actor=actor,
+            antigen_id=test.id,
+            rule_set=rules.label,
+        )
     audit_record(
         actor=actor,
         action="antigen_record",

@@ -42,6 +42,7 @@ from fangkong.lab.choices import (
 )
 from fangkong.lab.coverage.tallies import tube_tally_move
 from fangkong.lab.events import TubeEventKind
+from fangkong.lab.findings import findings_from_results
 from fangkong.lab.models import (
     Binding,
     Lab,
@@ -443,6 +444,8 @@ def _apply(
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         following = time.perf_counter()
         _follow(cursor, chosen, by_result, received_at, report)
+        # Positive single tubes open cases through the registered handlers (``lab.findings``).
+        findings_from_results([t.id for t in by_result.get(TubeResult.POSITIVE, [])], actor)
         if postgres:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         report.following_s += time.perf_counter() - following

@@ -236,8 +236,10 @@ def test_the_check_lists_a_parameter_nobody_reads():
 
 def test_stored_rule_sets_are_brought_to_the_new_shape():
     """Migration policy 0003 on a rule set stored before it: removed keys go, R6's key is
-    renamed, national rows get the landing-test window by date; overrides stay partial."""
+    renamed, national rows get the landing-test window by date; overrides stay partial. Then
+    0005 puts the investigation timers back (issue 19), by date."""
     migration = importlib.import_module("fangkong.policy.migrations.0003_parameters_used_only")
+    timers = importlib.import_module("fangkong.policy.migrations.0005_investigation_timers")
     current = json.loads((EDITIONS_DIR / "01-nhc-8.json").read_text(encoding="utf-8"))
     new = current["parameters"]
     old = copy.deepcopy(new)
@@ -259,9 +261,12 @@ def test_stored_rule_sets_are_brought_to_the_new_shape():
             if rule:
                 rule["last_close_contact_min_days"] = rule.pop("last_close_contact_more_than_days")
     assert migration.parameters_upgrade(old, national=True, effective_from=date(2021, 5, 1))
-    assert old == new
+    assert "investigation" not in old
     assert not migration.parameters_upgrade(old, national=True, effective_from=date(2021, 5, 1))
+    old["investigation"] = timers.investigation_for(date(2021, 5, 11))
+    assert old == new
     parameters_validate(old)
+    assert timers.investigation_for(date(2023, 1, 8))["full_hours"] is None
     ninth = copy.deepcopy(new)
     del ninth["arrivals"]
     migration.parameters_upgrade(ninth, national=True, effective_from=date(2022, 7, 1))

@@ -126,9 +126,10 @@ def test_fangkong_demo_on_a_fresh_data_dir_twice(tmp_path):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("national_editions")
 def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
+    from fangkong.cases.models import Case, CaseTube
     from fangkong.core.actor import SYSTEM
-    from fangkong.lab.choices import TubeResult, TubeStatus
-    from fangkong.lab.models import Binding, Lab, Notification, SamplingPoint, Tube
+    from fangkong.lab.choices import MemberOutcome, RetestStatus, TubeKind, TubeResult, TubeStatus
+    from fangkong.lab.models import Binding, Lab, Notification, RetestTask, SamplingPoint, Tube
     from fangkong.lab.results.retests import retest_tasks_in_scope
 
     monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Correct-Horse-Battery-42")
@@ -137,14 +138,25 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     technician = User.objects.get(username="lab_technician")
     assert SamplingPoint.objects.filter(staff=sampler).count() == 1
     assert Lab.objects.filter(staff=technician).count() == 1
-    tubes = Tube.objects.all()
+    tubes = Tube.objects.filter(kind=TubeKind.SCREENING)
     assert tubes.count() > 10
     assert set(tubes.values_list("ratio", flat=True)) == {10}
     statuses = set(tubes.values_list("status", flat=True))
     assert TubeStatus.RESULTED in statuses
     assert statuses & {TubeStatus.IN_TRANSIT, TubeStatus.PACKAGED, TubeStatus.RECEIVED}
     pooled = tubes.filter(result=TubeResult.POOLED_POSITIVE)
-    held = Binding.objects.filter(tube__in=pooled).count()
-    tasks = [t for t in retest_tasks_in_scope(SYSTEM) if t.source_tube in pooled]
+    # The older half of the pooled positives is re-tested singly; the rest wait, held.
+    retested = RetestTask.objects.filter(status=RetestStatus.DONE).values("source_tube")
+    waiting = pooled.exclude(id__in=retested)
+    assert waiting.exists()
+    held = Binding.objects.filter(tube__in=waiting, outcome=MemberOutcome.HELD).count()
+    tasks = [t for t in retest_tasks_in_scope(SYSTEM, status="open") if t.source_tube in waiting]
     assert len(tasks) == held
+    # a positive re-test opened a case through the lab's findings, linked to both tubes
+    positives = Tube.objects.filter(kind=TubeKind.RETEST, result=TubeResult.POSITIVE)
+    assert positives.exists()
+    cases = Case.objects.filter(how_found="pooled_retest")
+    assert cases.count() == positives.count()
+    assert CaseTube.objects.filter(case__in=cases, tube__in=positives).count() == cases.count()
+    assert all(case.timers.count() == 3 for case in cases)
     assert Notification.objects.filter(tube__in=pooled).count() >= 3 * pooled.count()

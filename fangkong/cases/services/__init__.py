@@ -1,0 +1,2 @@
+"""Every write to cases: ``cases`` (opening, classification, clinical facts) and
+``investigation`` (timers, trajectory, exposures, alerts)."""

@@ -1,0 +1,165 @@
+"""Findings: a person found positive by the screening chain, handed to whoever acts on it.
+
+The lab does not know what follows a positive (a case is opened, issue 19); the app that acts
+registers a handler here (``cases`` does so in its ``AppConfig.ready``), so ``lab`` never
+imports it and the apps stay one-directional (``tests/test_import_layers.py``). Handlers run
+inside the transaction of the lab write that found the person, so the result and what it
+opens commit or roll back together; a handler must be idempotent (the same finding reported
+again, a result file applied twice, opens nothing new).
+
+Two places report: the results service, for a single-tube PCR result that is positive (a
+re-test of a pooled-positive or invalid tube's member, or the PCR an antigen result asked
+for, and a single-person screening tube), and the antigen service, for a positive antigen
+result (which opens a suspected case and never confirms one, R16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.utils import timezone
+
+from fangkong.core.actor import AnyActor
+from fangkong.lab.choices import RetestReason, RetestStatus, TubeKind, TubeResult
+from fangkong.lab.models import Binding, RetestTask, Tube
+
+
+class FindingKind:
+    """What found the person."""
+
+    #: A single re-test tube of a member of a pooled-positive (or invalid) screening tube.
+    POOLED_RETEST = "pooled_retest"
+    #: The single-tube PCR an antigen result asked for.
+    ANTIGEN_PCR = "antigen_pcr"
+    #: A single-person screening tube (ratio 1: key groups, isolation sites).
+    SCREENING = "screening"
+    #: A positive antigen result (self-test or clinic): never a confirming result.
+    ANTIGEN = "antigen"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One person found positive: the tubes that say so (the re-test and the pooled tube that
+    sent the person), or the antigen result, the day the positive sample was taken, and the
+    rule set the lab recorded with it."""
+
+    person_id: int
+    kind: str
+    sampled_on: date
+    tube_ids: tuple[int, ...] = ()
+    antigen_id: int | None = None
+    #: Whether a PCR result says so: only then may the case be confirmed (R16).
+    pcr: bool = True
+    rule_set: str = ""
+
+
+#: A handler takes a batch of findings and the actor of the lab write that found them.
+Handler = Callable[[list[Finding], AnyActor], None]
+_HANDLERS: list[Handler] = []
+
+
+def findings_register(handler: Handler) -> None:
+    """Add ``handler`` (called with every batch of findings and the actor of the lab write);
+    registering the same function twice keeps one."""
+    if handler not in _HANDLERS:
+        _HANDLERS.append(handler)
+
+
+def finding_report(
+    *,
+    person_id: int,
+    kind: str,
+    sampled_on: date,
+    actor: AnyActor,
+    tube_ids: Iterable[int] = (),
+    antigen_id: int | None = None,
+    rule_set: str = "",
+) -> None:
+    """Report one finding to every handler (inside the caller's transaction)."""
+    findings_dispatch(
+        [
+            Finding(
+                person_id=person_id,
+                kind=kind,
+                sampled_on=sampled_on,
+                tube_ids=tuple(tube_ids),
+                antigen_id=antigen_id,
+                pcr=kind != FindingKind.ANTIGEN,
+                rule_set=rule_set,
+            )
+        ],
+        actor,
+    )
+
+
+def findings_dispatch(findings: list[Finding], actor: AnyActor) -> None:
+    """Hand a batch of findings to every handler; nothing to do for an empty batch."""
+    if not findings:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("findings are reported inside the transaction of the lab write")
+    for handler in _HANDLERS:
+        handler(findings, actor)
+
+
+#: The kind of finding a single re-test is, by why it was asked for.
+_RETEST_KIND = {
+    RetestReason.POOLED_POSITIVE: FindingKind.POOLED_RETEST,
+    RetestReason.INVALID: FindingKind.POOLED_RETEST,
+    RetestReason.ANTIGEN: FindingKind.ANTIGEN_PCR,
+}
+
+
+def findings_from_results(positive_tube_ids: list[int], actor: AnyActor) -> None:
+    """The findings of the tubes just resulted positive (called by the results service after
+    the re-test tasks were closed): each person of a positive re-test tube (through its
+    closed task, linked to the screening tube that sent them) and the one member of a
+    positive single-person screening tube. Two queries, and none when no tube is positive
+    (a day's file has a few in 100,000), nor when no handler is registered."""
+    if not positive_tube_ids or not _HANDLERS:
+        return
+    tubes = {
+        tube["id"]: tube
+        for tube in Tube.objects.filter(
+            id__in=positive_tube_ids, result=TubeResult.POSITIVE
+        ).values("id", "kind", "sampled_at", "rule_set")
+    }
+    findings: list[Finding] = []
+    retests = [t for t in tubes.values() if t["kind"] == TubeKind.RETEST]
+    if retests:
+        for task in RetestTask.objects.filter(
+            retest_tube_id__in=[t["id"] for t in retests],
+            status=RetestStatus.DONE,
+            outcome=TubeResult.POSITIVE,
+        ).values("person_id", "retest_tube_id", "source_tube_id", "reason", "rule_set"):
+            tube = tubes[task["retest_tube_id"]]
+            linked = [tube["id"]] + ([task["source_tube_id"]] if task["source_tube_id"] else [])
+            findings.append(
+                Finding(
+                    person_id=task["person_id"],
+                    kind=_RETEST_KIND[RetestReason(task["reason"])],
+                    sampled_on=timezone.localdate(tube["sampled_at"]),
+                    tube_ids=tuple(linked),
+                    rule_set=tube["rule_set"] or task["rule_set"],
+                )
+            )
+    singles = [t for t in tubes.values() if t["kind"] == TubeKind.SCREENING]
+    if singles:
+        for binding in Binding.objects.filter(
+            tube_id__in=[t["id"] for t in singles], retest=False
+        ).values("person_id", "tube_id"):
+            tube = tubes[binding["tube_id"]]
+            findings.append(
+                Finding(
+                    person_id=binding["person_id"],
+                    kind=FindingKind.SCREENING,
+                    sampled_on=timezone.localdate(tube["sampled_at"]),
+                    tube_ids=(tube["id"],),
+                    rule_set=tube["rule_set"],
+                )
+            )
+    findings.sort(key=lambda finding: (finding.person_id, finding.tube_ids))
+    findings_dispatch(findings, actor)
