@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 
-from fangkong.lab.tests.conftest import NINTH_EDITION_DAY
+from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
 
 
 @pytest.fixture(autouse=True)
