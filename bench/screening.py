@@ -303,7 +303,7 @@ def _memory_gb() -> str:
     return f"{peak_memory_mb() / 1024:.2f} GB"
 
 
-class _PhasePeaks:
+class PhasePeaks:
     """Peak resident memory of each phase, from ``/proc/self/statm`` sampled every
     ``interval`` seconds in a thread: ``ru_maxrss`` only gives the peak so far, and the setup's
     peak hides the later phases'. Nothing is sampled where ``/proc`` is missing."""
@@ -367,7 +367,7 @@ def prepare(
     residents: int,
     *,
     prevalence: float = PREVALENCE,
-    phases: _PhasePeaks | None = None,
+    phases: PhasePeaks | None = None,
     part_residents: int = PART_RESIDENTS,
 ) -> Setup:
     """Load the city and set up the round's people, places and frames (not timed), and an
@@ -390,7 +390,7 @@ def prepare(
     from fangkong.sim.parts import city_parts
 
     started = time.perf_counter()
-    phases = phases or _PhasePeaks()
+    phases = phases or PhasePeaks()
     phases.enter("city load")
     planned = city_parts(
         residents=residents, seed=SEED, as_of=date(2022, 4, 4), part_residents=part_residents
@@ -727,6 +727,8 @@ def _baseline(setup: Setup, round_id: int, prefix: str) -> tuple[dict[str, Any],
                     )
                 )
         # 2. the members: numbers blind-indexed, staged, joined to documents and persons
+        # inside an outer transaction (the tests') ON COMMIT DROP comes too late
+        cursor.execute("DROP TABLE IF EXISTS base_member, base_result")
         cursor.execute(
             "CREATE TEMP TABLE base_member (barcode varchar(32), position smallint, "
             "doc_type varchar(2), number_index varchar(64)) ON COMMIT DROP"
@@ -806,6 +808,7 @@ def _baseline(setup: Setup, round_id: int, prefix: str) -> tuple[dict[str, Any],
             [round_id],
         )
         coverage = {int(r): (int(n), int(t)) for r, n, t in cursor.fetchall()}
+        cursor.execute("DROP TABLE base_member, base_result")
     seconds["coverage"] = time.perf_counter() - resulted  # with the commit's checks
     seconds["total"] = time.perf_counter() - started
     untested = sum(n - t for n, t in coverage.values())
@@ -861,13 +864,13 @@ class RoundTimes:
 
 
 def round_run(
-    setup: Setup, attempt: int, paths: dict[str, str], phases: _PhasePeaks | None = None
+    setup: Setup, attempt: int, paths: dict[str, str], phases: PhasePeaks | None = None
 ) -> RoundTimes:
     """One round: ours all in, then the baseline all in, then the DuckDB script; the answers
     must agree (``AssertionError`` naming what differs)."""
     from fangkong.lab.services.rounds import round_open
 
-    phases = phases or _PhasePeaks()
+    phases = phases or PhasePeaks()
     times = RoundTimes()
     screening_round = round_open(
         actor=setup.commander, name=f"基准轮次{attempt + 1}", areas=[(setup.root, "other")]
@@ -920,7 +923,7 @@ def parquet_write(setup: Setup, directory: str) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace) -> Report:
-    phases = _PhasePeaks()
+    phases = PhasePeaks()
     setup = prepare(args.scale, phases=phases)
     rounds: list[RoundTimes] = []
     with tempfile.TemporaryDirectory(prefix="fk-screening-") as directory:
@@ -928,10 +931,10 @@ def _run(args: argparse.Namespace) -> Report:
         paths = parquet_write(setup, directory)
         for attempt in range(args.repeat):
             rounds.append(round_run(setup, attempt, paths, phases))
-    return _report(args.scale, setup, rounds, phases)
+    return report_make(args.scale, setup, rounds, phases)
 
 
-def _report(scale: int, setup: Setup, rounds: list[RoundTimes], phases: _PhasePeaks) -> Report:
+def report_make(scale: int, setup: Setup, rounds: list[RoundTimes], phases: PhasePeaks) -> Report:
     def ours(part: str) -> Timing:
         return Timing(part, [r.ours[part] for r in rounds])
 
