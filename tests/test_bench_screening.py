@@ -33,18 +33,20 @@ def test_the_benchmarks_import_no_test_code():
 
 def _count(table: str, where: str = "TRUE") -> int:
     """Rows of one of the baseline's tables (names from the benchmark, no input)."""
-    from bench.screening import BASELINE
+    from bench.screening_setup import BASELINE
 
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {BASELINE}.{table} WHERE {where}")  # noqa: S608
         return int(cursor.fetchone()[0])
 
 
+@pytest.mark.slow  # about 10 s: a city of 2,500 loaded, two rounds on both sides
 @pytest.mark.django_db
 def test_a_small_round_runs_all_in_on_both_sides_with_the_same_answers(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the screening benchmark and its SQL baseline run on PostgreSQL")
-    from bench.screening import PhasePeaks, parquet_write, prepare, report_make, round_run
+    from bench.screening import report_make, round_run
+    from bench.screening_setup import PhasePeaks, parquet_write, prepare
     from fangkong.core.models import AuditEntry
     from fangkong.lab.models import Package, Tube
 
