@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ROOT, Report, Timing
+from bench.staff import staff_make, staff_token
 
 DATABASE = "fangkong_bench_binding"
 POINTS = 24
@@ -110,9 +111,8 @@ def _setup(residents: int) -> dict[str, Any]:
 
     from fangkong.accounts.choices import Role
     from fangkong.accounts.models import User
-    from fangkong.accounts.tests.factories import actor_make, token_make
     from fangkong.core.actor import SYSTEM
-    from fangkong.lab.rounds.services import round_open, sampling_point_create
+    from fangkong.lab.rounds.services import point_staff_add, round_open, sampling_point_create
     from fangkong.policy.services import rule_set_override_create
     from fangkong.regions.choices import RegionLevel
     from fangkong.regions.models import Region
@@ -123,7 +123,7 @@ def _setup(residents: int) -> dict[str, Any]:
     city_load(city, actor=SYSTEM)
     root = Region.objects.filter(level=RegionLevel.CITY).order_by("path").first()
     assert root is not None
-    commander = actor_make(role=Role.COMMANDER, region=root)
+    commander = staff_make(role=Role.COMMANDER, region=root, username="bench-commander")
     today = date.today()
     rule_set_override_create(
         actor=SYSTEM,
@@ -146,9 +146,11 @@ def _setup(residents: int) -> dict[str, Any]:
         point = sampling_point_create(
             actor=commander, region=community, name=f"基准采样点{number + 1}"
         )
-        sampler = actor_make(role=Role.SAMPLER, region=community)
-        point.staff.add(User.objects.get(pk=sampler.user_id))
-        points.append((str(point.code), token_make(sampler)))
+        sampler = staff_make(
+            role=Role.SAMPLER, region=community, username=f"bench-sampler-{number + 1}"
+        )
+        point_staff_add(actor=commander, point=point, user=User.objects.get(pk=sampler.user_id))
+        points.append((str(point.code), staff_token(sampler)))
 
     numbers = (
         city.documents.filter(pl.col("doc_type") == "01")

@@ -20,8 +20,10 @@ caches), outside the timings. Covasim steps through day 0 to day ``days`` inclus
 credited with ``days + 1`` days of person-days.
 
 The two models differ, so there is no identical answer to check: both must produce an epidemic
-(attack rate > 1 %), and both attack rates are reported. ``ratio`` = our run person-days/s ÷
-Covasim's; ``end_to_end_ratio`` includes the builds.
+(attack rate > 1 %), and both attack rates are reported. ``ratio`` (the headline) = our
+person-days/s end to end (build + run, our build including the 14 days of day plans Covasim's
+``init()`` has no counterpart for) ÷ Covasim's end to end (build + run); ``run_ratio`` = the run
+alone on both sides, an extra figure (until 2026-12-07 the headline was run-only).
 
 ``simulate_city`` (default 10 M residents, 30 days, run it with ``--repeat 1``) times the whole
 chain at city scale — city, places, day plans, then 30 days of scans and cell dwell intervals
@@ -142,12 +144,13 @@ def run(args: argparse.Namespace) -> Report:
         figures[f"{label}_pd_per_s"] = person_days / run_.median
         figures[f"{label}_e2e_pd_per_s"] = person_days / total.median
         figures[f"{label}_attack"] = statistics.median(attack)
-    figures["end_to_end_ratio"] = figures["ours_e2e_pd_per_s"] / figures["covasim_e2e_pd_per_s"]
+    figures["run_ratio"] = figures["ours_pd_per_s"] / figures["covasim_pd_per_s"]
     report.figures = figures
-    report.ratio = figures["ours_pd_per_s"] / figures["covasim_pd_per_s"]
+    report.ratio = figures["ours_e2e_pd_per_s"] / figures["covasim_e2e_pd_per_s"]
     report.notes.append(
         f"Covasim {cv.__version__} (pop_type=hybrid, Omicron-like incubation and severity); "
-        "ratio = our run person-days/s ÷ Covasim's (target ≥ 5); end_to_end_ratio adds builds"
+        "ratio = our build + run person-days/s ÷ Covasim's build + run (target ≥ 5); "
+        "run_ratio = the runs alone"
     )
     report.notes.append(
         "our run materialises every resident's venue-code scans each day; dwell intervals are "

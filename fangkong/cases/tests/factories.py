@@ -12,10 +12,10 @@ from fangkong.accounts.tests.factories import actor_make
 from fangkong.cases.models import Case
 from fangkong.core.actor import Actor
 from fangkong.lab.choices import TubeKind
-from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.results.services import ResultInput, ResultReport, results_apply
-from fangkong.lab.transport.services import package_receive
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.tests.factories import Screening, screening_make
+from fangkong.lab.transport.services import package_receive
 
 
 @dataclass

@@ -27,8 +27,8 @@ from fangkong.cases.tests.factories import (
 )
 from fangkong.core.errors import Conflict, FangkongError, PermissionDenied, ValidationFailed
 from fangkong.core.models import AuditEntry
-from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.obligations.services import antigen_record
+from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
 from fangkong.lab.transport.services import package_receive
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,6 @@ The screening benchmark applies a Shanghai day's results through it, file by fil
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,11 +92,6 @@ class ResultReport:
     notifications: int = 0
     held: int = 0
     positives: int = 0
-    #: Seconds spent recording the results (checks, tubes, history, tallies, audit, commit),
-    #: and following them up (people, re-test tasks, notifications): the screening benchmark
-    #: reports them apart, as ``benchmarks.md`` does.
-    recording_s: float = 0.0
-    following_s: float = 0.0
 
 
 @dataclass(slots=True)
@@ -271,7 +265,6 @@ def results_apply(
         raise FangkongError(
             _("You are not on the staff of this laboratory."), code="not_lab_staff", status=403
         )
-    started = time.perf_counter()
     received_at = timezone.now()
     items = [
         ResultInput(
@@ -296,7 +289,6 @@ def results_apply(
     if apply:
         with transaction.atomic():
             _apply(actor, apply, received_at, report, source)
-    report.recording_s = time.perf_counter() - started - report.following_s
     return report
 
 
@@ -392,7 +384,7 @@ def _apply(
 ) -> None:
     """Write the checked rows with one statement per kind of change over all of them: the
     results themselves (tubes, their history, the tube tally, the audit), and what follows
-    from them (:func:`_follow`), timed apart in ``report``."""
+    from them (:func:`_follow`), counted in ``report``."""
     by_result: dict[str, list[_Found]] = defaultdict(list)
     for item, tube in chosen:
         tube.result = item.result
@@ -438,17 +430,9 @@ def _apply(
             "JOIN lab_tube t ON t.id = s.tube_id ORDER BY t.id",
             [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
         )
-        if postgres:
-            # Foreign keys are checked at commit. Checked here instead, the results' own
-            # checks count towards recording them and the follow-up's towards following up.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        following = time.perf_counter()
         _follow(cursor, chosen, by_result, received_at, report)
         # Positive single tubes open cases through the registered handlers (``lab.findings``).
         findings_from_results([t.id for t in by_result.get(TubeResult.POSITIVE, [])], actor)
-        if postgres:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        report.following_s += time.perf_counter() - following
     stage.drop()
     tube_tally_move(((t.round_id, t.point_id, t.status) for _i, t in chosen), TubeStatus.RESULTED)
     report.applied.extend(tube.barcode for _item, tube in chosen)

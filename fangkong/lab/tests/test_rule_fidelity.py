@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import polars as pl
 import pytest
 import time_machine
 from django.urls import reverse
@@ -19,8 +18,7 @@ from django.utils import timezone, translation
 
 from fangkong.accounts.choices import Role
 from fangkong.core.actor import SYSTEM
-from fangkong.core.errors import Conflict, ValidationFailed
-from fangkong.lab.bulk import tubes_bulk_load
+from fangkong.core.errors import Conflict, FangkongError, ValidationFailed
 from fangkong.lab.choices import RoundKind
 from fangkong.lab.models import ScreeningRound, Tube
 from fangkong.lab.obligations.selectors import key_group_name, key_group_overdue_list
@@ -234,43 +232,19 @@ def test_the_rule_sets_most_people_per_tube_bounds_the_ratio(tree, api):
     assert stored.json()["ratio"] == 10
 
 
-def test_bulk_loading_refuses_tubes_above_the_rule_sets_most(tree):
+def test_the_binding_service_refuses_tubes_above_the_rule_sets_most(tree):
     s = screening_make(tree, residents=15)
     _ten_per_tube(tree["city"])
-    tubes = pl.DataFrame(
-        [
-            {
-                "barcode": "B0001",
-                "point_id": s.point.id,
-                "zone": "other",
-                "ratio": 15,
-                "per_household": False,
-                "member_count": 15,
-                "rule_set": "nhc-9@r1",
-            }
-        ]
-    )
-    members = pl.DataFrame(
-        [
-            {
-                "tube_index": 0,
-                "person_id": person.id,
-                "region_id": person.region_id,
-                "household_id": person.household_id,
-                "position": position,
-            }
-            for position, person in enumerate(s.people)
-        ]
-    )
-    with pytest.raises(ValidationFailed) as caught:
-        tubes_bulk_load(
-            actor=s.technician,
+    with pytest.raises(FangkongError) as caught:
+        tube_bind(
+            actor=s.sampler,
             screening_round=s.round,
-            tubes=tubes,
-            bindings=members,
-            lab_id=s.lab.id,
+            point=s.point,
+            data=TubeInput(
+                barcode="B0001", members=[MemberInput(id_number=number) for number in s.ids]
+            ),
         )
-    assert caught.value.errors[0]["code"] == "tube_full"
+    assert caught.value.code == "tube_full"
     assert "10" in caught.value.message
     assert not Tube.objects.exists()
 
