@@ -288,6 +288,7 @@ def frame_check(
         codes.append(prepared["companion_for"])
     persons = _person_ids(actor, pl.concat(codes))
     prepared = prepared.join(persons.rename({"code": "person", "id": "person_id"}), on="person", how="left")
+    errors.frame = prepared
     errors.add(
         pl.col("person").is_not_null() & pl.col("person_id").is_null(),
         "person",
@@ -300,6 +301,7 @@ def frame_check(
         prepared = prepared.join(
             persons.rename({"code": "companion_for", "id": "companion_for_id"}), on="companion_for", how="left"
         )
+        errors.frame = prepared
         errors.add(
             pl.col("venue").is_not_null() & pl.col("venue_id").is_null(),
             "venue",
@@ -321,7 +323,7 @@ def frame_check(
         key: Sequence[str] = ("person", "venue", "scanned_at")
     else:
         key = ("person", "start")
-    prepared = prepared.sort("_row")
+    prepared = errors.frame = prepared.sort("_row")
     errors.add(
         ~pl.struct(list(key)).is_first_distinct() & pl.all_horizontal([pl.col(c).is_not_null() for c in key]),
         "row",

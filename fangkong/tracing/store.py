@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -187,13 +187,15 @@ def _frame(
     if not files:
         return pl.LazyFrame(schema=schema)
     start, end = START_COLUMN[kind], END_COLUMN[kind]
-    low, high = day_start(first_day), day_start(last_day + timedelta(days=1))
+    low = day_start(first_day).astimezone(UTC)
+    high = day_start(last_day + timedelta(days=1)).astimezone(UTC)
     frame = pl.scan_parquet(files, schema=schema)
     if values is not None:
         frame = frame.filter(pl.col(column).is_in(pl.Series(list(values), dtype=pl.Int64)))
-    # an open check-in (no left_at) counts at its scan time only
-    stay_end = pl.coalesce(pl.col(end), pl.col(start))
-    return frame.filter((pl.col(start) < high) & (stay_end >= low))
+    # half-open stays: one that ends at midnight is not in the next day; an open check-in
+    # (no left_at) counts at its scan time only
+    reaches = pl.when(pl.col(end).is_null()).then(pl.col(start) >= low).otherwise(pl.col(end) > low)
+    return frame.filter((pl.col(start) < high) & reaches)
 
 
 def scans_frame(
