@@ -23,6 +23,7 @@ from fangkong.people.api import households_router
 from fangkong.people.api import router as people_router
 from fangkong.policy.api import router as policy_router
 from fangkong.regions.api import router as regions_router
+from fangkong.tracing.api import router as tracing_router
 
 
 class ActorAuth(APIKeyHeader):
@@ -136,3 +137,4 @@ api.add_router("/people", people_router)
 api.add_router("/households", households_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/rule-sets", policy_router)
+api.add_router("/tracing", tracing_router)

@@ -191,7 +191,7 @@ def _frame(
     high = day_start(last_day + timedelta(days=1)).astimezone(UTC)
     frame = pl.scan_parquet(files, schema=schema)
     if values is not None:
-        frame = frame.filter(pl.col(column).is_in(pl.Series(list(values), dtype=pl.Int64)))
+        frame = frame.filter(pl.col(column).is_in(pl.Series(list(values), dtype=pl.Int64).implode()))
     # half-open stays: one that ends at midnight is not in the next day; an open check-in
     # (no left_at) counts at its scan time only
     reaches = pl.when(pl.col(end).is_null()).then(pl.col(start) >= low).otherwise(pl.col(end) > low)
@@ -210,7 +210,7 @@ def scans_frame(
     batch``."""
     frame = _frame(FeedKind.SCANS, first_day, last_day, "venue", venues)
     if persons is not None:
-        frame = frame.filter(pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64)))
+        frame = frame.filter(pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64).implode()))
     return frame
 
 
@@ -225,7 +225,7 @@ def dwells_frame(
     person ids to narrow them): ``person, cell, start, end, batch``."""
     frame = _frame(FeedKind.DWELLS, first_day, last_day, "cell", cells)
     if persons is not None:
-        frame = frame.filter(pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64)))
+        frame = frame.filter(pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64).implode()))
     return frame
 
 
