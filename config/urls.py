@@ -13,6 +13,7 @@ urlpatterns = [
     path("regions/", include("fangkong.regions.urls")),
     path("rules/", include("fangkong.policy.urls")),
     path("lab/", include("fangkong.lab.urls")),
+    path("tracing/", include("fangkong.tracing.urls")),
     path("", include("fangkong.web.urls")),
 ]
 

@@ -29,6 +29,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Overview"), "web:home"),
     NavItem(_("People"), "people:search"),
     NavItem(_("Screening"), "lab:home"),
+    NavItem(_("Tracing data"), "tracing:home"),
     NavItem(_("Jurisdictions"), "regions:browse"),
     NavItem(_("Rule sets"), "policy:list"),
     NavItem(_("Users"), "accounts:users"),
