@@ -65,6 +65,10 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/lab/alerts/{kind}/{barcode}/close": "a tube-level alert",
     "GET /api/v1/lab/result-exports": "export batches: counts and delivery state",
     "POST /api/v1/lab/result-exports/{code}/retry": "an export batch: counts and state",
+    "POST /api/v1/tracing/scans": "a batch's counts and days; no row comes back",
+    "POST /api/v1/tracing/dwells": "a batch's counts and days; no row comes back",
+    "GET /api/v1/tracing/batches": "batches: source, key, counts, days",
+    "POST /api/v1/tracing/venues": "a venue: a place, not a person",
     "GET /api/v1/regions": "jurisdiction nodes",
     "POST /api/v1/regions": "a jurisdiction node",
     "POST /api/v1/regions/import": "jurisdiction nodes",
@@ -286,6 +290,9 @@ CALLS: dict[str, Call] = {
         f"/api/v1/households/{w.household.code}"
     ),
     "POST /api/v1/households/{code}/update": _household_update,
+    "GET /api/v1/tracing/persons/{code}/scans": lambda w, api: api(
+        actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["city"])
+    ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),
 }
 
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
