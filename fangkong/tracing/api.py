@@ -18,10 +18,18 @@ from pydantic import BaseModel, Field
 from fangkong.core.errors import FangkongError, ValidationFailed
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PageOut, PageParams, page_fields
 from fangkong.core.paging import paginate_list
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    IdempotencyKey,
+    PageOut,
+    PageParams,
+    page_fields,
+)
 from fangkong.people.access import access_person
 from fangkong.tracing import selectors, services
+from fangkong.tracing.access import require_ingest_role
 from fangkong.tracing.choices import BatchStatus, FeedKind, VenueKind
 from fangkong.tracing.models import IngestBatch
 
@@ -125,7 +133,7 @@ def _ingest(
     idempotency_key: str | None,
 ) -> Status[dict[str, Any]]:
     actor = actor_of(request)
-    services.require_ingest_role(actor)
+    require_ingest_role(actor)
 
     def write() -> tuple[int, Any]:
         frame = pl.DataFrame([row.model_dump() for row in payload.rows])
@@ -147,7 +155,9 @@ def _ingest(
         write=write,
     )
     if status >= 400:
-        raise FangkongError(body["message"], code=body["code"], detail=body["detail"], status=status)
+        raise FangkongError(
+            body["message"], code=body["code"], detail=body["detail"], status=status
+        )
     return Status(status, body)
 
 
@@ -242,9 +252,7 @@ def venues_register(
     response={200: PersonScansOut, **ERRORS},
     summary="One person's venue scans",
 )
-def person_scans(
-    request: HttpRequest, code: str, query: Query[PersonScansQuery]
-) -> dict[str, Any]:
+def person_scans(request: HttpRequest, code: str, query: Query[PersonScansQuery]) -> dict[str, Any]:
     """The venue scans of a person of your subtree over the last ``days`` days, oldest first
     (epidemiologists; the read is logged)."""
     actor = actor_of(request)

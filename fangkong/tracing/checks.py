@@ -41,7 +41,14 @@ MAX_REPORTED = 100_000
 
 #: Columns each kind reads, and which of them are required.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    FeedKind.SCANS.value: ("person", "venue", "scanned_at", "left_at", "companions", "companion_for"),
+    FeedKind.SCANS.value: (
+        "person",
+        "venue",
+        "scanned_at",
+        "left_at",
+        "companions",
+        "companion_for",
+    ),
     FeedKind.DWELLS.value: ("person", "cell", "start", "end"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -84,7 +91,12 @@ class _Errors:
             [
                 pl.DataFrame(
                     {"row": rows, "field": field_name, "code": code, "message": message},
-                    schema={"row": pl.Int64, "field": pl.String, "code": pl.String, "message": pl.String},
+                    schema={
+                        "row": pl.Int64,
+                        "field": pl.String,
+                        "code": pl.String,
+                        "message": pl.String,
+                    },
                 )
                 for field_name, code, message, rows in self.found
             ]
@@ -166,7 +178,9 @@ def _venue_ids(actor: AnyActor, codes: pl.Series) -> pl.DataFrame:
     found: list[tuple[str, int]] = []
     scope = Venue.objects.filter(in_subtree(actor.region_path, field="region__path"))
     for start in range(0, len(wanted), IN_CHUNK):
-        found.extend(scope.filter(code__in=wanted[start : start + IN_CHUNK]).values_list("code", "id"))
+        found.extend(
+            scope.filter(code__in=wanted[start : start + IN_CHUNK]).values_list("code", "id")
+        )
     return pl.DataFrame(
         {"code": [code for code, _pk in found], "id": [pk for _code, pk in found]},
         schema={"code": pl.String, "id": pl.Int64},
@@ -179,7 +193,9 @@ def _prepared(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
     exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row")]
     for column in COLUMNS[kind]:
         if column not in frame.columns:
-            exprs.append(pl.lit(None, dtype=TIME if column in _TIME_COLUMNS else pl.String).alias(column))
+            exprs.append(
+                pl.lit(None, dtype=TIME if column in _TIME_COLUMNS else pl.String).alias(column)
+            )
             if column in _TIME_COLUMNS:
                 exprs.append(pl.lit(False).alias(f"_sent_{column}"))
             continue
@@ -231,7 +247,9 @@ def frame_check(
     prepared = _prepared(kind, frame)
     errors = _Errors(prepared)
     for column in REQUIRED[kind]:
-        sent = pl.col(f"_sent_{column}") if column in _TIME_COLUMNS else pl.col(column).is_not_null()
+        sent = (
+            pl.col(f"_sent_{column}") if column in _TIME_COLUMNS else pl.col(column).is_not_null()
+        )
         errors.add(~sent, column, "required", _("This value is required."))
     for column in _TIME_COLUMNS & set(COLUMNS[kind]):
         errors.add(
@@ -268,13 +286,23 @@ def frame_check(
         companions = _integers("companions")
         errors.add(
             pl.col("companions").is_not_null()
-            & (companions.is_null() | (companions != companions.floor()) | (companions < 0) | (companions > MAX_COMPANIONS)),
+            & (
+                companions.is_null()
+                | (companions != companions.floor())
+                | (companions < 0)
+                | (companions > MAX_COMPANIONS)
+            ),
             "companions",
             "invalid_number",
             _("Companions must be a whole number from 0 to %(max)s.") % {"max": MAX_COMPANIONS},
         )
     else:
-        errors.add(pl.col(end) <= pl.col(start), end, "end_not_after_start", _("The end is not after the start."))
+        errors.add(
+            pl.col(end) <= pl.col(start),
+            end,
+            "end_not_after_start",
+            _("The end is not after the start."),
+        )
         cell = _integers("cell")
         errors.add(
             pl.col("cell").is_not_null()
@@ -287,7 +315,9 @@ def frame_check(
     if kind == FeedKind.SCANS:
         codes.append(prepared["companion_for"])
     persons = _person_ids(actor, pl.concat(codes))
-    prepared = prepared.join(persons.rename({"code": "person", "id": "person_id"}), on="person", how="left")
+    prepared = prepared.join(
+        persons.rename({"code": "person", "id": "person_id"}), on="person", how="left"
+    )
     errors.frame = prepared
     errors.add(
         pl.col("person").is_not_null() & pl.col("person_id").is_null(),
@@ -297,9 +327,13 @@ def frame_check(
     )
     if kind == FeedKind.SCANS:
         venues = _venue_ids(actor, prepared["venue"])
-        prepared = prepared.join(venues.rename({"code": "venue", "id": "venue_id"}), on="venue", how="left")
         prepared = prepared.join(
-            persons.rename({"code": "companion_for", "id": "companion_for_id"}), on="companion_for", how="left"
+            venues.rename({"code": "venue", "id": "venue_id"}), on="venue", how="left"
+        )
+        prepared = prepared.join(
+            persons.rename({"code": "companion_for", "id": "companion_for_id"}),
+            on="companion_for",
+            how="left",
         )
         errors.frame = prepared
         errors.add(
@@ -325,14 +359,17 @@ def frame_check(
         key = ("person", "start")
     prepared = errors.frame = prepared.sort("_row")
     errors.add(
-        ~pl.struct(list(key)).is_first_distinct() & pl.all_horizontal([pl.col(c).is_not_null() for c in key]),
+        ~pl.struct(list(key)).is_first_distinct()
+        & pl.all_horizontal([pl.col(c).is_not_null() for c in key]),
         "row",
         "duplicate_row",
         _("The same row came earlier in this batch."),
     )
     reported, rejected = errors.report()
     if reported:
-        return Checked(frame=pl.DataFrame(), rows_total=frame.height, errors=reported, rows_rejected=rejected)
+        return Checked(
+            frame=pl.DataFrame(), rows_total=frame.height, errors=reported, rows_rejected=rejected
+        )
     if kind == FeedKind.SCANS:
         out = prepared.select(
             person=pl.col("person_id"),
@@ -364,11 +401,16 @@ def _split_at_midnight(frame: pl.DataFrame) -> pl.DataFrame:
     pieces = frame.with_columns(
         _day=pl.date_ranges(start_local.dt.date(), end_local.dt.date(), interval="1d")
     ).explode("_day")
-    day_begin = pl.col("_day").cast(pl.Datetime("us")).dt.replace_time_zone(
-        local, ambiguous="earliest", non_existent="null"
-    ).dt.convert_time_zone("UTC")
+    day_begin = (
+        pl.col("_day")
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone(local, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
     day_end = (
-        pl.col("_day").dt.offset_by("1d").cast(pl.Datetime("us"))
+        pl.col("_day")
+        .dt.offset_by("1d")
+        .cast(pl.Datetime("us"))
         .dt.replace_time_zone(local, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC")
     )
@@ -378,4 +420,3 @@ def _split_at_midnight(frame: pl.DataFrame) -> pl.DataFrame:
         start=pl.max_horizontal(pl.col("start"), day_begin),
         end=pl.min_horizontal(pl.col("end"), day_end),
     )
-

@@ -43,7 +43,7 @@ def file_frame(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pl.DataFram
     if data.startswith(PARQUET_MAGIC):
         try:
             frame = pl.read_parquet(io.BytesIO(data))
-        except Exception:  # noqa: BLE001 - any reader failure is a damaged file to the sender
+        except Exception:
             raise file_error(_("The Parquet file cannot be read."), "file_damaged") from None
     else:
         refuse_disguised(data)

@@ -80,7 +80,9 @@ def tracing_purge(*, now: datetime | None = None) -> TracingPurge:
                 batch.purged_at = None if kept else now
                 batch.save(update_fields=["parts", "bytes", "first_day", "last_day", "purged_at"])
                 batches += 1
-        days = sorted(f"{kind}:{day.isoformat()}" for kind, found in doomed.items() for day in found)
+        days = sorted(
+            f"{kind}:{day.isoformat()}" for kind, found in doomed.items() for day in found
+        )
         purge = TracingPurge.objects.create(
             ran_at=now,
             scan_cutoff=scan_cutoff,

@@ -81,8 +81,7 @@ def scans_for_person(*, actor: AnyActor, person: Person, days: int) -> list[Scan
         .collect()
     )
     venues = {
-        venue.pk: venue
-        for venue in Venue.objects.filter(pk__in=frame["venue"].unique().to_list())
+        venue.pk: venue for venue in Venue.objects.filter(pk__in=frame["venue"].unique().to_list())
     }
     access_record(
         actor=actor,
@@ -154,8 +153,10 @@ def store_days(*, actor: AnyActor, days: int = 21) -> list[DayFigures]:
     first = today - timedelta(days=days - 1)
     figures: dict[date, DayFigures] = defaultdict(lambda: DayFigures(day=today))
     since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-    for batch in batch_scope(actor).filter(created_at__gte=since).only(
-        "created_at", "status", "rows_accepted", "rows_rejected"
+    for batch in (
+        batch_scope(actor)
+        .filter(created_at__gte=since)
+        .only("created_at", "status", "rows_accepted", "rows_rejected")
     ):
         day = timezone.localdate(batch.created_at)
         entry = figures[day]

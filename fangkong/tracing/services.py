@@ -20,29 +20,19 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.bulk import table_insert
-from fangkong.core.errors import FangkongError, PermissionDenied, ValidationFailed, field_error
-from fangkong.policy.selectors import rules_for_path
+from fangkong.core.errors import FangkongError, ValidationFailed, field_error
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree, path_in_subtree
+from fangkong.tracing.access import require_ingest_role, retention_days
 from fangkong.tracing.checks import frame_check
 from fangkong.tracing.choices import BatchStatus, FeedKind, VenueKind
 from fangkong.tracing.models import IngestBatch, Venue
-from fangkong.tracing.roles import INGEST_ROLES
 from fangkong.tracing.store import parts_remove, parts_write
 
 logger = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 100
 MAX_SOURCE_LENGTH = 60
-
-
-def require_ingest_role(actor: AnyActor) -> None:
-    """``PermissionDenied`` unless the actor may feed the store (administrators, the system)."""
-    if isinstance(actor, SystemActor) or actor.role in INGEST_ROLES:
-        return
-    raise PermissionDenied(
-        _("Your role may not load venue scans or dwell intervals."), code="role_not_allowed"
-    )
 
 
 # --------------------------------------------------------------------------- venues
@@ -60,9 +50,7 @@ def _region_in_scope(actor: AnyActor, region_code: str) -> Region:
 
 
 @transaction.atomic
-def venue_register(
-    *, actor: AnyActor, code: str, name: str, region_code: str, kind: str
-) -> Venue:
+def venue_register(*, actor: AnyActor, code: str, name: str, region_code: str, kind: str) -> Venue:
     """Register a venue code (场所码) at a node of the actor's subtree; audited.
 
     Raises ``PermissionDenied`` for a role that may not feed the store, ``ValidationFailed``
@@ -104,9 +92,7 @@ def venues_bulk_register(*, actor: AnyActor, venues: pl.DataFrame) -> int:
     require_ingest_role(actor)
     frame = venues.select("code", "name", "region_code", "kind").with_row_index("_row", offset=1)
     regions = pl.DataFrame(
-        list(
-            Region.objects.filter(in_subtree(actor.region_path)).values_list("code", "id")
-        ),
+        list(Region.objects.filter(in_subtree(actor.region_path)).values_list("code", "id")),
         schema={"region_code": pl.String, "region_id": pl.Int64},
         orient="row",
     )
@@ -114,14 +100,41 @@ def venues_bulk_register(*, actor: AnyActor, venues: pl.DataFrame) -> int:
     taken: set[str] = set()
     codes = frame["code"].to_list()
     for start in range(0, len(codes), 900):
-        taken.update(Venue.objects.filter(code__in=codes[start : start + 900]).values_list("code", flat=True))
+        taken.update(
+            Venue.objects.filter(code__in=codes[start : start + 900]).values_list("code", flat=True)
+        )
     errors: list[dict[str, Any]] = []
     checks = (
-        (pl.col("region_id").is_null(), "region_code", "region_not_found", _("No such jurisdiction node.")),
-        (~pl.col("kind").is_in(VenueKind.values), "kind", "invalid_choice", _("Unknown venue kind.")),
-        (pl.col("code").is_in(list(taken)) | pl.col("code").is_duplicated(), "code", "venue_code_taken", _("This venue code is already registered.")),
-        (pl.col("name").str.len_chars().is_between(1, 120).not_(), "name", "invalid_name", _("A name of 1 to 120 characters is required.")),
-        (pl.col("code").str.len_chars().is_between(1, 40).not_(), "code", "invalid_code", _("A code of 1 to 40 characters is required.")),
+        (
+            pl.col("region_id").is_null(),
+            "region_code",
+            "region_not_found",
+            _("No such jurisdiction node."),
+        ),
+        (
+            ~pl.col("kind").is_in(VenueKind.values),
+            "kind",
+            "invalid_choice",
+            _("Unknown venue kind."),
+        ),
+        (
+            pl.col("code").is_in(list(taken)) | pl.col("code").is_duplicated(),
+            "code",
+            "venue_code_taken",
+            _("This venue code is already registered."),
+        ),
+        (
+            pl.col("name").str.len_chars().is_between(1, 120).not_(),
+            "name",
+            "invalid_name",
+            _("A name of 1 to 120 characters is required."),
+        ),
+        (
+            pl.col("code").str.len_chars().is_between(1, 40).not_(),
+            "code",
+            "invalid_code",
+            _("A code of 1 to 40 characters is required."),
+        ),
     )
     for mask, field_name, code, message in checks:
         for row in frame.filter(mask.fill_null(True))["_row"].to_list():
@@ -210,17 +223,6 @@ def _name_checked(value: str, field_name: str, limit: int) -> str:
     return value
 
 
-def retention_days(actor: AnyActor, kind: str, on: date) -> tuple[int, str]:
-    """How many days of ``kind`` the rule set in force at the actor's node keeps, and its
-    label."""
-    rules = rules_for_path(actor.region_path, on)
-    tracing = rules.parameters.tracing
-    days = (
-        tracing.scan_retention_days if kind == FeedKind.SCANS else tracing.dwell_retention_days
-    )
-    return days, rules.label
-
-
 def _accepted(kind: str, source: str, batch_key: str) -> IngestBatch | None:
     return IngestBatch.objects.filter(
         kind=kind, source=source, batch_key=batch_key, status=BatchStatus.ACCEPTED
@@ -256,7 +258,10 @@ def batch_ingest(
     """
     require_ingest_role(actor)
     if kind not in FeedKind.values:
-        raise ValidationFailed(_("Unknown kind of batch."), errors=[field_error("kind", "invalid_choice", _("Unknown kind of batch."))])
+        raise ValidationFailed(
+            _("Unknown kind of batch."),
+            errors=[field_error("kind", "invalid_choice", _("Unknown kind of batch."))],
+        )
     source = _name_checked(source, "source", MAX_SOURCE_LENGTH)
     batch_key = _name_checked(batch_key, "batch", MAX_KEY_LENGTH)
     existing = _accepted(kind, source, batch_key)

@@ -103,7 +103,12 @@ class Part:
     bytes: int
 
     def as_json(self) -> dict[str, object]:
-        return {"day": self.day.isoformat(), "file": self.file, "rows": self.rows, "bytes": self.bytes}
+        return {
+            "day": self.day.isoformat(),
+            "file": self.file,
+            "rows": self.rows,
+            "bytes": self.bytes,
+        }
 
 
 def parts_write(kind: str, frame: pl.DataFrame, *, name: str) -> list[Part]:
@@ -191,7 +196,9 @@ def _frame(
     high = day_start(last_day + timedelta(days=1)).astimezone(UTC)
     frame = pl.scan_parquet(files, schema=schema)
     if values is not None:
-        frame = frame.filter(pl.col(column).is_in(pl.Series(list(values), dtype=pl.Int64).implode()))
+        frame = frame.filter(
+            pl.col(column).is_in(pl.Series(list(values), dtype=pl.Int64).implode())
+        )
     # half-open stays: one that ends at midnight is not in the next day; an open check-in
     # (no left_at) counts at its scan time only
     reaches = pl.when(pl.col(end).is_null()).then(pl.col(start) >= low).otherwise(pl.col(end) > low)
@@ -210,7 +217,9 @@ def scans_frame(
     batch``."""
     frame = _frame(FeedKind.SCANS, first_day, last_day, "venue", venues)
     if persons is not None:
-        frame = frame.filter(pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64).implode()))
+        frame = frame.filter(
+            pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64).implode())
+        )
     return frame
 
 
@@ -225,7 +234,9 @@ def dwells_frame(
     person ids to narrow them): ``person, cell, start, end, batch``."""
     frame = _frame(FeedKind.DWELLS, first_day, last_day, "cell", cells)
     if persons is not None:
-        frame = frame.filter(pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64).implode()))
+        frame = frame.filter(
+            pl.col("person").is_in(pl.Series(list(persons), dtype=pl.Int64).implode())
+        )
     return frame
 
 
@@ -266,9 +277,7 @@ def days_on_disk(kind: str) -> list[DayOnDisk]:
         except ValueError:
             continue
         files = [path for path in directory.iterdir() if path.is_file()]
-        found.append(
-            DayOnDisk(kind, day, len(files), sum(path.stat().st_size for path in files))
-        )
+        found.append(DayOnDisk(kind, day, len(files), sum(path.stat().st_size for path in files)))
     return found
 
 

@@ -141,7 +141,8 @@ def test_batches_list_shows_the_feed_jurisdiction_only(
 ) -> None:
     assert api(feed).post("/api/v1/tracing/scans", _body(tree)).status_code == 201
     listed = api(feed).get("/api/v1/tracing/batches").json()
-    assert listed["total"] == 1 and listed["items"][0]["rows_accepted"] == 2
+    assert listed["total"] == 1
+    assert listed["items"][0]["rows_accepted"] == 2
     other = actor_make(role=Role.ADMINISTRATOR, region=tree["district_b"])
     assert api(other).get("/api/v1/tracing/batches").json()["total"] == 0
 
@@ -164,13 +165,21 @@ def test_person_scans_are_scoped_role_bound_and_logged(
     assert api(elsewhere).get(f"/api/v1/tracing/persons/{code}/scans").status_code == 404
     grid = actor_make(role=Role.GRID_WORKER, region=tree["district_a"])
     assert api(grid).get(f"/api/v1/tracing/persons/{code}/scans").status_code == 403
-    assert api(investigator).get(f"/api/v1/tracing/persons/{code}/scans", days=61).status_code == 422
+    assert (
+        api(investigator).get(f"/api/v1/tracing/persons/{code}/scans", days=61).status_code == 422
+    )
 
 
 def test_venue_registration(api: Callable[..., Any], tree: dict[str, Region], feed: Any) -> None:
-    body = {"code": "V110105000777", "name": "面馆", "region_code": tree["grid_a1"].code, "kind": "restaurant"}
+    body = {
+        "code": "V110105000777",
+        "name": "面馆",
+        "region_code": tree["grid_a1"].code,
+        "kind": "restaurant",
+    }
     assert api(feed).post("/api/v1/tracing/venues", body).status_code == 201
     again = api(feed).post("/api/v1/tracing/venues", body)
-    assert again.status_code == 422 and again.json()["code"] == "venue_code_taken"
+    assert again.status_code == 422
+    assert again.json()["code"] == "venue_code_taken"
     outside = {**body, "code": "V2", "region_code": tree["grid_b1"].code}
     assert api(feed).post("/api/v1/tracing/venues", outside).json()["code"] == "region_not_found"

@@ -45,11 +45,13 @@ def _scans(rows: list[dict[str, object]]) -> pl.DataFrame:
     keys = dict.fromkeys(key for row in rows for key in row)
     return pl.DataFrame(
         [{key: row.get(key) for key in keys} for row in rows],
-        schema={key: pl.String for key in keys},
+        schema=dict.fromkeys(keys, pl.String),
     )
 
 
-def test_scans_land_in_day_partitions_and_read_back(tree: dict[str, Region], store_dir: Path) -> None:
+def test_scans_land_in_day_partitions_and_read_back(
+    tree: dict[str, Region], store_dir: Path
+) -> None:
     person = person_make(region=tree["grid_a1"])
     other = person_make(region=tree["grid_a2"])
     venue = venue_make(region=tree["grid_a1"])
@@ -139,7 +141,8 @@ def test_a_batch_sent_again_is_answered_with_the_first_answer(
     frame = _scans([scan_row(person, venue, NOW - timedelta(hours=2))])
     first = batch_ingest(actor=SYSTEM, kind="scans", frame=frame, source="feed", batch_key="7")
     again = batch_ingest(actor=SYSTEM, kind="scans", frame=frame, source="feed", batch_key="7")
-    assert again.repeat and not first.repeat
+    assert again.repeat
+    assert not first.repeat
     assert again.as_json() | {"repeat": False} == first.as_json()
     assert len(_files(store_dir)) == 1
     assert scans_frame(NOW.date(), NOW.date()).collect().height == 1
@@ -223,13 +226,15 @@ def test_purge_removes_days_older_than_the_retention_and_is_audited(
     assert scans_frame(old_day.date(), NOW.date()).collect().height == 1
     entry = AuditEntry.objects.filter(action="tracing_purge").order_by("id").last()
     assert entry is not None
-    assert entry.extra["days"] == purge.days and entry.extra["rows"] == 1
+    assert entry.extra["days"] == purge.days
+    assert entry.extra["rows"] == 1
     assert entry.rule_set
     with time_machine.travel(NOW + timedelta(days=15), tick=False):
         tracing_purge()
     assert _files(store_dir) == []
     batch = IngestBatch.objects.get()
-    assert batch.parts == [] and batch.purged_at is not None
+    assert batch.parts == []
+    assert batch.purged_at is not None
     assert TracingPurge.objects.count() == 3
 
 
@@ -258,7 +263,12 @@ def test_venues_bulk_register_names_every_bad_row(tree: dict[str, Region]) -> No
         {
             "code": ["VA1", taken, "VA3", "VA4"],
             "name": ["Noodles", "Market", "Gym", "Other"],
-            "region_code": [tree["grid_a1"].code, tree["grid_a1"].code, tree["grid_b1"].code, tree["grid_a2"].code],
+            "region_code": [
+                tree["grid_a1"].code,
+                tree["grid_a1"].code,
+                tree["grid_b1"].code,
+                tree["grid_a2"].code,
+            ],
             "kind": ["restaurant", "market", "gym", "spaceport"],
         }
     )

@@ -66,20 +66,27 @@ def test_an_uploaded_file_lands_whole_or_names_its_rows(
     browser = page_client(admin)
     bad = browser.post(
         "/tracing/",
-        {"kind": "scans", "source": "office", "file": SimpleUploadedFile("s.csv", _csv(tree, bad=True))},
+        {
+            "kind": "scans",
+            "source": "office",
+            "file": SimpleUploadedFile("s.csv", _csv(tree, bad=True)),
+        },
     )
     assert bad.status_code == 422
     text = bad.content.decode()
-    assert "No such venue." in text and "The departure is before the scan." in text
+    assert "No such venue." in text
+    assert "The departure is before the scan." in text
     assert scans_frame(NOW.date(), NOW.date()).collect().height == 0
     data = _csv(tree)
     good = browser.post(
-        "/tracing/", {"kind": "scans", "source": "office", "file": SimpleUploadedFile("s.csv", data)}
+        "/tracing/",
+        {"kind": "scans", "source": "office", "file": SimpleUploadedFile("s.csv", data)},
     )
     assert good.status_code == 200
     assert "Stored 2 rows" in good.content.decode()
     again = browser.post(
-        "/tracing/", {"kind": "scans", "source": "office", "file": SimpleUploadedFile("t.csv", data)}
+        "/tracing/",
+        {"kind": "scans", "source": "office", "file": SimpleUploadedFile("t.csv", data)},
     )
     assert "loaded before" in again.content.decode()
     assert scans_frame(NOW.date(), NOW.date()).collect().height == 2
@@ -98,7 +105,8 @@ def test_the_command_loads_files_once_and_prints_every_rejected_row(
     out = StringIO()
     call_command("tracing_load", str(good), kind="scans", source="nightly", stdout=out)
     call_command("tracing_load", str(good), kind="scans", source="nightly", stdout=out)
-    assert "stored, 2 rows" in out.getvalue() and "already stored" in out.getvalue()
+    assert "stored, 2 rows" in out.getvalue()
+    assert "already stored" in out.getvalue()
     assert IngestBatch.objects.count() == 1
     parquet = tmp_path / "bad.parquet"
     person = person_make(region=tree["grid_a1"])
