@@ -207,7 +207,9 @@ def demo_prepare(
     5. Screening (``sim.demo_screening``): a city override with area screening, a round over
        the demo district, sampling points and a lab staffed by the demo accounts; for a city
        just built, the outbreak runs ``days`` days and part of the district is screened today
-       through the sampling and lab services.
+       through the sampling and lab services; every simulated day's venue scans and dwell
+       intervals go into the tracing store through its ingestion service
+       (``sim.demo_tracing``).
     6. Print the accounts (user name, role, jurisdiction), the password if generated, and
        ``url`` when given.
     """
@@ -234,6 +236,7 @@ def demo_prepare(
         lambda: call_command("migrate", interactive=False, verbosity=0),
     )
     city = None
+    loaded = None
     if Person.objects.exists():
         _say(
             out, f"Reusing the city already in the database ({Person.objects.count():,} residents)."
@@ -244,7 +247,7 @@ def demo_prepare(
             f"Generating a city of {residents:,} residents (seed {seed})",
             lambda: city_generate(residents=residents, seed=seed, as_of=timezone.localdate()),
         )
-        _timed(out, "Loading it into the database", lambda: city_load(city, actor=SYSTEM))
+        loaded = _timed(out, "Loading it into the database", lambda: city_load(city, actor=SYSTEM))
     _timed(out, "Counting residents per jurisdiction", people_tally_refresh)
     accounts = _timed(out, "Preparing the demo accounts", lambda: demo_accounts(password))
     places = demo_places()
@@ -254,13 +257,27 @@ def demo_prepare(
         done = _timed(
             out,
             f"Running the outbreak {days} days and screening the district today",
-            lambda: screening_run(built, setup, district=places["district"], days=days, seed=seed),
+            lambda: screening_run(
+                built,
+                setup,
+                district=places["district"],
+                days=days,
+                seed=seed,
+                person_first_id=loaded.people.person_first_id if loaded else None,
+            ),
         )
         _say(
             out,
             f"Screening: {done.tubes:,} tubes bound, {done.pooled_positive:,} pooled positive "
             f"so far ({done.infected:,} residents currently detectable).",
         )
+        _say(
+            out,
+            f"Tracing: {done.scans:,} venue scans and {done.dwells:,} dwell intervals stored "
+            f"in {done.tracing_seconds:.1f} s (of the step above).",
+        )
+        for refusal in done.tracing_refused:
+            _say(out, f"Tracing batch refused: {refusal}")
     _print_accounts(out, accounts, password if generated else "", url)
 
 

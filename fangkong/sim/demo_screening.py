@@ -19,7 +19,7 @@ of area screening half done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time, timedelta
 
 import numpy as np
@@ -46,6 +46,8 @@ from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree, path_in_subtree
 from fangkong.sim.city import City
+from fangkong.sim.demo_tracing import TracingFeed
+from fangkong.sim.life import Life
 from fangkong.sim.observe import PcrPolicy
 from fangkong.sim.outbreak import OutbreakResult, outbreak_run
 from fangkong.sim.places import places_generate
@@ -65,6 +67,10 @@ class DemoScreening:
     tubes: int = 0
     pooled_positive: int = 0
     infected: int = 0
+    scans: int = 0
+    dwells: int = 0
+    tracing_seconds: float = 0.0
+    tracing_refused: tuple[str, ...] = ()
 
 
 def _override(city: Region) -> None:
@@ -149,12 +155,37 @@ def _detectable_now(result: OutbreakResult, moment: int, seed: int) -> np.ndarra
 
 
 def screening_run(
-    city: City, setup: DemoScreening, *, district: Region, days: int, seed: int
+    city: City,
+    setup: DemoScreening,
+    *,
+    district: Region,
+    days: int,
+    seed: int,
+    person_first_id: int | None = None,
 ) -> DemoScreening:
-    """Run the outbreak forward and screen part of the district today through the services."""
+    """Run the outbreak forward and screen part of the district today through the services.
+
+    With ``person_first_id`` (the id of the city's first person), every simulated day's venue
+    scans and dwell intervals go into the tracing store as they are made
+    (``sim.demo_tracing``), the venues first."""
     places_model = places_generate(city, seed=seed)
     today = timezone.localdate()
-    result = outbreak_run(places_model, start=today - timedelta(days=days), days=days, seed=seed)
+    start = today - timedelta(days=days)
+    life = Life(places_model, start=start, seed=seed)
+    feed = None
+    if person_first_id is not None:
+        feed = TracingFeed(places=places_model, person_first_id=person_first_id, start=start)
+        feed.prepare()
+    result = outbreak_run(
+        places_model,
+        start=start,
+        days=days,
+        seed=seed,
+        life=life,
+        on_day=feed.day if feed is not None else None,
+    )
+    if feed is not None:
+        feed.finish(life.finish(days), today - timedelta(days=1))
     now = timezone.now()
     positive = set(_detectable_now(result, int(now.timestamp()), seed).tolist())
 
@@ -206,8 +237,17 @@ def screening_run(
             tubes_by_point.setdefault(point.id, []).append(barcode)
             tube_positive[barcode] = any(k in positive for k in keys[start : start + POOL_RATIO])
             tube_size[barcode] = len(members)
-    return _transport_and_results(
+    done = _transport_and_results(
         setup, tubes_by_point, tube_positive, tube_size, positive_count=len(positive)
+    )
+    if feed is None:
+        return done
+    return replace(
+        done,
+        scans=feed.scans,
+        dwells=feed.dwells,
+        tracing_seconds=feed.seconds,
+        tracing_refused=tuple(feed.refused),
     )
 
 

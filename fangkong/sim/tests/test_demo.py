@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,18 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     tasks = [t for t in retest_tasks_in_scope(SYSTEM) if t.source_tube in pooled]
     assert len(tasks) == held
     assert Notification.objects.filter(tube__in=pooled).count() >= 3 * pooled.count()
+    # the city's scans and dwell intervals went in through the tracing ingestion, a batch a day
+    from django.utils import timezone
+
+    from fangkong.tracing.models import IngestBatch, Venue
+    from fangkong.tracing.store import dwells_frame, scans_frame
+
+    assert Venue.objects.exists()
+    batches = IngestBatch.objects.all()
+    assert set(batches.values_list("status", flat=True)) == {"accepted"}
+    assert batches.filter(kind="scans").count() == 10
+    today = timezone.localdate()
+    scans = scans_frame(today - timedelta(days=10), today).collect()
+    assert scans.height == sum(batches.filter(kind="scans").values_list("rows_accepted", flat=True))
+    assert scans["venue"].n_unique() > 10
+    assert dwells_frame(today - timedelta(days=10), today).collect().height > 0
