@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
@@ -144,31 +146,39 @@ def _times(frame: pl.DataFrame, column: str) -> pl.Expr:
     return pl.coalesce([*aware, *naive])
 
 
+def _uuid_hex(expr: pl.Expr) -> pl.Expr:
+    """A UUID written any usual way (dashes or not, any case) as 32 lower-case hex digits;
+    null for text that is not a UUID."""
+    text = expr.str.strip_chars().str.to_lowercase().str.replace_all("-", "", literal=True)
+    return pl.when(text.str.contains(r"^[0-9a-f]{32}$")).then(text).otherwise(None)
+
+
 def _person_ids(actor: AnyActor, codes: pl.Series) -> pl.DataFrame:
-    """``code`` (text as sent) → ``id`` for the codes of persons in the actor's subtree;
-    malformed and unknown codes are simply absent."""
-    parsed: dict[str, uuid.UUID] = {}
-    for text in codes.drop_nulls().unique().to_list():
-        try:
-            parsed[text] = uuid.UUID(text)
-        except ValueError:
-            continue
-    found: dict[uuid.UUID, int] = {}
+    """``hex`` (the code as 32 hex digits) → ``id`` for the persons of the actor's subtree
+    among ``codes``; malformed and unknown codes are simply absent.
+
+    Few codes are asked for in chunks; many (a day's feed) are matched against the scope's
+    codes read whole, as text (no UUID object per row)."""
+    wanted = codes.to_frame("code").select(hex=_uuid_hex(pl.col("code"))).drop_nulls().unique()
     scope = person_scope(actor)
-    if len(parsed) > PERSON_LOOKUP_WHOLE:
-        wanted = set(parsed.values())
-        for code, pk in scope.values_list("code", "id").iterator(chunk_size=50_000):
-            if code in wanted:
-                found[code] = pk
+    if wanted.height > PERSON_LOOKUP_WHOLE:
+        pairs = list(
+            scope.annotate(code_text=Cast("code", output_field=CharField()))
+            .values_list("code_text", "id")
+            .iterator(chunk_size=50_000)
+        )
     else:
-        values = sorted(set(parsed.values()))
+        values = [uuid.UUID(hex=value) for value in wanted["hex"].to_list()]
+        pairs = []
         for start in range(0, len(values), IN_CHUNK):
             chunk = values[start : start + IN_CHUNK]
-            found.update(scope.filter(code__in=chunk).values_list("code", "id"))
-    pairs = [(text, found[code]) for text, code in parsed.items() if code in found]
-    return pl.DataFrame(
-        {"code": [text for text, _pk in pairs], "id": [pk for _text, pk in pairs]},
-        schema={"code": pl.String, "id": pl.Int64},
+            pairs.extend(
+                (str(code), pk)
+                for code, pk in scope.filter(code__in=chunk).values_list("code", "id")
+            )
+    found = pl.DataFrame(pairs, schema={"code": pl.String, "id": pl.Int64}, orient="row")
+    return found.select(hex=_uuid_hex(pl.col("code")), id=pl.col("id")).join(
+        wanted, on="hex", how="semi"
     )
 
 
@@ -315,8 +325,8 @@ def frame_check(
     if kind == FeedKind.SCANS:
         codes.append(prepared["companion_for"])
     persons = _person_ids(actor, pl.concat(codes))
-    prepared = prepared.join(
-        persons.rename({"code": "person", "id": "person_id"}), on="person", how="left"
+    prepared = prepared.with_columns(_person_hex=_uuid_hex(pl.col("person"))).join(
+        persons.rename({"hex": "_person_hex", "id": "person_id"}), on="_person_hex", how="left"
     )
     errors.frame = prepared
     errors.add(
@@ -330,9 +340,9 @@ def frame_check(
         prepared = prepared.join(
             venues.rename({"code": "venue", "id": "venue_id"}), on="venue", how="left"
         )
-        prepared = prepared.join(
-            persons.rename({"code": "companion_for", "id": "companion_for_id"}),
-            on="companion_for",
+        prepared = prepared.with_columns(_for_hex=_uuid_hex(pl.col("companion_for"))).join(
+            persons.rename({"hex": "_for_hex", "id": "companion_for_id"}),
+            on="_for_hex",
             how="left",
         )
         errors.frame = prepared

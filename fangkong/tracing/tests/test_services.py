@@ -152,20 +152,26 @@ def test_a_batch_sent_again_is_answered_with_the_first_answer(
     assert scans_frame(NOW.date(), NOW.date()).collect().height == 2
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["codes asked for", "scope read whole"])
 def test_persons_and_venues_outside_the_feed_jurisdiction_are_unknown(
-    tree: dict[str, Region],
+    tree: dict[str, Region], whole: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if whole:
+        monkeypatch.setattr("fangkong.tracing.checks.PERSON_LOOKUP_WHOLE", 0)
     feed = actor_make(role=Role.ADMINISTRATOR, region=tree["district_a"])
     mine = person_make(region=tree["grid_a1"])
     theirs = person_make(region=tree["grid_b1"])
     venue_a = venue_make(region=tree["grid_a1"])
     venue_b = venue_make(region=tree["grid_b1"])
     at = NOW - timedelta(hours=2)
-    frame = _scans([scan_row(mine, venue_b, at), scan_row(theirs, venue_a, at)])
+    upper = {**scan_row(mine, venue_a, at), "person": mine.code.hex.upper()}
+    frame = _scans([scan_row(mine, venue_b, at), scan_row(theirs, venue_a, at), upper])
     with pytest.raises(ValidationFailed) as caught:
         batch_ingest(actor=feed, kind="scans", frame=frame, source="feed", batch_key="x")
     named = [(error["row"], error["field"], error["code"]) for error in caught.value.errors]
     assert named == [(1, "venue", "venue_not_found"), (2, "person", "person_not_found")]
+    answer = batch_ingest(actor=feed, kind="scans", frame=frame[2:], source="feed", batch_key="y")
+    assert answer.rows_accepted == 1
 
 
 def test_roles_other_than_the_feed_may_not_ingest(tree: dict[str, Region]) -> None:
