@@ -32,8 +32,9 @@ SOURCE = "demo"
 class TracingFeed:
     """Feeds the demo city's days into the tracing store; counts what it stored.
 
-    ``start`` is the simulation's first day (day 0); ``person_first_id`` is the id of the city's first person (``PeopleLoaded``): the people
-    bulk load gives the persons consecutive ids in ``person_key`` order."""
+    ``start`` is the simulation's first day (day 0); ``person_first_id`` the id of the city's
+    first person (``PeopleLoaded``): the people bulk load gives the persons consecutive ids in
+    ``person_key`` order."""
 
     places: Places
     person_first_id: int
@@ -84,7 +85,8 @@ class TracingFeed:
 
     def day(self, day: Day) -> None:
         """Store one simulated day's scans and dwell intervals (a batch each)."""
-        assert self._person_codes is not None and self._venue_codes is not None
+        assert self._person_codes is not None
+        assert self._venue_codes is not None
         started = time.perf_counter()
         scans = day.scans()
         self.scans += self._ingest(
