@@ -170,15 +170,15 @@ def screening_run(
     (``sim.demo_tracing``), the venues first."""
     places_model = places_generate(city, seed=seed)
     today = timezone.localdate()
-    start = today - timedelta(days=days)
-    life = Life(places_model, start=start, seed=seed)
+    first_day = today - timedelta(days=days)
+    life = Life(places_model, start=first_day, seed=seed)
     feed = None
     if person_first_id is not None:
-        feed = TracingFeed(places=places_model, person_first_id=person_first_id, start=start)
+        feed = TracingFeed(places=places_model, person_first_id=person_first_id, start=first_day)
         feed.prepare()
     result = outbreak_run(
         places_model,
-        start=start,
+        start=first_day,
         days=days,
         seed=seed,
         life=life,
