@@ -96,6 +96,17 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "parameters": gettext_lazy("Parameters"),
     "source_notes": gettext_lazy("Sources"),
     "topic": gettext_lazy("Topic"),
+    # tracing: venue scans and dwell intervals
+    "venue": gettext_lazy("Venue code"),
+    "scanned_at": gettext_lazy("Scan time"),
+    "left_at": gettext_lazy("Departure"),
+    "companions": gettext_lazy("Companions"),
+    "companion_for": gettext_lazy("Scanned for"),
+    "cell": gettext_lazy("Cell"),
+    "start": gettext_lazy("Start"),
+    "end": gettext_lazy("End"),
+    "batch": gettext_lazy("Batch"),
+    "days": gettext_lazy("Days"),
     # shared
     "kind": pgettext_lazy("field", "Kind"),
     "status": pgettext_lazy("field", "Status"),

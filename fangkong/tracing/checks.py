@@ -197,10 +197,12 @@ def _venue_ids(actor: AnyActor, codes: pl.Series) -> pl.DataFrame:
     )
 
 
-def _prepared(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
+def _prepared(kind: str, frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
     """The kind's columns (missing optional ones as nulls), text trimmed, times parsed to UTC
-    (``_raw_<time>`` keeps whether a value was sent), row numbers from 1."""
-    exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row")]
+    (``_sent_<time>`` keeps whether a value was sent), rows numbered from ``first_row``."""
+    exprs: list[pl.Expr] = [
+        pl.int_range(first_row, pl.len() + first_row, dtype=pl.Int64).alias("_row")
+    ]
     for column in COLUMNS[kind]:
         if column not in frame.columns:
             exprs.append(
@@ -230,9 +232,11 @@ def frame_check(
     actor: AnyActor,
     earliest: date,
     now: datetime,
+    first_row: int = 1,
 ) -> Checked:
     """Check a batch of ``kind`` sent by ``actor``: every row named that is wrong, or the
-    frame in the store's columns.
+    frame in the store's columns. Rows are numbered from ``first_row`` (1 for a JSON batch
+    or a Parquet file; 2 for a CSV file, whose header is row 1, as a spreadsheet shows it).
 
     1. Columns: the required ones must be there (a file-level error on ``file``).
     2. Per row: required values present; times parse (ISO 8601, with or without an offset;
@@ -254,7 +258,7 @@ def frame_check(
             errors=[{"field": "file", "code": "columns_missing", "message": message}],
             rows_rejected=frame.height,
         )
-    prepared = _prepared(kind, frame)
+    prepared = _prepared(kind, frame, first_row)
     errors = _Errors(prepared)
     for column in REQUIRED[kind]:
         sent = (

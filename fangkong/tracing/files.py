@@ -30,8 +30,10 @@ def file_key(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def file_frame(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pl.DataFrame:
-    """The rows of a CSV or Parquet file as a frame (CSV: every column text).
+def file_frame(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[pl.DataFrame, int]:
+    """The rows of a CSV or Parquet file as a frame (CSV: every column text), and the number
+    of its first data row as the sender sees it (2 for CSV, whose header is row 1; 1 for
+    Parquet).
 
     Raises ``ValidationFailed`` (field ``file``) for a file too large, empty, not text and not
     Parquet, unreadable, or with more than :data:`MAX_FILE_ROWS` rows."""
@@ -40,6 +42,7 @@ def file_frame(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pl.DataFram
             _("The file is larger than %(mib)s MiB.") % {"mib": max_bytes // (1024 * 1024)},
             "file_too_large",
         )
+    first_row = 1
     if data.startswith(PARQUET_MAGIC):
         try:
             frame = pl.read_parquet(io.BytesIO(data))
@@ -59,6 +62,7 @@ def file_frame(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pl.DataFram
                 _("The CSV file cannot be read (columns do not line up)."), "file_damaged"
             ) from None
         frame = frame.rename({name: name.strip().lower() for name in frame.columns})
+        first_row = 2
     if frame.height > MAX_FILE_ROWS:
         raise file_error(
             _("The file has more than %(rows)s rows; split it.") % {"rows": f"{MAX_FILE_ROWS:,}"},
@@ -66,7 +70,7 @@ def file_frame(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pl.DataFram
         )
     if frame.height == 0:
         raise file_error(_("The file has no rows."), "file_empty")
-    return frame
+    return frame, first_row
 
 
 def refusal_lines(error: ValidationFailed) -> list[str]:

@@ -239,7 +239,13 @@ def _region_of(actor: AnyActor) -> Region:
 
 
 def batch_ingest(
-    *, actor: AnyActor, kind: str, frame: pl.DataFrame, source: str, batch_key: str
+    *,
+    actor: AnyActor,
+    kind: str,
+    frame: pl.DataFrame,
+    source: str,
+    batch_key: str,
+    first_row: int = 1,
 ) -> BatchAnswer:
     """Check a batch of scans or dwell intervals and store it whole, once.
 
@@ -248,9 +254,10 @@ def batch_ingest(
     2. An accepted batch of the same kind, source and key: answered with its first answer
        (``repeat=True``); nothing is checked or written again.
     3. :func:`tracing.checks.frame_check` against the retention window of the rule set in
-       force at the actor's node. Rejected rows: the batch is recorded as refused (counts
-       only) and audited in its own transaction, then ``ValidationFailed`` lists every
-       rejected row and field (``detail["rows_rejected"]`` counts them).
+       force at the actor's node (rows numbered from ``first_row``). Rejected rows: the batch
+       is recorded as refused (counts only) and audited in its own transaction, then
+       ``ValidationFailed`` lists every rejected row and field (``detail["rows_rejected"]``
+       counts them).
     4. The rows are written into their day partitions, one file per day, each atomically.
     5. In one transaction, the accepted :class:`IngestBatch` (its files: the store's manifest)
        and one audit row with the counts. If another writer recorded the same batch first
@@ -271,7 +278,7 @@ def batch_ingest(
     today = timezone.localdate(now)
     keep, rule_set = retention_days(actor, kind, today)
     earliest = today - timedelta(days=keep - 1)
-    checked = frame_check(kind, frame, actor=actor, earliest=earliest, now=now)
+    checked = frame_check(kind, frame, actor=actor, earliest=earliest, now=now, first_row=first_row)
     region = _region_of(actor)
     if checked.errors:
         with transaction.atomic():

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from fangkong.core.errors import ValidationFailed
+from fangkong.core.form_errors import shown_errors
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
 from fangkong.tracing.files import MAX_UPLOAD_BYTES, file_frame, file_key
@@ -50,20 +51,23 @@ def home_view(request: HttpRequest) -> HttpResponse:
                         code="file_too_large",
                     )
                 data = upload.read(MAX_UPLOAD_BYTES + 1)
+                frame, first_row = file_frame(data)
                 answer = batch_ingest(
                     actor=actor,
                     kind=form.cleaned_data["kind"],
-                    frame=file_frame(data),
+                    frame=frame,
                     source=form.cleaned_data["source"],
                     batch_key=file_key(data),
+                    first_row=first_row,
                 )
                 context["answer"] = answer
                 form = UploadForm()
             except ValidationFailed as exc:
                 status = 413 if exc.code == "file_too_large" else 422
                 context["refusal"] = exc
-                context["refusal_errors"] = exc.errors[:SHOWN_ERRORS]
-                context["refusal_more"] = max(0, len(exc.errors) - SHOWN_ERRORS)
+                shown = shown_errors(exc)
+                context["refusal_errors"] = shown[:SHOWN_ERRORS]
+                context["refusal_more"] = max(0, len(shown) - SHOWN_ERRORS)
         else:
             status = 422
     context.update(

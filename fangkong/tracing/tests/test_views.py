@@ -74,6 +74,7 @@ def test_an_uploaded_file_lands_whole_or_names_its_rows(
     )
     assert bad.status_code == 422
     text = bad.content.decode()
+    assert "<td>4</td><td>Venue code</td><td>No such venue.</td>" in text  # the CSV's line 4
     assert "No such venue." in text
     assert "The departure is before the scan." in text
     assert scans_frame(NOW.date(), NOW.date()).collect().height == 0

@@ -63,12 +63,14 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"{path}: {exc.strerror}") from None
             try:
+                frame, first_row = file_frame(data, max_bytes=options["max_bytes"])
                 answer = batch_ingest(
                     actor=actor,
                     kind=options["kind"],
-                    frame=file_frame(data, max_bytes=options["max_bytes"]),
+                    frame=frame,
                     source=options["source"],
                     batch_key=file_key(data),
+                    first_row=first_row,
                 )
             except ValidationFailed as exc:
                 failed += 1
