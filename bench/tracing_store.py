@@ -80,10 +80,12 @@ def _median(step: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def parquet_write(frame: pl.DataFrame, root: Path) -> tuple[float, int, list[Path]]:
+def parquet_write(
+    frame: pl.DataFrame, root: Path, order: tuple[str, ...] = ("person", "scanned_at")
+) -> tuple[float, int, list[Path]]:
     started = time.perf_counter()
     files = []
-    framed = frame.with_columns(_day=pl.col("scanned_at").dt.date()).sort("_day", "scanned_at")
+    framed = frame.with_columns(_day=pl.col("scanned_at").dt.date()).sort("_day", *order)
     for (day,), rows in framed.group_by(["_day"], maintain_order=True):
         directory = root / f"day={day}"
         directory.mkdir(parents=True)
@@ -130,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scans", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database", default="", help="postgres://… (omit: Parquet only)")
+    parser.add_argument(
+        "--order",
+        choices=("person", "time"),
+        default="person",
+        help="row order inside a day file (the store's: person, then scan time)",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -145,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="bench-tracing-"))
     figures: dict[str, dict[str, float]] = {}
     try:
-        seconds, size, files = parquet_write(frame, root)
+        order = ("person", "scanned_at") if args.order == "person" else ("scanned_at",)
+        seconds, size, files = parquet_write(frame, root, order)
         print(f"parquet: written in {seconds:.1f} s, {size / 1e6:.1f} MB ({len(files)} files)")
         day_file = [f for f in files if f.parent.name == f"day={day.date()}"]
         all_files = [str(f) for f in files]

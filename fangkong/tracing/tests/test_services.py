@@ -287,3 +287,37 @@ def test_venues_bulk_register_names_every_bad_row(tree: dict[str, Region]) -> No
         (4, "kind", "invalid_choice"),
     ]
     assert venues_bulk_register(actor=feed, venues=frame.head(1)) == 1
+
+
+def test_a_person_scans_include_those_made_for_them_and_by_them_for_others(
+    tree: dict[str, Region],
+) -> None:
+    from fangkong.people.access import access_person
+    from fangkong.tracing.selectors import scans_for_person
+
+    child = person_make(region=tree["grid_a1"])
+    parent = person_make(region=tree["grid_a1"])
+    stranger = person_make(region=tree["grid_a1"])
+    venue = venue_make(region=tree["grid_a1"])
+    rows = [
+        scan_row(parent, venue, NOW - timedelta(hours=5), companion_for=str(child.code)),
+        scan_row(parent, venue, NOW - timedelta(hours=3)),
+        scan_row(stranger, venue, NOW - timedelta(hours=2)),
+        scan_row(child, venue, NOW - timedelta(days=3)),
+    ]
+    batch_ingest(actor=SYSTEM, kind="scans", frame=_scans(rows), source="feed", batch_key="1")
+    investigator = actor_make(role=Role.EPIDEMIOLOGIST, region=tree["district_a"])
+    seen = scans_for_person(
+        actor=investigator, person=access_person(investigator, child.code), days=2
+    )
+    assert [(row.scanned_at, row.for_someone_else) for row in seen] == [
+        (NOW - timedelta(hours=5), False)
+    ]
+    longer = scans_for_person(
+        actor=investigator, person=access_person(investigator, child.code), days=4
+    )
+    assert len(longer) == 2
+    by_parent = scans_for_person(
+        actor=investigator, person=access_person(investigator, parent.code), days=1
+    )
+    assert [row.for_someone_else for row in by_parent] == [True, False]
