@@ -238,7 +238,8 @@ def frame_check(
     frame in the store's columns. Rows are numbered from ``first_row`` (1 for a JSON batch
     or a Parquet file; 2 for a CSV file, whose header is row 1, as a spreadsheet shows it).
 
-    1. Columns: the required ones must be there (a file-level error on ``file``).
+    1. Columns: the required ones must be there (a file-level error on ``file``), holding
+       text, numbers or times (``invalid_column_type``).
     2. Per row: required values present; times parse (ISO 8601, with or without an offset;
        without one they are local time); days not before ``earliest`` (the retention window
        of the rule set) nor after ``now`` + skew; a scan's ``left_at`` not before its
@@ -256,6 +257,30 @@ def frame_check(
             frame=pl.DataFrame(),
             rows_total=frame.height,
             errors=[{"field": "file", "code": "columns_missing", "message": message}],
+            rows_rejected=frame.height,
+        )
+    unreadable = [
+        column
+        for column in COLUMNS[kind]
+        if column in frame.columns
+        and not (
+            frame.schema[column] in (pl.String, pl.Null)
+            or frame.schema[column].is_numeric()
+            or isinstance(frame.schema[column], pl.Datetime)
+        )
+    ]
+    if unreadable:
+        return Checked(
+            frame=pl.DataFrame(),
+            rows_total=frame.height,
+            errors=[
+                {
+                    "field": column,
+                    "code": "invalid_column_type",
+                    "message": _("This column holds neither text, numbers nor times."),
+                }
+                for column in unreadable
+            ],
             rows_rejected=frame.height,
         )
     prepared = _prepared(kind, frame, first_row)

@@ -123,3 +123,17 @@ def test_the_command_loads_files_once_and_prints_every_rejected_row(
     with pytest.raises(CommandError):
         call_command("tracing_load", str(parquet), kind="dwells", stdout=out, stderr=err)
     assert "row 2, start:" in err.getvalue()
+
+
+def test_a_parquet_column_of_the_wrong_type_is_refused_by_name(
+    tree: dict[str, Region], tmp_path: Path
+) -> None:
+    odd = tmp_path / "odd.parquet"
+    pl.DataFrame(
+        {"person": [{"a": 1}], "cell": [[1, 2]], "start": ["2026-12-07T01:00Z"], "end": ["x"]}
+    ).write_parquet(odd)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("tracing_load", str(odd), kind="dwells", stdout=StringIO(), stderr=err)
+    assert "person: This column holds neither text" in err.getvalue()
+    assert "cell: This column holds neither text" in err.getvalue()
