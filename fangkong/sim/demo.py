@@ -26,10 +26,11 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fangkong.accounts.actors import actor_from_membership
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import Membership, User
 from fangkong.accounts.services import membership_grant, user_create, user_reactivate
-from fangkong.core.actor import SYSTEM
+from fangkong.core.actor import SYSTEM, Actor
 from fangkong.core.audit import audit_record
 from fangkong.people.models import Person
 from fangkong.people.tallies import people_tally_refresh
@@ -264,6 +265,7 @@ def demo_prepare(
                 days=days,
                 seed=seed,
                 person_first_id=loaded.people.person_first_id if loaded else None,
+                feed_actor=_feed_actor(),
             ),
         )
         _say(
@@ -279,6 +281,15 @@ def demo_prepare(
         for refusal in done.tracing_refused:
             _say(out, f"Tracing batch refused: {refusal}")
     _print_accounts(out, accounts, password if generated else "", url)
+
+
+def _feed_actor() -> Actor:
+    """The demo administrator (at the city) as the tracing feed, so the batches are recorded
+    in the city and show on its tracing page."""
+    membership = Membership.objects.select_related("user", "region").get(
+        user__username=Role.ADMINISTRATOR.value, role=Role.ADMINISTRATOR, is_active=True
+    )
+    return actor_from_membership(membership)
 
 
 def _width(text: str) -> int:

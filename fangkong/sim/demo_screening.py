@@ -27,7 +27,7 @@ import polars as pl
 from django.utils import timezone
 
 from fangkong.accounts.models import User
-from fangkong.core.actor import SYSTEM
+from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
 from fangkong.lab.services.binding import MemberInput, TubeInput, tube_bind
@@ -162,19 +162,25 @@ def screening_run(
     days: int,
     seed: int,
     person_first_id: int | None = None,
+    feed_actor: AnyActor = SYSTEM,
 ) -> DemoScreening:
     """Run the outbreak forward and screen part of the district today through the services.
 
     With ``person_first_id`` (the id of the city's first person), every simulated day's venue
     scans and dwell intervals go into the tracing store as they are made
-    (``sim.demo_tracing``), the venues first."""
+    (``sim.demo_tracing``) as ``feed_actor`` sends them, the venues first."""
     places_model = places_generate(city, seed=seed)
     today = timezone.localdate()
     first_day = today - timedelta(days=days)
     life = Life(places_model, start=first_day, seed=seed)
     feed = None
     if person_first_id is not None:
-        feed = TracingFeed(places=places_model, person_first_id=person_first_id, start=first_day)
+        feed = TracingFeed(
+            places=places_model,
+            person_first_id=person_first_id,
+            start=first_day,
+            actor=feed_actor,
+        )
         feed.prepare()
     result = outbreak_run(
         places_model,

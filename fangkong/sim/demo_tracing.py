@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from fangkong.core.actor import SYSTEM
+from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.core.errors import ValidationFailed
 from fangkong.people.models import Person
 from fangkong.sim.day import Day
@@ -34,11 +34,12 @@ class TracingFeed:
 
     ``start`` is the simulation's first day (day 0); ``person_first_id`` the id of the city's
     first person (``PeopleLoaded``): the people bulk load gives the persons consecutive ids in
-    ``person_key`` order."""
+    ``person_key`` order. ``actor`` is who feeds (the demo's administrator at the city)."""
 
     places: Places
     person_first_id: int
     start: date
+    actor: AnyActor = SYSTEM
     scans: int = 0
     dwells: int = 0
     refused: list[str] = field(default_factory=list)
@@ -54,7 +55,7 @@ class TracingFeed:
         registered = 0
         if not Venue.objects.filter(code=venues["code"][0]).exists():
             registered = venues_bulk_register(
-                actor=SYSTEM,
+                actor=self.actor,
                 venues=venues.select(
                     "code",
                     name=pl.col("category").cast(pl.String) + " " + pl.col("code"),
@@ -76,7 +77,7 @@ class TracingFeed:
     def _ingest(self, kind: str, frame: pl.DataFrame, key: str) -> int:
         try:
             answer = batch_ingest(
-                actor=SYSTEM, kind=kind, frame=frame, source=SOURCE, batch_key=key
+                actor=self.actor, kind=kind, frame=frame, source=SOURCE, batch_key=key
             )
         except ValidationFailed as exc:
             self.refused.append(f"{key}: {exc.message}")

@@ -158,6 +158,8 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     assert Venue.objects.exists()
     batches = IngestBatch.objects.all()
     assert set(batches.values_list("status", flat=True)) == {"accepted"}
+    # fed by the demo administrator, so the city's tracing page lists them
+    assert set(batches.values_list("created_by", flat=True)) == {"administrator"}
     assert batches.filter(kind="scans").count() == 10
     today = timezone.localdate()
     scans = scans_frame(today - timedelta(days=10), today).collect()

@@ -137,3 +137,42 @@ def test_a_parquet_column_of_the_wrong_type_is_refused_by_name(
         call_command("tracing_load", str(odd), kind="dwells", stdout=StringIO(), stderr=err)
     assert "person: This column holds neither text" in err.getvalue()
     assert "cell: This column holds neither text" in err.getvalue()
+
+
+def test_the_page_runs_the_same_queries_whatever_the_batches(
+    page_client: Callable[..., Any], tree: dict[str, Region]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fangkong.tracing.services import batch_ingest
+
+    admin = actor_make(role=Role.ADMINISTRATOR, region=tree["city"])
+    browser = page_client(admin)
+    person = person_make(region=tree["grid_a1"])
+    venue = venue_make(region=tree["grid_a1"])
+
+    def load(count: int) -> None:
+        for number in range(count):
+            at = NOW - timedelta(hours=1, minutes=number)
+            frame = pl.DataFrame(
+                {"person": [str(person.code)], "venue": [venue.code], "scanned_at": [at]}
+            )
+            batch_ingest(
+                actor=admin,
+                kind="scans",
+                frame=frame,
+                source="feed",
+                batch_key=f"{count}-{number}",
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get("/tracing/").status_code == 200
+        return len(captured)
+
+    load(2)
+    few = queries()
+    load(5)
+    assert queries() == few
+    assert browser.get("/tracing/").content.decode().count("<td>feed</td>") == 7
