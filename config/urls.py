@@ -15,6 +15,7 @@ urlpatterns = [
     path("lab/", include("fangkong.lab.urls")),
     path("risk-areas/", include("fangkong.risk_areas.urls")),
     path("cases/", include("fangkong.cases.urls")),
+    path("tracing/", include("fangkong.tracing.urls")),
     path("", include("fangkong.web.urls")),
 ]
 

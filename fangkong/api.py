@@ -25,6 +25,7 @@ from fangkong.people.api import router as people_router
 from fangkong.policy.api import router as policy_router
 from fangkong.regions.api import router as regions_router
 from fangkong.risk_areas.api import router as risk_areas_router
+from fangkong.tracing.api import router as tracing_router
 
 
 class ActorAuth(APIKeyHeader):
@@ -140,3 +141,4 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/rule-sets", policy_router)
 api.add_router("/risk-areas", risk_areas_router)
 api.add_router("/cases", cases_router)
+api.add_router("/tracing", tracing_router)

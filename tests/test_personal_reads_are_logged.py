@@ -77,6 +77,10 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "GET /api/v1/risk-areas/{code}/infections": "infections by case code and date",
     "GET /api/v1/risk-areas/{code}/history": "an area's history: levels, staff names, reasons",
     "GET /api/v1/risk-areas/{code}/lifting": "an area's clock and round counts",
+    "POST /api/v1/tracing/scans": "a batch's counts and days; no row comes back",
+    "POST /api/v1/tracing/dwells": "a batch's counts and days; no row comes back",
+    "GET /api/v1/tracing/batches": "batches: source, key, counts, days",
+    "POST /api/v1/tracing/venues": "a venue: a place, not a person",
     "GET /api/v1/regions": "jurisdiction nodes",
     "POST /api/v1/regions": "a jurisdiction node",
     "POST /api/v1/regions/import": "jurisdiction nodes",
@@ -365,6 +369,9 @@ CALLS: dict[str, Call] = {
             "exposed_on": str(timezone.localdate()),
         },
     ),
+    "GET /api/v1/tracing/persons/{code}/scans": lambda w, api: api(
+        actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["city"])
+    ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),
 }
 
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")

@@ -23,6 +23,8 @@ from fangkong.core.keys import (
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DATA_DIR = Path(env_str("FANGKONG_DATA_DIR", str(BASE_DIR / "var")))
+# The day-partitioned Parquet store of venue scans and cell dwell intervals (docs/tracing.md).
+TRACING_STORE_DIR = Path(env_str("FANGKONG_TRACING_STORE_DIR", str(DATA_DIR / "tracing")))
 
 DEBUG = env_bool("FANGKONG_DEBUG", False)
 DEMO_MODE = env_bool("FANGKONG_DEMO", False)
@@ -146,6 +148,7 @@ INSTALLED_APPS = [
     "fangkong.lab",
     "fangkong.risk_areas",
     "fangkong.cases",
+    "fangkong.tracing",
     "fangkong.sim",
     "fangkong.web",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES
 
@@ -12,3 +15,5 @@ AUDIT_DB_GUARD = False  # transactional tests empty tables; the guard test insta
 if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": None}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The tracing store of a test run lives in a throw-away directory (tracing tests use their own).
+TRACING_STORE_DIR = Path(tempfile.mkdtemp(prefix="fangkong-tracing-test-"))

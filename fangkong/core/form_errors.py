@@ -104,6 +104,17 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "found_on": gettext_lazy("Found on"),
     "reference": gettext_lazy("Case or report code"),
     "last_exposure_on": gettext_lazy("Last close contact exposed on"),
+    # tracing: venue scans and dwell intervals
+    "venue": gettext_lazy("Venue code"),
+    "scanned_at": gettext_lazy("Scan time"),
+    "left_at": gettext_lazy("Departure"),
+    "companions": gettext_lazy("Companions"),
+    "companion_for": gettext_lazy("Scanned for"),
+    "cell": gettext_lazy("Cell"),
+    "start": gettext_lazy("Start"),
+    "end": gettext_lazy("End"),
+    "batch": gettext_lazy("Batch"),
+    "days": gettext_lazy("Days"),
     # shared
     "kind": pgettext_lazy("field", "Kind"),
     "status": pgettext_lazy("field", "Status"),

@@ -361,6 +361,18 @@ class Investigation(_Model):
         return self
 
 
+class TracingRetention(_Model):
+    """How long venue-code scans and cell dwell intervals are kept (security reference T24,
+    the CAC notice of Feb 2020: data collected for epidemic control serves that purpose only,
+    so it is kept no longer than the longest look-back the rules need). ``tracing_purge``
+    deletes every day partition older than the window."""
+
+    #: Days of venue-code scans kept, counting today.
+    scan_retention_days: Annotated[int, Field(ge=1, le=60, strict=True)]
+    #: Days of 800 m cell dwell intervals kept, counting today.
+    dwell_retention_days: Annotated[int, Field(ge=1, le=60, strict=True)]
+
+
 class RuleParameters(_Model):
     """Everything a rule set decides. Every quarantine group is listed (``null`` when the
     edition has no plan for it)."""
@@ -375,6 +387,7 @@ class RuleParameters(_Model):
     arrivals: Arrivals
     investigation: Investigation
     antigen: Antigen = Antigen()
+    tracing: TracingRetention
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:

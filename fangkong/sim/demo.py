@@ -26,10 +26,11 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fangkong.accounts.actors import actor_from_membership
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import Membership, User
 from fangkong.accounts.services import membership_grant, user_create, user_reactivate
-from fangkong.core.actor import SYSTEM
+from fangkong.core.actor import SYSTEM, Actor
 from fangkong.core.audit import audit_record
 from fangkong.people.models import Person
 from fangkong.people.tallies import people_tally_refresh
@@ -207,7 +208,9 @@ def demo_prepare(
     5. Screening (``sim.demo_screening``): a city override with area screening, a round over
        the demo district, sampling points and a lab staffed by the demo accounts; for a city
        just built, the outbreak runs ``days`` days and part of the district is screened today
-       through the sampling and lab services.
+       through the sampling and lab services; every simulated day's venue scans and dwell
+       intervals go into the tracing store through its ingestion service
+       (``sim.demo_tracing``).
     6. Print the accounts (user name, role, jurisdiction), the password if generated, and
        ``url`` when given.
     """
@@ -234,6 +237,7 @@ def demo_prepare(
         lambda: call_command("migrate", interactive=False, verbosity=0),
     )
     city = None
+    loaded = None
     if Person.objects.exists():
         _say(
             out, f"Reusing the city already in the database ({Person.objects.count():,} residents)."
@@ -244,7 +248,7 @@ def demo_prepare(
             f"Generating a city of {residents:,} residents (seed {seed})",
             lambda: city_generate(residents=residents, seed=seed, as_of=timezone.localdate()),
         )
-        _timed(out, "Loading it into the database", lambda: city_load(city, actor=SYSTEM))
+        loaded = _timed(out, "Loading it into the database", lambda: city_load(city, actor=SYSTEM))
     _timed(out, "Counting residents per jurisdiction", people_tally_refresh)
     accounts = _timed(out, "Preparing the demo accounts", lambda: demo_accounts(password))
     places = demo_places()
@@ -254,7 +258,15 @@ def demo_prepare(
         done = _timed(
             out,
             f"Running the outbreak {days} days and screening the district today",
-            lambda: screening_run(built, setup, district=places["district"], days=days, seed=seed),
+            lambda: screening_run(
+                built,
+                setup,
+                district=places["district"],
+                days=days,
+                seed=seed,
+                person_first_id=loaded.people.person_first_id if loaded else None,
+                feed_actor=_feed_actor(),
+            ),
         )
         _say(
             out,
@@ -262,7 +274,23 @@ def demo_prepare(
             f"so far ({done.infected:,} residents currently detectable); {done.retested:,} "
             "single re-tests of pooled-positive members resulted (positives open cases).",
         )
+        _say(
+            out,
+            f"Tracing: {done.scans:,} venue scans and {done.dwells:,} dwell intervals stored "
+            f"in {done.tracing_seconds:.1f} s (of the step above).",
+        )
+        for refusal in done.tracing_refused:
+            _say(out, f"Tracing batch refused: {refusal}")
     _print_accounts(out, accounts, password if generated else "", url)
+
+
+def _feed_actor() -> Actor:
+    """The demo administrator (at the city) as the tracing feed, so the batches are recorded
+    in the city and show on its tracing page."""
+    membership = Membership.objects.select_related("user", "region").get(
+        user__username=Role.ADMINISTRATOR.value, role=Role.ADMINISTRATOR, is_active=True
+    )
+    return actor_from_membership(membership)
 
 
 def _width(text: str) -> int:

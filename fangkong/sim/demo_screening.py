@@ -23,7 +23,7 @@ of area screening half done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time, timedelta
 
 import numpy as np
@@ -31,7 +31,7 @@ import polars as pl
 from django.utils import timezone
 
 from fangkong.accounts.models import User
-from fangkong.core.actor import SYSTEM
+from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.lab.choices import TubeKind, TubeResult
 from fangkong.lab.models import Lab, SamplingPoint, ScreeningRound
 from fangkong.lab.results.services import ResultInput, results_apply
@@ -50,6 +50,8 @@ from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree, path_in_subtree
 from fangkong.sim.city import City
+from fangkong.sim.demo_tracing import TracingFeed
+from fangkong.sim.life import Life
 from fangkong.sim.observe import PcrPolicy
 from fangkong.sim.outbreak import OutbreakResult, outbreak_run
 from fangkong.sim.places import places_generate
@@ -70,6 +72,10 @@ class DemoScreening:
     pooled_positive: int = 0
     infected: int = 0
     retested: int = 0
+    scans: int = 0
+    dwells: int = 0
+    tracing_seconds: float = 0.0
+    tracing_refused: tuple[str, ...] = ()
 
 
 def _override(city: Region) -> None:
@@ -160,12 +166,43 @@ def _detectable_now(result: OutbreakResult, moment: int, seed: int) -> np.ndarra
 
 
 def screening_run(
-    city: City, setup: DemoScreening, *, district: Region, days: int, seed: int
+    city: City,
+    setup: DemoScreening,
+    *,
+    district: Region,
+    days: int,
+    seed: int,
+    person_first_id: int | None = None,
+    feed_actor: AnyActor = SYSTEM,
 ) -> DemoScreening:
-    """Run the outbreak forward and screen part of the district today through the services."""
+    """Run the outbreak forward and screen part of the district today through the services.
+
+    With ``person_first_id`` (the id of the city's first person), every simulated day's venue
+    scans and dwell intervals go into the tracing store as they are made
+    (``sim.demo_tracing``) as ``feed_actor`` sends them, the venues first."""
     places_model = places_generate(city, seed=seed)
     today = timezone.localdate()
-    result = outbreak_run(places_model, start=today - timedelta(days=days), days=days, seed=seed)
+    first_day = today - timedelta(days=days)
+    life = Life(places_model, start=first_day, seed=seed)
+    feed = None
+    if person_first_id is not None:
+        feed = TracingFeed(
+            places=places_model,
+            person_first_id=person_first_id,
+            start=first_day,
+            actor=feed_actor,
+        )
+        feed.prepare()
+    result = outbreak_run(
+        places_model,
+        start=first_day,
+        days=days,
+        seed=seed,
+        life=life,
+        on_day=feed.day if feed is not None else None,
+    )
+    if feed is not None:
+        feed.finish(life.finish(days), today - timedelta(days=1))
     now = timezone.now()
     positive = set(_detectable_now(result, int(now.timestamp()), seed).tolist())
 
@@ -222,13 +259,22 @@ def screening_run(
                 (number, key in positive)
                 for number, key in zip(members, keys[start : start + POOL_RATIO], strict=True)
             ]
-    return _transport_and_results(
+    done = _transport_and_results(
         setup,
         tubes_by_point,
         tube_positive,
         tube_size,
         tube_members,
         positive_count=len(positive),
+    )
+    if feed is None:
+        return done
+    return replace(
+        done,
+        scans=feed.scans,
+        dwells=feed.dwells,
+        tracing_seconds=feed.seconds,
+        tracing_refused=tuple(feed.refused),
     )
 
 

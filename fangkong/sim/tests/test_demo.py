@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,20 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     assert CaseTube.objects.filter(case__in=cases, tube__in=positives).count() == cases.count()
     assert all(case.timers.count() == 3 for case in cases)
     assert Notification.objects.filter(tube__in=pooled).count() >= 3 * pooled.count()
+    # the city's scans and dwell intervals went in through the tracing ingestion, a batch a day
+    from django.utils import timezone
+
+    from fangkong.tracing.models import IngestBatch, Venue
+    from fangkong.tracing.store import dwells_frame, scans_frame
+
+    assert Venue.objects.exists()
+    batches = IngestBatch.objects.all()
+    assert set(batches.values_list("status", flat=True)) == {"accepted"}
+    # fed by the demo administrator, so the city's tracing page lists them
+    assert set(batches.values_list("created_by", flat=True)) == {"administrator"}
+    assert batches.filter(kind="scans").count() == 10
+    today = timezone.localdate()
+    scans = scans_frame(today - timedelta(days=10), today).collect()
+    assert scans.height == sum(batches.filter(kind="scans").values_list("rows_accepted", flat=True))
+    assert scans["venue"].n_unique() > 10
+    assert dwells_frame(today - timedelta(days=10), today).collect().height > 0

@@ -1,0 +1,130 @@
+"""The tracing side of ``fangkong demo``: the synthetic city's venues, venue-code scans and
+cell dwell intervals, loaded through the tracing app's own paths.
+
+Venues go in through ``tracing.services.venues_bulk_register``; every simulated day's scans and
+dwell intervals through ``tracing.services.batch_ingest`` — the function the API, the upload
+page and ``tracing_load`` call — as one batch each (source ``demo``, key ``scans-<day>``), with
+person codes and venue codes as a feed would send them. The day arrives from the outbreak
+(``outbreak_run(on_day=…)``), so nothing is simulated twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import polars as pl
+
+from fangkong.core.actor import SYSTEM, AnyActor
+from fangkong.core.errors import ValidationFailed
+from fangkong.people.models import Person
+from fangkong.sim.day import Day
+from fangkong.sim.places import Places
+from fangkong.tracing.choices import FeedKind
+from fangkong.tracing.models import Venue
+from fangkong.tracing.services import batch_ingest, venues_bulk_register
+
+SOURCE = "demo"
+
+
+@dataclass
+class TracingFeed:
+    """Feeds the demo city's days into the tracing store; counts what it stored.
+
+    ``start`` is the simulation's first day (day 0); ``person_first_id`` the id of the city's
+    first person (``PeopleLoaded``): the people bulk load gives the persons consecutive ids in
+    ``person_key`` order. ``actor`` is who feeds (the demo's administrator at the city)."""
+
+    places: Places
+    person_first_id: int
+    start: date
+    actor: AnyActor = SYSTEM
+    scans: int = 0
+    dwells: int = 0
+    refused: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    _person_codes: pl.Series | None = None
+    _venue_codes: pl.Series | None = None
+
+    def prepare(self) -> int:
+        """Register the city's venues (once) and read the persons' codes; returns the number
+        of venues registered."""
+        started = time.perf_counter()
+        venues = self.places.venues
+        registered = 0
+        if not Venue.objects.filter(code=venues["code"][0]).exists():
+            registered = venues_bulk_register(
+                actor=self.actor,
+                venues=venues.select(
+                    "code",
+                    name=pl.col("category").cast(pl.String) + " " + pl.col("code"),
+                    region_code=pl.col("district"),
+                    kind=pl.col("category").cast(pl.String),
+                ),
+            )
+        count = self.places.persons.height
+        codes = list(
+            Person.objects.filter(id__gte=self.person_first_id, id__lt=self.person_first_id + count)
+            .order_by("id")
+            .values_list("code", flat=True)
+        )
+        self._person_codes = pl.Series([str(code) for code in codes], dtype=pl.String)
+        self._venue_codes = venues["code"]
+        self.seconds += time.perf_counter() - started
+        return registered
+
+    def _ingest(self, kind: str, frame: pl.DataFrame, key: str) -> int:
+        try:
+            answer = batch_ingest(
+                actor=self.actor, kind=kind, frame=frame, source=SOURCE, batch_key=key
+            )
+        except ValidationFailed as exc:
+            self.refused.append(f"{key}: {exc.message}")
+            return 0
+        return answer.rows_accepted
+
+    def day(self, day: Day) -> None:
+        """Store one simulated day's scans and dwell intervals (a batch each)."""
+        assert self._person_codes is not None
+        assert self._venue_codes is not None
+        started = time.perf_counter()
+        scans = day.scans()
+        self.scans += self._ingest(
+            FeedKind.SCANS,
+            pl.DataFrame(
+                {
+                    "person": self._person_codes.gather(scans["person"]),
+                    "venue": self._venue_codes.gather(scans["venue"]),
+                    "scanned_at": pl.from_epoch(scans["arrival"], time_unit="s"),
+                    "left_at": pl.from_epoch(scans["departure"], time_unit="s"),
+                }
+            ).with_columns(pl.col("scanned_at", "left_at").dt.replace_time_zone("UTC")),
+            f"scans-{self._date(day)}",
+        )
+        self.dwells += self._ingest(
+            FeedKind.DWELLS, self._dwells(day.dwells()), f"dwells-{self._date(day)}"
+        )
+        self.seconds += time.perf_counter() - started
+
+    def finish(self, nights: pl.DataFrame, last_day: date) -> None:
+        """Store the nights at home still open after the last day (``Life.finish``)."""
+        started = time.perf_counter()
+        self.dwells += self._ingest(
+            FeedKind.DWELLS, self._dwells(nights), f"dwells-{last_day.isoformat()}-nights"
+        )
+        self.seconds += time.perf_counter() - started
+
+    def _date(self, day: Day) -> str:
+        return (self.start + timedelta(days=day.day)).isoformat()
+
+    def _dwells(self, frame: pl.DataFrame) -> pl.DataFrame:
+        assert self._person_codes is not None
+        return pl.DataFrame(
+            {
+                "person": self._person_codes.gather(frame["person"]),
+                "cell": frame["cell"].cast(pl.Int64),
+                "start": pl.from_epoch(frame["start"], time_unit="s"),
+                "end": pl.from_epoch(frame["end"], time_unit="s"),
+            }
+        ).with_columns(pl.col("start", "end").dt.replace_time_zone("UTC"))
