@@ -1,0 +1,253 @@
+"""Close-contact candidates: who stayed at a case's venue while the case was there.
+
+Stays are venue-code scans: (person, venue, check-in, check-out), times in integer seconds
+(epoch seconds in practice). A check-out of :data:`OPEN` is an open check-in; it is closed at
+check-in + ``stay_limit`` (the rule set's cap on an unclosed stay). A case's trajectory visits
+are (venue, start, end).
+
+The predicate (analytics-reference §5.1), intervals half-open ``[in, out)``::
+
+    same venue  AND  stay.in < visit.end  AND  stay.out > visit.start
+    AND  overlap = min(stay.out, visit.end) − max(stay.in, visit.start) ≥ min_overlap
+
+Touching intervals (a stay that ends the second a visit starts, or starts the second it
+ends) share no time and are **not** candidates; with ``min_overlap`` 0 any positive overlap
+counts. A stay across midnight is one interval like any other: nothing here is cut by day.
+The answer is distinct (visit, person) pairs; when a person has several stays overlapping one
+visit, the pair's overlap is the longest of them.
+
+The method is the sorted index measured fastest for per-case queries (analytics-reference
+§5.3): the stays sorted once by (venue, check-in) — the preparation, :func:`stays_index` —
+then each visit is two binary searches, ``[visit.start − longest stay, visit.end)`` on
+check-in within its venue, and a vectorised filter of the stays in that range. The longest
+stay bounds the scan; it is why open check-ins must be capped. :func:`contacts_find` answers
+one case's few visits or a batch of many the same way, in chunks of bounded memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from fangkong.engine.inputs import (
+    InputError,
+    Int64,
+    as_int64,
+    require,
+    require_positive,
+    same_length,
+)
+
+#: The check-out of a stay still open (no check-out scanned).
+OPEN: Final = -1
+
+_TIME_BITS: Final = 32
+_TIME_SPAN: Final = 1 << _TIME_BITS
+_TIME_MASK: Final = _TIME_SPAN - 1
+_VENUE_LIMIT: Final = 1 << 31
+
+#: At most this many candidate stays are expanded at once (about 16 bytes each).
+CHUNK_CANDIDATES: Final = 8_000_000
+
+
+@dataclass(frozen=True)
+class StayIndex:
+    """Stays sorted by (venue, check-in), ready for :func:`contacts_find`.
+
+    ``key`` is ``venue · 2³² + (check-in − origin)``, ascending; ``end`` the check-out (open
+    ones capped) − origin; ``person`` the person of each stay, in the same order. ``longest``
+    is the longest stay in seconds.
+    """
+
+    key: Int64
+    end: npt.NDArray[np.uint32]
+    person: Int64
+    origin: int
+    longest: int
+
+    @property
+    def size(self) -> int:
+        return int(self.key.shape[0])
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """Distinct (visit, person) pairs, sorted by visit then person: ``visit`` is the position
+    of the visit in the query, ``overlap`` the seconds shared (the longest stay's)."""
+
+    visit: Int64
+    person: Int64
+    overlap: Int64
+
+    def __len__(self) -> int:
+        return int(self.visit.shape[0])
+
+
+def stays_index(
+    *,
+    person: npt.ArrayLike,
+    venue: npt.ArrayLike,
+    check_in: npt.ArrayLike,
+    check_out: npt.ArrayLike,
+    stay_limit: int,
+) -> StayIndex:
+    """Build the (venue, check-in) index over the stays (the day's preparation).
+
+    Steps:
+
+    1. check the arrays: equal lengths, venue in ``[0, 2³¹)``, check-in ≥ 0, check-out
+       :data:`OPEN` or ≥ check-in, all times within 2³² seconds of the earliest check-in;
+    2. close open check-ins at check-in + ``stay_limit``;
+    3. pack (venue, check-in − origin) into one int64 key and sort the stays by it (Polars'
+       multi-threaded sort carries the other columns along).
+
+    Raises :class:`~fangkong.engine.inputs.InputError` naming the field and first bad row.
+    """
+    person_a = as_int64("person", person)
+    venue_a = as_int64("venue", venue)
+    start = as_int64("check_in", check_in)
+    end = as_int64("check_out", check_out)
+    same_length(person=person_a, venue=venue_a, check_in=start, check_out=end)
+    require_positive("stay_limit", stay_limit)
+    require("venue", (venue_a >= 0) & (venue_a < _VENUE_LIMIT), "venue out of range")
+    require("check_in", start >= 0, "must not be negative")
+    is_open = end == OPEN
+    require("check_out", is_open | (end >= start), "is before the check-in")
+    end = np.where(is_open, start + stay_limit, end)
+    if start.size == 0:
+        return StayIndex(np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.int64), 0, 0)
+    origin = int(start.min())
+    require("check_out", end - origin < _TIME_SPAN, "more than 2³² seconds after the first")
+    longest = int((end - start).max())
+    frame = pl.DataFrame(
+        {
+            "key": (venue_a << _TIME_BITS) | (start - origin),
+            "end": (end - origin).astype(np.uint32),
+            "person": person_a,
+        }
+    ).sort("key")
+    return StayIndex(
+        key=frame["key"].to_numpy(),
+        end=frame["end"].to_numpy(),
+        person=frame["person"].to_numpy(),
+        origin=origin,
+        longest=longest,
+    )
+
+
+def contacts_find(
+    index: StayIndex,
+    *,
+    venue: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    min_overlap: int = 0,
+    exclude_person: npt.ArrayLike | None = None,
+) -> Contacts:
+    """Every distinct (visit, person) whose stay overlaps visit ``i`` = (``venue[i]``,
+    ``start[i]``, ``end[i]``) by more than 0 and at least ``min_overlap`` seconds.
+
+    ``exclude_person`` (one per visit, optional) drops the case's own stays. One case's visits
+    or a batch of thousands: the work grows with the stays scanned, about (visits × stays per
+    venue and ``longest``), not with the index.
+
+    Steps:
+
+    1. check the visits (equal lengths, end ≥ start, venue in range);
+    2. per visit, two binary searches on the packed key give the stays at its venue with
+       check-in in ``[start − longest, end)`` — every stay that can overlap it;
+    3. expand those ranges in chunks of at most :data:`CHUNK_CANDIDATES`, compute the
+       overlaps and keep the positive ones ≥ ``min_overlap`` (and not the excluded person);
+    4. reduce to distinct (visit, person), keeping the longest overlap.
+
+    Raises :class:`~fangkong.engine.inputs.InputError` naming the field and first bad row.
+    """
+    v_venue = as_int64("venue", venue)
+    v_start = as_int64("start", start)
+    v_end = as_int64("end", end)
+    same_length(venue=v_venue, start=v_start, end=v_end)
+    require_positive("min_overlap", min_overlap, allow_zero=True)
+    require("venue", (v_venue >= 0) & (v_venue < _VENUE_LIMIT), "venue out of range")
+    require("end", v_end >= v_start, "is before the start")
+    excluded = None
+    if exclude_person is not None:
+        excluded = as_int64("exclude_person", exclude_person)
+        same_length(venue=v_venue, exclude_person=excluded)
+    if v_venue.size == 0 or index.size == 0:
+        return _empty()
+
+    base = v_venue << _TIME_BITS
+    low = base + np.clip(v_start - index.origin - index.longest, 0, _TIME_SPAN)
+    high = base + np.clip(v_end - index.origin, 0, _TIME_SPAN)
+    first = np.searchsorted(index.key, low, side="left")
+    last = np.searchsorted(index.key, high, side="left")
+    counts = (last - first).astype(np.int64)
+
+    parts: list[tuple[Int64, Int64, Int64]] = []
+    for chunk in _chunks(counts):
+        parts.append(_overlaps(index, chunk, first, counts, v_start, v_end, min_overlap, excluded))
+    visit = np.concatenate([p[0] for p in parts])
+    person = np.concatenate([p[1] for p in parts])
+    overlap = np.concatenate([p[2] for p in parts])
+    return _distinct(visit, person, overlap)
+
+
+def _chunks(counts: Int64) -> list[Int64]:
+    """Visit positions split so that each part expands to ≤ CHUNK_CANDIDATES stays (a visit
+    with more than that is a part of its own)."""
+    total = np.cumsum(counts)
+    if total.size == 0 or total[-1] <= CHUNK_CANDIDATES:
+        return [np.arange(counts.shape[0], dtype=np.int64)]
+    cuts = np.searchsorted(total, np.arange(CHUNK_CANDIDATES, total[-1], CHUNK_CANDIDATES))
+    bounds = np.unique(np.concatenate([[0], cuts, [counts.shape[0]]]))
+    return [np.arange(a, b, dtype=np.int64) for a, b in itertools.pairwise(bounds)]
+
+
+def _overlaps(
+    index: StayIndex,
+    visits: Int64,
+    first: Int64,
+    counts: Int64,
+    v_start: Int64,
+    v_end: Int64,
+    min_overlap: int,
+    excluded: Int64 | None,
+) -> tuple[Int64, Int64, Int64]:
+    """Candidates of ``visits`` expanded and filtered: (visit, person, overlap)."""
+    n = counts[visits]
+    total = int(n.sum())
+    visit = np.repeat(visits, n)
+    offsets = np.cumsum(n) - n
+    position = np.arange(total, dtype=np.int64) - np.repeat(offsets - first[visits], n)
+    s_start = (index.key[position] & _TIME_MASK) + index.origin
+    s_end = index.end[position].astype(np.int64) + index.origin
+    overlap = np.minimum(s_end, v_end[visit]) - np.maximum(s_start, v_start[visit])
+    keep = (overlap > 0) & (overlap >= min_overlap)
+    person = index.person[position]
+    if excluded is not None:
+        keep &= person != excluded[visit]
+    return visit[keep], person[keep], overlap[keep]
+
+
+def _distinct(visit: Int64, person: Int64, overlap: Int64) -> Contacts:
+    """Distinct (visit, person), sorted, with the longest overlap of each."""
+    if visit.size == 0:
+        return _empty()
+    order = np.lexsort((-overlap, person, visit))
+    visit, person, overlap = visit[order], person[order], overlap[order]
+    head = np.ones(visit.shape[0], dtype=bool)
+    head[1:] = (visit[1:] != visit[:-1]) | (person[1:] != person[:-1])
+    return Contacts(visit[head], person[head], overlap[head])
+
+
+def _empty() -> Contacts:
+    nothing = np.zeros(0, dtype=np.int64)
+    return Contacts(nothing, nothing.copy(), nothing.copy())
+
+
+__all__ = ["OPEN", "Contacts", "InputError", "StayIndex", "contacts_find", "stays_index"]
