@@ -77,8 +77,9 @@ class StayIndex:
 
 @dataclass(frozen=True)
 class Contacts:
-    """Distinct (visit, person) pairs, sorted by visit then person: ``visit`` is the position
-    of the visit in the query, ``overlap`` the seconds shared (the longest stay's)."""
+    """(visit, person, overlap) rows: ``visit`` is the position of the visit in the query,
+    ``overlap`` the seconds shared. From :func:`contacts_find` distinct pairs sorted by visit
+    then person (the longest stay's overlap); from :func:`overlaps_find` one row per stay."""
 
     visit: Int64
     person: Int64
@@ -158,12 +159,41 @@ def contacts_find(
 
     Steps:
 
+    1. every overlapping stay, by :func:`overlaps_find`;
+    2. reduced to distinct (visit, person), keeping the longest overlap.
+
+    Raises :class:`~fangkong.engine.inputs.InputError` naming the field and first bad row.
+    """
+    found = overlaps_find(
+        index,
+        venue=venue,
+        start=start,
+        end=end,
+        min_overlap=min_overlap,
+        exclude_person=exclude_person,
+    )
+    return _distinct(found.visit, found.person, found.overlap)
+
+
+def overlaps_find(
+    index: StayIndex,
+    *,
+    venue: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    min_overlap: int = 0,
+    exclude_person: npt.ArrayLike | None = None,
+) -> Contacts:
+    """Every (visit, stay) overlap as :func:`contacts_find` defines it, one row per stay (a
+    person with two stays overlapping a visit has two rows), in no particular order.
+
+    Steps:
+
     1. check the visits (equal lengths, end ≥ start, venue in range);
     2. per visit, two binary searches on the packed key give the stays at its venue with
        check-in in ``[start − longest, end)`` — every stay that can overlap it;
     3. expand those ranges in chunks of at most :data:`CHUNK_CANDIDATES`, compute the
-       overlaps and keep the positive ones ≥ ``min_overlap`` (and not the excluded person);
-    4. reduce to distinct (visit, person), keeping the longest overlap.
+       overlaps and keep the positive ones ≥ ``min_overlap`` (and not the excluded person).
 
     Raises :class:`~fangkong.engine.inputs.InputError` naming the field and first bad row.
     """
@@ -194,7 +224,7 @@ def contacts_find(
     visit = np.concatenate([p[0] for p in parts])
     person = np.concatenate([p[1] for p in parts])
     overlap = np.concatenate([p[2] for p in parts])
-    return _distinct(visit, person, overlap)
+    return Contacts(visit, person, overlap)
 
 
 def _chunks(counts: Int64) -> list[Int64]:
@@ -250,4 +280,12 @@ def _empty() -> Contacts:
     return Contacts(nothing, nothing.copy(), nothing.copy())
 
 
-__all__ = ["OPEN", "Contacts", "InputError", "StayIndex", "contacts_find", "stays_index"]
+__all__ = [
+    "OPEN",
+    "Contacts",
+    "InputError",
+    "StayIndex",
+    "contacts_find",
+    "overlaps_find",
+    "stays_index",
+]

@@ -1,0 +1,179 @@
+"""Spatiotemporal companions (时空伴随者, R20): who shared a grid cell with a case.
+
+Input: dwell intervals (person, cell, start, end) — a phone's stay in an 800 m × 800 m cell,
+times in integer seconds, half-open ``[start, end)`` — and the persons who are cases.
+
+Definition used here (domain-reference §2.3, R20), within the window ``[window_start,
+window_end)`` (the rule set's 14 days; dwells are clipped to it):
+
+- the overlap of a person P and a case C in a cell is the sum, over every pair of P's and C's
+  dwells in that cell, of the seconds both intervals share (touching intervals share none);
+  a person's own dwells do not overlap each other, so nothing is counted twice;
+- P is C's companion through a cell when that overlap is **more than** ``min_overlap``
+  seconds (10 minutes by default) and, if ``min_cumulative_stay`` is given (the optional
+  Chengdu filter, 30 h), P's or C's own total stay in that cell within the window is at least
+  that long;
+- the answer is one row per (companion, case) with the overlap summed over the cells through
+  which they are companions. A case is never its own companion; one case may be another's.
+
+Method: only dwells in cells some case visited can matter, so those are kept (a lookup table
+over the cell numbers), indexed by (cell, start) with :func:`fangkong.engine.copresence.
+stays_index`, and every case dwell is a "visit" for :func:`~fangkong.engine.copresence.
+overlaps_find`; the per-pair sums are a Polars group-by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from fangkong.engine.copresence import overlaps_find, stays_index
+from fangkong.engine.inputs import (
+    InputError,
+    Int64,
+    as_int64,
+    require,
+    require_positive,
+    same_length,
+)
+
+
+@dataclass(frozen=True)
+class Companions:
+    """(companion, case, overlap seconds) rows, sorted by case then companion."""
+
+    companion: Int64
+    case: Int64
+    overlap: Int64
+
+    def __len__(self) -> int:
+        return int(self.companion.shape[0])
+
+
+def companions_find(
+    *,
+    person: npt.ArrayLike,
+    cell: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    cases: npt.ArrayLike,
+    window_start: int,
+    window_end: int,
+    min_overlap: int = 600,
+    min_cumulative_stay: int | None = None,
+) -> Companions:
+    """Every person with more than ``min_overlap`` seconds in one cell with a case (see the
+    module docstring for the exact definition).
+
+    Steps:
+
+    1. check the arrays (equal lengths, cell ≥ 0, end ≥ start) and the parameters;
+    2. clip the dwells to the window and drop the empty ones;
+    3. keep the dwells in cells some case visited; index them by (cell, start);
+    4. find every overlap of a case dwell with another person's dwell in its cell;
+    5. sum the overlaps per (companion, case, cell), keep those > ``min_overlap`` (and, with
+       ``min_cumulative_stay``, those where either person stayed that long in the cell);
+    6. sum per (companion, case).
+
+    Raises :class:`~fangkong.engine.inputs.InputError` naming the field and first bad row.
+    """
+    d_person = as_int64("person", person)
+    d_cell = as_int64("cell", cell)
+    d_start = as_int64("start", start)
+    d_end = as_int64("end", end)
+    case_ids = np.unique(as_int64("cases", cases))
+    same_length(person=d_person, cell=d_cell, start=d_start, end=d_end)
+    require("cell", d_cell >= 0, "must not be negative")
+    require("end", d_end >= d_start, "is before the start")
+    require_positive("min_overlap", min_overlap, allow_zero=True)
+    if min_cumulative_stay is not None:
+        require_positive("min_cumulative_stay", min_cumulative_stay, allow_zero=True)
+    if window_end <= window_start:
+        raise InputError("window_end", "must be after window_start")
+    if window_start < 0:
+        raise InputError("window_start", "must not be negative")
+
+    # 2. the window
+    d_start = np.maximum(d_start, window_start)
+    d_end = np.minimum(d_end, window_end)
+    inside = d_end > d_start
+    # 3. cells some case visited
+    is_case = np.isin(d_person, case_ids) & inside
+    case_cells = np.unique(d_cell[is_case])
+    if case_cells.size == 0:
+        return _empty()
+    wanted = np.zeros(int(case_cells[-1]) + 1, dtype=bool)
+    wanted[case_cells] = True
+    keep = inside & (d_cell <= case_cells[-1])
+    keep[keep] = wanted[d_cell[keep]]
+    k_person, k_cell, k_start, k_end = d_person[keep], d_cell[keep], d_start[keep], d_end[keep]
+    k_case = is_case[keep]
+    index = stays_index(
+        person=k_person, venue=k_cell, check_in=k_start, check_out=k_end, stay_limit=1
+    )
+    # 4. overlaps with the case dwells
+    c_person, c_cell = k_person[k_case], k_cell[k_case]
+    found = overlaps_find(
+        index,
+        venue=c_cell,
+        start=k_start[k_case],
+        end=k_end[k_case],
+        exclude_person=c_person,
+    )
+    pairs = (
+        pl.DataFrame(
+            {
+                "companion": found.person,
+                "case": c_person[found.visit],
+                "cell": c_cell[found.visit],
+                "overlap": found.overlap,
+            }
+        )
+        # 5. per cell
+        .group_by("companion", "case", "cell")
+        .agg(pl.col("overlap").sum())
+        .filter(pl.col("overlap") > min_overlap)
+    )
+    if min_cumulative_stay is not None:
+        pairs = _long_stayers(pairs, k_person, k_cell, k_end - k_start, min_cumulative_stay)
+    # 6. per pair
+    result = (
+        pairs.group_by("companion", "case").agg(pl.col("overlap").sum()).sort("case", "companion")
+    )
+    return Companions(
+        companion=result["companion"].to_numpy().astype(np.int64),
+        case=result["case"].to_numpy().astype(np.int64),
+        overlap=result["overlap"].to_numpy().astype(np.int64),
+    )
+
+
+def _long_stayers(
+    pairs: pl.DataFrame, person: Int64, cell: Int64, seconds: Int64, minimum: int
+) -> pl.DataFrame:
+    """``pairs`` (companion, case, cell, overlap) where the companion or the case stayed at
+    least ``minimum`` seconds in the cell over the window (their dwells there summed)."""
+    involved = np.unique(np.concatenate([pairs["companion"].to_numpy(), pairs["case"].to_numpy()]))
+    mine = np.isin(person, involved)
+    stays = (
+        pl.DataFrame({"person": person[mine], "cell": cell[mine], "stay": seconds[mine]})
+        .group_by("person", "cell")
+        .agg(pl.col("stay").sum())
+        .filter(pl.col("stay") >= minimum)
+        .select("person", "cell")
+    )
+    companion_long = pairs.join(
+        stays, left_on=["companion", "cell"], right_on=["person", "cell"], how="semi"
+    )
+    case_long = pairs.join(stays, left_on=["case", "cell"], right_on=["person", "cell"], how="semi")
+    return pl.concat([companion_long, case_long]).unique()
+
+
+def _empty() -> Companions:
+    nothing = np.zeros(0, dtype=np.int64)
+    return Companions(nothing, nothing.copy(), nothing.copy())
+
+
+__all__ = ["Companions", "InputError", "companions_find"]
