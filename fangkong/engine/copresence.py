@@ -20,8 +20,12 @@ The method is the sorted index measured fastest for per-case queries (analytics-
 §5.3): the stays sorted once by (venue, check-in) — the preparation, :func:`stays_index` —
 then each visit is two binary searches, ``[visit.start − longest stay, visit.end)`` on
 check-in within its venue, and a vectorised filter of the stays in that range. The longest
-stay bounds the scan; it is why open check-ins must be capped. :func:`contacts_find` answers
-one case's few visits or a batch of many the same way, in chunks of bounded memory.
+stay bounds the scan; it is why open check-ins must be capped. One refinement: the stays are
+split into classes by length (up to 1 h, 2 h, 4 h, …) each sorted on its own, and a visit
+searches each class back by that class's longest stay only — the scan stays within about
+twice the stays that really overlap however long the longest stay (a 14-day dwell at home
+in :mod:`fangkong.engine.companions`). :func:`contacts_find` answers one case's few visits or
+a batch of many the same way, in chunks of bounded memory.
 """
 
 from __future__ import annotations
@@ -55,20 +59,29 @@ _VENUE_LIMIT: Final = 1 << 31
 CHUNK_CANDIDATES: Final = 8_000_000
 
 
+#: Stays are kept in classes by length: class c holds lengths in (2^(c−1), 2^c] × this (class 0
+#: everything up to it), so that a query reaches back by its class's longest stay, not the
+#: longest of all — a few 14-day stays do not make every query scan 14 days.
+CLASS_UNIT: Final = 3600
+_CLASS_BOUNDS: Final = CLASS_UNIT * (1 << np.arange(0, 32, dtype=np.int64))
+
+
 @dataclass(frozen=True)
 class StayIndex:
-    """Stays sorted by (venue, check-in), ready for :func:`contacts_find`.
+    """Stays sorted by (length class, venue, check-in), ready for :func:`contacts_find`.
 
-    ``key`` is ``venue · 2³² + (check-in − origin)``, ascending; ``end`` the check-out (open
-    ones capped) − origin; ``person`` the person of each stay, in the same order. ``longest``
-    is the longest stay in seconds.
+    ``key`` is ``venue · 2³² + (check-in − origin)``, ascending within each class; ``end`` the
+    check-out (open ones capped) − origin; ``person`` the person of each stay, in the same
+    order. Class ``c`` occupies ``bounds[c]:bounds[c + 1]``; ``longest[c]`` is its longest stay
+    in seconds (classes without stays are left out).
     """
 
     key: Int64
     end: npt.NDArray[np.uint32]
     person: Int64
     origin: int
-    longest: int
+    bounds: Int64
+    longest: Int64
 
     @property
     def size(self) -> int:
@@ -104,8 +117,9 @@ def stays_index(
     1. check the arrays: equal lengths, venue in ``[0, 2³¹)``, check-in ≥ 0, check-out
        :data:`OPEN` or ≥ check-in, all times within 2³² seconds of the earliest check-in;
     2. close open check-ins at check-in + ``stay_limit``;
-    3. pack (venue, check-in − origin) into one int64 key and sort the stays by it (Polars'
-       multi-threaded sort carries the other columns along).
+    3. give each stay its length class (:data:`CLASS_UNIT`), pack (venue, check-in − origin)
+       into one int64 key and sort the stays by (class, key) (Polars' multi-threaded sort
+       carries the other columns along); note each class's bounds and longest stay.
 
     Raises :class:`~fangkong.engine.inputs.InputError` naming the field and first bad row.
     """
@@ -121,23 +135,33 @@ def stays_index(
     require("check_out", is_open | (end >= start), "is before the check-in")
     end = np.where(is_open, start + stay_limit, end)
     if start.size == 0:
-        return StayIndex(np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.int64), 0, 0)
+        nothing = np.zeros(0, np.int64)
+        return StayIndex(
+            nothing, np.zeros(0, np.uint32), nothing, 0, np.zeros(1, np.int64), nothing
+        )
     origin = int(start.min())
     require("check_out", end - origin < _TIME_SPAN, "more than 2³² seconds after the first")
-    longest = int((end - start).max())
+    length = end - start
     frame = pl.DataFrame(
         {
+            "class": np.searchsorted(_CLASS_BOUNDS, length, side="left").astype(np.int8),
             "key": (venue_a << _TIME_BITS) | (start - origin),
             "end": (end - origin).astype(np.uint32),
+            "length": length,
             "person": person_a,
         }
-    ).sort("key")
+    ).sort("class", "key")
+    classes = frame.group_by("class", maintain_order=True).agg(
+        pl.len().alias("rows"), pl.col("length").max().alias("longest")
+    )
+    rows = classes["rows"].to_numpy().astype(np.int64)
     return StayIndex(
         key=frame["key"].to_numpy(),
         end=frame["end"].to_numpy(),
         person=frame["person"].to_numpy(),
         origin=origin,
-        longest=longest,
+        bounds=np.concatenate([[0], np.cumsum(rows)]).astype(np.int64),
+        longest=classes["longest"].to_numpy().astype(np.int64),
     )
 
 
@@ -190,8 +214,9 @@ def overlaps_find(
     Steps:
 
     1. check the visits (equal lengths, end ≥ start, venue in range);
-    2. per visit, two binary searches on the packed key give the stays at its venue with
-       check-in in ``[start − longest, end)`` — every stay that can overlap it;
+    2. per visit and length class, two binary searches on the packed key give the stays of
+       that class at its venue with check-in in ``[start − class's longest, end)`` — every
+       stay that can overlap it;
     3. expand those ranges in chunks of at most :data:`CHUNK_CANDIDATES`, compute the
        overlaps and keep the positive ones ≥ ``min_overlap`` (and not the excluded person).
 
@@ -211,12 +236,19 @@ def overlaps_find(
     if v_venue.size == 0 or index.size == 0:
         return _empty()
 
+    # 2. per class and visit, the range of stays that can overlap: flat = class · visits + visit
     base = v_venue << _TIME_BITS
-    low = base + np.clip(v_start - index.origin - index.longest, 0, _TIME_SPAN)
     high = base + np.clip(v_end - index.origin, 0, _TIME_SPAN)
-    first = np.searchsorted(index.key, low, side="left")
-    last = np.searchsorted(index.key, high, side="left")
-    counts = (last - first).astype(np.int64)
+    firsts, counts_ = [], []
+    for c, longest in enumerate(index.longest.tolist()):
+        lo, hi = int(index.bounds[c]), int(index.bounds[c + 1])
+        keys = index.key[lo:hi]
+        low = base + np.clip(v_start - index.origin - longest, 0, _TIME_SPAN)
+        first_c = np.searchsorted(keys, low, side="left")
+        firsts.append(first_c + lo)
+        counts_.append(np.searchsorted(keys, high, side="left") - first_c)
+    first = np.concatenate(firsts).astype(np.int64)
+    counts = np.concatenate(counts_).astype(np.int64)
 
     parts: list[tuple[Int64, Int64, Int64]] = []
     for chunk in _chunks(counts):
@@ -228,8 +260,8 @@ def overlaps_find(
 
 
 def _chunks(counts: Int64) -> list[Int64]:
-    """Visit positions split so that each part expands to ≤ CHUNK_CANDIDATES stays (a visit
-    with more than that is a part of its own)."""
+    """(class, visit) positions split so that each part expands to ≤ CHUNK_CANDIDATES stays
+    (one with more than that is a part of its own)."""
     total = np.cumsum(counts)
     if total.size == 0 or total[-1] <= CHUNK_CANDIDATES:
         return [np.arange(counts.shape[0], dtype=np.int64)]
@@ -240,7 +272,7 @@ def _chunks(counts: Int64) -> list[Int64]:
 
 def _overlaps(
     index: StayIndex,
-    visits: Int64,
+    flat: Int64,
     first: Int64,
     counts: Int64,
     v_start: Int64,
@@ -248,12 +280,13 @@ def _overlaps(
     min_overlap: int,
     excluded: Int64 | None,
 ) -> tuple[Int64, Int64, Int64]:
-    """Candidates of ``visits`` expanded and filtered: (visit, person, overlap)."""
-    n = counts[visits]
+    """Candidates of ``flat`` (class · visits + visit) expanded and filtered: (visit, person,
+    overlap)."""
+    n = counts[flat]
     total = int(n.sum())
-    visit = np.repeat(visits, n)
+    visit = np.repeat(flat % v_start.shape[0], n)
     offsets = np.cumsum(n) - n
-    position = np.arange(total, dtype=np.int64) - np.repeat(offsets - first[visits], n)
+    position = np.arange(total, dtype=np.int64) - np.repeat(offsets - first[flat], n)
     s_start = (index.key[position] & _TIME_MASK) + index.origin
     s_end = index.end[position].astype(np.int64) + index.origin
     overlap = np.minimum(s_end, v_end[visit]) - np.maximum(s_start, v_start[visit])
