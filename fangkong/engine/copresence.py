@@ -298,14 +298,25 @@ def _overlaps(
 
 
 def _distinct(visit: Int64, person: Int64, overlap: Int64) -> Contacts:
-    """Distinct (visit, person), sorted, with the longest overlap of each."""
+    """Distinct (visit, person), sorted, with the longest overlap of each.
+
+    (visit, person) packed into one int64 (persons ranked first if they do not fit 32 bits)
+    and argsorted: several times faster than ``np.lexsort`` or a Polars group-by here."""
     if visit.size == 0:
         return _empty()
-    order = np.lexsort((-overlap, person, visit))
-    visit, person, overlap = visit[order], person[order], overlap[order]
-    head = np.ones(visit.shape[0], dtype=bool)
-    head[1:] = (visit[1:] != visit[:-1]) | (person[1:] != person[:-1])
-    return Contacts(visit[head], person[head], overlap[head])
+    if int(person.min()) >= 0 and int(person.max()) < _TIME_SPAN:
+        packed = (visit << _TIME_BITS) | person
+    else:
+        _, rank = np.unique(person, return_inverse=True)
+        packed = (visit << _TIME_BITS) | rank.astype(np.int64)
+    order = np.argsort(packed, kind="stable")
+    packed = packed[order]
+    head = np.ones(packed.shape[0], dtype=bool)
+    head[1:] = packed[1:] != packed[:-1]
+    starts = np.flatnonzero(head)
+    longest = np.maximum.reduceat(overlap[order], starts)
+    rows = order[starts]
+    return Contacts(visit[rows], person[rows], longest.astype(np.int64))
 
 
 def _empty() -> Contacts:
