@@ -11,7 +11,8 @@ Answers, for every node (a case or a contact, any integer id):
 - optionally **growth**: with a date per node (an integer day, e.g. onset or report), each
   cluster's new nodes and cumulative size by day.
 
-Methods, all in NumPy (no graph library in the product): clusters by parallel union-find —
+Methods, all in NumPy (no graph library in the product; at most 2³² nodes): clusters by
+parallel union-find —
 repeated hooking of each edge's larger root under its smaller one (``np.minimum.at``) and
 pointer jumping until nothing changes, O(log n) rounds of vectorised passes; generations by a
 breadth-first search over a CSR adjacency (edges sorted by source), one vectorised pass per
@@ -72,7 +73,7 @@ def chains_find(
     dst = as_int64("target", target)
     same_length(source=src, target=dst)
     extra = as_int64("nodes", nodes) if nodes is not None else np.zeros(0, dtype=np.int64)
-    ids, inverse = np.unique(np.concatenate([src, dst, extra]), return_inverse=True)
+    ids, inverse = _numbered(np.concatenate([src, dst, extra]))
     n = int(ids.shape[0])
     u = inverse[: src.shape[0]].astype(np.int64)
     v = inverse[src.shape[0] : 2 * src.shape[0]].astype(np.int64)
@@ -90,6 +91,23 @@ def chains_find(
     generation = _generations(n, u, v, root)
     roots = np.bincount(cluster[root], minlength=sizes.shape[0]).astype(np.int64)
     return Chains(ids.astype(np.int64), cluster, generation, root, sizes, roots)
+
+
+def _numbered(values: Int64) -> tuple[Int64, Int64]:
+    """The distinct values ascending, and each value's position among them.
+
+    Ids that are small non-negative integers (the usual case: person keys) go through a
+    lookup table, O(n + largest id); others through ``np.unique`` (a sort)."""
+    if values.size == 0:
+        return values, values
+    low, high = int(values.min()), int(values.max())
+    if low >= 0 and high < 4 * values.shape[0] + (1 << 20):
+        present = np.zeros(high + 1, dtype=bool)
+        present[values] = True
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        return np.flatnonzero(present).astype(np.int64), rank[values]
+    ids, inverse = np.unique(values, return_inverse=True)
+    return ids.astype(np.int64), inverse.astype(np.int64)
 
 
 def _components(n: int, u: Int64, v: Int64) -> Int64:
@@ -122,15 +140,18 @@ def _components(n: int, u: Int64, v: Int64) -> Int64:
 def _generations(n: int, u: Int64, v: Int64, root: npt.NDArray[np.bool_]) -> Int64:
     """Fewest directed edges from any root to each node (−1: unreachable).
 
-    CSR adjacency (edges sorted by source); the frontier starts as the roots; each pass
-    expands the frontier's out-edges at once and keeps the targets not yet reached.
+    CSR adjacency: the edges as ``u · 2³² + v`` sorted by value (NumPy's vectorised sort),
+    so the targets of each source are contiguous. The frontier starts as the roots; each pass
+    expands the frontier's out-edges at once, marks the targets not yet reached, and the
+    marked nodes are the next frontier (each node once).
     """
-    order = np.argsort(u, kind="stable")
-    targets = v[order]
-    start = np.searchsorted(u[order], np.arange(n + 1))
+    packed = np.sort((u << 32) | v)
+    targets = packed & 0xFFFFFFFF
+    start = np.searchsorted(packed >> 32, np.arange(n + 1))
     generation = np.full(n, -1, dtype=np.int64)
     frontier = np.flatnonzero(root)
     generation[frontier] = 0
+    mark = np.zeros(n, dtype=bool)
     depth = 0
     while frontier.size:
         depth += 1
@@ -138,8 +159,10 @@ def _generations(n: int, u: Int64, v: Int64, root: npt.NDArray[np.bool_]) -> Int
         offsets = np.cumsum(counts) - counts
         total = int(counts.sum())
         positions = np.arange(total, dtype=np.int64) - np.repeat(offsets - start[frontier], counts)
-        reached = np.unique(targets[positions])
-        frontier = reached[generation[reached] < 0]
+        reached = targets[positions]
+        mark[reached[generation[reached] < 0]] = True
+        frontier = np.flatnonzero(mark)
+        mark[frontier] = False
         generation[frontier] = depth
     return generation
 

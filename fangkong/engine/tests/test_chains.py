@@ -129,3 +129,13 @@ def test_same_clusters_roots_and_generations_as_networkx():
 def test_same_answer_as_networkx_for_any_small_graph(seed, nodes, edges):
     source, target, ids = _graph(seed, nodes, edges)
     assert ours_answer(source, target, ids) == networkx_answer(source, target, ids)
+
+
+def test_ids_far_apart_or_negative_give_the_same_answer():
+    source, target, nodes = _graph(5, 2_000, 3_000)
+    shifted = [a * 1_000_003 - 7_000_000_000 for a in (source, target, nodes)]
+    ours = ours_answer(*shifted)
+    theirs = networkx_answer(*shifted)
+    assert ours == theirs
+    plain = ours_answer(source, target, nodes)
+    assert [len(c) for c in sorted(ours[0], key=min)] == [len(c) for c in sorted(plain[0], key=min)]

@@ -240,3 +240,11 @@ def test_identical_pairs_to_duckdb_for_any_small_input(
     stays, visits = _generated(seed, n_stays, n_visits, 2 * DAY, venues)
     ours = _ours(stays, visits, stay_limit=stay_limit, min_overlap=min_overlap)
     assert ours == duckdb_contacts(stays, visits, stay_limit=stay_limit, min_overlap=min_overlap)
+
+
+@pytest.mark.parametrize("big", [1 << 40, 1 << 61])  # packed sort; argsort when too wide
+def test_person_ids_beyond_32_bits_or_negative(big):
+    t = MIDNIGHT + 10 * HOUR
+    index = _index([(big, 7, t, t + HOUR), (-3, 7, t, t + 2 * HOUR), (big, 7, t + 10, t + 20)])
+    found = contacts_find(index, venue=[7], start=[t], end=[t + 3 * HOUR])
+    assert _pairs(found) == {(0, -3, 2 * HOUR), (0, big, HOUR)}
