@@ -286,10 +286,14 @@ def _overlaps(
     visit = np.repeat(flat % v_start.shape[0], n)
     offsets = np.cumsum(n) - n
     position = np.arange(total, dtype=np.int64) - np.repeat(offsets - first[flat], n)
-    s_start = (index.key[position] & _TIME_MASK) + index.origin
-    s_end = index.end[position].astype(np.int64) + index.origin
-    overlap = np.minimum(s_end, v_end[visit]) - np.maximum(s_start, v_start[visit])
-    keep = (overlap > 0) & (overlap >= min_overlap)
+    # times relative to the index's origin, in place: this runs over every candidate
+    began = index.key[position]
+    began &= _TIME_MASK
+    np.maximum(began, v_start[visit] - index.origin, out=began)
+    overlap = index.end[position].astype(np.int64)
+    np.minimum(overlap, v_end[visit] - index.origin, out=overlap)
+    overlap -= began
+    keep = overlap >= max(min_overlap, 1)  # more than 0 and at least the minimum
     person = index.person[position]
     if excluded is not None:
         keep &= person != excluded[visit]

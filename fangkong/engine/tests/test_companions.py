@@ -205,3 +205,17 @@ def test_identical_rows_to_duckdb_for_any_small_input(
     options = {"min_overlap": min_overlap, "min_cumulative_stay": min_cumulative_stay}
     ours = _ours(dwells, cases, window=window, **options)
     assert ours == duckdb_companions(dwells, cases, window=window, **options)
+
+
+@pytest.mark.parametrize("offset", [0, 1 << 61])  # packed sums; Polars when ids are too wide
+def test_same_rows_whatever_the_person_ids(offset):
+    dwells = _tracks(9, 500, 10, 4)
+    cases = [3, 250]
+    window = (T0, T0 + 3 * DAY)
+    plain = _ours(dwells, cases, min_overlap=600, min_cumulative_stay=None, window=window)
+    moved = dwells.with_columns(pl.col("person") - offset)
+    shifted = _ours(
+        moved, [c - offset for c in cases], min_overlap=600, min_cumulative_stay=None, window=window
+    )
+    assert len(plain) > 100
+    assert shifted == {(a - offset, b - offset, o) for a, b, o in plain}
