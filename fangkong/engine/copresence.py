@@ -141,7 +141,8 @@ def stays_index(
     origin = int(start.min())
     require("check_out", end - origin < _TIME_SPAN, "more than 2³² seconds after the first")
     length = end - start
-    klass = np.searchsorted(_CLASS_BOUNDS, length, side="left").astype(np.int8)
+    # class = bit length of ⌈length / unit⌉ − 1 (0 up to one unit), from the float exponent
+    klass = np.frexp(np.maximum(length - 1, 0) // CLASS_UNIT)[1].astype(np.int8)
     key = (venue_a << _TIME_BITS) | (start - origin)
     # by class (a radix sort of one byte), then by key within each class
     by_class = np.argsort(klass, kind="stable")
@@ -150,9 +151,11 @@ def stays_index(
     bounds = np.concatenate([[0], np.cumsum(counts[present])]).astype(np.int64)
     order = np.empty_like(by_class)
     longest = np.zeros(present.shape[0], dtype=np.int64)
+    venue_bits = max(int(venue_a.max()), 1).bit_length()
+    time_bits = max(int(start.max()) - origin, 1).bit_length()
     for k in range(present.shape[0]):
         rows = by_class[bounds[k] : bounds[k + 1]]
-        order[bounds[k] : bounds[k + 1]] = rows[np.argsort(key[rows])]
+        order[bounds[k] : bounds[k + 1]] = rows[_key_order(key[rows], venue_bits, time_bits)]
         longest[k] = int(length[rows].max())
     return StayIndex(
         key=key[order],
@@ -162,6 +165,22 @@ def stays_index(
         bounds=bounds,
         longest=longest,
     )
+
+
+def _key_order(key: Int64, venue_bits: int, time_bits: int) -> Int64:
+    """The permutation that sorts ``key`` (venue · 2³² + time; ties in any order).
+
+    When (venue, time, row number) fit 63 bits — most cities' fortnights — they are packed
+    into one int64 and sorted by value, NumPy's vectorised sort, several times faster than
+    an argsort; the row numbers come back from the low bits. Otherwise an argsort.
+    """
+    rows = key.shape[0]
+    row_bits = max(rows - 1, 1).bit_length()
+    if venue_bits + time_bits + row_bits > 63:
+        return np.argsort(key)
+    compact = (key >> _TIME_BITS) << time_bits | (key & _TIME_MASK)
+    packed = np.sort((compact << row_bits) | np.arange(rows, dtype=np.int64))
+    return np.asarray(packed & ((1 << row_bits) - 1), dtype=np.int64)
 
 
 def contacts_find(

@@ -248,3 +248,15 @@ def test_person_ids_beyond_32_bits_or_negative(big):
     index = _index([(big, 7, t, t + HOUR), (-3, 7, t, t + 2 * HOUR), (big, 7, t + 10, t + 20)])
     found = contacts_find(index, venue=[7], start=[t], end=[t + 3 * HOUR])
     assert _pairs(found) == {(0, -3, 2 * HOUR), (0, big, HOUR)}
+
+
+def test_venues_and_times_too_wide_to_pack_are_sorted_all_the_same():
+    # venue near 2³¹ and times spread over 2³¹ seconds: no room to pack the row numbers
+    venue = (1 << 31) - 1
+    t = (1 << 31) + 5
+    index = _index(
+        [(1, venue, t, t + HOUR), (2, venue, 5, 5 + HOUR), (3, venue, t + 60, t + 120)],
+        stay_limit=HOUR,
+    )
+    found = contacts_find(index, venue=[venue, venue], start=[t, 0], end=[t + 90, 10])
+    assert _pairs(found) == {(0, 1, 90), (0, 3, 30), (1, 2, 5)}
