@@ -41,6 +41,9 @@ from fangkong.engine.inputs import (
     same_length,
 )
 
+#: Case dwells looked up per batch (see step 4 of :func:`companions_find`).
+CASE_DWELLS_AT_ONCE = 128
+
 
 @dataclass(frozen=True)
 class Companions:
@@ -115,18 +118,28 @@ def companions_find(
     index = stays_index(
         person=k_person, venue=k_cell, check_in=k_start, check_out=k_end, stay_limit=1
     )
-    # 4. overlaps with the case dwells
+    # 4.–5. overlaps with the case dwells, summed per (companion, case, cell); each case
+    # dwell is one (case, cell), numbered densely. The case dwells go in batches of
+    # CASE_DWELLS_AT_ONCE (a group's together, as they are sorted by group), each batch's
+    # overlaps summed before the next, so memory follows a batch's overlaps, not all of them
     c_person, c_cell = k_person[k_case], k_cell[k_case]
-    found = overlaps_find(
-        index,
-        venue=c_cell,
-        start=k_start[k_case],
-        end=k_end[k_case],
-        exclude_person=c_person,
-    )
-    # 5. per (companion, case, cell): each case dwell is one (case, cell), numbered densely
+    c_start, c_end = k_start[k_case], k_end[k_case]
     group, case_of, cell_of = _numbered_pairs(c_person, c_cell)
-    companion, per_group, overlap = _summed(group[found.visit], found.person, found.overlap)
+    by_group = np.argsort(group, kind="stable")
+    partial: list[tuple[Int64, Int64, Int64]] = []
+    for at in range(0, by_group.shape[0], CASE_DWELLS_AT_ONCE):
+        rows = by_group[at : at + CASE_DWELLS_AT_ONCE]
+        found = overlaps_find(
+            index,
+            venue=c_cell[rows],
+            start=c_start[rows],
+            end=c_end[rows],
+            exclude_person=c_person[rows],
+        )
+        partial.append(_summed(group[rows][found.visit], found.person, found.overlap))
+    companion, per_group, overlap = (np.concatenate([p[k] for p in partial]) for k in range(3))
+    if len(partial) > 1:  # a group split between batches is summed once more
+        companion, per_group, overlap = _summed(per_group, companion, overlap)
     over = overlap > min_overlap
     companion, per_group, overlap = companion[over], per_group[over], overlap[over]
     if min_cumulative_stay is not None:

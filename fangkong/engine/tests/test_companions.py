@@ -177,8 +177,11 @@ def _ours(dwells, cases, *, min_overlap, min_cumulative_stay, window):
     )
 
 
-@pytest.mark.parametrize("min_cumulative_stay", [None, 12 * HOUR])
-def test_identical_rows_to_duckdb_on_generated_tracks(min_cumulative_stay):
+@pytest.mark.parametrize(("min_cumulative_stay", "batch"), [(None, 128), (12 * HOUR, 7)])
+def test_identical_rows_to_duckdb_on_generated_tracks(min_cumulative_stay, batch, monkeypatch):
+    from fangkong.engine import companions
+
+    monkeypatch.setattr(companions, "CASE_DWELLS_AT_ONCE", batch)
     dwells = _tracks(3, 3_000, 40, 8)
     options = {"min_overlap": 10 * MINUTE, "min_cumulative_stay": min_cumulative_stay}
     window = (T0, T0 + 5 * DAY)
