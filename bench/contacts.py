@@ -250,13 +250,15 @@ def run(args: argparse.Namespace) -> Report:
     for _ in range(args.repeat):
         prep, seconds, ours, index = _side(_ours_prepare, _ours_query, path, cases)
         started = time.perf_counter()
-        batch_ours = _sorted(_as_rows(0, *_ours_query(index, batch)))
+        batch_found = _ours_query(index, batch)
         timings["batch"].append(time.perf_counter() - started)
+        batch_ours = _sorted(_as_rows(0, *batch_found))
         del index
         dprep, dseconds, theirs, connection = _side(_duckdb_prepare, _duckdb_query, path, cases)
         started = time.perf_counter()
-        batch_theirs = _sorted(_as_rows(0, *_duckdb_query(connection, batch)))
+        batch_found = _duckdb_query(connection, batch)
         timings["dbatch"].append(time.perf_counter() - started)
+        batch_theirs = _sorted(_as_rows(0, *batch_found))
         connection.close()
         if not np.array_equal(ours, theirs) or not np.array_equal(batch_ours, batch_theirs):
             raise SystemExit(
