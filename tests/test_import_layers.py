@@ -4,7 +4,10 @@ Every non-test, non-migration module under ``fangkong/`` is parsed with :mod:`as
 ``fangkong.<app>`` import is collected, imports inside functions and under ``TYPE_CHECKING``
 included. The apps sit in the layers of docs/architecture.md ("Who may import whom"):
 
-    core → regions → accounts, people, policy → domain apps → web → sim, cli, api
+    core, engine → regions → accounts, people, policy → domain apps → web → sim, cli, api
+
+``engine`` (pure computation over arrays) is stricter still: it imports nothing of the
+product but itself, and no Django (:func:`test_engine_imports_neither_django_nor_other_apps`).
 
 A module may import its own app, its own layer and the layers under it, never a layer above;
 and no two apps may import each other, directly or round a longer circle. The imports that
@@ -35,6 +38,7 @@ DOMAIN_APPS = (
 #: app (the second part of a ``fangkong.<app>`` module name) → layer; higher sits on top.
 LAYERS: dict[str, int] = {
     "core": 0,
+    "engine": 0,
     "regions": 1,
     "accounts": 2,
     "people": 2,
@@ -206,6 +210,35 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
+def outside_imports(root: Path, package: str) -> set[tuple[str, str]]:
+    """(module, imported top-level package or ``fangkong`` module) for every import in
+    ``fangkong/<package>`` (its tests included) that is Django or another part of the product."""
+    found = set()
+    for path in sorted((root / "fangkong" / package).rglob("*.py")):
+        name = _module_name(path, root)
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for imported in names:
+                top = imported.split(".")[0]
+                if top in ("django", "ninja") or (
+                    top == "fangkong" and not imported.startswith(f"fangkong.{package}")
+                ):
+                    found.add((name, imported))
+    return found
+
+
+def test_engine_imports_neither_django_nor_other_apps():
+    assert outside_imports(ROOT, "engine") == set(), (
+        "fangkong/engine is pure computation: no Django, nothing of the product but itself"
+    )
+
+
 def test_no_module_circle_in_the_product_or_the_benchmarks():
     modules = product_modules()
     modules.update(
@@ -251,6 +284,26 @@ def test_the_check_catches_an_upward_import(tmp_path):
     }
     assert ("fangkong.regions.services", "fangkong.core.audit") in edges
     assert app_cycles(edges) == [["lab", "regions", "lab"]]
+
+
+def test_the_engine_check_catches_django_and_other_apps(tmp_path):
+    root = _fake_tree(
+        tmp_path,
+        {
+            "fangkong/engine/__init__.py": "",
+            "fangkong/engine/copresence.py": (
+                "import numpy as np\n"
+                "from fangkong.engine.inputs import as_int64\n"
+                "def f():\n"
+                "    from django.db import connection\n"
+            ),
+            "fangkong/engine/chains.py": "import fangkong.core.audit\n",
+        },
+    )
+    assert outside_imports(root, "engine") == {
+        ("fangkong.engine.copresence", "django.db"),
+        ("fangkong.engine.chains", "fangkong.core.audit"),
+    }
 
 
 def test_the_check_catches_a_circle_within_a_layer(tmp_path):
