@@ -109,9 +109,9 @@ def test_the_lab_page_says_row_and_label_for_form_and_file_errors(
 ) -> None:
     import time_machine
 
+    from fangkong.lab.tests.factories import package_sealed as _sealed
     from fangkong.lab.tests.factories import screening_make
     from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
-    from fangkong.lab.transport.tests.test_views import _sealed
 
     with time_machine.travel(NINTH_EDITION_DAY, tick=True):
         _lab_pages(tree, api, page_client, screening_make, _sealed)

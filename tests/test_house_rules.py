@@ -123,3 +123,33 @@ def test_the_subtree_rule_sees_a_hand_written_check():
     assert _own_subtree_checks("q = Q(path__gte=low, path__lt=high)\n") == [1, 1]
     assert _own_subtree_checks("ok = language.startswith('zh')\n") == []
     assert _own_subtree_checks("api = request.path.startswith('/api/')\n") == []  # a URL
+
+
+def _test_module_imports(source: str) -> list[tuple[int, str]]:
+    """(line, name) for each private name (``_x``) imported from a test package: helpers one
+    test module shares with another are public (``factories``, ``fixtures``, ``builders`` or
+    the test module itself)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and ".tests" in f".{node.module}":
+            found.extend((node.lineno, alias.name) for alias in node.names if alias.name[0] == "_")
+    return found
+
+
+def test_no_test_imports_another_test_modules_helpers():
+    """Issue 18 §5: no test imports another test module's private helpers."""
+    offenders = []
+    for base in (ROOT, ROOT.parent / "tests"):
+        for path in sorted(base.rglob("*.py")):
+            offenders += [
+                f"{path.relative_to(ROOT.parent)}:{line} {what}"
+                for line, what in _test_module_imports(path.read_text(encoding="utf-8"))
+            ]
+    assert offenders == []
+
+
+def test_the_test_import_rule_sees_a_private_helper():
+    assert _test_module_imports("from fangkong.lab.tests.factories import _make\n") == [
+        (1, "_make")
+    ]
+    assert _test_module_imports("from fangkong.lab.tests.factories import make\n") == []

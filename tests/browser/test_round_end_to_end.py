@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_sampling_offline import _bind_tube, _residents, _sign_in
+from tests.browser.test_sampling_offline import bind_tube, residents, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,7 +33,7 @@ def _bind_page(page: Any, server: str) -> Any:
 
 def _bind_and_upload(page: Any, tubes: dict[str, list[str]]) -> None:
     for barcode, numbers in tubes.items():
-        _bind_tube(page, barcode, numbers)
+        bind_tube(page, barcode, numbers)
         page.wait_for_selector(f"#uploaded-list li[data-barcode={barcode}]", timeout=20_000)
 
 
@@ -94,11 +94,11 @@ def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_p
 
     sampler = browser.new_context(locale="en")
     sampling = sampler.new_page()
-    _sign_in(sampling, server, "sampler")
+    sign_in(sampling, server, "sampler")
     root = _bind_page(sampling, server)
     round_code = root.get_attribute("data-round")
     ratio = min(5, int(root.get_attribute("data-ratio")))
-    free, _busy = _residents(sampler, server, demo_env, round_code)
+    free, _busy = residents(sampler, server, demo_env, round_code)
     numbers = [number for _code, number in free]
     _bind_and_upload(sampling, {first: numbers[:ratio], second: numbers[ratio : 2 * ratio]})
     _seal_and_hand_over(sampling, server, [first, second], package)
@@ -108,7 +108,7 @@ def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_p
 
     lab = browser.new_context(locale="en")
     bench = lab.new_page()
-    _sign_in(bench, server, "lab_technician")
+    sign_in(bench, server, "lab_technician")
     bench.goto(f"{server}/lab/labs/")
     bench.click("main table a >> nth=0")
     _receive_and_report(bench, package, {first: "pooled_positive", second: "negative"})
@@ -130,7 +130,7 @@ def test_a_round_runs_end_to_end_in_the_browser(browser, server, demo_env, tmp_p
 
     command = browser.new_context(locale="en")
     page = command.new_page()
-    _sign_in(page, server, "commander")
+    sign_in(page, server, "commander")
     page.goto(f"{server}/lab/rounds/{round_code}/")
     assert page.locator("main", has_text=first).count() == 1
     page.screenshot(path=str(tmp_path / "round.png"), full_page=True)

@@ -26,7 +26,7 @@ from typing import Any, cast
 
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, ROOT, _free_port
+from tests.browser.conftest import DEMO_PASSWORD, ROOT, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,7 +39,7 @@ class Server:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -89,7 +89,7 @@ def _database(demo_env: dict[str, str]) -> Path:
     return Path(demo_env["FANGKONG_DATA_DIR"]) / "fangkong.sqlite3"
 
 
-def _sign_in(page: Any, url: str, username: str) -> None:
+def sign_in(page: Any, url: str, username: str) -> None:
     page.goto(f"{url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -132,7 +132,7 @@ def _ensure_post(browser: Any, url: str, demo_env: dict[str, str]) -> None:
         return
     context = browser.new_context()
     page = context.new_page()
-    _sign_in(page, url, "commander")
+    sign_in(page, url, "commander")
     _post(
         context,
         url,
@@ -150,7 +150,7 @@ def _ensure_post(browser: Any, url: str, demo_env: dict[str, str]) -> None:
     context.close()
 
 
-def _residents(
+def residents(
     context: Any, url: str, demo_env: dict[str, str], round_code: str
 ) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
     """100 residents not yet bound in the round, and one whose tube in it awaits its result
@@ -202,7 +202,7 @@ def _unregistered_id() -> str:
     return first17 + "10X98765432"[total % 11]
 
 
-def _bind_tube(page: Any, barcode: str, numbers: list[str]) -> None:
+def bind_tube(page: Any, barcode: str, numbers: list[str]) -> None:
     page.fill("#barcode", barcode)
     page.press("#barcode", "Enter")
     for number in numbers:
@@ -264,7 +264,7 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     _ensure_post(browser, url, demo_env)
     context = browser.new_context(locale="en")
     page = context.new_page()
-    _sign_in(page, url, "sampler")
+    sign_in(page, url, "sampler")
     page.goto(f"{url}/lab/sampling/")
     if page.locator("#sampling").count() == 0:  # several posts: take the first
         page.click("table.sampling-posts a.button >> nth=0")
@@ -272,7 +272,7 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     round_code = root.get_attribute("data-round")
     ratio = int(root.get_attribute("data-ratio"))
     assert 1 <= ratio <= 20
-    free, busy = _residents(context, url, demo_env, round_code)
+    free, busy = residents(context, url, demo_env, round_code)
     # the service worker is in and this page, its script and styles are cached
     page.wait_for_selector("#sampling[data-offline-ready=true]", state="attached", timeout=20_000)
     assert _status(page)["state"] == "online"
@@ -285,11 +285,11 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     context.set_offline(True)
     own_server.stop()
     for barcode, members in zip(barcodes, tubes, strict=True):
-        _bind_tube(page, barcode, [number for _code, number in members])
+        bind_tube(page, barcode, [number for _code, number in members])
     # one tube the server will refuse: someone already in a tube of the round awaiting its
     # result (R8), or, on a demo without one, a well-formed number nobody holds
     refused_code = "person_already_bound" if busy else "person_unknown"
-    _bind_tube(page, refused_barcode, [busy[1] if busy else _unregistered_id()])
+    bind_tube(page, refused_barcode, [busy[1] if busy else _unregistered_id()])
     status = _status(page)
     assert status["state"] == "offline", status
     assert status["tubes"] == str(len(tubes) + 1)
@@ -358,7 +358,7 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
     assert replay.status == 201, replay.text()
     assert replay.json()["barcode"] == barcodes[0]
     # the same tube closed again on the page (a new key): already stored, no duplicate
-    _bind_tube(page, barcodes[0], [number for _code, number in tubes[0]])
+    bind_tube(page, barcodes[0], [number for _code, number in tubes[0]])
     page.wait_for_selector(f"#uploaded-list li[data-barcode={barcodes[0]}] >> nth=0")
     page.wait_for_function(
         "() => document.getElementById('sync-status').dataset.waitingTubes === '0'"
@@ -368,7 +368,7 @@ def test_bind_100_people_offline_reload_reconnect_exactly_100_bindings(
 
     # signing out with a tube still waiting asks first, then deletes the queue and its key
     page.route("**/api/v1/lab/tubes", lambda route: route.abort())
-    _bind_tube(page, f"OUT{run}", [_unregistered_id()])
+    bind_tube(page, f"OUT{run}", [_unregistered_id()])
     page.wait_for_function(
         "() => document.getElementById('sync-status').dataset.state === 'offline'"
     )

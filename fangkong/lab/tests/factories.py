@@ -4,6 +4,7 @@ community A with a sampler on its staff, a lab in district A with a technician, 
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -86,3 +87,34 @@ def screening_make(
 
 def system_round(tree: dict[str, Region]) -> ScreeningRound:
     return round_open(actor=SYSTEM, name="round", areas=[(tree["district_a"], "other")])
+
+
+def package_sealed(s, api, barcodes=("T0001", "T0002")):
+    """Tubes bound (three people each), sealed into P0001 and handed over to transport."""
+    sampler = api(s.sampler)
+    for position, barcode in enumerate(barcodes):
+        bound = sampler.post(
+            "/api/v1/lab/tubes",
+            {
+                "round": str(s.round.code),
+                "point": str(s.point.code),
+                "barcode": barcode,
+                "members": [{"id_number": n} for n in s.ids[position * 3 : position * 3 + 3]],
+            },
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert bound.status_code == 201, bound.json()
+    sealed = sampler.post(
+        "/api/v1/lab/packages",
+        {
+            "code": "P0001",
+            "round": str(s.round.code),
+            "point": str(s.point.code),
+            "lab": str(s.lab.code),
+            "tubes": list(barcodes),
+        },
+    )
+    assert sealed.status_code == 201, sealed.json()
+    assert (
+        sampler.post("/api/v1/lab/packages/P0001/handover", {"vehicle": "沪A1"}).status_code == 200
+    )

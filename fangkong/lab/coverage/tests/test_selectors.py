@@ -10,7 +10,6 @@ import time_machine
 from django.utils import timezone
 
 from fangkong.accounts.choices import Role
-from fangkong.core.actor import SYSTEM
 from fangkong.core.models import AccessEntry, AuditEntry
 from fangkong.lab.choices import ExemptionReason
 from fangkong.lab.coverage.selectors import (
@@ -20,107 +19,14 @@ from fangkong.lab.coverage.selectors import (
     round_coverage,
     untested_page,
 )
-from fangkong.lab.models import Binding, Exemption, RoundArea
-from fangkong.lab.rounds.services import exemption_grant, exemption_revoke, round_open
-from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
-from fangkong.lab.tests.factories import residents_make, screening_make
+from fangkong.lab.coverage.tests.builders import coverage_build, coverage_direct
+from fangkong.lab.models import Exemption
 from fangkong.people.models import Person
 from fangkong.regions.models import Region
 
 
-def _bind(s, barcode, ids):
-    return tube_bind(
-        actor=s.sampler,
-        screening_round=s.round,
-        point=s.point,
-        data=TubeInput(barcode=barcode, members=[MemberInput(id_number=n) for n in ids]),
-    )
-
-
-def _within(path, root):
-    return path == root or path.startswith(root + ".")
-
-
-def _direct(screening_round, node_path, now, actor_path=""):
-    """Straightforward counts for one node: loops over persons and rows, no aggregation."""
-    areas = [a.region.path for a in RoundArea.objects.filter(round=screening_round)]
-    people = [
-        p
-        for p in Person.objects.select_related("region")
-        if any(_within(p.region.path, a) for a in areas)
-        and _within(p.region.path, node_path)
-        and (not actor_path or _within(p.region.path, actor_path))
-    ]
-    exempt = set()
-    for e in Exemption.objects.all():
-        if (
-            e.valid_until > now
-            and e.revoked_at is None
-            and (e.round_id is None or e.round_id == screening_round.pk)
-        ):
-            exempt.add(e.person_id)
-    bound = set(Binding.objects.filter(round=screening_round).values_list("person_id", flat=True))
-    tested = {
-        b.person_id
-        for b in Binding.objects.filter(round=screening_round).select_related("region")
-        if _within(b.region.path, node_path)
-        and any(_within(b.region.path, a) for a in areas)
-        and (not actor_path or _within(b.region.path, actor_path))
-    }
-    return {
-        "population": len(people),
-        "exempt": sum(1 for p in people if p.pk in exempt),
-        "untested": sum(1 for p in people if p.pk not in exempt and p.pk not in bound),
-        "tested": len(tested),
-    }
-
-
-def _build(tree):
-    """Round over district A; 12 residents in grid A1, 6 in grid A2, 4 in district B;
-    exemptions of every kind; 7 people bound (one of them exempt)."""
-    s = screening_make(tree, residents=12)
-    a2, a2_ids, _ = residents_make(tree["grid_a2"], 6, per_household=2)
-    b, _b_ids, _ = residents_make(tree["grid_b1"], 4)
-    commander = s.commander
-    now = timezone.now()
-    # In force for every round / for this round; for another round; revoked; expiring soon.
-    exemption_grant(
-        actor=commander, person=s.people[0], reason="isolated", valid_until=now + timedelta(days=3)
-    )
-    exemption_grant(
-        actor=commander,
-        person=a2[0],
-        reason="vaccinated_48h",
-        valid_until=now + timedelta(days=2),
-        screening_round=s.round,
-    )
-    other = round_open(actor=SYSTEM, name="other", areas=[(tree["district_b"], "other")])
-    exemption_grant(
-        actor=commander,
-        person=s.people[1],
-        reason="away",
-        valid_until=now + timedelta(days=2),
-        screening_round=other,
-    )
-    revoked = exemption_grant(
-        actor=commander, person=s.people[2], reason="away", valid_until=now + timedelta(days=2)
-    )
-    exemption_revoke(actor=commander, exemption=revoked, reason="back home")
-    exemption_grant(
-        actor=commander, person=a2[1], reason="under_two", valid_until=now + timedelta(hours=2)
-    )
-    exemption_grant(
-        actor=commander, person=b[0], reason="isolated", valid_until=now + timedelta(days=3)
-    )
-    # Bound: person 0 (exempt, tested anyway), 3..6 of A1; two of A2.
-    _bind(s, "T1001", [s.ids[0], s.ids[3], s.ids[4]])
-    _bind(s, "T1002", [s.ids[5], s.ids[6]])
-    _bind(s, "T1003", a2_ids[2:4])
-    return s, a2, b
-
-
 def test_coverage_numbers_equal_direct_counts_at_every_node(tree):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     coverage = round_coverage(actor=s.commander, screening_round=s.round)
     now = timezone.now()
     assert {node.code for node in coverage.nodes.values()} == {
@@ -128,7 +34,7 @@ def test_coverage_numbers_equal_direct_counts_at_every_node(tree):
         for key in ("city", "district_a", "street_a", "community_a", "grid_a1", "grid_a2")
     }
     for node in coverage.nodes.values():
-        direct = _direct(s.round, node.path, now)
+        direct = coverage_direct(s.round, node.path, now)
         got = {
             "population": node.population,
             "exempt": node.exempt,
@@ -155,14 +61,14 @@ def test_coverage_numbers_equal_direct_counts_at_every_node(tree):
 
 
 def test_an_expired_exemption_puts_the_person_back_on_the_list(tree):
-    s, a2, _b = _build(tree)
+    s, a2, _b = coverage_build(tree)
     with time_machine.travel(timezone.now() + timedelta(hours=3), tick=False):
         coverage = round_coverage(actor=s.commander, screening_round=s.round)
         node = coverage.node(tree["grid_a2"].code)
         assert node is not None
         assert node.exempt == 1
         assert node.untested == 3
-        assert node.untested == _direct(s.round, node.path, timezone.now())["untested"]
+        assert node.untested == coverage_direct(s.round, node.path, timezone.now())["untested"]
         listed = untested_page(
             actor=s.commander, screening_round=s.round, region=tree["grid_a2"]
         ).items
@@ -170,7 +76,7 @@ def test_an_expired_exemption_puts_the_person_back_on_the_list(tree):
 
 
 def test_untested_list_excludes_exempt_and_bound_people_and_is_ordered(tree):
-    s, a2, _b = _build(tree)
+    s, a2, _b = coverage_build(tree)
     page = untested_page(actor=s.commander, screening_round=s.round, page_size=200)
     codes = [p.code for p in page.items]
     # A1: 1 (exempt for another round only), 2 (revoked), 7..11; A2: 4, 5.
@@ -189,7 +95,7 @@ def test_untested_list_excludes_exempt_and_bound_people_and_is_ordered(tree):
 
 
 def test_households_and_buildings_of_a_grid(tree):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     households = coverage_by_household(
         actor=s.commander, screening_round=s.round, region=tree["grid_a1"]
     )
@@ -205,13 +111,13 @@ def test_households_and_buildings_of_a_grid(tree):
 
 
 def test_grid_worker_sees_only_their_grid(tree, make_actor, api):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     worker = make_actor(Role.GRID_WORKER, tree["grid_a1"])
     coverage = round_coverage(actor=worker, screening_round=s.round)
     assert set(coverage.nodes) == {tree["grid_a1"].code}
     node = coverage.node(tree["grid_a1"].code)
     assert node is not None
-    direct = _direct(s.round, tree["grid_a1"].path, timezone.now(), worker.region_path)
+    direct = coverage_direct(s.round, tree["grid_a1"].path, timezone.now(), worker.region_path)
     assert node.untested == direct["untested"] == coverage.totals.untested == 7
     page = untested_page(actor=worker, screening_round=s.round, page_size=200)
     assert {p.region_id for p in page.items} == {tree["grid_a1"].pk}
@@ -229,7 +135,7 @@ def test_grid_worker_sees_only_their_grid(tree, make_actor, api):
 
 
 def test_coverage_api_answers_per_level_and_guards_access(tree, make_actor, api):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     url = f"/api/v1/lab/rounds/{s.round.code}/coverage"
     response = api(s.commander).get(url, level="community")
     assert response.status_code == 200, response.json()
@@ -253,7 +159,7 @@ def test_coverage_api_answers_per_level_and_guards_access(tree, make_actor, api)
 
 
 def test_exemption_through_the_api_takes_the_person_off_the_list(tree, api):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     client = api(s.commander)
     person = s.people[9]
     response = client.post(
@@ -308,7 +214,7 @@ def test_exemption_through_the_api_takes_the_person_off_the_list(tree, api):
 
 
 def test_person_test_history_lists_bindings_and_logs_the_read(tree, make_actor, api):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     person = s.people[3]
     client = api(s.commander)
     response = client.get(f"/api/v1/lab/people/{person.code}/tests")

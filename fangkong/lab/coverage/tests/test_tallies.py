@@ -25,7 +25,7 @@ from fangkong.lab.coverage.tallies import (
     tube_tally_check,
     tube_tally_rebuild,
 )
-from fangkong.lab.coverage.tests.test_selectors import _build, _direct
+from fangkong.lab.coverage.tests.builders import coverage_build, coverage_direct
 from fangkong.lab.jobs import TALLY_CHECK, round_tally_fold_job, round_tally_job
 from fangkong.lab.models import (
     Binding,
@@ -66,7 +66,7 @@ def _assert_coverage_is_direct(s):
             "untested": node.untested,
             "tested": node.tested,
         }
-        assert got == _direct(s.round, node.path, now), node.name
+        assert got == coverage_direct(s.round, node.path, now), node.name
     assert round_tally_check(s.round.id) == []
     return coverage
 
@@ -91,7 +91,7 @@ def test_persons_per_node_follow_inserts_moves_and_deletes(tree):
 
 
 def test_coverage_stays_the_direct_count_when_sampled_people_move(tree):
-    s, a2, _b = _build(tree)
+    s, a2, _b = coverage_build(tree)
     coverage = _assert_coverage_is_direct(s)
     a1 = coverage.node(tree["grid_a1"].code)
     assert a1 is not None
@@ -133,7 +133,7 @@ def test_coverage_counts_people_re_tested_without_a_screening_tube(tree, make_ac
 
 
 def test_a_deleted_tube_takes_its_bindings_off_the_tally(tree):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     Tube.objects.filter(barcode="T1002").delete()
     coverage = _assert_coverage_is_direct(s)
     a1 = coverage.node(tree["grid_a1"].code)
@@ -142,7 +142,7 @@ def test_a_deleted_tube_takes_its_bindings_off_the_tally(tree):
 
 
 def test_a_bindings_round_person_node_and_kind_cannot_change(tree):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     binding = Binding.objects.filter(round=s.round).order_by("id").first()
     assert binding is not None
     for change in (
@@ -160,7 +160,7 @@ def test_a_bindings_round_person_node_and_kind_cannot_change(tree):
 
 
 def test_the_fold_moves_the_deltas_into_the_tally_and_changes_no_count(tree):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     before = round_tally_read(s.round.id)
     postgres = connection.vendor == "postgresql"
     waiting = RoundTallyDelta.objects.count() + TubeTallyDelta.objects.count()
@@ -181,7 +181,7 @@ def test_the_fold_moves_the_deltas_into_the_tally_and_changes_no_count(tree):
 
 
 def test_the_check_finds_a_drifted_tally_and_the_rebuild_repairs_it(tree):
-    s, _a2, _b = _build(tree)
+    s, _a2, _b = coverage_build(tree)
     round_tally_fold()
     RoundTally.objects.filter(round=s.round, region=tree["grid_a1"]).update(sampled=99)
     differences = round_tally_check(s.round.id)

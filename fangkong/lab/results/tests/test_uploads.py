@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from fangkong.core.actor import SYSTEM
@@ -20,7 +21,7 @@ from fangkong.lab.choices import MemberOutcome, TubeResult
 from fangkong.lab.models import Binding, ResultUpload, Tube
 from fangkong.lab.results.retests import retest_tasks_in_scope
 from fangkong.lab.results.uploads import results_upload
-from fangkong.lab.tests.factories import Screening, screening_make
+from fangkong.lab.tests.factories import Screening, package_sealed, screening_make
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TUBES = {"T0001": 3, "T0002": 3, "T0003": 1, "T0004": 3}
@@ -469,3 +470,22 @@ def test_a_workbook_damaged_inside_its_xml_is_refused_clearly(tree, api):
             target.writestr(entry, broken if entry.filename == sheet else source.read(entry))
     error = _refused(s, buffer.getvalue(), "r.xlsx")
     assert error.code == "file_wrong_type"
+
+
+@pytest.mark.parametrize("kind", ["crc", "size"])
+def test_a_damaged_workbook_through_the_upload_page_is_a_clear_refusal(
+    tree, api, page_client, kind
+):
+    s = screening_make(tree)
+    package_sealed(s, api)
+    client = page_client(s.technician)
+    answer = client.post(
+        f"/lab/labs/{s.lab.code}/upload",
+        {
+            "file": SimpleUploadedFile("r.xlsx", _damaged(kind)),
+            "idempotency_key": uuid.uuid4().hex,
+        },
+    )
+    assert answer.status_code == 422
+    assert "file_damaged" in answer.content.decode()
+    assert ResultUpload.objects.count() == 0

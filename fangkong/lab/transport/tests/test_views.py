@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -15,38 +14,7 @@ from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
 from fangkong.lab.choices import AnomalyKind, PackageStatus, TubeResult, TubeStatus
 from fangkong.lab.models import Anomaly, Package, ResultUpload, Tube
-from fangkong.lab.tests.factories import screening_make
-
-
-def _sealed(s, api, barcodes=("T0001", "T0002")):
-    """Tubes bound (three people each), sealed into P0001 and handed over to transport."""
-    sampler = api(s.sampler)
-    for position, barcode in enumerate(barcodes):
-        bound = sampler.post(
-            "/api/v1/lab/tubes",
-            {
-                "round": str(s.round.code),
-                "point": str(s.point.code),
-                "barcode": barcode,
-                "members": [{"id_number": n} for n in s.ids[position * 3 : position * 3 + 3]],
-            },
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-        assert bound.status_code == 201, bound.json()
-    sealed = sampler.post(
-        "/api/v1/lab/packages",
-        {
-            "code": "P0001",
-            "round": str(s.round.code),
-            "point": str(s.point.code),
-            "lab": str(s.lab.code),
-            "tubes": list(barcodes),
-        },
-    )
-    assert sealed.status_code == 201, sealed.json()
-    assert (
-        sampler.post("/api/v1/lab/packages/P0001/handover", {"vehicle": "沪A1"}).status_code == 200
-    )
+from fangkong.lab.tests.factories import package_sealed, screening_make
 
 
 def _key(page: str, action: str) -> str:
@@ -58,7 +26,7 @@ def _key(page: str, action: str) -> str:
 
 def test_lab_home_lists_the_technicians_labs(tree, api, page_client):
     s = screening_make(tree)
-    _sealed(s, api)
+    package_sealed(s, api)
     page = page_client(s.technician).get("/lab/labs/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -68,7 +36,7 @@ def test_lab_home_lists_the_technicians_labs(tree, api, page_client):
 
 def test_lab_page_shows_packages_on_the_way_and_the_forms(tree, api, page_client):
     s = screening_make(tree)
-    _sealed(s, api)
+    package_sealed(s, api)
     page = page_client(s.technician).get(f"/lab/labs/{s.lab.code}/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -98,7 +66,7 @@ def test_wrong_role_is_forbidden(tree, page_client):
 
 def test_technician_of_another_lab_sees_nothing_of_this_one(tree, api, page_client):
     s = screening_make(tree)
-    _sealed(s, api)
+    package_sealed(s, api)
     other = actor_make(role=Role.LAB_TECHNICIAN, region=tree["district_a"])
     client = page_client(other)
     home = client.get("/lab/labs/")
@@ -114,7 +82,7 @@ def test_technician_of_another_lab_sees_nothing_of_this_one(tree, api, page_clie
 
 def test_receive_report_and_upload_through_the_page(tree, api, page_client):
     s = screening_make(tree)
-    _sealed(s, api)
+    package_sealed(s, api)
     client = page_client(s.technician)
     url = f"/lab/labs/{s.lab.code}/"
     page = client.get(url).content.decode()
@@ -174,30 +142,9 @@ def test_receive_report_and_upload_through_the_page(tree, api, page_client):
 
 def test_bad_receipt_form_is_422_and_writes_nothing(tree, api, page_client):
     s = screening_make(tree)
-    _sealed(s, api)
+    package_sealed(s, api)
     answer = page_client(s.technician).post(
         f"/lab/labs/{s.lab.code}/receive", {"package": "P0001", "tubes": ""}
     )
     assert answer.status_code == 422
     assert Package.objects.get(code="P0001").status == PackageStatus.IN_TRANSIT
-
-
-@pytest.mark.parametrize("kind", ["crc", "size"])
-def test_a_damaged_workbook_through_the_upload_page_is_a_clear_refusal(
-    tree, api, page_client, kind
-):
-    from fangkong.lab.results.tests.test_uploads import _damaged
-
-    s = screening_make(tree)
-    _sealed(s, api)
-    client = page_client(s.technician)
-    answer = client.post(
-        f"/lab/labs/{s.lab.code}/upload",
-        {
-            "file": SimpleUploadedFile("r.xlsx", _damaged(kind)),
-            "idempotency_key": uuid.uuid4().hex,
-        },
-    )
-    assert answer.status_code == 422
-    assert "file_damaged" in answer.content.decode()
-    assert ResultUpload.objects.count() == 0
