@@ -129,7 +129,7 @@ def _test_module_imports(source: str) -> list[tuple[int, str]]:
     """(line, name) for each private name (``_x``) imported from a test package: helpers one
     test module shares with another are public (``factories``, ``fixtures``, ``builders`` or
     the test module itself)."""
-    found = []
+    found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module and ".tests" in f".{node.module}":
             found.extend((node.lineno, alias.name) for alias in node.names if alias.name[0] == "_")
