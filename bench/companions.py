@@ -20,6 +20,11 @@ Each side, timed, ``--repeat`` times, all-in from the file:
   kept when > 10 minutes, summed per (companion, case).
 
 Both must return identical (case, companion, overlap) rows. ``ratio`` = ours ÷ DuckDB, all-in.
+
+The headline (10 M residents, 373 M dwell intervals) does not fit this machine: 1 M residents
+(41.6 M dwells, 17.5 M companion rows, since the synthetic city's cells hold ~6,600 residents
+each) peaked at 10.3 GB, and memory grows faster than N. The history in docs/benchmarks.md
+holds the growth curve (100 k, 300 k, 1 M).
 """
 
 from __future__ import annotations
