@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.cases.choices import CaseClassification as Classification
 from fangkong.cases.models import Case
+from fangkong.cases.selectors import case_residence
 from fangkong.core.actor import AnyActor
-from fangkong.people.models import Household
 from fangkong.risk_areas.services import InfectionRecorded, area_infections_at_residence
 
 #: The classifications that make an infection known to the areas.
@@ -34,17 +34,12 @@ def case_areas_infect(*, actor: AnyActor, case: Case, reason: str) -> list[Infec
     """
     if case.classification not in INFECTED:
         return []
-    household = (
-        Household.objects.select_related("region").filter(id=case.person.household_id).first()
-        if case.person.household_id
-        else None
-    )
-    region = household.region if household is not None else case.person.region
+    residence = case_residence(case)
     return area_infections_at_residence(
         actor=actor,
-        region=region,
-        building=household.building if household is not None else "",
-        unit=household.unit if household is not None else "",
+        region=residence.region,
+        building=residence.building,
+        unit=residence.unit,
         reference=str(case.code),
         found_on=case.first_positive_on or timezone.localdate(),
         reason=_("Case classified %(classification)s: %(reason)s")

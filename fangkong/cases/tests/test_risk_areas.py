@@ -81,3 +81,29 @@ def test_a_ruled_out_case_records_nothing(tree):
     _designate(commander, o.s.people[1].household.region, "high")
     case_classify(actor=o.epidemiologist, case=case, classification="discarded", reason="假阳性")
     assert not AreaInfection.objects.exists()
+
+
+def test_the_case_page_shows_its_areas_and_the_area_page_links_the_case(tree, page_client):
+    o = outbreak_make(tree)
+    commander = actor_make(role=Role.COMMANDER, region=tree["city"])
+    case = case_from_retest(o)
+    area = _designate(commander, o.s.people[1].household.region, "high", name="幸福里小区")
+    case_classify(
+        actor=o.epidemiologist, case=case, classification="asymptomatic", reason="PCR 阳性"
+    )
+    page = page_client(o.epidemiologist).get(f"/cases/{case.code}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f'href="/risk-areas/{area.code}/"' in text
+    assert "幸福里小区" in text
+    # a clinician sees the areas but not the risk-area pages
+    text = page_client(o.clinician).get(f"/cases/{case.code}/").content.decode()
+    assert "幸福里小区" in text
+    assert f"/risk-areas/{area.code}/" not in text
+
+    link = f'href="/cases/{case.code}/"'
+    assert link in page_client(o.epidemiologist).get(f"/risk-areas/{area.code}/").content.decode()
+    # a grid worker reads areas, not cases: the code without the link
+    grid = page_client(o.grid).get(f"/risk-areas/{area.code}/").content.decode()
+    assert str(case.code) in grid
+    assert link not in grid
