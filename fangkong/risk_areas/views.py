@@ -151,7 +151,7 @@ def _case_links(actor: Actor, infections: list[AreaInfection]) -> list[tuple[Are
         probe = resolve(reverse(CASE_PAGE, args=[UUID(int=0)])).func
     except NoReverseMatch:
         return [(infection, "") for infection in infections]
-    roles = getattr(probe, "allowed_roles", frozenset())
+    roles: frozenset[str] = getattr(probe, "allowed_roles", frozenset())
     if roles and actor.role not in roles:
         return [(infection, "") for infection in infections]
     rows = []

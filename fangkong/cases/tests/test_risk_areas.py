@@ -26,7 +26,9 @@ def test_a_confirmed_case_is_recorded_in_every_open_area_covering_its_residence(
     o = outbreak_make(tree)
     commander = actor_make(role=Role.COMMANDER, region=tree["city"])
     case = case_from_retest(o)
-    residence = o.s.people[1].household
+    # the case's person lives in the first household, in grid A1
+    residence = o.s.households[0]
+    assert o.s.people[1].household_id == residence.id
     compound = _designate(commander, residence.region, "high")
     district_low = _designate(
         commander, tree["district_a"], "low", unit="county_remainder", name="其余地区"
@@ -78,7 +80,7 @@ def test_a_ruled_out_case_records_nothing(tree):
     o = outbreak_make(tree)
     commander = actor_make(role=Role.COMMANDER, region=tree["city"])
     case = case_from_retest(o)
-    _designate(commander, o.s.people[1].household.region, "high")
+    _designate(commander, o.s.households[0].region, "high")
     case_classify(actor=o.epidemiologist, case=case, classification="discarded", reason="假阳性")
     assert not AreaInfection.objects.exists()
 
@@ -87,7 +89,7 @@ def test_the_case_page_shows_its_areas_and_the_area_page_links_the_case(tree, pa
     o = outbreak_make(tree)
     commander = actor_make(role=Role.COMMANDER, region=tree["city"])
     case = case_from_retest(o)
-    area = _designate(commander, o.s.people[1].household.region, "high", name="幸福里小区")
+    area = _designate(commander, o.s.households[0].region, "high", name="幸福里小区")
     case_classify(
         actor=o.epidemiologist, case=case, classification="asymptomatic", reason="PCR 阳性"
     )

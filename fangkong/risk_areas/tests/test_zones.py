@@ -87,7 +87,7 @@ def test_a_round_areas_own_deeper_zone_is_not_undone_by_a_wider_area(
 ) -> None:
     clock("nhc-9")
     commander = actor_make(role=Role.COMMANDER, region=tree["district_a"])
-    designate = {"actor": commander, "reason": "本土感染者居住"}
+    designate: dict[str, Any] = {"actor": commander, "reason": "本土感染者居住"}
     risk_area_designate(
         region=tree["grid_a1"], level="high", unit="compound", name="幸福里", **designate
     )
