@@ -18,7 +18,11 @@ from fangkong.cases.models import (
 )
 from fangkong.core.actor import AnyActor
 from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
+from fangkong.people.models import Household
+from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
+from fangkong.risk_areas.models import RiskArea
+from fangkong.risk_areas.selectors import risk_areas_covering
 
 
 def case_scope(actor: AnyActor) -> QuerySet[Case]:
@@ -110,3 +114,35 @@ def alert_list(
 
 def has_open_alert(case: Case) -> bool:
     return CaseAlert.objects.filter(case=case, state=AlertState.OPEN).exists()
+
+
+@dataclass(frozen=True)
+class Residence:
+    """Where a case's person lives, as the risk areas are drawn: the node, the building and
+    the stairwell unit of their household (none without a household: their own node)."""
+
+    region: Region
+    building: str = ""
+    unit: str = ""
+
+
+def case_residence(case: Case) -> Residence:
+    """The residence of ``case``'s person (one query for the household, none without one)."""
+    household = (
+        Household.objects.select_related("region").filter(id=case.person.household_id).first()
+        if case.person.household_id
+        else None
+    )
+    if household is None:
+        return Residence(region=case.person.region)
+    return Residence(region=household.region, building=household.building, unit=household.unit)
+
+
+def case_risk_areas(case: Case) -> list[RiskArea]:
+    """The open risk areas the case's residence lies in (``risk_areas.selectors``), oldest
+    designation first; two queries. Areas hold places, no person: the case page that shows
+    them has already logged its read of the person."""
+    residence = case_residence(case)
+    return list(
+        risk_areas_covering(residence.region, building=residence.building, unit=residence.unit)
+    )

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,6 +44,7 @@ from fangkong.cases.selectors import (
     case_events,
     case_exposures,
     case_list,
+    case_risk_areas,
     case_visits,
 )
 from fangkong.cases.services import cases as services
@@ -51,6 +53,9 @@ from fangkong.core.errors import FangkongError
 from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
+from fangkong.policy.rules import risk_level_name
+from fangkong.policy.selectors import rules_for
+from fangkong.risk_areas.roles import READ_ROLES as RISK_AREA_READ_ROLES
 
 READERS = tuple(sorted(CASE_READ_ROLES))
 INVESTIGATORS = tuple(sorted(INVESTIGATION_ROLES))
@@ -95,6 +100,21 @@ def list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _areas_named(case: Any) -> list[tuple[Any, str]]:
+    """The open risk areas of the case's residence with their level's name (the rules in
+    force at the area's node; an earlier edition's level shows its code)."""
+    language = get_language() or "en"
+    return [
+        (
+            area,
+            risk_level_name(
+                rules_for(area.region, timezone.localdate()), area.level, language=language
+            ),
+        )
+        for area in case_risk_areas(case)
+    ]
+
+
 def _case_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
     actor = actor_of(request)
     card = presentation.case_card(actor, case)
@@ -117,6 +137,8 @@ def _case_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, An
         "can_investigate": actor.role in INVESTIGATION_ROLES and card.closed_at is None,
         "steps": InvestigationStep,
         "now": timezone.now(),
+        "risk_areas": _areas_named(case),
+        "may_see_areas": actor.role in RISK_AREA_READ_ROLES,
     }
 
 

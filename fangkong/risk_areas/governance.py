@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor
 from fangkong.core.addresses import parse_address
 from fangkong.core.errors import Conflict, ValidationFailed, field_error
+from fangkong.lab.zones import zones_changed
 from fangkong.people.validation import text_field
 from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.schema import RiskLevel
@@ -140,6 +141,7 @@ def area_step(
         level_after=target or "",
         detail=detail,
     )
+    zones_changed()  # the lab's zone of the grids inside follows the new level
     return area
 
 

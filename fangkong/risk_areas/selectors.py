@@ -60,6 +60,35 @@ def risk_area_infections(area: RiskArea) -> QuerySet[AreaInfection]:
     return AreaInfection.objects.filter(area=area).order_by("-found_on", "-id")
 
 
+def risk_areas_covering(
+    region: Region, *, building: str = "", unit: str = ""
+) -> QuerySet[RiskArea]:
+    """The open (designated) areas a place lies in: a residence at node ``region`` in
+    ``building`` and stairwell ``unit`` (as households store them). An area covers it when
+    its node is ``region`` or an ancestor and, for a building or a unit, the building (and
+    unit) match. Not scoped to an actor: the callers are services acting on a case the
+    actor may already see (``cases``). One query; oldest designation first."""
+    whole = [
+        DesignationUnit.COMPOUND,
+        DesignationUnit.WORKPLACE,
+        DesignationUnit.COUNTY_REMAINDER,
+    ]
+    places = Q(unit__in=whole)
+    if building:
+        places |= Q(unit=DesignationUnit.BUILDING, building=building)
+        if unit:
+            places |= Q(unit=DesignationUnit.UNIT, building=building, stairwell=unit)
+    return (
+        RiskArea.objects.select_related("region")
+        .filter(
+            places,
+            status=RiskAreaStatus.DESIGNATED,
+            region__path__in=_ancestor_paths(region.path),
+        )
+        .order_by("designated_at", "id")
+    )
+
+
 def area_today(region: Region, now: datetime | None = None) -> date:
     """Today in the node's time zone (the lifting clock counts local days)."""
     return timezone.localtime(now or timezone.now(), ZoneInfo(region.time_zone)).date()

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
+from fangkong.people.access import parse_code
 from fangkong.policy.choices import DesignationUnit
 from fangkong.policy.rules import EffectiveRules, risk_level_name
 from fangkong.policy.selectors import rules_for, rules_for_actor
@@ -39,7 +41,7 @@ from fangkong.risk_areas.forms import (
     LevelForm,
     LiftForm,
 )
-from fangkong.risk_areas.models import RiskArea
+from fangkong.risk_areas.models import AreaInfection, RiskArea
 from fangkong.risk_areas.roles import READ_ROLES, WRITE_ROLES
 from fangkong.risk_areas.selectors import (
     area_today,
@@ -135,6 +137,30 @@ def list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: The page of the case an infection's reference names. A URL name, not an import: ``cases``
+#: sits beside this app and imports it (docs/architecture.md), never the other way round.
+CASE_PAGE = "cases:detail"
+
+
+def _case_links(actor: Actor, infections: list[AreaInfection]) -> list[tuple[AreaInfection, str]]:
+    """Each infection with the link to its case's page: only for the roles that page admits
+    (the roles its guard records), and only where the reference is a case code (a report
+    code entered by hand has no page). A case outside the actor's subtree answers 404 there,
+    as a missing one does."""
+    try:
+        probe = resolve(reverse(CASE_PAGE, args=[UUID(int=0)])).func
+    except NoReverseMatch:
+        return [(infection, "") for infection in infections]
+    roles: frozenset[str] = getattr(probe, "allowed_roles", frozenset())
+    if roles and actor.role not in roles:
+        return [(infection, "") for infection in infections]
+    rows = []
+    for infection in infections:
+        code = parse_code(infection.reference)
+        rows.append((infection, reverse(CASE_PAGE, args=[code]) if code else ""))
+    return rows
+
+
 def _area_context(actor: Actor, area: RiskArea, request: HttpRequest) -> dict[str, Any]:
     rules = rules_for(area.region, area_today(area.region))
     levels = _levels(rules)
@@ -153,6 +179,7 @@ def _area_context(actor: Actor, area: RiskArea, request: HttpRequest) -> dict[st
         "assessment": assessment,
         "events": events,
         "infections": infections,
+        "infection_rows": _case_links(actor, list(infections.items)),
         "may_write": actor.role in WRITE_ROLES and area.status == "designated",
         "level_form": LevelForm(levels=[item for item in levels if item[0] != area.level]),
         "lift_form": LiftForm(),

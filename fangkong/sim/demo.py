@@ -39,6 +39,7 @@ from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
+from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.load import city_load
 
@@ -253,6 +254,7 @@ def demo_prepare(
     accounts = _timed(out, "Preparing the demo accounts", lambda: demo_accounts(password))
     places = demo_places()
     setup = _timed(out, "Setting up the screening round", lambda: screening_setup(places))
+    risk_areas_override(places["city"])
     if city is not None and days > 0:
         built = city
         done = _timed(
@@ -281,6 +283,16 @@ def demo_prepare(
         )
         for refusal in done.tracing_refused:
             _say(out, f"Tracing batch refused: {refusal}")
+        drawn = risk_areas_run(
+            district=places["district"],
+            commander=_demo_actor(Role.COMMANDER),
+            epidemiologist=_demo_actor(Role.EPIDEMIOLOGIST),
+        )
+        _say(
+            out,
+            f"Risk areas: {len(drawn.areas)} designated over the first cases' compound and the "
+            f"district; {drawn.classified} cases classified, their infections recorded.",
+        )
     _print_accounts(out, accounts, password if generated else "", url)
 
 
@@ -289,6 +301,14 @@ def _feed_actor() -> Actor:
     in the city and show on its tracing page."""
     membership = Membership.objects.select_related("user", "region").get(
         user__username=Role.ADMINISTRATOR.value, role=Role.ADMINISTRATOR, is_active=True
+    )
+    return actor_from_membership(membership)
+
+
+def _demo_actor(role: Role) -> Actor:
+    """The demo account of ``role`` acting at its node (``ROLE_PLACES``)."""
+    membership = Membership.objects.select_related("user", "region").get(
+        user__username=role.value, role=role, is_active=True
     )
     return actor_from_membership(membership)
 

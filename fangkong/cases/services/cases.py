@@ -39,6 +39,7 @@ from fangkong.cases.roles import (
     CLINICAL_ROLES,
     INVESTIGATION_ROLES,
 )
+from fangkong.cases.services.areas import case_areas_infect
 from fangkong.core.actor import Actor, AnyActor
 from fangkong.core.audit import AuditSpec, audit_record, audit_record_many
 from fangkong.core.errors import Conflict, FangkongError, field_error, field_refusal
@@ -438,6 +439,9 @@ def case_classify(
     3. A conditional update (a concurrent change answers ``case_changed``); ruled out closes
        the case. History row from → to with the reason and the rule set (key and revision)
        in force at the case's node, and an audit row.
+    4. Confirmed or asymptomatic: the infection is recorded in every open risk area the
+       person's residence lies in (``services.areas.case_areas_infect``), in the same
+       transaction.
     """
     require_role(actor, CLASSIFY_ROLES)
     errors: Errors = []
@@ -504,6 +508,8 @@ def case_classify(
         rule_set=rules.label,
         extra={"from": current, "to": classification},
     )
+    # the infection is known: the risk areas the residence lies in count it (issue 19 §8)
+    case_areas_infect(actor=actor, case=case, reason=why)
     return case
 
 

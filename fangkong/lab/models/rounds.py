@@ -52,7 +52,9 @@ class ScreeningRound(TimestampedModel):
 
 class RoundArea(models.Model):
     """A node covered by a round, with its zone (risk-level code or ``other``) that sets the
-    default pool ratio of tubes bound at points inside it."""
+    default pool ratio of tubes bound at points inside it — unless a point lies in a node
+    that has a zone of its own today, at or below this one (an open risk area:
+    :mod:`fangkong.lab.zones`)."""
 
     round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="areas")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")

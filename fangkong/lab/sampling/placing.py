@@ -15,8 +15,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import TTLCache
@@ -28,7 +28,9 @@ from fangkong.core.errors import FangkongError, NotFound, field_refusal
 from fangkong.core.lookups import sql_in
 from fangkong.lab.models import RoundArea, SamplingPoint, ScreeningRound
 from fangkong.lab.scope import point_visible, round_visible
+from fangkong.lab.zones import zone_at, zones_within
 from fangkong.people.access import parse_code
+from fangkong.regions.subtree import path_in_subtree
 
 #: Seconds a process keeps a round's or a point's region and areas.
 PLACES_SECONDS = 30.0
@@ -61,6 +63,8 @@ class _Shape:
 
     screening_round: ScreeningRound
     areas: tuple[RoundArea, ...]
+    #: Nodes inside or above the areas with a zone of their own (a risk area, ``lab.zones``).
+    zones: Mapping[str, str] = field(default_factory=dict)
 
 
 # Bounded, and expired entries are dropped. Not thread-safe by themselves: used under ``_lock``.
@@ -107,12 +111,30 @@ def _shapes(codes: set[uuid.UUID]) -> dict[uuid.UUID, _Shape]:
         ):
             rounds[area.round.code] = area.round
             areas.setdefault(area.round.code, []).append(area)
+        zones = zones_within({area.region.path for held in areas.values() for area in held})
         found = {
-            code: _Shape(screening_round=rounds[code], areas=tuple(areas[code])) for code in rounds
+            code: _Shape(
+                screening_round=rounds[code],
+                areas=tuple(areas[code]),
+                zones=_zones_of(areas[code], zones),
+            )
+            for code in rounds
         }
         _keep(_rounds, found)
         shapes.update(found)
     return shapes
+
+
+def _zones_of(areas: Collection[RoundArea], zones: Mapping[str, str]) -> dict[str, str]:
+    """The zones of ``zones`` on nodes inside or above one of ``areas``."""
+    return {
+        path: zone
+        for path, zone in zones.items()
+        if any(
+            path_in_subtree(path, area.region.path) or path_in_subtree(area.region.path, path)
+            for area in areas
+        )
+    }
 
 
 def _point_objects(codes: set[uuid.UUID]) -> dict[uuid.UUID, SamplingPoint]:
@@ -247,6 +269,10 @@ def _place(
     return Place(
         screening_round=screening_round,
         point=point,
-        zone=best.zone,
+        zone=zone_at(
+            point.region.path,
+            (best.region.path, best.zone),
+            shape.zones if shape else {},
+        ),
         round_status=status[screening_round.id],
     )

@@ -17,6 +17,7 @@ from fangkong.lab.models import (
     Tube,
 )
 from fangkong.lab.scope import package_scope, point_scope, round_scope, tube_scope
+from fangkong.lab.zones import zone_at, zones_within
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ def sampling_posts(actor: AnyActor, *, limit: int = 200) -> list[SamplingPost]:
             round_id__in=round_scope(actor).values("id"),
         ).select_related("round", "region")
     )
+    zones = zones_within({area.region.path for area in areas})
     posts: list[SamplingPost] = []
     for point in points:
         best: dict[int, RoundArea] = {}
@@ -53,7 +55,14 @@ def sampling_posts(actor: AnyActor, *, limit: int = 200) -> list[SamplingPost]:
             if held is None or area.region.level > held.region.level:
                 best[area.round_id] = area
         ordered = sorted(best.values(), key=lambda a: (a.round.starts_at, a.round.id), reverse=True)
-        posts.extend(SamplingPost(point=point, round=a.round, zone=a.zone) for a in ordered)
+        posts.extend(
+            SamplingPost(
+                point=point,
+                round=a.round,
+                zone=zone_at(point.region.path, (a.region.path, a.zone), zones),
+            )
+            for a in ordered
+        )
     return posts
 
 

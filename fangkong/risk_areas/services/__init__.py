@@ -9,6 +9,7 @@ from fangkong.risk_areas.services.designation import (
 from fangkong.risk_areas.services.infections import (
     InfectionRecorded,
     area_infection_record,
+    area_infections_at_residence,
     risk_area_contacts_record,
 )
 from fangkong.risk_areas.services.lifting import LiftingRun, risk_area_lifting_run
@@ -17,6 +18,7 @@ __all__ = [
     "InfectionRecorded",
     "LiftingRun",
     "area_infection_record",
+    "area_infections_at_residence",
     "risk_area_contacts_record",
     "risk_area_designate",
     "risk_area_level_set",

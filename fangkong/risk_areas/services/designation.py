@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, field_error
+from fangkong.lab.zones import zones_changed
 from fangkong.people.validation import require_in_scope, text_field
 from fangkong.policy.choices import DesignationUnit
 from fangkong.policy.schema import RiskLevel
@@ -186,6 +187,7 @@ def risk_area_designate(
         level_after=spec.code,
         detail={"clock_from": area.clock_from.isoformat()},
     )
+    zones_changed()  # the lab's zone of the grids inside follows the new area
     _audit(
         actor=actor,
         action="risk_area_designate",

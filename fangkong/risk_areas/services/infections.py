@@ -19,6 +19,7 @@ from fangkong.core.errors import Conflict, field_error
 from fangkong.core.idcard import is_resident_id
 from fangkong.policy.rules import risk_area_new_infection
 from fangkong.policy.selectors import rules_for
+from fangkong.regions.models import Region
 from fangkong.risk_areas.access import require_role
 from fangkong.risk_areas.choices import RiskAreaEventKind
 from fangkong.risk_areas.events import risk_area_event_record
@@ -33,7 +34,7 @@ from fangkong.risk_areas.governance import (
 )
 from fangkong.risk_areas.models import AreaInfection, RiskArea
 from fangkong.risk_areas.roles import WRITE_ROLES
-from fangkong.risk_areas.selectors import area_today
+from fangkong.risk_areas.selectors import area_today, risk_areas_covering
 
 #: A case or report code: letters, digits and ``._:-``; never a person's identifier.
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -115,6 +116,28 @@ def area_infection_record(
        runs again.
     """
     require_role(actor, WRITE_ROLES)
+    return _infection_write(
+        actor=actor,
+        area=area,
+        reference=reference,
+        found_on=found_on,
+        reason=reason,
+        in_isolated_person=in_isolated_person,
+        community_risk_excluded=community_risk_excluded,
+    )
+
+
+def _infection_write(
+    *,
+    actor: AnyActor,
+    area: RiskArea,
+    reference: str,
+    found_on: date,
+    reason: str,
+    in_isolated_person: bool = False,
+    community_risk_excluded: bool = False,
+) -> InfectionRecorded:
+    """:func:`area_infection_record` after its role check (steps 1 to 4 without the role)."""
     area = area_locked(area)
     errors: list[dict[str, Any]] = []
     reason = reason_checked(reason, errors)
@@ -222,6 +245,56 @@ def area_infection_record(
         extra={"reference": reference},
     )
     return outcome
+
+
+#: Refusals that skip one area in the case feed rather than fail the case's classification: a
+#: level of an earlier edition, an area lifted meanwhile, the case's code already recorded
+#: with its first day (the first record stands).
+_SKIPPED = ("level_not_in_rules", "risk_area_lifted", "infection_reference_reused")
+
+
+@transaction.atomic
+def area_infections_at_residence(
+    *,
+    actor: AnyActor,
+    region: Region,
+    building: str,
+    unit: str,
+    reference: str,
+    found_on: date,
+    reason: str,
+) -> list[InfectionRecorded]:
+    """Record an infection in every open area a residence lies in (the case feed, issue 19
+    §8): ``cases`` calls it when a case becomes confirmed or asymptomatic, with the case's
+    code as ``reference``.
+
+    1. The areas: :func:`~fangkong.risk_areas.selectors.risk_areas_covering` the residence
+       (node ``region``, ``building``, ``unit``), locked in id order.
+    2. Each through :func:`area_infection_record`'s steps without its role check: the
+       caller's own governed step (classifying a case, a role of its own) is what makes the
+       infection known; ``actor`` and ``reason`` go into each area's history and audit row
+       with the rule set version. Idempotent by reference: classifying an asymptomatic case
+       as confirmed later records nothing new. An area whose level is not in the rules in
+       force (``level_not_in_rules``) is skipped, never blocking the case.
+    """
+    recorded: list[InfectionRecorded] = []
+    areas = list(risk_areas_covering(region, building=building, unit=unit).order_by("id"))
+    for area in areas:
+        try:
+            with transaction.atomic():
+                recorded.append(
+                    _infection_write(
+                        actor=actor,
+                        area=area,
+                        reference=reference,
+                        found_on=found_on,
+                        reason=reason,
+                    )
+                )
+        except Conflict as refusal:
+            if refusal.code not in _SKIPPED:
+                raise
+    return recorded
 
 
 @transaction.atomic

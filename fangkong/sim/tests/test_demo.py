@@ -161,9 +161,33 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     assert CaseTube.objects.filter(case__in=cases, tube__in=positives).count() == cases.count()
     assert all(case.timers.count() == 3 for case in cases)
     assert Notification.objects.filter(tube__in=pooled).count() >= 3 * pooled.count()
-    # the city's scans and dwell intervals went in through the tracing ingestion, a batch a day
+    # the first cases' compound is a high-risk area, the rest of the district a low one; the
+    # cases classified asymptomatic reached both through the case feed (issue 19 §8)
     from django.utils import timezone
 
+    from fangkong.policy.selectors import rules_for
+    from fangkong.risk_areas.models import AreaInfection, RiskArea, RiskAreaEvent
+    from fangkong.risk_areas.selectors import lifting_assess
+
+    high = RiskArea.objects.get(level="high", status="designated")
+    low = RiskArea.objects.get(level="low", unit="county_remainder")
+    assert rules_for(high.region, timezone.localdate()).parameters.risk_areas.enabled
+    classified = Case.objects.filter(classification="asymptomatic")
+    assert 1 <= classified.count() <= 3
+    codes = {str(code) for code in classified.values_list("code", flat=True)}
+    for area in (high, low):
+        assert set(AreaInfection.objects.filter(area=area).values_list("reference", flat=True)) == (
+            codes
+        )
+    designated = RiskAreaEvent.objects.get(area=high, kind="designated")
+    assert (designated.actor, designated.actor_role) == ("commander", "commander")
+    assert designated.reason
+    recorded = RiskAreaEvent.objects.filter(area=high, kind="infection_recorded")
+    assert set(recorded.values_list("actor", flat=True)) == {"epidemiologist"}
+    assessment = lifting_assess(high)
+    assert (assessment.days_clean, assessment.days_required) == (0, 7)
+    assert assessment.target == "medium"
+    # the city's scans and dwell intervals went in through the tracing ingestion, a batch a day
     from fangkong.tracing.models import IngestBatch, Venue
     from fangkong.tracing.store import dwells_frame, scans_frame
 
