@@ -31,6 +31,7 @@ from fangkong.people.access import access_person
 from fangkong.tracing import selectors, services
 from fangkong.tracing.access import require_ingest_role
 from fangkong.tracing.choices import BatchStatus, FeedKind, VenueKind
+from fangkong.tracing.contacts.api import router as contacts_router
 from fangkong.tracing.models import IngestBatch
 
 router = Router(tags=["tracing"])
@@ -266,3 +267,6 @@ def person_scans(request: HttpRequest, code: str, query: Query[PersonScansQuery]
         "days": query.days,
         "items": [row.__dict__ for row in page.items],
     }
+
+
+router.add_router("", contacts_router)

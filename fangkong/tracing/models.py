@@ -98,3 +98,9 @@ class TracingPurge(models.Model):
 
     def __str__(self) -> str:
         return f"purge {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+# the sub-domains' models, registered with the app through this module
+from fangkong.tracing.contacts.models import ContactLink  # noqa: E402
+
+__all__ = ["ContactLink", "IngestBatch", "TracingPurge", "Venue"]
