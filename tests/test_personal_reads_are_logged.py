@@ -81,6 +81,9 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/tracing/dwells": "a batch's counts and days; no row comes back",
     "GET /api/v1/tracing/batches": "batches: source, key, counts, days",
     "POST /api/v1/tracing/venues": "a venue: a place, not a person",
+    "POST /api/v1/tracing/cases/{code}/contacts/derive": "counts of new candidates by setting",
+    "POST /api/v1/tracing/cases/{code}/contacts/confirm": "how many candidates changed",
+    "POST /api/v1/tracing/cases/{code}/contacts/dismiss": "how many candidates changed",
     "GET /api/v1/regions": "jurisdiction nodes",
     "POST /api/v1/regions": "a jurisdiction node",
     "POST /api/v1/regions/import": "jurisdiction nodes",
@@ -271,6 +274,14 @@ def _visit_body() -> dict[str, Any]:
     }
 
 
+def _contacts(w: World, api: Any) -> Any:
+    """A case with its housemate as a derived candidate, listed by the epidemiologist."""
+    case = _case(w)
+    epidemiologist = _epidemiologist(w)
+    api(epidemiologist).post(f"/api/v1/tracing/cases/{case.code}/contacts/derive")
+    return api(epidemiologist).get(f"/api/v1/tracing/cases/{case.code}/contacts")
+
+
 #: A real call for each operation that returns personal data.
 CALLS: dict[str, Call] = {
     "POST /api/v1/lab/tubes": _tube,
@@ -369,6 +380,7 @@ CALLS: dict[str, Call] = {
             "exposed_on": str(timezone.localdate()),
         },
     ),
+    "GET /api/v1/tracing/cases/{code}/contacts": lambda w, api: _contacts(w, api),
     "GET /api/v1/tracing/persons/{code}/scans": lambda w, api: api(
         actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["city"])
     ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),

@@ -3,8 +3,16 @@
 from django.urls import path
 
 from fangkong.tracing import views
+from fangkong.tracing.contacts import views as contacts
 
 app_name = "tracing"
 urlpatterns = [
     path("", views.home_view, name="home"),
+    path("cases/<uuid:code>/contacts/", contacts.contacts_view, name="contacts"),
+    path(
+        "cases/<uuid:code>/contacts/derive/", contacts.contacts_derive_view, name="contacts_derive"
+    ),
+    path(
+        "cases/<uuid:code>/contacts/decide/", contacts.contacts_decide_view, name="contacts_decide"
+    ),
 ]

@@ -80,6 +80,8 @@ def contact_rows(actor: AnyActor, case: Case, links: Sequence[ContactLink]) -> l
         purpose=PURPOSE,
         action="case_contacts_read",
         subject_type="person",
-        subject_ids=sorted({str(c) for c in (case.person.code, *(r.person_code for r in rows), *via)}),
+        subject_ids=sorted(
+            {str(c) for c in (case.person.code, *(r.person_code for r in rows), *via)}
+        ),
     )
     return rows

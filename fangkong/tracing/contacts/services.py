@@ -235,15 +235,15 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
     window = contact_window_start(anchor, rules) if anchor else None
     found: list[_Found] = []
     if window is not None:
-        window_from = datetime.combine(window, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+        window_from = datetime.combine(
+            window, datetime.min.time(), tzinfo=timezone.get_current_timezone()
+        )
         found = [
             *venue_candidates(case, window_from, now),
             *household_candidates(case),
             *secondary_candidates(case, rules),
         ]
-    existing = set(
-        ContactLink.objects.filter(case=case).values_list("person_id", "kind")
-    )
+    existing = set(ContactLink.objects.filter(case=case).values_list("person_id", "kind"))
     new: dict[tuple[int, str], _Found] = {}
     already = 0
     for item in found:
@@ -342,7 +342,9 @@ def contacts_decide(
     parsed = _codes_checked(codes)
     links = {
         link.code: link
-        for link in ContactLink.objects.filter(case=case, code__in=parsed).only("pk", "code", "status")
+        for link in ContactLink.objects.filter(case=case, code__in=parsed).only(
+            "pk", "code", "status"
+        )
     }
     for row, code in enumerate(parsed, 1):
         link = links.get(code)

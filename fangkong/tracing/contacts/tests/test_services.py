@@ -92,9 +92,7 @@ def test_bulk_confirm_and_dismiss_carry_actor_reason_and_rule_set(tree):
     with time_machine.travel(NINTH, tick=False):
         scene, guests = _exposure_three_days_before_onset(tree, NINTH)
         contacts_derive(actor=scene.epidemiologist, case=scene.case)
-        links = {
-            link.person_id: link for link in ContactLink.objects.filter(case=scene.case)
-        }
+        links = {link.person_id: link for link in ContactLink.objects.filter(case=scene.case)}
         chosen = [links[g.pk].code for g in guests[:2]]
         changed = contacts_decide(
             actor=scene.epidemiologist,
@@ -130,33 +128,51 @@ def test_a_decision_is_refused_whole_when_one_row_is_not_a_candidate(tree):
         contacts_derive(actor=scene.epidemiologist, case=scene.case)
         codes = list(ContactLink.objects.filter(case=scene.case).values_list("code", flat=True))
         contacts_decide(
-            actor=scene.epidemiologist, case=scene.case, codes=codes[:1], decision="confirm",
+            actor=scene.epidemiologist,
+            case=scene.case,
+            codes=codes[:1],
+            decision="confirm",
             reason="r",
         )
         with pytest.raises(Conflict) as refused:
             contacts_decide(
-                actor=scene.epidemiologist, case=scene.case, codes=codes, decision="dismiss",
+                actor=scene.epidemiologist,
+                case=scene.case,
+                codes=codes,
+                decision="dismiss",
                 reason="r",
             )
         assert refused.value.detail == {"row": 1}
         with pytest.raises(ValidationFailed) as no_reason:
             contacts_decide(
-                actor=scene.epidemiologist, case=scene.case, codes=codes[1:], decision="confirm",
+                actor=scene.epidemiologist,
+                case=scene.case,
+                codes=codes[1:],
+                decision="confirm",
                 reason=" ",
             )
         assert no_reason.value.errors[0]["field"] == "reason"
         with pytest.raises(ValidationFailed) as bad_row:
             contacts_decide(
-                actor=scene.epidemiologist, case=scene.case, codes=[codes[1], "x"],
-                decision="confirm", reason="r",
+                actor=scene.epidemiologist,
+                case=scene.case,
+                codes=[codes[1], "x"],
+                decision="confirm",
+                reason="r",
             )
         assert bad_row.value.errors[0] | {"message": ""} == {
-            "field": "contacts", "code": "invalid", "row": 2, "message": ""
+            "field": "contacts",
+            "code": "invalid",
+            "row": 2,
+            "message": "",
         }
         with pytest.raises(NotFound):
             contacts_decide(
-                actor=scene.epidemiologist, case=scene.case,
-                codes=["00000000-0000-0000-0000-000000000000"], decision="confirm", reason="r",
+                actor=scene.epidemiologist,
+                case=scene.case,
+                codes=["00000000-0000-0000-0000-000000000000"],
+                decision="confirm",
+                reason="r",
             )
     assert ContactLink.objects.filter(status=ContactStatus.CANDIDATE).count() == 3
 
@@ -186,7 +202,10 @@ def _secondary_scene(tree, now):
     contacts_derive(actor=scene.epidemiologist, case=scene.case)
     link = ContactLink.objects.get(case=scene.case, person=guest)
     contacts_decide(
-        actor=scene.epidemiologist, case=scene.case, codes=[link.code], decision="confirm",
+        actor=scene.epidemiologist,
+        case=scene.case,
+        codes=[link.code],
+        decision="confirm",
         reason="r",
     )
     found = contacts_derive(actor=scene.epidemiologist, case=scene.case)
