@@ -19,4 +19,6 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: object, codes: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["contacts"].choices = [(code, code) for code in codes[:MAX_DECIDE]]
+        contacts = self.fields["contacts"]
+        assert isinstance(contacts, forms.MultipleChoiceField)
+        contacts.choices = [(code, code) for code in codes[:MAX_DECIDE]]

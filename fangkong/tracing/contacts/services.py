@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import numpy as np
@@ -136,13 +136,13 @@ def venue_candidates(case: Case, window_from: datetime, until: datetime) -> list
         check_out=stays["check_out"].to_numpy(),
         stay_limit=int(MAX_SCAN_STAY.total_seconds()),
     )
-    visit = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    spans = np.array(rows, dtype=np.int64).reshape(-1, 3)
     found = contacts_find(
         index,
-        venue=visit[:, 0],
-        start=visit[:, 1],
-        end=visit[:, 2],
-        exclude_person=np.full(visit.shape[0], case.person_id, dtype=np.int64),
+        venue=spans[:, 0],
+        start=spans[:, 1],
+        end=spans[:, 2],
+        exclude_person=np.full(spans.shape[0], case.person_id, dtype=np.int64),
     )
     best: dict[int, _Found] = {}
     for position, person, overlap in zip(

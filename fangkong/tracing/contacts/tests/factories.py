@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ class Scene:
     other_epidemiologist: Actor
     housemate: Person
     tree: dict[str, Any]
+    guests: list[Person] = field(default_factory=list)
 
 
 def scans_ingest(rows: list[dict[str, Any]], key: str) -> None:

@@ -124,7 +124,7 @@ def test_bulk_confirm_and_dismiss_carry_actor_reason_and_rule_set(tree):
 
 def test_a_decision_is_refused_whole_when_one_row_is_not_a_candidate(tree):
     with time_machine.travel(NINTH, tick=False):
-        scene, guests = _exposure_three_days_before_onset(tree, NINTH)
+        scene, _guests = _exposure_three_days_before_onset(tree, NINTH)
         contacts_derive(actor=scene.epidemiologist, case=scene.case)
         codes = list(ContactLink.objects.filter(case=scene.case).values_list("code", flat=True))
         contacts_decide(
