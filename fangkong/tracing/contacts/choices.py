@@ -18,6 +18,7 @@ class ContactSetting(models.TextChoices):
     HOUSEHOLD = "household", _("Household")
     WORK = "work", _("Work team")
     CLASS = "class", _("Class")
+    CELL = "cell", _("Same cell")
     OTHER = "other", _("Other")
 
 

@@ -30,6 +30,7 @@ from fangkong.people.models import Person
 from fangkong.policy.rules import EffectiveRules, contact_window_start, secondary_contacts_enabled
 from fangkong.policy.selectors import rules_for
 from fangkong.tracing.checks import MAX_SCAN_STAY
+from fangkong.tracing.companions.services import case_companions
 from fangkong.tracing.contacts.choices import (
     DECISIONS,
     ContactKind,
@@ -220,7 +221,8 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
        close-contact identification nothing is derived;
     2. venue co-presence (:func:`venue_candidates`), household members
        (:func:`household_candidates`), and secondary contacts of confirmed close contacts
-       where the rules enable them (:func:`secondary_candidates`, R3);
+       where the rules enable them (:func:`secondary_candidates`, R3); and, by their own
+       rules, spatiotemporal companions (``tracing.companions``, R20);
     3. persons already linked to the case in that kind are left as they are (a dismissed
        candidate is not proposed again); the case's own person never;
     4. the new links are stored as candidates with the rule set's label, and one audit row
@@ -243,6 +245,16 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
             *household_candidates(case),
             *secondary_candidates(case, rules),
         ]
+    # companions (R20) have their own window and rules; they are leads, never close contacts
+    found.extend(
+        _Found(
+            person_id=companion.person_id,
+            setting=ContactSetting.CELL,
+            kind=ContactKind.SPATIOTEMPORAL,
+            overlap=companion.overlap_seconds,
+        )
+        for companion in case_companions(case, rules, now)
+    )
     existing = set(ContactLink.objects.filter(case=case).values_list("person_id", "kind"))
     new: dict[tuple[int, str], _Found] = {}
     already = 0
@@ -328,7 +340,9 @@ def contacts_decide(
        :data:`MAX_DECIDE` codes (``ValidationFailed`` naming the field and row).
     2. Every code must be a *candidate* of this case: a code of another case or district is
        ``contact_not_found`` (404, the same as a missing one); one already decided is
-       ``contact_not_candidate`` (409) — nothing is changed then.
+       ``contact_not_candidate`` (409); a companion is never confirmed
+       (``companion_not_confirmable``, 409: it is checked through a lead list) — nothing is
+       changed then.
     3. A conditional update (``status = candidate``) sets status, actor, role, reason, time
        and the rule set in force; a concurrent decision answers ``contact_changed`` (409).
     4. One audit row per link (object: the link's code; no personal data).
@@ -350,6 +364,13 @@ def contacts_decide(
         link = links.get(code)
         if link is None:
             raise NotFound(_("No such contact."), code="contact_not_found")
+        if decision == "confirm" and link.kind == ContactKind.SPATIOTEMPORAL:
+            raise Conflict(
+                _("Row %(row)d is a spatiotemporal companion: check it through a lead list.")
+                % {"row": row},
+                code="companion_not_confirmable",
+                detail={"row": row},
+            )
         if link.status != ContactStatus.CANDIDATE:
             raise Conflict(
                 _("Row %(row)d is no longer a candidate.") % {"row": row},
