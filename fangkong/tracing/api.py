@@ -32,6 +32,7 @@ from fangkong.tracing import selectors, services
 from fangkong.tracing.access import require_ingest_role
 from fangkong.tracing.choices import BatchStatus, FeedKind, VenueKind
 from fangkong.tracing.contacts.api import router as contacts_router
+from fangkong.tracing.leads.api import router as leads_router
 from fangkong.tracing.models import IngestBatch
 
 router = Router(tags=["tracing"])
@@ -270,3 +271,4 @@ def person_scans(request: HttpRequest, code: str, query: Query[PersonScansQuery]
 
 
 router.add_router("", contacts_router)
+router.add_router("", leads_router)

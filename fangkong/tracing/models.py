@@ -102,5 +102,6 @@ class TracingPurge(models.Model):
 
 # the sub-domains' models, registered with the app through this module
 from fangkong.tracing.contacts.models import ContactLink  # noqa: E402
+from fangkong.tracing.leads.models import LeadItem, LeadList  # noqa: E402
 
-__all__ = ["ContactLink", "IngestBatch", "TracingPurge", "Venue"]
+__all__ = ["ContactLink", "IngestBatch", "LeadItem", "LeadList", "TracingPurge", "Venue"]

@@ -4,6 +4,7 @@ from django.urls import path
 
 from fangkong.tracing import views
 from fangkong.tracing.contacts import views as contacts
+from fangkong.tracing.leads import views as leads
 
 app_name = "tracing"
 urlpatterns = [
@@ -15,4 +16,8 @@ urlpatterns = [
     path(
         "cases/<uuid:code>/contacts/decide/", contacts.contacts_decide_view, name="contacts_decide"
     ),
+    path("cases/<uuid:code>/leads/push/", leads.push_view, name="leads_push"),
+    path("leads/", leads.inbox_view, name="leads"),
+    path("leads/<uuid:code>/", leads.list_view, name="lead_list"),
+    path("leads/items/<uuid:code>/check/", leads.check_view, name="lead_check"),
 ]

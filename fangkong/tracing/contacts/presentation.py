@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from fangkong.cases.models import Case
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
 from fangkong.people.presentation import phone_for
 from fangkong.tracing.contacts.choices import ContactKind, ContactSetting, ContactStatus
 from fangkong.tracing.contacts.models import ContactLink
+from fangkong.tracing.leads.choices import LeadOutcome
 
 PURPOSE = "investigation"
 
@@ -42,6 +45,16 @@ class ContactRow:
     decided_by: str
     decision_reason: str
     decided_rule_set: str
+    lead_outcome_label: str
+
+
+def _lead_outcome(link: ContactLink) -> str:
+    """How the district it was pushed to checked the person ("" when not pushed)."""
+    try:
+        item = link.lead_item
+    except ObjectDoesNotExist:
+        return ""
+    return str(LeadOutcome(item.outcome).label)
 
 
 def contact_rows(actor: AnyActor, case: Case, links: Sequence[ContactLink]) -> list[ContactRow]:
@@ -71,6 +84,7 @@ def contact_rows(actor: AnyActor, case: Case, links: Sequence[ContactLink]) -> l
             decided_by=link.decided_by,
             decision_reason=link.decision_reason,
             decided_rule_set=link.decided_rule_set,
+            lead_outcome_label=_lead_outcome(link),
         )
         for link in links
     ]

@@ -28,7 +28,9 @@ def contact_list(*, actor: AnyActor, case: Case, status: str = "") -> QuerySet[C
     links = (
         contact_scope(actor)
         .filter(case=case)
-        .select_related("person", "person__household", "person__region", "venue", "via__person")
+        .select_related(
+            "person", "person__household", "person__region", "venue", "via__person", "lead_item"
+        )
     )
     if status:
         links = links.filter(status=status)

@@ -71,10 +71,20 @@ def scene_make(tree: dict[str, Any], *, onset: date, visit_at: datetime) -> Scen
     )
 
 
-def overlapping_guests(scene: Scene, at: datetime, count: int, *, key: str = "1") -> list[Person]:
-    """``count`` people who scanned the venue 10 minutes into the visit, for 30 minutes, and
-    one who left the minute the case came (touching: not a contact)."""
-    guests = [person_make(region=scene.tree["grid_a2"], name=f"客{n}") for n in range(count)]
+def overlapping_guests(
+    scene: Scene, at: datetime, count: int, *, key: str = "1", home: str = "grid_a2"
+) -> list[Person]:
+    """``count`` people living in ``home`` who scanned the venue 10 minutes into the visit,
+    for 30 minutes, and one who left the minute the case came (touching: not a contact)."""
+    guests = [
+        person_make(
+            region=scene.tree[home],
+            household=household_make(region=scene.tree[home], address=f"外区{n}号"),
+            name=f"客{n}",
+            phone=f"1380000000{n}",
+        )
+        for n in range(count)
+    ]
     early = person_make(region=scene.tree["grid_a2"], name="早走")
     rows = [scan_row(g, scene.venue, at + timedelta(minutes=10)) for g in guests]
     rows.append(scan_row(early, scene.venue, at - timedelta(minutes=30)))
