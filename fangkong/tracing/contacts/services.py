@@ -288,7 +288,7 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
     )
     created: dict[str, int] = {}
     for item in new.values():
-        created[item.setting] = created.get(item.setting, 0) + 1
+        created[str(item.setting)] = created.get(str(item.setting), 0) + 1
     result = Derivation(
         window_start=window,
         rule_set=rules.label,

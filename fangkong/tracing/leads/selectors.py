@@ -24,8 +24,7 @@ def inbox_scope(actor: AnyActor) -> QuerySet[LeadList]:
     if actor.region_path:
         district = ".".join(actor.region_path.split(".")[:3])
         lists = lists.filter(
-            in_subtree(actor.region_path, field="to_region__path")
-            | Q(to_region__path=district)
+            in_subtree(actor.region_path, field="to_region__path") | Q(to_region__path=district)
         )
     return lists
 

@@ -35,12 +35,12 @@ def pushed(tree):
         overlapping_guests(scene, visit_at, 1, key="2")
         contacts_derive(actor=scene.epidemiologist, case=scene.case)
         lists = lead_lists_push(actor=scene.epidemiologist, case=scene.case)
-    scene.lists = lists
-    return scene
+    return scene, lists
 
 
 def test_contacts_living_elsewhere_are_pushed_once_with_the_rule_set_deadline(pushed, tree):
-    assert [(p.district, p.persons) for p in pushed.lists] == [(tree["district_b"].name, 2)]
+    pushed, lists = pushed
+    assert [(p.district, p.persons) for p in lists] == [(tree["district_b"].name, 2)]
     lead_list = LeadList.objects.get()
     assert lead_list.to_region == tree["district_b"]
     assert lead_list.deadline == NINTH + timedelta(hours=24)
@@ -53,6 +53,7 @@ def test_contacts_living_elsewhere_are_pushed_once_with_the_rule_set_deadline(pu
 
 
 def test_the_receiving_district_sees_only_what_locating_needs(pushed, tree, api):
+    pushed, _lists = pushed
     receiver = actor_make(role=Role.EPIDEMIOLOGIST, region=tree["district_b"])
     code = LeadList.objects.get().code
     with time_machine.travel(NINTH + timedelta(hours=1), tick=False):
@@ -63,8 +64,18 @@ def test_the_receiving_district_sees_only_what_locating_needs(pushed, tree, api)
     body = answer.json()
     item = body["items"][0]
     assert set(item) == {
-        "code", "person", "name", "id_masked", "phone", "address", "kind", "confirmed",
-        "deadline", "outcome", "checked_by", "reason",
+        "code",
+        "person",
+        "name",
+        "id_masked",
+        "phone",
+        "address",
+        "kind",
+        "confirmed",
+        "deadline",
+        "outcome",
+        "checked_by",
+        "reason",
     }
     assert "*" in item["id_masked"]
     assert item["address"].startswith("外区")
@@ -78,8 +89,9 @@ def test_the_receiving_district_sees_only_what_locating_needs(pushed, tree, api)
 
 
 def test_other_districts_get_404_and_wrong_roles_403(pushed, tree, api):
+    pushed, _lists = pushed
     code = LeadList.objects.get().code
-    item = LeadItem.objects.first()
+    item = LeadItem.objects.order_by("id")[0]
     # the sending district and a third party see nothing of the list
     for actor in (
         pushed.epidemiologist,
@@ -98,8 +110,9 @@ def test_other_districts_get_404_and_wrong_roles_403(pushed, tree, api):
 
 
 def test_a_check_needs_an_outcome_and_a_reason_and_happens_once(pushed, tree, api):
+    pushed, _lists = pushed
     grid = actor_make(role=Role.GRID_WORKER, region=tree["grid_b1"])
-    item = LeadItem.objects.order_by("id").first()
+    item = LeadItem.objects.order_by("id")[0]
     url = f"/api/v1/tracing/leads/items/{item.code}/check"
     with time_machine.travel(NINTH + timedelta(hours=2), tick=False):
         no_reason = api(grid).post(url, {"outcome": "located", "reason": ""})
@@ -122,8 +135,9 @@ def test_a_check_needs_an_outcome_and_a_reason_and_happens_once(pushed, tree, ap
 
 
 def test_persons_not_checked_after_24_hours_are_counted_per_district(pushed, tree):
+    pushed, _lists = pushed
     commander = actor_make(role=Role.COMMANDER, region=tree["city"])
-    item = LeadItem.objects.order_by("id").first()
+    item = LeadItem.objects.order_by("id")[0]
     with time_machine.travel(NINTH + timedelta(hours=23, minutes=59), tick=False):
         [row] = leads_not_checked(actor=commander)
         assert (row.region_code, row.not_checked, row.pending) == (tree["district_b"].code, 0, 2)
@@ -136,6 +150,7 @@ def test_persons_not_checked_after_24_hours_are_counted_per_district(pushed, tre
 
 
 def test_the_inbox_and_list_pages_and_the_push_button(pushed, tree, page_client):
+    pushed, _lists = pushed
     receiver = actor_make(role=Role.GRID_WORKER, region=tree["grid_b1"])
     client = page_client(receiver)
     inbox = client.get("/tracing/leads/")
@@ -145,7 +160,7 @@ def test_the_inbox_and_list_pages_and_the_push_button(pushed, tree, page_client)
     page = client.get(f"/tracing/leads/{code}/").content.decode()
     assert pushed.guests[0].name in page
     assert pushed.case.person.name not in page
-    item = LeadItem.objects.order_by("id").first()
+    item = LeadItem.objects.order_by("id")[0]
     refused = client.post(f"/tracing/leads/items/{item.code}/check/", {"outcome": "located"})
     assert refused.status_code == 422
     done = client.post(
