@@ -3,6 +3,7 @@
 from django.urls import path
 
 from fangkong.tracing import views
+from fangkong.tracing.chains import views as chains
 from fangkong.tracing.contacts import views as contacts
 from fangkong.tracing.leads import views as leads
 
@@ -20,4 +21,6 @@ urlpatterns = [
     path("leads/", leads.inbox_view, name="leads"),
     path("leads/<uuid:code>/", leads.list_view, name="lead_list"),
     path("leads/items/<uuid:code>/check/", leads.check_view, name="lead_check"),
+    path("chains/", chains.clusters_view, name="chains"),
+    path("chains/<uuid:code>/", chains.chain_view, name="chain"),
 ]

@@ -32,6 +32,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Risk areas"), "risk_areas:list"),
     NavItem(_("Cases"), "cases:list"),
     NavItem(_("Lead lists"), "tracing:leads"),
+    NavItem(_("Chains"), "tracing:chains"),
     NavItem(_("Tracing data"), "tracing:home"),
     NavItem(_("Jurisdictions"), "regions:browse"),
     NavItem(_("Rule sets"), "policy:list"),
