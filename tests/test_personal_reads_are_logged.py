@@ -82,6 +82,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "GET /api/v1/tracing/batches": "batches: source, key, counts, days",
     "POST /api/v1/tracing/venues": "a venue: a place, not a person",
     "POST /api/v1/tracing/cases/{code}/contacts/derive": "counts of new candidates by setting",
+    "POST /api/v1/tracing/cases/{code}/companions/derive": "counts of new companions",
     "POST /api/v1/tracing/cases/{code}/contacts/confirm": "how many candidates changed",
     "POST /api/v1/tracing/cases/{code}/contacts/dismiss": "how many candidates changed",
     "POST /api/v1/tracing/cases/{code}/leads/push": "lists pushed: district, count, deadline",

@@ -4,6 +4,7 @@ from django.urls import path
 
 from fangkong.tracing import views
 from fangkong.tracing.chains import views as chains
+from fangkong.tracing.companions import views as companions
 from fangkong.tracing.contacts import views as contacts
 from fangkong.tracing.leads import views as leads
 
@@ -16,6 +17,11 @@ urlpatterns = [
     ),
     path(
         "cases/<uuid:code>/contacts/decide/", contacts.contacts_decide_view, name="contacts_decide"
+    ),
+    path(
+        "cases/<uuid:code>/companions/derive/",
+        companions.companions_derive_view,
+        name="companions_derive",
     ),
     path("cases/<uuid:code>/leads/push/", leads.push_view, name="leads_push"),
     path("leads/", leads.inbox_view, name="leads"),

@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from fangkong.cases.access import require_role
 from fangkong.cases.models import Case
+from fangkong.core.actor import AnyActor
+from fangkong.core.errors import Conflict
 from fangkong.engine.companions import companions_find
 from fangkong.policy.rules import EffectiveRules
+from fangkong.policy.selectors import rules_for
+from fangkong.tracing.contacts.choices import ContactKind, ContactSetting
+from fangkong.tracing.contacts.roles import CONTACT_DECIDE_ROLES
+from fangkong.tracing.contacts.services import Derivation, FoundContact, contact_links_store
 from fangkong.tracing.store import day_start, dwells_frame
 
 
@@ -59,3 +68,35 @@ def case_companions(case: Case, rules: EffectiveRules, now: datetime) -> list[Co
         Companion(person_id=person, overlap_seconds=overlap)
         for person, overlap in zip(found.companion.tolist(), found.overlap.tolist(), strict=True)
     ]
+
+
+@transaction.atomic
+def companions_derive(*, actor: AnyActor, case: Case) -> Derivation:
+    """Store the companions of ``case`` as spatiotemporal contact links (candidates that feed
+    lead lists; they are never confirmed as contacts) — epidemiologists; ``case_closed`` 409
+    for a closed case. A separate step from the close-contact candidates: over 800 m cells
+    and 14 days a case has thousands of companions in a city, and the investigator asks for
+    them when the big-data pull (R20) is wanted. One audit row ``companions_derive``."""
+    require_role(actor, CONTACT_DECIDE_ROLES)
+    if not case.is_open:
+        raise Conflict(_("The case is closed."), code="case_closed")
+    rules = rules_for(case.region, timezone.localdate())
+    now = timezone.now()
+    found = [
+        FoundContact(
+            person_id=companion.person_id,
+            setting=ContactSetting.CELL,
+            kind=ContactKind.SPATIOTEMPORAL,
+            overlap=companion.overlap_seconds,
+        )
+        for companion in case_companions(case, rules, now)
+    ]
+    return contact_links_store(
+        actor=actor,
+        case=case,
+        rules=rules,
+        found=found,
+        window=None,
+        now=now,
+        action="companions_derive",
+    )

@@ -30,7 +30,6 @@ from fangkong.people.models import Person
 from fangkong.policy.rules import EffectiveRules, contact_window_start, secondary_contacts_enabled
 from fangkong.policy.selectors import rules_for
 from fangkong.tracing.checks import MAX_SCAN_STAY
-from fangkong.tracing.companions.services import case_companions
 from fangkong.tracing.contacts.choices import (
     DECISIONS,
     ContactKind,
@@ -64,7 +63,9 @@ class Derivation:
 
 
 @dataclass(frozen=True)
-class _Found:
+class FoundContact:
+    """One person a derivation found, with how (setting, kind), where and how long."""
+
     person_id: int
     setting: str
     kind: str
@@ -88,7 +89,7 @@ def _seconds(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def venue_candidates(case: Case, window_from: datetime, until: datetime) -> list[_Found]:
+def venue_candidates(case: Case, window_from: datetime, until: datetime) -> list[FoundContact]:
     """Persons whose venue-code stays overlapped one of the case's trajectory visits at a
     registered venue, the part of the visit inside ``[window_from, until)``.
 
@@ -145,14 +146,14 @@ def venue_candidates(case: Case, window_from: datetime, until: datetime) -> list
         end=spans[:, 2],
         exclude_person=np.full(spans.shape[0], case.person_id, dtype=np.int64),
     )
-    best: dict[int, _Found] = {}
+    best: dict[int, FoundContact] = {}
     for position, person, overlap in zip(
         found.visit.tolist(), found.person.tolist(), found.overlap.tolist(), strict=True
     ):
         venue_id, start_s, end_s = rows[position]
         if person in best and best[person].overlap >= overlap:
             continue
-        best[person] = _Found(
+        best[person] = FoundContact(
             person_id=person,
             setting=ContactSetting.VENUE,
             kind=ContactKind.CLOSE,
@@ -164,7 +165,7 @@ def venue_candidates(case: Case, window_from: datetime, until: datetime) -> list
     return list(best.values())
 
 
-def household_candidates(case: Case) -> list[_Found]:
+def household_candidates(case: Case) -> list[FoundContact]:
     """The other members of the case person's household (同住), as close-contact candidates.
 
     The people register knows households; it knows no work teams or classes yet, so those
@@ -174,12 +175,12 @@ def household_candidates(case: Case) -> list[_Found]:
         return []
     members = Person.objects.filter(household_id=household).exclude(pk=case.person_id)
     return [
-        _Found(person_id=pk, setting=ContactSetting.HOUSEHOLD, kind=ContactKind.CLOSE)
+        FoundContact(person_id=pk, setting=ContactSetting.HOUSEHOLD, kind=ContactKind.CLOSE)
         for pk in members.values_list("pk", flat=True)
     ]
 
 
-def secondary_candidates(case: Case, rules: EffectiveRules) -> list[_Found]:
+def secondary_candidates(case: Case, rules: EffectiveRules) -> list[FoundContact]:
     """Household members of the case's confirmed close contacts, as secondary-contact
     candidates — only when the rules derive secondary contacts at all (R3)."""
     if not secondary_contacts_enabled(rules):
@@ -187,7 +188,7 @@ def secondary_candidates(case: Case, rules: EffectiveRules) -> list[_Found]:
     close = ContactLink.objects.filter(
         case=case, kind=ContactKind.CLOSE, status=ContactStatus.CONFIRMED
     ).select_related("person")
-    found: list[_Found] = []
+    found: list[FoundContact] = []
     households = {link.person.household_id: link.pk for link in close if link.person.household_id}
     # a close contact of the case is not also its secondary contact
     linked_close = ContactLink.objects.filter(case=case, kind=ContactKind.CLOSE)
@@ -198,7 +199,7 @@ def secondary_candidates(case: Case, rules: EffectiveRules) -> list[_Found]:
     )
     for pk, household in members.values_list("pk", "household_id"):
         found.append(
-            _Found(
+            FoundContact(
                 person_id=pk,
                 setting=ContactSetting.HOUSEHOLD,
                 kind=ContactKind.SECONDARY,
@@ -221,8 +222,8 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
        close-contact identification nothing is derived;
     2. venue co-presence (:func:`venue_candidates`), household members
        (:func:`household_candidates`), and secondary contacts of confirmed close contacts
-       where the rules enable them (:func:`secondary_candidates`, R3); and, by their own
-       rules, spatiotemporal companions (``tracing.companions``, R20);
+       where the rules enable them (:func:`secondary_candidates`, R3) — spatiotemporal
+       companions are a separate step (``tracing.companions.services.companions_derive``);
     3. persons already linked to the case in that kind are left as they are (a dismissed
        candidate is not proposed again); the case's own person never;
     4. the new links are stored as candidates with the rule set's label, and one audit row
@@ -235,7 +236,7 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
     now = timezone.now()
     anchor = _anchor(case)
     window = contact_window_start(anchor, rules) if anchor else None
-    found: list[_Found] = []
+    found: list[FoundContact] = []
     if window is not None:
         window_from = datetime.combine(
             window, datetime.min.time(), tzinfo=timezone.get_current_timezone()
@@ -245,18 +246,26 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
             *household_candidates(case),
             *secondary_candidates(case, rules),
         ]
-    # companions (R20) have their own window and rules; they are leads, never close contacts
-    found.extend(
-        _Found(
-            person_id=companion.person_id,
-            setting=ContactSetting.CELL,
-            kind=ContactKind.SPATIOTEMPORAL,
-            overlap=companion.overlap_seconds,
-        )
-        for companion in case_companions(case, rules, now)
+    return contact_links_store(
+        actor=actor, case=case, rules=rules, found=found, window=window, now=now
     )
+
+
+def contact_links_store(
+    *,
+    actor: AnyActor,
+    case: Case,
+    rules: EffectiveRules,
+    found: list[FoundContact],
+    window: date | None,
+    now: datetime,
+    action: str = "contacts_derive",
+) -> Derivation:
+    """Store the new links of ``found`` as candidates and audit the counts (also used by
+    ``tracing.companions``): persons already linked in that kind are left as they are, the
+    case's own person never linked."""
     existing = set(ContactLink.objects.filter(case=case).values_list("person_id", "kind"))
-    new: dict[tuple[int, str], _Found] = {}
+    new: dict[tuple[int, str], FoundContact] = {}
     already = 0
     for item in found:
         key = (item.person_id, item.kind)
@@ -298,7 +307,7 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
     )
     audit_record(
         actor=actor,
-        action="contacts_derive",
+        action=action,
         object_type="case",
         object_id=case.code,
         rule_set=rules.label,

@@ -13,6 +13,7 @@ import time_machine
 from fangkong.core.actor import SYSTEM
 from fangkong.core.errors import Conflict
 from fangkong.people.tests.factories import person_make
+from fangkong.tracing.companions.services import companions_derive
 from fangkong.tracing.contacts.choices import ContactKind
 from fangkong.tracing.contacts.models import ContactLink
 from fangkong.tracing.contacts.services import contacts_decide, contacts_derive
@@ -56,7 +57,10 @@ def _scene(tree, now):
 def test_more_than_ten_minutes_in_the_case_s_cell_makes_a_companion_lead(tree):
     with time_machine.travel(NINTH, tick=False):
         scene, fifteen = _scene(tree, NINTH)
-        found = contacts_derive(actor=scene.epidemiologist, case=scene.case)
+        assert (
+            contacts_derive(actor=scene.epidemiologist, case=scene.case).created.get("cell") is None
+        )
+        found = companions_derive(actor=scene.epidemiologist, case=scene.case)
         link = ContactLink.objects.get(case=scene.case, kind=ContactKind.SPATIOTEMPORAL)
         assert (link.person_id, link.overlap_seconds, link.status) == (
             fifteen.pk,
@@ -87,5 +91,5 @@ def test_more_than_ten_minutes_in_the_case_s_cell_makes_a_companion_lead(tree):
 def test_no_companions_where_the_rules_search_none(tree):
     with time_machine.travel(TENTH, tick=False):
         scene, _fifteen = _scene(tree, TENTH)
-        contacts_derive(actor=scene.epidemiologist, case=scene.case)
+        companions_derive(actor=scene.epidemiologist, case=scene.case)
     assert not ContactLink.objects.filter(kind=ContactKind.SPATIOTEMPORAL).exists()
