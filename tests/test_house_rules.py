@@ -23,6 +23,8 @@ NOT_AUDITED = {
     "mfa_code_accept": "uses up a sign-in code (its time step, the replay guard); no domain data",
     "export_destinations": "a read of the settings",
     "export_records": "a read, logged with access_record (each attempt's send is audited)",
+    "companions_derive": "stores through tracing.contacts.services.contact_links_store, which "
+    "audits it (action companions_derive)",
 }
 
 

@@ -31,7 +31,7 @@ class Companion:
     overlap_seconds: int
 
 
-def case_companions(case: Case, rules: EffectiveRules, now: datetime) -> list[Companion]:
+def _case_companions(case: Case, rules: EffectiveRules, now: datetime) -> list[Companion]:
     """The companions of ``case``'s person (``[]`` where the rules search none).
 
     Steps:
@@ -89,7 +89,7 @@ def companions_derive(*, actor: AnyActor, case: Case) -> Derivation:
             kind=ContactKind.SPATIOTEMPORAL,
             overlap=companion.overlap_seconds,
         )
-        for companion in case_companions(case, rules, now)
+        for companion in _case_companions(case, rules, now)
     ]
     return contact_links_store(
         actor=actor,

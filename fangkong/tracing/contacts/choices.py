@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContactKind(models.TextChoices):
-    CLOSE = "close", _("Close contact")
-    SECONDARY = "secondary", _("Secondary contact")
-    GENERAL = "general", _("General contact")
-    SPATIOTEMPORAL = "spatiotemporal", _("Spatiotemporal companion")
+    CLOSE = "close", pgettext_lazy("contact kind", "Close contact")
+    SECONDARY = "secondary", pgettext_lazy("contact kind", "Secondary contact")
+    GENERAL = "general", pgettext_lazy("contact kind", "General contact")
+    SPATIOTEMPORAL = "spatiotemporal", pgettext_lazy("contact kind", "Spatiotemporal companion")
 
 
 class ContactSetting(models.TextChoices):
-    VENUE = "venue", _("Same venue")
-    HOUSEHOLD = "household", _("Household")
-    WORK = "work", _("Work team")
-    CLASS = "class", _("Class")
-    CELL = "cell", _("Same cell")
-    OTHER = "other", _("Other")
+    VENUE = "venue", pgettext_lazy("contact setting", "Same venue")
+    HOUSEHOLD = "household", pgettext_lazy("contact setting", "Household")
+    WORK = "work", pgettext_lazy("contact setting", "Work team")
+    CLASS = "class", pgettext_lazy("contact setting", "Class")
+    CELL = "cell", pgettext_lazy("contact setting", "Same cell")
+    OTHER = "other", pgettext_lazy("contact setting", "Other")
 
 
 class ContactStatus(models.TextChoices):
-    CANDIDATE = "candidate", _("Candidate")
-    CONFIRMED = "confirmed", _("Confirmed")
-    DISMISSED = "dismissed", _("Dismissed")
+    CANDIDATE = "candidate", pgettext_lazy("contact status", "Candidate")
+    CONFIRMED = "confirmed", pgettext_lazy("contact status", "Confirmed")
+    DISMISSED = "dismissed", pgettext_lazy("contact status", "Dismissed")
 
 
 #: The decisions an epidemiologist takes on candidates, and the status each leads to.

@@ -89,7 +89,7 @@ def _seconds(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def venue_candidates(case: Case, window_from: datetime, until: datetime) -> list[FoundContact]:
+def _venue_candidates(case: Case, window_from: datetime, until: datetime) -> list[FoundContact]:
     """Persons whose venue-code stays overlapped one of the case's trajectory visits at a
     registered venue, the part of the visit inside ``[window_from, until)``.
 
@@ -165,7 +165,7 @@ def venue_candidates(case: Case, window_from: datetime, until: datetime) -> list
     return list(best.values())
 
 
-def household_candidates(case: Case) -> list[FoundContact]:
+def _household_candidates(case: Case) -> list[FoundContact]:
     """The other members of the case person's household (同住), as close-contact candidates.
 
     The people register knows households; it knows no work teams or classes yet, so those
@@ -180,7 +180,7 @@ def household_candidates(case: Case) -> list[FoundContact]:
     ]
 
 
-def secondary_candidates(case: Case, rules: EffectiveRules) -> list[FoundContact]:
+def _secondary_candidates(case: Case, rules: EffectiveRules) -> list[FoundContact]:
     """Household members of the case's confirmed close contacts, as secondary-contact
     candidates — only when the rules derive secondary contacts at all (R3)."""
     if not secondary_contacts_enabled(rules):
@@ -220,9 +220,9 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
        ``contacts.close_contact_window_days`` before onset or first positive sampling (R2,
        ``policy.rules.contact_window_start``) and runs to now; under rules without
        close-contact identification nothing is derived;
-    2. venue co-presence (:func:`venue_candidates`), household members
-       (:func:`household_candidates`), and secondary contacts of confirmed close contacts
-       where the rules enable them (:func:`secondary_candidates`, R3) — spatiotemporal
+    2. venue co-presence (:func:`_venue_candidates`), household members
+       (:func:`_household_candidates`), and secondary contacts of confirmed close contacts
+       where the rules enable them (:func:`_secondary_candidates`, R3) — spatiotemporal
        companions are a separate step (``tracing.companions.services.companions_derive``);
     3. persons already linked to the case in that kind are left as they are (a dismissed
        candidate is not proposed again); the case's own person never;
@@ -242,9 +242,9 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
             window, datetime.min.time(), tzinfo=timezone.get_current_timezone()
         )
         found = [
-            *venue_candidates(case, window_from, now),
-            *household_candidates(case),
-            *secondary_candidates(case, rules),
+            *_venue_candidates(case, window_from, now),
+            *_household_candidates(case),
+            *_secondary_candidates(case, rules),
         ]
     return contact_links_store(
         actor=actor, case=case, rules=rules, found=found, window=window, now=now

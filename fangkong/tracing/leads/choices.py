@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LeadOutcome(models.TextChoices):
-    PENDING = "pending", _("Not checked yet")
-    LOCATED = "located", _("Located")
-    DUPLICATE = "duplicate", _("Duplicate")
-    NOT_IN_AREA = "not_in_area", _("Not in the area")
-    INCOMPLETE = "incomplete", _("Incomplete information")
+    PENDING = "pending", pgettext_lazy("lead outcome", "Not checked yet")
+    LOCATED = "located", pgettext_lazy("lead outcome", "Located")
+    DUPLICATE = "duplicate", pgettext_lazy("lead outcome", "Duplicate")
+    NOT_IN_AREA = "not_in_area", pgettext_lazy("lead outcome", "Not in the area")
+    INCOMPLETE = "incomplete", pgettext_lazy("lead outcome", "Incomplete information")
 
 
 #: The outcomes a receiving district may record.

@@ -31,7 +31,7 @@ from fangkong.tracing.leads.roles import LEAD_CHECK_ROLES, LEAD_PUSH_ROLES
 DISTRICT_DEPTH = 3
 
 
-def district_path(path: str) -> str | None:
+def _district_path(path: str) -> str | None:
     """The district node's path above (or at) ``path``; ``None`` above district level."""
     parts = path.split(".")
     return ".".join(parts[:DISTRICT_DEPTH]) if len(parts) >= DISTRICT_DEPTH else None
@@ -66,7 +66,7 @@ def lead_lists_push(*, actor: AnyActor, case: Case) -> list[Pushed]:
     rules = rules_for(case.region, timezone.localdate())
     now = timezone.now()
     deadline = now + timedelta(hours=rules.parameters.leads.deadline_hours)
-    home = district_path(case.region.path)
+    home = _district_path(case.region.path)
     links = (
         ContactLink.objects.filter(
             case=case, status__in=[ContactStatus.CANDIDATE, ContactStatus.CONFIRMED]
@@ -77,7 +77,7 @@ def lead_lists_push(*, actor: AnyActor, case: Case) -> list[Pushed]:
     )
     by_district: dict[str, list[ContactLink]] = {}
     for link in links:
-        district = district_path(link.person.region.path)
+        district = _district_path(link.person.region.path)
         if district is not None and district != home:
             by_district.setdefault(district, []).append(link)
     regions = {region.path: region for region in Region.objects.filter(path__in=by_district)}
