@@ -48,6 +48,9 @@ BOUNDED: dict[str, str] = {
     "CompareOut.rows": "the parameters of the rule-set schema",
     "LiftingAssessmentOut.unmet": "the conditions of one lifting rule (at most 10)",
     "CaseOut.timers": "the investigation steps of one case (at most three: 2+4+24)",
+    "NotCheckedList.districts": "one row per receiving district of the actor's subtree with "
+    "pending persons",
+    "PushOut.lists": "one lead list per district one push reaches",
     "CaseOut.tubes": "the tubes that found one case (a re-test and its pooled tube per finding)",
 }
 

@@ -25,6 +25,8 @@ NOT_AUDITED = {
     "export_records": "a read, logged with access_record (each attempt's send is audited)",
     "case_areas_infect": "writes through risk_areas' area_infections_at_residence, which audits "
     "each area's infection",
+    "companions_derive": "stores through tracing.contacts.services.contact_links_store, which "
+    "audits it (action companions_derive)",
 }
 
 

@@ -81,6 +81,14 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/tracing/dwells": "a batch's counts and days; no row comes back",
     "GET /api/v1/tracing/batches": "batches: source, key, counts, days",
     "POST /api/v1/tracing/venues": "a venue: a place, not a person",
+    "POST /api/v1/tracing/cases/{code}/contacts/derive": "counts of new candidates by setting",
+    "POST /api/v1/tracing/cases/{code}/companions/derive": "counts of new companions",
+    "POST /api/v1/tracing/cases/{code}/contacts/confirm": "how many candidates changed",
+    "POST /api/v1/tracing/cases/{code}/contacts/dismiss": "how many candidates changed",
+    "POST /api/v1/tracing/cases/{code}/leads/push": "lists pushed: district, count, deadline",
+    "GET /api/v1/tracing/leads": "lead lists: districts, counts, deadlines",
+    "GET /api/v1/tracing/leads/not-checked": "counts per district",
+    "POST /api/v1/tracing/leads/items/{code}/check": "the item's code, outcome and time",
     "GET /api/v1/regions": "jurisdiction nodes",
     "POST /api/v1/regions": "a jurisdiction node",
     "POST /api/v1/regions/import": "jurisdiction nodes",
@@ -271,6 +279,33 @@ def _visit_body() -> dict[str, Any]:
     }
 
 
+def _contacts(w: World, api: Any) -> Any:
+    """A case with its housemate as a derived candidate, listed by the epidemiologist."""
+    case = _case(w)
+    epidemiologist = _epidemiologist(w)
+    api(epidemiologist).post(f"/api/v1/tracing/cases/{case.code}/contacts/derive")
+    return api(epidemiologist).get(f"/api/v1/tracing/cases/{case.code}/contacts")
+
+
+def _lead_items(w: World, api: Any) -> Any:
+    """The housemate of a case, living in district B, pushed there and read by district B."""
+    from fangkong.tracing.contacts.services import contacts_derive
+    from fangkong.tracing.leads.services import lead_lists_push
+
+    person = w.s.people[2]
+    household = Household.objects.create(region=w.tree["grid_b1"], address="外区1号")
+    person.household = household
+    person.save(update_fields=["household"])
+    Person.objects.create(region=w.tree["grid_b1"], household=household, name="同住")
+    with time_machine.travel(NINTH_EDITION_DAY, tick=True):  # close contacts identified then
+        case = _case(w)
+        epidemiologist = _epidemiologist(w)
+        contacts_derive(actor=epidemiologist, case=case)
+        [pushed] = lead_lists_push(actor=epidemiologist, case=case)
+        receiver = actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["district_b"])
+        return api(receiver).get(f"/api/v1/tracing/leads/{pushed.code}/items")
+
+
 #: A real call for each operation that returns personal data.
 CALLS: dict[str, Call] = {
     "POST /api/v1/lab/tubes": _tube,
@@ -369,6 +404,8 @@ CALLS: dict[str, Call] = {
             "exposed_on": str(timezone.localdate()),
         },
     ),
+    "GET /api/v1/tracing/cases/{code}/contacts": lambda w, api: _contacts(w, api),
+    "GET /api/v1/tracing/leads/{code}/items": lambda w, api: _lead_items(w, api),
     "GET /api/v1/tracing/persons/{code}/scans": lambda w, api: api(
         actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["city"])
     ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),

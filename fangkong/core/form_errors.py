@@ -115,6 +115,9 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "end": gettext_lazy("End"),
     "batch": gettext_lazy("Batch"),
     "days": gettext_lazy("Days"),
+    # contacts and lead lists
+    "contacts": gettext_lazy("Candidates"),
+    "decision": gettext_lazy("Decision"),
     # shared
     "kind": pgettext_lazy("field", "Kind"),
     "status": pgettext_lazy("field", "Status"),

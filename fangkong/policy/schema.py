@@ -373,6 +373,27 @@ class TracingRetention(_Model):
     dwell_retention_days: Annotated[int, Field(ge=1, le=60, strict=True)]
 
 
+class Companions(_Model):
+    """Spatiotemporal companions (时空伴随者, domain reference §2.3, R20): persons who shared an
+    800 m cell with a case. They feed lead lists for checking, never a status change."""
+
+    #: A companion has **more than** this many minutes in one cell with the case.
+    overlap_minutes: Annotated[int, Field(ge=1, le=1440, strict=True)]
+    #: Days of dwell intervals searched, counting today.
+    window_days: DayNumber
+    #: The optional filter (Chengdu police): either party's own stay in that cell within the
+    #: window is at least this many hours; ``null``: no such filter.
+    cumulative_stay_hours: Annotated[int, Field(ge=1, le=1440, strict=True)] | None
+
+
+class LeadLists(_Model):
+    """Lead lists (协查, §2.6, §2.8, R21) pushed to the district where a person lives."""
+
+    #: Hours the receiving district has to check each person; past it the person counts as
+    #: "not checked".
+    deadline_hours: Hours
+
+
 class RuleParameters(_Model):
     """Everything a rule set decides. Every quarantine group is listed (``null`` when the
     edition has no plan for it)."""
@@ -388,6 +409,9 @@ class RuleParameters(_Model):
     investigation: Investigation
     antigen: Antigen = Antigen()
     tracing: TracingRetention
+    #: ``null`` where the rules search no companions (the 10th edition).
+    companions: Companions | None
+    leads: LeadLists
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:

@@ -41,6 +41,7 @@ from fangkong.sim import tree
 from fangkong.sim.city import city_generate
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
+from fangkong.sim.demo_tracing import demo_investigate
 from fangkong.sim.load import city_load
 
 PASSWORD_ENV = "FANGKONG_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -211,7 +212,8 @@ def demo_prepare(
        just built, the outbreak runs ``days`` days and part of the district is screened today
        through the sampling and lab services; every simulated day's venue scans and dwell
        intervals go into the tracing store through its ingestion service
-       (``sim.demo_tracing``).
+       (``sim.demo_tracing``); the demo epidemiologist then investigates the newest cases:
+       their venue scans become trajectory visits and their contact candidates are derived.
     6. Print the accounts (user name, role, jurisdiction), the password if generated, and
        ``url`` when given.
     """
@@ -285,13 +287,26 @@ def demo_prepare(
             _say(out, f"Tracing batch refused: {refusal}")
         drawn = risk_areas_run(
             district=places["district"],
-            commander=_demo_actor(Role.COMMANDER),
-            epidemiologist=_demo_actor(Role.EPIDEMIOLOGIST),
+            commander=_member_actor(Role.COMMANDER),
+            epidemiologist=_member_actor(Role.EPIDEMIOLOGIST),
         )
         _say(
             out,
             f"Risk areas: {len(drawn.areas)} designated over the first cases' compound and the "
             f"district; {drawn.classified} cases classified, their infections recorded.",
+        )
+        epidemiologist = _member_actor(Role.EPIDEMIOLOGIST)
+        found = _timed(
+            out,
+            "Investigating the newest cases (venue scans as trajectory, contact candidates)",
+            lambda: demo_investigate(actor=epidemiologist),
+        )
+        _say(
+            out,
+            f"Contacts: {found.cases} cases investigated, {found.visits} trajectory visits from "
+            f"venue scans, {found.candidates:,} contact candidates (slowest derivation "
+            f"{found.slowest_seconds:.2f} s); most candidates: case {found.best_case} "
+            f"({found.best_candidates:,}), /tracing/cases/{found.best_case}/contacts/",
         )
     _print_accounts(out, accounts, password if generated else "", url)
 
@@ -299,14 +314,11 @@ def demo_prepare(
 def _feed_actor() -> Actor:
     """The demo administrator (at the city) as the tracing feed, so the batches are recorded
     in the city and show on its tracing page."""
-    membership = Membership.objects.select_related("user", "region").get(
-        user__username=Role.ADMINISTRATOR.value, role=Role.ADMINISTRATOR, is_active=True
-    )
-    return actor_from_membership(membership)
+    return _member_actor(Role.ADMINISTRATOR)
 
 
-def _demo_actor(role: Role) -> Actor:
-    """The demo account of ``role`` acting at its node (``ROLE_PLACES``)."""
+def _member_actor(role: Role) -> Actor:
+    """The demo account of ``role`` (user name = role value) as an actor at its node."""
     membership = Membership.objects.select_related("user", "region").get(
         user__username=role.value, role=role, is_active=True
     )

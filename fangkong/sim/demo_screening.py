@@ -92,6 +92,12 @@ def _override(city: Region) -> None:
             "pooling": {"by_zone": {"other": {"ratio": POOL_RATIO, "per_household": False}}},
             "screening": {"area_screening_enabled": True},
             "investigation": {"report_hours": 2, "core_facts_hours": 4, "full_hours": 24},
+            "contacts": {
+                "close_contact_identification": True,
+                "close_contact_window_days": 4,
+                "secondary_contacts_enabled": False,
+            },
+            "companions": {"overlap_minutes": 10, "window_days": 14, "cumulative_stay_hours": None},
         },
         reason="Outbreak in the demo city: area screening with 10-in-1 pooling (local measure)",
         source_notes=[
@@ -104,6 +110,12 @@ def _override(city: Region) -> None:
                 "topic": "investigation",
                 "source": "domain-reference §2.1 (2+4+24)",
                 "note": "Case investigation with the 2 h / 4 h / 24 h timers during the outbreak.",
+            },
+            {
+                "topic": "contacts",
+                "source": "domain-reference §2.2, §2.3 (9th edition window; Chengdu companions)",
+                "note": "Close contacts from 4 days before onset or sampling, and spatiotemporal "
+                "companions, identified again during the outbreak (no secondary contacts).",
             },
         ],
     )

@@ -16,13 +16,18 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from fangkong.cases.choices import VisitSource
+from fangkong.cases.selectors import case_scope
+from fangkong.cases.services.investigation import trajectory_visit_add
 from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.core.errors import ValidationFailed
 from fangkong.people.models import Person
 from fangkong.sim.day import Day
 from fangkong.sim.places import Places
 from fangkong.tracing.choices import FeedKind
+from fangkong.tracing.contacts.services import contacts_derive
 from fangkong.tracing.models import Venue
+from fangkong.tracing.selectors import scans_for_person
 from fangkong.tracing.services import batch_ingest, venues_bulk_register
 
 SOURCE = "demo"
@@ -128,3 +133,46 @@ class TracingFeed:
                 "end": pl.from_epoch(frame["end"], time_unit="s"),
             }
         ).with_columns(pl.col("start", "end").dt.replace_time_zone("UTC"))
+
+
+@dataclass
+class DemoInvestigation:
+    """What the demo's first investigations found: cases investigated, trajectory visits added
+    from their venue scans, candidates derived, the slowest derivation, and the case with the
+    most candidates (for the click path in docs/tracing.md)."""
+
+    cases: int = 0
+    visits: int = 0
+    candidates: int = 0
+    slowest_seconds: float = 0.0
+    best_case: str = ""
+    best_candidates: int = 0
+
+
+def demo_investigate(*, actor: AnyActor, limit: int = 5, days: int = 7) -> DemoInvestigation:
+    """The demo epidemiologist investigates the newest ``limit`` open cases of their district:
+    the person's venue scans of the last ``days`` days become trajectory visits (source
+    venue scans, through ``cases``' service), then the contact candidates are derived
+    (``tracing.contacts``), as an investigator would from the pages."""
+    found = DemoInvestigation()
+    cases = case_scope(actor).filter(closed_at__isnull=True).select_related("person", "region")
+    for case in cases.order_by("-opened_at", "-id")[:limit]:
+        for scan in scans_for_person(actor=actor, person=case.person, days=days)[:40]:
+            trajectory_visit_add(
+                actor=actor,
+                case=case,
+                place=scan.venue_name,
+                venue_code=scan.venue_code,
+                started_at=scan.scanned_at,
+                ended_at=scan.left_at,
+                source=VisitSource.VENUE_SCANS,
+            )
+            found.visits += 1
+        started = time.monotonic()
+        derived = contacts_derive(actor=actor, case=case)
+        found.slowest_seconds = max(found.slowest_seconds, time.monotonic() - started)
+        found.cases += 1
+        found.candidates += derived.total_created
+        if derived.total_created > found.best_candidates:
+            found.best_case, found.best_candidates = str(case.code), derived.total_created
+    return found

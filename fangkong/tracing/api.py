@@ -31,6 +31,9 @@ from fangkong.people.access import access_person
 from fangkong.tracing import selectors, services
 from fangkong.tracing.access import require_ingest_role
 from fangkong.tracing.choices import BatchStatus, FeedKind, VenueKind
+from fangkong.tracing.companions.api import router as companions_router
+from fangkong.tracing.contacts.api import router as contacts_router
+from fangkong.tracing.leads.api import router as leads_router
 from fangkong.tracing.models import IngestBatch
 
 router = Router(tags=["tracing"])
@@ -266,3 +269,8 @@ def person_scans(request: HttpRequest, code: str, query: Query[PersonScansQuery]
         "days": query.days,
         "items": [row.__dict__ for row in page.items],
     }
+
+
+router.add_router("", contacts_router)
+router.add_router("", companions_router)
+router.add_router("", leads_router)

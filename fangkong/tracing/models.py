@@ -98,3 +98,10 @@ class TracingPurge(models.Model):
 
     def __str__(self) -> str:
         return f"purge {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+# the sub-domains' models, registered with the app through this module
+from fangkong.tracing.contacts.models import ContactLink  # noqa: E402
+from fangkong.tracing.leads.models import LeadItem, LeadList  # noqa: E402
+
+__all__ = ["ContactLink", "IngestBatch", "LeadItem", "LeadList", "TracingPurge", "Venue"]
