@@ -57,7 +57,7 @@ class OrderStatus(models.TextChoices):
     RELEASED = "released", pgettext_lazy("order status", "Released")
 
 
-class TestTaskStatus(models.TextChoices):
+class OrderTestStatus(models.TextChoices):
     """A scheduled test of an order: due, its result, or dropped by a re-plan."""
 
     SCHEDULED = "scheduled", pgettext_lazy("order test status", "Scheduled")

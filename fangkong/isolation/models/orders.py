@@ -8,7 +8,7 @@ import uuid
 from django.db import models
 
 from fangkong.core.models import TimestampedModel
-from fangkong.isolation.choices import OrderEventKind, OrderKind, OrderStatus, TestTaskStatus
+from fangkong.isolation.choices import OrderEventKind, OrderKind, OrderStatus, OrderTestStatus
 
 
 class IsolationOrder(TimestampedModel):
@@ -70,7 +70,7 @@ class OrderTestTask(models.Model):
     double_sampling = models.BooleanField(default=False)
     swab_site = models.CharField(max_length=20, blank=True, default="")
     status = models.CharField(
-        max_length=10, choices=TestTaskStatus.choices, default=TestTaskStatus.SCHEDULED
+        max_length=10, choices=OrderTestStatus.choices, default=OrderTestStatus.SCHEDULED
     )
     rule_set = models.CharField(max_length=200)
 

@@ -58,7 +58,8 @@ def test_a_status_change_needs_a_reason_and_leaves_history_and_audit(tree):
         "isolation_manager",
     )
     audit = AuditEntry.objects.filter(action="facility_transition", object_id=str(facility.code))
-    assert audit.count() == 1 and audit.get().reason == "疫情上升"
+    assert audit.count() == 1
+    assert audit.get().reason == "疫情上升"
 
 
 def test_a_transition_outside_the_table_is_refused_naming_the_target(tree):
