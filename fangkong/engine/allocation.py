@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fangkong.engine.inputs import Int64, InputError, as_int64, require, same_length
+from fangkong.engine.inputs import InputError, Int64, as_int64, require, same_length
 
 Float64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]

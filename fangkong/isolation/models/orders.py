@@ -13,11 +13,12 @@ from fangkong.isolation.choices import OrderEventKind, OrderKind, OrderStatus, O
 
 class IsolationOrder(TimestampedModel):
     """An order for one person, in one quarantine group, from ``day0`` (the day of the last
-    exposure or of arrival): its plan (``plan``: the rule set's ``QuarantinePlan`` as issued),
-    the day central quarantine ends and the release day, under the rule set ``rule_set``
-    (``nhc-9@r1``; kept when the rules change, see ``order_replan``). At most one open order
-    per person and kind (a retried issue finds it). ``region`` is the person's node at issue
-    (the scope it is seen in); ``room`` the room allocated to a central quarantine."""
+        exposure or of arrival): its plan (``plan``: the rule set's ``QuarantinePlan`` as issued),
+        the day central quarantine ends and the release day, under the rule set ``rule_set``
+        (``nhc-9@r1``; kept when the rules change, see ``order_replan``). At most one open order
+        per person and kind (a retried issue finds it). ``region`` is the person's node at issue
+        (the scope it is seen in); ``room`` the room allocated to a central quarantine (shared only
+    by a declared group: a carer and dependants, a minor and guardian)."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
@@ -45,11 +46,6 @@ class IsolationOrder(TimestampedModel):
                 fields=["person", "kind"],
                 condition=models.Q(status="open"),
                 name="order_one_open_per_person_kind",
-            ),
-            models.UniqueConstraint(
-                fields=["room"],
-                condition=models.Q(status="open", room__isnull=False),
-                name="order_one_open_per_room",
             ),
         ]
         indexes = [models.Index(fields=["region", "status"])]
