@@ -1,17 +1,6 @@
 """Isolation tests run on a day of the 9th edition (15 July 2022), when close contacts went to
-central quarantine for 7 days and home health monitoring for 3."""
+central quarantine for 7 days and home health monitoring for 3; threads share one database."""
 
-from __future__ import annotations
+from fangkong.lab.tests.fixtures import ninth_edition_day, shared_database
 
-from collections.abc import Iterator
-
-import pytest
-import time_machine
-
-from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
-
-
-@pytest.fixture(autouse=True)
-def ninth_edition_day() -> Iterator[None]:
-    with time_machine.travel(NINTH_EDITION_DAY, tick=True):
-        yield
+__all__ = ["ninth_edition_day", "shared_database"]
