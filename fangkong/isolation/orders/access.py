@@ -26,7 +26,7 @@ def access_order(
     parsed = parse_code(code)
     found = (
         order_scope(actor)
-        .select_related("region", "room", "room__facility")
+        .select_related("person", "region", "room", "room__facility")
         .filter(code=parsed)
         .first()
         if parsed

@@ -18,9 +18,9 @@ def order_scope(actor: AnyActor) -> QuerySet[IsolationOrder]:
 
 
 def order_list(*, actor: AnyActor, status: str = "", kind: str = "") -> QuerySet[IsolationOrder]:
-    """The actor's orders, newest first, optionally of one status or kind (no person loaded:
-    persons are read through the people presentation, which logs the read)."""
-    orders = order_scope(actor).select_related("region", "room", "room__facility")
+    """The actor's orders, newest first, optionally of one status or kind (with their persons:
+    persons are shown through ``presentation``, which logs the read)."""
+    orders = order_scope(actor).select_related("person", "region", "room", "room__facility")
     if status:
         orders = orders.filter(status=status)
     if kind:

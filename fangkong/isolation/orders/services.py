@@ -24,67 +24,21 @@ from fangkong.core.audit import AuditSpec, audit_record, audit_record_many
 from fangkong.core.errors import Conflict, field_error, field_refusal
 from fangkong.isolation.checks import Errors, raise_if, require_role
 from fangkong.isolation.checks import reason as reason_checked
-from fangkong.isolation.choices import OrderEventKind, OrderKind, OrderStatus, OrderTestStatus
+from fangkong.isolation.choices import OrderEventKind, OrderStatus, OrderTestStatus
 from fangkong.isolation.events import order_event_new, order_event_record
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
+from fangkong.isolation.orders.plans import PlannedOrder, order_plan
 from fangkong.isolation.roles import ORDER_ISSUE_ROLES
 from fangkong.people.models import Person
 from fangkong.people.validation import require_in_scope
-from fangkong.policy.choices import HomePhaseKind, QuarantineGroup
-from fangkong.policy.rules import EffectiveRules, quarantine_test_dates
-from fangkong.policy.schema import QuarantinePlan
+from fangkong.policy.choices import QuarantineGroup
+from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.selectors import rules_for
 
 #: At most this many persons per bulk issue (a day's new contacts of a large cluster).
 BULK_MAX = 5_000
 #: How far back day 0 (the last exposure, the arrival) may lie.
 DAY0_MAX_AGE = timedelta(days=30)
-
-
-def order_kind(plan: QuarantinePlan) -> str:
-    """The kind of order a plan starts with: central quarantine when it has central days,
-    else what its home phase is (strict home quarantine or health monitoring)."""
-    if plan.central_days > 0:
-        return OrderKind.CENTRAL_QUARANTINE
-    if plan.home_kind == HomePhaseKind.HOME_HEALTH_MONITORING:
-        return OrderKind.HEALTH_MONITORING
-    return OrderKind.HOME_QUARANTINE
-
-
-@dataclass(frozen=True)
-class PlannedOrder:
-    """The plan of one order from ``day0`` under ``rules``: its kind, the day central
-    quarantine ends (``None`` without central days), the release day and the test tasks."""
-
-    kind: str
-    plan: QuarantinePlan
-    central_until: date | None
-    release_on: date
-    tests: tuple[OrderTestTask, ...]
-
-
-def order_plan(plan: QuarantinePlan, day0: date, rules: EffectiveRules) -> PlannedOrder:
-    """The dates of ``plan`` from ``day0`` (R4; ``policy.rules.quarantine_test_dates``): the
-    central phase ends on ``day0 + central_days``, release on ``day0 + total_days``, each
-    test task on its phase's day. The tasks are not saved (their order is set later)."""
-    tests = tuple(
-        OrderTestTask(
-            phase=task.phase,
-            day=task.day,
-            on=task.on,
-            double_sampling=task.double_sampling,
-            swab_site=task.swab_site,
-            rule_set=rules.label,
-        )
-        for task in quarantine_test_dates(plan, day0)
-    )
-    return PlannedOrder(
-        kind=order_kind(plan),
-        plan=plan,
-        central_until=day0 + timedelta(days=plan.central_days) if plan.central_days else None,
-        release_on=day0 + timedelta(days=plan.total_days),
-        tests=tests,
-    )
 
 
 def _checked(group: str, day0: date, reason: str | None) -> str:
