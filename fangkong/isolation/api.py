@@ -501,10 +501,10 @@ def orders_issue_api(request: HttpRequest, payload: OrdersIssueIn) -> IssueOut:
         reason=payload.reason,
     )
     created = order_rows(
-        actor, order_list(actor=actor).filter(pk__in=[o.pk for o in report.created])
+        actor, list(order_list(actor=actor).filter(pk__in=[o.pk for o in report.created]))
     )
     existing = order_rows(
-        actor, order_list(actor=actor).filter(pk__in=[o.pk for o in report.existing])
+        actor, list(order_list(actor=actor).filter(pk__in=[o.pk for o in report.existing]))
     )
     return IssueOut(
         created=[_order_out(r) for r in created], existing=[_order_out(r) for r in existing]
@@ -548,7 +548,7 @@ def orders_allocate(request: HttpRequest, payload: AllocateIn) -> AllocateOut:
     orders = _orders_by_code(actor, payload.orders, "orders")
     report = rooms_allocate(actor=actor, orders=orders, together=payload.together)
     placed = order_rows(
-        actor, order_list(actor=actor).filter(pk__in=[o.pk for o, _room in report.placed])
+        actor, list(order_list(actor=actor).filter(pk__in=[o.pk for o, _room in report.placed]))
     )
     return AllocateOut(
         placed=[_order_out(r) for r in placed],

@@ -97,8 +97,8 @@ def test_accessible_rooms_go_to_those_who_need_them():
     )
     assert got == {100: 2, 101: 1}
     only_plain = _rooms([(2, 10, 1, False, True, NEAR)])
-    got = rooms_allocate_batch(**_people([(101, NO_GROUP, True)]), **only_plain)
-    assert got.unassigned.tolist() == [101]
+    alone = rooms_allocate_batch(**_people([(101, NO_GROUP, True)]), **only_plain)
+    assert alone.unassigned.tolist() == [101]
 
 
 def test_load_spreads_to_a_farther_site_as_the_near_one_fills():
