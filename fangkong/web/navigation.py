@@ -31,6 +31,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Screening"), "lab:home"),
     NavItem(_("Risk areas"), "risk_areas:list"),
     NavItem(_("Cases"), "cases:list"),
+    NavItem(_("Isolation sites"), "isolation:facilities"),
+    NavItem(_("Quarantine orders"), "isolation:orders"),
     NavItem(_("Tracing data"), "tracing:home"),
     NavItem(_("Jurisdictions"), "regions:browse"),
     NavItem(_("Rule sets"), "policy:list"),
