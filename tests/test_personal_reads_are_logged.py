@@ -34,6 +34,7 @@ from fangkong.isolation.facilities.services import (
     facility_transition,
     rooms_import,
 )
+from fangkong.isolation.orders.release import order_test_record
 from fangkong.isolation.orders.services import order_issue
 from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.sampling.codes import sampling_code_issue
@@ -282,6 +283,8 @@ def _case_post(w: World, api: Any, path: str, body: dict[str, Any], *, epi: bool
 #: A day of the 9th edition just before the 20 measures (a re-plan then applies them).
 BEFORE_20_MEASURES = datetime(2022, 11, 9, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 UNDER_20_MEASURES = datetime(2022, 11, 12, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+#: The 9th-edition close contact of day 0 = 8 Nov is released on 18 Nov.
+AFTER_RELEASE = datetime(2022, 11, 18, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _isolation_order(w: World, person: int = 7) -> Any:
@@ -331,6 +334,29 @@ def _isolation_allocate(w: World, api: Any) -> Any:
         )
     order = _isolation_order(w)
     return api(manager).post("/api/v1/isolation/allocations", {"orders": [str(order.code)]})
+
+
+def _isolation_test(w: World, api: Any) -> Any:
+    order = _isolation_order(w)
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    with time_machine.travel(BEFORE_20_MEASURES, tick=True):
+        return api(manager).post(
+            f"/api/v1/isolation/orders/{order.code}/tests",
+            {"phase": "central", "day": 1, "result": "negative"},
+        )
+
+
+def _isolation_release(w: World, api: Any) -> Any:
+    order = _isolation_order(w)
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    for task in order.tests.all():
+        order_test_record(
+            actor=manager, order=order, phase=task.phase, day=task.day, result="negative"
+        )
+    with time_machine.travel(AFTER_RELEASE, tick=True):
+        return api(manager).post(
+            f"/api/v1/isolation/orders/{order.code}/release", {"reason": "期满解除"}
+        )
 
 
 def _visit_body() -> dict[str, Any]:
@@ -449,6 +475,8 @@ CALLS: dict[str, Call] = {
     ),
     "POST /api/v1/isolation/orders/{code}/replan": _isolation_replan,
     "POST /api/v1/isolation/allocations": _isolation_allocate,
+    "POST /api/v1/isolation/orders/{code}/tests": _isolation_test,
+    "POST /api/v1/isolation/orders/{code}/release": _isolation_release,
     "GET /api/v1/tracing/persons/{code}/scans": lambda w, api: api(
         actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["city"])
     ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),

@@ -149,6 +149,9 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "rule_set": gettext_lazy("Rule set"),
     "orders": gettext_lazy("Orders"),
     "together": gettext_lazy("Together in one room"),
+    "release_on": gettext_lazy("Release"),
+    "tests": gettext_lazy("Test tasks"),
+    "day": pgettext_lazy("field", "Day"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

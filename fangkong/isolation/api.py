@@ -45,6 +45,7 @@ from fangkong.isolation.facilities.services import (
 )
 from fangkong.isolation.models import Facility, IsolationOrder, Room
 from fangkong.isolation.orders.access import access_order
+from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.selectors import order_list, order_tests
 from fangkong.isolation.orders.services import order_replan, orders_issue
 from fangkong.isolation.presentation import OrderRow, order_card, order_rows
@@ -55,6 +56,7 @@ from fangkong.isolation.roles import (
     FACILITY_WRITE_ROLES,
     ORDER_ISSUE_ROLES,
     ORDER_READ_ROLES,
+    RELEASE_ROLES,
 )
 from fangkong.people.selectors import person_scope
 from fangkong.policy.selectors import rules_for
@@ -363,6 +365,12 @@ class ReasonIn(Schema):
     reason: str = Field(max_length=255)
 
 
+class TestResultIn(Schema):
+    phase: str = Field(min_length=1, max_length=30)
+    day: int = Field(ge=1, le=60)
+    result: Literal["negative", "positive"]
+
+
 class AllocateIn(Schema):
     orders: list[str] = Field(min_length=1, max_length=5_000)
     #: Declared groups sharing a room (a carer and dependants, a minor and guardian).
@@ -554,3 +562,33 @@ def orders_allocate(request: HttpRequest, payload: AllocateIn) -> AllocateOut:
         placed=[_order_out(r) for r in placed],
         unplaced=[UnplacedOut(order=str(o.code), why=why) for o, why in report.unplaced],
     )
+
+
+@router.post(
+    "/orders/{code}/tests",
+    response={200: OrderDetailOut, **WRITE_ERRORS},
+    summary="Record the result of one of the plan's tests",
+)
+def orders_test_record(request: HttpRequest, code: str, payload: TestResultIn) -> OrderDetailOut:
+    actor = actor_of(request)
+    order = access_order(actor, code, roles=RELEASE_ROLES)
+    order_test_record(
+        actor=actor, order=order, phase=payload.phase, day=payload.day, result=payload.result
+    )
+    return orders_get(request, code)
+
+
+@router.post(
+    "/orders/{code}/release",
+    response={200: OrderDetailOut, **WRITE_ERRORS},
+    summary="Release an order",
+    description=(
+        "Refused with `release_conditions_unmet` (422) naming the release day if not reached "
+        "and each test pending or positive; frees the room."
+    ),
+)
+def orders_release(request: HttpRequest, code: str, payload: ReasonIn) -> OrderDetailOut:
+    actor = actor_of(request)
+    order = access_order(actor, code, roles=RELEASE_ROLES)
+    order_release(actor=actor, order=order, reason=payload.reason)
+    return orders_get(request, code)

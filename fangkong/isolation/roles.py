@@ -30,3 +30,6 @@ ORDER_READ_ROLES = frozenset(
 ORDER_ISSUE_ROLES = frozenset({Role.EPIDEMIOLOGIST})
 #: Allocate rooms to open central-quarantine orders.
 ALLOCATE_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.EPIDEMIOLOGIST})
+#: Record a scheduled test's result by hand (until results come back from ``lab``) and
+#: release orders.
+RELEASE_ROLES = frozenset({Role.EPIDEMIOLOGIST, Role.ISOLATION_MANAGER})
