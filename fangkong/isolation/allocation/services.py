@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -223,15 +223,23 @@ def allocation_apply(
                 report.unplaced.append((order, "room_taken"))
             else:
                 by_room.setdefault(room_id, []).append(order)
-        for room_id, members in by_room.items():
+        placing = {order.pk: room_id for room_id, members in by_room.items() for order in members}
+        # one statement for the batch, conditional on each order still open and roomless
+        for start in range(0, len(placing), 1000):
+            chunk = dict(list(placing.items())[start : start + 1000])
             updated = IsolationOrder.objects.filter(
-                pk__in=[o.pk for o in members], status=OrderStatus.OPEN, room__isnull=True
-            ).update(room_id=room_id, version=F("version") + 1, updated_at=now)
-            if updated != len(members):
+                pk__in=list(chunk), status=OrderStatus.OPEN, room__isnull=True
+            ).update(
+                room_id=Case(*(When(pk=pk, then=Value(room)) for pk, room in chunk.items())),
+                version=F("version") + 1,
+                updated_at=now,
+            )
+            if updated != len(chunk):
                 raise_if(
                     [field_error("orders", "order_changed", _("An order changed meanwhile."))],
                     _("No room was allocated."),
                 )
+        for room_id, members in by_room.items():
             room = locked[room_id]
             room.status = RoomStatus.OCCUPIED
             for order in members:
