@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
-from fangkong.core.errors import Conflict, FangkongError, field_error
-from fangkong.isolation.checks import Errors, raise_if, require_role
+from fangkong.core.errors import Conflict, FangkongError, ValidationFailed, field_error
+from fangkong.isolation.checks import Errors, require_role
 from fangkong.isolation.checks import reason as reason_checked
 from fangkong.isolation.choices import (
     OrderEventKind,
@@ -56,8 +56,10 @@ def order_test_record(
     )
     if task is None:
         errors.append(field_error("day", "test_not_found", _("No such test in the plan.")))
-    raise_if(errors, _("The result was not recorded."))
-    assert task is not None
+    if errors or task is None:
+        raise ValidationFailed(
+            _("The result was not recorded."), errors=errors, code=str(errors[0]["code"])
+        )
     with transaction.atomic():
         changed = OrderTestTask.objects.filter(pk=task.pk, status=OrderTestStatus.SCHEDULED).update(
             status=result
