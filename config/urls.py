@@ -14,6 +14,7 @@ urlpatterns = [
     path("rules/", include("fangkong.policy.urls")),
     path("lab/", include("fangkong.lab.urls")),
     path("risk-areas/", include("fangkong.risk_areas.urls")),
+    path("isolation/", include("fangkong.isolation.urls")),
     path("cases/", include("fangkong.cases.urls")),
     path("tracing/", include("fangkong.tracing.urls")),
     path("", include("fangkong.web.urls")),

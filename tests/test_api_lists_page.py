@@ -52,6 +52,12 @@ BOUNDED: dict[str, str] = {
     "pending persons",
     "PushOut.lists": "one lead list per district one push reaches",
     "CaseOut.tubes": "the tubes that found one case (a re-test and its pooled tube per finding)",
+    "ActivationOut.stages": "the staged activation targets of one rule set (a handful)",
+    "OrderDetailOut.tests": "one order's test tasks (at most the plan's days, 60, per re-plan)",
+    "IssueOut.created": "the orders of one issue request (at most 5,000 persons, OrdersIssueIn)",
+    "IssueOut.existing": "the orders of one issue request (at most 5,000 persons, OrdersIssueIn)",
+    "AllocateOut.placed": "the orders of one allocation request (at most 5,000, AllocateIn)",
+    "AllocateOut.unplaced": "the orders of one allocation request (at most 5,000, AllocateIn)",
 }
 
 

@@ -15,8 +15,9 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -27,6 +28,14 @@ from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
 from fangkong.cases.services.cases import case_open
 from fangkong.core.models import AccessEntry
+from fangkong.isolation.facilities.services import (
+    FacilityInput,
+    facility_create,
+    facility_transition,
+    rooms_import,
+)
+from fangkong.isolation.orders.release import order_test_record
+from fangkong.isolation.orders.services import order_issue
 from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.sampling.codes import sampling_code_issue
 from fangkong.lab.sampling.services import MemberInput, TubeInput, tube_bind
@@ -116,6 +125,14 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/cases/alerts/{code}/close": "a timer alert: case code, step, owner",
     "GET /api/v1/cases/{code}/history": "a case's history: kinds, actors, reasons, rule sets",
     "POST /api/v1/cases/{code}/trajectory/{visit}/remove": "answers 204",
+    "GET /api/v1/isolation/facilities": "isolation sites: places and room counts",
+    "POST /api/v1/isolation/facilities": "an isolation site: a place and room counts",
+    "GET /api/v1/isolation/facilities/{code}": "an isolation site and its activation",
+    "POST /api/v1/isolation/facilities/{code}/transition": "an isolation site and its status",
+    "POST /api/v1/isolation/facilities/{code}/rooms/import": "a count of rooms",
+    "POST /api/v1/isolation/facilities/{code}/rooms/ready": "a count of rooms",
+    "GET /api/v1/isolation/facilities/{code}/rooms": "rooms: numbers, beds, status; no occupant",
+    "GET /api/v1/isolation/reserve/{region_code}": "counts of residents and rooms",
 }
 
 
@@ -271,6 +288,85 @@ def _case_post(w: World, api: Any, path: str, body: dict[str, Any], *, epi: bool
     return api(actor).post(f"/api/v1/cases/{_case(w).code}{path}", body, headers=_key())
 
 
+#: A day of the 9th edition just before the 20 measures (a re-plan then applies them).
+BEFORE_20_MEASURES = datetime(2022, 11, 9, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+UNDER_20_MEASURES = datetime(2022, 11, 12, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+#: The 9th-edition close contact of day 0 = 8 Nov is released on 18 Nov.
+AFTER_RELEASE = datetime(2022, 11, 18, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _isolation_order(w: World, person: int = 7) -> Any:
+    with time_machine.travel(BEFORE_20_MEASURES, tick=True):
+        return order_issue(
+            actor=_epidemiologist(w),
+            person=w.s.people[person],
+            group="close_contact",
+            day0=date(2022, 11, 8),
+            reason="密接",
+        )
+
+
+def _isolation_issue(w: World, api: Any) -> Any:
+    body = {
+        "persons": [str(w.s.people[7].code), str(w.s.people[8].code)],
+        "group": "close_contact",
+        "day0": "2022-11-08",
+        "reason": "密接",
+    }
+    with time_machine.travel(BEFORE_20_MEASURES, tick=True):
+        return api(_epidemiologist(w)).post("/api/v1/isolation/orders", body)
+
+
+def _isolation_replan(w: World, api: Any) -> Any:
+    order = _isolation_order(w)
+    with time_machine.travel(UNDER_20_MEASURES, tick=True):
+        return api(_epidemiologist(w)).post(
+            f"/api/v1/isolation/orders/{order.code}/replan", {"reason": "执行二十条"}
+        )
+
+
+def _isolation_allocate(w: World, api: Any) -> Any:
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    with time_machine.travel(BEFORE_20_MEASURES, tick=True):
+        site = facility_create(
+            actor=manager,
+            region=w.tree["district_a"],
+            data=FacilityInput(name="隔离点", kind="central_site", address="朝阳路1号"),
+        )
+        facility_transition(actor=manager, facility=site, to="activating", reason="启用")
+        facility_transition(actor=manager, facility=site, to="active", reason="启用")
+        rooms_import(
+            actor=manager,
+            facility=site,
+            content="number,floor,beds,own_bathroom,accessible\n101,1,1,1,0\n",
+        )
+    order = _isolation_order(w)
+    return api(manager).post("/api/v1/isolation/allocations", {"orders": [str(order.code)]})
+
+
+def _isolation_test(w: World, api: Any) -> Any:
+    order = _isolation_order(w)
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    with time_machine.travel(BEFORE_20_MEASURES, tick=True):
+        return api(manager).post(
+            f"/api/v1/isolation/orders/{order.code}/tests",
+            {"phase": "central", "day": 1, "result": "negative"},
+        )
+
+
+def _isolation_release(w: World, api: Any) -> Any:
+    order = _isolation_order(w)
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    for task in order.tests.all():
+        order_test_record(
+            actor=manager, order=order, phase=task.phase, day=task.day, result="negative"
+        )
+    with time_machine.travel(AFTER_RELEASE, tick=True):
+        return api(manager).post(
+            f"/api/v1/isolation/orders/{order.code}/release", {"reason": "期满解除"}
+        )
+
+
 def _visit_body() -> dict[str, Any]:
     return {
         "place": "菜市场",
@@ -406,6 +502,18 @@ CALLS: dict[str, Call] = {
     ),
     "GET /api/v1/tracing/cases/{code}/contacts": lambda w, api: _contacts(w, api),
     "GET /api/v1/tracing/leads/{code}/items": lambda w, api: _lead_items(w, api),
+    "POST /api/v1/isolation/orders": _isolation_issue,
+    "GET /api/v1/isolation/orders": lambda w, api: (
+        _isolation_order(w),
+        api(_epidemiologist(w)).get("/api/v1/isolation/orders"),
+    )[1],
+    "GET /api/v1/isolation/orders/{code}": lambda w, api: api(_epidemiologist(w)).get(
+        f"/api/v1/isolation/orders/{_isolation_order(w).code}"
+    ),
+    "POST /api/v1/isolation/orders/{code}/replan": _isolation_replan,
+    "POST /api/v1/isolation/allocations": _isolation_allocate,
+    "POST /api/v1/isolation/orders/{code}/tests": _isolation_test,
+    "POST /api/v1/isolation/orders/{code}/release": _isolation_release,
     "GET /api/v1/tracing/persons/{code}/scans": lambda w, api: api(
         actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["city"])
     ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),

@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "fangkong.risk_areas",
     "fangkong.cases",
     "fangkong.tracing",
+    "fangkong.isolation",
     "fangkong.sim",
     "fangkong.web",
 ]

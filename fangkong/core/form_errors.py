@@ -140,6 +140,21 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "ended_at": pgettext_lazy("trajectory", "To"),
     "description": gettext_lazy("Description"),
     "exposed_on": gettext_lazy("Exposure date"),
+    # isolation: sites, rooms, orders, allocation
+    "to": gettext_lazy("New status"),
+    "numbers": gettext_lazy("Room numbers"),
+    "floor": gettext_lazy("Floor"),
+    "beds": gettext_lazy("Beds"),
+    "own_bathroom": gettext_lazy("Own bathroom"),
+    "accessible": gettext_lazy("Accessible"),
+    "persons": gettext_lazy("Persons"),
+    "day0": gettext_lazy("Day 0"),
+    "rule_set": gettext_lazy("Rule set"),
+    "orders": gettext_lazy("Orders"),
+    "together": gettext_lazy("Together in one room"),
+    "release_on": gettext_lazy("Release"),
+    "tests": gettext_lazy("Test tasks"),
+    "day": pgettext_lazy("field", "Day"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

@@ -361,6 +361,36 @@ class Investigation(_Model):
         return self
 
 
+# --- isolation sites -------------------------------------------------------------------------
+
+
+class ActivationStage(_Model):
+    """One stage of activating a reserve site: ``percent`` of its rooms ready within ``hours``
+    of the order to activate (R23)."""
+
+    hours: Hours
+    percent: Annotated[int, Field(ge=1, le=100, strict=True)]
+
+
+class IsolationSites(_Model):
+    """Central isolation capacity (§3.2, R23): the staged targets a site's activation is
+    measured against (empty: the rules set none) and the reserve of isolation rooms per
+    10,000 residents a jurisdiction keeps (``None``: no reserve target)."""
+
+    activation_stages: tuple[ActivationStage, ...]
+    reserve_rooms_per_10k_residents: Count | None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IsolationSites:
+        hours = [stage.hours for stage in self.activation_stages]
+        percents = [stage.percent for stage in self.activation_stages]
+        if hours != sorted(set(hours)) or percents != sorted(set(percents)):
+            raise ValueError("activation stages must rise in hours and in percent")
+        if percents and percents[-1] != 100:
+            raise ValueError("the last activation stage readies every room (100 percent)")
+        return self
+
+
 class TracingRetention(_Model):
     """How long venue-code scans and cell dwell intervals are kept (security reference T24,
     the CAC notice of Feb 2020: data collected for epidemic control serves that purpose only,
@@ -412,6 +442,7 @@ class RuleParameters(_Model):
     #: ``null`` where the rules search no companions (the 10th edition).
     companions: Companions | None
     leads: LeadLists
+    isolation_sites: IsolationSites
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:

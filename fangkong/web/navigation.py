@@ -33,6 +33,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Cases"), "cases:list"),
     NavItem(_("Lead lists"), "tracing:leads"),
     NavItem(_("Chains"), "tracing:chains"),
+    NavItem(_("Isolation sites"), "isolation:facilities"),
+    NavItem(_("Quarantine orders"), "isolation:orders"),
     NavItem(_("Tracing data"), "tracing:home"),
     NavItem(_("Jurisdictions"), "regions:browse"),
     NavItem(_("Rule sets"), "policy:list"),

@@ -1,0 +1,73 @@
+"""Statuses and kinds of isolation facilities, rooms and orders."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import pgettext_lazy
+
+
+class FacilityKind(models.TextChoices):
+    """What a site is (domain reference §3.2, §3.4)."""
+
+    CENTRAL_SITE = "central_site", pgettext_lazy("facility kind", "Central isolation site")
+    HEALTH_STATION = "health_station", pgettext_lazy("facility kind", "Health station")
+    DESIGNATED_HOSPITAL = (
+        "designated_hospital",
+        pgettext_lazy("facility kind", "Designated hospital"),
+    )
+    FANGCANG = "fangcang", pgettext_lazy("facility kind", "Fangcang shelter hospital")
+
+
+class FacilityStatus(models.TextChoices):
+    """Where a site stands (R23): kept in reserve, being activated, in use, standing down."""
+
+    RESERVE = "reserve", pgettext_lazy("facility status", "Reserve")
+    ACTIVATING = "activating", pgettext_lazy("facility status", "Activating")
+    ACTIVE = "active", pgettext_lazy("facility status", "Active")
+    STANDING_DOWN = "standing_down", pgettext_lazy("facility status", "Standing down")
+
+
+class RoomStatus(models.TextChoices):
+    FREE = "free", pgettext_lazy("room status", "Free")
+    OCCUPIED = "occupied", pgettext_lazy("room status", "Occupied")
+    CLEANING = "cleaning", pgettext_lazy("room status", "Cleaning")
+    OUT_OF_SERVICE = "out_of_service", pgettext_lazy("room status", "Out of service")
+
+
+class FacilityEventKind(models.TextChoices):
+    CREATED = "created", pgettext_lazy("facility event", "Created")
+    STATUS = "status", pgettext_lazy("facility event", "Status changed")
+    ROOMS_IMPORTED = "rooms_imported", pgettext_lazy("facility event", "Rooms imported")
+    ROOMS_READIED = "rooms_readied", pgettext_lazy("facility event", "Rooms readied")
+
+
+class OrderKind(models.TextChoices):
+    """What an order asks of the person; it follows from the plan's first phase."""
+
+    CENTRAL_QUARANTINE = (
+        "central_quarantine",
+        pgettext_lazy("order kind", "Central quarantine"),
+    )
+    HOME_QUARANTINE = "home_quarantine", pgettext_lazy("order kind", "Home quarantine")
+    HEALTH_MONITORING = "health_monitoring", pgettext_lazy("order kind", "Health monitoring")
+
+
+class OrderStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("order status", "Open")
+    RELEASED = "released", pgettext_lazy("order status", "Released")
+
+
+class OrderTestStatus(models.TextChoices):
+    """A scheduled test of an order: due, its result, or dropped by a re-plan."""
+
+    SCHEDULED = "scheduled", pgettext_lazy("order test status", "Scheduled")
+    NEGATIVE = "negative", pgettext_lazy("order test status", "Negative")
+    POSITIVE = "positive", pgettext_lazy("order test status", "Positive")
+    DROPPED = "dropped", pgettext_lazy("order test status", "Dropped by a re-plan")
+
+
+class OrderEventKind(models.TextChoices):
+    ISSUED = "issued", pgettext_lazy("order event", "Issued")
+    REPLANNED = "replanned", pgettext_lazy("order event", "Re-planned")
+    ALLOCATED = "allocated", pgettext_lazy("order event", "Room allocated")
+    RELEASED = "released", pgettext_lazy("order event", "Released")

@@ -1,0 +1,184 @@
+"""Test results of an order's plan and the release of an order (issue 20 §6, R25).
+
+An order is released only when its release day has come and every test of its plan that is
+not dropped is negative (the plan's double-sampled test among them); the refusal names each
+test still pending or positive. The rule sets carry no further release condition yet
+(environmental samples, the positives' Ct rule): when they do, they are checked here. Release
+frees the room (to cleaning, once no one of a shared room is left), writes the history with
+the rule set the order runs under and an audit row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.actor import AnyActor
+from fangkong.core.audit import audit_record
+from fangkong.core.errors import Conflict, FangkongError, ValidationFailed, field_error
+from fangkong.isolation.checks import Errors, require_role
+from fangkong.isolation.checks import reason as reason_checked
+from fangkong.isolation.choices import (
+    OrderEventKind,
+    OrderStatus,
+    OrderTestStatus,
+    RoomStatus,
+)
+from fangkong.isolation.events import order_event_record
+from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
+from fangkong.isolation.roles import RELEASE_ROLES
+
+#: Results a test task may be given.
+RESULTS = (OrderTestStatus.NEGATIVE, OrderTestStatus.POSITIVE)
+
+
+def order_test_record(
+    *, actor: AnyActor, order: IsolationOrder, phase: str, day: int, result: str
+) -> OrderTestTask:
+    """Record the result of the scheduled test ``phase`` day ``day`` of an open order.
+
+    Raises ``PermissionDenied`` outside ``RELEASE_ROLES``, ``ValidationFailed`` naming
+    ``result`` (not negative or positive) or ``day`` (no such scheduled test), ``Conflict``
+    when the test has a result already. One history-free audit row (the test's own row keeps
+    the result)."""
+    require_role(actor, RELEASE_ROLES)
+    errors: Errors = []
+    if result not in RESULTS:
+        errors.append(field_error("result", "invalid_choice", _("Not one of the allowed values.")))
+    task = (
+        OrderTestTask.objects.filter(order=order, phase=phase, day=day)
+        .exclude(status=OrderTestStatus.DROPPED)
+        .first()
+    )
+    if task is None:
+        errors.append(field_error("day", "test_not_found", _("No such test in the plan.")))
+    if errors or task is None:
+        raise ValidationFailed(
+            _("The result was not recorded."), errors=errors, code=str(errors[0]["code"])
+        )
+    with transaction.atomic():
+        changed = OrderTestTask.objects.filter(pk=task.pk, status=OrderTestStatus.SCHEDULED).update(
+            status=result
+        )
+        if changed != 1:
+            raise Conflict(_("This test has a result already."), code="test_has_result")
+        audit_record(
+            actor=actor,
+            action="order_test_record",
+            object_type="isolation_order",
+            object_id=order.code,
+            fields=["tests.status"],
+            rule_set=task.rule_set,
+            extra={"phase": phase, "day": day},
+        )
+    task.status = result
+    return task
+
+
+def release_blockers(order: IsolationOrder, today: date) -> Errors:
+    """Why ``order`` may not be released on ``today``: the release day not reached (field
+    ``release_on``), each test pending (``test_pending``) or positive (``test_positive``)
+    with its phase and day (field ``tests``, row = its place in the plan)."""
+    errors: Errors = []
+    if today < order.release_on:
+        errors.append(
+            field_error(
+                "release_on",
+                "release_day_not_reached",
+                _("The plan releases on %(day)s.") % {"day": order.release_on.isoformat()},
+            )
+        )
+    tasks = OrderTestTask.objects.filter(order=order).exclude(status=OrderTestStatus.DROPPED)
+    for row, task in enumerate(tasks.order_by("on", "id"), start=1):
+        if task.status == OrderTestStatus.SCHEDULED:
+            errors.append(
+                field_error(
+                    "tests",
+                    "test_pending",
+                    _("The test of %(phase)s day %(day)d has no result.")
+                    % {"phase": task.phase, "day": task.day},
+                    row=row,
+                )
+            )
+        elif task.status == OrderTestStatus.POSITIVE:
+            errors.append(
+                field_error(
+                    "tests",
+                    "test_positive",
+                    _("The test of %(phase)s day %(day)d is positive.")
+                    % {"phase": task.phase, "day": task.day},
+                    row=row,
+                )
+            )
+    return errors
+
+
+def order_release(*, actor: AnyActor, order: IsolationOrder, reason: str | None) -> IsolationOrder:
+    """Release an open order.
+
+    1. The role must be in ``RELEASE_ROLES`` (403) and the reason given (422 naming
+       ``reason``); the order must be open (``order_not_open``, 409).
+    2. Refused (``release_conditions_unmet``, 422) with every blocker of
+       :func:`release_blockers` named.
+    3. The order becomes released (conditional on its version: a concurrent change loses
+       with ``Conflict``); its room goes to cleaning once no other open order holds it.
+    4. A ``released`` history row with the order's rule set and an audit row.
+    """
+    require_role(actor, RELEASE_ROLES)
+    why = reason_checked(reason)
+    if order.status != OrderStatus.OPEN:
+        raise Conflict(_("The order is no longer open."), code="order_not_open")
+    blockers = release_blockers(order, timezone.localdate())
+    if blockers:
+        raise FangkongError(
+            _("The order cannot be released yet."),
+            code="release_conditions_unmet",
+            status=422,
+            detail={"errors": blockers},
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        changed = IsolationOrder.objects.filter(
+            pk=order.pk, status=OrderStatus.OPEN, version=order.version
+        ).update(status=OrderStatus.RELEASED, released_at=now, version=F("version") + 1)
+        if changed != 1:
+            raise Conflict(
+                _("The order changed meanwhile; reload and try again."), code="order_changed"
+            )
+        room_freed = False
+        if order.room_id is not None:
+            others = IsolationOrder.objects.filter(
+                room_id=order.room_id, status=OrderStatus.OPEN
+            ).exists()
+            if not others:
+                room_freed = (
+                    Room.objects.filter(pk=order.room_id, status=RoomStatus.OCCUPIED).update(
+                        status=RoomStatus.CLEANING
+                    )
+                    == 1
+                )
+        order_event_record(
+            order=order,
+            kind=OrderEventKind.RELEASED,
+            actor=actor,
+            reason=why,
+            rule_set=order.rule_set,
+            from_value=OrderStatus.OPEN,
+            to_value=OrderStatus.RELEASED,
+            detail={"room_freed": room_freed},
+        )
+        audit_record(
+            actor=actor,
+            action="order_release",
+            object_type="isolation_order",
+            object_id=order.code,
+            fields=["status", "released_at"],
+            reason=why,
+            rule_set=order.rule_set,
+        )
+    order.refresh_from_db()
+    return order
