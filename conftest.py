@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -123,3 +123,15 @@ def page_client(db: Any) -> Callable[[Actor], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """Each test starts and ends in the default language: a request through the test client
+    runs in this thread, and the locale middleware leaves the language it chose active (a test
+    that asked in Chinese made the next test's messages Chinese)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
