@@ -119,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             demo_prepare(residents=args.residents, seed=args.seed, fresh=args.fresh, days=args.days)
             if not args.no_serve:
                 print(f"Serving on http://127.0.0.1:{args.port}/  (Ctrl+C to stop)", flush=True)
-                serve(f"127.0.0.1:{args.port}", 1, 8)
+                # A fresh process serves: building the city ran Polars' thread pool here, and a
+                # worker forked from a process whose pool has run can deadlock in its first
+                # Polars call (the chain page hung on a group-by until this).
+                bind = f"127.0.0.1:{args.port}"
+                command = [sys.executable, "-m", "fangkong.cli", "serve", "--bind", bind]
+                os.execv(sys.executable, [*command, "--workers", "1", "--threads", "8"])  # noqa: S606
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
