@@ -26,7 +26,7 @@
         { selector: "edge", style: { width: 1, "line-color": "#888", "target-arrow-color": "#888",
           "target-arrow-shape": "triangle", "curve-style": "bezier" } }
       ],
-      layout: { name: "breadthfirst", directed: true, roots: roots.length ? roots : undefined,
+      layout: { name: "breadthfirst", directed: true, roots: roots.length ? roots.join(", ") : undefined,
         spacingFactor: 1.1, animate: false }
     });
   }
