@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
@@ -80,6 +80,7 @@ class TracingFeed:
         return registered
 
     def _ingest(self, kind: str, frame: pl.DataFrame, key: str) -> int:
+        frame = _observed(frame, kind)
         try:
             answer = batch_ingest(
                 actor=self.actor, kind=kind, frame=frame, source=SOURCE, batch_key=key
@@ -133,6 +134,18 @@ class TracingFeed:
                 "end": pl.from_epoch(frame["end"], time_unit="s"),
             }
         ).with_columns(pl.col("start", "end").dt.replace_time_zone("UTC"))
+
+
+def _observed(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """What a feed could have sent by now: the simulated days run on UTC midnights, so in the
+    hours after midnight in China the last day still lies partly ahead. Rows that begin later
+    are left out and stays still going end now (ingestion refuses future times)."""
+    now = datetime.now(UTC)
+    begin, end = ("scanned_at", "left_at") if kind == FeedKind.SCANS else ("start", "end")
+    limit = pl.lit(now).dt.cast_time_unit("us")
+    return frame.filter(pl.col(begin) < limit).with_columns(
+        pl.when(pl.col(end) > limit).then(limit).otherwise(pl.col(end)).alias(end)
+    )
 
 
 @dataclass
