@@ -17,6 +17,7 @@ urlpatterns = [
     path("isolation/", include("fangkong.isolation.urls")),
     path("cases/", include("fangkong.cases.urls")),
     path("tracing/", include("fangkong.tracing.urls")),
+    path("command/", include("fangkong.command_center.urls")),
     path("", include("fangkong.web.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""The command centre's models, one module per sub-domain, re-exported here."""
