@@ -21,7 +21,14 @@ from fangkong.isolation.choices import (
 #: Statuses of a task still under way: it holds a seat of its vehicle.
 ACTIVE_STATUSES = (TransferStatus.REQUESTED, TransferStatus.ASSIGNED, TransferStatus.PICKED_UP)
 
-__all__ = ["ACTIVE_STATUSES", "TransferAlert", "TransferCrew", "TransferEvent", "TransferTask", "Vehicle"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "TransferAlert",
+    "TransferCrew",
+    "TransferEvent",
+    "TransferTask",
+    "Vehicle",
+]
 
 
 class Vehicle(TimestampedModel):
