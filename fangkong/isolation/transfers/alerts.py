@@ -47,7 +47,7 @@ def transfers_late_check(*, now: datetime | None = None) -> int:
     not_delivered = TransferTask.objects.filter(
         window_end__lt=now, status=TransferStatus.PICKED_UP
     ).exclude(Exists(TransferAlert.objects.filter(task=OuterRef("pk"), late_in="delivery")))
-    late = not_picked_up.only(*fields).union(not_delivered.only(*fields))
+    late = not_picked_up.only(*fields).order_by().union(not_delivered.only(*fields).order_by())
     tasks = list(late)
     if not tasks:
         return 0
