@@ -59,7 +59,8 @@ def test_bulk_creation_makes_one_task_per_order_with_the_rule_sets_window(tree):
     assert TransferEvent.objects.filter(task=task).count() == 1
     assert AuditEntry.objects.filter(action="transfer_request").count() == 3
     again = transfers_create_for_orders(orders=orders, actor=people.staff.manager)
-    assert again.created == [] and len(again.existing) == 3
+    assert again.created == []
+    assert len(again.existing) == 3
     assert TransferTask.objects.count() == 3
 
 
@@ -80,7 +81,8 @@ def test_the_closed_loop_runs_and_the_vehicle_goes_to_disinfection(tree):
     vehicle = vehicle_make(people)
     crew = crew_make(people, people.crew_member)
     task = transfer_assign(actor=people.dispatcher, task=task, vehicle=vehicle, crew=crew)
-    assert task.status == TransferStatus.ASSIGNED and task.vehicle_id == vehicle.pk
+    assert task.status == TransferStatus.ASSIGNED
+    assert task.vehicle_id == vehicle.pk
     with pytest.raises(Conflict) as wrong:
         transfer_deliver(actor=people.dispatcher, task=task)
     assert wrong.value.code == "transfer_status"
@@ -88,7 +90,8 @@ def test_the_closed_loop_runs_and_the_vehicle_goes_to_disinfection(tree):
     vehicle.refresh_from_db()
     assert vehicle.state == VehicleState.ON_TASK
     task = transfer_deliver(actor=people.crew_member, task=task)
-    assert task.status == TransferStatus.DELIVERED and task.delivered_at is not None
+    assert task.status == TransferStatus.DELIVERED
+    assert task.delivered_at is not None
     vehicle.refresh_from_db()
     assert vehicle.state == VehicleState.DISINFECTING
     with pytest.raises(Conflict):
@@ -209,9 +212,11 @@ def test_a_late_task_raises_one_alert_owned_by_its_dispatcher(tree):
         assert transfers_late_check() == 2
         assert transfers_late_check() == 0
     alert = TransferAlert.objects.get(task=first)
-    assert alert.late_in == "pickup" and alert.owner_id == people.dispatcher.user_id
+    assert alert.late_in == "pickup"
+    assert alert.owner_id == people.dispatcher.user_id
     unassigned = TransferAlert.objects.get(task=second)
-    assert unassigned.owner_id is None and unassigned.owner_role == "transfer_dispatcher"
+    assert unassigned.owner_id is None
+    assert unassigned.owner_role == "transfer_dispatcher"
     assert AuditEntry.objects.filter(action="transfer_alert_raise").count() == 2
     closed = transfer_alert_handle(actor=people.dispatcher, alert=alert, to="closed", note="已联系")
     assert closed.state == "closed"
