@@ -3,13 +3,16 @@ subtree; a transfer crew member (a member of any crew) sees only their crews' ta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from fangkong.accounts.models import Membership, User
 from fangkong.core.actor import AnyActor, SystemActor
+from fangkong.core.roles import Role
 from fangkong.isolation.choices import TransferStatus
 from fangkong.isolation.models import (
     ACTIVE_STATUSES,
@@ -82,7 +85,7 @@ def transfer_list(
     """The actor's tasks by window, optionally of one status or kind or with a window
     starting on the local day ``on`` (persons and addresses go through ``presentation``)."""
     tasks = transfer_scope(actor).select_related(
-        "person", "region", "vehicle", "crew", "destination_facility"
+        "person", "region", "vehicle", "crew", "destination_facility", "order"
     )
     if status:
         tasks = tasks.filter(status=status)
@@ -134,3 +137,14 @@ def transfer_alert_list(*, actor: AnyActor, state: str = "") -> QuerySet[Transfe
     if state:
         alerts = alerts.filter(state=state)
     return alerts.order_by("-raised_at", "-id")
+
+
+def crew_member_candidates(*, actor: AnyActor, usernames: Sequence[str]) -> dict[str, User]:
+    """Staff users named in ``usernames`` who hold an active transfer-dispatcher membership at
+    a node of the actor's subtree (the crews' members), by username."""
+    memberships = Membership.objects.filter(
+        user__username__in=list(usernames), role=Role.TRANSFER_DISPATCHER, is_active=True
+    )
+    if actor.region_path:
+        memberships = memberships.filter(in_subtree(actor.region_path, field="region__path"))
+    return {m.user.username: m.user for m in memberships.select_related("user")}

@@ -102,6 +102,7 @@ def test_a_missed_check_raises_its_alert_once_after_the_grace(tree):
     assert alert.order_id == order.pk
     assert alert.slot == 1
     assert alert.owner_role == "isolation_manager"
+    assert order.room is not None
     assert alert.region_id == order.room.facility.region_id
     with time_machine.travel(datetime(2022, 7, 15, 20, 40, tzinfo=CHINA)):
         check_record(actor=people.staff.manager, order=order, temperature=36.4, symptoms=[])

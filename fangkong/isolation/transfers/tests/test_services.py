@@ -53,6 +53,7 @@ def test_bulk_creation_makes_one_task_per_order_with_the_rule_sets_window(tree):
     assert task.kind == TransferKind.TO_SITE
     assert task.status == TransferStatus.REQUESTED
     assert task.pickup_address == "幸福里0号"
+    assert orders[0].room is not None
     assert task.destination_facility_id == orders[0].room.facility_id
     assert task.window_end - task.window_start == timedelta(minutes=240)
     assert task.rule_set.startswith("nhc-9")
@@ -230,5 +231,6 @@ def test_release_creates_the_transfer_home(tree):
         order_release(actor=people.staff.manager, order=order, reason="期满解除")
     home = TransferTask.objects.get(order=order, kind=TransferKind.HOME)
     assert home.destination == "幸福里0号"
+    assert order.room is not None
     assert home.pickup_address.endswith(order.room.number)
     assert home.requested_by == people.staff.manager.username
