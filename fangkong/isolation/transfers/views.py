@@ -23,6 +23,7 @@ from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.isolation.choices import TransferStatus
+from fangkong.isolation.models import Vehicle
 from fangkong.isolation.roles import TRANSFER_READ_ROLES, TRANSFER_WRITE_ROLES
 from fangkong.isolation.transfers.access import access_crew, access_transfer, access_vehicle
 from fangkong.isolation.transfers.forms import AssignForm, CancelForm, VehicleForm
@@ -111,6 +112,10 @@ def vehicle_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Vehicle registered."))
             return redirect("isolation:transfers")
     return _dispatch_page(request, vehicle_form=form, status=422)
+
+
+def _vehicle_label(vehicle: Vehicle, seats_taken: int) -> str:
+    return f"{vehicle.plate} · {seats_taken}/{vehicle.capacity} · {vehicle.get_state_display()}"
 
 
 def _choices(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
