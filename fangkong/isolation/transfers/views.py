@@ -122,10 +122,7 @@ def _choices(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     actor = actor_of(request)
     return {
         "vehicles": [
-            (
-                str(v.code),
-                f"{v.plate} · {getattr(v, 'seats_taken', 0)}/{v.capacity} · {v.get_state_display()}",
-            )
+            (str(v.code), _vehicle_label(v, getattr(v, "seats_taken", 0)))
             for v in vehicle_list(actor=actor)[:200]
         ],
         "crews": [(str(c.code), c.name) for c in crew_list(actor=actor)[:200]],
