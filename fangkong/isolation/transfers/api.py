@@ -60,6 +60,7 @@ from fangkong.isolation.transfers.services import (
     vehicle_create,
     vehicle_state_set,
 )
+from fangkong.people.access import parse_code
 from fangkong.regions.access import access_region
 
 router = Router(tags=["isolation transfers"])
@@ -338,7 +339,7 @@ def transfers_get(request: HttpRequest, code: str) -> TransferOut:
 
 
 @router.post(
-    "/transfers/for-orders",
+    "/transfer-batches",
     response={200: BulkOut, **WRITE_ERRORS},
     summary="Transfer tasks to the site for allocated orders (idempotent)",
     description="An order with a to-site task under way keeps it (`existing`).",
@@ -350,7 +351,7 @@ def transfers_for_orders(request: HttpRequest, payload: OrdersIn) -> BulkOut:
     found = {
         str(o.code): o
         for o in order_list(actor=actor).filter(
-            code__in=[c for c in codes if len(c) <= 36 and c.count("-") in (0, 4)]
+            code__in=[parsed for parsed in map(parse_code, codes) if parsed is not None]
         )
     }
     missing = [row for row, code in enumerate(codes, start=1) if code not in found]
