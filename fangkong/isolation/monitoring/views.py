@@ -160,7 +160,15 @@ def _masked(name: str) -> str:
 def resident_view(request: HttpRequest, token: str) -> HttpResponse:
     """The resident's own page: their order's days, plan tests and checks, and the
     self-report form. Only the signed link opens it; a bad, revoked or expired one is 404."""
-    order = access_resident_link(token)
+    try:
+        order = access_resident_link(token)
+    except FangkongError as exc:
+        return render(
+            request,
+            "web/error.html",
+            {"error_code": exc.code, "error_message": exc.message},
+            status=exc.status,
+        )
     form = CheckForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
