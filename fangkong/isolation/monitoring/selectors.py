@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from fangkong.core.actor import AnyActor
 from fangkong.isolation.choices import OrderStatus
 from fangkong.isolation.models import HealthCheck, IsolationOrder, MonitoringAlert
-from fangkong.isolation.monitoring.services import slot_time
+from fangkong.isolation.monitoring.slots import slot_time
 from fangkong.isolation.orders.selectors import order_scope
 from fangkong.policy.schema import Monitoring
 

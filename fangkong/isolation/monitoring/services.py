@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -34,6 +34,7 @@ from fangkong.isolation.choices import (
     Symptom,
 )
 from fangkong.isolation.models import HealthCheck, IsolationOrder, MonitoringAlert, ResidentLink
+from fangkong.isolation.monitoring.slots import check_slot, slot_time
 from fangkong.isolation.roles import (
     CHECK_WRITE_ROLES,
     MONITORING_ALERT_ROLES,
@@ -41,7 +42,6 @@ from fangkong.isolation.roles import (
 )
 from fangkong.isolation.transfers.requesting import transfer_to_hospital
 from fangkong.policy.rules import EffectiveRules
-from fangkong.policy.schema import Monitoring
 from fangkong.policy.selectors import rules_for, rules_for_path
 
 #: Who acts when a person self-reports through their link (no staff account).
@@ -50,23 +50,6 @@ RESIDENT = SystemActor(username="resident", role="resident")
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 #: Days back the missed-check job looks (a job that was down catches up on yesterday).
 LOOK_BACK_DAYS = 1
-
-
-def check_slot(monitoring: Monitoring, at: datetime) -> tuple[date, int]:
-    """The local day and check time a check taken at ``at`` counts for: the check hour
-    nearest to it that day (ties to the earlier one)."""
-    local = timezone.localtime(at)
-    minutes = local.hour * 60 + local.minute
-    slot = min(
-        range(len(monitoring.check_hours)),
-        key=lambda index: (abs(monitoring.check_hours[index] * 60 - minutes), index),
-    )
-    return local.date(), slot
-
-
-def slot_time(monitoring: Monitoring, on: date, slot: int) -> datetime:
-    """When check ``slot`` of the local day ``on`` is due."""
-    return timezone.make_aware(datetime.combine(on, time(monitoring.check_hours[slot])))
 
 
 def _checked(temperature: object, symptoms: Sequence[str]) -> tuple[Decimal, list[str]]:
