@@ -5,8 +5,10 @@ persons' own links, and one fever that raises its alert and a transfer to hospit
 
 When the demo's outbreak has left no open central-quarantine order in the district (the
 orders-from-contacts step may not have run), the step first issues orders to up to
-``ORDERS_WANTED`` contact candidates of the investigated cases and allocates them rooms at the
-district's active site (registering one with ``SITE_ROOMS`` rooms when there is none). Every
+``ORDERS_WANTED`` contact candidates of the investigated cases, if the rules in force
+quarantine close contacts (the 10th edition does not: then the step registers the vehicles
+and the crew and stops), and allocates them rooms at the district's active site (registering
+one with ``SITE_ROOMS`` rooms when there is none). Every
 write goes through the product's services, as the demo accounts.
 """
 
@@ -58,6 +60,8 @@ from fangkong.isolation.transfers.services import (
     vehicle_create,
 )
 from fangkong.people.models import Person
+from fangkong.policy.choices import QuarantineGroup
+from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 from fangkong.tracing.contacts.models import ContactLink
@@ -103,6 +107,13 @@ def _site(district: Region, manager: Actor, kind: str, name: str, rooms: int) ->
     return site
 
 
+def _rules_have_plan(district: Region) -> bool:
+    """Whether the rules in force at the district quarantine close contacts (the 10th
+    edition does not: then only orders issued under earlier rules are moved)."""
+    rules = rules_for(district, timezone.localdate())
+    return rules.parameters.plan(QuarantineGroup.CLOSE_CONTACT) is not None
+
+
 def _orders(district: Region, epidemiologist: Actor, manager: Actor) -> list[IsolationOrder]:
     """The district's open central-quarantine orders, issuing and allocating some first
     when there are none."""
@@ -118,11 +129,11 @@ def _orders(district: Region, epidemiologist: Actor, manager: Actor) -> list[Iso
             .distinct()[:ORDERS_WANTED]
         )
         persons = list(Person.objects.filter(pk__in=person_ids).select_related("region"))
-        if persons:
+        if persons and _rules_have_plan(district):
             orders_issue(
                 actor=epidemiologist,
                 persons=persons,
-                group="close_contact",
+                group=QuarantineGroup.CLOSE_CONTACT,
                 day0=timezone.localdate() - timedelta(days=1),
                 reason="演示：病例的密切接触者",
             )
@@ -144,10 +155,6 @@ def demo_transfers(
     vehicles, the crew and tasks under way are found again, not made twice."""
     _site(district, manager, FacilityKind.CENTRAL_SITE, "演示集中隔离点", SITE_ROOMS)
     _site(district, manager, FacilityKind.DESIGNATED_HOSPITAL, "演示定点医院", 0)
-    orders = _orders(district, epidemiologist, manager)
-    if not orders:
-        return TransfersDone(0, 0, 0, 0, 0, 0)
-    report = transfers_create_for_orders(orders=orders, actor=manager)
     vehicles = [
         vehicle_create(actor=dispatcher, region=district, plate=plate, kind=kind, capacity=seats)
         for plate, kind, seats in VEHICLES
@@ -156,6 +163,10 @@ def demo_transfers(
     crew = TransferCrew.objects.filter(region=district).first() or crew_create(
         actor=dispatcher, region=district, name="转运一组", members=[]
     )
+    orders = _orders(district, epidemiologist, manager)
+    if not orders:
+        return TransfersDone(0, 0, 0, 0, 0, 0)
+    report = transfers_create_for_orders(orders=orders, actor=manager)
     delivered = 0
     if vehicles:
         bus = vehicles[-1]
