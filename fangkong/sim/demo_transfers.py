@@ -170,13 +170,13 @@ def demo_transfers(
     delivered = 0
     if vehicles:
         bus = vehicles[-1]
-        for n, task in enumerate(report.created[: bus.capacity]):
-            task = transfer_assign(actor=dispatcher, task=task, vehicle=bus, crew=crew)
-            if n < bus.capacity // 2:
-                task = transfer_deliver(
-                    actor=dispatcher, task=transfer_pickup(actor=dispatcher, task=task)
-                )
-                delivered += 1
+        assigned = [
+            transfer_assign(actor=dispatcher, task=task, vehicle=bus, crew=crew)
+            for task in report.created[: bus.capacity]
+        ]
+        for task in assigned[: len(assigned) // 2]:
+            transfer_deliver(actor=dispatcher, task=transfer_pickup(actor=dispatcher, task=task))
+            delivered += 1
     checks = self_reported = 0
     for n, order in enumerate(orders):
         if n % 4 == 3:

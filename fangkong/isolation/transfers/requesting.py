@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +45,9 @@ from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 
+#: Kinds an order needs once: a delivered one counts as done (the person is at the site, or
+#: home after release), so a second request finds it.
+ONCE_KINDS = (TransferKind.TO_SITE, TransferKind.HOME)
 #: At most this many orders per bulk creation.
 BULK_MAX = 5_000
 #: Path depth of a district (province.city.district): where a hospital is looked for.
@@ -54,8 +58,9 @@ DISTRICT_DEPTH = 3
 
 @dataclass
 class TransferReport:
-    """What a (bulk) creation did: tasks created now and tasks under way found already (a
-    retried call creates nothing), in the order the orders were given."""
+    """What a (bulk) creation did: tasks created now and tasks found already (under way, or
+    delivered for a kind an order needs once: a retried call creates nothing), in the order
+    the orders were given."""
 
     created: list[TransferTask] = field(default_factory=list)
     existing: list[TransferTask] = field(default_factory=list)
@@ -111,9 +116,10 @@ def _store(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferReport:
         under_way = {
             (task.order_id, task.kind): task
             for task in TransferTask.objects.filter(
+                Q(status__in=[s.value for s in ACTIVE_STATUSES])
+                | Q(status=TransferStatus.DELIVERED, kind__in=ONCE_KINDS),
                 order_id__in=[plan.order.pk for plan in plans],
-                status__in=[s.value for s in ACTIVE_STATUSES],
-            )
+            ).order_by("status", "id")
         }
         fresh: list[tuple[TransferTask, TransferPlan]] = []
         seen: set[tuple[int, str]] = set()
