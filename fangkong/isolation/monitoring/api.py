@@ -47,12 +47,12 @@ SymptomIn = Literal[
 ]
 
 
-class CheckIn(Schema):
+class HealthCheckIn(Schema):
     temperature: Decimal = Field(ge=34, le=43, decimal_places=1)
     symptoms: list[SymptomIn] = Field(default_factory=list, max_length=7)
 
 
-class CheckOut(Schema):
+class HealthCheckOut(Schema):
     code: str
     on: date
     slot: int
@@ -65,37 +65,41 @@ class CheckOut(Schema):
     rule_set: str
 
 
-class CheckRecordOut(Schema):
-    check: CheckOut
+class HealthCheckPageOut(PageOut):
+    items: list[HealthCheckOut]
+
+
+class HealthCheckRecordOut(Schema):
+    check: HealthCheckOut
     created: bool
     alert: str
     transfer: str
 
 
-class LinkOut(Schema):
+class ResidentLinkOut(Schema):
     #: The resident's page: a signed token, no identifier; it expires with the order.
     url: str
 
 
-class SlotOut(Schema):
+class CheckSlotOut(Schema):
     hour: int
     temperature: float | None
     due: bool
     missing: bool
 
 
-class TodayOut(Schema):
+class ChecksTodayOut(Schema):
     order_code: str
     person_code: str
     person_name: str
     facility_name: str
     room_number: str
-    slots: list[SlotOut]
+    slots: list[CheckSlotOut]
 
 
-class TodayPageOut(PageOut):
+class ChecksTodayPageOut(PageOut):
     rule_set: str
-    items: list[TodayOut]
+    items: list[ChecksTodayOut]
 
 
 class MonitoringAlertOut(Schema):
@@ -116,17 +120,17 @@ class MonitoringAlertPageOut(PageOut):
     items: list[MonitoringAlertOut]
 
 
-class AlertFilters(PageParams):
+class MonitoringAlertFilters(PageParams):
     state: Literal["", "open", "acknowledged", "closed"] = ""
 
 
-class AlertHandleIn(Schema):
+class MonitoringAlertHandleIn(Schema):
     to: Literal["acknowledged", "closed"]
     note: str = Field("", max_length=255)
 
 
-def _check_out(row: CheckRow) -> CheckOut:
-    return CheckOut(
+def _check_out(row: CheckRow) -> HealthCheckOut:
+    return HealthCheckOut(
         code=str(row.code),
         on=row.on,
         slot=row.slot,
@@ -157,17 +161,22 @@ def _alert_out(alert: MonitoringAlert) -> MonitoringAlertOut:
 
 
 @router.get(
-    "/orders/{code}/checks", response={200: list[CheckOut], **ERRORS}, summary="An order's checks"
+    "/orders/{code}/checks",
+    response={200: HealthCheckPageOut, **ERRORS},
+    summary="An order's checks",
 )
-def checks_list(request: HttpRequest, code: str) -> list[CheckOut]:
+def checks_list(request: HttpRequest, code: str, paging: Query[PageParams]) -> HealthCheckPageOut:
+    """The order's checks, newest first; the person's read is logged."""
     actor = actor_of(request)
     order = access_order(actor, code)
-    return [_check_out(r) for r in check_rows(actor, order, list(check_list(order)[:200]))]
+    page = paginate(check_list(order), page=paging.page, page_size=paging.page_size)
+    rows = check_rows(actor, order, list(page.items))
+    return HealthCheckPageOut(items=[_check_out(r) for r in rows], **page_fields(page))
 
 
 @router.post(
     "/orders/{code}/checks",
-    response={200: CheckRecordOut, **WRITE_ERRORS},
+    response={200: HealthCheckRecordOut, **WRITE_ERRORS},
     summary="Enter a temperature and symptom check (R24)",
     description=(
         "Counts for the nearest check time of the rules in force; a slot with a check "
@@ -175,14 +184,14 @@ def checks_list(request: HttpRequest, code: str) -> list[CheckOut]:
         "threshold) or symptoms raise an alert and request a transfer to hospital."
     ),
 )
-def checks_record(request: HttpRequest, code: str, payload: CheckIn) -> CheckRecordOut:
+def checks_record(request: HttpRequest, code: str, payload: HealthCheckIn) -> HealthCheckRecordOut:
     actor = actor_of(request)
     order = access_order(actor, code, roles=CHECK_WRITE_ROLES)
     outcome = check_record(
         actor=actor, order=order, temperature=payload.temperature, symptoms=payload.symptoms
     )
     (row,) = check_rows(actor, order, [outcome.check])
-    return CheckRecordOut(
+    return HealthCheckRecordOut(
         check=_check_out(row),
         created=outcome.created,
         alert=str(outcome.alert.code) if outcome.alert is not None else "",
@@ -192,22 +201,22 @@ def checks_record(request: HttpRequest, code: str, payload: CheckIn) -> CheckRec
 
 @router.post(
     "/orders/{code}/resident-link",
-    response={200: LinkOut, **WRITE_ERRORS},
+    response={200: ResidentLinkOut, **WRITE_ERRORS},
     summary="A new personal link for the order's person (older ones stop working)",
 )
-def resident_link(request: HttpRequest, code: str) -> LinkOut:
+def resident_link(request: HttpRequest, code: str) -> ResidentLinkOut:
     actor = actor_of(request)
     order = access_order(actor, code, roles=RESIDENT_LINK_ROLES)
     link = resident_link_issue(actor=actor, order=order)
-    return LinkOut(url=reverse("isolation:resident", kwargs={"token": link_token(link)}))
+    return ResidentLinkOut(url=reverse("isolation:resident", kwargs={"token": link_token(link)}))
 
 
 @router.get(
     "/checks/today",
-    response={200: TodayPageOut, **ERRORS},
+    response={200: ChecksTodayPageOut, **ERRORS},
     summary="Today's checks of the open orders in scope, with the missing ones",
 )
-def checks_today(request: HttpRequest, paging: Query[PageParams]) -> TodayPageOut:
+def checks_today(request: HttpRequest, paging: Query[PageParams]) -> ChecksTodayPageOut:
     actor = actor_of(request)
     require_role(actor, ORDER_READ_ROLES)
     today, now = timezone.localdate(), timezone.now()
@@ -216,17 +225,17 @@ def checks_today(request: HttpRequest, paging: Query[PageParams]) -> TodayPageOu
         checks_today_orders(actor=actor, on=today), page=paging.page, page_size=paging.page_size
     )
     rows = today_rows(actor, list(page.items), rules.parameters.monitoring, today, now)
-    return TodayPageOut(
+    return ChecksTodayPageOut(
         rule_set=rules.label,
         items=[
-            TodayOut(
+            ChecksTodayOut(
                 order_code=str(row.order_code),
                 person_code=str(row.person_code),
                 person_name=row.person_name,
                 facility_name=row.facility_name,
                 room_number=row.room_number,
                 slots=[
-                    SlotOut(
+                    CheckSlotOut(
                         hour=slot.hour,
                         temperature=float(slot.check.temperature) if slot.check else None,
                         due=slot.due,
@@ -247,7 +256,7 @@ def checks_today(request: HttpRequest, paging: Query[PageParams]) -> TodayPageOu
     summary="Missed-check, fever and symptom alerts",
 )
 def monitoring_alerts_list(
-    request: HttpRequest, filters: Query[AlertFilters]
+    request: HttpRequest, filters: Query[MonitoringAlertFilters]
 ) -> MonitoringAlertPageOut:
     actor = actor_of(request)
     require_role(actor, ORDER_READ_ROLES)
@@ -265,7 +274,7 @@ def monitoring_alerts_list(
     summary="Acknowledge or close a monitoring alert",
 )
 def monitoring_alerts_handle(
-    request: HttpRequest, code: str, payload: AlertHandleIn
+    request: HttpRequest, code: str, payload: MonitoringAlertHandleIn
 ) -> MonitoringAlertOut:
     actor = actor_of(request)
     alert = access_monitoring_alert(actor, code, roles=MONITORING_ALERT_ROLES)

@@ -27,7 +27,7 @@ from fangkong.core.schemas import (
 )
 from fangkong.isolation.checks import require_role
 from fangkong.isolation.facilities.access import access_facility
-from fangkong.isolation.models import TransferAlert, Vehicle
+from fangkong.isolation.models import TransferAlert, TransferCrew, Vehicle
 from fangkong.isolation.orders.selectors import order_list
 from fangkong.isolation.roles import (
     ALLOCATE_ROLES,
@@ -93,17 +93,25 @@ class VehicleOut(Schema):
     region_code: str
 
 
-class CrewIn(Schema):
+class VehiclePageOut(PageOut):
+    items: list[VehicleOut]
+
+
+class TransferCrewIn(Schema):
     region_code: str = Field(pattern=REGION_CODE)
     name: str = Field(min_length=1, max_length=80)
     #: Usernames of transfer dispatchers in scope (never a personal identifier).
     members: list[str] = Field(min_length=1, max_length=20)
 
 
-class CrewOut(Schema):
+class TransferCrewOut(Schema):
     code: str
     name: str
     member_count: int
+
+
+class TransferCrewPageOut(PageOut):
+    items: list[TransferCrewOut]
 
 
 class TransferFilters(PageParams):
@@ -134,28 +142,28 @@ class TransferPageOut(PageOut):
     items: list[TransferOut]
 
 
-class OrdersIn(Schema):
+class TransferBatchIn(Schema):
     #: Order codes with a room (after allocation); at most 5,000.
     orders: list[str] = Field(min_length=1, max_length=5_000)
 
 
-class BulkOut(Schema):
+class TransferBatchOut(Schema):
     created: list[str]
     existing: list[str]
 
 
-class AssignIn(Schema):
+class TransferAssignIn(Schema):
     vehicle: str = Field(pattern=CODE)
     crew: str = Field(pattern=CODE)
     #: The hospital, when the task has no destination facility yet.
     destination_facility: str | None = Field(None, pattern=CODE)
 
 
-class ReasonIn(Schema):
+class TransferReasonIn(Schema):
     reason: str = Field(max_length=255)
 
 
-class AlertHandleIn(Schema):
+class TransferAlertHandleIn(Schema):
     to: Literal["acknowledged", "closed"]
     note: str = Field("", max_length=255)
 
@@ -176,7 +184,7 @@ class TransferAlertPageOut(PageOut):
     items: list[TransferAlertOut]
 
 
-class AlertFilters(PageParams):
+class TransferAlertFilters(PageParams):
     state: Literal["", "open", "acknowledged", "closed"] = ""
 
 
@@ -189,6 +197,12 @@ def _vehicle_out(vehicle: Vehicle) -> VehicleOut:
         seats_taken=getattr(vehicle, "seats_taken", 0),
         state=vehicle.state,
         region_code=vehicle.region.code,
+    )
+
+
+def _crew_out(crew: TransferCrew) -> TransferCrewOut:
+    return TransferCrewOut(
+        code=str(crew.code), name=crew.name, member_count=getattr(crew, "member_count", 0)
     )
 
 
@@ -213,12 +227,13 @@ def _alert_out(alert: TransferAlert) -> TransferAlertOut:
     )
 
 
-@router.get("/vehicles", response={200: list[VehicleOut], **ERRORS}, summary="Vehicles")
-def vehicles_list(request: HttpRequest) -> list[VehicleOut]:
+@router.get("/vehicles", response={200: VehiclePageOut, **ERRORS}, summary="Vehicles")
+def vehicles_list(request: HttpRequest, paging: Query[PageParams]) -> VehiclePageOut:
     """The actor's vehicles with the seats taken by tasks assigned or picked up."""
     actor = actor_of(request)
     require_role(actor, TRANSFER_READ_ROLES)
-    return [_vehicle_out(v) for v in vehicle_list(actor=actor)[:500]]
+    page = paginate(vehicle_list(actor=actor), page=paging.page, page_size=paging.page_size)
+    return VehiclePageOut(items=[_vehicle_out(v) for v in page.items], **page_fields(page))
 
 
 @router.post("/vehicles", response={201: VehicleOut, **WRITE_ERRORS}, summary="Register a vehicle")
@@ -262,20 +277,28 @@ def vehicles_state(request: HttpRequest, code: str, payload: VehicleStateIn) -> 
     return _vehicle_out(vehicle_list(actor=actor).get(pk=vehicle.pk))
 
 
-@router.get("/crews", response={200: list[CrewOut], **ERRORS}, summary="Transfer crews")
-def crews_list(request: HttpRequest) -> list[CrewOut]:
+@router.get("/crews", response={200: TransferCrewPageOut, **ERRORS}, summary="Transfer crews")
+def crews_list(request: HttpRequest, paging: Query[PageParams]) -> TransferCrewPageOut:
     actor = actor_of(request)
     require_role(actor, TRANSFER_READ_ROLES)
-    return [
-        CrewOut(code=str(c.code), name=c.name, member_count=getattr(c, "member_count", 0))
-        for c in crew_list(actor=actor)[:500]
-    ]
+    page = paginate(crew_list(actor=actor), page=paging.page, page_size=paging.page_size)
+    return TransferCrewPageOut(
+        items=[
+            TransferCrewOut(
+                code=str(c.code), name=c.name, member_count=getattr(c, "member_count", 0)
+            )
+            for c in page.items
+        ],
+        **page_fields(page),
+    )
 
 
-@router.post("/crews", response={201: CrewOut, **WRITE_ERRORS}, summary="Form a transfer crew")
+@router.post(
+    "/crews", response={201: TransferCrewOut, **WRITE_ERRORS}, summary="Form a transfer crew"
+)
 def crews_create(
-    request: HttpRequest, payload: CrewIn, idempotency_key: IdempotencyKey = None
-) -> Status[CrewOut]:
+    request: HttpRequest, payload: TransferCrewIn, idempotency_key: IdempotencyKey = None
+) -> Status[TransferCrewOut]:
     actor = actor_of(request)
 
     def write() -> tuple[int, dict[str, Any]]:
@@ -312,7 +335,9 @@ def crews_create(
     crew = crew_list(actor=actor).get(code=body["code"])
     return Status(
         status,
-        CrewOut(code=str(crew.code), name=crew.name, member_count=getattr(crew, "member_count", 0)),
+        TransferCrewOut(
+            code=str(crew.code), name=crew.name, member_count=getattr(crew, "member_count", 0)
+        ),
     )
 
 
@@ -340,11 +365,11 @@ def transfers_get(request: HttpRequest, code: str) -> TransferOut:
 
 @router.post(
     "/transfer-batches",
-    response={200: BulkOut, **WRITE_ERRORS},
+    response={200: TransferBatchOut, **WRITE_ERRORS},
     summary="Transfer tasks to the site for allocated orders (idempotent)",
     description="An order with a to-site task under way keeps it (`existing`).",
 )
-def transfers_for_orders(request: HttpRequest, payload: OrdersIn) -> BulkOut:
+def transfers_for_orders(request: HttpRequest, payload: TransferBatchIn) -> TransferBatchOut:
     actor = actor_of(request)
     require_role(actor, TRANSFER_REQUEST_ROLES | ALLOCATE_ROLES)
     codes = payload.orders
@@ -367,7 +392,7 @@ def transfers_for_orders(request: HttpRequest, payload: OrdersIn) -> BulkOut:
             },
         )
     report = transfers_create_for_orders(orders=[found[c] for c in codes], actor=actor)
-    return BulkOut(
+    return TransferBatchOut(
         created=[str(t.code) for t in report.created],
         existing=[str(t.code) for t in report.existing],
     )
@@ -378,7 +403,7 @@ def transfers_for_orders(request: HttpRequest, payload: OrdersIn) -> BulkOut:
     response={200: TransferOut, **WRITE_ERRORS},
     summary="Assign a task to a vehicle and crew (never over the vehicle's capacity)",
 )
-def transfers_assign(request: HttpRequest, code: str, payload: AssignIn) -> TransferOut:
+def transfers_assign(request: HttpRequest, code: str, payload: TransferAssignIn) -> TransferOut:
     actor = actor_of(request)
     task = access_transfer(actor, code, roles=TRANSFER_WRITE_ROLES)
     vehicle = access_vehicle(actor, payload.vehicle, roles=TRANSFER_WRITE_ROLES)
@@ -421,7 +446,7 @@ def transfers_deliver(request: HttpRequest, code: str) -> TransferOut:
     response={200: TransferOut, **WRITE_ERRORS},
     summary="Cancel a task not picked up yet (with a reason)",
 )
-def transfers_cancel(request: HttpRequest, code: str, payload: ReasonIn) -> TransferOut:
+def transfers_cancel(request: HttpRequest, code: str, payload: TransferReasonIn) -> TransferOut:
     actor = actor_of(request)
     task = access_transfer(actor, code, roles=TRANSFER_WRITE_ROLES)
     transfer_cancel(actor=actor, task=task, reason=payload.reason)
@@ -432,7 +457,7 @@ def transfers_cancel(request: HttpRequest, code: str, payload: ReasonIn) -> Tran
     "/transfer-alerts", response={200: TransferAlertPageOut, **ERRORS}, summary="Late transfers"
 )
 def transfer_alerts_list(
-    request: HttpRequest, filters: Query[AlertFilters]
+    request: HttpRequest, filters: Query[TransferAlertFilters]
 ) -> TransferAlertPageOut:
     actor = actor_of(request)
     require_role(actor, TRANSFER_READ_ROLES)
@@ -450,7 +475,7 @@ def transfer_alerts_list(
     summary="Acknowledge or close a late-transfer alert",
 )
 def transfer_alerts_handle(
-    request: HttpRequest, code: str, payload: AlertHandleIn
+    request: HttpRequest, code: str, payload: TransferAlertHandleIn
 ) -> TransferAlertOut:
     actor = actor_of(request)
     alert = access_transfer_alert(actor, code, roles=TRANSFER_WRITE_ROLES)

@@ -36,7 +36,7 @@ def test_checks_through_the_api(tree, api):
     again = manager.post(f"{base}/checks", {"temperature": 38.1, "symptoms": []}).json()
     assert not again["created"]
     assert HealthCheck.objects.count() == 1
-    assert [c["temperature"] for c in manager.get(f"{base}/checks").json()] == [38.1]
+    assert [c["temperature"] for c in manager.get(f"{base}/checks").json()["items"]] == [38.1]
     alerts = manager.get("/api/v1/isolation/monitoring-alerts").json()["items"]
     assert [a["kind"] for a in alerts] == ["fever"]
     handled = manager.post(

@@ -68,7 +68,7 @@ def test_the_closed_loop_through_the_api(tree, api):
     crew_api = api(people.crew_member)
     assert crew_api.post(f"{BASE}/transfers/{first}/pickup").json()["status"] == "picked_up"
     assert crew_api.post(f"{BASE}/transfers/{first}/deliver").json()["status"] == "delivered"
-    vehicles = dispatcher.get(f"{BASE}/vehicles").json()
+    vehicles = dispatcher.get(f"{BASE}/vehicles").json()["items"]
     assert vehicles[0]["state"] == "disinfecting"
     with time_machine.travel(timezone.now() + timedelta(hours=6)):
         assert transfers_late_check() == 1
