@@ -28,6 +28,7 @@ from fangkong.core.schemas import (
 from fangkong.isolation.checks import require_role
 from fangkong.isolation.facilities.access import access_facility
 from fangkong.isolation.models import TransferAlert, TransferCrew, Vehicle
+from fangkong.isolation.orders.access import access_order
 from fangkong.isolation.orders.selectors import order_list
 from fangkong.isolation.roles import (
     ALLOCATE_ROLES,
@@ -43,7 +44,7 @@ from fangkong.isolation.transfers.access import (
 )
 from fangkong.isolation.transfers.alerts import transfer_alert_handle
 from fangkong.isolation.transfers.presentation import TransferRow, transfer_rows
-from fangkong.isolation.transfers.requesting import transfers_create_for_orders
+from fangkong.isolation.transfers.requesting import transfer_request, transfers_create_for_orders
 from fangkong.isolation.transfers.selectors import (
     crew_list,
     crew_member_candidates,
@@ -150,6 +151,15 @@ class TransferBatchIn(Schema):
 class TransferBatchOut(Schema):
     created: list[str]
     existing: list[str]
+
+
+class TransferRequestIn(Schema):
+    kind: Literal["to_site", "home", "to_hospital", "between_care"]
+    pickup_address: str = Field(min_length=1, max_length=255)
+    destination: str = Field(min_length=1, max_length=255)
+    window_start: datetime
+    window_end: datetime
+    reason: str = Field(max_length=255)
 
 
 class TransferAssignIn(Schema):
@@ -396,6 +406,19 @@ def transfers_for_orders(request: HttpRequest, payload: TransferBatchIn) -> Tran
         created=[str(t.code) for t in report.created],
         existing=[str(t.code) for t in report.existing],
     )
+
+
+@router.post(
+    "/orders/{code}/transfers",
+    response={200: TransferOut, **WRITE_ERRORS},
+    summary="Request one transfer for an order (e.g. between levels of care; idempotent)",
+    description="A task of that kind under way for the order is answered instead.",
+)
+def transfers_request(request: HttpRequest, code: str, payload: TransferRequestIn) -> TransferOut:
+    actor = actor_of(request)
+    order = access_order(actor, code, roles=TRANSFER_REQUEST_ROLES)
+    task = transfer_request(actor=actor, order=order, **payload.model_dump())
+    return transfers_get(request, str(task.code))
 
 
 @router.post(

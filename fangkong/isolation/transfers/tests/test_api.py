@@ -89,3 +89,27 @@ def test_bulk_creation_names_unknown_orders_by_row(tree, api):
     )
     assert answer.status_code == 404
     assert answer.json()["detail"]["errors"][0]["row"] == 2
+
+
+def test_one_transfer_between_levels_of_care_is_requested_once(tree, api):
+    people = transfer_staff_make(tree)
+    (order,) = placed_orders_make(people, 1)
+    start = timezone.now()
+    body = {
+        "kind": "between_care",
+        "pickup_address": "方舱医院",
+        "destination": "定点医院",
+        "window_start": start.isoformat(),
+        "window_end": (start + timedelta(hours=1)).isoformat(),
+        "reason": "病情加重",
+    }
+    path = f"{BASE}/orders/{order.code}/transfers"
+    first = api(people.staff.manager).post(path, body)
+    assert first.status_code == 200
+    assert first.json()["kind"] == "between_care"
+    assert api(people.staff.manager).post(path, body).json()["code"] == first.json()["code"]
+    backwards = {**body, "window_end": start.isoformat()}
+    refused = api(people.staff.manager).post(path, backwards)
+    assert refused.status_code == 422
+    assert refused.json()["detail"]["errors"][0]["field"] == "window_end"
+    assert api(people.staff.grid).post(path, body).status_code == 403
