@@ -23,6 +23,7 @@ from fangkong.core.schemas import (
     IdempotencyKey,
     PageOut,
     PageParams,
+    PlannedAt,
     page_fields,
 )
 from fangkong.isolation.checks import require_role
@@ -157,8 +158,8 @@ class TransferRequestIn(Schema):
     kind: Literal["to_site", "home", "to_hospital", "between_care"]
     pickup_address: str = Field(min_length=1, max_length=255)
     destination: str = Field(min_length=1, max_length=255)
-    window_start: datetime
-    window_end: datetime
+    window_start: PlannedAt
+    window_end: PlannedAt
     reason: str = Field(max_length=255)
 
 

@@ -70,7 +70,9 @@ def vehicle_create(
     ``Conflict`` ``plate_taken`` when the plate is registered. Audited."""
     require_role(actor, TRANSFER_WRITE_ROLES)
     errors: Errors = []
-    cleaned = text(plate, field="plate", max_length=PLATE_MAX, errors=errors, required=True)
+    cleaned = text(
+        (plate or "").upper(), field="plate", max_length=PLATE_MAX, errors=errors, required=True
+    )
     if kind not in VehicleKind.values:
         errors.append(field_error("kind", "invalid_choice", _("Not one of the allowed values.")))
     if not 1 <= capacity <= 60:
@@ -79,7 +81,7 @@ def vehicle_create(
     try:
         with transaction.atomic():
             vehicle = Vehicle.objects.create(
-                plate=cleaned.upper(), kind=kind, capacity=capacity, region=region
+                plate=cleaned, kind=kind, capacity=capacity, region=region
             )
             audit_record(
                 actor=actor,
