@@ -58,6 +58,10 @@ BOUNDED: dict[str, str] = {
     "IssueOut.existing": "the orders of one issue request (at most 5,000 persons, OrdersIssueIn)",
     "AllocateOut.placed": "the orders of one allocation request (at most 5,000, AllocateIn)",
     "AllocateOut.unplaced": "the orders of one allocation request (at most 5,000, AllocateIn)",
+    "ChecksTodayOut.slots": "the check times of one day (the rule set's monitoring.check_hours)",
+    "HealthCheckOut.symptoms": "one check's symptoms (a fixed vocabulary of seven)",
+    "TransferBatchOut.created": "the tasks of one batch request (at most 5,000 orders)",
+    "TransferBatchOut.existing": "the tasks of one batch request (at most 5,000 orders)",
 }
 
 

@@ -519,6 +519,114 @@ CALLS: dict[str, Call] = {
     ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),
 }
 
+
+# --- transfer and monitoring (issue 20 §4, §5) -----------------------------------------------
+
+NO_PERSONAL_DATA.update(
+    {
+        "GET /api/v1/isolation/vehicles": "vehicles: plates, kinds, seats",
+        "POST /api/v1/isolation/vehicles": "a vehicle: plate, kind, seats",
+        "POST /api/v1/isolation/vehicles/{code}/state": "a vehicle and its state",
+        "GET /api/v1/isolation/crews": "crews: names and member counts",
+        "POST /api/v1/isolation/crews": "a crew: name and member count",
+        "POST /api/v1/isolation/transfer-batches": "task codes only",
+        "GET /api/v1/isolation/transfer-alerts": "late alerts: task codes, staff owners, states",
+        "POST /api/v1/isolation/transfer-alerts/{code}/handle": "an alert: task code, state",
+        "GET /api/v1/isolation/monitoring-alerts": "alerts: order codes, kinds, states",
+        "POST /api/v1/isolation/monitoring-alerts/{code}/handle": "an alert: order code, state",
+        "POST /api/v1/isolation/orders/{code}/resident-link": "a URL with a random signed key",
+    }
+)
+
+
+def _transfer_world(w: World, api: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """An allocated order of person 7 with its to-site task, a vehicle and a crew."""
+    from fangkong.isolation.models import IsolationOrder
+    from fangkong.isolation.transfers.requesting import transfers_create_for_orders
+    from fangkong.isolation.transfers.services import crew_create, vehicle_create
+
+    _isolation_allocate(w, api)
+    order = IsolationOrder.objects.get(person=w.s.people[7], status="open")
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    dispatcher = actor_make(role=Role.TRANSFER_DISPATCHER, region=w.tree["district_a"])
+    (task,) = transfers_create_for_orders(orders=[order], actor=manager).tasks
+    vehicle = vehicle_create(
+        actor=dispatcher, region=w.tree["district_a"], plate="京A9999", kind="bus", capacity=4
+    )
+    crew = crew_create(actor=dispatcher, region=w.tree["district_a"], name="一组", members=[])
+    return order, task, vehicle, crew, dispatcher
+
+
+def _transfer_move(w: World, api: Any, step: str) -> Any:
+    from fangkong.isolation.transfers.services import transfer_assign, transfer_pickup
+
+    _order, task, vehicle, crew, dispatcher = _transfer_world(w, api)
+    path = f"/api/v1/isolation/transfers/{task.code}"
+    if step == "assign":
+        return api(dispatcher).post(
+            f"{path}/assign", {"vehicle": str(vehicle.code), "crew": str(crew.code)}
+        )
+    task = transfer_assign(actor=dispatcher, task=task, vehicle=vehicle, crew=crew)
+    if step == "deliver":
+        transfer_pickup(actor=dispatcher, task=task)
+    if step == "cancel":
+        return api(dispatcher).post(f"{path}/cancel", {"reason": "已送医"})
+    return api(dispatcher).post(f"{path}/{step}")
+
+
+def _transfer_request(w: World, api: Any) -> Any:
+    order, _task, _vehicle, _crew, dispatcher = _transfer_world(w, api)
+    start = timezone.now()
+    body = {
+        "kind": "between_care",
+        "pickup_address": "方舱医院",
+        "destination": "定点医院",
+        "window_start": start.isoformat(),
+        "window_end": (start + timedelta(hours=1)).isoformat(),
+        "reason": "病情加重",
+    }
+    return api(dispatcher).post(f"/api/v1/isolation/orders/{order.code}/transfers", body)
+
+
+def _checks(w: World, api: Any, method: str) -> Any:
+    order = _isolation_order(w)
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    path = f"/api/v1/isolation/orders/{order.code}/checks"
+    with time_machine.travel(BEFORE_20_MEASURES, tick=True):
+        if method == "post":
+            return api(manager).post(path, {"temperature": 36.5, "symptoms": []})
+        if method == "today":
+            return api(manager).get("/api/v1/isolation/checks/today")
+        return api(manager).get(path)
+
+
+CALLS.update(
+    {
+        "GET /api/v1/isolation/transfers": lambda w, api: api(_transfer_world(w, api)[4]).get(
+            "/api/v1/isolation/transfers"
+        ),
+        "GET /api/v1/isolation/transfers/{code}": lambda w, api: (
+            lambda world: api(world[4]).get(f"/api/v1/isolation/transfers/{world[1].code}")
+        )(_transfer_world(w, api)),
+        "POST /api/v1/isolation/orders/{code}/transfers": _transfer_request,
+        "POST /api/v1/isolation/transfers/{code}/assign": lambda w, api: _transfer_move(
+            w, api, "assign"
+        ),
+        "POST /api/v1/isolation/transfers/{code}/pickup": lambda w, api: _transfer_move(
+            w, api, "pickup"
+        ),
+        "POST /api/v1/isolation/transfers/{code}/deliver": lambda w, api: _transfer_move(
+            w, api, "deliver"
+        ),
+        "POST /api/v1/isolation/transfers/{code}/cancel": lambda w, api: _transfer_move(
+            w, api, "cancel"
+        ),
+        "GET /api/v1/isolation/orders/{code}/checks": lambda w, api: _checks(w, api, "get"),
+        "POST /api/v1/isolation/orders/{code}/checks": lambda w, api: _checks(w, api, "post"),
+        "GET /api/v1/isolation/checks/today": lambda w, api: _checks(w, api, "today"),
+    }
+)
+
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 
 

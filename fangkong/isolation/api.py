@@ -44,6 +44,7 @@ from fangkong.isolation.facilities.services import (
     rooms_ready,
 )
 from fangkong.isolation.models import Facility, IsolationOrder, Room
+from fangkong.isolation.monitoring.api import router as monitoring_router
 from fangkong.isolation.orders.access import access_order
 from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.selectors import order_list, order_tests
@@ -58,11 +59,14 @@ from fangkong.isolation.roles import (
     ORDER_READ_ROLES,
     RELEASE_ROLES,
 )
+from fangkong.isolation.transfers.api import router as transfers_router
 from fangkong.people.selectors import person_scope
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.access import access_region
 
 router = Router(tags=["isolation"])
+router.add_router("", transfers_router)  # issue 20 §4
+router.add_router("", monitoring_router)  # issue 20 §5
 REGION_CODE = r"^[0-9]{1,15}$"
 CODE = r"^[0-9a-fA-F-]{32,36}$"
 KindIn = Literal["central_site", "health_station", "designated_hospital", "fangcang"]

@@ -71,3 +71,80 @@ class OrderEventKind(models.TextChoices):
     REPLANNED = "replanned", pgettext_lazy("order event", "Re-planned")
     ALLOCATED = "allocated", pgettext_lazy("order event", "Room allocated")
     RELEASED = "released", pgettext_lazy("order event", "Released")
+
+
+# --- transfer (issue 20 §4) -------------------------------------------------------------------
+
+
+class VehicleKind(models.TextChoices):
+    NEGATIVE_PRESSURE = (
+        "negative_pressure",
+        pgettext_lazy("vehicle kind", "Negative-pressure ambulance"),
+    )
+    AMBULANCE = "ambulance", pgettext_lazy("vehicle kind", "Ambulance")
+    BUS = "bus", pgettext_lazy("vehicle kind", "Transfer bus")
+    CAR = "car", pgettext_lazy("vehicle kind", "Transfer car")
+
+
+class VehicleState(models.TextChoices):
+    AVAILABLE = "available", pgettext_lazy("vehicle state", "Available")
+    ON_TASK = "on_task", pgettext_lazy("vehicle state", "On a task")
+    DISINFECTING = "disinfecting", pgettext_lazy("vehicle state", "Disinfecting")
+    OUT_OF_SERVICE = "out_of_service", pgettext_lazy("vehicle state", "Out of service")
+
+
+class TransferKind(models.TextChoices):
+    """Where a closed-loop transfer (闭环转运) takes the person."""
+
+    TO_SITE = "to_site", pgettext_lazy("transfer kind", "To the isolation site")
+    HOME = "home", pgettext_lazy("transfer kind", "Home at release")
+    TO_HOSPITAL = "to_hospital", pgettext_lazy("transfer kind", "To hospital")
+    BETWEEN_CARE = "between_care", pgettext_lazy("transfer kind", "Between levels of care")
+
+
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("transfer status", "Requested")
+    ASSIGNED = "assigned", pgettext_lazy("transfer status", "Assigned")
+    PICKED_UP = "picked_up", pgettext_lazy("transfer status", "Picked up")
+    DELIVERED = "delivered", pgettext_lazy("transfer status", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("transfer status", "Cancelled")
+
+
+class TransferEventKind(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("transfer event", "Requested")
+    STATUS = "status", pgettext_lazy("transfer event", "Status changed")
+    LATE = "late", pgettext_lazy("transfer event", "Late alert raised")
+
+
+class AlertState(models.TextChoices):
+    """An isolation alert (a late transfer, a missed check, a fever) from raised to closed."""
+
+    OPEN = "open", pgettext_lazy("isolation alert state", "Open")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("isolation alert state", "Acknowledged")
+    CLOSED = "closed", pgettext_lazy("isolation alert state", "Closed")
+
+
+# --- monitoring (issue 20 §5, R24) ------------------------------------------------------------
+
+
+class CheckSource(models.TextChoices):
+    STAFF = "staff", pgettext_lazy("check source", "Entered by staff")
+    SELF = "self", pgettext_lazy("check source", "Self-reported")
+
+
+class Symptom(models.TextChoices):
+    """Symptoms asked at each check (the 9th-edition case definition's list)."""
+
+    COUGH = "cough", pgettext_lazy("symptom", "Cough")
+    SORE_THROAT = "sore_throat", pgettext_lazy("symptom", "Sore throat")
+    FATIGUE = "fatigue", pgettext_lazy("symptom", "Fatigue")
+    SHORT_BREATH = "short_breath", pgettext_lazy("symptom", "Shortness of breath")
+    LOSS_OF_SMELL = "loss_of_smell", pgettext_lazy("symptom", "Loss of smell or taste")
+    DIARRHOEA = "diarrhoea", pgettext_lazy("symptom", "Diarrhoea")
+    MUSCLE_ACHE = "muscle_ache", pgettext_lazy("symptom", "Muscle ache")
+
+
+class MonitoringAlertKind(models.TextChoices):
+    MISSED = "missed", pgettext_lazy("monitoring alert", "Missed check")
+    FEVER = "fever", pgettext_lazy("monitoring alert", "Fever")
+    SYMPTOMS = "symptoms", pgettext_lazy("monitoring alert", "Symptoms")

@@ -33,3 +33,17 @@ ALLOCATE_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.EPIDEMIOLOGIST})
 #: Record a scheduled test's result by hand (until results come back from ``lab``) and
 #: release orders.
 RELEASE_ROLES = frozenset({Role.EPIDEMIOLOGIST, Role.ISOLATION_MANAGER})
+#: See transfer tasks, vehicles and crews (a crew member sees only their crew's tasks).
+TRANSFER_READ_ROLES = frozenset(
+    {Role.TRANSFER_DISPATCHER, Role.COMMANDER, Role.DUTY_OFFICER, Role.ISOLATION_MANAGER}
+)
+#: Register vehicles and crews, request, assign, move and cancel transfer tasks.
+TRANSFER_WRITE_ROLES = frozenset({Role.TRANSFER_DISPATCHER})
+#: Request a transfer for an order (a site manager asks for a pickup; dispatch assigns it).
+TRANSFER_REQUEST_ROLES = frozenset({Role.TRANSFER_DISPATCHER, Role.ISOLATION_MANAGER})
+#: Enter a person's temperature and symptom check (site staff, clinicians).
+CHECK_WRITE_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.CLINICIAN})
+#: Issue a person's resident link (their own page for self-reported checks).
+RESIDENT_LINK_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.EPIDEMIOLOGIST})
+#: Acknowledge and close monitoring alerts.
+MONITORING_ALERT_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.CLINICIAN})

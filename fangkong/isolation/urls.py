@@ -17,3 +17,35 @@ urlpatterns = [
     path("orders/", views.orders_view, name="orders"),
     path("orders/<uuid:code>/", views.order_view, name="order"),
 ]
+
+# Transfer (issue 20 §4) and monitoring (issue 20 §5).
+from fangkong.isolation.monitoring import views as monitoring_views  # noqa: E402
+from fangkong.isolation.transfers import views as transfer_views  # noqa: E402
+
+urlpatterns += [
+    path("transfers/", transfer_views.dispatch_view, name="transfers"),
+    path("transfers/vehicles/", transfer_views.vehicle_create_view, name="vehicle_create"),
+    path("transfers/<uuid:code>/", transfer_views.task_view, name="transfer"),
+    path("transfers/<uuid:code>/assign/", transfer_views.task_assign_view, name="transfer_assign"),
+    path(
+        "transfers/<uuid:code>/pickup/",
+        transfer_views.task_move_view,
+        {"step": "pickup"},
+        name="transfer_pickup",
+    ),
+    path(
+        "transfers/<uuid:code>/deliver/",
+        transfer_views.task_move_view,
+        {"step": "deliver"},
+        name="transfer_deliver",
+    ),
+    path("transfers/<uuid:code>/cancel/", transfer_views.task_cancel_view, name="transfer_cancel"),
+    path("checks/", monitoring_views.checks_today_view, name="checks_today"),
+    path("orders/<uuid:code>/check/", monitoring_views.check_entry_view, name="check_entry"),
+    path(
+        "orders/<uuid:code>/resident-link/",
+        monitoring_views.resident_link_view,
+        name="resident_link",
+    ),
+    path("r/<str:token>/", monitoring_views.resident_view, name="resident"),
+]

@@ -424,6 +424,32 @@ class LeadLists(_Model):
     deadline_hours: Hours
 
 
+class Monitoring(_Model):
+    """Health checks of persons under an order (§3.2, §3.3, R24): temperature and symptoms
+    at each local hour of ``check_hours`` (morning and evening); a check still missing
+    ``missed_check_grace_minutes`` after its hour raises a missed-check alert; a temperature
+    at or above ``fever_celsius`` is a fever."""
+
+    check_hours: tuple[Annotated[int, Field(ge=0, le=23, strict=True)], ...]
+    missed_check_grace_minutes: Annotated[int, Field(ge=1, le=720, strict=True)]
+    fever_celsius: Annotated[float, Field(ge=36.0, le=40.0)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Monitoring:
+        if not self.check_hours or list(self.check_hours) != sorted(set(self.check_hours)):
+            raise ValueError("check hours must be at least one and strictly increasing")
+        return self
+
+
+class Transfers(_Model):
+    """Closed-loop transfer (§3.5, issue 20 §4): the pickup window a generated transfer task
+    gets (to the site after allocation, home at release), and the shorter one of a transfer
+    to hospital after an abnormal check (R24)."""
+
+    pickup_window_minutes: Annotated[int, Field(ge=10, le=2880, strict=True)]
+    urgent_pickup_window_minutes: Annotated[int, Field(ge=10, le=2880, strict=True)]
+
+
 class RuleParameters(_Model):
     """Everything a rule set decides. Every quarantine group is listed (``null`` when the
     edition has no plan for it)."""
@@ -443,6 +469,8 @@ class RuleParameters(_Model):
     companions: Companions | None
     leads: LeadLists
     isolation_sites: IsolationSites
+    monitoring: Monitoring
+    transfers: Transfers
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:

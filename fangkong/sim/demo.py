@@ -42,6 +42,7 @@ from fangkong.sim.city import city_generate
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.demo_tracing import demo_investigate
+from fangkong.sim.demo_transfers import demo_transfers
 from fangkong.sim.load import city_load
 
 PASSWORD_ENV = "FANGKONG_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -307,6 +308,24 @@ def demo_prepare(
             f"venue scans, {found.candidates:,} contact candidates (slowest derivation "
             f"{found.slowest_seconds:.2f} s); most candidates: case {found.best_case} "
             f"({found.best_candidates:,}), /tracing/cases/{found.best_case}/contacts/",
+        )
+        moved = _timed(
+            out,
+            "Transfers and health checks (vehicles, tasks, checks, a fever)",
+            lambda: demo_transfers(
+                district=places["district"],
+                dispatcher=_member_actor(Role.TRANSFER_DISPATCHER),
+                manager=_member_actor(Role.ISOLATION_MANAGER),
+                epidemiologist=_member_actor(Role.EPIDEMIOLOGIST),
+                clinician=_member_actor(Role.CLINICIAN),
+            ),
+        )
+        _say(
+            out,
+            f"Transfers: {moved.tasks} tasks for {moved.orders} orders ({moved.delivered} "
+            f"delivered); checks: {moved.checks} entered, {moved.self_reported} self-reported; "
+            f"{moved.hospital_transfers} transfer(s) to hospital after a fever: "
+            "/isolation/transfers/, /isolation/checks/",
         )
     _print_accounts(out, accounts, password if generated else "", url)
 

@@ -35,6 +35,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Chains"), "tracing:chains"),
     NavItem(_("Isolation sites"), "isolation:facilities"),
     NavItem(_("Quarantine orders"), "isolation:orders"),
+    NavItem(_("Transfers"), "isolation:transfers"),
+    NavItem(_("Today's checks"), "isolation:checks_today"),
     NavItem(_("Tracing data"), "tracing:home"),
     NavItem(_("Jurisdictions"), "regions:browse"),
     NavItem(_("Rule sets"), "policy:list"),

@@ -1,6 +1,8 @@
 """The isolation app's models, one module per sub-domain."""
 
 from fangkong.isolation.models.facilities import Facility, FacilityEvent, Room
+from fangkong.isolation.models.monitoring import *  # noqa: F403 - monitoring
 from fangkong.isolation.models.orders import IsolationOrder, OrderEvent, OrderTestTask
+from fangkong.isolation.models.transfers import *  # noqa: F403 - transfers
 
 __all__ = ["Facility", "FacilityEvent", "IsolationOrder", "OrderEvent", "OrderTestTask", "Room"]

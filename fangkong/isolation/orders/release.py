@@ -31,6 +31,7 @@ from fangkong.isolation.choices import (
 from fangkong.isolation.events import order_event_record
 from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
 from fangkong.isolation.roles import RELEASE_ROLES
+from fangkong.isolation.transfers.requesting import transfer_home_at_release
 
 #: Results a test task may be given.
 RESULTS = (OrderTestStatus.NEGATIVE, OrderTestStatus.POSITIVE)
@@ -180,5 +181,6 @@ def order_release(*, actor: AnyActor, order: IsolationOrder, reason: str | None)
             reason=why,
             rule_set=order.rule_set,
         )
+        transfer_home_at_release(order=order, actor=actor)  # the closed loop home (issue 20 §4)
     order.refresh_from_db()
     return order

@@ -1,0 +1,5 @@
+"""Transfer tests run on a day of the 9th edition (15 July 2022, 09:00 in China)."""
+
+from fangkong.lab.tests.fixtures import ninth_edition_day, shared_database
+
+__all__ = ["ninth_edition_day", "shared_database"]
