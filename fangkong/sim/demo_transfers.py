@@ -125,6 +125,7 @@ def _orders(district: Region, epidemiologist: Actor, manager: Actor) -> list[Iso
     if not open_orders.exists():
         person_ids = list(
             ContactLink.objects.filter(in_subtree(district.path, field="region__path"))
+            .order_by("person_id")
             .values_list("person_id", flat=True)
             .distinct()[:ORDERS_WANTED]
         )

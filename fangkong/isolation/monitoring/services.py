@@ -217,7 +217,7 @@ def checks_missed_raise(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     today = timezone.localdate(now)
     open_orders = IsolationOrder.objects.filter(status=OrderStatus.OPEN)
-    regions = list(open_orders.values_list("region_id", "region__path").distinct())
+    regions = list(open_orders.values_list("region_id", "region__path").order_by().distinct())
     by_rules: dict[str, tuple[EffectiveRules, list[int]]] = {}
     for region_id, path in regions:
         rules = rules_for_path(path, today)

@@ -71,3 +71,16 @@ def test_todays_checks_show_the_missing_ones(tree, api, page_client):
             f"/isolation/orders/{second.code}/check/", {"temperature": "36.7"}
         )
         assert posted.status_code == 302
+
+
+def test_the_check_page_issues_a_personal_link(tree, page_client):
+    people = transfer_staff_make(tree)
+    (order,) = placed_orders_make(people, 1)
+    answer = page_client(people.staff.manager).post(
+        f"/isolation/orders/{order.code}/resident-link/"
+    )
+    assert answer.status_code == 200
+    assert "/isolation/r/" in answer.content.decode()
+    assert str(order.code) not in answer.content.decode().split("data-link>")[1].split("<")[0]
+    refused = page_client(people.clinician).post(f"/isolation/orders/{order.code}/resident-link/")
+    assert refused.status_code == 403
