@@ -55,7 +55,7 @@ def _per_day(
 ) -> Iterable[tuple[int, date, int]]:
     """Rows of ``queryset`` in the window, counted per node and local day of ``at``."""
     start, end = _bounds(window)
-    return (
+    rows: Iterable[tuple[int, date, int]] = (
         queryset.filter(**{f"{at}__gte": start, f"{at}__lt": end})
         .annotate(node=F(node), day=TruncDate(at, tzinfo=ZoneInfo(window.zone)))
         .values("node", "day")
@@ -63,13 +63,14 @@ def _per_day(
         .values_list("node", "day", "n")
         .order_by()
     )
+    return rows
 
 
 def _per_date(
     queryset: QuerySet[Any], *, node: str, on: str, window: Window
 ) -> Iterable[tuple[int, date, int]]:
     """Rows of ``queryset`` whose date field ``on`` lies in the window, per node and date."""
-    return (
+    rows: Iterable[tuple[int, date, int]] = (
         queryset.filter(**{f"{on}__gte": window.first_day, f"{on}__lte": window.last_day})
         .annotate(node=F(node), day=F(on))
         .values("node", "day")
@@ -77,6 +78,7 @@ def _per_date(
         .values_list("node", "day", "n")
         .order_by()
     )
+    return rows
 
 
 def _now_state(
