@@ -48,7 +48,8 @@ def test_every_node_gets_the_sum_over_its_subtree(case):
 def test_bad_input_names_the_field_and_row():
     with pytest.raises(InputError) as bad:
         rollup(parent=[-1, 0], node=[0, 2], key=[0, 0], value=[1, 1])
-    assert bad.value.field == "node" and bad.value.row == 1
+    assert bad.value.field == "node"
+    assert bad.value.row == 1
     with pytest.raises(InputError) as bad:
         rollup(parent=[-1, 0], node=[0], key=[-1], value=[1])
     assert bad.value.field == "key"

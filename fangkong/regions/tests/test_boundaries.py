@@ -128,10 +128,13 @@ def _upload(client, data: bytes, **fields):
 def test_the_api_imports_and_names_bad_features(api, tree, make_actor):
     client = api(make_actor(Role.ADMINISTRATOR, tree["city"]))
     dry = _upload(client, _file(_feature(tree["district_a"].code)), dry_run="true")
-    assert dry.status_code == 200 and dry.json()["dry_run"] and dry.json()["stored"] == 0
+    assert dry.status_code == 200
+    assert dry.json()["dry_run"]
+    assert dry.json()["stored"] == 0
     assert not RegionBoundary.objects.exists()
     done = _upload(client, _file(_feature(tree["district_a"].code)))
-    assert done.status_code == 200 and done.json()["stored"] == 1
+    assert done.status_code == 200
+    assert done.json()["stored"] == 1
     bad = _upload(client, _file(_feature("999999")))
     assert bad.status_code == 422
     assert bad.json()["detail"]["errors"][0]["field"] == "features[0] (999999).properties.code"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,21 +13,21 @@ from fangkong.sim.outlines import city_outlines
 
 def _ring_area(ring: list[list[float]]) -> float:
     """Signed shoelace area (counter-clockwise positive)."""
-    return 0.5 * sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False))
+    return 0.5 * sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring))
 
 
-def _area(geometry: dict) -> float:
+def _area(geometry: dict[str, Any]) -> float:
     polygons = (
         [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
     )
     return sum(_ring_area(ring) for polygon in polygons for ring in polygon)
 
 
-def _segments_cross(a, b, c, d) -> bool:
-    def orient(p, q, r):
+def _segments_cross(a: Any, b: Any, c: Any, d: Any) -> bool:
+    def orient(p: Any, q: Any, r: Any) -> float:
         return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
 
-    return (orient(a, b, c) * orient(a, b, d) < 0) and (orient(c, d, a) * orient(c, d, b) < 0)
+    return bool(orient(a, b, c) * orient(a, b, d) < 0 and orient(c, d, a) * orient(c, d, b) < 0)
 
 
 @settings(max_examples=15, deadline=None)
@@ -53,9 +56,12 @@ def test_streets_tile_their_district_and_districts_tile_the_city(streets, seed):
         for polygon in polygons:
             ring = polygon[0]
             assert ring[0] == ring[-1]
-            edges = list(zip(ring, ring[1:], strict=False))
+            edges = list(itertools.pairwise(ring))
             for i, (a, b) in enumerate(edges):
                 for c, d in edges[i + 2 :]:
                     assert not _segments_cross(a, b, c, d)
             lon, lat = zip(*ring, strict=True)
-            assert 112 < min(lon) and max(lon) < 114.5 and 22 < min(lat) and max(lat) < 24
+            assert min(lon) > 112
+            assert max(lon) < 114.5
+            assert min(lat) > 22
+            assert max(lat) < 24

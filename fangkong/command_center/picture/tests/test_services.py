@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db.models import Count
@@ -24,7 +24,7 @@ from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 
 
-def _stored(region: Region, measure: str, day: object) -> int:
+def _stored(region: Region, measure: str, day: date) -> int:
     row = NodeDayFigure.objects.filter(region=region, measure=measure, day=day).first()
     return row.value if row else 0
 
@@ -69,6 +69,7 @@ def test_rolled_up_figures_equal_direct_counts_at_every_node(tree):
             checked += value
     assert checked > 0  # the scene has data, so the equality is not 0 == 0
     onset = scene.case.onset_date
+    assert onset is not None
     for region in (tree["grid_a1"], tree["district_a"], tree["city"], tree["province"]):
         assert _stored(region, "cases_by_onset", onset) == 1
     for region in (tree["district_b"], tree["grid_a2"]):

@@ -37,10 +37,10 @@ def test_the_commander_sees_the_chain_trends_and_map_of_the_city(tree, page_clie
     response = page_client(scene.commander).get(reverse("command_center:picture"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-chart="curve"' in html and 'id="picture-map"' in html
-    assert "echarts.min.js" in html and "<script>" not in html.replace(
-        '<script id="picture-data" type="application/json">', ""
-    )
+    assert 'data-chart="curve"' in html
+    assert 'id="picture-map"' in html
+    assert "echarts.min.js" in html
+    assert "<script>" not in html.replace('<script id="picture-data" type="application/json">', "")
     data = response.context["data"]
     assert data["node"]["code"] == tree["city"].code
     assert data["today"]["tests_sampled"] == 6
