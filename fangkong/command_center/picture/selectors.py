@@ -25,6 +25,8 @@ from fangkong.regions.selectors import region_outlines, region_scope
 
 #: Days the trends show, ending with the day of the latest refresh.
 TREND_DAYS = 60
+#: The fewest days the trends show, however recent the first figure.
+MIN_TREND_DAYS = 14
 #: Days a flow measure is summed over on the map and in the children's table.
 MAP_DAYS = 7
 
@@ -119,6 +121,19 @@ class Picture:
         }
 
 
+def _trimmed(
+    days: list[date], series: dict[str, list[int]]
+) -> tuple[list[date], dict[str, list[int]]]:
+    """The trend window from the day before the first figure (at least :data:`MIN_TREND_DAYS`
+    days): an outbreak a week old is not drawn as two months of zeros."""
+    first = min(
+        (values.index(next(v for v in values if v)) for values in series.values() if any(values)),
+        default=len(days),
+    )
+    start = max(0, min(first - 1, len(days) - MIN_TREND_DAYS))
+    return days[start:], {key: values[start:] for key, values in series.items()}
+
+
 def picture_children(actor: AnyActor, region: Region) -> QuerySet[Region]:
     """The node's children inside the actor's subtree (all of them, for a node in scope)."""
     return region_scope(actor).filter(parent=region).order_by("code")
@@ -163,6 +178,7 @@ def picture_get(*, actor: AnyActor, region: Region) -> Picture:
                 values[key] = values.get(key, 0) + value
             elif measure.flow == Flow.STATE and day == last:
                 values[key] = value
+    days, series = _trimmed(days, series)
     return Picture(
         region=region,
         children=children,

@@ -23,8 +23,8 @@ def _area(geometry: dict[str, Any]) -> float:
     return sum(_ring_area(ring) for polygon in polygons for ring in polygon)
 
 
-def _segments_cross(a: Any, b: Any, c: Any, d: Any) -> bool:
-    def orient(p: Any, q: Any, r: Any) -> float:
+def _segments_cross(a: list[float], b: list[float], c: list[float], d: list[float]) -> bool:
+    def orient(p: list[float], q: list[float], r: list[float]) -> float:
         return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
 
     return bool(orient(a, b, c) * orient(a, b, d) < 0 and orient(c, d, a) * orient(c, d, b) < 0)

@@ -89,9 +89,12 @@
         label: { show: true, formatter: function (p) { return p.data ? p.data.label : ""; }, fontSize: 10 },
         emphasis: { label: { show: true } } }]
     }, true);
+    var urls = {};
+    data.children.forEach(function (child) { urls[child.code] = child.url; });
     mapChart.off("click");
     mapChart.on("click", function (p) {
-      if (p.data && p.data.url) window.location.assign(p.data.url);
+      var url = (p.data && p.data.url) || urls[p.name];
+      if (url) window.location.assign(url);
     });
   }
 
