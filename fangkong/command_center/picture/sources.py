@@ -27,8 +27,8 @@ from fangkong.command_center.picture.measures import (
     Stage,
     Window,
 )
-from fangkong.isolation.choices import OrderStatus, RoomStatus
-from fangkong.isolation.models import IsolationOrder, Room
+from fangkong.isolation.choices import OrderStatus, OrderTestStatus, RoomStatus
+from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.models import Binding
 from fangkong.tracing.contacts.choices import ContactStatus
@@ -200,6 +200,13 @@ ISOLATION_MEASURES = (
     Measure("orders_issued", _("Placed under isolation"), Flow.FLOW, Stage.ISOLATION),
     Measure("orders_active", _("Under isolation"), Flow.STATE, Stage.ISOLATION),
     Measure("rooms_free", _("Rooms free"), Flow.STATE, Stage.ISOLATION),
+    Measure(
+        "isolation_tests_late",
+        _("Tests in isolation overdue"),
+        Flow.STATE,
+        Stage.ISOLATION,
+        late=True,
+    ),
     Measure("orders_released", _("Released"), Flow.FLOW, Stage.RELEASE),
     Measure("releases_overdue", _("Release overdue"), Flow.STATE, Stage.RELEASE, late=True),
 )
@@ -207,7 +214,8 @@ ISOLATION_MEASURES = (
 
 def _isolation_count(window: Window) -> Iterable[Counts]:
     """Quarantine and monitoring orders issued and released per day; now: open orders, open
-    orders past their release day, and free rooms (at the site's node)."""
+    orders past their release day, scheduled tests of open orders whose day has passed, and
+    free rooms (at the site's node)."""
     orders = IsolationOrder.objects.all()
     yield "orders_issued", _per_day(orders, node="region_id", at="issued_at", window=window)
     yield (
@@ -226,6 +234,13 @@ def _isolation_count(window: Window) -> Iterable[Counts]:
         _now_state(
             open_orders.filter(release_on__lt=window.today), node="region_id", window=window
         ),
+    )
+    overdue_tests = OrderTestTask.objects.filter(
+        status=OrderTestStatus.SCHEDULED, on__lt=window.today, order__status=OrderStatus.OPEN
+    )
+    yield (
+        "isolation_tests_late",
+        _now_state(overdue_tests, node="order__region_id", window=window),
     )
     rooms = Room.objects.filter(status=RoomStatus.FREE)
     yield "rooms_free", _now_state(rooms, node="facility__region_id", window=window)
