@@ -18,7 +18,9 @@ from fangkong.cases.services.cases import case_classify
 from fangkong.cases.tests.factories import case_from_retest, outbreak_make
 from fangkong.core.actor import Actor
 from fangkong.isolation.models import Facility
+from fangkong.isolation.orders.services import orders_issue
 from fangkong.isolation.tests.factories import facility_make, staff_make
+from fangkong.people.tests.factories import person_make
 from fangkong.regions.models import Region
 from fangkong.regions.tests.factories import region_make
 
@@ -46,7 +48,16 @@ def scene_make(tree: dict[str, Any]) -> Scene:
         reason="复核阳性",
         onset_date=timezone.localdate() - timedelta(days=2),
     )
-    facility = facility_make(staff_make(tree))
+    staff = staff_make(tree)
+    facility = facility_make(staff)
+    contacts = [person_make(region=tree["grid_a2"], name=f"王{n}") for n in range(3)]
+    orders_issue(
+        actor=staff.epidemiologist,
+        persons=contacts,
+        group="close_contact",
+        day0=timezone.localdate() - timedelta(days=12),
+        reason="密接",
+    )
     return Scene(
         tree=tree,
         case=case,

@@ -18,7 +18,7 @@ from fangkong.command_center.picture.tests.factories import scene_make
 from fangkong.core.actor import SYSTEM
 from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.models import AuditEntry
-from fangkong.isolation.models import Room
+from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
 from fangkong.lab.models import Binding
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
@@ -41,6 +41,9 @@ def _direct(region: Region) -> dict[str, int]:
         in_subtree(region.path, field="region__path"),
         classification__in=["confirmed", "asymptomatic"],
     )
+    orders = IsolationOrder.objects.filter(
+        in_subtree(region.path, field="region__path"), status="open"
+    )
     return {
         "tests_sampled": len(sampled_today),
         "tests_positive": sum(
@@ -51,6 +54,17 @@ def _direct(region: Region) -> dict[str, int]:
         "cases_open": cases.filter(closed_at__isnull=True).count(),
         "timers_late": InvestigationTimer.objects.filter(
             in_subtree(region.path, field="case__region__path"), met_at__isnull=True, due_at__lt=now
+        ).count(),
+        "orders_issued": IsolationOrder.objects.filter(
+            in_subtree(region.path, field="region__path"), issued_at__date=today
+        ).count(),
+        "orders_active": orders.count(),
+        "releases_overdue": orders.filter(release_on__lt=today).count(),
+        "isolation_tests_late": OrderTestTask.objects.filter(
+            in_subtree(region.path, field="order__region__path"),
+            order__status="open",
+            status="scheduled",
+            on__lt=today,
         ).count(),
         "rooms_free": Room.objects.filter(
             in_subtree(region.path, field="facility__region__path"), status="free"
@@ -68,6 +82,8 @@ def test_rolled_up_figures_equal_direct_counts_at_every_node(tree):
             assert _stored(region, measure, today) == value, (region.code, measure)
             checked += value
     assert checked > 0  # the scene has data, so the equality is not 0 == 0
+    for measure in ("orders_active", "releases_overdue", "isolation_tests_late", "rooms_free"):
+        assert _stored(tree["city"], measure, today) > 0, measure
     onset = scene.case.onset_date
     assert onset is not None
     for region in (tree["grid_a1"], tree["district_a"], tree["city"], tree["province"]):
