@@ -31,12 +31,12 @@ JOB_DAYS = 14
 MAX_DAYS = 400
 
 
-def figures_zone() -> str:
+def _zone() -> str:
     """The time zone whose local days the figures count in (the deployment's)."""
     return str(settings.TIME_ZONE)
 
 
-def figures_window(*, days: int, now: datetime | None = None) -> Window:
+def _window(*, days: int, now: datetime | None = None) -> Window:
     """The window of the last ``days`` local days up to today. ``ValidationFailed`` (field
     ``days``) outside 1 … :data:`MAX_DAYS`."""
     if not 1 <= days <= MAX_DAYS:
@@ -45,7 +45,7 @@ def figures_window(*, days: int, now: datetime | None = None) -> Window:
             errors=[field_error("days", "days_out_of_range", _("Out of range."))],
         )
     moment = now or timezone.now()
-    zone = figures_zone()
+    zone = _zone()
     today = moment.astimezone(ZoneInfo(zone)).date()
     return Window(
         first_day=today - timedelta(days=days - 1),
@@ -154,7 +154,7 @@ def figures_refresh(
     data gives the same rows.
     """
     _require_refresher(actor)
-    window = figures_window(days=days, now=now)
+    window = _window(days=days, now=now)
     declared = measures(sources)
     keys = list(declared)
     counted = _counted(window, sources)
