@@ -9,7 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 
-from bench import binding_api, chains, companions, contacts, people_search, screening, simulate
+from bench import (
+    binding_api,
+    chains,
+    companions,
+    contacts,
+    pages,
+    people_search,
+    screening,
+    simulate,
+)
 from bench.harness import Runner, peak_memory_mb, report_print, report_save
 
 #: name → (the benchmark, its default ``--scale``).
@@ -18,6 +27,7 @@ BENCHMARKS: dict[str, tuple[Runner, int]] = {
     "chains": (chains.run, 1_000_000),
     "companions": (companions.run, 10_000_000),
     "contacts": (contacts.run, 100_000_000),
+    "pages": (pages.run, 1_000_000),
     "people_search": (people_search.run, 1_000_000),
     "screening": (screening.run, 1_000_000),
     "simulate": (simulate.run, 100_000),

@@ -1,4 +1,5 @@
-"""Jurisdiction endpoints: list, get, create, rename, and the division-table import."""
+"""Jurisdiction endpoints: list, get, create, rename, the division-table import and the
+boundary (GeoJSON) import."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from fangkong.core.schemas import (
 )
 from fangkong.regions import services
 from fangkong.regions.access import access_region
+from fangkong.regions.boundaries import MAX_BOUNDARY_BYTES
 from fangkong.regions.importer import MAX_IMPORT_BYTES
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import region_list_with_counts
@@ -89,6 +91,14 @@ class ImportReportOut(Schema):
     dry_run: bool
     sha256: str
     encoding: str
+
+
+class BoundaryReportOut(Schema):
+    features: int
+    stored: int
+    unchanged: int
+    dry_run: bool
+    sha256: str
 
 
 def _writer(request: HttpRequest) -> Actor:
@@ -168,6 +178,32 @@ def regions_import(
         )
     data = file.read(MAX_IMPORT_BYTES + 1)
     return services.region_import_csv(
+        actor=actor, file=data, dry_run=dry_run, filename=(file.name or "")[:200]
+    )
+
+
+@router.post(
+    "/boundaries",
+    response={200: BoundaryReportOut, **IMPORT_ERRORS},
+    summary="Import jurisdiction boundaries (GeoJSON)",
+)
+def regions_boundaries_import(
+    request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> services.BoundaryReport:
+    """Multipart upload of a GeoJSON FeatureCollection: one Polygon or MultiPolygon per node,
+    keyed by ``properties.code`` (or ``adcode``), WGS 84 longitude/latitude. All features are
+    stored or none: any bad feature answers 422 naming it by index and code. Importing the
+    same file again stores nothing."""
+    actor = _writer(request)
+    if file.size is not None and file.size > MAX_BOUNDARY_BYTES:
+        raise FangkongError(
+            _("The file is larger than %(mb)s MB; split it.")
+            % {"mb": MAX_BOUNDARY_BYTES // (1024 * 1024)},
+            code="file_too_large",
+            status=413,
+        )
+    data = file.read(MAX_BOUNDARY_BYTES + 1)
+    return services.region_boundaries_import(
         actor=actor, file=data, dry_run=dry_run, filename=(file.name or "")[:200]
     )
 

@@ -42,3 +42,25 @@ class Region(TimestampedModel):
     @property
     def ancestor_codes(self) -> list[str]:
         return self.path.split(".")
+
+
+class RegionBoundary(models.Model):
+    """A node's outline for maps: a GeoJSON ``Polygon`` or ``MultiPolygon`` geometry in
+    WGS 84 longitude/latitude (as China's division-boundary files are published), with its
+    bounding box so a map can frame a set of nodes without reading every coordinate.
+
+    Written only by ``regions.services.region_boundaries_import`` (checked by
+    ``regions.boundaries``); one per node, replaced when a new outline is imported.
+    """
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="boundary")
+    geometry = models.JSONField()
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"boundary of {self.region_id}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 
 from fangkong.core.actor import AnyActor
-from fangkong.regions.models import Region
+from fangkong.regions.models import Region, RegionBoundary
 from fangkong.regions.subtree import in_subtree, region_in_scope
 
 
@@ -67,3 +69,11 @@ def region_ancestors(region: Region) -> list[Region]:
 def region_descendant_count(region: Region) -> int:
     """Nodes below ``region`` (an index range count on the materialised path)."""
     return Region.objects.filter(in_subtree(region.path)).exclude(pk=region.pk).count()
+
+
+def region_outlines(region_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The stored outlines (GeoJSON geometry) of the given nodes, by node id (one query);
+    nodes without one are absent. Callers pass ids they took from a scoped query."""
+    return dict(
+        RegionBoundary.objects.filter(region_id__in=region_ids).values_list("region_id", "geometry")
+    )

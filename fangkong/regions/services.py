@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
@@ -24,6 +25,7 @@ from fangkong.core.errors import (
     field_error,
 )
 from fangkong.core.roles import Role
+from fangkong.regions.boundaries import MAX_BOUNDARY_BYTES, boundary_plan
 from fangkong.regions.codes import CODE_MESSAGES, NAME_MESSAGES, code_problem, name_problem
 from fangkong.regions.codes import time_zone_ok as _time_zone_ok
 from fangkong.regions.importer import (
@@ -34,7 +36,7 @@ from fangkong.regions.importer import (
     ImportPlan,
     import_plan,
 )
-from fangkong.regions.models import Region
+from fangkong.regions.models import Region, RegionBoundary
 
 INSERT_BATCH = 1_000
 
@@ -317,4 +319,109 @@ def region_import_csv(
         dry_run=dry_run,
         sha256=plan.sha256,
         encoding=plan.encoding,
+    )
+
+
+@dataclass(frozen=True)
+class BoundaryReport:
+    """The outcome of a boundary import that passed every check: ``stored`` outlines were new
+    or changed (0 for a dry run), ``unchanged`` were already stored as given."""
+
+    features: int
+    stored: int
+    unchanged: int
+    dry_run: bool
+    sha256: str
+
+
+def region_boundaries_import(
+    *,
+    actor: AnyActor,
+    file: BinaryIO | bytes,
+    dry_run: bool = False,
+    filename: str = "",
+    max_bytes: int = MAX_BOUNDARY_BYTES,
+) -> BoundaryReport:
+    """Store the outlines of a GeoJSON boundary file keyed by region code, all or nothing.
+
+    1. Refuse files above ``max_bytes`` (413), then check every feature
+       (``regions.boundaries.boundary_plan``: code, geometry, a node in the actor's subtree).
+    2. Any bad feature: ``ValidationFailed`` (``boundaries_rejected``) naming each by index
+       and code, with the counts; nothing is written.
+    3. Outlines equal to the stored ones are unchanged; the others replace or add the node's
+       outline, in one transaction with one audit row (file hash, counts). Importing the same
+       file again writes nothing.
+
+    Raises ``PermissionDenied`` for roles other than administrator.
+    """
+    _require_writer(actor)
+    data = _read(file, max_bytes)
+    plan = boundary_plan(data, actor=actor)
+    if plan.errors:
+        error = ValidationFailed(
+            _("The boundaries were not imported: fix the features listed and import again."),
+            errors=plan.errors,
+            code="boundaries_rejected",
+        )
+        error.detail.update(features=plan.features, rejected=plan.rejected)
+        raise error
+    ids = [plan.region_ids[outline.code] for outline in plan.outlines]
+    stored_digests = dict(
+        RegionBoundary.objects.filter(region_id__in=ids).values_list("region_id", "sha256")
+    )
+    changed = [
+        outline
+        for outline in plan.outlines
+        if stored_digests.get(plan.region_ids[outline.code]) != outline.sha256
+    ]
+    if changed and not dry_run:
+        now = timezone.now()
+        with transaction.atomic():
+            RegionBoundary.objects.bulk_create(
+                [
+                    RegionBoundary(
+                        region_id=plan.region_ids[outline.code],
+                        geometry=outline.geometry,
+                        min_lon=outline.bbox[0],
+                        min_lat=outline.bbox[1],
+                        max_lon=outline.bbox[2],
+                        max_lat=outline.bbox[3],
+                        sha256=outline.sha256,
+                        imported_at=now,
+                    )
+                    for outline in changed
+                ],
+                batch_size=INSERT_BATCH,
+                update_conflicts=True,
+                unique_fields=["region"],
+                update_fields=[
+                    "geometry",
+                    "min_lon",
+                    "min_lat",
+                    "max_lon",
+                    "max_lat",
+                    "sha256",
+                    "imported_at",
+                ],
+            )
+            audit_record(
+                actor=actor,
+                action="region_boundaries_import",
+                object_type="region_boundaries",
+                object_id=plan.sha256,
+                fields=["geometry"],
+                extra={
+                    "filename": filename[:200],
+                    "features": plan.features,
+                    "stored": len(changed),
+                    "first_code": changed[0].code,
+                    "last_code": changed[-1].code,
+                },
+            )
+    return BoundaryReport(
+        features=plan.features,
+        stored=0 if dry_run else len(changed),
+        unchanged=len(plan.outlines) - len(changed),
+        dry_run=dry_run,
+        sha256=plan.sha256,
     )

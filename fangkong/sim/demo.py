@@ -39,6 +39,7 @@ from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
+from fangkong.sim.demo_command import command_picture_prepare
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.demo_tracing import demo_investigate
@@ -327,6 +328,16 @@ def demo_prepare(
             f"{moved.hospital_transfers} transfer(s) to hospital after a fever: "
             "/isolation/transfers/, /isolation/checks/",
         )
+    command = _timed(
+        out,
+        "Drawing the city's map and computing the command figures",
+        lambda: command_picture_prepare(city=places["city"], seed=seed),
+    )
+    _say(
+        out,
+        f"Command picture: {command.outlines} outlines, {command.figures:,} figures; the "
+        "commander opens /command/picture/.",
+    )
     _print_accounts(out, accounts, password if generated else "", url)
 
 

@@ -27,6 +27,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem(_("Overview"), "web:home"),
+    NavItem(_("Command picture"), "command_center:picture"),
     NavItem(_("People"), "people:search"),
     NavItem(_("Screening"), "lab:home"),
     NavItem(_("Risk areas"), "risk_areas:list"),

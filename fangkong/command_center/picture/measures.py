@@ -1,0 +1,74 @@
+"""What a figure source must provide: its measures and a count over a window of days.
+
+A *figure source* is one app's contribution: the measures it declares and one function that
+counts them for a window of days, grouped by the node where each thing happened. The sources
+are listed in ``picture.registry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Flow(models.TextChoices):
+    """How a measure reads over days."""
+
+    #: Things that happened on the day (sampled, reported, traced): days add up.
+    FLOW = "flow", _("per day")
+    #: What holds at the moment of computing (open, free, late): kept for the day computed.
+    STATE = "state", _("at the time")
+
+
+class Stage(models.TextChoices):
+    """The links of the chain the picture follows, in order."""
+
+    SAMPLING = "sampling", _("Sampling")
+    RESULTS = "results", _("Results")
+    CASES = "cases", _("Cases")
+    CONTACTS = "contacts", _("Contacts")
+    ISOLATION = "isolation", _("Isolation")
+    RELEASE = "release", _("Release")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure: ``key`` (stored in ``NodeDayFigure.measure``, at most 40 characters), its
+    label, how it reads over days, the chain stage it belongs to, and ``late`` when a value
+    above zero means something is behind (the page shows it as a warning)."""
+
+    key: str
+    label: str | Promise
+    flow: Flow
+    stage: Stage
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a source counts: flow measures on ``first_day`` … ``last_day`` (local days in
+    ``zone``), state measures as of ``now`` (stored on ``today``)."""
+
+    first_day: date
+    last_day: date
+    today: date
+    now: datetime
+    zone: str
+
+
+#: A count: (measure key, rows of (node id, local day, value)).
+Counts = tuple[str, Iterable[tuple[int, date, int]]]
+
+
+@dataclass(frozen=True)
+class FigureSource:
+    """One app's measures and the function that counts them over a window."""
+
+    name: str
+    measures: tuple[Measure, ...]
+    count: Callable[[Window], Iterable[Counts]]

@@ -1,0 +1,249 @@
+"""The figure sources of the apps built so far: screening, cases, tracing, isolation.
+
+Each count is one grouped query (``GROUP BY`` node and local day) over the owning app's
+tables, so it costs one pass over the window's rows however many nodes there are. The node is
+where the thing happened: a binding's node (the person's at sampling), a case's, a contact's
+residence, the district a lead list was pushed to, an order's, a site's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.cases.choices import CaseClassification
+from fangkong.cases.models import Case, InvestigationTimer
+from fangkong.command_center.picture.measures import (
+    Counts,
+    FigureSource,
+    Flow,
+    Measure,
+    Stage,
+    Window,
+)
+from fangkong.isolation.choices import OrderStatus, OrderTestStatus, RoomStatus
+from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
+from fangkong.lab.choices import TubeResult
+from fangkong.lab.models import Binding
+from fangkong.tracing.contacts.choices import ContactStatus
+from fangkong.tracing.contacts.models import ContactLink
+from fangkong.tracing.leads.choices import LeadOutcome
+from fangkong.tracing.leads.models import LeadItem
+
+#: Confirmed and asymptomatic infections: what the curves count (suspected ones may be
+#: ruled out, ruled-out ones are no infections).
+INFECTIONS = (CaseClassification.CONFIRMED, CaseClassification.ASYMPTOMATIC)
+POSITIVE_RESULTS = (TubeResult.POSITIVE, TubeResult.POOLED_POSITIVE)
+
+
+def _bounds(window: Window) -> tuple[datetime, datetime]:
+    """The window's first and last local day as an instant range ``[start, end)``."""
+    zone = ZoneInfo(window.zone)
+    start = datetime.combine(window.first_day, time.min, tzinfo=zone)
+    end = datetime.combine(window.last_day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def _per_day(
+    queryset: QuerySet[Any], *, node: str, at: str, window: Window
+) -> Iterable[tuple[int, date, int]]:
+    """Rows of ``queryset`` in the window, counted per node and local day of ``at``."""
+    start, end = _bounds(window)
+    rows: Iterable[tuple[int, date, int]] = (
+        queryset.filter(**{f"{at}__gte": start, f"{at}__lt": end})
+        .annotate(node=F(node), day=TruncDate(at, tzinfo=ZoneInfo(window.zone)))
+        .values("node", "day")
+        .annotate(n=Count("pk"))
+        .values_list("node", "day", "n")
+        .order_by()
+    )
+    return rows
+
+
+def _per_date(
+    queryset: QuerySet[Any], *, node: str, on: str, window: Window
+) -> Iterable[tuple[int, date, int]]:
+    """Rows of ``queryset`` whose date field ``on`` lies in the window, per node and date."""
+    rows: Iterable[tuple[int, date, int]] = (
+        queryset.filter(**{f"{on}__gte": window.first_day, f"{on}__lte": window.last_day})
+        .annotate(node=F(node), day=F(on))
+        .values("node", "day")
+        .annotate(n=Count("pk"))
+        .values_list("node", "day", "n")
+        .order_by()
+    )
+    return rows
+
+
+def _now_state(
+    queryset: QuerySet[Any], *, node: str, window: Window
+) -> Iterable[tuple[int, date, int]]:
+    """Rows of ``queryset`` per node, as today's state."""
+    rows = queryset.annotate(node=F(node)).values("node").annotate(n=Count("pk"))
+    return [(row["node"], window.today, row["n"]) for row in rows.order_by()]
+
+
+# --- screening ---------------------------------------------------------------------------
+
+LAB_MEASURES = (
+    Measure("tests_sampled", _("People sampled"), Flow.FLOW, Stage.SAMPLING),
+    Measure("tests_pending", _("Awaiting results"), Flow.FLOW, Stage.RESULTS),
+    Measure("tests_positive", _("In positive tubes"), Flow.FLOW, Stage.RESULTS),
+    Measure("results_late", _("Results late"), Flow.STATE, Stage.RESULTS, late=True),
+)
+
+
+def _lab_count(window: Window) -> Iterable[Counts]:
+    """People sampled per day (by sampling day), those whose tube has no result yet, those
+    in a positive or pooled-positive tube; and now, people whose tube is past its result
+    deadline without a result."""
+    bindings = Binding.objects.all()
+    yield "tests_sampled", _per_day(bindings, node="region_id", at="scanned_at", window=window)
+    yield (
+        "tests_pending",
+        _per_day(
+            bindings.filter(tube__result=TubeResult.PENDING),
+            node="region_id",
+            at="scanned_at",
+            window=window,
+        ),
+    )
+    yield (
+        "tests_positive",
+        _per_day(
+            bindings.filter(tube__result__in=POSITIVE_RESULTS),
+            node="region_id",
+            at="scanned_at",
+            window=window,
+        ),
+    )
+    late = bindings.filter(tube__result=TubeResult.PENDING, tube__due_at__lt=window.now)
+    yield "results_late", _now_state(late, node="region_id", window=window)
+
+
+lab_figures = FigureSource("lab", LAB_MEASURES, _lab_count)
+
+
+# --- cases -------------------------------------------------------------------------------
+
+CASE_MEASURES = (
+    Measure("cases_by_onset", _("New cases by onset"), Flow.FLOW, Stage.CASES),
+    Measure("cases_by_report", _("New cases by report"), Flow.FLOW, Stage.CASES),
+    Measure("cases_open", _("Cases under care"), Flow.STATE, Stage.CASES),
+    Measure("timers_late", _("Investigations late"), Flow.STATE, Stage.CASES, late=True),
+)
+
+
+def _cases_count(window: Window) -> Iterable[Counts]:
+    """Confirmed and asymptomatic cases by onset date and by the local day they were opened
+    (reported); now: those under care, and investigation steps ("2+4+24") past due."""
+    infections = Case.objects.filter(classification__in=INFECTIONS)
+    yield (
+        "cases_by_onset",
+        _per_date(infections, node="region_id", on="onset_date", window=window),
+    )
+    yield (
+        "cases_by_report",
+        _per_day(infections, node="region_id", at="opened_at", window=window),
+    )
+    yield (
+        "cases_open",
+        _now_state(infections.filter(closed_at__isnull=True), node="region_id", window=window),
+    )
+    late = InvestigationTimer.objects.filter(met_at__isnull=True, due_at__lt=window.now)
+    yield "timers_late", _now_state(late, node="case__region_id", window=window)
+
+
+cases_figures = FigureSource("cases", CASE_MEASURES, _cases_count)
+
+
+# --- tracing -----------------------------------------------------------------------------
+
+TRACING_MEASURES = (
+    Measure("contacts_traced", _("Contacts traced"), Flow.FLOW, Stage.CONTACTS),
+    Measure("contacts_confirmed", _("Contacts confirmed"), Flow.FLOW, Stage.CONTACTS),
+    Measure("leads_late", _("Leads not checked in time"), Flow.STATE, Stage.CONTACTS, late=True),
+)
+
+
+def _tracing_count(window: Window) -> Iterable[Counts]:
+    """Contact candidates found per day and contacts confirmed per day (at the contact's
+    node); now: lead-list entries not checked by their list's deadline, at the receiving
+    node."""
+    links = ContactLink.objects.all()
+    yield "contacts_traced", _per_day(links, node="region_id", at="derived_at", window=window)
+    yield (
+        "contacts_confirmed",
+        _per_day(
+            links.filter(status=ContactStatus.CONFIRMED),
+            node="region_id",
+            at="decided_at",
+            window=window,
+        ),
+    )
+    late = LeadItem.objects.filter(outcome=LeadOutcome.PENDING, lead_list__deadline__lt=window.now)
+    yield "leads_late", _now_state(late, node="lead_list__to_region_id", window=window)
+
+
+tracing_figures = FigureSource("tracing", TRACING_MEASURES, _tracing_count)
+
+
+# --- isolation ---------------------------------------------------------------------------
+
+ISOLATION_MEASURES = (
+    Measure("orders_issued", _("Placed under isolation"), Flow.FLOW, Stage.ISOLATION),
+    Measure("orders_active", _("Under isolation"), Flow.STATE, Stage.ISOLATION),
+    Measure("rooms_free", _("Rooms free"), Flow.STATE, Stage.ISOLATION),
+    Measure(
+        "isolation_tests_late",
+        _("Tests in isolation overdue"),
+        Flow.STATE,
+        Stage.ISOLATION,
+        late=True,
+    ),
+    Measure("orders_released", _("Released"), Flow.FLOW, Stage.RELEASE),
+    Measure("releases_overdue", _("Release overdue"), Flow.STATE, Stage.RELEASE, late=True),
+)
+
+
+def _isolation_count(window: Window) -> Iterable[Counts]:
+    """Quarantine and monitoring orders issued and released per day; now: open orders, open
+    orders past their release day, scheduled tests of open orders whose day has passed, and
+    free rooms (at the site's node)."""
+    orders = IsolationOrder.objects.all()
+    yield "orders_issued", _per_day(orders, node="region_id", at="issued_at", window=window)
+    yield (
+        "orders_released",
+        _per_day(
+            orders.filter(status=OrderStatus.RELEASED),
+            node="region_id",
+            at="released_at",
+            window=window,
+        ),
+    )
+    open_orders = orders.filter(status=OrderStatus.OPEN)
+    yield "orders_active", _now_state(open_orders, node="region_id", window=window)
+    yield (
+        "releases_overdue",
+        _now_state(
+            open_orders.filter(release_on__lt=window.today), node="region_id", window=window
+        ),
+    )
+    overdue_tests = OrderTestTask.objects.filter(
+        status=OrderTestStatus.SCHEDULED, on__lt=window.today, order__status=OrderStatus.OPEN
+    )
+    yield (
+        "isolation_tests_late",
+        _now_state(overdue_tests, node="order__region_id", window=window),
+    )
+    rooms = Room.objects.filter(status=RoomStatus.FREE)
+    yield "rooms_free", _now_state(rooms, node="facility__region_id", window=window)
+
+
+isolation_figures = FigureSource("isolation", ISOLATION_MEASURES, _isolation_count)

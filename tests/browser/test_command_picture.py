@@ -1,0 +1,72 @@
+"""The commander opens the command picture of the demo outbreak from the overview: the chain,
+four charts and the map are drawn (canvases with pixels on them), and a click on a district
+in the map opens that district's picture."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+#: Painted pixels on a canvas (alpha above zero): a drawn chart has thousands.
+PAINTED = """(el) => {
+  const canvas = el.querySelector('canvas');
+  if (!canvas) return 0;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+  return painted;
+}"""
+
+#: The page position of the first district's centre, from the map's own projection.
+DISTRICT_CENTRE = """() => {
+  const box = document.getElementById('picture-map');
+  const chart = window.echarts.getInstanceByDom(box);
+  const data = JSON.parse(document.getElementById('picture-data').textContent);
+  const feature = data.map.features[0];
+  const ring = feature.geometry.type === 'Polygon'
+    ? feature.geometry.coordinates[0] : feature.geometry.coordinates[0][0];
+  let lon = 0, lat = 0;
+  ring.slice(1).forEach(([x, y]) => { lon += x; lat += y; });
+  const n = ring.length - 1;
+  const point = chart.convertToPixel({ seriesIndex: 0 }, [lon / n, lat / n]);
+  const rect = box.getBoundingClientRect();
+  return { x: rect.left + point[0], y: rect.top + point[1], code: feature.properties.code };
+}"""
+
+
+def test_the_commander_sees_the_picture_drawn_and_drills_down(page: Any, server: str) -> None:
+    page.goto(f"{server}/accounts/login/")
+    page.fill("input[name=username]", "commander")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+
+    page.click("a[data-command-picture]")
+    page.wait_for_url(f"{server}/command/picture/")
+    assert page.locator(".stage").count() == 6
+    for chart in ("curve", "tests", "contacts", "rooms"):
+        box = page.locator(f'[data-chart="{chart}"]')
+        box.locator("canvas").wait_for()
+        assert box.evaluate(PAINTED) > 1000, chart
+    page.locator("#picture-map canvas").wait_for()
+    page.wait_for_function(
+        "() => window.echarts.getInstanceByDom(document.getElementById('picture-map'))"
+    )
+    assert page.locator("#picture-map").evaluate(PAINTED) > 10000
+    sampled = page.locator('[data-measure="tests_sampled"]').inner_text()
+    assert int(sampled.replace(",", "")) > 0  # the demo screened today
+
+    page.select_option("#map-measure", "tests_sampled")
+    assert page.locator("#picture-map").evaluate(PAINTED) > 10000
+
+    page.locator("#picture-map").scroll_into_view_if_needed()
+    centre = page.evaluate(DISTRICT_CENTRE)
+    page.mouse.click(centre["x"], centre["y"])
+    page.wait_for_url(re.compile(rf".*/command/picture/{centre['code']}/$"))
+    assert page.locator('[data-chart="curve"] canvas').count() == 1
