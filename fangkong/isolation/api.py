@@ -43,6 +43,7 @@ from fangkong.isolation.facilities.services import (
     rooms_import,
     rooms_ready,
 )
+from fangkong.isolation.intake.api import router as intake_router
 from fangkong.isolation.models import Facility, IsolationOrder, Room
 from fangkong.isolation.orders.access import access_order
 from fangkong.isolation.orders.release import order_release, order_test_record
@@ -63,6 +64,7 @@ from fangkong.policy.selectors import rules_for
 from fangkong.regions.access import access_region
 
 router = Router(tags=["isolation"])
+router.add_router("", intake_router)
 REGION_CODE = r"^[0-9]{1,15}$"
 CODE = r"^[0-9a-fA-F-]{32,36}$"
 KindIn = Literal["central_site", "health_station", "designated_hospital", "fangcang"]

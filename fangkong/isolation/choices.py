@@ -71,3 +71,9 @@ class OrderEventKind(models.TextChoices):
     REPLANNED = "replanned", pgettext_lazy("order event", "Re-planned")
     ALLOCATED = "allocated", pgettext_lazy("order event", "Room allocated")
     RELEASED = "released", pgettext_lazy("order event", "Released")
+
+
+class OrderSourceKind(models.TextChoices):
+    """What decision an order carries out (``OrderSource``)."""
+
+    CONTACT = "contact", pgettext_lazy("order source", "Confirmed contact")

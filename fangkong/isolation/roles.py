@@ -33,3 +33,7 @@ ALLOCATE_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.EPIDEMIOLOGIST})
 #: Record a scheduled test's result by hand (until results come back from ``lab``) and
 #: release orders.
 RELEASE_ROLES = frozenset({Role.EPIDEMIOLOGIST, Role.ISOLATION_MANAGER})
+#: Issue the orders a decision already fixed — a confirmed contact's (an epidemiologist
+#: confirmed it), an arrival's the rules quarantine — in bulk: the group and day 0 come from
+#: that decision, so the isolation-site manager who takes the people in may issue them too.
+INTAKE_ROLES = frozenset({Role.EPIDEMIOLOGIST, Role.ISOLATION_MANAGER})

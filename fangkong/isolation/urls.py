@@ -17,3 +17,14 @@ urlpatterns = [
     path("orders/", views.orders_view, name="orders"),
     path("orders/<uuid:code>/", views.order_view, name="order"),
 ]
+
+from fangkong.isolation.intake import views as intake_views  # noqa: E402
+
+urlpatterns += [
+    path("intake/", intake_views.intake_view, name="intake"),
+    path(
+        "intake/cases/<uuid:code>/contact-orders/",
+        intake_views.contact_orders_view,
+        name="contact_orders",
+    ),
+]

@@ -35,6 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Chains"), "tracing:chains"),
     NavItem(_("Isolation sites"), "isolation:facilities"),
     NavItem(_("Quarantine orders"), "isolation:orders"),
+    NavItem(_("Contacts awaiting orders"), "isolation:intake"),
     NavItem(_("Tracing data"), "tracing:home"),
     NavItem(_("Jurisdictions"), "regions:browse"),
     NavItem(_("Rule sets"), "policy:list"),

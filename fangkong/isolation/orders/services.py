@@ -28,7 +28,7 @@ from fangkong.isolation.choices import OrderEventKind, OrderStatus, OrderTestSta
 from fangkong.isolation.events import order_event_new, order_event_record
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
 from fangkong.isolation.orders.plans import PlannedOrder, order_plan
-from fangkong.isolation.roles import ORDER_ISSUE_ROLES
+from fangkong.isolation.roles import INTAKE_ROLES, ORDER_ISSUE_ROLES
 from fangkong.people.models import Person
 from fangkong.people.validation import require_in_scope
 from fangkong.policy.choices import QuarantineGroup
@@ -70,6 +70,20 @@ def _no_plan(group: str, rules: EffectiveRules) -> Exception:
         % {"rules": rules.label},
         field="group",
     )
+
+
+def _refuse_too_many(count: int) -> None:
+    if count > BULK_MAX:
+        raise_if(
+            [
+                field_error(
+                    "persons",
+                    "too_many",
+                    _("At most %(count)d persons at once.") % {"count": BULK_MAX},
+                )
+            ],
+            _("No order was issued."),
+        )
 
 
 @dataclass
@@ -114,56 +128,94 @@ def orders_issue(
             [field_error("persons", "required", _("Name at least one person."))],
             _("No order was issued."),
         )
-    if len(unique) > BULK_MAX:
-        raise_if(
-            [
-                field_error(
-                    "persons",
-                    "too_many",
-                    _("At most %(count)d persons at once.") % {"count": BULK_MAX},
-                )
-            ],
-            _("No order was issued."),
-        )
+    _refuse_too_many(len(unique))
     for person in unique:
         require_in_scope(actor, person.region)
+    planned = _planned([OrderWanted(person=p, group=group, day0=day0) for p in unique])
+    try:
+        return _issue(actor, planned, why=why)
+    except IntegrityError:
+        return _issue(actor, planned, why=why)
+
+
+@dataclass(frozen=True)
+class OrderWanted:
+    """One order to issue: the person, the quarantine group and day 0 (the last exposure, the
+    arrival) that a decision already fixed (a confirmed contact, an arrival)."""
+
+    person: Person
+    group: str
+    day0: date
+
+
+@dataclass(frozen=True)
+class _Planned:
+    wanted: OrderWanted
+    rules: EffectiveRules
+    plan: PlannedOrder
+
+
+def _planned(wanted: Sequence[OrderWanted]) -> list[_Planned]:
+    """Each wanted order's plan from the rules in force today at the person's node (looked up
+    once per node); rules without a plan for a group refuse the whole call."""
     today = timezone.localdate()
     rules_by_region: dict[int, EffectiveRules] = {}
-    planned: list[tuple[Person, EffectiveRules, PlannedOrder]] = []
-    for person in unique:
-        rules = rules_by_region.get(person.region_id)
+    planned: list[_Planned] = []
+    for entry in wanted:
+        region_id = entry.person.region_id
+        rules = rules_by_region.get(region_id)
         if rules is None:
-            rules = rules_by_region[person.region_id] = rules_for(person.region, today)
-        plan = rules.parameters.plan(group)
+            rules = rules_by_region[region_id] = rules_for(entry.person.region, today)
+        plan = rules.parameters.plan(entry.group)
         if plan is None:
-            raise _no_plan(group, rules)
-        planned.append((person, rules, order_plan(plan, day0, rules)))
-    try:
-        return _issue(actor, planned, group=group, day0=day0, why=why)
-    except IntegrityError:
-        return _issue(actor, planned, group=group, day0=day0, why=why)
+            raise _no_plan(entry.group, rules)
+        planned.append(_Planned(entry, rules, order_plan(plan, entry.day0, rules)))
+    return planned
 
 
-def _issue(
-    actor: AnyActor,
-    planned: list[tuple[Person, EffectiveRules, PlannedOrder]],
-    *,
-    group: str,
-    day0: date,
-    why: str,
+def orders_issue_each(
+    *, actor: AnyActor, wanted: Sequence[OrderWanted], reason: str | None
 ) -> IssueReport:
+    """Issue the orders ``wanted``, each with its own group and day 0, idempotently — the
+    intake of persons whose quarantine a decision already fixed (``intake``: confirmed
+    contacts, arrivals the rules quarantine).
+
+    1. The role must be in ``INTAKE_ROLES`` (403); each group, day 0 and the reason are checked
+       (422 naming the field and the row); every person must be in the actor's subtree (404).
+    2. Steps 2–4 of :func:`orders_issue`: plans from the rules in force at each person's node,
+       an open order of the plan's kind kept (``existing``), the new ones written together.
+    """
+    require_role(actor, INTAKE_ROLES)
+    if not wanted:
+        return IssueReport()
+    _refuse_too_many(len(wanted))
+    why = ""
+    for entry in wanted:
+        why = _checked(entry.group, entry.day0, reason)
+        require_in_scope(actor, entry.person.region)
+    unique = list({entry.person.pk: entry for entry in wanted}.values())
+    planned = _planned(unique)
+    try:
+        return _issue(actor, planned, why=why)
+    except IntegrityError:
+        return _issue(actor, planned, why=why)
+
+
+def _issue(actor: AnyActor, planned: list[_Planned], *, why: str) -> IssueReport:
     report = IssueReport()
     with transaction.atomic():
         open_orders = {
             (order.person_id, order.kind): order
             for order in IsolationOrder.objects.filter(
-                person_id__in=[entry[0].pk for entry in planned],
+                person_id__in=[entry.wanted.person.pk for entry in planned],
                 status=OrderStatus.OPEN,
             )
         }
         now = timezone.now()
         fresh: list[tuple[IsolationOrder, EffectiveRules, PlannedOrder]] = []
-        for person, rules, plan in planned:
+        for entry in planned:
+            person, rules, plan = entry.wanted.person, entry.rules, entry.plan
+            group, day0 = entry.wanted.group, entry.wanted.day0
             found = open_orders.get((person.pk, plan.kind))
             if found is not None:
                 report.existing.append(found)
@@ -214,7 +266,11 @@ def _issue(
                     reason=why,
                     rule_set=rules.label,
                     to_value=OrderStatus.OPEN,
-                    detail={"group": group, "kind": order.kind, "day0": day0.isoformat()},
+                    detail={
+                        "group": order.group,
+                        "kind": order.kind,
+                        "day0": order.day0.isoformat(),
+                    },
                 )
                 for order, rules, _plan in fresh
             ],
