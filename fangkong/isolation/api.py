@@ -356,8 +356,8 @@ class OrderFilters(PageParams):
 
 
 class OrdersIssueIn(Schema):
-    #: Person codes (never identity numbers); at most 5,000 at once.
-    persons: list[str] = Field(min_length=1, max_length=5_000)
+    #: Person codes (never identity numbers); at most 10,000 at once.
+    persons: list[str] = Field(min_length=1, max_length=10_000)
     group: str = Field(min_length=1, max_length=30)
     day0: date
     reason: str = Field(max_length=255)
@@ -374,7 +374,7 @@ class TestResultIn(Schema):
 
 
 class AllocateIn(Schema):
-    orders: list[str] = Field(min_length=1, max_length=5_000)
+    orders: list[str] = Field(min_length=1, max_length=10_000)
     #: Declared groups sharing a room (a carer and dependants, a minor and guardian).
     together: list[list[str]] = Field(default_factory=list, max_length=2_500)
 

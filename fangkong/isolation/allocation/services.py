@@ -34,7 +34,7 @@ from fangkong.isolation.choices import (
 )
 from fangkong.isolation.events import order_event_row
 from fangkong.isolation.facilities.selectors import facility_scope
-from fangkong.isolation.models import IsolationOrder, OrderEvent, Room
+from fangkong.isolation.models import Facility, IsolationOrder, OrderEvent, Room
 from fangkong.isolation.roles import ALLOCATE_ROLES
 from fangkong.people.choices import SpecialNeed
 from fangkong.people.models import PersonNeed
@@ -46,7 +46,7 @@ ACCESSIBLE_NEEDS = (SpecialNeed.DISABILITY,)
 #: Sites whose free rooms are allocated.
 ALLOCATING = (FacilityStatus.ACTIVE, FacilityStatus.ACTIVATING)
 #: At most this many orders per call.
-ALLOCATE_MAX = 5_000
+ALLOCATE_MAX = 10_000
 
 
 @dataclass
@@ -209,11 +209,13 @@ def allocation_apply(
     with transaction.atomic():
         locked = {
             room.pk: room
-            for room in Room.objects.select_for_update()
-            .filter(pk__in=wanted)
-            .order_by("id")
-            .select_related("facility")
+            for room in Room.objects.select_for_update().filter(pk__in=wanted).order_by("id")
         }
+        facility_codes = dict(
+            Facility.objects.filter(
+                pk__in={room.facility_id for room in locked.values()}
+            ).values_list("pk", "code")
+        )
         free = [pk for pk in wanted if pk in locked and locked[pk].status == RoomStatus.FREE]
         taken = Room.objects.filter(pk__in=free, status=RoomStatus.FREE).update(
             status=RoomStatus.OCCUPIED
@@ -245,7 +247,7 @@ def allocation_apply(
             for order in members:
                 order.room_id = room_id
                 report.placed.append((order, room))
-                detail = {"facility": str(room.facility.code), "room": room.number}
+                detail = {"facility": str(facility_codes[room.facility_id]), "room": room.number}
                 events.append(
                     order_event_row(
                         order=order,
