@@ -48,6 +48,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -152,7 +153,7 @@ def _room_files(count: int, rng: np.random.Generator) -> list[str]:
     return files
 
 
-def _groups(persons: list[tuple[int, int | None, date | None]], today: date) -> list[list[int]]:
+def _groups(persons: Sequence[tuple[int, int | None, date | None]], today: date) -> list[list[int]]:
     """Positions of the chosen persons who share a room: a household's chosen members with a
     minor (under 18) among them, at most three to a group."""
     by_household: dict[int, list[int]] = {}
@@ -255,6 +256,13 @@ def prepare(orders: int, *, rooms: int | None = None) -> Setup:
 
 
 TABLES = ("isolation_isolationorder", "isolation_ordertesttask", "isolation_room")
+#: Our order tables, emptied before each repeat (children first).
+ORDER_TABLES = (
+    "isolation_ordersource",
+    "isolation_orderevent",
+    "isolation_ordertesttask",
+    "isolation_isolationorder",
+)
 
 
 def _baseline_schema() -> None:
@@ -273,17 +281,17 @@ def _reset() -> None:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE isolation_ordersource, isolation_orderevent, isolation_ordertesttask, "
-            "isolation_isolationorder"
-        )
+        # DELETE, not TRUNCATE: inside a test's transaction deferred foreign-key checks are
+        # still pending on these tables
+        for table in ORDER_TABLES:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - constant names
         cursor.execute("UPDATE isolation_room SET status = 'free' WHERE status <> 'free'")
         for table in TABLES:
             cursor.execute(f"TRUNCATE {BASELINE}.{table}")
-        cursor.execute(f"INSERT INTO {BASELINE}.isolation_room SELECT * FROM isolation_room")
+        cursor.execute(f"INSERT INTO {BASELINE}.isolation_room SELECT * FROM isolation_room")  # noqa: S608 - constant names
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE isolation_room")
-        cursor.execute(f"VACUUM ANALYZE {BASELINE}.isolation_room")
+        cursor.execute("ANALYZE isolation_room")
+        cursor.execute(f"ANALYZE {BASELINE}.isolation_room")
 
 
 # --------------------------------------------------------------------------- ours
@@ -491,7 +499,7 @@ def baseline(setup: Setup) -> dict[str, Any]:
         )
         needing = {pk for (pk,) in cursor.fetchall()}
         cursor.execute(
-            f"SELECT r.id, r.facility_id, r.beds, r.accessible::int, r.own_bathroom::int "
+            f"SELECT r.id, r.facility_id, r.beds, r.accessible::int, r.own_bathroom::int "  # noqa: S608 - constant names
             f"FROM {BASELINE}.isolation_room r JOIN isolation_facility f ON f.id = r.facility_id "
             "WHERE r.status = 'free' AND r.ready_at IS NOT NULL "
             "AND f.status IN ('active', 'activating')"
@@ -512,17 +520,19 @@ def baseline(setup: Setup) -> dict[str, Any]:
         assigned = [
             (n + 1, int(room)) for n, room in enumerate(room_of_person.tolist()) if room >= 0
         ]
+        cursor.execute("DROP TABLE IF EXISTS pick")  # a test runs two repeats in one transaction
         cursor.execute(
             "CREATE TEMPORARY TABLE pick (order_id bigint, room_id bigint) ON COMMIT DROP"
         )
         _copy(cursor, "pick", "order_id, room_id", assigned)
         cursor.execute(
-            f"UPDATE {BASELINE}.isolation_room r SET status = 'occupied' "
-            "FROM (SELECT DISTINCT room_id FROM pick) p WHERE r.id = p.room_id AND r.status = 'free'"
+            f"UPDATE {BASELINE}.isolation_room r "  # noqa: S608 - constant names
+            "SET status = 'occupied' FROM (SELECT DISTINCT room_id FROM pick) p "
+            "WHERE r.id = p.room_id AND r.status = 'free'"
         )
         cursor.execute(
-            f"UPDATE {BASELINE}.isolation_isolationorder o SET room_id = p.room_id, "
-            "version = o.version + 1 FROM pick p WHERE o.id = p.order_id"
+            f"UPDATE {BASELINE}.isolation_isolationorder o "  # noqa: S608 - constant names
+            "SET room_id = p.room_id, version = o.version + 1 FROM pick p WHERE o.id = p.order_id"
         )
     finished = time.perf_counter()
     return {
@@ -543,7 +553,7 @@ def invariants(setup: Setup, schema: str) -> dict[str, int]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT o.person_id, o.room_id, r.beds, r.accessible, r.own_bathroom, r.status "
+            f"SELECT o.person_id, o.room_id, r.beds, r.accessible, r.own_bathroom, r.status "  # noqa: S608 - constant names
             f"FROM {schema}.isolation_isolationorder o "
             f"LEFT JOIN {schema}.isolation_room r ON r.id = o.room_id"
         )
@@ -554,7 +564,7 @@ def invariants(setup: Setup, schema: str) -> dict[str, int]:
             [setup.person_ids],
         )
         needing = {pk for (pk,) in cursor.fetchall()}
-        cursor.execute(f"SELECT COUNT(*) FROM {schema}.isolation_room WHERE status = 'occupied'")
+        cursor.execute(f"SELECT COUNT(*) FROM {schema}.isolation_room WHERE status = 'occupied'")  # noqa: S608 - constant names
         occupied = int(cursor.fetchone()[0])
     unit_of = {setup.person_ids[p]: n for n, members in enumerate(setup.groups) for p in members}
     by_room: dict[int, list[tuple[Any, ...]]] = {}
@@ -573,9 +583,9 @@ def invariants(setup: Setup, schema: str) -> dict[str, int]:
         assert len(units) == 1, f"room {room} holds two units (double booking)"
         if len(members) == 1 and unit_of.get(members[0][0]) is None:
             assert members[0][4], "a person alone got a room without its own bathroom"
-    for members in setup.groups:
-        rooms = {room_of[setup.person_ids[p]] for p in members}
-        assert len(rooms) == 1, "a declared group was split"
+    for group in setup.groups:
+        shared = {room_of[setup.person_ids[p]] for p in group}
+        assert len(shared) == 1, "a declared group was split"
     assert occupied == len(by_room), "rooms marked occupied differ from the rooms used"
     return {"placed": len(room_of), "rooms": len(by_room), "groups": len(setup.groups)}
 
