@@ -76,7 +76,8 @@ def quarantine_override(city: Region) -> None:
     edition has no quarantine plan); created once, from a month before today."""
     if RuleSet.objects.filter(key=OVERRIDE_KEY).exists():
         return
-    plan = rules_for(city, PLAN_DAY).parameters.plan("close_contact")
+    then = rules_for(city, PLAN_DAY).parameters
+    plan = then.plan("close_contact")
     if plan is None:
         raise RuntimeError("the 20 measures have no close-contact plan")
     rule_set_override_create(
@@ -87,7 +88,7 @@ def quarantine_override(city: Region) -> None:
         name_en="Demo city: quarantine of close contacts",
         effective_from=timezone.localdate() - timedelta(days=30),
         parameters={
-            "contacts": {"close_contact_identification": True},
+            "contacts": then.contacts.model_dump(mode="json"),
             "quarantine": {"close_contact": plan.model_dump(mode="json")},
         },
         reason="Outbreak in the demo city: close contacts quarantined as in the 20 measures",
