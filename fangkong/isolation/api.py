@@ -59,6 +59,7 @@ from fangkong.isolation.roles import (
     ORDER_READ_ROLES,
     RELEASE_ROLES,
 )
+from fangkong.people.access import parse_code
 from fangkong.people.selectors import person_scope
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.access import access_region
@@ -438,13 +439,13 @@ def _order_out(row: OrderRow) -> OrderOut:
 
 
 def _orders_by_code(actor: Any, codes: list[str], field: str) -> list[IsolationOrder]:
+    # a code that is no UUID ("true") is a missing order, not a server error
+    parsed = [parse_code(code) for code in codes]
     found = {
-        str(order.code): order
-        for order in order_list(actor=actor).filter(
-            code__in=[c for c in codes if len(c) <= 36 and c.count("-") in (0, 4)]
-        )
+        order.code: order
+        for order in order_list(actor=actor).filter(code__in=[p for p in parsed if p])
     }
-    missing = [row for row, code in enumerate(codes, start=1) if code not in found]
+    missing = [row for row, code in enumerate(parsed, start=1) if code not in found]
     if missing:
         raise NotFound(
             _("No such order."),
@@ -456,7 +457,7 @@ def _orders_by_code(actor: Any, codes: list[str], field: str) -> list[IsolationO
                 ]
             },
         )
-    return [found[code] for code in codes]
+    return [found[code] for code in parsed if code is not None]
 
 
 @router.get("/orders", response={200: OrderPageOut, **ERRORS}, summary="Orders")
@@ -485,13 +486,14 @@ def orders_list(request: HttpRequest, filters: Query[OrderFilters]) -> OrderPage
 def orders_issue_api(request: HttpRequest, payload: OrdersIssueIn) -> IssueOut:
     actor = actor_of(request)
     require_role(actor, ORDER_ISSUE_ROLES)
+    parsed = [parse_code(code) for code in payload.persons]
     persons = {
-        str(p.code): p
+        p.code: p
         for p in person_scope(actor)
         .select_related("region")
-        .filter(code__in=[c for c in payload.persons if len(c) <= 36])
+        .filter(code__in=[code for code in parsed if code])
     }
-    missing = [row for row, code in enumerate(payload.persons, start=1) if code not in persons]
+    missing = [row for row, code in enumerate(parsed, start=1) if code not in persons]
     if missing:
         raise NotFound(
             _("No such person."),
@@ -505,7 +507,7 @@ def orders_issue_api(request: HttpRequest, payload: OrdersIssueIn) -> IssueOut:
         )
     report = orders_issue(
         actor=actor,
-        persons=[persons[code] for code in payload.persons],
+        persons=[persons[code] for code in parsed if code is not None],
         group=payload.group,
         day0=payload.day0,
         reason=payload.reason,
