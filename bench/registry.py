@@ -10,6 +10,7 @@ import argparse
 import os
 
 from bench import (
+    allocation,
     binding_api,
     chains,
     companions,
@@ -23,6 +24,7 @@ from bench.harness import Runner, peak_memory_mb, report_print, report_save
 
 #: name → (the benchmark, its default ``--scale``).
 BENCHMARKS: dict[str, tuple[Runner, int]] = {
+    "allocation": (allocation.run, 10_000),
     "binding_api": (binding_api.run, 200_000),
     "chains": (chains.run, 1_000_000),
     "companions": (companions.run, 10_000_000),

@@ -43,6 +43,7 @@ from fangkong.isolation.facilities.services import (
     rooms_import,
     rooms_ready,
 )
+from fangkong.isolation.intake.api import router as intake_router
 from fangkong.isolation.models import Facility, IsolationOrder, Room
 from fangkong.isolation.monitoring.api import router as monitoring_router
 from fangkong.isolation.orders.access import access_order
@@ -60,6 +61,7 @@ from fangkong.isolation.roles import (
     RELEASE_ROLES,
 )
 from fangkong.isolation.transfers.api import router as transfers_router
+from fangkong.people.access import parse_code
 from fangkong.people.selectors import person_scope
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.access import access_region
@@ -67,6 +69,7 @@ from fangkong.regions.access import access_region
 router = Router(tags=["isolation"])
 router.add_router("", transfers_router)  # issue 20 §4
 router.add_router("", monitoring_router)  # issue 20 §5
+router.add_router("", intake_router)
 REGION_CODE = r"^[0-9]{1,15}$"
 CODE = r"^[0-9a-fA-F-]{32,36}$"
 KindIn = Literal["central_site", "health_station", "designated_hospital", "fangcang"]
@@ -358,8 +361,8 @@ class OrderFilters(PageParams):
 
 
 class OrdersIssueIn(Schema):
-    #: Person codes (never identity numbers); at most 5,000 at once.
-    persons: list[str] = Field(min_length=1, max_length=5_000)
+    #: Person codes (never identity numbers); at most 10,000 at once.
+    persons: list[str] = Field(min_length=1, max_length=10_000)
     group: str = Field(min_length=1, max_length=30)
     day0: date
     reason: str = Field(max_length=255)
@@ -376,7 +379,7 @@ class TestResultIn(Schema):
 
 
 class AllocateIn(Schema):
-    orders: list[str] = Field(min_length=1, max_length=5_000)
+    orders: list[str] = Field(min_length=1, max_length=10_000)
     #: Declared groups sharing a room (a carer and dependants, a minor and guardian).
     together: list[list[str]] = Field(default_factory=list, max_length=2_500)
 
@@ -440,13 +443,13 @@ def _order_out(row: OrderRow) -> OrderOut:
 
 
 def _orders_by_code(actor: Any, codes: list[str], field: str) -> list[IsolationOrder]:
+    # a code that is no UUID ("true") is a missing order, not a server error
+    parsed = [parse_code(code) for code in codes]
     found = {
-        str(order.code): order
-        for order in order_list(actor=actor).filter(
-            code__in=[c for c in codes if len(c) <= 36 and c.count("-") in (0, 4)]
-        )
+        order.code: order
+        for order in order_list(actor=actor).filter(code__in=[p for p in parsed if p])
     }
-    missing = [row for row, code in enumerate(codes, start=1) if code not in found]
+    missing = [row for row, code in enumerate(parsed, start=1) if code not in found]
     if missing:
         raise NotFound(
             _("No such order."),
@@ -458,7 +461,7 @@ def _orders_by_code(actor: Any, codes: list[str], field: str) -> list[IsolationO
                 ]
             },
         )
-    return [found[code] for code in codes]
+    return [found[code] for code in parsed if code is not None]
 
 
 @router.get("/orders", response={200: OrderPageOut, **ERRORS}, summary="Orders")
@@ -487,13 +490,14 @@ def orders_list(request: HttpRequest, filters: Query[OrderFilters]) -> OrderPage
 def orders_issue_api(request: HttpRequest, payload: OrdersIssueIn) -> IssueOut:
     actor = actor_of(request)
     require_role(actor, ORDER_ISSUE_ROLES)
+    parsed = [parse_code(code) for code in payload.persons]
     persons = {
-        str(p.code): p
+        p.code: p
         for p in person_scope(actor)
         .select_related("region")
-        .filter(code__in=[c for c in payload.persons if len(c) <= 36])
+        .filter(code__in=[code for code in parsed if code])
     }
-    missing = [row for row, code in enumerate(payload.persons, start=1) if code not in persons]
+    missing = [row for row, code in enumerate(parsed, start=1) if code not in persons]
     if missing:
         raise NotFound(
             _("No such person."),
@@ -507,7 +511,7 @@ def orders_issue_api(request: HttpRequest, payload: OrdersIssueIn) -> IssueOut:
         )
     report = orders_issue(
         actor=actor,
-        persons=[persons[code] for code in payload.persons],
+        persons=[persons[code] for code in parsed if code is not None],
         group=payload.group,
         day0=payload.day0,
         reason=payload.reason,

@@ -148,3 +148,9 @@ class MonitoringAlertKind(models.TextChoices):
     MISSED = "missed", pgettext_lazy("monitoring alert", "Missed check")
     FEVER = "fever", pgettext_lazy("monitoring alert", "Fever")
     SYMPTOMS = "symptoms", pgettext_lazy("monitoring alert", "Symptoms")
+
+
+class OrderSourceKind(models.TextChoices):
+    """What decision an order carries out (``OrderSource``)."""
+
+    CONTACT = "contact", pgettext_lazy("order source", "Confirmed contact")

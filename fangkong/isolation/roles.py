@@ -47,3 +47,7 @@ CHECK_WRITE_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.CLINICIAN})
 RESIDENT_LINK_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.EPIDEMIOLOGIST})
 #: Acknowledge and close monitoring alerts.
 MONITORING_ALERT_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.CLINICIAN})
+#: Issue the orders a decision already fixed — a confirmed contact's (an epidemiologist
+#: confirmed it), an arrival's the rules quarantine — in bulk: the group and day 0 come from
+#: that decision, so the isolation-site manager who takes the people in may issue them too.
+INTAKE_ROLES = frozenset({Role.EPIDEMIOLOGIST, Role.ISOLATION_MANAGER})

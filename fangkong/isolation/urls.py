@@ -19,6 +19,7 @@ urlpatterns = [
 ]
 
 # Transfer (issue 20 §4) and monitoring (issue 20 §5).
+from fangkong.isolation.intake import views as intake_views  # noqa: E402
 from fangkong.isolation.monitoring import views as monitoring_views  # noqa: E402
 from fangkong.isolation.transfers import views as transfer_views  # noqa: E402
 
@@ -48,4 +49,11 @@ urlpatterns += [
         name="resident_link",
     ),
     path("r/<str:token>/", monitoring_views.resident_view, name="resident"),
+    # Orders for confirmed contacts (issue 20 §2).
+    path("intake/", intake_views.intake_view, name="intake"),
+    path(
+        "intake/cases/<uuid:code>/contact-orders/",
+        intake_views.contact_orders_view,
+        name="contact_orders",
+    ),
 ]

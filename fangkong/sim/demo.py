@@ -40,6 +40,7 @@ from fangkong.regions.subtree import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
 from fangkong.sim.demo_command import command_picture_prepare
+from fangkong.sim.demo_orders import demo_orders_run, demo_orders_summary
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.demo_tracing import demo_investigate
@@ -310,6 +311,17 @@ def demo_prepare(
             f"{found.slowest_seconds:.2f} s); most candidates: case {found.best_case} "
             f"({found.best_candidates:,}), /tracing/cases/{found.best_case}/contacts/",
         )
+        intake = _timed(
+            out,
+            "Confirming close contacts, issuing their orders and allocating rooms",
+            lambda: demo_orders_run(
+                city=places["city"],
+                district=places["district"],
+                epidemiologist=epidemiologist,
+                manager=_member_actor(Role.ISOLATION_MANAGER),
+            ),
+        )
+        _say(out, demo_orders_summary(intake))
         moved = _timed(
             out,
             "Transfers and health checks (vehicles, tasks, checks, a fever)",

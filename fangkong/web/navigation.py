@@ -38,6 +38,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Quarantine orders"), "isolation:orders"),
     NavItem(_("Transfers"), "isolation:transfers"),
     NavItem(_("Today's checks"), "isolation:checks_today"),
+    NavItem(_("Contacts awaiting orders"), "isolation:intake"),
     NavItem(_("Tracing data"), "tracing:home"),
     NavItem(_("Jurisdictions"), "regions:browse"),
     NavItem(_("Rule sets"), "policy:list"),

@@ -1,8 +1,17 @@
 """The isolation app's models, one module per sub-domain."""
 
 from fangkong.isolation.models.facilities import Facility, FacilityEvent, Room
+from fangkong.isolation.models.intake import OrderSource
 from fangkong.isolation.models.monitoring import *  # noqa: F403 - monitoring
 from fangkong.isolation.models.orders import IsolationOrder, OrderEvent, OrderTestTask
 from fangkong.isolation.models.transfers import *  # noqa: F403 - transfers
 
-__all__ = ["Facility", "FacilityEvent", "IsolationOrder", "OrderEvent", "OrderTestTask", "Room"]
+__all__ = [
+    "Facility",
+    "FacilityEvent",
+    "IsolationOrder",
+    "OrderEvent",
+    "OrderSource",
+    "OrderTestTask",
+    "Room",
+]

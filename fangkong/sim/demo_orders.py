@@ -1,0 +1,211 @@
+"""The demo's isolation intake (issue 20 §2, §3, §6): after the tracing step, the demo
+epidemiologist confirms the close-contact candidates of the investigated cases, the confirmed
+contacts get their orders in bulk from the intake service, the isolation-site manager puts the
+central-quarantine orders into the district's site in one allocation, the tests whose day has
+passed come back negative, and the orders whose plan has ended are released on their day.
+
+Everything goes through the services a user's page or API call reaches; the rules are the
+demo city's override below, laid over today's national edition, which quarantines nobody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from fangkong.cases.models import Case
+from fangkong.cases.selectors import case_scope
+from fangkong.core.actor import SYSTEM, AnyActor
+from fangkong.core.errors import FangkongError
+from fangkong.isolation.allocation.services import rooms_allocate
+from fangkong.isolation.choices import (
+    FacilityKind,
+    FacilityStatus,
+    OrderKind,
+    OrderStatus,
+    OrderTestStatus,
+)
+from fangkong.isolation.facilities.selectors import facility_list
+from fangkong.isolation.facilities.services import (
+    FacilityInput,
+    facility_create,
+    facility_transition,
+    rooms_import,
+)
+from fangkong.isolation.intake.services import contact_orders_issue
+from fangkong.isolation.orders.release import order_release, order_test_record
+from fangkong.isolation.orders.selectors import order_list, order_tests
+from fangkong.policy.models import RuleSet
+from fangkong.policy.selectors import rules_for
+from fangkong.policy.services import rule_set_override_create
+from fangkong.regions.models import Region
+from fangkong.tracing.contacts.choices import ContactKind, ContactStatus
+from fangkong.tracing.contacts.selectors import contact_list
+from fangkong.tracing.contacts.services import contacts_decide
+
+OVERRIDE_KEY = "demo-city-quarantine"
+#: The edition whose close-contact plan the demo city follows (the 20 measures: 5 days
+#: central quarantine + 3 days at home, tests on central days 1, 2, 3, 5 and home days 1, 3).
+PLAN_DAY = date(2022, 11, 20)
+#: Close-contact candidates an epidemiologist confirms per case in the demo (the closest).
+CONFIRM_PER_CASE = 60
+#: Rooms of the demo district's central site.
+SITE_ROOMS = 400
+
+
+@dataclass
+class DemoOrders:
+    """What the step did, for the demo's printout."""
+
+    confirmed: int = 0
+    created: int = 0
+    existing: int = 0
+    placed: int = 0
+    unplaced: int = 0
+    negatives: int = 0
+    released: int = 0
+    next_release: date | None = None
+    site: str = ""
+    refused: list[str] = field(default_factory=list)
+
+
+def quarantine_override(city: Region) -> None:
+    """The demo city quarantines its close contacts as the 20 measures did (today's national
+    edition has no quarantine plan); created once, from a month before today."""
+    if RuleSet.objects.filter(key=OVERRIDE_KEY).exists():
+        return
+    then = rules_for(city, PLAN_DAY).parameters
+    plan = then.plan("close_contact")
+    if plan is None:
+        raise RuntimeError("the 20 measures have no close-contact plan")
+    rule_set_override_create(
+        actor=SYSTEM,
+        key=OVERRIDE_KEY,
+        region=city,
+        name_zh="示范市密切接触者隔离管控措施",
+        name_en="Demo city: quarantine of close contacts",
+        effective_from=timezone.localdate() - timedelta(days=30),
+        parameters={
+            "contacts": then.contacts.model_dump(mode="json"),
+            "quarantine": {"close_contact": plan.model_dump(mode="json")},
+        },
+        reason="Outbreak in the demo city: close contacts quarantined as in the 20 measures",
+    )
+
+
+def _site(district: Region, manager: AnyActor) -> str:
+    """The district's active central site with its rooms (made once); returns its name."""
+    existing = facility_list(actor=manager).filter(status=FacilityStatus.ACTIVE).first()
+    if existing is not None:
+        return existing.name
+    facility = facility_create(
+        actor=manager,
+        region=district,
+        data=FacilityInput(
+            name="示范区集中隔离点（健康驿站）",
+            kind=FacilityKind.CENTRAL_SITE,
+            address="示范区健康路1号",
+        ),
+    )
+    for to in (FacilityStatus.ACTIVATING, FacilityStatus.ACTIVE):
+        facility_transition(actor=manager, facility=facility, to=to, reason="疫情处置启用")
+    lines = ["number,floor,beds,own_bathroom,accessible"]
+    for n in range(1, SITE_ROOMS + 1):
+        beds = 2 if n % 10 == 0 else 1
+        lines.append(f"{n // 40 + 1}{n % 40:02d},{n // 40 + 1},{beds},1,{int(n % 25 == 0)}")
+    rooms_import(actor=manager, facility=facility, content="\n".join(lines) + "\n")
+    return facility.name
+
+
+def _confirm(epidemiologist: AnyActor, found: DemoOrders) -> list[Case]:
+    """Confirm the closest close-contact candidates of the open cases in scope; returns the
+    cases that have confirmed contacts."""
+    cases: list[Case] = []
+    for case in case_scope(epidemiologist).filter(closed_at__isnull=True).order_by("opened_at"):
+        candidates = [
+            link.code
+            for link in contact_list(
+                actor=epidemiologist, case=case, status=ContactStatus.CANDIDATE
+            ).filter(kind=ContactKind.CLOSE)[:CONFIRM_PER_CASE]
+        ]
+        if candidates:
+            found.confirmed += contacts_decide(
+                actor=epidemiologist,
+                case=case,
+                codes=candidates,
+                decision="confirm",
+                reason="流调核实：同场所同时段暴露",
+            )
+        if (
+            candidates
+            or contact_list(
+                actor=epidemiologist, case=case, status=ContactStatus.CONFIRMED
+            ).exists()
+        ):
+            cases.append(case)
+    return cases
+
+
+def _tests_and_releases(manager: AnyActor, found: DemoOrders) -> None:
+    """Every scheduled test dated before today comes back negative; an order whose release
+    day has come is released (refused, and counted, when a condition is unmet)."""
+    today = timezone.localdate()
+    for order in order_list(actor=manager).filter(status=OrderStatus.OPEN):
+        for task in order_tests(order):
+            if task.status == OrderTestStatus.SCHEDULED and task.on <= today:
+                order_test_record(
+                    actor=manager, order=order, phase=task.phase, day=task.day, result="negative"
+                )
+                found.negatives += 1
+        if order.release_on > today:
+            if found.next_release is None or order.release_on < found.next_release:
+                found.next_release = order.release_on
+            continue
+        try:
+            order_release(actor=manager, order=order, reason="隔离期满，核酸检测均为阴性")
+        except FangkongError as refused:
+            found.refused.append(refused.code)
+        else:
+            found.released += 1
+
+
+def demo_orders_run(
+    *, city: Region, district: Region, epidemiologist: AnyActor, manager: AnyActor
+) -> DemoOrders:
+    """The step (see the module): rules, site, confirmation, orders, rooms, tests, releases."""
+    found = DemoOrders()
+    quarantine_override(city)
+    found.site = _site(district, manager)
+    for case in _confirm(epidemiologist, found):
+        report = contact_orders_issue(
+            actor=epidemiologist, case=case, reason="确认密切接触者，按规则集集中隔离"
+        )
+        found.created += len(report.created)
+        found.existing += len(report.existing)
+    waiting = list(
+        order_list(actor=manager, status=OrderStatus.OPEN, kind=OrderKind.CENTRAL_QUARANTINE)
+        .filter(room__isnull=True)
+        .order_by("id")
+    )
+    if waiting:
+        allocation = rooms_allocate(actor=manager, orders=waiting)
+        found.placed, found.unplaced = len(allocation.placed), len(allocation.unplaced)
+    _tests_and_releases(manager, found)
+    return found
+
+
+def demo_orders_summary(found: DemoOrders) -> str:
+    """One line for the demo's printout."""
+    line = (
+        f"Isolation: {found.confirmed:,} close contacts confirmed, {found.created:,} orders "
+        f"issued in bulk ({found.existing:,} already open), {found.placed:,} rooms allocated at "
+        f"{found.site} ({found.unplaced:,} without a room), {found.negatives:,} tests negative, "
+        f"{found.released:,} released on their day"
+    )
+    if found.next_release is not None:
+        line += f"; next releases due {found.next_release.isoformat()}"
+    if found.refused:
+        line += f"; {len(found.refused)} releases refused ({', '.join(sorted(set(found.refused)))})"
+    return line + " — /isolation/orders/, /isolation/intake/"
