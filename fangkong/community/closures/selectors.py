@@ -7,17 +7,15 @@ from django.db.models import Q, QuerySet
 
 from fangkong.community.choices import PlaceUnit, RestrictionStatus
 from fangkong.community.models import GateEntry, Restriction
-from fangkong.community.scope import households_of
+from fangkong.community.scope import households_of, reaching
 from fangkong.core.actor import AnyActor
 from fangkong.people.models import Household
 from fangkong.regions.subtree import in_subtree
 
 
 def restriction_scope(actor: AnyActor) -> QuerySet[Restriction]:
-    """Restrictions on nodes in the actor's subtree."""
-    return Restriction.objects.select_related("region", "risk_area").filter(
-        in_subtree(actor.region_path, field="region__path")
-    )
+    """Restrictions on nodes in the actor's subtree or above their node."""
+    return Restriction.objects.select_related("region", "risk_area").filter(reaching(actor))
 
 
 def restriction_list(*, actor: AnyActor, status: str = "") -> QuerySet[Restriction]:
@@ -43,15 +41,13 @@ def restriction_households(*, actor: AnyActor, restriction: Restriction) -> Quer
 def restrictions_over(household: Household) -> QuerySet[Restriction]:
     """The restrictions in force over ``household`` (its node or an ancestor, the whole
     compound or its building or stairwell). For a household the caller holds already."""
-    parts = household.region.path.split(".")
-    ancestors = [".".join(parts[: index + 1]) for index in range(len(parts))]
     places = Q(place=PlaceUnit.COMPOUND)
     if household.building:
         places |= Q(place=PlaceUnit.BUILDING, building=household.building)
         if household.unit:
             places |= Q(place=PlaceUnit.UNIT, building=household.building, unit=household.unit)
     return Restriction.objects.filter(
-        places, status=RestrictionStatus.ACTIVE, region__path__in=ancestors
+        places, status=RestrictionStatus.ACTIVE, region__code__in=household.region.ancestor_codes
     ).order_by("imposed_at", "id")
 
 

@@ -5,9 +5,8 @@ escalation of overdue requests, and the resident's personal link."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.db import transaction
@@ -34,13 +33,13 @@ from fangkong.community.models import (
     ResidentLink,
     ResidentRequest,
 )
+from fangkong.community.requests.deadlines import deadline_of
 from fangkong.community.roles import EXIT_APPROVE_ROLES, REQUEST_ROLES, VEHICLE_ROLES
 from fangkong.core.actor import SYSTEM, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, NotFound, field_error
 from fangkong.people.models import Household, Person
 from fangkong.people.validation import require_in_scope
-from fangkong.policy.schema import Community
 from fangkong.policy.selectors import rules_for_path
 
 #: How long a resident's personal link opens the page.
@@ -57,24 +56,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     RequestStatus.CONFIRMED: frozenset(),
     RequestStatus.REFUSED: frozenset(),
 }
-
-
-def request_deadline(rules: Community, urgency: str, filed_at: datetime, zone: str) -> datetime:
-    """When a request filed at ``filed_at`` is due (R27, R28):
-
-    1. an emergency: ``emergency_exit_minutes`` later;
-    2. planned medical care: ``medical_request_hours`` later;
-    3. daily needs: filed before ``daily_cutoff_hour`` (local time) → ``daily_delivery_hour``
-       the next morning; at or after the cut-off → the morning after that.
-    """
-    if urgency == Urgency.EMERGENCY:
-        return filed_at + timedelta(minutes=rules.emergency_exit_minutes)
-    if urgency == Urgency.MEDICAL:
-        return filed_at + timedelta(hours=rules.medical_request_hours)
-    local = timezone.localtime(filed_at, ZoneInfo(zone))
-    days = 1 if local.hour < rules.daily_cutoff_hour else 2
-    day = local.date() + timedelta(days=days)
-    return datetime.combine(day, time(hour=rules.daily_delivery_hour), tzinfo=ZoneInfo(zone))
 
 
 def request_file(
@@ -127,7 +108,7 @@ def request_file(
             owner_id=owner.first(),
             filed_at=now,
             filed_by=actor.username,
-            deadline=request_deadline(
+            deadline=deadline_of(
                 rules.parameters.community, urgency, now, household.region.time_zone
             ),
             rule_set=rules.label,
@@ -211,11 +192,13 @@ def request_transition(
     return request
 
 
-def _exit_of(request: ResidentRequest) -> MedicalExit:
+def _exit_of(
+    request: ResidentRequest, allowed: tuple[str, ...] = OPEN_STATUSES
+) -> MedicalExit:
     found = MedicalExit.objects.filter(request=request).first()
     if found is None:
         raise Conflict(_("This request has no medical exit."), code="no_medical_exit")
-    if request.status not in OPEN_STATUSES:
+    if request.status not in allowed:
         raise Conflict(_("The request is closed."), code="request_closed")
     return found
 
@@ -302,7 +285,7 @@ def exit_vehicle(
 def exit_return(*, actor: AnyActor, request: ResidentRequest) -> MedicalExit:
     """The patient is back home (after the vehicle; once)."""
     require_role(actor, VEHICLE_ROLES)
-    _exit_of(request)
+    _exit_of(request, (RequestStatus.ACCEPTED, RequestStatus.DONE))
     return _exit_write(
         actor,
         request,
@@ -326,7 +309,8 @@ def requests_escalate(now: datetime | None = None) -> int:
     total = 0
     paths = overdue.values_list("region_id", "region__path").distinct()
     for region_id, path in paths:
-        step = rules_for_path(path, timezone.localdate()).parameters.community
+        rules = rules_for_path(path, timezone.localdate())
+        step, step_label = rules.parameters.community, rules.label
         due = overdue.filter(region_id=region_id).filter(
             Q(escalated_at__isnull=True)
             | Q(escalated_at__lte=now - timedelta(minutes=step.escalate_every_minutes))
@@ -351,6 +335,15 @@ def requests_escalate(now: datetime | None = None) -> int:
                     )
                 ]
             )
+            audit_record(
+                actor=SYSTEM,
+                action="requests_escalate",
+                object_type="region",
+                object_id=region_id,
+                fields=["escalation", "escalated_at"],
+                rule_set=step_label,
+                extra={"requests": len(ids)},
+            )
             total += len(ids)
     return total
 
@@ -374,20 +367,3 @@ def resident_link_issue(*, actor: AnyActor, household: Household) -> str:
             fields=["resident_link"],
         )
     return signing.dumps(link.key.hex, salt=LINK_SALT)
-
-
-def resident_link_open(token: str) -> Household:
-    """The household a link opens; a bad, expired or revoked link is 404 like any other."""
-    try:
-        key = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
-        parsed = UUID(hex=str(key))
-    except (signing.BadSignature, ValueError) as bad:
-        raise NotFound(_("This link does not open a page."), code="link_not_found") from bad
-    link = (
-        ResidentLink.objects.select_related("household", "household__region")
-        .filter(key=parsed, revoked=False)
-        .first()
-    )
-    if link is None:
-        raise NotFound(_("This link does not open a page."), code="link_not_found")
-    return link.household

@@ -9,17 +9,14 @@ from django.db.models import Count, QuerySet
 
 from fangkong.community.choices import VisitState
 from fangkong.community.models import Sweep, SweepFinding, SweepVisit
-from fangkong.community.scope import narrowed
+from fangkong.community.scope import narrowed, reaching
 from fangkong.core.actor import AnyActor
 from fangkong.core.roles import Role
-from fangkong.regions.subtree import in_subtree
 
 
 def sweep_scope(actor: AnyActor) -> QuerySet[Sweep]:
-    """Sweeps over nodes in the actor's subtree."""
-    return Sweep.objects.select_related("region").filter(
-        in_subtree(actor.region_path, field="region__path")
-    )
+    """Sweeps over nodes in the actor's subtree or above their node."""
+    return Sweep.objects.select_related("region").filter(reaching(actor))
 
 
 def sweep_list(*, actor: AnyActor, status: str = "") -> QuerySet[Sweep]:
