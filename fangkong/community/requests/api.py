@@ -150,7 +150,7 @@ def requests_transition(request: HttpRequest, code: str, payload: TransitionIn) 
     actor = actor_of(request)
     found = access_request(actor, code, roles=REQUEST_ROLES)
     moved = request_transition(actor=actor, request=found, to=payload.to, reason=payload.reason)
-    return request_out(request, access_request(actor, moved.code))
+    return request_out(request, moved)
 
 
 @router.post(
@@ -162,7 +162,8 @@ def requests_exit_approve(request: HttpRequest, code: str, payload: ReasonIn) ->
     actor = actor_of(request)
     found = access_request(actor, code, roles=EXIT_APPROVE_ROLES)
     exit_approve(actor=actor, request=found, reason=payload.reason)
-    return request_out(request, access_request(actor, code))
+    found.refresh_from_db()
+    return request_out(request, found)
 
 
 @router.post(
@@ -181,7 +182,8 @@ def requests_exit_vehicle(request: HttpRequest, code: str, payload: VehicleIn) -
         return_by=payload.return_by,
         transfer_task=parse_code(payload.transfer_task) if payload.transfer_task else None,
     )
-    return request_out(request, access_request(actor, code))
+    found.refresh_from_db()
+    return request_out(request, found)
 
 
 @router.post(
@@ -193,7 +195,8 @@ def requests_exit_return(request: HttpRequest, code: str) -> RequestOut:
     actor = actor_of(request)
     found = access_request(actor, code, roles=VEHICLE_ROLES)
     exit_return(actor=actor, request=found)
-    return request_out(request, access_request(actor, code))
+    found.refresh_from_db()
+    return request_out(request, found)
 
 
 @router.post(

@@ -149,6 +149,20 @@ def request_action_view(request: HttpRequest, code: UUID) -> HttpResponse:
 
 
 def resident_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The resident's page (no sign-in: a refusal renders the error page with its status,
+    a bad link the same 404 as any missing page); see :func:`_resident_page`."""
+    try:
+        return _resident_page(request, token)
+    except FangkongError as exc:
+        return render(
+            request,
+            "web/error.html",
+            {"error_code": exc.code, "error_message": exc.message},
+            status=exc.status,
+        )
+
+
+def _resident_page(request: HttpRequest, token: str) -> HttpResponse:
     """The resident's page: why and until when the household is restricted, its own
     requests, a form to ask for something and a button to confirm what was done. Reached
     only by the household's signed link; a bad, expired or revoked link is a 404."""
