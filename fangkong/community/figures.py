@@ -72,9 +72,7 @@ def community_figures(*, actor: AnyActor, node: Region, day: date) -> CommunityF
         filed=Count("id", filter=Q(filed_at__gte=start, filed_at__lt=end)),
         confirmed=Count(
             "id",
-            filter=Q(
-                status=RequestStatus.CONFIRMED, confirmed_at__gte=start, confirmed_at__lt=end
-            ),
+            filter=Q(status=RequestStatus.CONFIRMED, confirmed_at__gte=start, confirmed_at__lt=end),
         ),
     )
     visits = SweepVisit.objects.filter(under, sweep__status=SweepStatus.OPEN).aggregate(

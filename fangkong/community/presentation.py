@@ -62,9 +62,7 @@ def household_rows(
     """Rows of households with the person answering for each (one query for those)."""
     covering = {
         row.household_id: row.responsible.name
-        for row in Coverage.objects.select_related("responsible").filter(
-            household__in=households
-        )
+        for row in Coverage.objects.select_related("responsible").filter(household__in=households)
     }
     rows = [
         HouseholdRow(h.code, h.address, h.building, h.unit, covering.get(h.pk, ""))
@@ -78,7 +76,10 @@ def coverage_rows(actor: AnyActor, coverage: Sequence[Coverage]) -> list[Househo
     """Rows of coverage entries (household and responsible loaded by the selector)."""
     rows = [
         HouseholdRow(
-            c.household.code, c.household.address, c.household.building, c.household.unit,
+            c.household.code,
+            c.household.address,
+            c.household.building,
+            c.household.unit,
             c.responsible.name,
         )
         for c in coverage

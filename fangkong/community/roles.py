@@ -3,9 +3,7 @@
 from fangkong.core.roles import Role
 
 #: See grids, sweeps, restricted compounds and requests (a grid worker: their households only).
-READ_ROLES = frozenset(
-    {Role.COMMANDER, Role.DUTY_OFFICER, Role.GRID_WORKER, Role.EPIDEMIOLOGIST}
-)
+READ_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER, Role.GRID_WORKER, Role.EPIDEMIOLOGIST})
 #: Add responsible persons, assign households, take someone off duty.
 GRID_MANAGE_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER})
 #: Write a special-needs resident's care plan.

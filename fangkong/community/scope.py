@@ -40,4 +40,6 @@ def reaching(actor: AnyActor, field: str = "region") -> Q:
     """Records (sweeps, restrictions) on a node in the actor's subtree, or on a node above
     the actor's own (a sweep over the community reaches its grid's worker)."""
     above = actor.region_path.split(".") if actor.region_path else []
-    return in_subtree(actor.region_path, field=f"{field}__path") | Q(**{f"{field}__code__in": above})
+    return in_subtree(actor.region_path, field=f"{field}__path") | Q(
+        **{f"{field}__code__in": above}
+    )

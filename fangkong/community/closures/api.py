@@ -24,7 +24,7 @@ from fangkong.community.closures.services import (
 from fangkong.community.models import Restriction
 from fangkong.community.presentation import household_rows
 from fangkong.community.roles import GATE_ROLES, READ_ROLES, RESTRICT_ROLES
-from fangkong.community.schemas import CODE, REGION_CODE, HouseholdPageOut, row_dict
+from fangkong.community.schemas import CODE, REGION_CODE, HouseholdOut, HouseholdPageOut, row_dict
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
@@ -124,7 +124,9 @@ def restriction_out(restriction: Restriction) -> RestrictionOut:
     )
 
 
-def _created(request: HttpRequest, key: str | None, operation: str, payload: Schema, make: Any) -> Status[RestrictionOut]:
+def _created(
+    request: HttpRequest, key: str | None, operation: str, payload: Schema, make: Any
+) -> Status[RestrictionOut]:
     actor = actor_of(request)
 
     def write() -> tuple[int, dict[str, Any]]:
@@ -132,7 +134,11 @@ def _created(request: HttpRequest, key: str | None, operation: str, payload: Sch
         return 201, {"code": str(make(actor).code)}
 
     status, body = run_idempotent(
-        actor=actor, key=key, operation=operation, payload=payload.model_dump(mode="json"), write=write
+        actor=actor,
+        key=key,
+        operation=operation,
+        payload=payload.model_dump(mode="json"),
+        write=write,
     )
     return Status(status, restriction_out(access_restriction(actor, body["code"])))
 
@@ -174,7 +180,9 @@ def restrictions_impose(
 
 
 @router.get("/restrictions", response={200: RestrictionPageOut, **ERRORS}, summary="Restrictions")
-def restrictions_list(request: HttpRequest, filters: Query[RestrictionFilters]) -> RestrictionPageOut:
+def restrictions_list(
+    request: HttpRequest, filters: Query[RestrictionFilters]
+) -> RestrictionPageOut:
     actor = actor_of(request)
     require_role(actor, READ_ROLES)
     page = paginate(
@@ -208,7 +216,8 @@ def restrictions_households(
         page_size=paging.page_size,
     )
     return HouseholdPageOut(
-        items=[row_dict(row) for row in household_rows(actor, page.items)], **page_fields(page)
+        items=[HouseholdOut(**row_dict(row)) for row in household_rows(actor, page.items)],
+        **page_fields(page),
     )
 
 
@@ -220,7 +229,9 @@ def restrictions_households(
 def restrictions_lift(request: HttpRequest, code: str, payload: ReasonIn) -> RestrictionOut:
     actor = actor_of(request)
     restriction = access_restriction(actor, code, roles=RESTRICT_ROLES)
-    return restriction_out(restriction_lift(actor=actor, restriction=restriction, reason=payload.reason))
+    return restriction_out(
+        restriction_lift(actor=actor, restriction=restriction, reason=payload.reason)
+    )
 
 
 @router.post(
@@ -232,7 +243,9 @@ def restrictions_gate(request: HttpRequest, code: str, payload: GateIn) -> Statu
     actor = actor_of(request)
     restriction = access_restriction(actor, code, roles=GATE_ROLES)
     household = (
-        access_community_household(actor, payload.household_code) if payload.household_code else None
+        access_community_household(actor, payload.household_code)
+        if payload.household_code
+        else None
     )
     entry = gate_record(
         actor=actor,

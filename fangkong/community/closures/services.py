@@ -115,9 +115,7 @@ def _impose(
                 rule_set=rules.label,
             )
     except IntegrityError as clash:
-        raise Conflict(
-            _("This place is restricted already."), code="restriction_exists"
-        ) from clash
+        raise Conflict(_("This place is restricted already."), code="restriction_exists") from clash
     return restriction
 
 
@@ -225,11 +223,9 @@ def restrictions_follow_areas() -> tuple[int, int]:
     Returns (lifted, updated)."""
     lifted = updated = 0
     following = Restriction.objects.select_related("risk_area", "risk_area__region", "region")
-    for restriction in following.filter(
-        status=RestrictionStatus.ACTIVE, risk_area__isnull=False
-    ):
+    for restriction in following.filter(status=RestrictionStatus.ACTIVE, risk_area__isnull=False):
         area = restriction.risk_area
-        assert area is not None  # noqa: S101 - filtered above
+        assert area is not None
         if area.status != RiskAreaStatus.DESIGNATED:
             _lift(SYSTEM, restriction, "risk area lifted")
             lifted += 1

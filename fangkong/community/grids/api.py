@@ -26,7 +26,14 @@ from fangkong.community.grids.services import (
 )
 from fangkong.community.presentation import coverage_rows, need_rows
 from fangkong.community.roles import CARE_PLAN_ROLES, GRID_MANAGE_ROLES, READ_ROLES
-from fangkong.community.schemas import CODE, REGION_CODE, CountOut, HouseholdPageOut, row_dict
+from fangkong.community.schemas import (
+    CODE,
+    REGION_CODE,
+    CountOut,
+    HouseholdOut,
+    HouseholdPageOut,
+    row_dict,
+)
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
@@ -85,7 +92,11 @@ class CarePlanIn(Schema):
 def _responsible_out(request: HttpRequest, code: str) -> ResponsibleOut:
     actor = actor_of(request)
     responsible = access_responsible(actor, code)
-    [load] = [w for w in workload_list(actor=actor, region=responsible.region) if w.responsible.pk == responsible.pk]
+    [load] = [
+        w
+        for w in workload_list(actor=actor, region=responsible.region)
+        if w.responsible.pk == responsible.pk
+    ]
     return ResponsibleOut(
         code=str(responsible.code),
         region_code=responsible.region.code,
@@ -112,7 +123,11 @@ def responsibles_add(
         require_role(actor, GRID_MANAGE_ROLES)
         region = access_region(actor, payload.region_code)
         added = responsible_add(
-            actor=actor, region=region, kind=payload.kind, name=payload.name, username=payload.username
+            actor=actor,
+            region=region,
+            kind=payload.kind,
+            name=payload.name,
+            username=payload.username,
         )
         return 201, {"code": str(added.code)}
 
@@ -158,7 +173,9 @@ def responsibles_list(request: HttpRequest, region_code: str) -> list[Responsibl
 def responsibles_assign(request: HttpRequest, code: str, payload: AssignIn) -> CountOut:
     actor = actor_of(request)
     responsible = access_responsible(actor, code, roles=GRID_MANAGE_ROLES)
-    households = [access_household(actor, household, purpose="care") for household in payload.households]
+    households = [
+        access_household(actor, household, purpose="care") for household in payload.households
+    ]
     moved = households_assign(
         actor=actor, responsible=responsible, households=households, reason=payload.reason
     )
@@ -174,7 +191,9 @@ def responsibles_off_duty(request: HttpRequest, code: str, payload: OffDutyIn) -
     actor = actor_of(request)
     leaving = access_responsible(actor, code, roles=GRID_MANAGE_ROLES)
     taking = access_responsible(actor, payload.to, roles=GRID_MANAGE_ROLES)
-    handed = responsible_off_duty(actor=actor, responsible=leaving, to=taking, reason=payload.reason)
+    handed = responsible_off_duty(
+        actor=actor, responsible=leaving, to=taking, reason=payload.reason
+    )
     return CountOut(count=handed)
 
 
@@ -200,7 +219,8 @@ def coverage(request: HttpRequest, paging: Query[PageParams]) -> HouseholdPageOu
     require_role(actor, READ_ROLES)
     page = paginate(coverage_list(actor=actor), page=paging.page, page_size=paging.page_size)
     return HouseholdPageOut(
-        items=[row_dict(row) for row in coverage_rows(actor, page.items)], **page_fields(page)
+        items=[HouseholdOut(**row_dict(row)) for row in coverage_rows(actor, page.items)],
+        **page_fields(page),
     )
 
 

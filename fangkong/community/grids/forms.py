@@ -8,4 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 class CarePlanForm(forms.Form):
     person = forms.UUIDField(widget=forms.HiddenInput())
-    plan = forms.CharField(label=_("Care plan"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    plan = forms.CharField(
+        label=_("Care plan"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -52,7 +52,7 @@ def workload_list(*, actor: AnyActor, region: Region) -> list[Workload]:
     return [
         Workload(
             responsible=row,
-            households=row.covered,  # type: ignore[attr-defined]
+            households=row.covered,
             minimum=community.households_per_worker_min,
             maximum=community.households_per_worker_max,
         )

@@ -216,9 +216,7 @@ def responsible_off_duty(
     moving = Coverage.objects.filter(responsible=responsible).count()
     rule_set = _workload_check(to, moving, field="to")
     with transaction.atomic():
-        changed = Responsible.objects.filter(pk=responsible.pk, on_duty=True).update(
-            on_duty=False
-        )
+        changed = Responsible.objects.filter(pk=responsible.pk, on_duty=True).update(on_duty=False)
         if changed != 1:
             raise Conflict(_("This person is off duty already."), code="responsible_off_duty")
         handed = Coverage.objects.filter(responsible=responsible).update(
@@ -308,4 +306,3 @@ def care_plan_set(*, actor: AnyActor, person: Person, plan: str | None) -> CareP
             fields=["care_plan"],
         )
     return care
-

@@ -48,12 +48,8 @@ class Coverage(models.Model):
     """One household and the one person answering for it (R26: exactly one); ``region`` is
     the household's node, kept here so scoped lists need no join."""
 
-    household = models.OneToOneField(
-        "people.Household", on_delete=models.CASCADE, related_name="+"
-    )
-    responsible = models.ForeignKey(
-        Responsible, on_delete=models.PROTECT, related_name="coverage"
-    )
+    household = models.OneToOneField("people.Household", on_delete=models.CASCADE, related_name="+")
+    responsible = models.ForeignKey(Responsible, on_delete=models.PROTECT, related_name="coverage")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField()
     assigned_by = models.CharField(max_length=150)

@@ -7,13 +7,12 @@ from collections.abc import Collection
 from uuid import UUID
 
 from django.core import signing
-
 from django.utils.translation import gettext as _
 
 from fangkong.community.checks import require_role
 from fangkong.community.models import ResidentLink, ResidentRequest
-from fangkong.community.requests.services import LINK_MAX_AGE, LINK_SALT
 from fangkong.community.requests.selectors import request_scope
+from fangkong.community.requests.services import LINK_MAX_AGE, LINK_SALT
 from fangkong.community.roles import READ_ROLES
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound

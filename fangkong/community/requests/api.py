@@ -41,7 +41,14 @@ from fangkong.people.access import parse_code
 
 router = Router(tags=["community"])
 Category = Literal[
-    "food", "medicine", "nappies", "gas", "repairs", "dialysis", "chemotherapy", "childbirth",
+    "food",
+    "medicine",
+    "nappies",
+    "gas",
+    "repairs",
+    "dialysis",
+    "chemotherapy",
+    "childbirth",
     "emergency",
 ]
 
@@ -128,12 +135,14 @@ def requests_queue(request: HttpRequest, filters: Query[QueueFilters]) -> Reques
     require_role(actor, READ_ROLES)
     now = timezone.now()
     page = paginate(
-        request_queue(actor=actor, open_only=filters.open, overdue_at=now if filters.overdue else None),
+        request_queue(
+            actor=actor, open_only=filters.open, overdue_at=now if filters.overdue else None
+        ),
         page=filters.page,
         page_size=filters.page_size,
     )
     rows = request_rows(actor, page.items, now=now)
-    return RequestPageOut(items=[row_dict(row) for row in rows], **page_fields(page))
+    return RequestPageOut(items=[RequestOut(**row_dict(row)) for row in rows], **page_fields(page))
 
 
 @router.get("/requests/{code}", response={200: RequestOut, **ERRORS}, summary="One request")

@@ -37,7 +37,7 @@ from fangkong.community.requests.deadlines import deadline_of
 from fangkong.community.roles import EXIT_APPROVE_ROLES, REQUEST_ROLES, VEHICLE_ROLES
 from fangkong.core.actor import SYSTEM, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
-from fangkong.core.errors import Conflict, NotFound, field_error
+from fangkong.core.errors import Conflict, field_error
 from fangkong.people.models import Household, Person
 from fangkong.people.validation import require_in_scope
 from fangkong.policy.selectors import rules_for_path
@@ -89,7 +89,9 @@ def request_file(
         errors.append(field_error("channel", "invalid_choice", _("Not one of the allowed values.")))
     if person is not None and person.household_id != household.pk:
         errors.append(field_error("person", "not_a_member", _("Not of this household.")))
-    text = clean_text(description, field="description", max_length=500, errors=errors, required=False)
+    text = clean_text(
+        description, field="description", max_length=500, errors=errors, required=False
+    )
     refuse_if(errors, _("The request was not filed."))
     urgency = CATEGORY_URGENCY[RequestCategory(category)]
     rules = rules_for_path(household.region.path, timezone.localdate())
@@ -192,9 +194,7 @@ def request_transition(
     return request
 
 
-def _exit_of(
-    request: ResidentRequest, allowed: tuple[str, ...] = OPEN_STATUSES
-) -> MedicalExit:
+def _exit_of(request: ResidentRequest, allowed: tuple[str, ...] = OPEN_STATUSES) -> MedicalExit:
     found = MedicalExit.objects.filter(request=request).first()
     if found is None:
         raise Conflict(_("This request has no medical exit."), code="no_medical_exit")

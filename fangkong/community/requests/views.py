@@ -71,9 +71,7 @@ def requests_view(request: HttpRequest) -> HttpResponse:
                 return redirect("community:request", code=filed.code)
     overdue = request.GET.get("overdue") == "1"
     now = timezone.now()
-    page = paginate(
-        request_queue(actor=actor, overdue_at=now if overdue else None), page_size=100
-    )
+    page = paginate(request_queue(actor=actor, overdue_at=now if overdue else None), page_size=100)
     return render(
         request,
         "community/requests.html",
@@ -172,7 +170,8 @@ def _resident_page(request: HttpRequest, token: str) -> HttpResponse:
         confirm = request.POST.get("confirm", "")
         try:
             if confirm:
-                mine = household_requests(household).filter(code=_uuid(confirm)).first()
+                parsed = _uuid(confirm)
+                mine = household_requests(household).filter(code=parsed).first() if parsed else None
                 if mine is None:
                     raise NotFound(_("No such request."), code="request_not_found")
                 request_transition(actor=RESIDENT, request=mine, to="confirmed")

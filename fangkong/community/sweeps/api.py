@@ -135,7 +135,9 @@ def _sweep_out(request: HttpRequest, sweep: Sweep) -> SweepOut:
     )
 
 
-@router.post("/sweeps", response={201: SweepOut, **WRITE_ERRORS}, summary="Open a sweep over an area")
+@router.post(
+    "/sweeps", response={201: SweepOut, **WRITE_ERRORS}, summary="Open a sweep over an area"
+)
 def sweeps_open(
     request: HttpRequest, payload: SweepIn, idempotency_key: IdempotencyKey = None
 ) -> Status[SweepOut]:
@@ -180,9 +182,12 @@ def sweeps_get(request: HttpRequest, code: str) -> SweepOut:
 def sweeps_pending(request: HttpRequest, code: str, paging: Query[PageParams]) -> VisitPageOut:
     actor = actor_of(request)
     sweep = access_sweep(actor, code)
-    page = paginate(visits_pending(actor=actor, sweep=sweep), page=paging.page, page_size=paging.page_size)
+    page = paginate(
+        visits_pending(actor=actor, sweep=sweep), page=paging.page, page_size=paging.page_size
+    )
     return VisitPageOut(
-        items=[row_dict(row) for row in visit_rows(actor, page.items)], **page_fields(page)
+        items=[VisitOut(**row_dict(row)) for row in visit_rows(actor, page.items)],
+        **page_fields(page),
     )
 
 

@@ -207,7 +207,11 @@ def visit_record(
                 ]
                 + [
                     SweepFinding(
-                        visit=visit, person=person, kind=FindingKind.MISSING, at=now, by=actor.username
+                        visit=visit,
+                        person=person,
+                        kind=FindingKind.MISSING,
+                        at=now,
+                        by=actor.username,
                     )
                     for person in missing
                 ],
@@ -237,7 +241,7 @@ def sweep_close(*, actor: AnyActor, sweep: Sweep, reason: str | None) -> Sweep:
     require_role(actor, SWEEP_OPEN_ROLES)
     why = reason_of(reason)
     with transaction.atomic():
-        totals = {state: 0 for state in VisitState.values}
+        totals = dict.fromkeys(VisitState.values, 0)
         for row in (
             SweepVisit.objects.filter(sweep=sweep).values("state").annotate(count=Count("id"))
         ):

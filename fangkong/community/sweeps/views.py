@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -83,7 +84,9 @@ def visit_view(request: HttpRequest, code: UUID, household: UUID) -> HttpRespons
     visit = access_visit(actor, code, household, roles=SWEEP_VISIT_ROLES)
     members = member_rows(actor, visit)
     form = VisitForm(request.POST if request.method == "POST" else None)
-    form.fields["present"].choices = [(str(m.code), m.name) for m in members]
+    present = form.fields["present"]
+    assert isinstance(present, forms.MultipleChoiceField)
+    present.choices = [(str(m.code), m.name) for m in members]
     if request.method == "POST" and form.is_valid():
         try:
             visit_record(

@@ -53,7 +53,9 @@ def responsible_of(staff: Staff, worker: Actor) -> Responsible:
     )
 
 
-def homes_make(region: Region, count: int, *, members: int = 2, building: str = "3") -> list[Household]:
+def homes_make(
+    region: Region, count: int, *, members: int = 2, building: str = "3"
+) -> list[Household]:
     """``count`` households at ``region`` in ``building``, each with ``members`` persons."""
     homes = []
     for n in range(count):
@@ -64,11 +66,15 @@ def homes_make(region: Region, count: int, *, members: int = 2, building: str = 
     return homes
 
 
-def covered_homes(staff: Staff, worker: Actor, count: int, **options: Any) -> tuple[Responsible, list[Household]]:
+def covered_homes(
+    staff: Staff, worker: Actor, count: int, **options: Any
+) -> tuple[Responsible, list[Household]]:
     """A responsible grid worker answering for ``count`` new households of grid A1."""
     responsible = responsible_of(staff, worker)
     homes = homes_make(staff.tree["grid_a1"], count, **options)
-    households_assign(actor=staff.duty, responsible=responsible, households=homes, reason="分片包保")
+    households_assign(
+        actor=staff.duty, responsible=responsible, households=homes, reason="分片包保"
+    )
     return responsible, homes
 
 

@@ -25,11 +25,14 @@ def test_the_grid_workers_day_shows_their_households_sweep_and_requests(tree, pa
     other = homes_make(tree["grid_a1"], 1, building="8")[0]
     request_file(actor=staff.duty, household=homes[0], category="food", channel="hotline")
     request_file(actor=staff.duty, household=other, category="gas", channel="hotline")
-    sweep = sweep_open(actor=staff.duty, region=tree["community_a"], name="第一轮排查", reason="封控")
+    sweep = sweep_open(
+        actor=staff.duty, region=tree["community_a"], name="第一轮排查", reason="封控"
+    )
     page = page_client(staff.worker).get("/community/")
     text = page.content.decode()
     assert page.status_code == 200
-    assert homes[0].address in text and other.address not in text
+    assert homes[0].address in text
+    assert other.address not in text
     assert "第一轮排查" in text
     assert AccessEntry.objects.filter(action="coverage_list").exists()
     sweep_page = page_client(staff.worker).get(f"/community/sweeps/{sweep.code}/")
@@ -37,12 +40,21 @@ def test_the_grid_workers_day_shows_their_households_sweep_and_requests(tree, pa
     assert other.address not in sweep_page.content.decode()
     member = members_of(homes[0])[0]
     url = f"/community/sweeps/{sweep.code}/visit/{homes[0].code}/"
-    refused = page_client(staff.worker).post(url, {"state": "present", "residents_counted": "5", "present": [str(member.code)]})
+    refused = page_client(staff.worker).post(
+        url, {"state": "present", "residents_counted": "5", "present": [str(member.code)]}
+    )
     assert refused.status_code == 422
-    done = page_client(staff.worker).post(url, {"state": "present", "residents_counted": "1", "present": [str(member.code)]})
+    done = page_client(staff.worker).post(
+        url, {"state": "present", "residents_counted": "1", "present": [str(member.code)]}
+    )
     assert done.status_code == 302
     assert SweepVisit.objects.get(sweep=sweep, household=homes[0]).state == "present"
-    assert page_client(staff.worker).get(f"/community/sweeps/{sweep.code}/visit/{other.code}/").status_code == 404
+    assert (
+        page_client(staff.worker)
+        .get(f"/community/sweeps/{sweep.code}/visit/{other.code}/")
+        .status_code
+        == 404
+    )
     assert page_client(staff.other_duty).get(f"/community/sweeps/{sweep.code}/").status_code == 404
     assert page_client(staff.dispatcher).get("/community/").status_code == 403
 
@@ -51,26 +63,40 @@ def test_the_compound_page_and_the_residents_page(tree, page_client):
     staff = staff_make(tree)
     _r, homes = covered_homes(staff, staff.worker, 2)
     area = risk_area_designate(
-        actor=staff.commander, region=tree["grid_a1"], unit=DesignationUnit.COMPOUND,
-        level="high", name="幸福里", reason="病例居住",
+        actor=staff.commander,
+        region=tree["grid_a1"],
+        unit=DesignationUnit.COMPOUND,
+        level="high",
+        name="幸福里",
+        reason="病例居住",
     )
     restriction = restriction_from_area(actor=staff.commander, area=area, reason="高风险区封控")
-    mine = request_file(actor=staff.duty, household=homes[0], category="dialysis", channel="hotline")
+    mine = request_file(
+        actor=staff.duty, household=homes[0], category="dialysis", channel="hotline"
+    )
     theirs = request_file(actor=staff.duty, household=homes[1], category="food", channel="hotline")
     compound = page_client(staff.duty).get(f"/community/compounds/{restriction.code}/")
     assert compound.status_code == 200
     assert homes[1].address in compound.content.decode()
-    assert page_client(staff.other_duty).get(f"/community/compounds/{restriction.code}/").status_code == 404
+    assert (
+        page_client(staff.other_duty).get(f"/community/compounds/{restriction.code}/").status_code
+        == 404
+    )
     token = resident_link_issue(actor=staff.worker, household=homes[0])
     resident = Client().get(f"/community/r/{token}/")
     text = resident.content.decode()
     assert resident.status_code == 200
-    assert "高风险区封控" in text and homes[0].address in text and homes[1].address not in text
+    assert "高风险区封控" in text
+    assert homes[0].address in text
+    assert homes[1].address not in text
     assert str(theirs.code) not in text
-    filed = Client().post(f"/community/r/{token}/", {"category": "emergency", "description": "胸痛"})
+    filed = Client().post(
+        f"/community/r/{token}/", {"category": "emergency", "description": "胸痛"}
+    )
     assert filed.status_code == 302
     emergency = ResidentRequest.objects.get(household=homes[0], category="emergency")
-    assert emergency.channel == "resident" and emergency.filed_by == "resident-link"
+    assert emergency.channel == "resident"
+    assert emergency.filed_by == "resident-link"
     confirm_other = Client().post(f"/community/r/{token}/", {"confirm": str(theirs.code)})
     assert confirm_other.status_code == 404
     assert Client().get(f"/community/r/{token}x/").status_code == 404
@@ -78,4 +104,6 @@ def test_the_compound_page_and_the_residents_page(tree, page_client):
     text = queue.content.decode()
     assert queue.status_code == 200
     # the emergency filed last leads the queue, before the dialysis and the food filed earlier
-    assert text.index(str(emergency.code)) < text.index(str(mine.code)) < text.index(str(theirs.code))
+    assert (
+        text.index(str(emergency.code)) < text.index(str(mine.code)) < text.index(str(theirs.code))
+    )

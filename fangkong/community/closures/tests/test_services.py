@@ -45,7 +45,11 @@ def test_a_high_risk_area_closes_its_compound_and_lifts_with_it(tree):
     outside = homes_make(tree["grid_a2"], 1)
     area = _area(staff, tree)
     restriction = restriction_from_area(actor=staff.commander, area=area, reason="高风险区封控")
-    assert (restriction.kind, restriction.stay_home, restriction.gate_log) == ("closure", True, True)
+    assert (restriction.kind, restriction.stay_home, restriction.gate_log) == (
+        "closure",
+        True,
+        True,
+    )
     assert restriction.rule_set.startswith("nhc-9")
     assert restriction.until == area.clock_from + timedelta(days=7)
     assert list(restriction_households(actor=staff.duty, restriction=restriction)) == homes
@@ -61,7 +65,9 @@ def test_a_high_risk_area_closes_its_compound_and_lifts_with_it(tree):
     assert restrictions_follow_areas() == (1, 0)
     restriction.refresh_from_db()
     assert restriction.status == "lifted"
-    assert list(RestrictionEvent.objects.filter(restriction=restriction).values_list("kind", "actor")) == [
+    assert list(
+        RestrictionEvent.objects.filter(restriction=restriction).values_list("kind", "actor")
+    ) == [
         ("imposed", staff.commander.username),
         ("lifted", "system"),
     ]
@@ -72,10 +78,16 @@ def test_a_local_decision_needs_a_restricting_level_and_an_end(tree):
     staff = staff_make(tree)
     where = Place(tree["grid_a1"], "building", "3")
     with pytest.raises(FangkongError) as refused:
-        restriction_impose(actor=staff.commander, where=where, level="low", until=timezone.localdate(), reason="x")
+        restriction_impose(
+            actor=staff.commander, where=where, level="low", until=timezone.localdate(), reason="x"
+        )
     assert refused.value.detail["errors"][0]["field"] == "level"
     restriction = restriction_impose(
-        actor=staff.commander, where=where, level="medium", until=timezone.localdate() + timedelta(days=4), reason="管控"
+        actor=staff.commander,
+        where=where,
+        level="medium",
+        until=timezone.localdate() + timedelta(days=4),
+        reason="管控",
     )
     assert restriction.kind == "control"
     with pytest.raises(PermissionDenied):
@@ -85,5 +97,9 @@ def test_a_local_decision_needs_a_restricting_level_and_an_end(tree):
         gate_record(actor=staff.worker, restriction=restriction, direction="in", purpose="x")
     with pytest.raises(NotFound):
         restriction_impose(
-            actor=staff.commander, where=Place(tree["grid_b1"]), level="high", until=timezone.localdate(), reason="x"
+            actor=staff.commander,
+            where=Place(tree["grid_b1"]),
+            level="high",
+            until=timezone.localdate(),
+            reason="x",
         )

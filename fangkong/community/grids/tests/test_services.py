@@ -20,7 +20,13 @@ from fangkong.community.grids.services import (
 from fangkong.community.models import Coverage, GridEvent, ResidentRequest
 from fangkong.community.requests.services import request_file
 from fangkong.community.tests.factories import covered_homes, homes_make, responsible_of, staff_make
-from fangkong.core.errors import Conflict, FangkongError, NotFound, PermissionDenied, ValidationFailed
+from fangkong.core.errors import (
+    Conflict,
+    FangkongError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from fangkong.core.models import AuditEntry
 from fangkong.people.services.persons import person_need_set
 from fangkong.people.tests.factories import person_make
@@ -97,6 +103,8 @@ def test_other_district_and_wrong_role_are_refused(tree):
     responsible, _homes = covered_homes(staff, staff.worker, 1)
     other = homes_make(tree["grid_b1"], 1, members=0)
     with pytest.raises(NotFound):
-        households_assign(actor=staff.other_duty, responsible=responsible, households=other, reason="x")
+        households_assign(
+            actor=staff.other_duty, responsible=responsible, households=other, reason="x"
+        )
     with pytest.raises(PermissionDenied):
         households_assign(actor=staff.worker, responsible=responsible, households=other, reason="x")

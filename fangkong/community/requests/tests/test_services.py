@@ -48,7 +48,8 @@ def test_daily_needs_before_the_cut_off_are_due_next_morning_and_after_it_a_day_
     assert late.deadline == datetime(2022, 7, 17, 10, 0, tzinfo=SHANGHAI)
     assert emergency.deadline == datetime(2022, 7, 15, 16, 30, tzinfo=SHANGHAI)
     assert dialysis.deadline == datetime(2022, 7, 15, 20, 0, tzinfo=SHANGHAI)
-    assert early.rule_set.startswith("nhc-9") and early.owner is not None
+    assert early.rule_set.startswith("nhc-9")
+    assert early.owner is not None
 
 
 def test_overdue_requests_escalate_once_per_step_as_time_moves(tree):
@@ -64,7 +65,9 @@ def test_overdue_requests_escalate_once_per_step_as_time_moves(tree):
         clock.move_to(datetime(2022, 7, 15, 10, 32, tzinfo=SHANGHAI))
         assert requests_escalate() == 1
         clock.move_to(datetime(2022, 7, 16, 10, 1, tzinfo=SHANGHAI))
-        request_transition(actor=staff.duty, request=emergency, to=RequestStatus.REFUSED, reason="已送医")
+        request_transition(
+            actor=staff.duty, request=emergency, to=RequestStatus.REFUSED, reason="已送医"
+        )
         assert requests_escalate() == 1
     assert ResidentRequest.objects.get(pk=emergency.pk).escalation == 2
     assert ResidentRequest.objects.get(pk=food.pk).escalation == 1
@@ -95,7 +98,10 @@ def test_a_medical_exit_needs_approval_vehicle_and_return_and_refusal_needs_a_re
         request_transition(actor=staff.duty, request=request, to=RequestStatus.REFUSED, reason="")
     with pytest.raises(Conflict):
         exit_vehicle(
-            actor=staff.dispatcher, request=request, plate="京A12345", driver="王师傅",
+            actor=staff.dispatcher,
+            request=request,
+            plate="京A12345",
+            driver="王师傅",
             return_by=timezone.now() + timedelta(hours=6),
         )
     exit_approve(actor=staff.duty, request=request, reason="规律透析")
@@ -104,7 +110,10 @@ def test_a_medical_exit_needs_approval_vehicle_and_return_and_refusal_needs_a_re
     with pytest.raises(Conflict):
         request_transition(actor=staff.worker, request=request, to=RequestStatus.DONE)
     exit_vehicle(
-        actor=staff.dispatcher, request=request, plate="京A12345", driver="王师傅",
+        actor=staff.dispatcher,
+        request=request,
+        plate="京A12345",
+        driver="王师傅",
         return_by=timezone.now() + timedelta(hours=6),
     )
     request = request_transition(actor=staff.worker, request=request, to=RequestStatus.DONE)
@@ -131,7 +140,8 @@ def test_access_grid_worker_their_households_resident_their_own_other_district_4
     token = resident_link_issue(actor=staff.worker, household=homes[0])
     household = access_resident_link(token)
     assert list(household_requests(household)) == [mine]
-    assert str(homes[0].code) not in token and str(homes[0].code.hex) not in token
+    assert str(homes[0].code) not in token
+    assert str(homes[0].code.hex) not in token
     with pytest.raises(NotFound):
         access_resident_link(token + "x")
     resident_link_issue(actor=staff.worker, household=homes[0])

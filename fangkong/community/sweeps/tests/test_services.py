@@ -25,12 +25,20 @@ pytestmark = pytest.mark.django_db
 def test_a_visit_registers_new_residents_and_flags_missing_ones(tree):
     staff = staff_make(tree)
     _responsible, homes = covered_homes(staff, staff.worker, 2)
-    sweep = sweep_open(actor=staff.duty, region=tree["community_a"], name="第一轮排查", reason="封控")
+    sweep = sweep_open(
+        actor=staff.duty, region=tree["community_a"], name="第一轮排查", reason="封控"
+    )
     assert sweep.deadline == sweep.opened_at + timedelta(hours=24)
     visit = access_visit(staff.worker, sweep.code, homes[0].code, roles={"grid_worker"})
     first, second = members_of(homes[0])
     with pytest.raises(ValidationFailed) as refused:
-        visit_record(actor=staff.worker, visit=visit, state="present", residents_counted=3, present=[first.code])
+        visit_record(
+            actor=staff.worker,
+            visit=visit,
+            state="present",
+            residents_counted=3,
+            present=[first.code],
+        )
     assert refused.value.errors[0]["field"] == "residents_counted"
     report = visit_record(
         actor=staff.worker,
@@ -56,7 +64,9 @@ STATES = st.sampled_from(
 )
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(states=st.lists(STATES, min_size=6, max_size=6))
 def test_at_the_end_every_household_is_in_exactly_one_state_and_counts_match(tree, states):
     staff = staff_make(tree)
@@ -77,9 +87,9 @@ def test_at_the_end_every_household_is_in_exactly_one_state_and_counts_match(tre
     closed = sweep_close(actor=staff.duty, sweep=sweep, reason="到期")
     area = Household.objects.filter(region__path__startswith=tree["district_a"].path)
     assert SweepVisit.objects.filter(sweep=sweep).count() == area.count()
-    assert set(SweepVisit.objects.filter(sweep=sweep).values_list("household_id", flat=True)) == set(
-        area.values_list("id", flat=True)
-    )
+    assert set(
+        SweepVisit.objects.filter(sweep=sweep).values_list("household_id", flat=True)
+    ) == set(area.values_list("id", flat=True))
     for state in VisitState.values:
         direct = sum(1 for s in states if s == state) + (
             area.count() - len(homes) if state == VisitState.PENDING else 0
@@ -88,7 +98,10 @@ def test_at_the_end_every_household_is_in_exactly_one_state_and_counts_match(tre
     assert sum(closed.totals.values()) == area.count()
     progress = sweep_progress(actor=staff.duty, sweep=sweep)
     assert sum(grid.total for grid in progress) == area.count()
-    assert visits_pending(actor=staff.worker, sweep=sweep).count() == states.count(VisitState.PENDING)
+    assert visits_pending(actor=staff.worker, sweep=sweep).count() == states.count(
+        VisitState.PENDING
+    )
     with pytest.raises(Conflict):
         sweep_close(actor=staff.duty, sweep=sweep, reason="again")
-    assert closed.closed_at is not None and closed.closed_at <= timezone.now()
+    assert closed.closed_at is not None
+    assert closed.closed_at <= timezone.now()
