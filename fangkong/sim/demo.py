@@ -311,7 +311,8 @@ def demo_prepare(
             _say(
                 out,
                 f"Community: {served.compound} closed, {served.households} households covered by "
-                f"{served.responsibles} responsible persons, {served.visited} visited in the sweep, "
+                f"{served.responsibles} responsible persons, {served.visited} visited in the "
+                "sweep, "
                 f"{served.requests} requests (a dialysis exit with vehicle {served.vehicle}); "
                 f"the patient's request page: {url}{served.resident_url}",
             )

@@ -202,7 +202,7 @@ def community_run(
         if patient is None:
             return DemoCommunity(len(homes), len(groups), visited, filed, compound=compound.name)
         person_need_set(actor=worker, person=patient, kind="dialysis")
-    assert patient.household is not None  # noqa: S101 - chosen with a household
+    assert patient.household is not None  # chosen with a household
     care_plan_set(
         actor=worker, person=patient, plan="每周一、三、五血液透析；专车闭环接送，社区审批"
     )
