@@ -58,6 +58,10 @@ BOUNDED: dict[str, str] = {
     "IssueOut.existing": "the orders of one issue request (at most 5,000 persons, OrdersIssueIn)",
     "AllocateOut.placed": "the orders of one allocation request (at most 5,000, AllocateIn)",
     "AllocateOut.unplaced": "the orders of one allocation request (at most 5,000, AllocateIn)",
+    "SweepOut.grids": "one row per grid of one sweep's area (its nodes holding households)",
+    "SweepVisitResultOut.findings": "the people of one household's visit (at most 100 found "
+    "present and 50 new, SweepVisitIn)",
+    "SpecialNeedOut.needs": "one person's special needs (a fixed vocabulary)",
 }
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
 from fangkong.core.schemas import PageOut
 
@@ -13,7 +14,7 @@ REGION_CODE = r"^[0-9]{1,15}$"
 CODE = r"^[0-9a-fA-F-]{32,36}$"
 
 
-class HouseholdOut(Schema):
+class CoveredHouseholdOut(Schema):
     code: str
     address: str
     building: str
@@ -21,11 +22,15 @@ class HouseholdOut(Schema):
     responsible: str
 
 
-class HouseholdPageOut(PageOut):
-    items: list[HouseholdOut]
+class CoveredHouseholdPageOut(PageOut):
+    items: list[CoveredHouseholdOut]
 
 
-class CountOut(Schema):
+class CommunityReasonIn(Schema):
+    reason: str = Field(max_length=255)
+
+
+class CommunityCountOut(Schema):
     count: int
 
 

@@ -24,7 +24,14 @@ from fangkong.community.closures.services import (
 from fangkong.community.models import Restriction
 from fangkong.community.presentation import household_rows
 from fangkong.community.roles import GATE_ROLES, READ_ROLES, RESTRICT_ROLES
-from fangkong.community.schemas import CODE, REGION_CODE, HouseholdOut, HouseholdPageOut, row_dict
+from fangkong.community.schemas import (
+    CODE,
+    REGION_CODE,
+    CommunityReasonIn,
+    CoveredHouseholdOut,
+    CoveredHouseholdPageOut,
+    row_dict,
+)
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
@@ -83,10 +90,6 @@ class RestrictionPageOut(PageOut):
 
 class RestrictionFilters(PageParams):
     status: Literal["", "active", "lifted"] = ""
-
-
-class ReasonIn(Schema):
-    reason: str = Field(max_length=255)
 
 
 class GateIn(Schema):
@@ -202,12 +205,12 @@ def restrictions_get(request: HttpRequest, code: str) -> RestrictionOut:
 
 @router.get(
     "/restrictions/{code}/households",
-    response={200: HouseholdPageOut, **ERRORS},
+    response={200: CoveredHouseholdPageOut, **ERRORS},
     summary="The households inside a restriction",
 )
 def restrictions_households(
     request: HttpRequest, code: str, paging: Query[PageParams]
-) -> HouseholdPageOut:
+) -> CoveredHouseholdPageOut:
     actor = actor_of(request)
     restriction = access_restriction(actor, code)
     page = paginate(
@@ -215,8 +218,8 @@ def restrictions_households(
         page=paging.page,
         page_size=paging.page_size,
     )
-    return HouseholdPageOut(
-        items=[HouseholdOut(**row_dict(row)) for row in household_rows(actor, page.items)],
+    return CoveredHouseholdPageOut(
+        items=[CoveredHouseholdOut(**row_dict(row)) for row in household_rows(actor, page.items)],
         **page_fields(page),
     )
 
@@ -226,7 +229,9 @@ def restrictions_households(
     response={200: RestrictionOut, **WRITE_ERRORS},
     summary="Lift a restriction (one that follows a risk area lifts with it)",
 )
-def restrictions_lift(request: HttpRequest, code: str, payload: ReasonIn) -> RestrictionOut:
+def restrictions_lift(
+    request: HttpRequest, code: str, payload: CommunityReasonIn
+) -> RestrictionOut:
     actor = actor_of(request)
     restriction = access_restriction(actor, code, roles=RESTRICT_ROLES)
     return restriction_out(

@@ -20,6 +20,7 @@ from fangkong.community.closures.selectors import (
     restriction_list,
 )
 from fangkong.community.closures.services import gate_record, restriction_lift
+from fangkong.community.pages import page_asked
 from fangkong.community.presentation import household_rows, request_rows
 from fangkong.community.requests.selectors import request_queue
 from fangkong.community.roles import GATE_ROLES, READ_ROLES, RESTRICT_ROLES
@@ -35,7 +36,11 @@ from fangkong.regions.subtree import in_subtree
 def restrictions_view(request: HttpRequest) -> HttpResponse:
     """Restrictions in scope, those in force first."""
     actor = actor_of(request)
-    page = paginate(restriction_list(actor=actor).order_by("status", "-imposed_at"), page_size=100)
+    page = paginate(
+        restriction_list(actor=actor).order_by("status", "-imposed_at"),
+        page=page_asked(request),
+        page_size=100,
+    )
     return render(request, "community/restrictions.html", {"page": page})
 
 

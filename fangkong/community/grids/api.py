@@ -29,15 +29,23 @@ from fangkong.community.roles import CARE_PLAN_ROLES, GRID_MANAGE_ROLES, READ_RO
 from fangkong.community.schemas import (
     CODE,
     REGION_CODE,
-    CountOut,
-    HouseholdOut,
-    HouseholdPageOut,
+    CommunityCountOut,
+    CommunityReasonIn,
+    CoveredHouseholdOut,
+    CoveredHouseholdPageOut,
     row_dict,
 )
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey, PageParams, page_fields
+from fangkong.core.paging import paginate, paginate_list
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    IdempotencyKey,
+    PageOut,
+    PageParams,
+    page_fields,
+)
 from fangkong.people.access import access_household, access_person
 from fangkong.regions.access import access_region
 
@@ -62,7 +70,7 @@ class ResponsibleOut(Schema):
     maximum: int
 
 
-class AssignIn(Schema):
+class CoverageAssignIn(Schema):
     households: list[str] = Field(min_length=1, max_length=1000)
     reason: str = Field(max_length=255)
 
@@ -72,11 +80,7 @@ class OffDutyIn(Schema):
     reason: str = Field(max_length=255)
 
 
-class ReasonIn(Schema):
-    reason: str = Field(max_length=255)
-
-
-class NeedOut(Schema):
+class SpecialNeedOut(Schema):
     person_code: str
     name: str
     address: str
@@ -141,36 +145,54 @@ def responsibles_add(
     return Status(status, _responsible_out(request, body["code"]))
 
 
+class ResponsiblePageOut(PageOut):
+    items: list[ResponsibleOut]
+
+
+class SpecialNeedPageOut(PageOut):
+    items: list[SpecialNeedOut]
+
+
 @router.get(
     "/responsibles/{region_code}",
-    response={200: list[ResponsibleOut], **ERRORS},
+    response={200: ResponsiblePageOut, **ERRORS},
     summary="Responsible persons under a node with their workload against the rule set",
 )
-def responsibles_list(request: HttpRequest, region_code: str) -> list[ResponsibleOut]:
+def responsibles_list(
+    request: HttpRequest, region_code: str, paging: Query[PageParams]
+) -> ResponsiblePageOut:
     actor = actor_of(request)
     require_role(actor, READ_ROLES)
     region = access_region(actor, region_code)
-    return [
-        ResponsibleOut(
-            code=str(w.responsible.code),
-            region_code=w.responsible.region.code,
-            kind=w.responsible.kind,
-            name=w.responsible.name,
-            on_duty=w.responsible.on_duty,
-            households=w.households,
-            minimum=w.minimum,
-            maximum=w.maximum,
-        )
-        for w in workload_list(actor=actor, region=region)
-    ]
+    page = paginate_list(
+        workload_list(actor=actor, region=region), page=paging.page, page_size=paging.page_size
+    )
+    return ResponsiblePageOut(
+        items=[
+            ResponsibleOut(
+                code=str(w.responsible.code),
+                region_code=w.responsible.region.code,
+                kind=w.responsible.kind,
+                name=w.responsible.name,
+                on_duty=w.responsible.on_duty,
+                households=w.households,
+                minimum=w.minimum,
+                maximum=w.maximum,
+            )
+            for w in page.items
+        ],
+        **page_fields(page),
+    )
 
 
 @router.post(
     "/responsibles/{code}/assign",
-    response={200: CountOut, **WRITE_ERRORS},
+    response={200: CommunityCountOut, **WRITE_ERRORS},
     summary="Make this person answer for households (moved from whoever had them)",
 )
-def responsibles_assign(request: HttpRequest, code: str, payload: AssignIn) -> CountOut:
+def responsibles_assign(
+    request: HttpRequest, code: str, payload: CoverageAssignIn
+) -> CommunityCountOut:
     actor = actor_of(request)
     responsible = access_responsible(actor, code, roles=GRID_MANAGE_ROLES)
     households = [
@@ -179,22 +201,22 @@ def responsibles_assign(request: HttpRequest, code: str, payload: AssignIn) -> C
     moved = households_assign(
         actor=actor, responsible=responsible, households=households, reason=payload.reason
     )
-    return CountOut(count=moved)
+    return CommunityCountOut(count=moved)
 
 
 @router.post(
     "/responsibles/{code}/off-duty",
-    response={200: CountOut, **WRITE_ERRORS},
+    response={200: CommunityCountOut, **WRITE_ERRORS},
     summary="Off duty: every household and open request passes to another person at once",
 )
-def responsibles_off_duty(request: HttpRequest, code: str, payload: OffDutyIn) -> CountOut:
+def responsibles_off_duty(request: HttpRequest, code: str, payload: OffDutyIn) -> CommunityCountOut:
     actor = actor_of(request)
     leaving = access_responsible(actor, code, roles=GRID_MANAGE_ROLES)
     taking = access_responsible(actor, payload.to, roles=GRID_MANAGE_ROLES)
     handed = responsible_off_duty(
         actor=actor, responsible=leaving, to=taking, reason=payload.reason
     )
-    return CountOut(count=handed)
+    return CommunityCountOut(count=handed)
 
 
 @router.post(
@@ -202,7 +224,9 @@ def responsibles_off_duty(request: HttpRequest, code: str, payload: OffDutyIn) -
     response={200: ResponsibleOut, **WRITE_ERRORS},
     summary="Back on duty",
 )
-def responsibles_on_duty(request: HttpRequest, code: str, payload: ReasonIn) -> ResponsibleOut:
+def responsibles_on_duty(
+    request: HttpRequest, code: str, payload: CommunityReasonIn
+) -> ResponsibleOut:
     actor = actor_of(request)
     responsible = access_responsible(actor, code, roles=GRID_MANAGE_ROLES)
     responsible_on_duty(actor=actor, responsible=responsible, reason=payload.reason)
@@ -211,43 +235,52 @@ def responsibles_on_duty(request: HttpRequest, code: str, payload: ReasonIn) -> 
 
 @router.get(
     "/coverage",
-    response={200: HouseholdPageOut, **ERRORS},
+    response={200: CoveredHouseholdPageOut, **ERRORS},
     summary="Households with the person answering for each (a grid worker: their own)",
 )
-def coverage(request: HttpRequest, paging: Query[PageParams]) -> HouseholdPageOut:
+def coverage(request: HttpRequest, paging: Query[PageParams]) -> CoveredHouseholdPageOut:
     actor = actor_of(request)
     require_role(actor, READ_ROLES)
     page = paginate(coverage_list(actor=actor), page=paging.page, page_size=paging.page_size)
-    return HouseholdPageOut(
-        items=[HouseholdOut(**row_dict(row)) for row in coverage_rows(actor, page.items)],
+    return CoveredHouseholdPageOut(
+        items=[CoveredHouseholdOut(**row_dict(row)) for row in coverage_rows(actor, page.items)],
         **page_fields(page),
     )
 
 
 @router.get(
     "/special-needs/{region_code}",
-    response={200: list[NeedOut], **ERRORS},
+    response={200: SpecialNeedPageOut, **ERRORS},
     summary="Special-needs residents under a node with their care plans",
 )
-def special_needs(request: HttpRequest, region_code: str) -> list[NeedOut]:
+def special_needs(
+    request: HttpRequest, region_code: str, paging: Query[PageParams]
+) -> SpecialNeedPageOut:
     actor = actor_of(request)
     require_role(actor, READ_ROLES)
     region = access_region(actor, region_code)
-    persons = list(special_needs_list(actor=actor, region=region)[:500])
+    page = paginate(
+        special_needs_list(actor=actor, region=region),
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+    persons = list(page.items)
     rows = need_rows(actor, persons, care_plans_of(persons))
-    return [NeedOut(**row_dict(row)) for row in rows]
+    return SpecialNeedPageOut(
+        items=[SpecialNeedOut(**row_dict(row)) for row in rows], **page_fields(page)
+    )
 
 
 @router.post(
     "/care-plans",
-    response={200: NeedOut, **WRITE_ERRORS},
+    response={200: SpecialNeedOut, **WRITE_ERRORS},
     summary="Write the care plan of a special-needs resident",
 )
-def care_plans_set(request: HttpRequest, payload: CarePlanIn) -> NeedOut:
+def care_plans_set(request: HttpRequest, payload: CarePlanIn) -> SpecialNeedOut:
     actor = actor_of(request)
     require_role(actor, CARE_PLAN_ROLES)
     person = access_person(actor, payload.person_code, purpose="care")
     care_plan_set(actor=actor, person=person, plan=payload.plan)
     persons = list(special_needs_list(actor=actor, region=person.region).filter(pk=person.pk))
     [row] = need_rows(actor, persons, care_plans_of(persons))
-    return NeedOut(**row_dict(row))
+    return SpecialNeedOut(**row_dict(row))

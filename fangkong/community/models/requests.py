@@ -48,6 +48,8 @@ class ResidentRequest(TimestampedModel):
     done_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     refusal_reason = models.CharField(max_length=255, blank=True, default="")
+    #: The resident's page sends a fresh key with each form: a form sent twice files once.
+    submit_key = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["rank", "deadline", "id"]

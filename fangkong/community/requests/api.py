@@ -32,7 +32,7 @@ from fangkong.community.roles import (
     REQUEST_ROLES,
     VEHICLE_ROLES,
 )
-from fangkong.community.schemas import CODE, RequestOut, RequestPageOut, row_dict
+from fangkong.community.schemas import CODE, CommunityReasonIn, RequestOut, RequestPageOut, row_dict
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
@@ -69,10 +69,6 @@ class QueueFilters(PageParams):
 class TransitionIn(Schema):
     to: Literal["accepted", "done", "confirmed", "refused"]
     reason: str = Field("", max_length=255)
-
-
-class ReasonIn(Schema):
-    reason: str = Field(max_length=255)
 
 
 class VehicleIn(Schema):
@@ -167,7 +163,9 @@ def requests_transition(request: HttpRequest, code: str, payload: TransitionIn) 
     response={200: RequestOut, **WRITE_ERRORS},
     summary="Approve a medical exit",
 )
-def requests_exit_approve(request: HttpRequest, code: str, payload: ReasonIn) -> RequestOut:
+def requests_exit_approve(
+    request: HttpRequest, code: str, payload: CommunityReasonIn
+) -> RequestOut:
     actor = actor_of(request)
     found = access_request(actor, code, roles=EXIT_APPROVE_ROLES)
     exit_approve(actor=actor, request=found, reason=payload.reason)

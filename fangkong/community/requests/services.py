@@ -66,6 +66,7 @@ def request_file(
     description: str | None = "",
     person: Person | None = None,
     channel: str,
+    submit_key: UUID | None = None,
 ) -> ResidentRequest:
     """File a request for ``household``.
 
@@ -76,6 +77,9 @@ def request_file(
        node (:func:`request_deadline`); the owner is the household's responsible person.
     3. A medical or emergency request gets its exit record (approval and vehicle to come).
     4. A ``filed`` history row and an audit row with the rule set.
+
+    ``submit_key`` (the resident's page): a request of the household filed with the same key
+    already is returned as it is, nothing new is filed.
     """
     if actor is not RESIDENT:
         require_role(actor, REQUEST_ROLES)
@@ -93,6 +97,10 @@ def request_file(
         description, field="description", max_length=500, errors=errors, required=False
     )
     refuse_if(errors, _("The request was not filed."))
+    if submit_key is not None:
+        sent = ResidentRequest.objects.filter(submit_key=submit_key, household=household).first()
+        if sent is not None:
+            return sent
     urgency = CATEGORY_URGENCY[RequestCategory(category)]
     rules = rules_for_path(household.region.path, timezone.localdate())
     now = timezone.now()
@@ -114,6 +122,7 @@ def request_file(
                 rules.parameters.community, urgency, now, household.region.time_zone
             ),
             rule_set=rules.label,
+            submit_key=submit_key,
         )
         if urgency != Urgency.DAILY:
             MedicalExit.objects.create(request=request)

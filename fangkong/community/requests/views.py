@@ -4,7 +4,7 @@ by the household's signed link (no sign-in, no identifier in the URL)."""
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from fangkong.community.access import access_community_household
 from fangkong.community.choices import RequestCategory
 from fangkong.community.closures.selectors import restrictions_over
+from fangkong.community.pages import page_asked
 from fangkong.community.presentation import request_rows
 from fangkong.community.requests.access import access_request, access_resident_link
 from fangkong.community.requests.forms import ActionForm, FileForm, ResidentForm
@@ -71,7 +72,11 @@ def requests_view(request: HttpRequest) -> HttpResponse:
                 return redirect("community:request", code=filed.code)
     overdue = request.GET.get("overdue") == "1"
     now = timezone.now()
-    page = paginate(request_queue(actor=actor, overdue_at=now if overdue else None), page_size=100)
+    page = paginate(
+        request_queue(actor=actor, overdue_at=now if overdue else None),
+        page=page_asked(request),
+        page_size=100,
+    )
     return render(
         request,
         "community/requests.html",
@@ -81,6 +86,7 @@ def requests_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "may_file": may_file,
             "overdue": overdue,
+            "query": "overdue=1" if overdue else "",
         },
         status=422 if request.method == "POST" else 200,
     )
@@ -184,6 +190,7 @@ def _resident_page(request: HttpRequest, token: str) -> HttpResponse:
                     category=form.cleaned_data["category"],
                     description=form.cleaned_data["description"],
                     channel="resident",
+                    submit_key=_uuid(request.POST.get("submit_key", "")),
                 )
                 messages.success(request, _("Your request is filed."))
                 return redirect("community:resident", token=token)
@@ -200,6 +207,7 @@ def _resident_page(request: HttpRequest, token: str) -> HttpResponse:
             "restrictions": list(restrictions_over(household)),
             "rows": request_rows(RESIDENT, list(household_requests(household)[:50]), now=now),
             "categories": RequestCategory.choices,
+            "submit_key": uuid4(),
             "form": form,
         },
         status=422 if request.method == "POST" else 200,

@@ -15,7 +15,7 @@ from fangkong.community.checks import require_role
 from fangkong.community.models import Sweep
 from fangkong.community.presentation import finding_rows, visit_rows
 from fangkong.community.roles import READ_ROLES, SWEEP_OPEN_ROLES, SWEEP_VISIT_ROLES
-from fangkong.community.schemas import CODE, REGION_CODE, row_dict
+from fangkong.community.schemas import CODE, REGION_CODE, CommunityReasonIn, row_dict
 from fangkong.community.sweeps.access import access_sweep, access_visit
 from fangkong.community.sweeps.selectors import (
     sweep_findings,
@@ -71,7 +71,7 @@ class SweepPageOut(PageOut):
     items: list[SweepOut]
 
 
-class VisitOut(Schema):
+class SweepVisitOut(Schema):
     household_code: str
     address: str
     grid: str
@@ -80,8 +80,8 @@ class VisitOut(Schema):
     visited_at: datetime | None
 
 
-class VisitPageOut(PageOut):
-    items: list[VisitOut]
+class SweepVisitPageOut(PageOut):
+    items: list[SweepVisitOut]
 
 
 class NewResidentIn(Schema):
@@ -90,7 +90,7 @@ class NewResidentIn(Schema):
     birth_date: date | None = None
 
 
-class VisitIn(Schema):
+class SweepVisitIn(Schema):
     household_code: str = Field(pattern=CODE)
     state: Literal["present", "away", "refused", "empty"]
     residents_counted: int | None = Field(None, ge=0, le=100)
@@ -105,13 +105,9 @@ class FindingOut(Schema):
     kind: str
 
 
-class VisitResultOut(Schema):
-    visit: VisitOut
+class SweepVisitResultOut(Schema):
+    visit: SweepVisitOut
     findings: list[FindingOut]
-
-
-class ReasonIn(Schema):
-    reason: str = Field(max_length=255)
 
 
 def _sweep_out(request: HttpRequest, sweep: Sweep) -> SweepOut:
@@ -176,27 +172,27 @@ def sweeps_get(request: HttpRequest, code: str) -> SweepOut:
 
 @router.get(
     "/sweeps/{code}/pending",
-    response={200: VisitPageOut, **ERRORS},
+    response={200: SweepVisitPageOut, **ERRORS},
     summary="The households not yet visited",
 )
-def sweeps_pending(request: HttpRequest, code: str, paging: Query[PageParams]) -> VisitPageOut:
+def sweeps_pending(request: HttpRequest, code: str, paging: Query[PageParams]) -> SweepVisitPageOut:
     actor = actor_of(request)
     sweep = access_sweep(actor, code)
     page = paginate(
         visits_pending(actor=actor, sweep=sweep), page=paging.page, page_size=paging.page_size
     )
-    return VisitPageOut(
-        items=[VisitOut(**row_dict(row)) for row in visit_rows(actor, page.items)],
+    return SweepVisitPageOut(
+        items=[SweepVisitOut(**row_dict(row)) for row in visit_rows(actor, page.items)],
         **page_fields(page),
     )
 
 
 @router.post(
     "/sweeps/{code}/visits",
-    response={200: VisitResultOut, **WRITE_ERRORS},
+    response={200: SweepVisitResultOut, **WRITE_ERRORS},
     summary="Record a household's visit, reconciling the people found with the registry",
 )
-def sweeps_visit(request: HttpRequest, code: str, payload: VisitIn) -> VisitResultOut:
+def sweeps_visit(request: HttpRequest, code: str, payload: SweepVisitIn) -> SweepVisitResultOut:
     actor = actor_of(request)
     visit = access_visit(actor, code, payload.household_code, roles=SWEEP_VISIT_ROLES)
     visit_record(
@@ -213,8 +209,8 @@ def sweeps_visit(request: HttpRequest, code: str, payload: VisitIn) -> VisitResu
     visit = access_visit(actor, code, payload.household_code, roles=SWEEP_VISIT_ROLES)
     findings = sweep_findings(actor=actor, sweep=visit.sweep).filter(visit=visit)
     [row] = visit_rows(actor, [visit])
-    return VisitResultOut(
-        visit=VisitOut(**row_dict(row)),
+    return SweepVisitResultOut(
+        visit=SweepVisitOut(**row_dict(row)),
         findings=[FindingOut(**row_dict(f)) for f in finding_rows(actor, list(findings))],
     )
 
@@ -224,7 +220,7 @@ def sweeps_visit(request: HttpRequest, code: str, payload: VisitIn) -> VisitResu
     response={200: SweepOut, **WRITE_ERRORS},
     summary="Close a sweep; its counts per state are frozen",
 )
-def sweeps_close(request: HttpRequest, code: str, payload: ReasonIn) -> SweepOut:
+def sweeps_close(request: HttpRequest, code: str, payload: CommunityReasonIn) -> SweepOut:
     actor = actor_of(request)
     sweep = access_sweep(actor, code, roles=SWEEP_OPEN_ROLES)
     return _sweep_out(request, sweep_close(actor=actor, sweep=sweep, reason=payload.reason))

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from fangkong.community.pages import page_asked
 from fangkong.community.presentation import member_rows, visit_rows
 from fangkong.community.roles import READ_ROLES, SWEEP_OPEN_ROLES, SWEEP_VISIT_ROLES
 from fangkong.community.sweeps.access import access_sweep, access_visit
@@ -47,7 +48,7 @@ def sweeps_view(request: HttpRequest) -> HttpResponse:
                 errors_on_form(form, exc)
             else:
                 return redirect("community:sweep", code=sweep.code)
-    page = paginate(sweep_list(actor=actor), page=1, page_size=50)
+    page = paginate(sweep_list(actor=actor), page=page_asked(request), page_size=50)
     return render(
         request,
         "community/sweeps.html",

@@ -4,6 +4,8 @@ why it is restricted; another district and a bad link are 404, wrong roles 403."
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 
@@ -90,10 +92,10 @@ def test_the_compound_page_and_the_residents_page(tree, page_client):
     assert homes[0].address in text
     assert homes[1].address not in text
     assert str(theirs.code) not in text
-    filed = Client().post(
-        f"/community/r/{token}/", {"category": "emergency", "description": "胸痛"}
-    )
+    sent = {"category": "emergency", "description": "胸痛", "submit_key": str(uuid.uuid4())}
+    filed = Client().post(f"/community/r/{token}/", sent)
     assert filed.status_code == 302
+    assert Client().post(f"/community/r/{token}/", sent).status_code == 302  # sent twice
     emergency = ResidentRequest.objects.get(household=homes[0], category="emergency")
     assert emergency.channel == "resident"
     assert emergency.filed_by == "resident-link"
