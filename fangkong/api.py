@@ -19,6 +19,7 @@ from fangkong.accounts.api import router as accounts_router
 from fangkong.accounts.tokens import actor_from_token
 from fangkong.cases.api import router as cases_router
 from fangkong.command_center.api import router as command_center_router
+from fangkong.community.api import router as community_router
 from fangkong.core.errors import FangkongError
 from fangkong.isolation.api import router as isolation_router
 from fangkong.lab.api import router as lab_router
@@ -146,3 +147,4 @@ api.add_router("/cases", cases_router)
 api.add_router("/tracing", tracing_router)
 api.add_router("/isolation", isolation_router)
 api.add_router("/command", command_center_router)
+api.add_router("/community", community_router)

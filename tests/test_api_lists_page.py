@@ -62,6 +62,10 @@ BOUNDED: dict[str, str] = {
     "HealthCheckOut.symptoms": "one check's symptoms (a fixed vocabulary of seven)",
     "TransferBatchOut.created": "the tasks of one batch request (at most 5,000 orders)",
     "TransferBatchOut.existing": "the tasks of one batch request (at most 5,000 orders)",
+    "SweepOut.grids": "one row per grid of one sweep's area (its nodes holding households)",
+    "SweepVisitResultOut.findings": "the people of one household's visit (at most 100 found "
+    "present and 50 new, SweepVisitIn)",
+    "SpecialNeedOut.needs": "one person's special needs (a fixed vocabulary)",
 }
 
 

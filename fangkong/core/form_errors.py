@@ -155,6 +155,17 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "release_on": gettext_lazy("Release"),
     "tests": gettext_lazy("Test tasks"),
     "day": pgettext_lazy("field", "Day"),
+    # community: grids, sweeps, restrictions, requests
+    "households": gettext_lazy("Households"),
+    "present": gettext_lazy("Registered residents found"),
+    "residents_counted": gettext_lazy("Residents counted"),
+    "channel": gettext_lazy("Taken by"),
+    "direction": gettext_lazy("Direction"),
+    "return_by": gettext_lazy("Back by"),
+    "plate": gettext_lazy("Plate"),
+    "driver": gettext_lazy("Driver"),
+    "plan": gettext_lazy("Care plan"),
+    "area": gettext_lazy("Risk area"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

@@ -40,6 +40,7 @@ from fangkong.regions.subtree import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
 from fangkong.sim.demo_command import command_picture_prepare
+from fangkong.sim.demo_community import community_override, community_run
 from fangkong.sim.demo_orders import demo_orders_run, demo_orders_summary
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
@@ -260,6 +261,7 @@ def demo_prepare(
     places = demo_places()
     setup = _timed(out, "Setting up the screening round", lambda: screening_setup(places))
     risk_areas_override(places["city"])
+    community_override(places["city"])
     if city is not None and days > 0:
         built = city
         done = _timed(
@@ -298,6 +300,25 @@ def demo_prepare(
             f"Risk areas: {len(drawn.areas)} designated over the first cases' compound and the "
             f"district; {drawn.classified} cases classified, their infections recorded.",
         )
+        served = _timed(
+            out,
+            "Closing the high-risk compound (households, sweep, residents' requests)",
+            lambda: community_run(
+                district=places["district"],
+                commander=_member_actor(Role.COMMANDER),
+                duty=_member_actor(Role.DUTY_OFFICER),
+                dispatcher=_member_actor(Role.TRANSFER_DISPATCHER),
+            ),
+        )
+        if served.households:
+            _say(
+                out,
+                f"Community: {served.compound} closed, {served.households} households covered by "
+                f"{served.responsibles} responsible persons, {served.visited} visited in the "
+                "sweep, "
+                f"{served.requests} requests (a dialysis exit with vehicle {served.vehicle}); "
+                f"the patient's request page: {url}{served.resident_url}",
+            )
         epidemiologist = _member_actor(Role.EPIDEMIOLOGIST)
         found = _timed(
             out,

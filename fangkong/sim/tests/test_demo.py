@@ -202,3 +202,24 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     assert scans.height == sum(batches.filter(kind="scans").values_list("rows_accepted", flat=True))
     assert scans["venue"].n_unique() > 10
     assert dwells_frame(today - timedelta(days=10), today).collect().height > 0
+    # the high-risk compound is closed, covered, swept and served (issue 21)
+    from fangkong.community.models import (
+        Coverage,
+        MedicalExit,
+        ResidentRequest,
+        Restriction,
+        SweepVisit,
+    )
+    from fangkong.people.models import Household
+
+    closure = Restriction.objects.get(risk_area=high)
+    assert (closure.kind, closure.status, closure.stay_home) == ("closure", "active", True)
+    homes = Household.objects.filter(region=high.region)
+    assert Coverage.objects.filter(household__in=homes).count() == homes.count()
+    assert SweepVisit.objects.filter(household__in=homes).count() == homes.count()
+    assert SweepVisit.objects.filter(household__in=homes, state="present").exists()
+    assert ResidentRequest.objects.filter(category="food").count() >= 1
+    dialysis = MedicalExit.objects.get(request__category="dialysis")
+    assert dialysis.approved_at is not None
+    assert dialysis.vehicle_plate
+    assert dialysis.return_by is not None

@@ -1,0 +1,6 @@
+"""Community tests run on a day of the 9th edition (15 July 2022), when risk areas closed
+compounds; threads share one database."""
+
+from fangkong.lab.tests.fixtures import ninth_edition_day, shared_database
+
+__all__ = ["ninth_edition_day", "shared_database"]

@@ -1,0 +1,27 @@
+"""Which roles do what in community work (role names from ``core.roles``)."""
+
+from fangkong.core.roles import Role
+
+#: See grids, sweeps, restricted compounds and requests (a grid worker: their households only).
+READ_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER, Role.GRID_WORKER, Role.EPIDEMIOLOGIST})
+#: Add responsible persons, assign households, take someone off duty.
+GRID_MANAGE_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER})
+#: Write a special-needs resident's care plan.
+CARE_PLAN_ROLES = frozenset({Role.GRID_WORKER, Role.DUTY_OFFICER})
+#: Open and close door-to-door sweeps.
+SWEEP_OPEN_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER})
+#: Record a visit (and register a new resident found).
+SWEEP_VISIT_ROLES = frozenset({Role.GRID_WORKER})
+#: Impose and lift restrictions on compounds (governed).
+RESTRICT_ROLES = frozenset({Role.COMMANDER})
+#: Write the gate's entry and exit log.
+GATE_ROLES = frozenset({Role.GRID_WORKER, Role.DUTY_OFFICER})
+#: File a request for a household (a grid worker at the door, an operator on the hotline) and
+#: work it through to done; issue the resident's link.
+REQUEST_ROLES = frozenset({Role.GRID_WORKER, Role.DUTY_OFFICER})
+#: Approve a medical exit (the community's approval, R28).
+EXIT_APPROVE_ROLES = frozenset({Role.DUTY_OFFICER, Role.COMMANDER})
+#: Assign the vehicle of a medical exit and record the return.
+VEHICLE_ROLES = frozenset({Role.TRANSFER_DISPATCHER, Role.DUTY_OFFICER})
+#: Per-jurisdiction figures for the command picture.
+FIGURE_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER, Role.INSPECTOR})
