@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "fangkong.cases",
     "fangkong.tracing",
     "fangkong.isolation",
+    "fangkong.supplies",
     "fangkong.command_center",
     "fangkong.sim",
     "fangkong.web",

@@ -9,9 +9,10 @@ example no quarantine for close contacts under the 10th edition), never "use a d
 from __future__ import annotations
 
 import copy
+import typing
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
@@ -424,6 +425,58 @@ class LeadLists(_Model):
     deadline_hours: Hours
 
 
+# --- supplies and essential services -------------------------------------------------------
+
+PowerTierCode = Literal[
+    "hospital",
+    "isolation_site",
+    "lab",
+    "utility",
+    "closed_compound",
+    "agriculture",
+    "industry",
+]
+Minutes = Annotated[int, Field(ge=1, le=10_080, strict=True)]
+POWER_TIER_CODES: tuple[str, ...] = typing.get_args(PowerTierCode)
+
+
+class Supplies(_Model):
+    """Unified allocation of key supplies and orderly power use (§4.2, issue 21 §5–6).
+
+    ``vulnerable_weight``: a vulnerable resident counts this many residents when stock is
+    shared (``engine.supply_allocation``); ``facility_first``: requests of epidemic
+    facilities are served before the rest. Days of cover are stock ÷ the mean daily issue of
+    the last ``cover_window_days``; below ``shortage_cover_days`` an item shows as short.
+    ``power_tiers`` is the order in which users keep power (first: the last to be cut);
+    ``incident_deadline_minutes`` the time to restore a service per tier, and a power outage
+    at a ``critical_power_tiers`` site is most urgent, due in ``critical_power_minutes``."""
+
+    vulnerable_weight: Annotated[float, Field(ge=1, le=10)] = 2.0
+    facility_first: StrictBool = True
+    cover_window_days: DayNumber = 7
+    shortage_cover_days: DayNumber = 3
+    power_tiers: tuple[PowerTierCode, ...] = POWER_TIER_CODES  # type: ignore[assignment]
+    incident_deadline_minutes: dict[PowerTierCode, Minutes] = {
+        "hospital": 30,
+        "isolation_site": 30,
+        "lab": 60,
+        "utility": 60,
+        "closed_compound": 120,
+        "agriculture": 240,
+        "industry": 480,
+    }
+    critical_power_tiers: tuple[PowerTierCode, ...] = ("hospital", "isolation_site")
+    critical_power_minutes: Minutes = 15
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Supplies:
+        if sorted(self.power_tiers) != sorted(POWER_TIER_CODES):
+            raise ValueError("power tiers list every tier once")
+        if set(self.incident_deadline_minutes) != set(POWER_TIER_CODES):
+            raise ValueError("an incident deadline for every tier")
+        return self
+
+
 class RuleParameters(_Model):
     """Everything a rule set decides. Every quarantine group is listed (``null`` when the
     edition has no plan for it)."""
@@ -443,6 +496,7 @@ class RuleParameters(_Model):
     companions: Companions | None
     leads: LeadLists
     isolation_sites: IsolationSites
+    supplies: Supplies = Supplies()
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:
