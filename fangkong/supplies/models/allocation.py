@@ -13,10 +13,11 @@ from fangkong.supplies.models.stock import Item, ReceivingPoint, Warehouse
 
 
 class SupplyRequest(TimestampedModel):
-    """A day's need of a district or compound (``region``): the residents it serves, how
-    many of them are vulnerable (elderly living alone, pregnant, dialysis, chronic disease,
-    disabled) and whether it supplies an epidemic facility (isolation site, hospital,
-    sampling point). ``key`` makes a retried filing return the first one."""
+    """A day's need of a district or compound (``region``; one request a day each): the
+    residents it serves, how many of them are vulnerable (elderly living alone, pregnant,
+    dialysis, chronic disease, disabled) and whether it supplies an epidemic facility
+    (isolation site, hospital, sampling point). ``key`` makes a retried filing return the
+    first one."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
@@ -36,6 +37,7 @@ class SupplyRequest(TimestampedModel):
     class Meta:
         ordering = ["day", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="supply_request_once_a_day"),
             models.CheckConstraint(
                 condition=models.Q(population__gte=1), name="supply_request_population"
             ),
