@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from fangkong.core.actor import AnyActor
 from fangkong.policy.rules import EffectiveRules
+from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 from fangkong.supplies.choices import MoveKind
 from fangkong.supplies.models import Item, ReceivingPoint, StockLot, StockMove, Warehouse
@@ -81,8 +82,11 @@ class Cover:
     short: bool
 
 
-def cover_list(*, actor: AnyActor, day: date, rules: EffectiveRules) -> list[Cover]:
-    """Days of cover of every item held or issued at the actor's warehouses, shortest first.
+def cover_list(
+    *, actor: AnyActor, day: date, rules: EffectiveRules, node: Region | None = None
+) -> list[Cover]:
+    """Days of cover of every item held or issued at the actor's warehouses (those under
+    ``node`` when given, a node the caller holds through ``access_region``), shortest first.
 
     1. Usable stock per (warehouse, item) on ``day`` (one query).
     2. Units issued per (warehouse, item) in the ``supplies.cover_window_days`` days up to
@@ -93,6 +97,8 @@ def cover_list(*, actor: AnyActor, day: date, rules: EffectiveRules) -> list[Cov
     settings = rules.parameters.supplies
     window = settings.cover_window_days
     scope = warehouse_scope(actor)
+    if node is not None:
+        scope = scope.filter(in_subtree(node.path, field="region__path"))
     stock = {
         (row["warehouse_id"], row["item_id"]): int(row["total"] or 0)
         for row in StockLot.objects.filter(usable(day), warehouse__in=scope)

@@ -60,7 +60,10 @@ def warehouse_make(
 ) -> Warehouse:
     """A warehouse at district A holding ``stock`` units per item key (one batch each)."""
     warehouse = warehouse_create(
-        actor=staff.officer, region=staff.tree["district_a"], name="朝阳区物资库", address="仓库路1号"
+        actor=staff.officer,
+        region=staff.tree["district_a"],
+        name="朝阳区物资库",
+        address="仓库路1号",
     )
     for key, units in (stock or {}).items():
         stock_receive(

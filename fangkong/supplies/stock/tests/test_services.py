@@ -84,7 +84,9 @@ def test_a_retried_issue_takes_the_goods_once(tree):
     again = stock_issue(
         actor=staff.officer, warehouse=warehouse, lines=[(items["food"], 4)], key="x", reason="r"
     )
-    assert first.created and not again.created and first.issue.pk == again.issue.pk
+    assert first.created
+    assert not again.created
+    assert first.issue.pk == again.issue.pk
     assert StockLot.objects.get().quantity == 6
 
 
@@ -133,7 +135,9 @@ operations = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=operations)
 def test_stock_equals_receipts_less_issues_and_never_goes_negative(tree, steps):
     """Any sequence of receipts, issues and retried issue keys: every lot stays ≥ 0, the
