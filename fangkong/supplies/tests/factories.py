@@ -88,7 +88,7 @@ def request_make(
     facility: bool = False,
 ) -> SupplyRequest:
     return request_file(
-        actor=staff.officer,
+        actor=staff.other_officer if "_b" in region_key else staff.officer,
         region=staff.tree[region_key],
         data=RequestInput(
             day=day,
