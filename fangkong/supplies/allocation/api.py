@@ -258,8 +258,8 @@ def _allocation_detail(request: HttpRequest, code: str) -> AllocationDetailOut:
                 item=str(row["item__sku"]),
                 name=str(row["item__name"]),
                 unit=str(row["item__unit"]),
-                needed=int(row["needed"] or 0),  # type: ignore[call-overload]
-                allocated=int(row["allocated"] or 0),  # type: ignore[call-overload]
+                needed=int(row["units_needed"] or 0),  # type: ignore[call-overload]
+                allocated=int(row["units_allocated"] or 0),  # type: ignore[call-overload]
                 requests=int(row["requests"] or 0),  # type: ignore[call-overload]
                 full=int(row["full"] or 0),  # type: ignore[call-overload]
             )

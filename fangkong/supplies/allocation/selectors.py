@@ -53,8 +53,8 @@ def allocation_items(*, allocation: Allocation) -> list[dict[str, object]]:
         AllocationLine.objects.filter(allocation=allocation)
         .values("item__sku", "item__name", "item__unit")
         .annotate(
-            needed=Sum("needed"),
-            allocated=Sum("allocated"),
+            units_needed=Sum("needed"),
+            units_allocated=Sum("allocated"),
             requests=Count("id"),
             full=Count("id", filter=Q(allocated=F("needed"))),
         )
