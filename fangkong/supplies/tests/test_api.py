@@ -39,7 +39,12 @@ def test_stock_to_door_through_the_api(tree, api):
     assert receipt.status_code == 201
     point = officer.post(
         f"{BASE}/receiving-points",
-        {"region_code": "110105001001001", "name": "1号门", "address": "小区1号门", "households": 30},
+        {
+            "region_code": "110105001001001",
+            "name": "1号门",
+            "address": "小区1号门",
+            "households": 30,
+        },
     ).json()
     filed = officer.post(
         f"{BASE}/requests",
@@ -130,9 +135,12 @@ def test_wrong_role_is_403_and_another_district_404_like_a_missing_code(tree, ap
     )
     assert issue.status_code == 404
     assert api(staff.other_officer).get(f"{BASE}/figures/110105").status_code == 404
-    assert api(staff.grid).post(
-        f"{path}/receipts", {"item": "food-pack", "batch": "B", "quantity": 1}
-    ).status_code == 403
+    assert (
+        api(staff.grid)
+        .post(f"{path}/receipts", {"item": "food-pack", "batch": "B", "quantity": 1})
+        .status_code
+        == 403
+    )
 
 
 def test_essential_services_keep_the_hospital_whole_and_a_hospital_outage_is_critical(tree, api):
@@ -147,7 +155,13 @@ def test_essential_services_keep_the_hospital_whole_and_a_hospital_outage_is_cri
     ):
         answer = officer.post(
             f"{BASE}/priority-users",
-            {"region_code": "110105001", "name": name, "tier": tier, "demand_kw": kw, "address": "路"},
+            {
+                "region_code": "110105001",
+                "name": name,
+                "tier": tier,
+                "demand_kw": kw,
+                "address": "路",
+            },
         )
         assert answer.status_code == 201
         users[tier] = answer.json()["code"]
@@ -171,7 +185,7 @@ def test_essential_services_keep_the_hospital_whole_and_a_hospital_outage_is_cri
     assert power.json()["critical"] is True
     assert water.json()["critical"] is False
     listed = api(staff.duty).get(f"{BASE}/incidents").json()["items"]
-    assert [i["code"] for i in listed][0] == power.json()["code"]
+    assert listed[0]["code"] == power.json()["code"]
     assert api(staff.other_officer).get(f"{BASE}/incidents").json()["items"] == []
     other = api(staff.other_officer).post(
         f"{BASE}/incidents/{power.json()['code']}/resolve", {"reason": "恢复"}

@@ -43,9 +43,7 @@ def test_a_short_item_goes_first_to_facilities_then_by_weighted_population(tree)
     hospital = request_make(
         staff, region_key="grid_a1", day=DAY, lines=[(food, 40)], population=10, facility=True
     )
-    plain = request_make(
-        staff, region_key="grid_a2", day=DAY, lines=[(food, 100)], population=200
-    )
+    plain = request_make(staff, region_key="grid_a2", day=DAY, lines=[(food, 100)], population=200)
     elderly = request_make(
         staff,
         region_key="community_a",
