@@ -69,6 +69,6 @@ def curtailment_plan(
     tier_cut = np.clip(deficits[tier_district] - below, 0, tier_demand)
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = np.where(tier_demand > 0, tier_cut / tier_demand, 0.0)
-    shares = demands * fraction[tier_of_row]
+    shares = demands.astype(np.float64) * fraction[tier_of_row]
     cut = whole_units(tier_of_row, shares, demands, tier_cut)
     return Curtailment(cut=cut, uncovered=uncovered)

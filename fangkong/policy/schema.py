@@ -440,6 +440,13 @@ Minutes = Annotated[int, Field(ge=1, le=10_080, strict=True)]
 POWER_TIER_CODES: tuple[str, ...] = typing.get_args(PowerTierCode)
 
 
+class IncidentDeadline(_Model):
+    """Minutes to restore a service at a priority user of ``tier``."""
+
+    tier: PowerTierCode
+    minutes: Minutes
+
+
 class Supplies(_Model):
     """Unified allocation of key supplies and orderly power use (§4.2, issue 21 §5–6).
 
@@ -448,7 +455,7 @@ class Supplies(_Model):
     facilities are served before the rest. Days of cover are stock ÷ the mean daily issue of
     the last ``cover_window_days``; below ``shortage_cover_days`` an item shows as short.
     ``power_tiers`` is the order in which users keep power (first: the last to be cut);
-    ``incident_deadline_minutes`` the time to restore a service per tier, and a power outage
+    ``incident_deadlines`` the minutes to restore a service per tier, and a power outage
     at a ``critical_power_tiers`` site is most urgent, due in ``critical_power_minutes``."""
 
     vulnerable_weight: Annotated[float, Field(ge=1, le=10)] = 2.0
@@ -456,15 +463,10 @@ class Supplies(_Model):
     cover_window_days: DayNumber = 7
     shortage_cover_days: DayNumber = 3
     power_tiers: tuple[PowerTierCode, ...] = POWER_TIER_CODES  # type: ignore[assignment]
-    incident_deadline_minutes: dict[PowerTierCode, Minutes] = {
-        "hospital": 30,
-        "isolation_site": 30,
-        "lab": 60,
-        "utility": 60,
-        "closed_compound": 120,
-        "agriculture": 240,
-        "industry": 480,
-    }
+    incident_deadlines: tuple[IncidentDeadline, ...] = tuple(
+        IncidentDeadline(tier=tier, minutes=minutes)  # type: ignore[arg-type]
+        for tier, minutes in zip(POWER_TIER_CODES, (30, 30, 60, 60, 120, 240, 480), strict=True)
+    )
     critical_power_tiers: tuple[PowerTierCode, ...] = ("hospital", "isolation_site")
     critical_power_minutes: Minutes = 15
 
@@ -472,8 +474,9 @@ class Supplies(_Model):
     def _consistent(self) -> Supplies:
         if sorted(self.power_tiers) != sorted(POWER_TIER_CODES):
             raise ValueError("power tiers list every tier once")
-        if set(self.incident_deadline_minutes) != set(POWER_TIER_CODES):
-            raise ValueError("an incident deadline for every tier")
+        tiers = [deadline.tier for deadline in self.incident_deadlines]
+        if sorted(tiers) != sorted(POWER_TIER_CODES):
+            raise ValueError("one incident deadline for every tier")
         return self
 
 

@@ -37,7 +37,8 @@ def form_submit(
             errors_on_form(form, exc)
         else:
             messages.success(request, done)
-            return redirect(to, **to_kwargs)
+            response: HttpResponse = redirect(to, **to_kwargs)
+            return response
     return failed(form)
 
 

@@ -39,9 +39,10 @@ from fangkong.supplies.allocation.services import (
     requests_import,
 )
 from fangkong.supplies.checks import require_role
-from fangkong.supplies.models import Allocation, Item, SupplyRequest
+from fangkong.supplies.models import Allocation, SupplyRequest
 from fangkong.supplies.roles import REQUEST_ROLES, SUPPLIES_READ_ROLES, SUPPLIES_WRITE_ROLES
 from fangkong.supplies.stock.access import access_receiving_point, access_warehouse
+from fangkong.supplies.stock.selectors import items_by_sku
 
 router = Router()
 REGION_CODE = r"^[0-9]{1,15}$"
@@ -176,7 +177,7 @@ def requests_create(
     actor = actor_of(request)
     require_role(actor, REQUEST_ROLES)
     region = access_region(actor, payload.region_code)
-    items = {i.sku: i for i in Item.objects.filter(sku__in=[line.item for line in payload.lines])}
+    items = items_by_sku([line.item for line in payload.lines])
     for n, line in enumerate(payload.lines):
         if line.item not in items:
             raise field_refusal("item_not_found", _("No such item."), field=f"lines[{n}].item")
@@ -258,10 +259,10 @@ def _allocation_detail(request: HttpRequest, code: str) -> AllocationDetailOut:
                 item=str(row["item__sku"]),
                 name=str(row["item__name"]),
                 unit=str(row["item__unit"]),
-                needed=int(row["units_needed"] or 0),  # type: ignore[call-overload]
-                allocated=int(row["units_allocated"] or 0),  # type: ignore[call-overload]
-                requests=int(row["requests"] or 0),  # type: ignore[call-overload]
-                full=int(row["full"] or 0),  # type: ignore[call-overload]
+                needed=int(row["units_needed"] or 0),
+                allocated=int(row["units_allocated"] or 0),
+                requests=int(row["requests"] or 0),
+                full=int(row["full"] or 0),
             )
             for row in allocation_items(allocation=allocation)
         ],

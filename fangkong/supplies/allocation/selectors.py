@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
@@ -46,10 +47,10 @@ def allocation_list(*, actor: AnyActor, status: str = "") -> QuerySet[Allocation
     )
 
 
-def allocation_items(*, allocation: Allocation) -> list[dict[str, object]]:
+def allocation_items(*, allocation: Allocation) -> list[dict[str, Any]]:
     """Per item of an allocation: units needed and allocated, requests served in full and
     short (one query)."""
-    return list(
+    rows = (
         AllocationLine.objects.filter(allocation=allocation)
         .values("item__sku", "item__name", "item__unit")
         .annotate(
@@ -60,6 +61,7 @@ def allocation_items(*, allocation: Allocation) -> list[dict[str, object]]:
         )
         .order_by("item__sku")
     )
+    return [dict(row) for row in rows]
 
 
 def allocation_lines(*, allocation: Allocation) -> QuerySet[AllocationLine]:

@@ -321,11 +321,10 @@ def allocation_propose(*, actor: AnyActor, warehouse: Warehouse, day: date) -> A
     with transaction.atomic():
         lines = _open_lines(warehouse, day)
         stock = stock_available(warehouse=warehouse, day=day)
-        item_ids = np.unique(lines.get_column("item_id").to_numpy()) if lines.height else []
+        line_items = lines.get_column("item_id").to_numpy().astype(np.int64)
+        item_ids = np.unique(line_items)
         allocated = supplies_allocate(
-            item=np.searchsorted(item_ids, lines.get_column("item_id").to_numpy())
-            if lines.height
-            else np.zeros(0, dtype=np.int64),
+            item=np.searchsorted(item_ids, line_items),
             need=lines.get_column("needed").to_numpy(),
             population=lines.get_column("population").to_numpy(),
             vulnerable=lines.get_column("vulnerable").to_numpy(),

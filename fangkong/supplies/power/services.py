@@ -104,7 +104,9 @@ def shortage_plan_make(
     why = clean_text(reason, field="reason", max_length=255, errors=errors)
     refuse_if(errors, _("No plan was made."))
     rules = rules_for(district, timezone.localdate())
-    order = {tier: rank for rank, tier in enumerate(rules.parameters.supplies.power_tiers)}
+    order: dict[str, int] = {
+        tier: rank for rank, tier in enumerate(rules.parameters.supplies.power_tiers)
+    }
     users = list(
         priority_user_scope(actor)
         .filter(in_subtree(district.path, field="region__path"))
@@ -158,7 +160,7 @@ def incident_report(
     *, actor: AnyActor, user: PriorityUser, kind: str, note: str, owner: str = ""
 ) -> ServiceIncident:
     """An outage or supply incident at ``user``: an alert with an owner (the reporter unless
-    named) and a deadline from the rules in force there (``supplies.incident_deadline_minutes``
+    named) and a deadline from the rules in force there (``supplies.incident_deadlines``
     by tier; a power outage at a ``supplies.critical_power_tiers`` site is critical and due
     in ``supplies.critical_power_minutes``)."""
     require_role(actor, INCIDENT_ROLES)
@@ -172,11 +174,10 @@ def incident_report(
     rules = rules_for(user.region, timezone.localdate(now))
     settings = rules.parameters.supplies
     critical = kind == IncidentKind.POWER and user.tier in settings.critical_power_tiers
-    minutes = (
-        settings.critical_power_minutes
-        if critical
-        else settings.incident_deadline_minutes[user.tier]  # type: ignore[index]
-    )
+    by_tier: dict[str, int] = {
+        deadline.tier: deadline.minutes for deadline in settings.incident_deadlines
+    }
+    minutes = settings.critical_power_minutes if critical else by_tier[user.tier]
     with transaction.atomic():
         incident = ServiceIncident.objects.create(
             user=user,

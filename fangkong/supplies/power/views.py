@@ -45,7 +45,9 @@ def _services_page(
 ) -> HttpResponse:
     actor = actor_of(request)
     rules = rules_for_actor(actor, timezone.localdate())
-    order = {tier: rank for rank, tier in enumerate(rules.parameters.supplies.power_tiers)}
+    order: dict[str, int] = {
+        tier: rank for rank, tier in enumerate(rules.parameters.supplies.power_tiers)
+    }
     users = sorted(
         priority_user_list(actor=actor)[:MAX_SITES], key=lambda u: (order[u.tier], u.name)
     )

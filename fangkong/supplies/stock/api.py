@@ -33,6 +33,7 @@ from fangkong.supplies.stock.access import access_warehouse
 from fangkong.supplies.stock.selectors import (
     cover_list,
     item_list,
+    items_by_sku,
     lot_list,
     receiving_point_list,
     warehouse_list,
@@ -161,7 +162,7 @@ def _lot_out(lot: StockLot) -> LotOut:
 
 def _item_named(sku: str, *, field: str) -> Item:
     """The item ``sku`` or a 422 naming ``field`` (an input, not a path: not a 404)."""
-    found = Item.objects.filter(sku=sku).first()
+    found = items_by_sku([sku]).get(sku)
     if found is None:
         raise field_refusal("item_not_found", _("No such item."), field=field)
     return found

@@ -43,6 +43,11 @@ def item_list() -> QuerySet[Item]:
     return Item.objects.all()
 
 
+def items_by_sku(skus: list[str]) -> dict[str, Item]:
+    """The key items among ``skus``, by code (unknown codes are simply absent)."""
+    return {item.sku: item for item in Item.objects.filter(sku__in=skus[:1000])}
+
+
 def usable(day: date) -> Q:
     """Lots that may still be issued on ``day``: not expired (no expiry: always)."""
     return Q(expires_on__isnull=True) | Q(expires_on__gte=day)

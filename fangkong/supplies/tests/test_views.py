@@ -100,6 +100,7 @@ def test_the_essential_services_view_plans_and_reports(tree, page_client):
     assert incident.due_at - incident.reported_at == timedelta(minutes=15)
     assert "data-critical" in client.get("/supplies/services/").content.decode()
     assert page_client(staff.grid).get("/supplies/services/").status_code == 403
-    assert page_client(staff.other_officer).get(
-        f"/supplies/services/plans/{plan.code}/"
-    ).status_code == 404
+    assert (
+        page_client(staff.other_officer).get(f"/supplies/services/plans/{plan.code}/").status_code
+        == 404
+    )
