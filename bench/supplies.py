@@ -315,14 +315,13 @@ def allocated_by_compound(allocation_id: int) -> pl.DataFrame:
 
 def prepare(residents: int) -> dict[str, Any]:
     """The tree, items, warehouse with stock, officer and the day's file (not timed)."""
+    from bench.staff import staff_make
     from fangkong.accounts.choices import Role
     from fangkong.core.actor import SYSTEM
     from fangkong.regions.bulk import regions_bulk_load
     from fangkong.regions.models import Region
     from fangkong.sim.tree import CITY_CODE
     from fangkong.supplies.stock.services import item_create, stock_receive, warehouse_create
-
-    from bench.staff import staff_make
 
     rng = np.random.default_rng(SEED)
     tree = city_tree(residents)
@@ -331,7 +330,9 @@ def prepare(residents: int) -> dict[str, Any]:
     officer = staff_make(role=Role.SUPPLIES_OFFICER, region=city, username="bench-supplies")
     compounds = tree.filter(pl.col("level") == 6)["code"].to_list()
     content, rows = request_file(compounds, residents, rng)
-    warehouse = warehouse_create(actor=officer, region=city, name="市级物资储备库", address="储备路1号")
+    warehouse = warehouse_create(
+        actor=officer, region=city, name="市级物资储备库", address="储备路1号"
+    )
     frame = pl.read_csv(io.StringIO(content))
     totals = dict(frame.group_by("item").agg(pl.col("quantity").sum()).iter_rows())
     for sku, name, kind, unit, _per_day in ITEMS:
@@ -376,7 +377,9 @@ def round_run(setup: dict[str, Any], *, repeat: int) -> tuple[Any, Any, bool]:
         day = next(days)
         settings = rules_for(warehouse.region, day).parameters.supplies
         theirs_ids.append(
-            baseline(content, day, warehouse.pk, settings.vulnerable_weight, settings.facility_first)
+            baseline(
+                content, day, warehouse.pk, settings.vulnerable_weight, settings.facility_first
+            )
         )
 
     ours_time, _ = measure("ours", ours, repeat=repeat)

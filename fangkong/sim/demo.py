@@ -41,6 +41,7 @@ from fangkong.sim import tree
 from fangkong.sim.city import city_generate
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
+from fangkong.sim.demo_supplies import supplies_run
 from fangkong.sim.demo_tracing import demo_investigate
 from fangkong.sim.load import city_load
 
@@ -308,6 +309,25 @@ def demo_prepare(
             f"{found.slowest_seconds:.2f} s); most candidates: case {found.best_case} "
             f"({found.best_candidates:,}), /tracing/cases/{found.best_case}/contacts/",
         )
+        supplied = _timed(
+            out,
+            "Supplies: stock, requests allocated and delivered, a power shortage plan",
+            lambda: supplies_run(
+                places=places,
+                officer=_member_actor(Role.SUPPLIES_OFFICER),
+                grid_worker=_member_actor(Role.GRID_WORKER),
+                commander=_member_actor(Role.COMMANDER),
+                day=timezone.localdate(),
+            ),
+        )
+        if supplied is not None:
+            _say(
+                out,
+                f"Supplies: {supplied.requests} compound requests, {supplied.units_allocated:,} "
+                f"units allocated, {supplied.delivered} delivered to the doors; power plan: "
+                f"{supplied.whole} priority users keep power whole, {supplied.cut} curtailed "
+                "(/supplies/services/).",
+            )
     _print_accounts(out, accounts, password if generated else "", url)
 
 
