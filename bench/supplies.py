@@ -243,6 +243,7 @@ def baseline(content: str, day: date, warehouse_id: int, weight: float, first: b
         )
         with cursor.cursor.copy("COPY staging FROM STDIN WITH (FORMAT csv, HEADER)") as copy:
             copy.write(content.encode())
+        cursor.execute("ANALYZE staging")  # a temporary table has no statistics of its own
         cursor.execute(
             """
             INSERT INTO supplies_supplyrequest (created_at, updated_at, version, code,
