@@ -58,6 +58,10 @@ BOUNDED: dict[str, str] = {
     "IssueOut.existing": "the orders of one issue request (at most 5,000 persons, OrdersIssueIn)",
     "AllocateOut.placed": "the orders of one allocation request (at most 5,000, AllocateIn)",
     "AllocateOut.unplaced": "the orders of one allocation request (at most 5,000, AllocateIn)",
+    "WarehouseDetailOut.lots": "one warehouse's lots in stock, the first 500 to expire",
+    "AllocationDetailOut.items": "one row per key item of one allocation (the short item list)",
+    "DeliveryDetailOut.pick_list": "one request's lines (one per key item, at most 100)",
+    "PlanOut.lines": "the priority users of one district's shortage plan (registered sites)",
 }
 
 

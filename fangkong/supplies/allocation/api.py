@@ -49,7 +49,7 @@ REGION_CODE = r"^[0-9]{1,15}$"
 SKU = r"^[A-Za-z0-9_-]{1,40}$"
 
 
-class LineIn(Schema):
+class RequestLineIn(Schema):
     item: str = Field(pattern=SKU)
     quantity: int = Field(ge=1, le=1_000_000_000)
 
@@ -61,7 +61,7 @@ class RequestIn(Schema):
     vulnerable: int = Field(0, ge=0, le=100_000_000)
     epidemic_facility: bool = False
     receiving_point: str | None = Field(None, max_length=36)
-    lines: list[LineIn] = Field(min_length=1, max_length=100)
+    lines: list[RequestLineIn] = Field(min_length=1, max_length=100)
 
 
 class RequestOut(Schema):
@@ -85,13 +85,13 @@ class RequestFilters(PageParams):
     status: Literal["", "open", "allocated"] = ""
 
 
-class ImportIn(Schema):
+class RequestsImportIn(Schema):
     day: date
     #: CSV: ``region,population,vulnerable,epidemic_facility,item,quantity``.
     content: str = Field(min_length=1, max_length=100_000_000)
 
 
-class CountOut(Schema):
+class RequestCountOut(Schema):
     count: int
 
 
@@ -99,7 +99,7 @@ class ProposeIn(Schema):
     day: date
 
 
-class ReasonIn(Schema):
+class AllocationReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=255)
 
 
@@ -209,12 +209,12 @@ def requests_get(request: HttpRequest, code: str) -> RequestOut:
 
 @router.post(
     "/requests/import",
-    response={201: CountOut, **WRITE_ERRORS},
+    response={201: RequestCountOut, **WRITE_ERRORS},
     summary="A day's requests from a CSV file (all or none; every bad row named)",
 )
 def requests_import_file(
-    request: HttpRequest, payload: ImportIn, idempotency_key: IdempotencyKey = None
-) -> Status[CountOut]:
+    request: HttpRequest, payload: RequestsImportIn, idempotency_key: IdempotencyKey = None
+) -> Status[RequestCountOut]:
     actor = actor_of(request)
 
     def write() -> tuple[int, dict[str, Any]]:
@@ -228,7 +228,7 @@ def requests_import_file(
         payload=payload.model_dump(mode="json"),
         write=write,
     )
-    return Status(status, CountOut(**body))
+    return Status(status, RequestCountOut(**body))
 
 
 def _allocation_out(allocation: Allocation) -> dict[str, Any]:
@@ -322,7 +322,9 @@ def allocations_get(request: HttpRequest, code: str) -> AllocationDetailOut:
     response={200: AllocationDetailOut, **WRITE_ERRORS},
     summary="Approve a draft: issue the goods and open the pick lists",
 )
-def allocations_approve(request: HttpRequest, code: str, payload: ReasonIn) -> AllocationDetailOut:
+def allocations_approve(
+    request: HttpRequest, code: str, payload: AllocationReasonIn
+) -> AllocationDetailOut:
     actor = actor_of(request)
     allocation = access_allocation(actor, code, roles=SUPPLIES_WRITE_ROLES)
     allocation_approve(actor=actor, allocation=allocation, reason=payload.reason)
@@ -334,7 +336,9 @@ def allocations_approve(request: HttpRequest, code: str, payload: ReasonIn) -> A
     response={200: AllocationDetailOut, **WRITE_ERRORS},
     summary="Cancel a draft",
 )
-def allocations_cancel(request: HttpRequest, code: str, payload: ReasonIn) -> AllocationDetailOut:
+def allocations_cancel(
+    request: HttpRequest, code: str, payload: AllocationReasonIn
+) -> AllocationDetailOut:
     actor = actor_of(request)
     allocation = access_allocation(actor, code, roles=SUPPLIES_WRITE_ROLES)
     allocation_cancel(actor=actor, allocation=allocation, reason=payload.reason)

@@ -33,7 +33,7 @@ TierIn = Literal[
 ]
 
 
-class UserIn(Schema):
+class PriorityUserIn(Schema):
     region_code: str = Field(pattern=REGION_CODE)
     name: str = Field(min_length=1, max_length=120)
     tier: TierIn
@@ -41,7 +41,7 @@ class UserIn(Schema):
     address: str = Field(min_length=1, max_length=255)
 
 
-class UserOut(Schema):
+class PriorityUserOut(Schema):
     code: str
     name: str
     region_code: str
@@ -52,11 +52,11 @@ class UserOut(Schema):
     open_incidents: int
 
 
-class UserPageOut(PageOut):
-    items: list[UserOut]
+class PriorityUserPageOut(PageOut):
+    items: list[PriorityUserOut]
 
 
-class UserFilters(PageParams):
+class PriorityUserFilters(PageParams):
     tier: Literal[
         "",
         "hospital",
@@ -124,12 +124,12 @@ class IncidentFilters(PageParams):
     status: Literal["", "open", "resolved"] = "open"
 
 
-class ReasonIn(Schema):
+class IncidentReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=255)
 
 
-def _user_out(user: PriorityUser) -> UserOut:
-    return UserOut(
+def _user_out(user: PriorityUser) -> PriorityUserOut:
+    return PriorityUserOut(
         code=str(user.code),
         name=user.name,
         region_code=user.region.code,
@@ -184,8 +184,10 @@ def _incident_out(incident: ServiceIncident) -> IncidentOut:
     )
 
 
-@router.get("/priority-users", response={200: UserPageOut, **ERRORS}, summary="Priority users")
-def users_list(request: HttpRequest, filters: Query[UserFilters]) -> UserPageOut:
+@router.get(
+    "/priority-users", response={200: PriorityUserPageOut, **ERRORS}, summary="Priority users"
+)
+def users_list(request: HttpRequest, filters: Query[PriorityUserFilters]) -> PriorityUserPageOut:
     actor = actor_of(request)
     require_role(actor, SERVICES_READ_ROLES)
     page = paginate(
@@ -193,13 +195,15 @@ def users_list(request: HttpRequest, filters: Query[UserFilters]) -> UserPageOut
         page=filters.page,
         page_size=filters.page_size,
     )
-    return UserPageOut(items=[_user_out(u) for u in page.items], **page_fields(page))
+    return PriorityUserPageOut(items=[_user_out(u) for u in page.items], **page_fields(page))
 
 
 @router.post(
-    "/priority-users", response={201: UserOut, **WRITE_ERRORS}, summary="Register a priority user"
+    "/priority-users",
+    response={201: PriorityUserOut, **WRITE_ERRORS},
+    summary="Register a priority user",
 )
-def users_register(request: HttpRequest, payload: UserIn) -> Status[UserOut]:
+def users_register(request: HttpRequest, payload: PriorityUserIn) -> Status[PriorityUserOut]:
     actor = actor_of(request)
     require_role(actor, SERVICES_WRITE_ROLES)
     region = access_region(actor, payload.region_code)
@@ -271,7 +275,7 @@ def incidents_report(request: HttpRequest, payload: IncidentIn) -> Status[Incide
     response={200: IncidentOut, **WRITE_ERRORS},
     summary="Close an incident with what was done",
 )
-def incidents_resolve(request: HttpRequest, code: str, payload: ReasonIn) -> IncidentOut:
+def incidents_resolve(request: HttpRequest, code: str, payload: IncidentReasonIn) -> IncidentOut:
     actor = actor_of(request)
     incident = access_incident(actor, code, roles=INCIDENT_ROLES)
     return _incident_out(incident_resolve(actor=actor, incident=incident, reason=payload.reason))

@@ -15,7 +15,7 @@ from pydantic import Field
 from fangkong.core.errors import field_refusal
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.paging import paginate
+from fangkong.core.paging import paginate, paginate_list
 from fangkong.core.schemas import (
     ERRORS,
     WRITE_ERRORS,
@@ -52,14 +52,14 @@ SKU = r"^[A-Za-z0-9_-]{1,40}$"
 KindIn = Literal["food", "medicine", "protective", "test_kit", "disinfectant"]
 
 
-class ItemIn(Schema):
+class SupplyItemIn(Schema):
     sku: str = Field(pattern=SKU)
     name: str = Field(min_length=1, max_length=120)
     kind: KindIn
     unit: str = Field(min_length=1, max_length=40)
 
 
-class ItemOut(Schema):
+class SupplyItemOut(Schema):
     sku: str
     name: str
     kind: str
@@ -124,7 +124,7 @@ class IssueIn(Schema):
     reason: str = Field(min_length=1, max_length=255)
 
 
-class IssueOut(Schema):
+class StockIssueOut(Schema):
     code: str
     created: bool
     key: str
@@ -150,8 +150,8 @@ def _warehouse_out(warehouse: Warehouse) -> dict[str, Any]:
     }
 
 
-def _item_out(item: Item) -> ItemOut:
-    return ItemOut(sku=item.sku, name=item.name, kind=item.kind, unit=item.unit)
+def _item_out(item: Item) -> SupplyItemOut:
+    return SupplyItemOut(sku=item.sku, name=item.name, kind=item.kind, unit=item.unit)
 
 
 def _lot_out(lot: StockLot) -> LotOut:
@@ -168,14 +168,23 @@ def _item_named(sku: str, *, field: str) -> Item:
     return found
 
 
-@router.get("/items", response={200: list[ItemOut], **ERRORS}, summary="The key items")
-def items_list(request: HttpRequest) -> list[ItemOut]:
+class SupplyItemPageOut(PageOut):
+    items: list[SupplyItemOut]
+
+
+class CoverPageOut(PageOut):
+    items: list[CoverOut]
+
+
+@router.get("/items", response={200: SupplyItemPageOut, **ERRORS}, summary="The key items")
+def items_list(request: HttpRequest, paging: Query[PageParams]) -> SupplyItemPageOut:
     require_role(actor_of(request), SUPPLIES_READ_ROLES)
-    return [_item_out(item) for item in item_list()[:1000]]
+    page = paginate(item_list(), page=paging.page, page_size=paging.page_size)
+    return SupplyItemPageOut(items=[_item_out(i) for i in page.items], **page_fields(page))
 
 
-@router.post("/items", response={201: ItemOut, **WRITE_ERRORS}, summary="Add a key item")
-def items_create(request: HttpRequest, payload: ItemIn) -> Status[ItemOut]:
+@router.post("/items", response={201: SupplyItemOut, **WRITE_ERRORS}, summary="Add a key item")
+def items_create(request: HttpRequest, payload: SupplyItemIn) -> Status[SupplyItemOut]:
     actor = actor_of(request)
     item = item_create(actor=actor, **payload.model_dump())
     return Status(201, _item_out(item))
@@ -267,7 +276,7 @@ def warehouses_receive(
 
 @router.post(
     "/warehouses/{code}/issues",
-    response={201: IssueOut, 200: IssueOut, **WRITE_ERRORS},
+    response={201: StockIssueOut, 200: StockIssueOut, **WRITE_ERRORS},
     summary="Issue stock (first expiry first; all or nothing)",
     description=(
         "The `Idempotency-Key` header is required: the same key at the same warehouse answers "
@@ -276,7 +285,7 @@ def warehouses_receive(
 )
 def warehouses_issue(
     request: HttpRequest, code: str, payload: IssueIn, idempotency_key: IdempotencyKey = None
-) -> Status[IssueOut]:
+) -> Status[StockIssueOut]:
     actor = actor_of(request)
     warehouse = access_warehouse(actor, code, roles=SUPPLIES_WRITE_ROLES)
     if not idempotency_key:
@@ -292,7 +301,7 @@ def warehouses_issue(
     )
     return Status(
         201 if result.created else 200,
-        IssueOut(code=str(result.issue.code), created=result.created, key=result.issue.key),
+        StockIssueOut(code=str(result.issue.code), created=result.created, key=result.issue.key),
     )
 
 
@@ -329,29 +338,37 @@ def points_create(request: HttpRequest, payload: PointIn) -> Status[PointOut]:
     return Status(201, _point_out(point))
 
 
-class CoverParams(Schema):
+class CoverParams(PageParams):
     day: date | None = None
 
 
 @router.get(
     "/cover",
-    response={200: list[CoverOut], **ERRORS},
+    response={200: CoverPageOut, **ERRORS},
     summary="Days of cover per item and warehouse, shortest first",
 )
-def cover_get(request: HttpRequest, params: Query[CoverParams]) -> list[CoverOut]:
+def cover_get(request: HttpRequest, params: Query[CoverParams]) -> CoverPageOut:
     actor = actor_of(request)
     require_role(actor, SUPPLIES_READ_ROLES)
     day = params.day or timezone.localdate()
     rules = rules_for_actor(actor, day)
-    return [
-        CoverOut(
-            warehouse_code=str(c.warehouse.code),
-            warehouse_name=c.warehouse.name,
-            item=c.item.sku,
-            stock=c.stock,
-            daily_issue=c.daily_issue,
-            days=c.days,
-            short=c.short,
-        )
-        for c in cover_list(actor=actor, day=day, rules=rules)[:1000]
-    ]
+    page = paginate_list(
+        cover_list(actor=actor, day=day, rules=rules),
+        page=params.page,
+        page_size=params.page_size,
+    )
+    return CoverPageOut(
+        items=[
+            CoverOut(
+                warehouse_code=str(c.warehouse.code),
+                warehouse_name=c.warehouse.name,
+                item=c.item.sku,
+                stock=c.stock,
+                daily_issue=c.daily_issue,
+                days=c.days,
+                short=c.short,
+            )
+            for c in page.items
+        ],
+        **page_fields(page),
+    )
