@@ -19,6 +19,7 @@ from bench import (
     people_search,
     screening,
     simulate,
+    supplies,
 )
 from bench.harness import Runner, peak_memory_mb, report_print, report_save
 
@@ -34,6 +35,7 @@ BENCHMARKS: dict[str, tuple[Runner, int]] = {
     "screening": (screening.run, 1_000_000),
     "simulate": (simulate.run, 100_000),
     "simulate_city": (simulate.run_city, 10_000_000),
+    "supplies": (supplies.run, 25_000_000),
 }
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("risk-areas/", include("fangkong.risk_areas.urls")),
     path("isolation/", include("fangkong.isolation.urls")),
     path("community/", include("fangkong.community.urls")),
+    path("supplies/", include("fangkong.supplies.urls")),
     path("cases/", include("fangkong.cases.urls")),
     path("tracing/", include("fangkong.tracing.urls")),
     path("command/", include("fangkong.command_center.urls")),

@@ -28,6 +28,7 @@ from fangkong.people.api import router as people_router
 from fangkong.policy.api import router as policy_router
 from fangkong.regions.api import router as regions_router
 from fangkong.risk_areas.api import router as risk_areas_router
+from fangkong.supplies.api import router as supplies_router
 from fangkong.tracing.api import router as tracing_router
 
 
@@ -148,3 +149,4 @@ api.add_router("/tracing", tracing_router)
 api.add_router("/isolation", isolation_router)
 api.add_router("/command", command_center_router)
 api.add_router("/community", community_router)
+api.add_router("/supplies", supplies_router)

@@ -66,6 +66,10 @@ BOUNDED: dict[str, str] = {
     "SweepVisitResultOut.findings": "the people of one household's visit (at most 100 found "
     "present and 50 new, SweepVisitIn)",
     "SpecialNeedOut.needs": "one person's special needs (a fixed vocabulary)",
+    "WarehouseDetailOut.lots": "one warehouse's lots in stock, the first 500 to expire",
+    "AllocationDetailOut.items": "one row per key item of one allocation (the short item list)",
+    "DeliveryDetailOut.pick_list": "one request's lines (one per key item, at most 100)",
+    "PlanOut.lines": "the priority users of one district's shortage plan (registered sites)",
 }
 
 

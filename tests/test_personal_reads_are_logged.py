@@ -55,6 +55,11 @@ pytestmark = pytest.mark.django_db
 
 #: Operations that return no personal data, each with the reason.
 NO_PERSONAL_DATA: dict[str, str] = {
+    "GET /api/v1/command/picture/{code}": "figures summed over a subtree and outlines; no person",
+    "POST /api/v1/command/figures/refresh": "how many figures were computed",
+    "POST /api/v1/regions/boundaries": "outlines of jurisdictions",
+    "GET /api/v1/isolation/cases/{code}/contact-orders": "a count of waiting contacts",
+    "POST /api/v1/isolation/cases/{code}/contact-orders": "order codes and counts; no person",
     "GET /api/v1/lab/sampling-codes/public-key": "a public key",
     "POST /api/v1/lab/rounds": "a round: name, areas, counts",
     "GET /api/v1/lab/rounds": "rounds: name, areas, counts",

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "fangkong.tracing",
     "fangkong.isolation",
     "fangkong.community",
+    "fangkong.supplies",
     "fangkong.command_center",
     "fangkong.sim",
     "fangkong.web",

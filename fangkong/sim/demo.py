@@ -44,6 +44,7 @@ from fangkong.sim.demo_community import community_override, community_run
 from fangkong.sim.demo_orders import demo_orders_run, demo_orders_summary
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
+from fangkong.sim.demo_supplies import supplies_run
 from fangkong.sim.demo_tracing import demo_investigate
 from fangkong.sim.demo_transfers import demo_transfers
 from fangkong.sim.load import city_load
@@ -361,6 +362,25 @@ def demo_prepare(
             f"{moved.hospital_transfers} transfer(s) to hospital after a fever: "
             "/isolation/transfers/, /isolation/checks/",
         )
+        supplied = _timed(
+            out,
+            "Supplies: stock, requests allocated and delivered, a power shortage plan",
+            lambda: supplies_run(
+                places=places,
+                officer=_member_actor(Role.SUPPLIES_OFFICER),
+                grid_worker=_member_actor(Role.GRID_WORKER),
+                commander=_member_actor(Role.COMMANDER),
+                day=timezone.localdate(),
+            ),
+        )
+        if supplied is not None:
+            _say(
+                out,
+                f"Supplies: {supplied.requests} compound requests, {supplied.units_allocated:,} "
+                f"units allocated, {supplied.delivered} delivered to the doors; power plan: "
+                f"{supplied.whole} priority users keep power whole, {supplied.cut} curtailed "
+                "(/supplies/services/).",
+            )
     command = _timed(
         out,
         "Drawing the city's map and computing the command figures",

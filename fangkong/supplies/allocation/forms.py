@@ -1,0 +1,16 @@
+"""Forms of the allocation pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.widgets import IsoDateInput
+
+
+class ProposeForm(forms.Form):
+    day = forms.DateField(label=_("Requests of the day"), widget=IsoDateInput())
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)

@@ -1,0 +1,143 @@
+"""Reads of warehouses, receiving points, items and stock, scoped to the actor's subtree;
+days of cover per item and warehouse (stock ÷ the mean daily issue of the rule set's window)
+with the items that will run short before they do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Q, QuerySet, Sum
+
+from fangkong.core.actor import AnyActor
+from fangkong.policy.rules import EffectiveRules
+from fangkong.regions.models import Region
+from fangkong.regions.subtree import in_subtree
+from fangkong.supplies.choices import MoveKind
+from fangkong.supplies.models import Item, ReceivingPoint, StockLot, StockMove, Warehouse
+
+
+def warehouse_scope(actor: AnyActor) -> QuerySet[Warehouse]:
+    """Warehouses whose node lies in the actor's subtree (the system: all)."""
+    warehouses = Warehouse.objects.all()
+    if actor.region_path:
+        warehouses = warehouses.filter(in_subtree(actor.region_path, field="region__path"))
+    return warehouses
+
+
+def warehouse_list(*, actor: AnyActor) -> QuerySet[Warehouse]:
+    """The actor's warehouses with their node, by name."""
+    return warehouse_scope(actor).select_related("region")
+
+
+def receiving_point_list(*, actor: AnyActor) -> QuerySet[ReceivingPoint]:
+    """Receiving points whose compound lies in the actor's subtree, with their node."""
+    points = ReceivingPoint.objects.select_related("region")
+    if actor.region_path:
+        points = points.filter(in_subtree(actor.region_path, field="region__path"))
+    return points
+
+
+def item_list() -> QuerySet[Item]:
+    """The key items (the same list everywhere), by kind and code."""
+    return Item.objects.all()
+
+
+def items_by_sku(skus: list[str]) -> dict[str, Item]:
+    """The key items among ``skus``, by code (unknown codes are simply absent)."""
+    return {item.sku: item for item in Item.objects.filter(sku__in=skus[:1000])}
+
+
+def usable(day: date) -> Q:
+    """Lots that may still be issued on ``day``: not expired (no expiry: always)."""
+    return Q(expires_on__isnull=True) | Q(expires_on__gte=day)
+
+
+def lot_list(*, warehouse: Warehouse) -> QuerySet[StockLot]:
+    """The lots of a warehouse the caller already holds (``access_warehouse``), with stock,
+    first to expire first."""
+    return (
+        StockLot.objects.filter(warehouse=warehouse, quantity__gt=0)
+        .select_related("item")
+        .order_by("item__kind", "item__sku", "expires_on", "id")
+    )
+
+
+def stock_available(*, warehouse: Warehouse, day: date) -> dict[int, int]:
+    """Units of each item (by id) a warehouse can issue on ``day`` (expired lots left out)."""
+    rows = (
+        StockLot.objects.filter(usable(day), warehouse=warehouse)
+        .values("item_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["item_id"]: int(row["total"] or 0) for row in rows}
+
+
+@dataclass(frozen=True)
+class Cover:
+    """One item at one warehouse: usable stock, the mean daily issue over the window, days
+    of cover (``None``: nothing was issued, so no rate) and whether it runs short (cover
+    below the rule set's threshold)."""
+
+    warehouse: Warehouse
+    item: Item
+    stock: int
+    daily_issue: float
+    days: float | None
+    short: bool
+
+
+def cover_list(
+    *, actor: AnyActor, day: date, rules: EffectiveRules, node: Region | None = None
+) -> list[Cover]:
+    """Days of cover of every item held or issued at the actor's warehouses (those under
+    ``node`` when given, a node the caller holds through ``access_region``), shortest first.
+
+    1. Usable stock per (warehouse, item) on ``day`` (one query).
+    2. Units issued per (warehouse, item) in the ``supplies.cover_window_days`` days up to
+       ``day`` (one query), divided by the window: the daily rate.
+    3. Cover = stock ÷ rate; short when below ``supplies.shortage_cover_days`` (an item with
+       issues and no stock is short at 0 days).
+    """
+    settings = rules.parameters.supplies
+    window = settings.cover_window_days
+    scope = warehouse_scope(actor)
+    if node is not None:
+        scope = scope.filter(in_subtree(node.path, field="region__path"))
+    stock = {
+        (row["warehouse_id"], row["item_id"]): int(row["total"] or 0)
+        for row in StockLot.objects.filter(usable(day), warehouse__in=scope)
+        .values("warehouse_id", "item_id")
+        .annotate(total=Sum("quantity"))
+    }
+    issued = {
+        (row["lot__warehouse_id"], row["lot__item_id"]): int(row["total"] or 0)
+        for row in StockMove.objects.filter(
+            kind=MoveKind.ISSUE,
+            day__gt=day - timedelta(days=window),
+            day__lte=day,
+            lot__warehouse__in=scope,
+        )
+        .values("lot__warehouse_id", "lot__item_id")
+        .annotate(total=Sum("quantity"))
+    }
+    keys = set(stock) | set(issued)
+    warehouses = Warehouse.objects.in_bulk({w for w, _ in keys})
+    items = Item.objects.in_bulk({i for _, i in keys})
+    covers = []
+    for key in keys:
+        units = stock.get(key, 0)
+        rate = issued.get(key, 0) / window
+        days = units / rate if rate > 0 else None
+        covers.append(
+            Cover(
+                warehouse=warehouses[key[0]],
+                item=items[key[1]],
+                stock=units,
+                daily_issue=round(rate, 2),
+                days=round(days, 1) if days is not None else None,
+                short=days is not None and days < settings.shortage_cover_days,
+            )
+        )
+    covers.sort(key=lambda c: (c.days if c.days is not None else float("inf"), c.item.sku))
+    return covers
