@@ -1,9 +1,9 @@
 """The isolation app's models, one module per sub-domain."""
 
+from fangkong.isolation.models.care import CareEvent, CareRequest
 from fangkong.isolation.models.facilities import Facility, FacilityEvent, Room
 from fangkong.isolation.models.orders import IsolationOrder, OrderEvent, OrderTestTask
 from fangkong.isolation.models.treatment import Admission, TreatmentEvent, TreatmentTest
-from fangkong.isolation.models.care import CareEvent, CareRequest
 
 __all__ = ["Facility", "FacilityEvent", "IsolationOrder", "OrderEvent", "OrderTestTask", "Room"]
 __all__ += ["Admission", "CareEvent", "CareRequest", "TreatmentEvent", "TreatmentTest"]
