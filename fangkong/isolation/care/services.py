@@ -40,7 +40,9 @@ OPEN_MAX_PER_ORDER = 20
 OUTCOMES: dict[str, frozenset[str]] = {
     CareCategory.APPEAL: frozenset({CareOutcome.UPHELD, CareOutcome.GRANTED}),
 }
-OTHER_OUTCOMES: frozenset[str] = frozenset({CareOutcome.GRANTED, CareOutcome.REFUSED, CareOutcome.RESOLVED})
+OTHER_OUTCOMES: frozenset[str] = frozenset(
+    {CareOutcome.GRANTED, CareOutcome.REFUSED, CareOutcome.RESOLVED}
+)
 TEXT_MAX = 1000
 
 

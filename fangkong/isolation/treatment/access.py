@@ -28,7 +28,7 @@ def access_admission(
     parsed = parse_code(code)
     found = (
         admission_scope(actor)
-        .select_related("case", "person", "region", "facility", "room")
+        .select_related("case", "person", "region", "facility", "room", "monitoring_order")
         .filter(code=parsed)
         .first()
         if parsed

@@ -36,7 +36,9 @@ def admission_list(
 ) -> QuerySet[Admission]:
     """The actor's admissions (admitted by default), by facility and room, with the case,
     person, facility and room loaded (persons are shown through ``presentation``)."""
-    admissions = admission_scope(actor).select_related("case", "person", "facility", "room")
+    admissions = admission_scope(actor).select_related(
+        "case", "person", "region", "facility", "room", "monitoring_order"
+    )
     if status:
         admissions = admissions.filter(status=status)
     if facility_id is not None:
