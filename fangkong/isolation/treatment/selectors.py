@@ -135,7 +135,7 @@ def capacity_report(*, actor: AnyActor) -> CapacityReport:
         .values("facility_id")
         .annotate(
             total=Count("id"),
-            beds=Sum("beds"),
+            beds_sum=Sum("beds"),
             occupied=Count("id", filter=Q(status=RoomStatus.OCCUPIED)),
             free=Count("id", filter=Q(status=RoomStatus.FREE, ready_at__isnull=False)),
             usable_beds=Sum("beds", filter=usable),
@@ -167,7 +167,7 @@ def capacity_report(*, actor: AnyActor) -> CapacityReport:
             rooms_total=counts.get("total", 0),
             rooms_occupied=counts.get("occupied", 0),
             rooms_free=counts.get("free", 0),
-            beds_total=counts.get("beds", 0),
+            beds_total=counts.get("beds_sum", 0),
             beds_occupied=occupants,
             beds_free=max(0, counts.get("usable_beds", 0) - occupants),
         )

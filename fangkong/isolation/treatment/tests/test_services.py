@@ -15,6 +15,7 @@ from fangkong.core.errors import Conflict, FangkongError, NotFound, ValidationFa
 from fangkong.core.models import AuditEntry
 from fangkong.isolation.choices import OrderKind, RoomStatus
 from fangkong.isolation.models import Admission, IsolationOrder, Room, TreatmentEvent
+from fangkong.isolation.tests.factories import facility_make
 from fangkong.isolation.treatment.access import access_admission, access_bed
 from fangkong.isolation.treatment.roles import TREATMENT_WRITE_ROLES
 from fangkong.isolation.treatment.services import (
@@ -25,7 +26,6 @@ from fangkong.isolation.treatment.services import (
     treatment_test_add,
     treatment_test_result,
 )
-from fangkong.isolation.tests.factories import facility_make
 from fangkong.isolation.treatment.tests.factories import Ward, second_case, ward_make
 from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
 
