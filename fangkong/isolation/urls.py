@@ -17,3 +17,23 @@ urlpatterns = [
     path("orders/", views.orders_view, name="orders"),
     path("orders/<uuid:code>/", views.order_view, name="order"),
 ]
+
+from fangkong.isolation.care import views as care_views  # noqa: E402
+from fangkong.isolation.treatment import views as treatment_views  # noqa: E402
+
+urlpatterns += [
+    path("treatment/", treatment_views.clinician_view, name="clinician"),
+    path("treatment/<uuid:code>/", treatment_views.patient_view, name="patient"),
+    path(
+        "treatment/<uuid:code>/<slug:action>/",
+        treatment_views.patient_action_view,
+        name="patient_action",
+    ),
+    path("capacity/", treatment_views.capacity_view, name="capacity"),
+    path("care/", care_views.care_requests_view, name="care_requests"),
+    path("care/<uuid:code>/", care_views.care_request_view, name="care_request"),
+    path("care/<uuid:code>/take/", care_views.care_request_take_view, name="care_request_take"),
+    path(
+        "care/<uuid:code>/decide/", care_views.care_request_decide_view, name="care_request_decide"
+    ),
+]

@@ -86,6 +86,10 @@ class Capacity:
     beds_free: int = 0
 
     @property
+    def kind_label(self) -> str:
+        return str(FacilityKind(self.kind).label) if self.kind else ""
+
+    @property
     def rooms_out_of_use(self) -> int:
         return self.rooms_total - self.rooms_occupied - self.rooms_free
 

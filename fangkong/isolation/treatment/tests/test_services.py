@@ -191,6 +191,7 @@ def test_discharge_when_the_conditions_hold_hands_over_to_home_health_monitoring
         _test(ward, admission, day0 + timedelta(days=7), "negative", None)
         done = admission_discharge(actor=ward.clinician, admission=admission, reason="达到出舱标准")
         assert done.status == "discharged"
+        assert done.monitoring_order_id is not None
         order = IsolationOrder.objects.get(pk=done.monitoring_order_id)
         # 9th edition: 7 days of home health monitoring after discharge
         assert order.kind == OrderKind.HEALTH_MONITORING
