@@ -74,7 +74,7 @@ def test_a_resident_request_is_unowned_until_taken_and_flagged_overdue_after_its
     later = timezone.now() + timedelta(hours=25)
     late = care_list(actor=staff.manager, now=later, overdue=True)
     assert [r.code for r in late] == [request.code]
-    assert list(late.values_list("is_overdue", flat=True)) == [True]
+    assert list(late.values_list("is_overdue", flat=True)) == [True]  # type: ignore[misc]
     taken = care_request_take(actor=staff.manager, request=request)
     assert taken.owner_id == staff.manager.user_id
     done = care_request_decide(
