@@ -98,7 +98,7 @@ ZONE_OTHER = "other"
 
 class CareCategory(models.TextChoices):
     """What a person under an order (or their family) asks for (人文关怀, issue 20 §7); the rule
-    set gives each category its answer deadline (``care.deadline_hours``)."""
+    set gives each category its answer deadline (``care.deadlines``)."""
 
     MEDICINE = "medicine", pgettext_lazy("care category", "Medicine")
     SPECIAL_DIET = "special_diet", pgettext_lazy("care category", "Special diet")

@@ -447,15 +447,21 @@ class Positives(_Model):
     home_monitoring_days: DayNumber | None
 
 
+class CareDeadline(_Model):
+    """How long one category of care request has for an answer."""
+
+    hours: Hours
+
+
 class CareRequests(_Model):
     """Requests of persons under an order or their families (人文关怀, issue 20 §7): the hours
     each category of request has to be answered in; past it the request is overdue."""
 
-    deadline_hours: dict[CareCategoryKey, Hours]
+    deadlines: dict[CareCategoryKey, CareDeadline]
 
     @model_validator(mode="after")
     def _complete(self) -> CareRequests:
-        missing = set(CareCategory.values) - set(self.deadline_hours)
+        missing = set(CareCategory.values) - set(self.deadlines)
         if missing:
             raise ValueError(f"care categories without a deadline: {', '.join(sorted(missing))}")
         return self

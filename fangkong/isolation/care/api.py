@@ -118,7 +118,7 @@ def care_requests_list(request: HttpRequest, filters: Query[CareFilters]) -> Car
     "/requests",
     response={201: CareOut, **WRITE_ERRORS},
     summary="File a care request on behalf of a person under an order (idempotent with a key)",
-    description="The deadline is the rule set's hours for the category (`care.deadline_hours`).",
+    description="The deadline is the rule set's hours for the category (`care.deadlines`).",
 )
 def care_requests_file(
     request: HttpRequest, payload: CareFileIn, idempotency_key: IdempotencyKey = None

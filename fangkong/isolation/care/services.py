@@ -1,7 +1,7 @@
 """Care requests and appeals (人文关怀, issue 20 §7): a person under an open order, or their
 family, asks for medicine, a special diet, a carer, files a complaint or appeals against the
 order — through staff on their behalf or through the resident's own page. Each request gets
-the deadline the rule set gives its category (``care.deadline_hours``) and an owner; it ends
+the deadline the rule set gives its category (``care.deadlines``) and an owner; it ends
 with an outcome and a note. An appeal is decided by someone other than the order's issuer,
 by a role that may decide appeals. Every step writes a history row and an audit row.
 """
@@ -59,7 +59,7 @@ def _file(
     if order.status != OrderStatus.OPEN:
         raise Conflict(_("The order is no longer open."), code="order_not_open")
     rules = rules_for(order.region, timezone.localdate())
-    hours = rules.parameters.care.deadline_hours[category]
+    hours = rules.parameters.care.deadlines[category].hours
     now = timezone.now()
     with transaction.atomic():
         # one order's requests are filed one at a time, so the cap holds under concurrency

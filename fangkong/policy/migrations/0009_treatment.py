@@ -14,12 +14,17 @@ from fangkong.policy.loader import editions_load
 SECTIONS = ("positives", "care")
 
 
-def upgrade(apps, schema_editor):
-    RuleSet = apps.get_model("policy", "RuleSet")
-    shipped = {
+def shipped_sections() -> dict[str, dict[str, object]]:
+    """``positives`` and ``care`` of each shipped edition, by edition key."""
+    return {
         edition.key: edition.parameters.model_dump(mode="json", include=set(SECTIONS))
         for edition in editions_load()
     }
+
+
+def upgrade(apps, schema_editor):
+    RuleSet = apps.get_model("policy", "RuleSet")
+    shipped = shipped_sections()
     for row in RuleSet.objects.filter(region__isnull=True).iterator():
         parameters = row.parameters
         values = shipped.get(row.key)
