@@ -42,6 +42,7 @@ from fangkong.sim.city import city_generate
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.demo_tracing import demo_investigate
+from fangkong.sim.demo_treatment import treatment_run
 from fangkong.sim.load import city_load
 
 PASSWORD_ENV = "FANGKONG_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -308,6 +309,32 @@ def demo_prepare(
             f"{found.slowest_seconds:.2f} s); most candidates: case {found.best_case} "
             f"({found.best_candidates:,}), /tracing/cases/{found.best_case}/contacts/",
         )
+    treated = _timed(
+        out,
+        "Treating positives in Fangcang beds, care requests and an appeal",
+        lambda: treatment_run(
+            city=places["city"],
+            district=places["district"],
+            manager=_member_actor(Role.ISOLATION_MANAGER),
+            epidemiologist=_member_actor(Role.EPIDEMIOLOGIST),
+            clinician=_member_actor(Role.CLINICIAN),
+            commander=_member_actor(Role.COMMANDER),
+        ),
+    )
+    _say(
+        out,
+        f"Treatment: {treated.admitted} admitted to Fangcang beds, {treated.transferred} "
+        f"moved to the designated hospital, {treated.tests} release tests recorded, "
+        f"{treated.discharged} discharged"
+        + (
+            f"; the next discharge is possible from {treated.next_discharge} (run the demo "
+            "again that day), /isolation/treatment/"
+            if treated.next_discharge
+            else ", /isolation/treatment/"
+        )
+        + f"; {treated.requests} care requests, the appeal decided by "
+        f"{treated.appeal_decided_by or '—'}, /isolation/care/",
+    )
     _print_accounts(out, accounts, password if generated else "", url)
 
 

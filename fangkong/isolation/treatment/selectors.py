@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from fangkong.core.actor import AnyActor
 from fangkong.isolation.choices import AdmissionStatus, FacilityKind, OrderStatus, RoomStatus
 from fangkong.isolation.facilities.selectors import facility_scope
-from fangkong.isolation.models import Admission, IsolationOrder, Room, TreatmentTest
+from fangkong.isolation.models import Admission, Facility, IsolationOrder, Room, TreatmentTest
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
@@ -198,3 +198,14 @@ def _districts(regions: list[Region]) -> dict[int, Region]:
         )
         for region in regions
     }
+
+
+def bed_free(*, actor: AnyActor, facility: Facility) -> Room | None:
+    """The first room of ``facility`` (in the actor's subtree) with a free bed, or ``None``:
+    ready, in use or free, fewer admitted patients than beds. The admission checks it again
+    under a row lock."""
+    return (
+        bed_rooms(actor=actor)
+        .filter(facility=facility, status__in=USABLE, occupied__lt=F("beds"))  # type: ignore[misc]
+        .first()
+    )
