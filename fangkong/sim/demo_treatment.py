@@ -10,10 +10,10 @@ decided by someone other than the order's issuer.
    code): today's national edition (the 10th) isolates no one.
 2. As the demo isolation-site manager: a Fangcang shelter hospital (cabins of four beds) and
    a designated hospital (single rooms) in the demo district, active, their rooms imported.
-3. As the demo epidemiologist, open suspected cases with a positive PCR re-test are
-   classified asymptomatic (up to :data:`ADMITTED` positives); as the demo clinician each is
-   admitted to a Fangcang bed from its first positive day, one is recorded mild, one severe
-   and transferred to the designated hospital.
+3. As the demo clinician, the district's open positive cases (those the risk-area step
+   classified; up to :data:`ADMITTED`) are admitted to Fangcang beds from their first
+   positive day; one is recorded mild, one severe and transferred to the designated
+   hospital.
 4. Every run: each patient's release tests (the day before and the day of the rule set's
    day count, 08:00) are recorded once that time has passed, with Ct values above the
    threshold; patients whose conditions hold are discharged (and handed to home health
@@ -33,10 +33,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from fangkong.cases.choices import CaseClassification
-from fangkong.cases.models import Case, CaseTube
-from fangkong.cases.services.cases import case_classify
+from fangkong.cases.models import Case
 from fangkong.core.actor import SYSTEM, Actor
-from fangkong.core.errors import FangkongError
 from fangkong.isolation.care.services import (
     care_request_decide,
     care_request_file,
@@ -61,7 +59,6 @@ from fangkong.isolation.treatment.services import (
     treatment_test_add,
     treatment_test_result,
 )
-from fangkong.lab.choices import TubeResult
 from fangkong.people.models import Person
 from fangkong.policy.models import RuleSet
 from fangkong.policy.selectors import rules_for
@@ -145,38 +142,16 @@ def _site(district: Region, manager: Actor, spec: tuple[str, str, int, int]) -> 
     return facility
 
 
-def _positives(district: Region, epidemiologist: Actor) -> list[Case]:
-    """Open positive cases of the district not yet admitted, classifying suspected cases
-    with a positive PCR re-test until there are :data:`ADMITTED`."""
-    open_cases = Case.objects.filter(
-        in_subtree(district.path, field="region__path"), closed_at__isnull=True
-    ).order_by("opened_at", "id")
+def _positives(district: Region) -> list[Case]:
+    """Open positive (confirmed or asymptomatic) cases of the district not yet admitted, up to
+    :data:`ADMITTED` admissions in all."""
     admitted = set(Admission.objects.values_list("case_id", flat=True))
-    if len(admitted) >= ADMITTED:
-        return []
-    positive = [
-        case
-        for case in open_cases.filter(
-            classification__in=[CaseClassification.ASYMPTOMATIC, CaseClassification.CONFIRMED]
-        )
-        if case.pk not in admitted
-    ]
-    with_pcr = CaseTube.objects.filter(tube__result=TubeResult.POSITIVE).values("case_id")
-    for case in open_cases.filter(classification=CaseClassification.SUSPECTED, pk__in=with_pcr):
-        if len(positive) + len(admitted) >= ADMITTED:
-            break
-        try:
-            positive.append(
-                case_classify(
-                    actor=epidemiologist,
-                    case=case,
-                    classification=CaseClassification.ASYMPTOMATIC,
-                    reason="单管复核核酸阳性，无症状，收治方舱",
-                )
-            )
-        except FangkongError:
-            continue
-    return positive[: ADMITTED - len(admitted)]
+    cases = Case.objects.filter(
+        in_subtree(district.path, field="region__path"),
+        closed_at__isnull=True,
+        classification__in=[CaseClassification.ASYMPTOMATIC, CaseClassification.CONFIRMED],
+    ).order_by("opened_at", "id")
+    return [case for case in cases if case.pk not in admitted][: max(0, ADMITTED - len(admitted))]
 
 
 def _admit(cases: list[Case], clinician: Actor, fangcang: Facility, out: DemoTreatment) -> None:
@@ -339,7 +314,7 @@ def treatment_run(
     treatment_override(city)
     fangcang = _site(district, manager, FANGCANG)
     hospital = _site(district, manager, HOSPITAL)
-    _admit(_positives(district, epidemiologist), clinician, fangcang, out)
+    _admit(_positives(district), clinician, fangcang, out)
     _worsen(clinician, hospital, out)
     _release_tests(clinician, out)
     _discharge(clinician, out)
