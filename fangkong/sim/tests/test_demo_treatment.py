@@ -50,5 +50,6 @@ def test_the_demo_admits_discharges_on_the_right_day_and_decides_an_appeal(tree)
     assert admission.status == "discharged"
     assert admission.discharged_at is not None
     assert timezone.localdate(admission.discharged_at) == first.next_discharge
+    assert admission.monitoring_order_id is not None
     monitoring = IsolationOrder.objects.get(pk=admission.monitoring_order_id)
     assert monitoring.kind == "health_monitoring"
