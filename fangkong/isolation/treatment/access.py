@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound
+from fangkong.core.text import text_problem
 from fangkong.isolation.checks import require_role
 from fangkong.isolation.facilities.access import access_facility
 from fangkong.isolation.models import Admission, Room, TreatmentTest
@@ -48,7 +49,13 @@ def access_bed(
     facility = access_facility(actor, facility_code, roles=roles)
     if facility.kind not in TREATMENT_KINDS:
         raise NotFound(_("No such facility."), code="facility_not_found")
-    room = Room.objects.filter(facility=facility, number=str(room_number)[:20]).first()
+    number = str(room_number).strip()
+    # a number outside the text policy (NUL, controls) names no room; PostgreSQL refuses NUL
+    room = (
+        Room.objects.filter(facility=facility, number=number).first()
+        if number and len(number) <= 20 and text_problem(number) is None
+        else None
+    )
     if room is None:
         raise NotFound(_("No such room."), code="room_not_found")
     room.facility = facility
