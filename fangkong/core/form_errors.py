@@ -155,6 +155,9 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "release_on": gettext_lazy("Release"),
     "tests": gettext_lazy("Test tasks"),
     "day": pgettext_lazy("field", "Day"),
+    # treatment: admissions and transfers (issue 20 §6)
+    "isolated_since": gettext_lazy("Isolated since (day 0)"),
+    "room": gettext_lazy("Room"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

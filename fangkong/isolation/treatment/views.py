@@ -27,7 +27,7 @@ from fangkong.core.errors import FangkongError, NotFound, PermissionDenied
 from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
-from fangkong.core.paging import paginate
+from fangkong.core.paging import paginate, paginate_list
 from fangkong.isolation.models import Admission
 from fangkong.isolation.treatment.access import (
     access_admission,
@@ -103,6 +103,8 @@ def clinician_view(request: HttpRequest) -> HttpResponse:
                 return redirect("isolation:patient", code=admission.code)
     page = paginate(admission_list(actor=actor), page=_page_number(request), page_size=50)
     rows = patient_rows(actor, page.items, admission_tests(page.items))
+    # the treatment sites of the jurisdiction: a province's few hundred at most (2–3 Fangcang
+    # per province were required, R23's 19 cities had 33)
     sites = [s for s in capacity_report(actor=actor).sites if s.kind in TREATMENT_KINDS]
     return render(
         request,
@@ -208,4 +210,5 @@ def capacity_view(request: HttpRequest) -> HttpResponse:
     """Rooms and beds total, occupied and free per site and per district across the actor's
     jurisdiction, counted live from the database."""
     report = capacity_report(actor=actor_of(request))
-    return render(request, "isolation/treatment/capacity.html", {"report": report})
+    page = paginate_list(report.sites, page=_page_number(request), page_size=100)
+    return render(request, "isolation/treatment/capacity.html", {"report": report, "page": page})
