@@ -53,3 +53,18 @@ def test_the_demo_admits_discharges_on_the_right_day_and_decides_an_appeal(tree)
     assert admission.monitoring_order_id is not None
     monitoring = IsolationOrder.objects.get(pk=admission.monitoring_order_id)
     assert monitoring.kind == "health_monitoring"
+
+
+def test_the_demo_override_brings_fangcang_discharge_and_quarantine_under_the_10th_edition(tree):
+    from fangkong.policy.selectors import rules_for
+    from fangkong.sim.demo_treatment import treatment_override
+
+    today = timezone.localdate()
+    assert rules_for(tree["district_a"], today).parameters.positives is None
+    treatment_override(tree["city"])
+    treatment_override(tree["city"])  # once
+    rules = rules_for(tree["district_a"], today)
+    assert rules.parameters.positives is not None
+    assert rules.parameters.positives.release_after_days == 7
+    assert rules.parameters.plan("close_contact") is not None
+    assert "demo-city-treatment" in rules.label
