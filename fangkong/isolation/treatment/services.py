@@ -41,6 +41,7 @@ from fangkong.isolation.treatment.events import treatment_event_record
 from fangkong.isolation.treatment.roles import TREATMENT_WRITE_ROLES
 from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.selectors import rules_for
+from fangkong.regions.models import Region
 
 #: The place of treatment recorded on the case for each level of care.
 LEVELS: dict[str, str] = {
@@ -57,8 +58,9 @@ ISOLATED_SINCE_MAX_AGE = timedelta(days=30)
 CT_MAX = 45.0
 
 
-def _rules(admission_region: object) -> EffectiveRules:
-    return rules_for(admission_region, timezone.localdate())  # type: ignore[arg-type]
+def _rules(region: Region) -> EffectiveRules:
+    """The rules in force today at a site's node (recorded with every change)."""
+    return rules_for(region, timezone.localdate())
 
 
 def _bed_take(room_id: int) -> Room:
