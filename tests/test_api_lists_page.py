@@ -24,6 +24,10 @@ PAGE_FIELDS = {"page", "page_size", "has_next", "total", "total_capped"}
 
 #: ``Schema.property`` → why the list is short whatever the data.
 BOUNDED: dict[str, str] = {
+    "PatientOut.tests": "the tests of one patient (a few per day of treatment)",
+    "PatientOut.blockers": "the codes of what blocks a discharge (at most five kinds)",
+    "CapacityReportOut.sites": "the sites of one jurisdiction (tens to a few hundred)",
+    "CapacityReportOut.districts": "the districts of one jurisdiction (tens)",
     "TubeOut.members": "the members of one tube (at most the rule set's pooling ratio)",
     "RoundOut.areas": "the areas of one round (at most 200, RoundIn.areas)",
     "ReceiptOut.received": "the barcodes of one receipt request (at most 500)",

@@ -160,6 +160,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/community/restrictions/{code}/lift": "a restricted place and its status",
     "POST /api/v1/community/restrictions/{code}/gate": "direction, purpose and time",
     "POST /api/v1/community/households/{code}/resident-link": "a signed link; no code in it",
+    "GET /api/v1/isolation/treatment/capacity": "counts of rooms and beds per site and district",
 }
 
 
@@ -499,6 +500,113 @@ def _community_needs(w: World) -> None:
     person_need_set(actor=w.grid, person=w.person, kind="dialysis")
 
 
+def _fangcang_room(w: World) -> Any:
+    """A Fangcang shelter hospital in district A with two ready single-bed rooms."""
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    facility = facility_create(
+        actor=manager,
+        region=w.tree["district_a"],
+        data=FacilityInput(name="方舱", kind="fangcang", address="会展中心"),
+    )
+    for to in ("activating", "active"):
+        facility_transition(actor=manager, facility=facility, to=to, reason="启用")
+    rooms_import(
+        actor=manager,
+        facility=facility,
+        content="number,floor,beds,own_bathroom,accessible\n0001,1,1,1,0\n0002,1,1,1,0\n",
+    )
+    return facility
+
+
+def _admission(w: World) -> Any:
+    """A positive case of district A admitted to a Fangcang bed (the case is set positive
+    directly: its PCR tube is not what this test is about)."""
+    from fangkong.cases.models import Case
+    from fangkong.isolation.treatment.access import access_bed
+    from fangkong.isolation.treatment.services import admission_admit
+
+    case = _case(w)
+    Case.objects.filter(pk=case.pk).update(classification="asymptomatic")
+    case.refresh_from_db()
+    facility = _fangcang_room(w)
+    room = access_bed(w.clinician, facility.code, "0001", roles={"clinician"})
+    return admission_admit(actor=w.clinician, case=case, room=room, reason="收治")
+
+
+def _treatment_post(w: World, api: Any, path: str, body: dict[str, Any]) -> Any:
+    code = _admission(w).code
+    return api(w.clinician).post(f"/api/v1/isolation/treatment/admissions/{code}{path}", body)
+
+
+def _treatment_transfer(w: World, api: Any) -> Any:
+    admission = _admission(w)
+    body = {"facility": str(admission.facility.code), "room": "0002", "reason": "换床"}
+    path = f"/api/v1/isolation/treatment/admissions/{admission.code}/transfer"
+    return api(w.clinician).post(path, body)
+
+
+def _treatment_discharge(w: World, api: Any) -> Any:
+    """Two release tests with Ct ≥ 35 on days 6 and 7, then the discharge on day 7."""
+    from fangkong.isolation.treatment.services import treatment_test_add, treatment_test_result
+
+    admission = _admission(w)
+    day0 = datetime.combine(
+        admission.isolated_since, datetime.min.time(), tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    with time_machine.travel(day0 + timedelta(days=7, hours=12), tick=False):
+        for day in (6, 7):
+            test = treatment_test_add(
+                actor=w.clinician,
+                admission=admission,
+                sampled_at=day0 + timedelta(days=day, hours=8),
+            )
+            treatment_test_result(
+                actor=w.clinician, test=test, result="positive", ct_n=36.0, ct_orf1ab=36.0
+            )
+        path = f"/api/v1/isolation/treatment/admissions/{admission.code}/discharge"
+        return api(w.clinician).post(path, {"reason": "出院"})
+
+
+def _treatment_admit(w: World, api: Any) -> Any:
+    case = _case(w)
+    from fangkong.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(classification="asymptomatic")
+    body = {
+        "case": str(case.code),
+        "facility": str(_fangcang_room(w).code),
+        "room": "0001",
+        "reason": "收治",
+    }
+    return api(w.clinician).post("/api/v1/isolation/treatment/admissions", body, headers=_key())
+
+
+def _treatment_result(w: World, api: Any) -> Any:
+    from fangkong.isolation.treatment.services import treatment_test_add
+
+    admission = _admission(w)
+    test = treatment_test_add(
+        actor=w.clinician, admission=admission, sampled_at=timezone.now() - timedelta(hours=1)
+    )
+    path = f"/api/v1/isolation/treatment/admissions/{admission.code}/tests/{test.code}/result"
+    return api(w.clinician).post(path, {"result": "negative"})
+
+
+def _care_request(w: World) -> Any:
+    from fangkong.isolation.care.services import care_request_file
+
+    manager = actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    return care_request_file(
+        actor=manager, order=_isolation_order(w), category="appeal", text="申诉"
+    )
+
+
+def _care_api(w: World, api: Any, path: str, body: dict[str, Any] | None = None) -> Any:
+    code = _care_request(w).code
+    actor = actor_make(role=Role.COMMANDER, region=w.tree["district_a"])
+    return api(actor).post(f"/api/v1/isolation/care/requests/{code}{path}", body or {})
+
+
 #: A real call for each operation that returns personal data.
 CALLS: dict[str, Call] = {
     "POST /api/v1/community/requests": lambda w, api: api(_duty(w)).post(
@@ -553,6 +661,43 @@ CALLS: dict[str, Call] = {
             {"person_code": str(w.person.code), "plan": "每周三次透析"},
         ),
     )[1],
+    "POST /api/v1/isolation/treatment/admissions": _treatment_admit,
+    "GET /api/v1/isolation/treatment/admissions": lambda w, api: (
+        _admission(w),
+        api(w.clinician).get("/api/v1/isolation/treatment/admissions"),
+    )[1],
+    "GET /api/v1/isolation/treatment/admissions/{code}": lambda w, api: api(w.clinician).get(
+        f"/api/v1/isolation/treatment/admissions/{_admission(w).code}"
+    ),
+    "POST /api/v1/isolation/treatment/admissions/{code}/severity": lambda w, api: _treatment_post(
+        w, api, "/severity", {"severity": "mild", "reason": "轻型"}
+    ),
+    "POST /api/v1/isolation/treatment/admissions/{code}/transfer": _treatment_transfer,
+    "POST /api/v1/isolation/treatment/admissions/{code}/tests": lambda w, api: _treatment_post(
+        w, api, "/tests", {"sampled_at": (timezone.now() - timedelta(hours=1)).isoformat()}
+    ),
+    "POST /api/v1/isolation/treatment/admissions/{code}/tests/{test}/result": _treatment_result,
+    "POST /api/v1/isolation/treatment/admissions/{code}/discharge": _treatment_discharge,
+    "POST /api/v1/isolation/care/requests": lambda w, api: api(
+        actor_make(role=Role.ISOLATION_MANAGER, region=w.tree["district_a"])
+    ).post(
+        "/api/v1/isolation/care/requests",
+        {"order": str(_isolation_order(w).code), "category": "medicine", "text": "药品"},
+        headers=_key(),
+    ),
+    "GET /api/v1/isolation/care/requests": lambda w, api: (
+        _care_request(w),
+        api(actor_make(role=Role.COMMANDER, region=w.tree["district_a"])).get(
+            "/api/v1/isolation/care/requests"
+        ),
+    )[1],
+    "GET /api/v1/isolation/care/requests/{code}": lambda w, api: api(
+        actor_make(role=Role.COMMANDER, region=w.tree["district_a"])
+    ).get(f"/api/v1/isolation/care/requests/{_care_request(w).code}"),
+    "POST /api/v1/isolation/care/requests/{code}/take": lambda w, api: _care_api(w, api, "/take"),
+    "POST /api/v1/isolation/care/requests/{code}/decide": lambda w, api: _care_api(
+        w, api, "/decide", {"outcome": "upheld", "note": "维持"}
+    ),
     "POST /api/v1/lab/tubes": _tube,
     "GET /api/v1/lab/tubes/{barcode}": lambda w, api: api(w.s.commander).get(
         "/api/v1/lab/tubes/T0001"

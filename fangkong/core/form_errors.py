@@ -166,6 +166,9 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "driver": gettext_lazy("Driver"),
     "plan": gettext_lazy("Care plan"),
     "area": gettext_lazy("Risk area"),
+    # treatment: admissions and transfers (issue 20 §6)
+    "isolated_since": gettext_lazy("Isolated since (day 0)"),
+    "room": gettext_lazy("Room"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

@@ -28,6 +28,7 @@ from fangkong.core.schemas import (
     page_fields,
 )
 from fangkong.isolation.allocation.services import rooms_allocate
+from fangkong.isolation.care.api import router as care_router
 from fangkong.isolation.checks import require_role
 from fangkong.isolation.facilities.access import access_facility
 from fangkong.isolation.facilities.selectors import (
@@ -61,6 +62,7 @@ from fangkong.isolation.roles import (
     RELEASE_ROLES,
 )
 from fangkong.isolation.transfers.api import router as transfers_router
+from fangkong.isolation.treatment.api import router as treatment_router
 from fangkong.people.access import parse_code
 from fangkong.people.selectors import person_scope
 from fangkong.policy.selectors import rules_for
@@ -70,6 +72,8 @@ router = Router(tags=["isolation"])
 router.add_router("", transfers_router)  # issue 20 §4
 router.add_router("", monitoring_router)  # issue 20 §5
 router.add_router("", intake_router)
+router.add_router("/treatment", treatment_router)
+router.add_router("/care", care_router)
 REGION_CODE = r"^[0-9]{1,15}$"
 CODE = r"^[0-9a-fA-F-]{32,36}$"
 KindIn = Literal["central_site", "health_station", "designated_hospital", "fangcang"]

@@ -154,3 +154,52 @@ class OrderSourceKind(models.TextChoices):
     """What decision an order carries out (``OrderSource``)."""
 
     CONTACT = "contact", pgettext_lazy("order source", "Confirmed contact")
+
+
+class AdmissionStatus(models.TextChoices):
+    """A treatment episode in a designated or Fangcang hospital bed."""
+
+    ADMITTED = "admitted", pgettext_lazy("admission status", "Admitted")
+    DISCHARGED = "discharged", pgettext_lazy("admission status", "Discharged")
+
+
+class TreatmentTestStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("treatment test", "Pending")
+    NEGATIVE = "negative", pgettext_lazy("treatment test", "Negative")
+    POSITIVE = "positive", pgettext_lazy("treatment test", "Positive")
+
+
+class TreatmentEventKind(models.TextChoices):
+    ADMITTED = "admitted", pgettext_lazy("treatment event", "Admitted")
+    SEVERITY = "severity", pgettext_lazy("treatment event", "Severity changed")
+    TRANSFERRED = "transferred", pgettext_lazy("treatment event", "Transferred")
+    TEST = "test", pgettext_lazy("treatment event", "Test recorded")
+    DISCHARGED = "discharged", pgettext_lazy("treatment event", "Discharged")
+
+
+class CareFiler(models.TextChoices):
+    """Who filed a care request."""
+
+    STAFF = "staff", pgettext_lazy("care filer", "Staff on the person's behalf")
+    PERSON = "person", pgettext_lazy("care filer", "The person")
+    FAMILY = "family", pgettext_lazy("care filer", "The family")
+
+
+class CareStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("care status", "Open")
+    DECIDED = "decided", pgettext_lazy("care status", "Decided")
+
+
+class CareOutcome(models.TextChoices):
+    """How a request ended; an appeal is upheld (the order stands) or granted."""
+
+    GRANTED = "granted", pgettext_lazy("care outcome", "Granted")
+    REFUSED = "refused", pgettext_lazy("care outcome", "Refused")
+    RESOLVED = "resolved", pgettext_lazy("care outcome", "Resolved")
+    UPHELD = "upheld", pgettext_lazy("care outcome", "Order upheld")
+
+
+class CareEventKind(models.TextChoices):
+    FILED = "filed", pgettext_lazy("care event", "Filed")
+    ASSIGNED = "assigned", pgettext_lazy("care event", "Owner assigned")
+    DECIDED = "decided", pgettext_lazy("care event", "Decided")

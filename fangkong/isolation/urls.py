@@ -19,9 +19,11 @@ urlpatterns = [
 ]
 
 # Transfer (issue 20 §4) and monitoring (issue 20 §5).
+from fangkong.isolation.care import views as care_views  # noqa: E402
 from fangkong.isolation.intake import views as intake_views  # noqa: E402
 from fangkong.isolation.monitoring import views as monitoring_views  # noqa: E402
 from fangkong.isolation.transfers import views as transfer_views  # noqa: E402
+from fangkong.isolation.treatment import views as treatment_views  # noqa: E402
 
 urlpatterns += [
     path("transfers/", transfer_views.dispatch_view, name="transfers"),
@@ -55,5 +57,20 @@ urlpatterns += [
         "intake/cases/<uuid:code>/contact-orders/",
         intake_views.contact_orders_view,
         name="contact_orders",
+    ),
+    # Treatment, capacity and care (issue 20 §6–§8).
+    path("treatment/", treatment_views.clinician_view, name="clinician"),
+    path("treatment/<uuid:code>/", treatment_views.patient_view, name="patient"),
+    path(
+        "treatment/<uuid:code>/<slug:action>/",
+        treatment_views.patient_action_view,
+        name="patient_action",
+    ),
+    path("capacity/", treatment_views.capacity_view, name="capacity"),
+    path("care/", care_views.care_requests_view, name="care_requests"),
+    path("care/<uuid:code>/", care_views.care_request_view, name="care_request"),
+    path("care/<uuid:code>/take/", care_views.care_request_take_view, name="care_request_take"),
+    path(
+        "care/<uuid:code>/decide/", care_views.care_request_decide_view, name="care_request_decide"
     ),
 ]

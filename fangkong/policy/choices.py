@@ -94,3 +94,14 @@ class TurnaroundCategory(models.TextChoices):
 
 #: Zone key for people outside any risk area (pooling ratios by zone).
 ZONE_OTHER = "other"
+
+
+class CareCategory(models.TextChoices):
+    """What a person under an order (or their family) asks for (人文关怀, issue 20 §7); the rule
+    set gives each category its answer deadline (``care.deadlines``)."""
+
+    MEDICINE = "medicine", pgettext_lazy("care category", "Medicine")
+    SPECIAL_DIET = "special_diet", pgettext_lazy("care category", "Special diet")
+    CARER = "carer", pgettext_lazy("care category", "A carer")
+    COMPLAINT = "complaint", pgettext_lazy("care category", "Complaint")
+    APPEAL = "appeal", pgettext_lazy("care category", "Appeal against the order")

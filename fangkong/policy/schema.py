@@ -29,6 +29,7 @@ from pydantic import (
 from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.policy.choices import (
     ZONE_OTHER,
+    CareCategory,
     DesignationUnit,
     HomePhaseKind,
     PoolingGroup,
@@ -65,6 +66,7 @@ GroupKey = Annotated[str, _one_of(QuarantineGroup)]
 PoolingGroupKey = Annotated[str, _one_of(PoolingGroup)]
 TurnaroundKey = Annotated[str, _one_of(TurnaroundCategory)]
 DesignationUnitKey = Annotated[str, _one_of(DesignationUnit)]
+CareCategoryKey = Annotated[str, _one_of(CareCategory)]
 
 
 class _Model(BaseModel):
@@ -553,6 +555,47 @@ class Supplies(_Model):
         return self
 
 
+class Positives(_Model):
+    """Release of positives treated in a Fangcang shelter hospital or a designated hospital, or
+    isolated at home (domain reference §3.4, R25): the day count from the start of their
+    isolation, the Ct threshold both genes must reach in each of the last tests (a negative
+    result counts as reaching it), how many such consecutive tests and how far apart, and the
+    days of home health monitoring after discharge (``None``: none)."""
+
+    #: Discharge no earlier than isolation day 0 + this many days (tests on the last days).
+    release_after_days: DayNumber
+    #: Ct value of the N gene each release test must reach (≥).
+    release_ct_min_n: Annotated[float, Field(ge=20, le=45)]
+    #: Ct value of the ORF1ab gene each release test must reach (≥).
+    release_ct_min_orf1ab: Annotated[float, Field(ge=20, le=45)]
+    #: How many consecutive tests (the latest ones) must reach the thresholds.
+    release_tests: Annotated[int, Field(ge=1, le=5, strict=True)]
+    #: Hours at least between the sampling of consecutive release tests.
+    release_tests_min_hours_apart: Hours
+    #: Days of home health monitoring after discharge (an order of that kind); ``None``: none.
+    home_monitoring_days: DayNumber | None
+
+
+class CareDeadline(_Model):
+    """How long one category of care request has for an answer."""
+
+    hours: Hours
+
+
+class CareRequests(_Model):
+    """Requests of persons under an order or their families (人文关怀, issue 20 §7): the hours
+    each category of request has to be answered in; past it the request is overdue."""
+
+    deadlines: dict[CareCategoryKey, CareDeadline]
+
+    @model_validator(mode="after")
+    def _complete(self) -> CareRequests:
+        missing = set(CareCategory.values) - set(self.deadlines)
+        if missing:
+            raise ValueError(f"care categories without a deadline: {', '.join(sorted(missing))}")
+        return self
+
+
 class RuleParameters(_Model):
     """Everything a rule set decides. Every quarantine group is listed (``null`` when the
     edition has no plan for it)."""
@@ -576,6 +619,9 @@ class RuleParameters(_Model):
     transfers: Transfers
     community: Community
     supplies: Supplies = Supplies()
+    #: ``null`` where positives are not isolated (the 10th edition: 乙类乙管).
+    positives: Positives | None
+    care: CareRequests
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:

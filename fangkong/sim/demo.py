@@ -47,6 +47,7 @@ from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.demo_supplies import supplies_run
 from fangkong.sim.demo_tracing import demo_investigate
 from fangkong.sim.demo_transfers import demo_transfers
+from fangkong.sim.demo_treatment import treatment_run
 from fangkong.sim.load import city_load
 
 PASSWORD_ENV = "FANGKONG_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -381,6 +382,32 @@ def demo_prepare(
                 f"{supplied.whole} priority users keep power whole, {supplied.cut} curtailed "
                 "(/supplies/services/).",
             )
+    treated = _timed(
+        out,
+        "Treating positives in Fangcang beds, care requests and an appeal",
+        lambda: treatment_run(
+            city=places["city"],
+            district=places["district"],
+            manager=_member_actor(Role.ISOLATION_MANAGER),
+            epidemiologist=_member_actor(Role.EPIDEMIOLOGIST),
+            clinician=_member_actor(Role.CLINICIAN),
+            commander=_member_actor(Role.COMMANDER),
+        ),
+    )
+    _say(
+        out,
+        f"Treatment: {treated.admitted} admitted to Fangcang beds, {treated.transferred} "
+        f"moved to the designated hospital, {treated.tests} release tests recorded, "
+        f"{treated.discharged} discharged"
+        + (
+            f"; the next discharge is possible from {treated.next_discharge} (run the demo "
+            "again that day), /isolation/treatment/"
+            if treated.next_discharge
+            else ", /isolation/treatment/"
+        )
+        + f"; {treated.requests} care requests, the appeal decided by "
+        f"{treated.appeal_decided_by or '—'}, /isolation/care/",
+    )
     command = _timed(
         out,
         "Drawing the city's map and computing the command figures",

@@ -25,7 +25,7 @@ from fangkong.core.bulk import objects_insert, rows_insert, values_insert
 from fangkong.core.errors import Conflict, field_error, field_refusal
 from fangkong.isolation.checks import Errors, raise_if, require_role
 from fangkong.isolation.checks import reason as reason_checked
-from fangkong.isolation.choices import OrderEventKind, OrderStatus, OrderTestStatus
+from fangkong.isolation.choices import OrderEventKind, OrderKind, OrderStatus, OrderTestStatus
 from fangkong.isolation.events import order_event_record, order_event_row
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
 from fangkong.isolation.orders.plans import PlannedOrder, order_plan
@@ -425,4 +425,59 @@ def order_replan(*, actor: AnyActor, order: IsolationOrder, reason: str | None) 
             extra={"from_rule_set": old_rules},
         )
     order.refresh_from_db()
+    return order
+
+
+#: The group of a health-monitoring order after discharge from treatment (not a quarantine
+#: group: its days come from the rule set's ``positives``, not from a quarantine plan).
+DISCHARGED_GROUP = "discharged_positive"
+
+
+def monitoring_order_issue(
+    *, actor: AnyActor, person: Person, days: int, rule_set: str, reason: str
+) -> IsolationOrder:
+    """Hand a person discharged from treatment to home health monitoring for ``days`` days
+    from today: an open ``health_monitoring`` order in ``DISCHARGED_GROUP`` at the person's
+    node, under ``rule_set`` (the rules that asked for it), with no test tasks; released on
+    day 0 + ``days`` like any order. A person with an open health-monitoring order keeps it
+    (returned, nothing written). Called by the discharge service, inside its transaction
+    (the discharging role decides, not ``ORDER_ISSUE_ROLES``). History row and audit row."""
+    found = IsolationOrder.objects.filter(
+        person=person, kind=OrderKind.HEALTH_MONITORING, status=OrderStatus.OPEN
+    ).first()
+    if found is not None:
+        return found
+    today = timezone.localdate()
+    order = IsolationOrder.objects.create(
+        person=person,
+        region_id=person.region_id,
+        kind=OrderKind.HEALTH_MONITORING,
+        group=DISCHARGED_GROUP,
+        day0=today,
+        central_until=None,
+        release_on=today + timedelta(days=days),
+        plan={"home_days": days, "home_kind": OrderKind.HEALTH_MONITORING, "tests": []},
+        rule_set=rule_set,
+        issued_by=actor.username,
+        issued_at=timezone.now(),
+        reason=reason,
+    )
+    order_event_record(
+        order=order,
+        kind=OrderEventKind.ISSUED,
+        actor=actor,
+        reason=reason,
+        rule_set=rule_set,
+        to_value=OrderStatus.OPEN,
+        detail={"group": DISCHARGED_GROUP, "kind": order.kind, "day0": today.isoformat()},
+    )
+    audit_record(
+        actor=actor,
+        action="monitoring_order_issue",
+        object_type="isolation_order",
+        object_id=order.code,
+        fields=["person", "kind", "group", "day0", "release_on"],
+        reason=reason,
+        rule_set=rule_set,
+    )
     return order

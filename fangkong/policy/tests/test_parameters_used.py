@@ -264,6 +264,9 @@ def test_stored_rule_sets_are_brought_to_the_new_shape():
     assert "investigation" not in old
     assert not migration.parameters_upgrade(old, national=True, effective_from=date(2021, 5, 1))
     old["investigation"] = timers.investigation_for(date(2021, 5, 11))
+    # 0009 puts the positives' release rules back (issue 20 §6), from the shipped edition
+    treatment = importlib.import_module("fangkong.policy.migrations.0009_treatment")
+    old["positives"] = treatment.shipped_sections()["nhc-8"]["positives"]
     assert old == new
     parameters_validate(old)
     assert timers.investigation_for(date(2023, 1, 8))["full_hours"] is None
