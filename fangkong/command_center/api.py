@@ -3,3 +3,9 @@
 from ninja import Router
 
 router = Router(tags=["command centre"])
+
+from fangkong.command_center.directives.api import router as directives_router  # noqa: E402
+from fangkong.command_center.notifications.api import router as notifications_router  # noqa: E402
+
+router.add_router("", notifications_router)
+router.add_router("", directives_router)

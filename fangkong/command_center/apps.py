@@ -5,3 +5,6 @@ class CommandCenterConfig(AppConfig):
     name = "fangkong.command_center"
     label = "command_center"
     verbose_name = "Command centre"
+
+    def ready(self) -> None:
+        from fangkong.command_center import duty_jobs  # noqa: F401 - registers the periodic jobs

@@ -155,6 +155,14 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "release_on": gettext_lazy("Release"),
     "tests": gettext_lazy("Test tasks"),
     "day": pgettext_lazy("field", "Day"),
+    # command centre: directives, duty checks, daily reports, notifications
+    "deadline": gettext_lazy("Deadline"),
+    "units": gettext_lazy("Units"),
+    "evidence": gettext_lazy("Evidence"),
+    "evidence_file": gettext_lazy("Evidence file"),
+    "mobile": gettext_lazy("Mobile number"),
+    "figure": gettext_lazy("Figure"),
+    "corrected": gettext_lazy("Corrected value"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

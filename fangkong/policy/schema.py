@@ -424,6 +424,15 @@ class LeadLists(_Model):
     deadline_hours: Hours
 
 
+class CommandDuty(_Model):
+    """Duty rules of the command system (§6.1, R31): a duty check (值班抽查) is answered by
+    the locality's officer on duty within ``duty_check_answer_minutes``; a unit's daily or
+    zero report for a day is due at ``daily_report_due_hour`` (local time) the next day."""
+
+    duty_check_answer_minutes: Annotated[int, Field(ge=1, le=1440, strict=True)]
+    daily_report_due_hour: Annotated[int, Field(ge=0, le=23, strict=True)]
+
+
 class RuleParameters(_Model):
     """Everything a rule set decides. Every quarantine group is listed (``null`` when the
     edition has no plan for it)."""
@@ -443,6 +452,7 @@ class RuleParameters(_Model):
     companions: Companions | None
     leads: LeadLists
     isolation_sites: IsolationSites
+    command: CommandDuty
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleParameters:

@@ -41,6 +41,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Users"), "accounts:users"),
     NavItem(_("Audit"), "accounts:audit"),
     NavItem(_("Schedule"), "accounts:schedule"),
+    NavItem(_("Directives"), "command_center:directives"),
+    NavItem(_("Inbox"), "command_center:inbox"),
 )
 
 

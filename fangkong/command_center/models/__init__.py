@@ -1,1 +1,11 @@
 """The command centre's models, one module per sub-domain, re-exported here."""
+
+from fangkong.command_center.models.directives import Directive as Directive
+from fangkong.command_center.models.directives import DirectiveAssignment as DirectiveAssignment
+from fangkong.command_center.models.directives import DirectiveEvent as DirectiveEvent
+from fangkong.command_center.models.duty import DutyCheck as DutyCheck
+from fangkong.command_center.models.duty import DutyCheckAnswer as DutyCheckAnswer
+from fangkong.command_center.models.notifications import Notification as Notification
+from fangkong.command_center.models.notifications import NotifyContact as NotifyContact
+from fangkong.command_center.models.reports import DailyReport as DailyReport
+from fangkong.command_center.models.reports import ReportCorrection as ReportCorrection

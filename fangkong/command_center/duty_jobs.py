@@ -1,0 +1,15 @@
+"""Periodic jobs of the duty work: overdue directives escalate (R33)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fangkong.command_center.directives.services import directives_escalate_overdue
+from fangkong.core.actor import SYSTEM
+from fangkong.core.periodic import periodic
+
+
+@periodic("command_directives_escalate", every=timedelta(minutes=5))
+def directives_escalate_job() -> str:
+    """Escalate overdue directives one level up."""
+    return f"escalated {directives_escalate_overdue(actor=SYSTEM)}"
