@@ -9,3 +9,7 @@ from fangkong.command_center.notifications.api import router as notifications_ro
 
 router.add_router("", notifications_router)
 router.add_router("", directives_router)
+
+from fangkong.command_center.duty.api import router as duty_router  # noqa: E402
+
+router.add_router("", duty_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fangkong.command_center.directives.services import directives_escalate_overdue
+from fangkong.command_center.duty.services import duty_checks_review
 from fangkong.core.actor import SYSTEM
 from fangkong.core.periodic import periodic
 
@@ -13,3 +14,9 @@ from fangkong.core.periodic import periodic
 def directives_escalate_job() -> str:
     """Escalate overdue directives one level up."""
     return f"escalated {directives_escalate_overdue(actor=SYSTEM)}"
+
+
+@periodic("command_duty_checks_review", every=timedelta(minutes=1))
+def duty_checks_review_job() -> str:
+    """Tell senders which localities did not answer a duty check in time."""
+    return f"reviewed {duty_checks_review(actor=SYSTEM)}"

@@ -22,3 +22,16 @@ urlpatterns += [
         name="directive_answer",
     ),
 ]
+
+from fangkong.command_center.duty import views as duty_views  # noqa: E402
+
+urlpatterns += [
+    path("duty-checks/", duty_views.duty_checks_view, name="duty_checks"),
+    path("duty-checks/send/", duty_views.duty_check_send_view, name="duty_check_send"),
+    path("duty-checks/<uuid:code>/", duty_views.duty_check_view, name="duty_check"),
+    path(
+        "duty-checks/<uuid:code>/answer/",
+        duty_views.duty_check_answer_view,
+        name="duty_check_answer",
+    ),
+]

@@ -42,6 +42,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Audit"), "accounts:audit"),
     NavItem(_("Schedule"), "accounts:schedule"),
     NavItem(_("Directives"), "command_center:directives"),
+    NavItem(_("Duty checks"), "command_center:duty_checks"),
     NavItem(_("Inbox"), "command_center:inbox"),
 )
 

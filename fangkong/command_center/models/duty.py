@@ -21,6 +21,8 @@ class DutyCheck(models.Model):
     sent_at = models.DateTimeField()
     due_at = models.DateTimeField()
     rule_set = models.CharField(max_length=200)
+    #: When the periodic job told the sender who had not answered by ``due_at``.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_at", "-id"]
