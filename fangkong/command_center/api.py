@@ -13,3 +13,7 @@ router.add_router("", directives_router)
 from fangkong.command_center.duty.api import router as duty_router  # noqa: E402
 
 router.add_router("", duty_router)
+
+from fangkong.command_center.reports.api import router as reports_router  # noqa: E402
+
+router.add_router("", reports_router)

@@ -56,6 +56,12 @@ class CorrectionForm(forms.Form):
     corrected = forms.IntegerField(label=_("Corrected value"), min_value=0, max_value=100_000_000)
     note = forms.CharField(label=_("Why"), max_length=255)
 
+    def figure_choices(self, choices: list[tuple[str, str]]) -> None:
+        """The figures a report has."""
+        field = self.fields["figure"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
 
 def page_number(request: HttpRequest) -> int:
     """The ``page`` query parameter, 1 when missing or malformed."""

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from fangkong.command_center.directives.services import directives_escalate_overdue
 from fangkong.command_center.duty.services import duty_checks_review
+from fangkong.command_center.reports.services import reports_flag_missing
 from fangkong.core.actor import SYSTEM
 from fangkong.core.periodic import periodic
 
@@ -20,3 +21,9 @@ def directives_escalate_job() -> str:
 def duty_checks_review_job() -> str:
     """Tell senders which localities did not answer a duty check in time."""
     return f"reviewed {duty_checks_review(actor=SYSTEM)}"
+
+
+@periodic("command_reports_flag_missing", every=timedelta(minutes=15))
+def reports_flag_missing_job() -> str:
+    """Flag the units whose daily report is not in by its deadline (R31)."""
+    return f"flagged {reports_flag_missing(actor=SYSTEM)}"

@@ -35,3 +35,12 @@ urlpatterns += [
         name="duty_check_answer",
     ),
 ]
+
+from fangkong.command_center.reports import views as report_views  # noqa: E402
+
+urlpatterns += [
+    path("reports/", report_views.reports_view, name="reports"),
+    path("reports/file/", report_views.report_file_view, name="report_file"),
+    path("reports/docx/", report_views.report_docx_view, name="report_docx"),
+    path("reports/<uuid:code>/correct/", report_views.report_correct_view, name="report_correct"),
+]

@@ -163,6 +163,7 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "mobile": gettext_lazy("Mobile number"),
     "figure": gettext_lazy("Figure"),
     "corrected": gettext_lazy("Corrected value"),
+    "zero": gettext_lazy("Zero report"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

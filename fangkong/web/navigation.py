@@ -43,6 +43,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Schedule"), "accounts:schedule"),
     NavItem(_("Directives"), "command_center:directives"),
     NavItem(_("Duty checks"), "command_center:duty_checks"),
+    NavItem(_("Daily reports"), "command_center:reports"),
     NavItem(_("Inbox"), "command_center:inbox"),
 )
 

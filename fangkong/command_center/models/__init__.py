@@ -8,4 +8,5 @@ from fangkong.command_center.models.duty import DutyCheckAnswer as DutyCheckAnsw
 from fangkong.command_center.models.notifications import Notification as Notification
 from fangkong.command_center.models.notifications import NotifyContact as NotifyContact
 from fangkong.command_center.models.reports import DailyReport as DailyReport
+from fangkong.command_center.models.reports import MissingReport as MissingReport
 from fangkong.command_center.models.reports import ReportCorrection as ReportCorrection

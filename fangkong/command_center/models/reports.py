@@ -53,3 +53,23 @@ class ReportCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"correction {self.pk}"
+
+
+class MissingReport(models.Model):
+    """A reporting unit that had filed no report for ``day`` when its deadline passed
+    (R31), flagged once by the periodic job; ``filed_at`` is set when the report came in
+    after all."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    flagged_at = models.DateTimeField()
+    filed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "region__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="missing_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"missing report {self.pk}"

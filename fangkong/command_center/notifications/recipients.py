@@ -20,3 +20,12 @@ def unit_recipients(*, region_ids: Iterable[int], roles: Collection[str]) -> lis
         .values_list("user_id", flat=True)
         .distinct()
     )
+
+
+def unit_nodes(*, roles: Collection[str]) -> list[int]:
+    """Ids of the nodes where someone holds an active membership with one of ``roles``."""
+    return list(
+        Membership.objects.filter(role__in=list(roles), is_active=True)
+        .values_list("region_id", flat=True)
+        .distinct()
+    )
