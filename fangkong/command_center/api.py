@@ -17,3 +17,7 @@ router.add_router("", duty_router)
 from fangkong.command_center.reports.api import router as reports_router  # noqa: E402
 
 router.add_router("", reports_router)
+
+from fangkong.command_center.supervision.api import router as supervision_router  # noqa: E402
+
+router.add_router("", supervision_router)

@@ -45,3 +45,25 @@ class AnswerStanding(models.TextChoices):
 class ReportKind(models.TextChoices):
     DAILY = "daily", _("Daily report")
     ZERO = "zero", _("Zero report")
+
+
+class InspectionMethod(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    UNANNOUNCED = "unannounced", _("Unannounced")
+
+
+class FindingSeverity(models.TextChoices):
+    GENERAL = "general", _("General")
+    SERIOUS = "serious", _("Serious")
+    MAJOR = "major", _("Major risk")
+
+
+class FindingStatus(models.TextChoices):
+    """Rectification of a finding (R33): open → rectifying → submitted → verified → closed
+    (销号); a submission the inspector does not accept goes back to rectifying."""
+
+    OPEN = "open", _("Open")
+    RECTIFYING = "rectifying", _("Rectifying")
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFIED = "verified", _("Verified")
+    CLOSED = "closed", _("Closed (struck off)")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from fangkong.command_center.models import DirectiveAssignment, DirectiveEvent
+from fangkong.command_center.models import (
+    DirectiveAssignment,
+    DirectiveEvent,
+    Finding,
+    FindingEvent,
+)
 from fangkong.core.actor import AnyActor
 
 
@@ -18,5 +23,20 @@ def directive_event_record(
         at=timezone.now(),
         actor=actor.username,
         actor_role=actor.role,
+        note=note,
+    )
+
+
+def finding_event_record(
+    *, finding: Finding, actor: AnyActor, from_value: str = "", to_value: str = "", note: str = ""
+) -> FindingEvent:
+    """One history row for a finding, written now: who (name and role), from → to, why."""
+    return FindingEvent.objects.create(
+        finding=finding,
+        at=timezone.now(),
+        actor=actor.username,
+        actor_role=actor.role,
+        from_value=from_value,
+        to_value=to_value,
         note=note,
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.command_center.duty_choices import FindingSeverity, InspectionMethod
 from fangkong.core.widgets import IsoDateInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -69,3 +70,46 @@ def page_number(request: HttpRequest) -> int:
         return max(1, min(int(request.GET.get("page") or 1), 100_000))
     except ValueError:
         return 1
+
+
+class InspectionForm(forms.Form):
+    team = forms.CharField(label=_("Team"), max_length=200)
+    theme = forms.CharField(label=_("Theme"), max_length=200)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    method = forms.ChoiceField(label=_("Method"), choices=InspectionMethod.choices)
+    on = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    checklist = forms.CharField(
+        label=_("Checklist"),
+        max_length=20_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One item a line: item | yes or no | note"),
+    )
+
+    def checklist_items(self) -> list[dict[str, object]]:
+        """The checklist lines as items; a line whose answer is not yes or no keeps
+        ``passed`` empty and is refused by the service with its row."""
+        items: list[dict[str, object]] = []
+        for line in str(self.cleaned_data.get("checklist") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            answer = parts[1].lower() if len(parts) > 1 else ""
+            passed = {"yes": True, "y": True, "是": True, "no": False, "n": False, "否": False}
+            items.append(
+                {
+                    "item": parts[0],
+                    "passed": passed.get(answer),
+                    "note": parts[2] if len(parts) > 2 else "",
+                }
+            )
+        return items
+
+
+class FindingForm(forms.Form):
+    unit = forms.CharField(label=_("Responsible unit (jurisdiction code)"), max_length=15)
+    severity = forms.ChoiceField(label=_("Severity"), choices=FindingSeverity.choices)
+    description = forms.CharField(
+        label=_("Problem"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME)

@@ -14,3 +14,5 @@ UNIT_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER})
 UNIT_RECIPIENT_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER})
 #: Who answers a duty check for a locality.
 DUTY_ANSWER_ROLES = frozenset({Role.DUTY_OFFICER})
+#: Run inspections, record findings, verify and close (销号) rectifications.
+INSPECT_ROLES = frozenset({Role.INSPECTOR})

@@ -44,3 +44,20 @@ urlpatterns += [
     path("reports/docx/", report_views.report_docx_view, name="report_docx"),
     path("reports/<uuid:code>/correct/", report_views.report_correct_view, name="report_correct"),
 ]
+
+from fangkong.command_center.supervision import views as supervision_views  # noqa: E402
+
+urlpatterns += [
+    path("inspections/", supervision_views.inspections_view, name="inspections"),
+    path("inspections/<uuid:code>/", supervision_views.inspection_view, name="inspection"),
+    path(
+        "inspections/<uuid:code>/findings/",
+        supervision_views.finding_record_view,
+        name="finding_record",
+    ),
+    path(
+        "inspections/<uuid:code>/findings/<uuid:finding>/",
+        supervision_views.finding_transition_view,
+        name="finding_transition",
+    ),
+]

@@ -164,6 +164,11 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "figure": gettext_lazy("Figure"),
     "corrected": gettext_lazy("Corrected value"),
     "zero": gettext_lazy("Zero report"),
+    "checklist": gettext_lazy("Checklist"),
+    "team": gettext_lazy("Team"),
+    "theme": gettext_lazy("Theme"),
+    "method": gettext_lazy("Method"),
+    "on": pgettext_lazy("field", "Date"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

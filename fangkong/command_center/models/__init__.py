@@ -10,3 +10,6 @@ from fangkong.command_center.models.notifications import NotifyContact as Notify
 from fangkong.command_center.models.reports import DailyReport as DailyReport
 from fangkong.command_center.models.reports import MissingReport as MissingReport
 from fangkong.command_center.models.reports import ReportCorrection as ReportCorrection
+from fangkong.command_center.models.supervision import Finding as Finding
+from fangkong.command_center.models.supervision import FindingEvent as FindingEvent
+from fangkong.command_center.models.supervision import Inspection as Inspection
