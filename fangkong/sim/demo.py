@@ -39,6 +39,7 @@ from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
+from fangkong.sim.demo_command import demo_command
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.demo_tracing import demo_investigate
@@ -307,6 +308,24 @@ def demo_prepare(
             f"venue scans, {found.candidates:,} contact candidates (slowest derivation "
             f"{found.slowest_seconds:.2f} s); most candidates: case {found.best_case} "
             f"({found.best_candidates:,}), /tracing/cases/{found.best_case}/contacts/",
+        )
+        command = _timed(
+            out,
+            "Command centre: duty check, directive, daily reports, inspection",
+            lambda: demo_command(
+                commander=_member_actor(Role.COMMANDER),
+                inspector=_member_actor(Role.INSPECTOR),
+                district=places["district"],
+                password=password,
+            ),
+        )
+        _say(
+            out,
+            f"Command: duty check /command/duty-checks/{command.duty_check}/ ({command.on_time} "
+            f"in time, {command.late} late, {command.unanswered} unanswered); directive "
+            f"/command/directives/{command.directive}/ acknowledged by the district; "
+            f"{command.reports} daily reports filed (/command/reports/); inspection finding "
+            f"closed at /command/inspections/{command.inspection}/",
         )
     _print_accounts(out, accounts, password if generated else "", url)
 

@@ -29,8 +29,9 @@ def _link(check: DutyCheck) -> str:
     return reverse("command_center:duty_check", args=[check.code])
 
 
-def duty_check_send(*, actor: Actor) -> DutyCheck:
-    """Send a duty check from the actor's node to every active node directly below it.
+def duty_check_send(*, actor: Actor, at: datetime | None = None) -> DutyCheck:
+    """Send a duty check from the actor's node to every active node directly below it, now
+    (``at`` only where the simulation replays an earlier moment).
 
     1. Only a commander sends (403); a node with nothing below it is refused (422).
     2. The answer is due ``command.duty_check_answer_minutes`` from now, by the rules in
@@ -45,8 +46,8 @@ def duty_check_send(*, actor: Actor) -> DutyCheck:
             [field_error("units", "no_units_below", _("There is no locality below your node."))],
             _("The duty check was not sent."),
         )
-    now = timezone.now()
-    rules = rules_for_actor(actor, timezone.localdate())
+    now = at or timezone.now()
+    rules = rules_for_actor(actor, timezone.localdate(now))
     minutes = rules.parameters.command.duty_check_answer_minutes
     with transaction.atomic():
         check = DutyCheck.objects.create(
@@ -79,17 +80,20 @@ def duty_check_send(*, actor: Actor) -> DutyCheck:
     return check
 
 
-def duty_check_answer(*, actor: Actor, check: DutyCheck) -> DutyCheckAnswer:
+def duty_check_answer(
+    *, actor: Actor, check: DutyCheck, at: datetime | None = None
+) -> DutyCheckAnswer:
     """The officer on duty of a locality asked by ``check`` acknowledges it (for the locality
-    of their own node; 404 when that locality was not asked). Answering again changes
-    nothing. A late answer tells the sender."""
+    of their own node; 404 when that locality was not asked), now (``at`` only where the
+    simulation replays an earlier moment). Answering again changes nothing. A late answer
+    tells the sender."""
     require_role(actor, DUTY_ANSWER_ROLES)
     answer = DutyCheckAnswer.objects.filter(check_sent=check, region_id=actor.region_id).first()
     if answer is None:
         raise NotFound(_("Your locality was not asked by this check."), code="duty_check_not_found")
     if answer.answered_at is not None:
         return answer
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         changed = DutyCheckAnswer.objects.filter(pk=answer.pk, answered_at__isnull=True).update(
             answered_at=now, answered_by_id=actor.user_id
