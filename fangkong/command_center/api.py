@@ -21,3 +21,7 @@ router.add_router("", reports_router)
 from fangkong.command_center.supervision.api import router as supervision_router  # noqa: E402
 
 router.add_router("", supervision_router)
+
+from fangkong.command_center.structure.api import router as structure_router  # noqa: E402
+
+router.add_router("", structure_router)

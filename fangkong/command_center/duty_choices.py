@@ -67,3 +67,16 @@ class FindingStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     VERIFIED = "verified", _("Verified")
     CLOSED = "closed", _("Closed (struck off)")
+
+
+class WorkingGroupKind(models.TextChoices):
+    """The working groups (专班) of a command body (§6.1)."""
+
+    TESTING = "testing", _("Testing")
+    TRACING = "tracing", _("Tracing")
+    ISOLATION_TRANSFER = "isolation_transfer", _("Isolation and transfer")
+    COMMUNITY = "community", _("Community control")
+    SUPPLIES = "supplies", _("Supplies")
+    MEDICAL = "medical", _("Medical treatment")
+    PUBLICITY = "publicity", _("Publicity")
+    TRAFFIC = "traffic", _("Traffic control")

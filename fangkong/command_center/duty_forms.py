@@ -6,7 +6,11 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.command_center.duty_choices import FindingSeverity, InspectionMethod
+from fangkong.command_center.duty_choices import (
+    FindingSeverity,
+    InspectionMethod,
+    WorkingGroupKind,
+)
 from fangkong.core.widgets import IsoDateInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -113,3 +117,29 @@ class FindingForm(forms.Form):
         label=_("Problem"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME)
+
+
+class BodyForm(forms.Form):
+    region = forms.CharField(label=_("Jurisdiction code"), max_length=15)
+    name = forms.CharField(label=_("Name"), max_length=200)
+
+
+class GroupForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Working group"), choices=WorkingGroupKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+
+
+class MemberForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Working group"), choices=WorkingGroupKind.choices)
+    username = forms.CharField(label=_("User name"), max_length=150)
+    leader = forms.BooleanField(label=_("Leader"), required=False)
+    duty = forms.CharField(label=_("Duty"), max_length=200, required=False)
+
+
+class IncidentForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    region = forms.CharField(label=_("Jurisdiction code"), max_length=15)
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)

@@ -61,3 +61,16 @@ urlpatterns += [
         name="finding_transition",
     ),
 ]
+
+from fangkong.command_center.structure import views as structure_views  # noqa: E402
+
+urlpatterns += [
+    path("bodies/", structure_views.bodies_view, name="bodies"),
+    path("bodies/<uuid:code>/", structure_views.body_view, name="body"),
+    path("incidents/<uuid:code>/", structure_views.incident_view, name="incident"),
+    path(
+        "incidents/<uuid:code>/escalate/",
+        structure_views.incident_escalate_view,
+        name="incident_escalate",
+    ),
+]

@@ -165,6 +165,7 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "corrected": gettext_lazy("Corrected value"),
     "zero": gettext_lazy("Zero report"),
     "checklist": gettext_lazy("Checklist"),
+    "body": gettext_lazy("Command body"),
     "team": gettext_lazy("Team"),
     "theme": gettext_lazy("Theme"),
     "method": gettext_lazy("Method"),

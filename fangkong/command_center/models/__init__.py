@@ -10,6 +10,11 @@ from fangkong.command_center.models.notifications import NotifyContact as Notify
 from fangkong.command_center.models.reports import DailyReport as DailyReport
 from fangkong.command_center.models.reports import MissingReport as MissingReport
 from fangkong.command_center.models.reports import ReportCorrection as ReportCorrection
+from fangkong.command_center.models.structure import CommandBody as CommandBody
+from fangkong.command_center.models.structure import GroupMember as GroupMember
+from fangkong.command_center.models.structure import Incident as Incident
+from fangkong.command_center.models.structure import IncidentEscalation as IncidentEscalation
+from fangkong.command_center.models.structure import WorkingGroup as WorkingGroup
 from fangkong.command_center.models.supervision import Finding as Finding
 from fangkong.command_center.models.supervision import FindingEvent as FindingEvent
 from fangkong.command_center.models.supervision import Inspection as Inspection
