@@ -74,3 +74,19 @@ urlpatterns += [
         name="incident_escalate",
     ),
 ]
+
+from fangkong.command_center.roster import views as roster_views  # noqa: E402
+
+urlpatterns += [
+    path("bodies/<uuid:code>/roster/<slug:kind>/", roster_views.roster_view, name="roster"),
+    path(
+        "bodies/<uuid:code>/roster/<slug:kind>/generate/",
+        roster_views.roster_generate_view,
+        name="roster_generate",
+    ),
+    path(
+        "bodies/<uuid:code>/roster/<slug:kind>/shifts/<int:shift>/log/",
+        roster_views.duty_log_view,
+        name="duty_log",
+    ),
+]

@@ -431,6 +431,12 @@ class CommandDuty(_Model):
 
     duty_check_answer_minutes: Annotated[int, Field(ge=1, le=1440, strict=True)]
     daily_report_due_hour: Annotated[int, Field(ge=0, le=23, strict=True)]
+    #: Duty rosters (R32): at most this many shifts in a row for one person ...
+    roster_max_consecutive_shifts: Annotated[int, Field(ge=1, le=10, strict=True)]
+    #: ... and this many hours in a row ...
+    roster_max_consecutive_hours: Annotated[int, Field(ge=1, le=72, strict=True)]
+    #: ... then at least this many hours of rest.
+    roster_min_rest_hours: Annotated[int, Field(ge=0, le=48, strict=True)]
 
 
 class RuleParameters(_Model):

@@ -11,6 +11,8 @@ from fangkong.command_center.models.reports import DailyReport as DailyReport
 from fangkong.command_center.models.reports import MissingReport as MissingReport
 from fangkong.command_center.models.reports import ReportCorrection as ReportCorrection
 from fangkong.command_center.models.structure import CommandBody as CommandBody
+from fangkong.command_center.models.structure import DutyLogEntry as DutyLogEntry
+from fangkong.command_center.models.structure import DutyShift as DutyShift
 from fangkong.command_center.models.structure import GroupMember as GroupMember
 from fangkong.command_center.models.structure import Incident as Incident
 from fangkong.command_center.models.structure import IncidentEscalation as IncidentEscalation

@@ -95,3 +95,40 @@ class IncidentEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"escalation {self.pk}"
+
+
+class DutyShift(models.Model):
+    """One shift of one staff member on the duty post of a working group, ``[starts_at,
+    ends_at)``; the roster is the group's shifts (R32)."""
+
+    group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="shifts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["group_id", "starts_at", "id"]
+        indexes = [models.Index(fields=["group", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"shift {self.pk}"
+
+
+class DutyLogEntry(models.Model):
+    """One line of a shift's duty log (值班日志): what happened, who wrote it, when."""
+
+    shift = models.ForeignKey(DutyShift, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"log {self.pk}"
