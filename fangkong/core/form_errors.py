@@ -166,6 +166,7 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "zero": gettext_lazy("Zero report"),
     "checklist": gettext_lazy("Checklist"),
     "body": gettext_lazy("Command body"),
+    "shift_hours": gettext_lazy("Shift pattern"),
     "team": gettext_lazy("Team"),
     "theme": gettext_lazy("Theme"),
     "method": gettext_lazy("Method"),

@@ -18,11 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.command_center.duty_roles import COMMAND_ROLES, READ_ROLES
-from fangkong.command_center.roster.selectors import shift_get, shift_list
+from fangkong.command_center.roster.selectors import roster_flags, shift_get, shift_list
 from fangkong.command_center.roster.services import (
     PATTERNS,
     duty_log_add,
-    roster_flags,
     roster_generate,
 )
 from fangkong.command_center.structure.access import access_body, access_group

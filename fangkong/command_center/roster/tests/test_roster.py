@@ -12,6 +12,7 @@ from django.utils import timezone
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
 from fangkong.command_center.models import DutyLogEntry, DutyShift, Notification
+from fangkong.command_center.roster.selectors import roster_flags
 from fangkong.command_center.roster.services import duty_log_add, roster_generate
 from fangkong.command_center.structure.services import (
     command_body_create,
@@ -76,8 +77,6 @@ def test_a_roster_that_exhausts_its_people_or_leaves_hours_open_is_flagged_befor
     assert [s.starts_at.hour for s in flags.long_runs]  # three 8-hour shifts in a row
     assert Notification.objects.filter(user_id=staff.officer_a.user_id, kind="late").exists()
     # the day after is uncovered: the week's check shows the hole
-    from fangkong.command_center.roster.services import roster_flags
-
     start = flags.long_runs[0].ends_at - timedelta(hours=24)
     week = roster_flags(group=group, start=start, end=start + timedelta(days=2))
     assert week.gaps
