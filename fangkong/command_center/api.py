@@ -25,3 +25,7 @@ router.add_router("", supervision_router)
 from fangkong.command_center.structure.api import router as structure_router  # noqa: E402
 
 router.add_router("", structure_router)
+
+from fangkong.command_center.meetings.api import router as meetings_router  # noqa: E402
+
+router.add_router("", meetings_router)

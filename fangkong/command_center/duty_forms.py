@@ -143,3 +143,29 @@ class IncidentForm(forms.Form):
 
 class EscalateForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME)
+    video_url = forms.CharField(
+        label=_("Video room address"),
+        max_length=500,
+        required=False,
+        help_text=_("The room in the conferencing system (https://…)."),
+    )
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        max_length=20_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"),
+        max_length=10_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -90,3 +90,15 @@ urlpatterns += [
         name="duty_log",
     ),
 ]
+
+from fangkong.command_center.meetings import views as meeting_views  # noqa: E402
+
+urlpatterns += [
+    path("meetings/", meeting_views.meetings_view, name="meetings"),
+    path("meetings/<uuid:code>/", meeting_views.meeting_view, name="meeting"),
+    path(
+        "meetings/<uuid:code>/<str:step>/",
+        meeting_views.meeting_step_view,
+        name="meeting_step",
+    ),
+]

@@ -27,7 +27,7 @@ from fangkong.command_center.duty_choices import (
 from fangkong.command_center.duty_events import directive_event_record
 from fangkong.command_center.duty_inputs import Errors, raise_if, require_role, text
 from fangkong.command_center.duty_roles import COMMAND_ROLES, UNIT_RECIPIENT_ROLES, UNIT_ROLES
-from fangkong.command_center.models import Directive, DirectiveAssignment
+from fangkong.command_center.models import Directive, DirectiveAssignment, Meeting
 from fangkong.command_center.notifications.delivery import notify
 from fangkong.command_center.notifications.recipients import unit_recipients
 from fangkong.core.actor import Actor, AnyActor, SystemActor
@@ -60,8 +60,15 @@ def _link(directive: Directive) -> str:
     return reverse("command_center:directive", args=[directive.code])
 
 
-def directive_issue(*, actor: Actor, data: DirectiveInput, units: Sequence[Region]) -> Directive:
-    """Send a directive from the actor's node to ``units`` (nodes strictly below it).
+def directive_issue(
+    *,
+    actor: Actor,
+    data: DirectiveInput,
+    units: Sequence[Region],
+    meeting: Meeting | None = None,
+) -> Directive:
+    """Send a directive from the actor's node to ``units`` (nodes strictly below it), as
+    decided by ``meeting`` when given.
 
     1. Only a commander issues (403); title required, deadline in the future, at least one
        unit, each below the actor's node (422 naming ``units`` and the row; a node outside
@@ -95,6 +102,7 @@ def directive_issue(*, actor: Actor, data: DirectiveInput, units: Sequence[Regio
             title=title,
             body=body,
             deadline=data.deadline,
+            meeting=meeting,
         )
         assignments = DirectiveAssignment.objects.bulk_create(
             [DirectiveAssignment(directive=directive, region=unit) for unit in unique]

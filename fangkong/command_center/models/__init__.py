@@ -5,6 +5,8 @@ from fangkong.command_center.models.directives import DirectiveAssignment as Dir
 from fangkong.command_center.models.directives import DirectiveEvent as DirectiveEvent
 from fangkong.command_center.models.duty import DutyCheck as DutyCheck
 from fangkong.command_center.models.duty import DutyCheckAnswer as DutyCheckAnswer
+from fangkong.command_center.models.meetings import Meeting as Meeting
+from fangkong.command_center.models.meetings import MeetingAttendance as MeetingAttendance
 from fangkong.command_center.models.notifications import Notification as Notification
 from fangkong.command_center.models.notifications import NotifyContact as NotifyContact
 from fangkong.command_center.models.reports import DailyReport as DailyReport

@@ -24,6 +24,14 @@ class Directive(TimestampedModel):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, default="")
     deadline = models.DateTimeField()
+    #: The dispatch meeting that decided it, if one did.
+    meeting = models.ForeignKey(
+        "command_center.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="directives",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
