@@ -58,6 +58,19 @@ BOUNDED: dict[str, str] = {
     "IssueOut.existing": "the orders of one issue request (at most 5,000 persons, OrdersIssueIn)",
     "AllocateOut.placed": "the orders of one allocation request (at most 5,000, AllocateIn)",
     "AllocateOut.unplaced": "the orders of one allocation request (at most 5,000, AllocateIn)",
+    # command centre (issue 22): the rows of one directive, check, report, inspection,
+    # body, incident or meeting
+    "DirectiveDetailOut.unit_rows": "the units one directive went to (at most 500, DirectiveIn)",
+    "DutyCheckDetailOut.answers": "the localities directly below one node",
+    "RollupOut.children": "the nodes directly below one node",
+    "InspectionOut.checklist": "the checklist of one inspection (at most 200, InspectionIn)",
+    "InspectionDetailOut.checklist": "the checklist of one inspection (at most 200)",
+    "InspectionDetailOut.findings": "the findings of one inspection",
+    "BodyOut.groups": "the working groups of one body (one per kind, eight kinds)",
+    "GroupOut.members": "the members of one working group",
+    "IncidentOut.history": "the moves of one incident's command (one per level at most)",
+    "MeetingOut.attendance": "the localities directly below one node",
+    "MeetingOut.directives": "the directives one meeting produced",
 }
 
 

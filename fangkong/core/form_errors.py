@@ -167,6 +167,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "checklist": gettext_lazy("Checklist"),
     "body": gettext_lazy("Command body"),
     "shift_hours": gettext_lazy("Shift pattern"),
+    "video_url": gettext_lazy("Video room address"),
+    "present": gettext_lazy("Present"),
     "team": gettext_lazy("Team"),
     "theme": gettext_lazy("Theme"),
     "method": gettext_lazy("Method"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.command_center.duty_inputs import require_role
@@ -23,7 +23,8 @@ from fangkong.command_center.meetings.services import (
 )
 from fangkong.command_center.models import Meeting
 from fangkong.core.guards import actor_of
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS
+from fangkong.core.paging import paginate
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, PageOut, PageParams, page_fields
 
 router = Router(tags=["command centre: dispatch meetings"])
 
@@ -79,11 +80,16 @@ def _out(meeting: Meeting) -> MeetingOut:
     )
 
 
-@router.get("/meetings", response={200: list[MeetingOut], **ERRORS}, summary="Dispatch meetings")
-def meetings_list(request: HttpRequest) -> list[MeetingOut]:
+class MeetingPageOut(PageOut):
+    items: list[MeetingOut]
+
+
+@router.get("/meetings", response={200: MeetingPageOut, **ERRORS}, summary="Dispatch meetings")
+def meetings_list(request: HttpRequest, paging: Query[PageParams]) -> MeetingPageOut:
     actor = actor_of(request)
     require_role(actor, READ_ROLES)
-    return [_out(m) for m in meeting_scope(actor)[:100]]
+    page = paginate(meeting_scope(actor), page=paging.page, page_size=paging.page_size)
+    return MeetingPageOut(items=[_out(m) for m in page.items], **page_fields(page))
 
 
 @router.post("/meetings", response={201: MeetingOut, **WRITE_ERRORS}, summary="Call a meeting")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from fangkong.command_center.duty_inputs import require_role
@@ -28,7 +28,15 @@ from fangkong.command_center.structure.services import (
 )
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.paging import paginate
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    IdempotencyKey,
+    PageOut,
+    PageParams,
+    page_fields,
+)
 from fangkong.regions.access import access_region
 
 router = Router(tags=["command centre: structure"])
@@ -149,12 +157,21 @@ def _incident_out(incident: Incident) -> IncidentOut:
     )
 
 
-@router.get("/bodies", response={200: list[BodyOut], **ERRORS}, summary="Command bodies")
-def bodies_list(request: HttpRequest) -> list[BodyOut]:
+class BodyPageOut(PageOut):
+    items: list[BodyOut]
+
+
+class IncidentPageOut(PageOut):
+    items: list[IncidentOut]
+
+
+@router.get("/bodies", response={200: BodyPageOut, **ERRORS}, summary="Command bodies")
+def bodies_list(request: HttpRequest, paging: Query[PageParams]) -> BodyPageOut:
     """Command bodies of the caller's subtree with their working groups and members."""
     actor = actor_of(request)
     require_role(actor, READ_ROLES)
-    return [_body_out(b) for b in body_list(actor=actor)[:500]]
+    page = paginate(body_list(actor=actor), page=paging.page, page_size=paging.page_size)
+    return BodyPageOut(items=[_body_out(b) for b in page.items], **page_fields(page))
 
 
 @router.post(
@@ -207,11 +224,12 @@ def bodies_member(request: HttpRequest, code: str, kind: str, payload: MemberIn)
     return _body_out(body)
 
 
-@router.get("/incidents", response={200: list[IncidentOut], **ERRORS}, summary="Incidents")
-def incidents_list(request: HttpRequest) -> list[IncidentOut]:
+@router.get("/incidents", response={200: IncidentPageOut, **ERRORS}, summary="Incidents")
+def incidents_list(request: HttpRequest, paging: Query[PageParams]) -> IncidentPageOut:
     actor = actor_of(request)
     require_role(actor, READ_ROLES)
-    return [_incident_out(i) for i in incident_list(actor=actor)[:200]]
+    page = paginate(incident_list(actor=actor), page=paging.page, page_size=paging.page_size)
+    return IncidentPageOut(items=[_incident_out(i) for i in page.items], **page_fields(page))
 
 
 @router.post("/incidents", response={201: IncidentOut, **WRITE_ERRORS}, summary="Open an incident")
