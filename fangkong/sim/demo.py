@@ -39,7 +39,7 @@ from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 from fangkong.sim import tree
 from fangkong.sim.city import city_generate
-from fangkong.sim.demo_command import demo_command
+from fangkong.sim.demo_duty import demo_duty
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
 from fangkong.sim.demo_tracing import demo_investigate
@@ -312,7 +312,7 @@ def demo_prepare(
         command = _timed(
             out,
             "Command centre: duty check, directive, daily reports, inspection",
-            lambda: demo_command(
+            lambda: demo_duty(
                 commander=_member_actor(Role.COMMANDER),
                 inspector=_member_actor(Role.INSPECTOR),
                 district=places["district"],

@@ -38,7 +38,7 @@ from fangkong.regions.models import Region
 
 
 @dataclass(frozen=True)
-class CommandDemo:
+class DutyDemo:
     """What the step left for the demo commander to look at."""
 
     duty_check: str
@@ -73,9 +73,9 @@ def _officer(district: Region, password: str) -> Actor:
     return actor_from_membership(membership)
 
 
-def demo_command(
+def demo_duty(
     *, commander: Actor, inspector: Actor, district: Region, password: str
-) -> CommandDemo:
+) -> DutyDemo:
     """Run the command-centre scene (see the module docstring) at the commander's node."""
     districts = list(child_units(actor=commander))
     officers = [_officer(d, password) for d in districts]
@@ -133,7 +133,7 @@ def demo_command(
     finding_transition(actor=inspector, finding=finding, to="verified", note="复查合格")
     finding_transition(actor=inspector, finding=finding, to="closed", note="销号")
     answered = len(officers) - 1 if len(officers) > 1 else len(officers)
-    return CommandDemo(
+    return DutyDemo(
         duty_check=str(check.code),
         on_time=min(half, answered),
         late=max(0, answered - half),

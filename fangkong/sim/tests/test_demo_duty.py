@@ -16,7 +16,7 @@ from fangkong.command_center.models import (
     DutyCheck,
     Finding,
 )
-from fangkong.sim.demo_command import demo_command
+from fangkong.sim.demo_duty import demo_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_the_command_scene_runs_through_the_services(tree):
     commander = actor_make(role=Role.COMMANDER, region=tree["city"])
     inspector = actor_make(role=Role.INSPECTOR, region=tree["city"])
-    scene = demo_command(
+    scene = demo_duty(
         commander=commander,
         inspector=inspector,
         district=tree["district_a"],
@@ -40,7 +40,7 @@ def test_the_command_scene_runs_through_the_services(tree):
     assert DirectiveAssignment.objects.get(region=tree["district_a"]).status == "acknowledged"
     assert DailyReport.objects.count() == scene.reports == 2
     assert Finding.objects.get().status == "closed"
-    again = demo_command(
+    again = demo_duty(
         commander=commander, inspector=inspector, district=tree["district_a"], password="x"
     )
     assert again.reports == 0  # yesterday's reports are in already
