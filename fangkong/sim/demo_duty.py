@@ -73,9 +73,7 @@ def _officer(district: Region, password: str) -> Actor:
     return actor_from_membership(membership)
 
 
-def demo_duty(
-    *, commander: Actor, inspector: Actor, district: Region, password: str
-) -> DutyDemo:
+def demo_duty(*, commander: Actor, inspector: Actor, district: Region, password: str) -> DutyDemo:
     """Run the command-centre scene (see the module docstring) at the commander's node."""
     districts = list(child_units(actor=commander))
     officers = [_officer(d, password) for d in districts]
