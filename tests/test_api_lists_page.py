@@ -74,6 +74,19 @@ BOUNDED: dict[str, str] = {
     "AllocationDetailOut.items": "one row per key item of one allocation (the short item list)",
     "DeliveryDetailOut.pick_list": "one request's lines (one per key item, at most 100)",
     "PlanOut.lines": "the priority users of one district's shortage plan (registered sites)",
+    # command centre (issue 22): the rows of one directive, check, report, inspection,
+    # body, incident or meeting
+    "DirectiveDetailOut.unit_rows": "the units one directive went to (at most 500, DirectiveIn)",
+    "DutyCheckDetailOut.answers": "the localities directly below one node",
+    "RollupOut.children": "the nodes directly below one node",
+    "InspectionOut.checklist": "the checklist of one inspection (at most 200, InspectionIn)",
+    "InspectionDetailOut.checklist": "the checklist of one inspection (at most 200)",
+    "InspectionDetailOut.findings": "the findings of one inspection",
+    "BodyOut.groups": "the working groups of one body (one per kind, eight kinds)",
+    "GroupOut.members": "the members of one working group",
+    "IncidentOut.history": "the moves of one incident's command (one per level at most)",
+    "MeetingOut.attendance": "the localities directly below one node",
+    "MeetingOut.directives": "the directives one meeting produced",
 }
 
 

@@ -266,3 +266,15 @@ X_FRAME_OPTIONS = "DENY"
 
 FANGKONG_SITE_NAME = _("Fangkong")
 AUDIT_DB_GUARD = True
+
+# Command centre notifications (issue 22 §8): e-mail through Django's mail backend (the
+# default writes nothing anywhere), SMS through a transport class (the default only logs).
+EMAIL_BACKEND = env_str("FANGKONG_EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
+EMAIL_HOST = env_str("FANGKONG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("FANGKONG_EMAIL_PORT", 25, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("FANGKONG_EMAIL_FROM", "fangkong@localhost")
+COMMAND_SMS_TRANSPORT = env_str(
+    "FANGKONG_SMS_TRANSPORT", "fangkong.command_center.notifications.transports.LogTransport"
+)
+# Uploaded evidence (directive completion files) is kept here and served by no URL.
+MEDIA_ROOT = DATA_DIR / "media"

@@ -7,4 +7,5 @@ class CommandCenterConfig(AppConfig):
     verbose_name = "Command centre"
 
     def ready(self) -> None:
+        from fangkong.command_center import duty_jobs  # noqa: F401 - registers the periodic jobs
         from fangkong.command_center.picture import jobs  # noqa: F401 - registers the job

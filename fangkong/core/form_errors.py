@@ -169,6 +169,23 @@ FIELD_LABELS: dict[str, str | Promise] = {
     # treatment: admissions and transfers (issue 20 §6)
     "isolated_since": gettext_lazy("Isolated since (day 0)"),
     "room": gettext_lazy("Room"),
+    # command centre: directives, duty checks, daily reports, notifications
+    "deadline": gettext_lazy("Deadline"),
+    "units": gettext_lazy("Units"),
+    "evidence": gettext_lazy("Evidence"),
+    "evidence_file": gettext_lazy("Evidence file"),
+    "mobile": gettext_lazy("Mobile number"),
+    "figure": gettext_lazy("Figure"),
+    "corrected": gettext_lazy("Corrected value"),
+    "zero": gettext_lazy("Zero report"),
+    "checklist": gettext_lazy("Checklist"),
+    "body": gettext_lazy("Command body"),
+    "shift_hours": gettext_lazy("Shift pattern"),
+    "video_url": gettext_lazy("Video room address"),
+    "team": gettext_lazy("Team"),
+    "theme": gettext_lazy("Theme"),
+    "method": gettext_lazy("Method"),
+    "on": pgettext_lazy("field", "Date"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

@@ -41,6 +41,7 @@ from fangkong.sim import tree
 from fangkong.sim.city import city_generate
 from fangkong.sim.demo_command import command_picture_prepare
 from fangkong.sim.demo_community import community_override, community_run
+from fangkong.sim.demo_duty import demo_duty
 from fangkong.sim.demo_orders import demo_orders_run, demo_orders_summary
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
@@ -382,6 +383,24 @@ def demo_prepare(
                 f"{supplied.whole} priority users keep power whole, {supplied.cut} curtailed "
                 "(/supplies/services/).",
             )
+        duty = _timed(
+            out,
+            "Command centre: duty check, directive, daily reports, inspection",
+            lambda: demo_duty(
+                commander=_member_actor(Role.COMMANDER),
+                inspector=_member_actor(Role.INSPECTOR),
+                district=places["district"],
+                password=password,
+            ),
+        )
+        _say(
+            out,
+            f"Command: duty check /command/duty-checks/{duty.duty_check}/ ({duty.on_time} "
+            f"in time, {duty.late} late, {duty.unanswered} unanswered); directive "
+            f"/command/directives/{duty.directive}/ acknowledged by the district; "
+            f"{duty.reports} daily reports filed (/command/reports/); inspection finding "
+            f"closed at /command/inspections/{duty.inspection}/",
+        )
     treated = _timed(
         out,
         "Treating positives in Fangcang beds, care requests and an appeal",

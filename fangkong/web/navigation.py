@@ -55,6 +55,13 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Users"), "accounts:users"),
     NavItem(_("Audit"), "accounts:audit"),
     NavItem(_("Schedule"), "accounts:schedule"),
+    NavItem(_("Command structure"), "command_center:bodies"),
+    NavItem(_("Directives"), "command_center:directives"),
+    NavItem(_("Duty checks"), "command_center:duty_checks"),
+    NavItem(_("Dispatch meetings"), "command_center:meetings"),
+    NavItem(_("Daily reports"), "command_center:reports"),
+    NavItem(_("Inspections"), "command_center:inspections"),
+    NavItem(_("Inbox"), "command_center:inbox"),
 )
 
 

@@ -55,8 +55,11 @@ def test_demo_prepare_makes_one_account_per_role_and_is_idempotent(monkeypatch):
     monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Staple-Lantern-Orbit-77")
     demo_prepare(residents=900, seed=9, fresh=False, out=io.StringIO())
     assert Person.objects.count() == 400
-    assert User.objects.count() == len(Role)
-    assert Membership.objects.count() == len(Role)
+    # one account per role, and the officer on duty of each district (sim.demo_duty)
+    officers = User.objects.filter(username__regex=r"^duty_[0-9]+$").count()
+    assert officers >= 1
+    assert User.objects.count() == len(Role) + officers
+    assert Membership.objects.count() == len(Role) + officers
     assert User.objects.get(username="epidemiologist").check_password("Staple-Lantern-Orbit-77")
     assert AuditEntry.objects.filter(action="demo_password_reset").count() == len(Role)
     assert AuditEntry.objects.filter(action="people_bulk_load").count() == 1

@@ -1,0 +1,46 @@
+"""The demo's command-centre step on the small tree: one district answers the duty check in
+time, the other not at all (a tree of two districts), the directive is acknowledged, both
+districts file yesterday's report, and the inspection finding ends closed."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from fangkong.accounts.choices import Role
+from fangkong.accounts.tests.factories import actor_make
+from fangkong.command_center.duty.selectors import answer_rows
+from fangkong.command_center.models import (
+    DailyReport,
+    DirectiveAssignment,
+    DutyCheck,
+    Finding,
+)
+from fangkong.sim.demo_duty import demo_duty
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_command_scene_runs_through_the_services(tree):
+    commander = actor_make(role=Role.COMMANDER, region=tree["city"])
+    inspector = actor_make(role=Role.INSPECTOR, region=tree["city"])
+    scene = demo_duty(
+        commander=commander,
+        inspector=inspector,
+        district=tree["district_a"],
+        password="Demo-password-2026!",
+    )
+    assert (scene.on_time, scene.late, scene.unanswered) == (1, 0, 1)
+    check = DutyCheck.objects.get()
+    standings = {
+        r.region_code: r.standing
+        for r in answer_rows(actor=commander, check=check, now=timezone.now())
+    }
+    assert standings == {"110105": "on_time", "110108": "missed"}
+    assert DirectiveAssignment.objects.get(region=tree["district_a"]).status == "acknowledged"
+    assert DailyReport.objects.count() == scene.reports == 2
+    assert Finding.objects.get().status == "closed"
+    again = demo_duty(
+        commander=commander, inspector=inspector, district=tree["district_a"], password="x"
+    )
+    assert again.reports == 0  # yesterday's reports are in already
