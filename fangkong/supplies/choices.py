@@ -1,79 +1,79 @@
 """Statuses and kinds of the supplies app (stock, allocation, deliveries, essential services)."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ItemKind(models.TextChoices):
     """The key goods a jurisdiction keeps in reserve (二十条: reserves of key goods)."""
 
-    FOOD = "food", _("Food")
-    MEDICINE = "medicine", _("Medicine")
-    PROTECTIVE = "protective", _("Protective equipment")
-    TEST_KIT = "test_kit", _("Test kits")
-    DISINFECTANT = "disinfectant", _("Disinfectant")
+    FOOD = "food", pgettext_lazy("item kind", "Food")
+    MEDICINE = "medicine", pgettext_lazy("item kind", "Medicine")
+    PROTECTIVE = "protective", pgettext_lazy("item kind", "Protective equipment")
+    TEST_KIT = "test_kit", pgettext_lazy("item kind", "Test kits")
+    DISINFECTANT = "disinfectant", pgettext_lazy("item kind", "Disinfectant")
 
 
 class MoveKind(models.TextChoices):
-    RECEIPT = "receipt", _("Receipt")
-    ISSUE = "issue", _("Issue")
+    RECEIPT = "receipt", pgettext_lazy("move kind", "Receipt")
+    ISSUE = "issue", pgettext_lazy("move kind", "Issue")
 
 
 class AllocationStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    APPROVED = "approved", _("Approved")
-    CANCELLED = "cancelled", _("Cancelled")
+    DRAFT = "draft", pgettext_lazy("allocation status", "Draft")
+    APPROVED = "approved", pgettext_lazy("allocation status", "Approved")
+    CANCELLED = "cancelled", pgettext_lazy("allocation status", "Cancelled")
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ALLOCATED = "allocated", _("Allocated")
+    OPEN = "open", pgettext_lazy("request status", "Open")
+    ALLOCATED = "allocated", pgettext_lazy("request status", "Allocated")
 
 
 class DeliveryStatus(models.TextChoices):
     """Three steps (Longchuan): picked at the warehouse, handed over at the compound gate,
     delivered to the doors and confirmed."""
 
-    PICKED = "picked", _("Picked")
-    HANDED_OVER = "handed_over", _("Handed over at the gate")
-    DELIVERED = "delivered", _("Delivered to the doors")
+    PICKED = "picked", pgettext_lazy("delivery status", "Picked")
+    HANDED_OVER = "handed_over", pgettext_lazy("delivery status", "Handed over at the gate")
+    DELIVERED = "delivered", pgettext_lazy("delivery status", "Delivered to the doors")
 
 
 class PowerTier(models.TextChoices):
     """Priority users of power and utilities; their order comes from the rule set
     (``supplies.power_tiers``), not from this list."""
 
-    HOSPITAL = "hospital", _("Hospital")
-    ISOLATION_SITE = "isolation_site", _("Isolation site")
-    LAB = "lab", _("Laboratory or sampling point")
-    UTILITY = "utility", _("Water or heat plant")
-    CLOSED_COMPOUND = "closed_compound", _("Compound under closure")
-    AGRICULTURE = "agriculture", _("Agriculture")
-    INDUSTRY = "industry", _("Industry")
+    HOSPITAL = "hospital", pgettext_lazy("power tier", "Hospital")
+    ISOLATION_SITE = "isolation_site", pgettext_lazy("power tier", "Isolation site")
+    LAB = "lab", pgettext_lazy("power tier", "Laboratory or sampling point")
+    UTILITY = "utility", pgettext_lazy("power tier", "Water or heat plant")
+    CLOSED_COMPOUND = "closed_compound", pgettext_lazy("power tier", "Compound under closure")
+    AGRICULTURE = "agriculture", pgettext_lazy("power tier", "Agriculture")
+    INDUSTRY = "industry", pgettext_lazy("power tier", "Industry")
 
 
 class IncidentKind(models.TextChoices):
-    POWER = "power", _("Power outage")
-    WATER = "water", _("Water supply")
-    HEAT = "heat", _("Heating")
-    GAS = "gas", _("Gas supply")
+    POWER = "power", pgettext_lazy("incident kind", "Power outage")
+    WATER = "water", pgettext_lazy("incident kind", "Water supply")
+    HEAT = "heat", pgettext_lazy("incident kind", "Heating")
+    GAS = "gas", pgettext_lazy("incident kind", "Gas supply")
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    RESOLVED = "resolved", _("Resolved")
+    OPEN = "open", pgettext_lazy("incident status", "Open")
+    RESOLVED = "resolved", pgettext_lazy("incident status", "Resolved")
 
 
 class SupplyEventKind(models.TextChoices):
-    RECEIVED = "received", _("Stock received")
-    ISSUED = "issued", _("Stock issued")
-    REQUESTED = "requested", _("Request filed")
-    PROPOSED = "proposed", _("Allocation proposed")
-    APPROVED = "approved", _("Allocation approved")
-    CANCELLED = "cancelled", _("Allocation cancelled")
-    HANDED_OVER = "handed_over", _("Handed over at the gate")
-    DELIVERED = "delivered", _("Delivered to the doors")
-    REGISTERED = "registered", _("Priority user registered")
-    PLANNED = "planned", _("Shortage plan made")
-    REPORTED = "reported", _("Incident reported")
-    RESOLVED = "resolved", _("Incident resolved")
+    RECEIVED = "received", pgettext_lazy("supply event kind", "Stock received")
+    ISSUED = "issued", pgettext_lazy("supply event kind", "Stock issued")
+    REQUESTED = "requested", pgettext_lazy("supply event kind", "Request filed")
+    PROPOSED = "proposed", pgettext_lazy("supply event kind", "Allocation proposed")
+    APPROVED = "approved", pgettext_lazy("supply event kind", "Allocation approved")
+    CANCELLED = "cancelled", pgettext_lazy("supply event kind", "Allocation cancelled")
+    HANDED_OVER = "handed_over", pgettext_lazy("supply event kind", "Handed over at the gate")
+    DELIVERED = "delivered", pgettext_lazy("supply event kind", "Delivered to the doors")
+    REGISTERED = "registered", pgettext_lazy("supply event kind", "Priority user registered")
+    PLANNED = "planned", pgettext_lazy("supply event kind", "Shortage plan made")
+    REPORTED = "reported", pgettext_lazy("supply event kind", "Incident reported")
+    RESOLVED = "resolved", pgettext_lazy("supply event kind", "Incident resolved")

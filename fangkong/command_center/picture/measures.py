@@ -13,27 +13,27 @@ from datetime import date, datetime
 
 from django.db import models
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Flow(models.TextChoices):
     """How a measure reads over days."""
 
     #: Things that happened on the day (sampled, reported, traced): days add up.
-    FLOW = "flow", _("per day")
+    FLOW = "flow", pgettext_lazy("flow", "per day")
     #: What holds at the moment of computing (open, free, late): kept for the day computed.
-    STATE = "state", _("at the time")
+    STATE = "state", pgettext_lazy("flow", "at the time")
 
 
 class Stage(models.TextChoices):
     """The links of the chain the picture follows, in order."""
 
-    SAMPLING = "sampling", _("Sampling")
-    RESULTS = "results", _("Results")
-    CASES = "cases", _("Cases")
-    CONTACTS = "contacts", _("Contacts")
-    ISOLATION = "isolation", _("Isolation")
-    RELEASE = "release", _("Release")
+    SAMPLING = "sampling", pgettext_lazy("stage", "Sampling")
+    RESULTS = "results", pgettext_lazy("stage", "Results")
+    CASES = "cases", pgettext_lazy("stage", "Cases")
+    CONTACTS = "contacts", pgettext_lazy("stage", "Contacts")
+    ISOLATION = "isolation", pgettext_lazy("stage", "Isolation")
+    RELEASE = "release", pgettext_lazy("stage", "Release")
 
 
 @dataclass(frozen=True)
