@@ -87,6 +87,13 @@ BOUNDED: dict[str, str] = {
     "IncidentOut.history": "the moves of one incident's command (one per level at most)",
     "MeetingOut.attendance": "the localities directly below one node",
     "MeetingOut.directives": "the directives one meeting produced",
+    "PictureOut.children": "the nodes directly below one node",
+    "PictureOut.days": "the picture's window of days (at most MAX_DAYS)",
+    "PictureOut.measures": "the figure registry's measures (a dozen)",
+    "PictureOut.stages": "the chain's six stages, sampling to release",
+    "PictureStageOut.measures": "the measures of one stage of the chain",
+    "ContactOrdersOut.created": "the orders one call issued (at most BULK_MAX)",
+    "ContactOrdersOut.existing": "the orders one call found (at most BULK_MAX)",
 }
 
 

@@ -74,7 +74,7 @@ class GrantIn(Schema):
     role: Role
 
 
-class ReasonIn(Schema):
+class AccountReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -144,7 +144,7 @@ def users_grant(request: HttpRequest, username: str, payload: GrantIn) -> User:
     summary="Revoke a role",
 )
 def users_revoke(
-    request: HttpRequest, username: str, membership_id: int, payload: ReasonIn
+    request: HttpRequest, username: str, membership_id: int, payload: AccountReasonIn
 ) -> User:
     actor = _admin(request)
     user = access_user(actor, username)
@@ -160,7 +160,7 @@ def users_revoke(
     response={200: UserOut, **ERRORS},
     summary="Deactivate a user",
 )
-def users_deactivate(request: HttpRequest, username: str, payload: ReasonIn) -> User:
+def users_deactivate(request: HttpRequest, username: str, payload: AccountReasonIn) -> User:
     actor = _admin(request)
     services.user_deactivate(actor=actor, user=access_user(actor, username), reason=payload.reason)
     return access_user(actor, username)

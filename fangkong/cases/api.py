@@ -165,7 +165,7 @@ class VisitPageOut(PageOut):
     items: list[VisitOut]
 
 
-class ReasonIn(Schema):
+class CaseReasonIn(Schema):
     reason: str = Field("", max_length=255)
 
 
@@ -205,7 +205,7 @@ class EventPageOut(PageOut):
     items: list[EventOut]
 
 
-class AlertOut(Schema):
+class TimerAlertOut(Schema):
     code: UUID
     case: UUID
     step: str
@@ -220,7 +220,7 @@ class AlertOut(Schema):
 
 
 class AlertPageOut(PageOut):
-    items: list[AlertOut]
+    items: list[TimerAlertOut]
 
 
 class AlertFilterIn(PageParams):
@@ -298,8 +298,8 @@ def _exposure_out(row: presentation.ExposureRow) -> ExposureOut:
     )
 
 
-def _alert_out(alert: CaseAlert) -> AlertOut:
-    return AlertOut(
+def _alert_out(alert: CaseAlert) -> TimerAlertOut:
+    return TimerAlertOut(
         code=alert.code,
         case=alert.case.code,
         step=alert.timer.step,
@@ -328,7 +328,7 @@ def alerts(request: HttpRequest, filters: Query[AlertFilterIn]) -> AlertPageOut:
     return AlertPageOut(**page_fields(page), items=[_alert_out(a) for a in page.items])
 
 
-def _alert_handle(request: HttpRequest, code: str, to: str, payload: NoteIn) -> AlertOut:
+def _alert_handle(request: HttpRequest, code: str, to: str, payload: NoteIn) -> TimerAlertOut:
     actor = actor_of(request)
     alert = access_alert(actor, code, roles=ALERT_ROLES)
     alert = investigation.case_alert_handle(actor=actor, alert=alert, to=to, note=payload.note)
@@ -336,14 +336,14 @@ def _alert_handle(request: HttpRequest, code: str, to: str, payload: NoteIn) -> 
 
 
 @router.post(
-    "/alerts/{code}/acknowledge", response={200: AlertOut, **WRITE_ERRORS}, summary="Acknowledge"
+    "/alerts/{code}/acknowledge", response={200: TimerAlertOut, **WRITE_ERRORS}, summary="Acknowledge"
 )
-def alert_acknowledge(request: HttpRequest, code: str, payload: NoteIn) -> AlertOut:
+def alert_acknowledge(request: HttpRequest, code: str, payload: NoteIn) -> TimerAlertOut:
     return _alert_handle(request, code, AlertState.ACKNOWLEDGED, payload)
 
 
-@router.post("/alerts/{code}/close", response={200: AlertOut, **WRITE_ERRORS}, summary="Close")
-def alert_close(request: HttpRequest, code: str, payload: NoteIn) -> AlertOut:
+@router.post("/alerts/{code}/close", response={200: TimerAlertOut, **WRITE_ERRORS}, summary="Close")
+def alert_close(request: HttpRequest, code: str, payload: NoteIn) -> TimerAlertOut:
     return _alert_handle(request, code, AlertState.CLOSED, payload)
 
 
@@ -537,7 +537,7 @@ def trajectory_add(
     summary="Remove a visit",
 )
 def trajectory_remove(
-    request: HttpRequest, code: str, visit: str, payload: ReasonIn
+    request: HttpRequest, code: str, visit: str, payload: CaseReasonIn
 ) -> Status[None]:
     actor = actor_of(request)
     case = access_case(actor, code, roles=INVESTIGATION_ROLES)

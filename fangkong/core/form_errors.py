@@ -186,6 +186,24 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "theme": gettext_lazy("Theme"),
     "method": gettext_lazy("Method"),
     "on": pgettext_lazy("field", "Date"),
+    # transfers and monitoring
+    "capacity": gettext_lazy("Capacity"),
+    "window_end": gettext_lazy("Pickup by"),
+    "temperature": gettext_lazy("Temperature"),
+    "symptoms": gettext_lazy("Symptoms"),
+    # supplies and essential services
+    "item": gettext_lazy("Item"),
+    "sku": gettext_lazy("Item code"),
+    "lines": gettext_lazy("Lines"),
+    "population": gettext_lazy("Residents served"),
+    "vulnerable": gettext_lazy("Vulnerable residents"),
+    "receiving_point": gettext_lazy("Receiving point"),
+    "expires_on": gettext_lazy("Expires on"),
+    "tier": gettext_lazy("Priority tier"),
+    "content": gettext_lazy("Content"),
+    # boundaries (GeoJSON)
+    "features": gettext_lazy("Features"),
+    "type": gettext_lazy("Type"),
 }
 
 #: Field names that say nothing a page should repeat: the row itself ("this row has 7 cells").

@@ -372,7 +372,7 @@ class OrdersIssueIn(Schema):
     reason: str = Field(max_length=255)
 
 
-class ReasonIn(Schema):
+class IsolationReasonIn(Schema):
     reason: str = Field(max_length=255)
 
 
@@ -550,7 +550,7 @@ def orders_get(request: HttpRequest, code: str) -> OrderDetailOut:
     response={200: OrderDetailOut, **WRITE_ERRORS},
     summary="Apply the rules in force to an open order (explicit, with a reason)",
 )
-def orders_replan(request: HttpRequest, code: str, payload: ReasonIn) -> OrderDetailOut:
+def orders_replan(request: HttpRequest, code: str, payload: IsolationReasonIn) -> OrderDetailOut:
     actor = actor_of(request)
     order = access_order(actor, code, roles=ORDER_ISSUE_ROLES)
     order_replan(actor=actor, order=order, reason=payload.reason)
@@ -599,7 +599,7 @@ def orders_test_record(request: HttpRequest, code: str, payload: TestResultIn) -
         "and each test pending or positive; frees the room."
     ),
 )
-def orders_release(request: HttpRequest, code: str, payload: ReasonIn) -> OrderDetailOut:
+def orders_release(request: HttpRequest, code: str, payload: IsolationReasonIn) -> OrderDetailOut:
     actor = actor_of(request)
     order = access_order(actor, code, roles=RELEASE_ROLES)
     order_release(actor=actor, order=order, reason=payload.reason)

@@ -51,7 +51,7 @@ class DirectiveIn(Schema):
     units: list[str] = Field(min_length=1, max_length=500)
 
 
-class NoteIn(Schema):
+class DirectiveNoteIn(Schema):
     note: str = Field(max_length=2000)
 
 
@@ -204,7 +204,7 @@ def directives_acknowledge(request: HttpRequest, code: str, region_code: str) ->
     summary="The receiving unit reports progress",
 )
 def directives_progress(
-    request: HttpRequest, code: str, region_code: str, payload: NoteIn
+    request: HttpRequest, code: str, region_code: str, payload: DirectiveNoteIn
 ) -> DirectiveDetailOut:
     actor = actor_of(request)
     row = access_assignment(actor, access_directive(actor, code), region_code)

@@ -50,7 +50,7 @@ class ContactIn(Schema):
     mobile: str = Field("", max_length=40)
 
 
-class ContactOut(Schema):
+class NotifyContactOut(Schema):
     email_enabled: bool
     sms_enabled: bool
     mobile_set: bool
@@ -105,12 +105,12 @@ def notifications_read_all_api(request: HttpRequest) -> UnreadOut:
 
 @router.put(
     "/notifications/contact",
-    response={200: ContactOut, **WRITE_ERRORS},
+    response={200: NotifyContactOut, **WRITE_ERRORS},
     summary="How my notifications are delivered (e-mail, SMS)",
 )
-def notifications_contact(request: HttpRequest, payload: ContactIn) -> ContactOut:
+def notifications_contact(request: HttpRequest, payload: ContactIn) -> NotifyContactOut:
     contact = notify_contact_set(actor=actor_of(request), **payload.model_dump())
-    return ContactOut(
+    return NotifyContactOut(
         email_enabled=contact.email_enabled,
         sms_enabled=contact.sms_enabled,
         mobile_set=bool(contact.mobile),

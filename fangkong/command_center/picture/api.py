@@ -41,7 +41,7 @@ class StageMeasureOut(Schema):
     late: bool
 
 
-class StageOut(Schema):
+class PictureStageOut(Schema):
     key: str
     label: str
     measures: list[StageMeasureOut]
@@ -61,7 +61,7 @@ class PictureOut(Schema):
     measures: list[MeasureOut]
     series: dict[str, list[int]] = Field(description="measure → the node's value per day")
     today: dict[str, int] = Field(description="measure → the node's value now")
-    stages: list[StageOut]
+    stages: list[PictureStageOut]
     children: list[ChildOut]
     map: dict[str, Any] = Field(description="GeoJSON FeatureCollection of the children")
     map_days: int

@@ -94,7 +94,7 @@ class IncidentIn(Schema):
     region_code: str = Field(pattern=REGION_CODE)
 
 
-class ReasonIn(Schema):
+class EscalationReasonIn(Schema):
     reason: str = Field(max_length=255)
 
 
@@ -251,7 +251,7 @@ def incidents_get(request: HttpRequest, code: str) -> IncidentOut:
     response={200: IncidentOut, **WRITE_ERRORS},
     summary="Take the command of an incident up to the caller's level (提级指挥)",
 )
-def incidents_escalate(request: HttpRequest, code: str, payload: ReasonIn) -> IncidentOut:
+def incidents_escalate(request: HttpRequest, code: str, payload: EscalationReasonIn) -> IncidentOut:
     actor = actor_of(request)
     incident = access_incident(actor, code, roles=COMMAND_ROLES)
     incident_escalate(actor=actor, incident=incident, reason=payload.reason)

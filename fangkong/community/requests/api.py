@@ -71,7 +71,7 @@ class TransitionIn(Schema):
     reason: str = Field("", max_length=255)
 
 
-class VehicleIn(Schema):
+class ExitVehicleIn(Schema):
     plate: str = Field(max_length=20)
     driver: str = Field(max_length=60)
     return_by: datetime
@@ -178,7 +178,7 @@ def requests_exit_approve(
     response={200: RequestOut, **WRITE_ERRORS},
     summary="Assign the dedicated vehicle and the return time of an approved exit",
 )
-def requests_exit_vehicle(request: HttpRequest, code: str, payload: VehicleIn) -> RequestOut:
+def requests_exit_vehicle(request: HttpRequest, code: str, payload: ExitVehicleIn) -> RequestOut:
     actor = actor_of(request)
     found = access_request(actor, code, roles=VEHICLE_ROLES)
     exit_vehicle(

@@ -98,7 +98,7 @@ class SweepVisitIn(Schema):
     new_residents: list[NewResidentIn] = Field(default_factory=list, max_length=50)
 
 
-class FindingOut(Schema):
+class SweepFindingOut(Schema):
     person_code: str
     name: str
     address: str
@@ -107,7 +107,7 @@ class FindingOut(Schema):
 
 class SweepVisitResultOut(Schema):
     visit: SweepVisitOut
-    findings: list[FindingOut]
+    findings: list[SweepFindingOut]
 
 
 def _sweep_out(request: HttpRequest, sweep: Sweep) -> SweepOut:
@@ -211,7 +211,7 @@ def sweeps_visit(request: HttpRequest, code: str, payload: SweepVisitIn) -> Swee
     [row] = visit_rows(actor, [visit])
     return SweepVisitResultOut(
         visit=SweepVisitOut(**row_dict(row)),
-        findings=[FindingOut(**row_dict(f)) for f in finding_rows(actor, list(findings))],
+        findings=[SweepFindingOut(**row_dict(f)) for f in finding_rows(actor, list(findings))],
     )
 
 

@@ -84,7 +84,7 @@ class TestIn(Schema):
     sampled_at: ObservedAt
 
 
-class TestResultIn(Schema):
+class TreatmentTestResultIn(Schema):
     result: Literal["negative", "positive"]
     ct_n: float | None = Field(None, gt=0, le=45)
     ct_orf1ab: float | None = Field(None, gt=0, le=45)
@@ -94,7 +94,7 @@ class DischargeIn(Schema):
     reason: str = Field(max_length=255)
 
 
-class TestOut(Schema):
+class TreatmentTestOut(Schema):
     code: UUID
     sampled_at: datetime
     status: str
@@ -117,7 +117,7 @@ class PatientOut(Schema):
     discharge_from: date | None
     admitted_at: datetime
     rule_set: str
-    tests: list[TestOut]
+    tests: list[TreatmentTestOut]
     eligible: bool
     blockers: list[str]
     monitoring_order: UUID | None
@@ -148,7 +148,7 @@ class CapacityReportOut(Schema):
 
 def _out(row: PatientRow) -> PatientOut:
     data = {name: getattr(row, name) for name in PatientOut.model_fields if name != "tests"}
-    tests = [TestOut(**{n: getattr(t, n) for n in TestOut.model_fields}) for t in row.tests]
+    tests = [TreatmentTestOut(**{n: getattr(t, n) for n in TreatmentTestOut.model_fields}) for t in row.tests]
     return PatientOut(**data, tests=tests)
 
 
@@ -260,7 +260,7 @@ def admissions_test_add(request: HttpRequest, code: str, payload: TestIn) -> Pat
     summary="Record a test's result with the Ct values of N and ORF1ab",
 )
 def admissions_test_result(
-    request: HttpRequest, code: str, test: str, payload: TestResultIn
+    request: HttpRequest, code: str, test: str, payload: TreatmentTestResultIn
 ) -> PatientOut:
     actor = actor_of(request)
     admission = access_admission(actor, code, roles=TREATMENT_WRITE_ROLES)

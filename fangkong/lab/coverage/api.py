@@ -112,7 +112,7 @@ class BindingOut(Schema):
     outcome: str
 
 
-class AntigenOut(Schema):
+class HistoryAntigenOut(Schema):
     code: str
     source: str
     result: str
@@ -120,7 +120,7 @@ class AntigenOut(Schema):
     pcr_task: bool
 
 
-class RetestOut(Schema):
+class HistoryRetestOut(Schema):
     code: str
     reason: str
     status: str
@@ -134,8 +134,8 @@ class RetestOut(Schema):
 class PersonTestsOut(Schema):
     person: str
     bindings: list[BindingOut]
-    antigen: list[AntigenOut]
-    retests: list[RetestOut]
+    antigen: list[HistoryAntigenOut]
+    retests: list[HistoryRetestOut]
 
 
 def counts_out(counts: Counts) -> dict[str, Any]:
@@ -291,7 +291,7 @@ def people_tests(request: HttpRequest, code: str) -> PersonTestsOut:
             for b in history.bindings
         ],
         antigen=[
-            AntigenOut(
+            HistoryAntigenOut(
                 code=str(a.code),
                 source=a.source,
                 result=a.result,
@@ -301,7 +301,7 @@ def people_tests(request: HttpRequest, code: str) -> PersonTestsOut:
             for a in history.antigen
         ],
         retests=[
-            RetestOut(
+            HistoryRetestOut(
                 code=str(t.code),
                 reason=t.reason,
                 status=t.status,

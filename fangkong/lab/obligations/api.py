@@ -55,7 +55,7 @@ class KeyGroupIn(Schema):
     until: EpidemicDate | None = None
 
 
-class ReasonIn(Schema):
+class ObligationReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=255)
 
 
@@ -239,7 +239,7 @@ def key_groups_assign(
     summary="Take a person out of a key group",
 )
 def key_groups_remove(
-    request: HttpRequest, person: str, group: str, payload: ReasonIn
+    request: HttpRequest, person: str, group: str, payload: ObligationReasonIn
 ) -> Status[None]:
     actor = actor_of(request)
     found = _person(actor, person, COVERAGE_WRITE_ROLES)

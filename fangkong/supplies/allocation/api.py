@@ -54,7 +54,7 @@ class RequestLineIn(Schema):
     quantity: int = Field(ge=1, le=1_000_000_000)
 
 
-class RequestIn(Schema):
+class SupplyRequestIn(Schema):
     region_code: str = Field(pattern=REGION_CODE)
     day: date
     population: int = Field(ge=1, le=100_000_000)
@@ -64,7 +64,7 @@ class RequestIn(Schema):
     lines: list[RequestLineIn] = Field(min_length=1, max_length=100)
 
 
-class RequestOut(Schema):
+class SupplyRequestOut(Schema):
     code: str
     region_code: str
     region_name: str
@@ -76,8 +76,8 @@ class RequestOut(Schema):
     lines: int
 
 
-class RequestPageOut(PageOut):
-    items: list[RequestOut]
+class SupplyRequestPageOut(PageOut):
+    items: list[SupplyRequestOut]
 
 
 class RequestFilters(PageParams):
@@ -140,8 +140,8 @@ class AllocationFilters(PageParams):
     status: Literal["", "draft", "approved", "cancelled"] = ""
 
 
-def _request_out(request: SupplyRequest) -> RequestOut:
-    return RequestOut(
+def _request_out(request: SupplyRequest) -> SupplyRequestOut:
+    return SupplyRequestOut(
         code=str(request.code),
         region_code=request.region.code,
         region_name=request.region.name,
@@ -154,8 +154,8 @@ def _request_out(request: SupplyRequest) -> RequestOut:
     )
 
 
-@router.get("/requests", response={200: RequestPageOut, **ERRORS}, summary="Requests")
-def requests_list(request: HttpRequest, filters: Query[RequestFilters]) -> RequestPageOut:
+@router.get("/requests", response={200: SupplyRequestPageOut, **ERRORS}, summary="Requests")
+def requests_list(request: HttpRequest, filters: Query[RequestFilters]) -> SupplyRequestPageOut:
     actor = actor_of(request)
     require_role(actor, SUPPLIES_READ_ROLES)
     page = paginate(
@@ -163,17 +163,17 @@ def requests_list(request: HttpRequest, filters: Query[RequestFilters]) -> Reque
         page=filters.page,
         page_size=filters.page_size,
     )
-    return RequestPageOut(items=[_request_out(r) for r in page.items], **page_fields(page))
+    return SupplyRequestPageOut(items=[_request_out(r) for r in page.items], **page_fields(page))
 
 
 @router.post(
     "/requests",
-    response={201: RequestOut, **WRITE_ERRORS},
+    response={201: SupplyRequestOut, **WRITE_ERRORS},
     summary="File a district's or compound's request for a day",
 )
 def requests_create(
-    request: HttpRequest, payload: RequestIn, idempotency_key: IdempotencyKey = None
-) -> Status[RequestOut]:
+    request: HttpRequest, payload: SupplyRequestIn, idempotency_key: IdempotencyKey = None
+) -> Status[SupplyRequestOut]:
     actor = actor_of(request)
     require_role(actor, REQUEST_ROLES)
     region = access_region(actor, payload.region_code)
@@ -200,8 +200,8 @@ def requests_create(
     return Status(201, _request_out(request_list(actor=actor).get(pk=filed.pk)))
 
 
-@router.get("/requests/{code}", response={200: RequestOut, **ERRORS}, summary="One request")
-def requests_get(request: HttpRequest, code: str) -> RequestOut:
+@router.get("/requests/{code}", response={200: SupplyRequestOut, **ERRORS}, summary="One request")
+def requests_get(request: HttpRequest, code: str) -> SupplyRequestOut:
     actor = actor_of(request)
     found = access_request(actor, code)
     return _request_out(request_list(actor=actor).get(pk=found.pk))

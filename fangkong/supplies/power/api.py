@@ -94,14 +94,14 @@ class PlanOut(Schema):
     lines: list[PlanLineOut]
 
 
-class IncidentIn(Schema):
+class SupplyIncidentIn(Schema):
     user: str = Field(max_length=36)
     kind: Literal["power", "water", "heat", "gas"]
     note: str = Field(min_length=1, max_length=255)
     owner: str = Field("", max_length=150)
 
 
-class IncidentOut(Schema):
+class SupplyIncidentOut(Schema):
     code: str
     user_code: str
     user_name: str
@@ -116,8 +116,8 @@ class IncidentOut(Schema):
     rule_set: str
 
 
-class IncidentPageOut(PageOut):
-    items: list[IncidentOut]
+class SupplyIncidentPageOut(PageOut):
+    items: list[SupplyIncidentOut]
 
 
 class IncidentFilters(PageParams):
@@ -167,8 +167,8 @@ def _plan_out(plan: ShortagePlan) -> PlanOut:
     )
 
 
-def _incident_out(incident: ServiceIncident) -> IncidentOut:
-    return IncidentOut(
+def _incident_out(incident: ServiceIncident) -> SupplyIncidentOut:
+    return SupplyIncidentOut(
         code=str(incident.code),
         user_code=str(incident.user.code),
         user_name=incident.user.name,
@@ -242,10 +242,10 @@ def plans_get(request: HttpRequest, code: str) -> PlanOut:
 
 @router.get(
     "/incidents",
-    response={200: IncidentPageOut, **ERRORS},
+    response={200: SupplyIncidentPageOut, **ERRORS},
     summary="Incidents at priority sites, most urgent first",
 )
-def incidents_list(request: HttpRequest, filters: Query[IncidentFilters]) -> IncidentPageOut:
+def incidents_list(request: HttpRequest, filters: Query[IncidentFilters]) -> SupplyIncidentPageOut:
     actor = actor_of(request)
     require_role(actor, SERVICES_READ_ROLES)
     page = paginate(
@@ -253,15 +253,15 @@ def incidents_list(request: HttpRequest, filters: Query[IncidentFilters]) -> Inc
         page=filters.page,
         page_size=filters.page_size,
     )
-    return IncidentPageOut(items=[_incident_out(i) for i in page.items], **page_fields(page))
+    return SupplyIncidentPageOut(items=[_incident_out(i) for i in page.items], **page_fields(page))
 
 
 @router.post(
     "/incidents",
-    response={201: IncidentOut, **WRITE_ERRORS},
+    response={201: SupplyIncidentOut, **WRITE_ERRORS},
     summary="Report an outage or supply incident at a priority site",
 )
-def incidents_report(request: HttpRequest, payload: IncidentIn) -> Status[IncidentOut]:
+def incidents_report(request: HttpRequest, payload: SupplyIncidentIn) -> Status[SupplyIncidentOut]:
     actor = actor_of(request)
     user = access_priority_user(actor, payload.user, roles=INCIDENT_ROLES)
     incident = incident_report(
@@ -272,10 +272,10 @@ def incidents_report(request: HttpRequest, payload: IncidentIn) -> Status[Incide
 
 @router.post(
     "/incidents/{code}/resolve",
-    response={200: IncidentOut, **WRITE_ERRORS},
+    response={200: SupplyIncidentOut, **WRITE_ERRORS},
     summary="Close an incident with what was done",
 )
-def incidents_resolve(request: HttpRequest, code: str, payload: IncidentReasonIn) -> IncidentOut:
+def incidents_resolve(request: HttpRequest, code: str, payload: IncidentReasonIn) -> SupplyIncidentOut:
     actor = actor_of(request)
     incident = access_incident(actor, code, roles=INCIDENT_ROLES)
     return _incident_out(incident_resolve(actor=actor, incident=incident, reason=payload.reason))

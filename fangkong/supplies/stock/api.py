@@ -72,7 +72,7 @@ class PlaceIn(Schema):
     address: str = Field(min_length=1, max_length=255)
 
 
-class PointIn(PlaceIn):
+class ReceivingPointIn(PlaceIn):
     households: int = Field(0, ge=0, le=1_000_000)
 
 
@@ -84,7 +84,7 @@ class WarehouseOut(Schema):
     address: str
 
 
-class PointOut(WarehouseOut):
+class ReceivingPointOut(WarehouseOut):
     households: int
 
 
@@ -103,8 +103,8 @@ class WarehousePageOut(PageOut):
     items: list[WarehouseOut]
 
 
-class PointPageOut(PageOut):
-    items: list[PointOut]
+class ReceivingPointPageOut(PageOut):
+    items: list[ReceivingPointOut]
 
 
 class ReceiptIn(Schema):
@@ -305,26 +305,26 @@ def warehouses_issue(
     )
 
 
-def _point_out(point: ReceivingPoint) -> PointOut:
-    return PointOut(**_warehouse_out(point), households=point.households)  # type: ignore[arg-type]
+def _point_out(point: ReceivingPoint) -> ReceivingPointOut:
+    return ReceivingPointOut(**_warehouse_out(point), households=point.households)  # type: ignore[arg-type]
 
 
 @router.get(
-    "/receiving-points", response={200: PointPageOut, **ERRORS}, summary="Compound receiving points"
+    "/receiving-points", response={200: ReceivingPointPageOut, **ERRORS}, summary="Compound receiving points"
 )
-def points_list(request: HttpRequest, paging: Query[PageParams]) -> PointPageOut:
+def points_list(request: HttpRequest, paging: Query[PageParams]) -> ReceivingPointPageOut:
     actor = actor_of(request)
     require_role(actor, SUPPLIES_READ_ROLES)
     page = paginate(receiving_point_list(actor=actor), page=paging.page, page_size=paging.page_size)
-    return PointPageOut(items=[_point_out(p) for p in page.items], **page_fields(page))
+    return ReceivingPointPageOut(items=[_point_out(p) for p in page.items], **page_fields(page))
 
 
 @router.post(
     "/receiving-points",
-    response={201: PointOut, **WRITE_ERRORS},
+    response={201: ReceivingPointOut, **WRITE_ERRORS},
     summary="Add a compound's receiving point",
 )
-def points_create(request: HttpRequest, payload: PointIn) -> Status[PointOut]:
+def points_create(request: HttpRequest, payload: ReceivingPointIn) -> Status[ReceivingPointOut]:
     actor = actor_of(request)
     require_role(actor, SUPPLIES_WRITE_ROLES)
     region = access_region(actor, payload.region_code)
