@@ -23,6 +23,7 @@ from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.core.errors import ValidationFailed
 from fangkong.people.models import Person
 from fangkong.sim.day import Day
+from fangkong.sim.demo_groups import demo_groups_load
 from fangkong.sim.places import Places
 from fangkong.tracing.choices import FeedKind
 from fangkong.tracing.contacts.services import contacts_derive
@@ -47,14 +48,17 @@ class TracingFeed:
     actor: AnyActor = SYSTEM
     scans: int = 0
     dwells: int = 0
+    groups: int = 0
+    group_members: int = 0
     refused: list[str] = field(default_factory=list)
     seconds: float = 0.0
     _person_codes: pl.Series | None = None
     _venue_codes: pl.Series | None = None
 
     def prepare(self) -> int:
-        """Register the city's venues (once) and read the persons' codes; returns the number
-        of venues registered."""
+        """Register the city's venues (once), read the persons' codes and load the city's
+        work teams and classes into the people register (``sim.demo_groups``); returns the
+        number of venues registered."""
         started = time.perf_counter()
         venues = self.places.venues
         registered = 0
@@ -76,6 +80,8 @@ class TracingFeed:
         )
         self._person_codes = pl.Series([str(code) for code in codes], dtype=pl.String)
         self._venue_codes = venues["code"]
+        loaded = demo_groups_load(self.places, self._person_codes, actor=self.actor)
+        self.groups, self.group_members = loaded.groups, loaded.members
         self.seconds += time.perf_counter() - started
         return registered
 
