@@ -9,7 +9,7 @@ reason and the rule set in force.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -285,7 +285,8 @@ def contact_links_store(
 ) -> Derivation:
     """Store the new links of ``found`` as candidates and audit the counts (also used by
     ``tracing.companions``): persons already linked in that kind are left as they are, the
-    case's own person never linked."""
+    case's own person never linked; a person found both at a venue and through a household
+    or group is one link, labelled by the household or group, with the venue's times."""
     existing = set(ContactLink.objects.filter(case=case).values_list("person_id", "kind"))
     new: dict[tuple[int, str], FoundContact] = {}
     already = 0
@@ -296,7 +297,13 @@ def contact_links_store(
         if key in existing:
             already += 1
             continue
-        new.setdefault(key, item)  # venue first: it carries the exposure's times
+        prior = new.get(key)
+        if prior is None:
+            new[key] = item
+        elif prior.setting == ContactSetting.VENUE and item.setting != ContactSetting.VENUE:
+            # a housemate, colleague or classmate also met at a venue (their workplace, the
+            # school): labelled by the tie, with the venue's exposure times kept
+            new[key] = replace(prior, setting=item.setting)
     ContactLink.objects.bulk_create(
         [
             ContactLink(

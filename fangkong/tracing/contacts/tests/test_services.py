@@ -256,3 +256,17 @@ def test_work_team_and_class_members_are_candidates_labelled_with_the_kind(tree)
     assert (housemate.setting, housemate.kind) == (ContactSetting.HOUSEHOLD, ContactKind.CLOSE)
     assert found.created == {"venue": 3, "household": 1, "work": 1, "class": 1}
     assert ContactLink.objects.filter(case=scene.case, person=scene.case.person).count() == 0
+
+
+def test_a_colleague_met_at_the_venue_is_one_work_team_link_with_the_venues_times(tree):
+    with time_machine.travel(NINTH, tick=False):
+        scene, guests = _exposure_three_days_before_onset(tree, NINTH)
+        group_make(region=tree["district_a"], members=[scene.case.person, guests[0]])
+        found = contacts_derive(actor=scene.epidemiologist, case=scene.case)
+    link = ContactLink.objects.get(case=scene.case, person=guests[0])
+    assert (link.setting, link.venue_id, link.overlap_seconds) == (
+        ContactSetting.WORK,
+        scene.venue.pk,
+        30 * 60,
+    )
+    assert found.created == {"venue": 2, "household": 1, "work": 1}
