@@ -9,7 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 
-from bench import binding_api, chains, companions, contacts, people_search, screening, simulate
+from bench import (
+    binding_api,
+    chains,
+    companions,
+    contacts,
+    people_search,
+    screening,
+    simulate,
+    store,
+)
 from bench.harness import Runner, peak_memory_mb, report_print, report_save
 
 #: name → (the benchmark, its default ``--scale``).
@@ -22,6 +31,7 @@ BENCHMARKS: dict[str, tuple[Runner, int]] = {
     "screening": (screening.run, 1_000_000),
     "simulate": (simulate.run, 100_000),
     "simulate_city": (simulate.run_city, 10_000_000),
+    "store": (store.run, 100_000_000),
 }
 
 
