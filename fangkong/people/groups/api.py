@@ -52,6 +52,7 @@ class GroupOut(Schema):
 
 class GroupDetailOut(GroupOut):
     members: list[PersonRowOut]
+    members_in_scope: int
     members_outside_scope: int
 
 
@@ -187,13 +188,14 @@ def groups_get(request: HttpRequest, code: str) -> GroupDetailOut:
     actor = actor_of(request)
     group = access_group(actor, code)
     shown = group_members(actor=actor, group=group, purpose=purpose_or_default(actor, None))
-    base = _group_out(group, len(shown.members) + shown.outside_scope)
+    base = _group_out(group, shown.in_scope + shown.outside_scope)
     return GroupDetailOut(
         **base.model_dump(),
         members=[
             PersonRowOut.model_validate(person_row(actor, m), from_attributes=True)
             for m in shown.members
         ],
+        members_in_scope=shown.in_scope,
         members_outside_scope=shown.outside_scope,
     )
 

@@ -20,6 +20,8 @@ from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 
 MAX_QUERY_LENGTH = 100
+#: A group's detail shows at most this many members (the rest are counted).
+MAX_MEMBERS_SHOWN = 200
 
 
 def group_scope(actor: AnyActor) -> QuerySet[PersonGroup]:
@@ -59,23 +61,25 @@ def group_list(
 
 @dataclass(frozen=True)
 class GroupMembers:
-    """The members of a group the actor may see, and how many others it has."""
+    """The members of a group the actor may see (the first ``MAX_MEMBERS_SHOWN`` of them),
+    how many of them there are, and how many others the group has."""
 
     members: list[Person]
+    in_scope: int
     outside_scope: int
 
 
 def group_members(*, actor: AnyActor, group: PersonGroup, purpose: str) -> GroupMembers:
-    """The members of a group (already accessed) that lie in the actor's subtree, with list
-    relations, and the number of the others; logs one access row ``group_members`` with the
-    codes of the persons shown."""
+    """The first ``MAX_MEMBERS_SHOWN`` members of a group (already accessed) that lie in the
+    actor's subtree, with list relations, their count and the number of the others; logs
+    one access row ``group_members`` with the codes of the persons shown."""
     total = GroupMember.objects.filter(group=group).count()
+    visible = person_scope(actor).filter(group_memberships__group=group)
+    in_scope = visible.count()
     members = list(
-        person_list_relations(
-            person_scope(actor)
-            .filter(group_memberships__group=group)
-            .order_by("group_memberships__added_at", "id")
-        )
+        person_list_relations(visible.order_by("group_memberships__added_at", "id"))[
+            :MAX_MEMBERS_SHOWN
+        ]
     )
     access_record(
         actor=actor,
@@ -84,7 +88,7 @@ def group_members(*, actor: AnyActor, group: PersonGroup, purpose: str) -> Group
         subject_type="person",
         subject_ids=[person.code for person in members],
     )
-    return GroupMembers(members=members, outside_scope=total - len(members))
+    return GroupMembers(members=members, in_scope=in_scope, outside_scope=total - in_scope)
 
 
 def group_mates(*, person: Person) -> list[tuple[int, str]]:

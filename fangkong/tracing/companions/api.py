@@ -49,7 +49,7 @@ class CasesIn(Schema):
     cases: list[uuid.UUID] = Field(min_length=1, max_length=services.MAX_CASES_AT_ONCE)
 
 
-class BatchOut(Schema):
+class CompanionsBatchOut(Schema):
     derivations: dict[str, DerivationOut]
     skipped_closed: list[str]
     passes: int
@@ -57,7 +57,7 @@ class BatchOut(Schema):
 
 @router.post(
     "/companions/derive",
-    response={200: BatchOut, **WRITE_ERRORS},
+    response={200: CompanionsBatchOut, **WRITE_ERRORS},
     summary="Derive many cases' spatiotemporal companions at once",
 )
 def companions_derive_batch(request: HttpRequest, payload: CasesIn) -> dict[str, Any]:
