@@ -19,6 +19,7 @@ from bench import (
     people_search,
     screening,
     simulate,
+    store,
     supplies,
 )
 from bench.harness import Runner, peak_memory_mb, report_print, report_save
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, tuple[Runner, int]] = {
     "simulate": (simulate.run, 100_000),
     "simulate_city": (simulate.run_city, 10_000_000),
     "supplies": (supplies.run, 25_000_000),
+    "store": (store.run, 100_000_000),
 }
 
 

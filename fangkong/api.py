@@ -25,6 +25,7 @@ from fangkong.isolation.api import router as isolation_router
 from fangkong.lab.api import router as lab_router
 from fangkong.people.api import households_router
 from fangkong.people.api import router as people_router
+from fangkong.people.groups.api import router as groups_router
 from fangkong.policy.api import router as policy_router
 from fangkong.regions.api import router as regions_router
 from fangkong.risk_areas.api import router as risk_areas_router
@@ -141,6 +142,7 @@ api.add_router("/lab", lab_router)
 api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
 api.add_router("/households", households_router)
+api.add_router("/groups", groups_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/rule-sets", policy_router)
 api.add_router("/risk-areas", risk_areas_router)

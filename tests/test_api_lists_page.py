@@ -45,6 +45,8 @@ BOUNDED: dict[str, str] = {
     "PersonCreatedOut.duplicates": "the duplicate candidates one new person raised",
     "PersonRowOut.needs": "one person's special needs (a fixed vocabulary)",
     "HouseholdDetailOut.members": "the members of one household",
+    "GroupDetailOut.members": "the first 200 members of one group (members_in_scope counts them)",
+    "CompanionsBatchOut.skipped_closed": "the closed cases of one request (at most 500)",
     "UserOut.memberships": "one user's roles (one per role and node granted)",
     "RuleSetOut.source_notes": "the source notes of one rule set (at most 100, RuleSetIn)",
     "EffectiveOut.labels": "the rule sets laid over one node (one per level of its path)",

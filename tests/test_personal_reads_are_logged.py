@@ -60,6 +60,12 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/regions/boundaries": "outlines of jurisdictions",
     "GET /api/v1/isolation/cases/{code}/contact-orders": "a count of waiting contacts",
     "POST /api/v1/isolation/cases/{code}/contact-orders": "order codes and counts; no person",
+    "GET /api/v1/groups": "groups: kind, name, node, member counts",
+    "POST /api/v1/groups": "a new group: kind, name, node",
+    "POST /api/v1/groups/bulk": "counts of groups and members loaded",
+    "POST /api/v1/groups/{code}/members/add": "counts of members added",
+    "POST /api/v1/groups/{code}/members/remove": "counts of members removed",
+    "POST /api/v1/tracing/companions/derive": "counts of companion leads per case code",
     "GET /api/v1/lab/sampling-codes/public-key": "a public key",
     "POST /api/v1/lab/rounds": "a round: name, areas, counts",
     "GET /api/v1/lab/rounds": "rounds: name, areas, counts",
@@ -607,6 +613,16 @@ def _care_api(w: World, api: Any, path: str, body: dict[str, Any] | None = None)
     return api(actor).post(f"/api/v1/isolation/care/requests/{code}{path}", body or {})
 
 
+def _group(w: World) -> Any:
+    """A work team at the person's node with the person in it."""
+    from fangkong.core.actor import SYSTEM
+    from fangkong.people.groups.services import group_create, group_members_add
+
+    group = group_create(actor=SYSTEM, kind="work_team", name="一班", region=w.person.region)
+    group_members_add(actor=SYSTEM, group=group, persons=[w.person.code])
+    return group
+
+
 #: A real call for each operation that returns personal data.
 CALLS: dict[str, Call] = {
     "POST /api/v1/community/requests": lambda w, api: api(_duty(w)).post(
@@ -755,6 +771,7 @@ CALLS: dict[str, Call] = {
     "GET /api/v1/households/{code}": lambda w, api: api(w.grid).get(
         f"/api/v1/households/{w.household.code}"
     ),
+    "GET /api/v1/groups/{code}": lambda w, api: api(w.grid).get(f"/api/v1/groups/{_group(w).code}"),
     "POST /api/v1/households/{code}/update": _household_update,
     "GET /api/v1/cases": lambda w, api: (_case(w), api(w.clinician).get("/api/v1/cases"))[1],
     "POST /api/v1/cases": lambda w, api: api(w.clinician).post(

@@ -336,7 +336,9 @@ def _alert_handle(request: HttpRequest, code: str, to: str, payload: NoteIn) -> 
 
 
 @router.post(
-    "/alerts/{code}/acknowledge", response={200: TimerAlertOut, **WRITE_ERRORS}, summary="Acknowledge"
+    "/alerts/{code}/acknowledge",
+    response={200: TimerAlertOut, **WRITE_ERRORS},
+    summary="Acknowledge",
 )
 def alert_acknowledge(request: HttpRequest, code: str, payload: NoteIn) -> TimerAlertOut:
     return _alert_handle(request, code, AlertState.ACKNOWLEDGED, payload)

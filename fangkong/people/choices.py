@@ -49,3 +49,11 @@ class DuplicateStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("duplicate status", "Open")
     NOT_DUPLICATE = "not_duplicate", pgettext_lazy("duplicate status", "Not a duplicate")
     DUPLICATE = "duplicate", pgettext_lazy("duplicate status", "Confirmed duplicate")
+
+
+class GroupKind(models.TextChoices):
+    """What holds a group of people together, as a contact tracer asks about it (同班组、同班级)."""
+
+    WORK_TEAM = "work_team", pgettext_lazy("group kind", "Work team")
+    SCHOOL_CLASS = "school_class", pgettext_lazy("group kind", "School class")
+    OTHER = "other", pgettext_lazy("group kind", "Other group")

@@ -11,6 +11,7 @@ from fangkong.people.choices import (
     DocumentType,
     DuplicateReason,
     DuplicateStatus,
+    GroupKind,
     Sex,
     SpecialNeed,
 )
@@ -220,3 +221,55 @@ class PeopleTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id}: {self.persons}"
+
+
+class PersonGroup(TimestampedModel):
+    """A fixed group of people who spend their days together — a work team (班组), a school
+    class (班级) or another group — as a contact tracer asks about it: when one member is a
+    case, the others are close-contact candidates (issue 19 §4).
+
+    ``region`` is the node where the group sits (the workplace's or school's district, say),
+    which scopes who may see and change it; its members may live anywhere. ``source`` and
+    ``source_key`` name a group loaded in bulk (``groups_bulk_load``), so that a load sent
+    again finds the groups it made instead of making them twice; a group made by hand has
+    neither.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=GroupKind.choices)
+    name = models.CharField(max_length=100)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=40, blank=True, default="")
+    source_key = models.CharField(max_length=80, blank=True, default="")
+    members = models.ManyToManyField(Person, through="GroupMember", related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["region", "kind"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_key"],
+                condition=~models.Q(source=""),
+                name="person_group_source_key_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMember(models.Model):
+    """One person in one group (once); ``added_at`` says since when."""
+
+    group = models.ForeignKey(PersonGroup, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="group_memberships")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "person"], name="group_member_once")
+        ]
+        indexes = [models.Index(fields=["person", "group"])]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.person_id}"

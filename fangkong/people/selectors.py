@@ -154,7 +154,7 @@ def _surrogate(char: str) -> bool:
     return 0xD800 <= ord(char) <= 0xDFFF
 
 
-def _with_list_relations(queryset: QuerySet[Person]) -> QuerySet[Person]:
+def person_list_relations(queryset: QuerySet[Person]) -> QuerySet[Person]:
     """Related rows for a page of persons, fetched per page (a constant number of queries).
 
     Node and household are prefetched, not joined: a join lets the planner drive the search
@@ -288,7 +288,7 @@ def person_search(
         queryset, kind, problem = _classify(queryset, query)
     else:
         queryset = queryset.order_by("id")
-    result = paginate(_with_list_relations(queryset), page=page, page_size=page_size)
+    result = paginate(person_list_relations(queryset), page=page, page_size=page_size)
     access_record(
         actor=actor,
         purpose=purpose,
@@ -318,7 +318,7 @@ def household_members(*, actor: AnyActor, household: Household, purpose: str) ->
     """The members of a household (already accessed), in scope, with list relations; logs one
     access row ``household_members`` with their codes."""
     members = list(
-        _with_list_relations(person_scope(actor).filter(household=household).order_by("id"))
+        person_list_relations(person_scope(actor).filter(household=household).order_by("id"))
     )
     access_record(
         actor=actor,

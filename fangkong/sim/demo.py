@@ -71,6 +71,19 @@ ROLE_PLACES: dict[Role, str] = {
     Role.GRID_WORKER: "grid",
 }
 
+#: Further demo accounts (user name → role, place): an epidemiologist in the city's second
+#: district, the receiving side of the lead lists the first district pushes (issue 19 §6).
+EXTRA_ACCOUNTS: dict[str, tuple[Role, str]] = {
+    "epidemiologist2": (Role.EPIDEMIOLOGIST, "district_2"),
+}
+
+
+def _account_specs() -> list[tuple[str, Role, str]]:
+    """(user name, role, place) of every demo account: one per role, then the extra ones."""
+    return [(role.value, role, place) for role, place in ROLE_PLACES.items()] + [
+        (name, role, place) for name, (role, place) in EXTRA_ACCOUNTS.items()
+    ]
+
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -109,7 +122,8 @@ def _remove_database(path: Path) -> None:
 
 
 def demo_places() -> dict[str, Region]:
-    """The nodes the demo accounts sit at (``city``, ``district``, ``community``, ``grid``).
+    """The nodes the demo accounts sit at (``city``, ``district``, ``community``, ``grid``,
+    and ``district_2``, the city's second district; the city's only one if it has one).
 
     Raises ``ImproperlyConfigured`` when the synthetic city is not in the database."""
     city = Region.objects.filter(code=tree.CITY_CODE).first()
@@ -132,6 +146,10 @@ def demo_places() -> dict[str, Region]:
         if found is None:
             raise ImproperlyConfigured(f"The synthetic city has no {place}.")
         places[place] = found
+    districts = Region.objects.filter(in_subtree(city.path), level=RegionLevel.COUNTY)
+    places["district_2"] = (
+        districts.exclude(pk=places["district"].pk).order_by("path").first() or places["district"]
+    )
     return places
 
 
@@ -157,29 +175,30 @@ def demo_password_reset(*, user: User, password: str) -> None:
 def _check_password(password: str) -> None:
     """Refuse, before writing anything, a password the accounts' rules would refuse for any
     demo account (length, common passwords, similarity to the user name)."""
-    for role in ROLE_PLACES:
+    for username, _role, _place in _account_specs():
         try:
-            validate_password(password, User(username=role.value))
+            validate_password(password, User(username=username))
         except DjangoValidationError as exc:
             reason = " ".join(str(message) for message in exc.messages)
             raise ImproperlyConfigured(
-                f"{PASSWORD_ENV} cannot be used for the account {role.value}: {reason}"
+                f"{PASSWORD_ENV} cannot be used for the account {username}: {reason}"
             ) from exc
 
 
 def demo_accounts(password: str) -> list[DemoAccount]:
-    """Create the missing demo accounts (one per role, user name = role value) and bring the
-    existing ones back to their role, node and the current password."""
+    """Create the missing demo accounts (one per role, user name = role value, and
+    ``EXTRA_ACCOUNTS``) and bring the existing ones back to their role, node and the current
+    password."""
     places = demo_places()
     accounts: list[DemoAccount] = []
-    for role, place in ROLE_PLACES.items():
+    for username, role, place in _account_specs():
         region = places[place]
-        user = User.objects.filter(username=role.value).first()
+        user = User.objects.filter(username=username).first()
         created = user is None
         if user is None:
             user_create(
                 actor=SYSTEM,
-                username=role.value,
+                username=username,
                 display_name="",
                 password=password,
                 region=region,
@@ -192,7 +211,7 @@ def demo_accounts(password: str) -> list[DemoAccount]:
             if not held.exists():
                 membership_grant(actor=SYSTEM, user=user, region=region, role=role.value)
             demo_password_reset(user=user, password=password)
-        accounts.append(DemoAccount(role.value, role, region, created))
+        accounts.append(DemoAccount(username, role, region, created))
     return accounts
 
 
@@ -335,6 +354,7 @@ def demo_prepare(
             f"{found.slowest_seconds:.2f} s); most candidates: case {found.best_case} "
             f"({found.best_candidates:,}), /tracing/cases/{found.best_case}/contacts/",
         )
+        _say(out, f"Lead lists pushed to: {found.lead_lists_text or 'no other district'}.")
         intake = _timed(
             out,
             "Confirming close contacts, issuing their orders and allocating rooms",

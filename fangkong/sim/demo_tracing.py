@@ -23,9 +23,11 @@ from fangkong.core.actor import SYSTEM, AnyActor
 from fangkong.core.errors import ValidationFailed
 from fangkong.people.models import Person
 from fangkong.sim.day import Day
+from fangkong.sim.demo_groups import demo_groups_load
 from fangkong.sim.places import Places
 from fangkong.tracing.choices import FeedKind
 from fangkong.tracing.contacts.services import contacts_derive
+from fangkong.tracing.leads.services import lead_lists_push
 from fangkong.tracing.models import Venue
 from fangkong.tracing.selectors import scans_for_person
 from fangkong.tracing.services import batch_ingest, venues_bulk_register
@@ -47,14 +49,17 @@ class TracingFeed:
     actor: AnyActor = SYSTEM
     scans: int = 0
     dwells: int = 0
+    groups: int = 0
+    group_members: int = 0
     refused: list[str] = field(default_factory=list)
     seconds: float = 0.0
     _person_codes: pl.Series | None = None
     _venue_codes: pl.Series | None = None
 
     def prepare(self) -> int:
-        """Register the city's venues (once) and read the persons' codes; returns the number
-        of venues registered."""
+        """Register the city's venues (once), read the persons' codes and load the city's
+        work teams and classes into the people register (``sim.demo_groups``); returns the
+        number of venues registered."""
         started = time.perf_counter()
         venues = self.places.venues
         registered = 0
@@ -76,6 +81,8 @@ class TracingFeed:
         )
         self._person_codes = pl.Series([str(code) for code in codes], dtype=pl.String)
         self._venue_codes = venues["code"]
+        loaded = demo_groups_load(self.places, self._person_codes, actor=self.actor)
+        self.groups, self.group_members = loaded.groups, loaded.members
         self.seconds += time.perf_counter() - started
         return registered
 
@@ -160,13 +167,20 @@ class DemoInvestigation:
     slowest_seconds: float = 0.0
     best_case: str = ""
     best_candidates: int = 0
+    lead_items: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def lead_lists_text(self) -> str:
+        """The lead lists pushed, per receiving district: ``name (persons)``."""
+        return ", ".join(f"{name} ({count:,})" for name, count in sorted(self.lead_items.items()))
 
 
 def demo_investigate(*, actor: AnyActor, limit: int = 5, days: int = 7) -> DemoInvestigation:
     """The demo epidemiologist investigates the newest ``limit`` open cases of their district:
     the person's venue scans of the last ``days`` days become trajectory visits (source
     venue scans, through ``cases``' service), then the contact candidates are derived
-    (``tracing.contacts``), as an investigator would from the pages."""
+    (``tracing.contacts``) and those living in another district are pushed there as lead
+    lists (``tracing.leads``), as an investigator would from the pages."""
     found = DemoInvestigation()
     cases = case_scope(actor).filter(closed_at__isnull=True).select_related("person", "region")
     for case in cases.order_by("-opened_at", "-id")[:limit]:
@@ -188,4 +202,8 @@ def demo_investigate(*, actor: AnyActor, limit: int = 5, days: int = 7) -> DemoI
         found.candidates += derived.total_created
         if derived.total_created > found.best_candidates:
             found.best_case, found.best_candidates = str(case.code), derived.total_created
+        for pushed in lead_lists_push(actor=actor, case=case):
+            found.lead_items[pushed.district] = (
+                found.lead_items.get(pushed.district, 0) + pushed.persons
+            )
     return found

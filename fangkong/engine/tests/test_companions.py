@@ -222,3 +222,24 @@ def test_same_rows_whatever_the_person_ids(offset):
     )
     assert len(plain) > 100
     assert shifted == {(a - offset, b - offset, o) for a, b, o in plain}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    people=st.integers(2, 60),
+    cells=st.integers(1, 6),
+    cases=st.lists(st.integers(0, 70), min_size=1, max_size=6, unique=True),
+    min_cumulative_stay=st.one_of(st.none(), st.integers(0, 40 * HOUR)),
+)
+def test_many_cases_at_once_give_what_each_case_alone_gives(
+    seed, people, cells, cases, min_cumulative_stay
+):
+    """The batched path (``tracing.companions.companions_derive_many``) asks for every case
+    in one call: the rows must be the union of the one-case calls."""
+    dwells = _tracks(seed, people, cells, 3)
+    options = {"min_overlap": 600, "min_cumulative_stay": min_cumulative_stay}
+    window = (T0, T0 + 2 * DAY)
+    together = _ours(dwells, cases, window=window, **options)
+    alone = set().union(*(_ours(dwells, [case], window=window, **options) for case in cases))
+    assert together == alone

@@ -148,7 +148,10 @@ class CapacityReportOut(Schema):
 
 def _out(row: PatientRow) -> PatientOut:
     data = {name: getattr(row, name) for name in PatientOut.model_fields if name != "tests"}
-    tests = [TreatmentTestOut(**{n: getattr(t, n) for n in TreatmentTestOut.model_fields}) for t in row.tests]
+    tests = [
+        TreatmentTestOut(**{n: getattr(t, n) for n in TreatmentTestOut.model_fields})
+        for t in row.tests
+    ]
     return PatientOut(**data, tests=tests)
 
 

@@ -340,7 +340,9 @@ def alerts_assign(request: HttpRequest, kind: str, barcode: str, payload: Assign
     response={200: AlertOut, **WRITE_ERRORS},
     summary="Close an alert with a reason",
 )
-def alerts_close(request: HttpRequest, kind: str, barcode: str, payload: ResultReasonIn) -> AlertOut:
+def alerts_close(
+    request: HttpRequest, kind: str, barcode: str, payload: ResultReasonIn
+) -> AlertOut:
     actor = actor_of(request)
     alert = access_alert(actor, kind, barcode, roles=ALERT_WRITE_ROLES)
     return alert_out(alert_services.alert_close(actor=actor, alert=alert, reason=payload.reason))

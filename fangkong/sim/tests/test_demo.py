@@ -19,7 +19,8 @@ from fangkong.accounts.models import Membership, User
 from fangkong.core.models import AuditEntry
 from fangkong.people.models import Person
 from fangkong.regions.choices import RegionLevel
-from fangkong.sim.demo import ROLE_PLACES, demo_prepare
+from fangkong.regions.models import Region
+from fangkong.sim.demo import EXTRA_ACCOUNTS, ROLE_PLACES, demo_prepare
 
 ROOT = Path(__file__).resolve().parents[3]
 LEVELS = {
@@ -58,10 +59,19 @@ def test_demo_prepare_makes_one_account_per_role_and_is_idempotent(monkeypatch):
     # one account per role, and the officer on duty of each district (sim.demo_duty)
     officers = User.objects.filter(username__regex=r"^duty_[0-9]+$").count()
     assert officers >= 1
-    assert User.objects.count() == len(Role) + officers
-    assert Membership.objects.count() == len(Role) + officers
+    accounts = len(Role) + len(EXTRA_ACCOUNTS) + officers
+    assert User.objects.count() == accounts
+    assert Membership.objects.count() == accounts
     assert User.objects.get(username="epidemiologist").check_password("Staple-Lantern-Orbit-77")
-    assert AuditEntry.objects.filter(action="demo_password_reset").count() == len(Role)
+    assert AuditEntry.objects.filter(action="demo_password_reset").count() == accounts
+    # the second district's epidemiologist, the receiving side of lead lists
+    second = Membership.objects.select_related("region").get(user__username="epidemiologist2")
+    first = Membership.objects.select_related("region").get(user__username="epidemiologist")
+    assert (second.role, second.region.level) == (Role.EPIDEMIOLOGIST, RegionLevel.COUNTY)
+    assert second.region.parent_id == first.region.parent_id
+    # a city this small has one district, which both then work in
+    districts = Region.objects.filter(level=RegionLevel.COUNTY).count()
+    assert (second.region != first.region) == (districts > 1)
     assert AuditEntry.objects.filter(action="people_bulk_load").count() == 1
 
 
@@ -226,3 +236,43 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     assert dialysis.approved_at is not None
     assert dialysis.vehicle_plate
     assert dialysis.return_by is not None
+    # the city's work teams and classes are in the people register
+    from fangkong.people.models import GroupMember, PersonGroup
+
+    assert PersonGroup.objects.filter(kind="school_class").exists()
+    assert PersonGroup.objects.filter(kind="work_team").exists()
+    assert GroupMember.objects.count() > 100
+    # the investigated cases' candidates living elsewhere went to their districts as lead
+    # lists; the receiving district's demo epidemiologist sees those pushed to it
+    from fangkong.tracing.leads.models import LeadList
+
+    receiving = Membership.objects.select_related("region").get(user__username="epidemiologist2")
+    if Region.objects.filter(level=RegionLevel.COUNTY).count() > 1:  # else nowhere to push
+        assert LeadList.objects.filter(to_region=receiving.region).exists()
+    else:
+        assert not LeadList.objects.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("national_editions")
+def test_the_second_districts_epidemiologist_receives_a_lead_list_from_the_first(monkeypatch):
+    from fangkong.accounts.actors import actor_from_membership
+    from fangkong.tracing.leads.models import LeadList
+
+    monkeypatch.setenv("FANGKONG_DEMO_PASSWORD", "Correct-Horse-Battery-42")
+    demo_prepare(residents=8_000, seed=7, fresh=False, days=10, out=io.StringIO())
+    first = Membership.objects.select_related("region").get(user__username="epidemiologist")
+    second = Membership.objects.select_related("region").get(user__username="epidemiologist2")
+    assert second.region != first.region
+    lists = LeadList.objects.filter(from_region__path__startswith=first.region.path)
+    received = lists.filter(to_region=second.region)
+    assert received.exists()
+    # the receiving epidemiologist (signed in at that district) may open it; the sender not
+    from fangkong.core.errors import NotFound
+    from fangkong.tracing.leads.access import access_lead_list
+
+    lead = received.earliest("pushed_at")
+    assert access_lead_list(actor_from_membership(second), lead.code) == lead
+    with pytest.raises(NotFound):
+        access_lead_list(actor_from_membership(first), lead.code)

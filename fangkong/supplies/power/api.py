@@ -275,7 +275,9 @@ def incidents_report(request: HttpRequest, payload: SupplyIncidentIn) -> Status[
     response={200: SupplyIncidentOut, **WRITE_ERRORS},
     summary="Close an incident with what was done",
 )
-def incidents_resolve(request: HttpRequest, code: str, payload: IncidentReasonIn) -> SupplyIncidentOut:
+def incidents_resolve(
+    request: HttpRequest, code: str, payload: IncidentReasonIn
+) -> SupplyIncidentOut:
     actor = actor_of(request)
     incident = access_incident(actor, code, roles=INCIDENT_ROLES)
     return _incident_out(incident_resolve(actor=actor, incident=incident, reason=payload.reason))

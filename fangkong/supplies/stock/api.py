@@ -310,7 +310,9 @@ def _point_out(point: ReceivingPoint) -> ReceivingPointOut:
 
 
 @router.get(
-    "/receiving-points", response={200: ReceivingPointPageOut, **ERRORS}, summary="Compound receiving points"
+    "/receiving-points",
+    response={200: ReceivingPointPageOut, **ERRORS},
+    summary="Compound receiving points",
 )
 def points_list(request: HttpRequest, paging: Query[PageParams]) -> ReceivingPointPageOut:
     actor = actor_of(request)

@@ -9,7 +9,7 @@ reason and the rule set in force.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -26,6 +26,8 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, audit_record, audit_record_many
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from fangkong.engine.copresence import OPEN, contacts_find, stays_index
+from fangkong.people.choices import GroupKind
+from fangkong.people.groups.selectors import group_mates
 from fangkong.people.models import Person
 from fangkong.policy.rules import EffectiveRules, contact_window_start, secondary_contacts_enabled
 from fangkong.policy.selectors import rules_for
@@ -168,8 +170,8 @@ def _venue_candidates(case: Case, window_from: datetime, until: datetime) -> lis
 def _household_candidates(case: Case) -> list[FoundContact]:
     """The other members of the case person's household (同住), as close-contact candidates.
 
-    The people register knows households; it knows no work teams or classes yet, so those
-    settings are proposed only by hand (exposures) for now."""
+    Work-team and class members come from the groups of the people register
+    (:func:`_group_candidates`)."""
     household = case.person.household_id
     if household is None:
         return []
@@ -177,6 +179,24 @@ def _household_candidates(case: Case) -> list[FoundContact]:
     return [
         FoundContact(person_id=pk, setting=ContactSetting.HOUSEHOLD, kind=ContactKind.CLOSE)
         for pk in members.values_list("pk", flat=True)
+    ]
+
+
+#: The setting a shared group of people gives its members' contact links.
+GROUP_SETTINGS: dict[str, str] = {
+    GroupKind.WORK_TEAM: ContactSetting.WORK,
+    GroupKind.SCHOOL_CLASS: ContactSetting.CLASS,
+    GroupKind.OTHER: ContactSetting.OTHER,
+}
+
+
+def _group_candidates(case: Case) -> list[FoundContact]:
+    """The other members of the case person's work teams, school classes and other groups
+    (``people.groups``), as close-contact candidates labelled with the group's kind (same
+    work team, same class). A person sharing two groups with the case is proposed once."""
+    return [
+        FoundContact(person_id=pk, setting=GROUP_SETTINGS[kind], kind=ContactKind.CLOSE)
+        for pk, kind in group_mates(person=case.person)
     ]
 
 
@@ -221,7 +241,8 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
        ``policy.rules.contact_window_start``) and runs to now; under rules without
        close-contact identification nothing is derived;
     2. venue co-presence (:func:`_venue_candidates`), household members
-       (:func:`_household_candidates`), and secondary contacts of confirmed close contacts
+       (:func:`_household_candidates`), work-team, class and other group members
+       (:func:`_group_candidates`), and secondary contacts of confirmed close contacts
        where the rules enable them (:func:`_secondary_candidates`, R3) — spatiotemporal
        companions are a separate step (``tracing.companions.services.companions_derive``);
     3. persons already linked to the case in that kind are left as they are (a dismissed
@@ -244,6 +265,7 @@ def contacts_derive(*, actor: AnyActor, case: Case) -> Derivation:
         found = [
             *_venue_candidates(case, window_from, now),
             *_household_candidates(case),
+            *_group_candidates(case),
             *_secondary_candidates(case, rules),
         ]
     return contact_links_store(
@@ -263,7 +285,8 @@ def contact_links_store(
 ) -> Derivation:
     """Store the new links of ``found`` as candidates and audit the counts (also used by
     ``tracing.companions``): persons already linked in that kind are left as they are, the
-    case's own person never linked."""
+    case's own person never linked; a person found both at a venue and through a household
+    or group is one link, labelled by the household or group, with the venue's times."""
     existing = set(ContactLink.objects.filter(case=case).values_list("person_id", "kind"))
     new: dict[tuple[int, str], FoundContact] = {}
     already = 0
@@ -274,7 +297,13 @@ def contact_links_store(
         if key in existing:
             already += 1
             continue
-        new.setdefault(key, item)  # venue first: it carries the exposure's times
+        prior = new.get(key)
+        if prior is None:
+            new[key] = item
+        elif prior.setting == ContactSetting.VENUE and item.setting != ContactSetting.VENUE:
+            # a housemate, colleague or classmate also met at a venue (their workplace, the
+            # school): labelled by the tie, with the venue's exposure times kept
+            new[key] = replace(prior, setting=item.setting)
     ContactLink.objects.bulk_create(
         [
             ContactLink(

@@ -102,3 +102,21 @@ def test_the_contacts_tab_refuses_other_districts_wrong_roles_and_anonymous(scen
     assert page_client(grid).get(url).status_code == 403
     assert Client().get(url).status_code in (302, 401)
     assert page_client(scene.epidemiologist).get(url).status_code == 200
+
+
+def test_the_contacts_tab_shows_classmates_labelled_as_the_class(scene, page_client):
+    from fangkong.people.groups.tests.factories import group_make
+    from fangkong.people.tests.factories import person_make
+
+    classmate = person_make(region=scene.tree["grid_a2"], name="同班同学", id_number=None)
+    group_make(
+        region=scene.tree["district_a"],
+        members=[scene.case.person, classmate],
+        kind="school_class",
+        name="初一(2)班",
+    )
+    client = page_client(scene.epidemiologist)
+    url = f"/tracing/cases/{scene.case.code}/contacts/"
+    html = client.post(f"{url}derive/", follow=True).content.decode()
+    row = next(line for line in html.split("<tr>") if "同班同学" in line)
+    assert "Class" in row

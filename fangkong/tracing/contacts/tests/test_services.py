@@ -8,6 +8,9 @@ import time_machine
 
 from fangkong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fangkong.core.models import AuditEntry
+from fangkong.people.choices import GroupKind
+from fangkong.people.groups.tests.factories import group_make
+from fangkong.people.tests.factories import person_make
 from fangkong.tracing.contacts.choices import ContactKind, ContactSetting, ContactStatus
 from fangkong.tracing.contacts.models import ContactLink
 from fangkong.tracing.contacts.services import contacts_decide, contacts_derive
@@ -225,3 +228,45 @@ def test_no_secondary_contacts_under_the_twenty_measures(tree):
         scene, _relative, _link, found = _secondary_scene(tree, TWENTY)
     assert not found.secondary_enabled
     assert not ContactLink.objects.filter(case=scene.case, kind=ContactKind.SECONDARY).exists()
+
+
+def test_work_team_and_class_members_are_candidates_labelled_with_the_kind(tree):
+    with time_machine.travel(NINTH, tick=False):
+        scene, _guests = _exposure_three_days_before_onset(tree, NINTH)
+        person = scene.case.person
+        colleague = person_make(region=tree["grid_b1"], name="同事", id_number=None)
+        classmate = person_make(region=tree["grid_a2"], name="同学", id_number=None)
+        group_make(region=tree["district_a"], members=[person, colleague])
+        group_make(
+            region=tree["district_a"],
+            members=[person, classmate, scene.housemate],
+            kind=GroupKind.SCHOOL_CLASS,
+            name="夜校一班",
+        )
+        group_make(region=tree["district_b"], members=[colleague], name="与病例无关")
+        found = contacts_derive(actor=scene.epidemiologist, case=scene.case)
+    settings = dict(
+        ContactLink.objects.filter(case=scene.case, person__in=[colleague, classmate]).values_list(
+            "person_id", "setting"
+        )
+    )
+    assert settings == {colleague.pk: ContactSetting.WORK, classmate.pk: ContactSetting.CLASS}
+    # the housemate shares the class too, but is one close-contact candidate (household first)
+    housemate = ContactLink.objects.get(case=scene.case, person=scene.housemate)
+    assert (housemate.setting, housemate.kind) == (ContactSetting.HOUSEHOLD, ContactKind.CLOSE)
+    assert found.created == {"venue": 3, "household": 1, "work": 1, "class": 1}
+    assert ContactLink.objects.filter(case=scene.case, person=scene.case.person).count() == 0
+
+
+def test_a_colleague_met_at_the_venue_is_one_work_team_link_with_the_venues_times(tree):
+    with time_machine.travel(NINTH, tick=False):
+        scene, guests = _exposure_three_days_before_onset(tree, NINTH)
+        group_make(region=tree["district_a"], members=[scene.case.person, guests[0]])
+        found = contacts_derive(actor=scene.epidemiologist, case=scene.case)
+    link = ContactLink.objects.get(case=scene.case, person=guests[0])
+    assert (link.setting, link.venue_id, link.overlap_seconds) == (
+        ContactSetting.WORK,
+        scene.venue.pk,
+        30 * 60,
+    )
+    assert found.created == {"venue": 2, "household": 1, "work": 1}
