@@ -430,7 +430,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='groupmember',
-            constraint=models.UniqueConstraint(fields=('group', 'user'), name='group_member_once'),
+            constraint=models.UniqueConstraint(fields=('group', 'user'), name='working_group_member_once'),
         ),
         migrations.AddIndex(
             model_name='dutyshift',

@@ -53,7 +53,9 @@ class GroupMember(models.Model):
 
     class Meta:
         ordering = ["group_id", "-leader", "id"]
-        constraints = [models.UniqueConstraint(fields=["group", "user"], name="group_member_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="working_group_member_once")
+        ]
 
     def __str__(self) -> str:
         return f"member {self.pk}"
