@@ -6,7 +6,7 @@ schemas are identical."""
 
 import json
 
-from ninja import Schema
+from pydantic import BaseModel
 
 import fangkong.api  # noqa: F401 - imports every router, so every schema class exists
 
@@ -19,8 +19,8 @@ def _subclasses(cls: type) -> set[type]:
 
 
 def test_no_two_schemas_of_the_api_share_a_name() -> None:
-    by_name: dict[str, list[type[Schema]]] = {}
-    for schema in _subclasses(Schema):
+    by_name: dict[str, list[type[BaseModel]]] = {}
+    for schema in _subclasses(BaseModel):
         if schema.__module__.startswith("fangkong."):
             by_name.setdefault(schema.__name__, []).append(schema)
     assert len(by_name) > 100

@@ -55,6 +55,189 @@ pytestmark = pytest.mark.django_db
 
 #: Operations that return no personal data, each with the reason.
 NO_PERSONAL_DATA: dict[str, str] = {
+    "GET /api/v1/command/bodies": "command bodies and working groups: staff members; no resident",
+    "GET /api/v1/command/directives": (
+        "directives to units: text, deadlines, units' answers; no resident"
+    ),
+    "GET /api/v1/command/directives/{code}": (
+        "directives to units: text, deadlines, units' answers; no resident"
+    ),
+    "GET /api/v1/command/duty-checks": (
+        "a duty check: localities and the staff who answered; no resident"
+    ),
+    "GET /api/v1/command/duty-checks/{code}": (
+        "a duty check: localities and the staff who answered; no resident"
+    ),
+    "GET /api/v1/command/incidents": "an outbreak's command level and its history; no resident",
+    "GET /api/v1/command/incidents/{code}": (
+        "an outbreak's command level and its history; no resident"
+    ),
+    "GET /api/v1/command/inspections": "inspections and findings about units; no resident",
+    "GET /api/v1/command/inspections/{code}": "inspections and findings about units; no resident",
+    "GET /api/v1/command/meetings": (
+        "a dispatch meeting: localities, roll call, minutes; no resident"
+    ),
+    "GET /api/v1/command/meetings/{code}": (
+        "a dispatch meeting: localities, roll call, minutes; no resident"
+    ),
+    "GET /api/v1/command/notifications": (
+        "the signed-in staff member's own inbox and delivery settings; no resident"
+    ),
+    "GET /api/v1/command/notifications/unread": (
+        "the signed-in staff member's own inbox and delivery settings; no resident"
+    ),
+    "GET /api/v1/command/reports": "a unit's daily figures and notes; counts, no person",
+    "GET /api/v1/supplies/allocations": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "GET /api/v1/supplies/allocations/{code}": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "GET /api/v1/supplies/cover": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "GET /api/v1/supplies/deliveries": (
+        "a delivery to a compound's receiving point: counts of goods and households, no person"
+    ),
+    "GET /api/v1/supplies/deliveries/{code}": (
+        "a delivery to a compound's receiving point: counts of goods and households, no person"
+    ),
+    "GET /api/v1/supplies/figures/{region_code}": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "GET /api/v1/supplies/incidents": (
+        "priority sites and their service incidents: places, tiers, staff owners; no resident"
+    ),
+    "GET /api/v1/supplies/items": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "GET /api/v1/supplies/priority-users": (
+        "priority sites and their service incidents: places, tiers, staff owners; no resident"
+    ),
+    "GET /api/v1/supplies/receiving-points": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "GET /api/v1/supplies/requests": (
+        "a compound's or district's need lines and population counts; no person"
+    ),
+    "GET /api/v1/supplies/requests/{code}": (
+        "a compound's or district's need lines and population counts; no person"
+    ),
+    "GET /api/v1/supplies/shortage-plans/{code}": (
+        "priority sites and their service incidents: places, tiers, staff owners; no resident"
+    ),
+    "GET /api/v1/supplies/warehouses": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "GET /api/v1/supplies/warehouses/{code}": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/command/bodies": "command bodies and working groups: staff members; no resident",
+    "POST /api/v1/command/bodies/{code}/groups": (
+        "command bodies and working groups: staff members; no resident"
+    ),
+    "POST /api/v1/command/bodies/{code}/groups/{kind}/members": (
+        "command bodies and working groups: staff members; no resident"
+    ),
+    "POST /api/v1/command/directives": (
+        "directives to units: text, deadlines, units' answers; no resident"
+    ),
+    "POST /api/v1/command/directives/{code}/units/{region_code}/acknowledge": (
+        "directives to units: text, deadlines, units' answers; no resident"
+    ),
+    "POST /api/v1/command/directives/{code}/units/{region_code}/complete": (
+        "directives to units: text, deadlines, units' answers; no resident"
+    ),
+    "POST /api/v1/command/directives/{code}/units/{region_code}/progress": (
+        "directives to units: text, deadlines, units' answers; no resident"
+    ),
+    "POST /api/v1/command/duty-checks": (
+        "a duty check: localities and the staff who answered; no resident"
+    ),
+    "POST /api/v1/command/duty-checks/{code}/answer": (
+        "a duty check: localities and the staff who answered; no resident"
+    ),
+    "POST /api/v1/command/incidents": "an outbreak's command level and its history; no resident",
+    "POST /api/v1/command/incidents/{code}/escalate": (
+        "an outbreak's command level and its history; no resident"
+    ),
+    "POST /api/v1/command/inspections": "inspections and findings about units; no resident",
+    "POST /api/v1/command/inspections/{code}/findings": (
+        "inspections and findings about units; no resident"
+    ),
+    "POST /api/v1/command/inspections/{code}/findings/{finding}/transition": (
+        "inspections and findings about units; no resident"
+    ),
+    "POST /api/v1/command/meetings": (
+        "a dispatch meeting: localities, roll call, minutes; no resident"
+    ),
+    "POST /api/v1/command/meetings/{code}/minutes": (
+        "a dispatch meeting: localities, roll call, minutes; no resident"
+    ),
+    "POST /api/v1/command/meetings/{code}/roll-call": (
+        "a dispatch meeting: localities, roll call, minutes; no resident"
+    ),
+    "POST /api/v1/command/notifications/read-all": (
+        "the signed-in staff member's own inbox and delivery settings; no resident"
+    ),
+    "POST /api/v1/command/notifications/{code}/read": (
+        "the signed-in staff member's own inbox and delivery settings; no resident"
+    ),
+    "POST /api/v1/command/reports": "a unit's daily figures and notes; counts, no person",
+    "POST /api/v1/command/reports/{code}/corrections": (
+        "a unit's daily figures and notes; counts, no person"
+    ),
+    "POST /api/v1/supplies/allocations/{code}/approve": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/supplies/allocations/{code}/cancel": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/supplies/deliveries/{code}/confirm": (
+        "a delivery to a compound's receiving point: counts of goods and households, no person"
+    ),
+    "POST /api/v1/supplies/deliveries/{code}/hand-over": (
+        "a delivery to a compound's receiving point: counts of goods and households, no person"
+    ),
+    "POST /api/v1/supplies/incidents": (
+        "priority sites and their service incidents: places, tiers, staff owners; no resident"
+    ),
+    "POST /api/v1/supplies/incidents/{code}/resolve": (
+        "priority sites and their service incidents: places, tiers, staff owners; no resident"
+    ),
+    "POST /api/v1/supplies/items": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/supplies/priority-users": (
+        "priority sites and their service incidents: places, tiers, staff owners; no resident"
+    ),
+    "POST /api/v1/supplies/receiving-points": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/supplies/requests": (
+        "a compound's or district's need lines and population counts; no person"
+    ),
+    "POST /api/v1/supplies/requests/import": (
+        "a compound's or district's need lines and population counts; no person"
+    ),
+    "POST /api/v1/supplies/shortage-plans": (
+        "priority sites and their service incidents: places, tiers, staff owners; no resident"
+    ),
+    "POST /api/v1/supplies/warehouses": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/supplies/warehouses/{code}/allocations": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/supplies/warehouses/{code}/issues": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "POST /api/v1/supplies/warehouses/{code}/receipts": (
+        "supplies: items, warehouses, stock, allocations and figures; no person"
+    ),
+    "PUT /api/v1/command/notifications/contact": (
+        "the signed-in staff member's own inbox and delivery settings; no resident"
+    ),
     "GET /api/v1/command/picture/{code}": "figures summed over a subtree and outlines; no person",
     "POST /api/v1/command/figures/refresh": "how many figures were computed",
     "POST /api/v1/regions/boundaries": "outlines of jurisdictions",

@@ -201,6 +201,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "expires_on": gettext_lazy("Expires on"),
     "tier": gettext_lazy("Priority tier"),
     "content": gettext_lazy("Content"),
+    # companions for many cases at once
+    "cases": gettext_lazy("Cases"),
     # boundaries (GeoJSON)
     "features": gettext_lazy("Features"),
     "type": gettext_lazy("Type"),

@@ -188,7 +188,7 @@ def _check_password(password: str) -> None:
 def demo_accounts(password: str) -> list[DemoAccount]:
     """Create the missing demo accounts (one per role, user name = role value, and
     ``EXTRA_ACCOUNTS``) and bring the existing ones back to their role, node and the current
-    password."""
+    password (the districts' officers on duty included)."""
     places = demo_places()
     accounts: list[DemoAccount] = []
     for username, role, place in _account_specs():
@@ -212,6 +212,10 @@ def demo_accounts(password: str) -> list[DemoAccount]:
                 membership_grant(actor=SYSTEM, user=user, region=region, role=role.value)
             demo_password_reset(user=user, password=password)
         accounts.append(DemoAccount(username, role, region, created))
+    # The districts' officers on duty the command-centre step made (``duty_<code>``,
+    # ``sim.demo_duty``) sign in with the current password too.
+    for officer in User.objects.filter(username__regex=r"^duty_[0-9]+$", is_active=True):
+        demo_password_reset(user=officer, password=password)
     return accounts
 
 

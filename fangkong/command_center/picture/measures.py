@@ -34,6 +34,8 @@ class Stage(models.TextChoices):
     CONTACTS = "contacts", pgettext_lazy("stage", "Contacts")
     ISOLATION = "isolation", pgettext_lazy("stage", "Isolation")
     RELEASE = "release", pgettext_lazy("stage", "Release")
+    #: Residents under closure served and the sites that must keep power (issue 21).
+    COMMUNITY = "community", pgettext_lazy("stage", "Residents and supplies")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ SOURCES: tuple[FigureSource, ...] = (
     sources.cases_figures,
     sources.tracing_figures,
     sources.isolation_figures,
+    sources.community_figures,
 )
 
 

@@ -27,9 +27,13 @@ from fangkong.command_center.picture.measures import (
     Stage,
     Window,
 )
+from fangkong.community.choices import OPEN_STATUSES as REQUEST_OPEN_STATUSES
+from fangkong.community.models import ResidentRequest
 from fangkong.isolation.choices import OrderStatus, OrderTestStatus, RoomStatus
 from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
 from fangkong.lab.choices import TubeResult
+from fangkong.supplies.choices import IncidentKind, IncidentStatus
+from fangkong.supplies.models import ServiceIncident
 from fangkong.lab.models import Binding
 from fangkong.tracing.contacts.choices import ContactStatus
 from fangkong.tracing.contacts.models import ContactLink
@@ -247,3 +251,46 @@ def _isolation_count(window: Window) -> Iterable[Counts]:
 
 
 isolation_figures = FigureSource("isolation", ISOLATION_MEASURES, _isolation_count)
+
+
+# --- community and supplies (issue 21) ---------------------------------------------------
+
+COMMUNITY_MEASURES = (
+    Measure("requests_filed", _("Residents' requests filed"), Flow.FLOW, Stage.COMMUNITY),
+    Measure("requests_open", _("Residents' requests open"), Flow.STATE, Stage.COMMUNITY),
+    Measure(
+        "requests_overdue",
+        _("Residents' requests overdue"),
+        Flow.STATE,
+        Stage.COMMUNITY,
+        late=True,
+    ),
+    Measure(
+        "power_out_critical",
+        _("Hospitals and isolation sites without power"),
+        Flow.STATE,
+        Stage.COMMUNITY,
+        late=True,
+    ),
+)
+
+
+def _community_count(window: Window) -> Iterable[Counts]:
+    """Residents' requests filed per day (at the household's node); now: requests still owed
+    (filed or accepted), those past their deadline, and open power outages the rule set calls
+    critical (a hospital or isolation site without power) at the site's node."""
+    requests = ResidentRequest.objects.all()
+    yield "requests_filed", _per_day(requests, node="region_id", at="filed_at", window=window)
+    owed = requests.filter(status__in=REQUEST_OPEN_STATUSES)
+    yield "requests_open", _now_state(owed, node="region_id", window=window)
+    yield (
+        "requests_overdue",
+        _now_state(owed.filter(deadline__lt=window.now), node="region_id", window=window),
+    )
+    outages = ServiceIncident.objects.filter(
+        status=IncidentStatus.OPEN, kind=IncidentKind.POWER, critical=True
+    )
+    yield "power_out_critical", _now_state(outages, node="user__region_id", window=window)
+
+
+community_figures = FigureSource("community", COMMUNITY_MEASURES, _community_count)

@@ -58,27 +58,27 @@ class BodyIn(Schema):
     name: str = Field(max_length=200)
 
 
-class GroupIn(Schema):
+class WorkingGroupIn(Schema):
     kind: GroupKind
     name: str = Field("", max_length=200)
 
 
-class MemberIn(Schema):
+class GroupMemberIn(Schema):
     username: str = Field(min_length=1, max_length=150)
     leader: bool = False
     duty: str = Field("", max_length=200)
 
 
-class MemberOut(Schema):
+class GroupMemberOut(Schema):
     username: str
     leader: bool
     duty: str
 
 
-class GroupOut(Schema):
+class WorkingGroupOut(Schema):
     kind: str
     name: str
-    members: list[MemberOut]
+    members: list[GroupMemberOut]
 
 
 class BodyOut(Schema):
@@ -86,7 +86,7 @@ class BodyOut(Schema):
     region_code: str
     region_name: str
     name: str
-    groups: list[GroupOut]
+    groups: list[WorkingGroupOut]
 
 
 class IncidentIn(Schema):
@@ -123,11 +123,11 @@ def _body_out(body: CommandBody) -> BodyOut:
         region_name=body.region.name,
         name=body.name,
         groups=[
-            GroupOut(
+            WorkingGroupOut(
                 kind=g.kind,
                 name=g.name,
                 members=[
-                    MemberOut(username=m.user.username, leader=m.leader, duty=m.duty)
+                    GroupMemberOut(username=m.user.username, leader=m.leader, duty=m.duty)
                     for m in g.members.all()
                 ],
             )
@@ -205,7 +205,7 @@ def bodies_create(
     response={200: BodyOut, **WRITE_ERRORS},
     summary="Add a working group (专班)",
 )
-def bodies_group(request: HttpRequest, code: str, payload: GroupIn) -> BodyOut:
+def bodies_group(request: HttpRequest, code: str, payload: WorkingGroupIn) -> BodyOut:
     actor = actor_of(request)
     body = access_body(actor, code, roles=COMMAND_ROLES)
     working_group_create(actor=actor, body=body, kind=payload.kind, name=payload.name)
@@ -217,7 +217,7 @@ def bodies_group(request: HttpRequest, code: str, payload: GroupIn) -> BodyOut:
     response={200: BodyOut, **WRITE_ERRORS},
     summary="Add a member (or leader) to a working group",
 )
-def bodies_member(request: HttpRequest, code: str, kind: str, payload: MemberIn) -> BodyOut:
+def bodies_member(request: HttpRequest, code: str, kind: str, payload: GroupMemberIn) -> BodyOut:
     actor = actor_of(request)
     body = access_body(actor, code, roles=COMMAND_ROLES)
     group_member_add(actor=actor, group=access_group(body, kind), **payload.model_dump())

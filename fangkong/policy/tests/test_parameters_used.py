@@ -265,7 +265,7 @@ def test_stored_rule_sets_are_brought_to_the_new_shape():
     assert not migration.parameters_upgrade(old, national=True, effective_from=date(2021, 5, 1))
     old["investigation"] = timers.investigation_for(date(2021, 5, 11))
     # 0009 puts the positives' release rules back (issue 20 §6), from the shipped edition
-    treatment = importlib.import_module("fangkong.policy.migrations.0009_treatment")
+    treatment = importlib.import_module("fangkong.policy.migrations.0012_treatment")
     old["positives"] = treatment.shipped_sections()["nhc-8"]["positives"]
     assert old == new
     parameters_validate(old)

@@ -127,17 +127,17 @@ def test_a_figure_source_is_added_with_one_registry_entry(tree):
     from fangkong.command_center.picture.measures import FigureSource, Flow, Measure, Stage
 
     def count(window):
-        yield "requests_open", [(tree["grid_b1"].pk, window.today, 3)]
+        yield "example_open", [(tree["grid_b1"].pk, window.today, 3)]
 
     extra = FigureSource(
-        "community",
-        (Measure("requests_open", "Requests open", Flow.STATE, Stage.ISOLATION, late=True),),
+        "example",
+        (Measure("example_open", "Example open", Flow.STATE, Stage.ISOLATION, late=True),),
         count,
     )
     figures_refresh(actor=SYSTEM, days=1, sources=(*SOURCES, extra))
-    assert _stored(tree["province"], "requests_open", timezone.localdate()) == 3
-    assert _stored(tree["district_a"], "requests_open", timezone.localdate()) == 0
-    assert "requests_open" in measures((*SOURCES, extra))
+    assert _stored(tree["province"], "example_open", timezone.localdate()) == 3
+    assert _stored(tree["district_a"], "example_open", timezone.localdate()) == 0
+    assert "example_open" in measures((*SOURCES, extra))
 
 
 def test_every_measure_key_fits_the_column_and_is_declared_once():
