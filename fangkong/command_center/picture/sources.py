@@ -32,9 +32,9 @@ from fangkong.community.models import ResidentRequest
 from fangkong.isolation.choices import OrderStatus, OrderTestStatus, RoomStatus
 from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
 from fangkong.lab.choices import TubeResult
+from fangkong.lab.models import Binding
 from fangkong.supplies.choices import IncidentKind, IncidentStatus
 from fangkong.supplies.models import ServiceIncident
-from fangkong.lab.models import Binding
 from fangkong.tracing.contacts.choices import ContactStatus
 from fangkong.tracing.contacts.models import ContactLink
 from fangkong.tracing.leads.choices import LeadOutcome
