@@ -19,8 +19,9 @@ Ours, timed, all in: the persons read as the API reads them, orders issued by
 plans from the rule set, test tasks, history, audit), rooms allocated by
 ``allocation.services.rooms_allocate`` (in calls of ``ALLOCATE_MAX`` that never split a group:
 the engine's choice, the rooms locked in ascending id, conditional updates, history, audit),
-each call committed. Transfer tasks (issue 20 §4) are being built elsewhere: their call goes in
-:func:`_transfer_tasks`, the one marked place, and is timed with the rest once it exists.
+each call committed, then the closed-loop transfer task of every placed order
+(``transfers.requesting.transfers_create_for_orders``: pickup at home, the room's site as
+destination, the rule set's pickup window, history and audit).
 
 Baseline, timed, all in: what a capable engineer would write without Fangkong, on the same
 PostgreSQL into the schema ``bench_allocation`` (tables ``LIKE`` ours, with their indexes and
@@ -28,12 +29,14 @@ the rooms copied before each repeat): the plan computed once from the same rule 
 and their test tasks written by ``COPY``, the free rooms read once, a greedy assignment in NumPy
 (accessible rooms to those who need them, groups to rooms with enough beds, persons alone to
 single rooms with their own bathroom, sites taken round-robin so load spreads), applied by
-``COPY`` into a temporary table and two ``UPDATE … FROM``; one transaction. It writes no
-history or audit rows (ours does).
+``COPY`` into a temporary table and two ``UPDATE … FROM``, the transfer tasks by one
+``INSERT … SELECT`` over the placed orders; one transaction. It writes no history or audit
+rows (ours does).
 
 Both outputs are checked against the same invariants: every person placed, no room holding two
 units, never more persons than beds, a group in one room, accessible rooms for those who need
-them, a person alone in a room with its own bathroom, exactly the used rooms marked occupied.
+them, a person alone in a room with its own bathroom, exactly the used rooms marked occupied,
+one transfer task to its site per placed order.
 Headline ``ratio`` = ours all-in ÷ baseline all-in (target ≤ 2; ours ≤ 10 s at 10,000).
 """
 
@@ -255,9 +258,16 @@ def prepare(orders: int, *, rooms: int | None = None) -> Setup:
     )
 
 
-TABLES = ("isolation_isolationorder", "isolation_ordertesttask", "isolation_room")
+TABLES = (
+    "isolation_isolationorder",
+    "isolation_ordertesttask",
+    "isolation_room",
+    "isolation_transfertask",
+)
 #: Our order tables, emptied before each repeat (children first).
 ORDER_TABLES = (
+    "isolation_transferevent",
+    "isolation_transfertask",
     "isolation_ordersource",
     "isolation_orderevent",
     "isolation_ordertesttask",
@@ -310,12 +320,18 @@ def _units_in_calls(setup: Setup, limit: int) -> list[list[int]]:
     return [call for call in calls if call]
 
 
-def _transfer_tasks(placed: list[Any]) -> int:
-    """TRANSFER TASKS GO HERE (issue 20 §4, built in ``isolation/transfers``): call the service
-    that creates the closed-loop transfer task of each placed order (pickup at home, the site
-    as destination) with ``placed`` and return how many it created; it is then timed with the
-    rest of our path. Until it exists, none is created."""
-    return 0
+def _transfer_tasks(placed: list[Any], actor: Any) -> int:
+    """The closed-loop transfer task of each placed order (pickup at home, the room's site as
+    destination, the rule set's pickup window) through ``transfers_create_for_orders``, in
+    calls of its ``BULK_MAX``; returns how many it created."""
+    from fangkong.isolation.transfers.requesting import BULK_MAX, transfers_create_for_orders
+
+    orders = [order for order, _room in placed]
+    created = 0
+    for start in range(0, len(orders), BULK_MAX):
+        report = transfers_create_for_orders(orders=orders[start : start + BULK_MAX], actor=actor)
+        created += len(report.created)
+    return created
 
 
 def ours(setup: Setup) -> dict[str, Any]:
@@ -356,7 +372,7 @@ def ours(setup: Setup) -> dict[str, Any]:
         placed.extend(allocation.placed)
         unplaced += len(allocation.unplaced)
     allocated = time.perf_counter()
-    transfers = _transfer_tasks(placed)
+    transfers = _transfer_tasks(placed, setup.manager)
     finished = time.perf_counter()
     return {
         "issue_s": issued - started,
@@ -534,10 +550,32 @@ def baseline(setup: Setup) -> dict[str, Any]:
             f"UPDATE {BASELINE}.isolation_isolationorder o "  # noqa: S608 - constant names
             "SET room_id = p.room_id, version = o.version + 1 FROM pick p WHERE o.id = p.order_id"
         )
+        allocated = time.perf_counter()
+        window = rules.parameters.transfers.pickup_window_minutes
+        cursor.execute(
+            f"INSERT INTO {BASELINE}.isolation_transfertask "  # noqa: S608 - constant names
+            "(created_at, updated_at, version, code, person_id, order_id, region_id, kind, "
+            "status, pickup_address, destination, destination_facility_id, window_start, "
+            "window_end, reason, rule_set, requested_by, cancelled_reason) "
+            "SELECT now(), now(), 1, gen_random_uuid(), o.person_id, o.id, o.region_id, "
+            "'to_site', 'requested', left(coalesce(nullif(h.address, ''), pr.name), 255), "
+            "left(f.address || ' · ' || r.number, 255), f.id, now(), "
+            "now() + make_interval(mins => %s), %s, o.rule_set, 'baseline', '' "
+            f"FROM {BASELINE}.isolation_isolationorder o "
+            f"JOIN {BASELINE}.isolation_room r ON r.id = o.room_id "
+            "JOIN isolation_facility f ON f.id = r.facility_id "
+            "JOIN people_person p ON p.id = o.person_id "
+            "JOIN regions_region pr ON pr.id = p.region_id "
+            "LEFT JOIN people_household h ON h.id = p.household_id",
+            [window, "Central quarantine"],
+        )
+        transfers = cursor.rowcount
     finished = time.perf_counter()
     return {
         "write_s": written - started,
-        "allocate_s": finished - written,
+        "allocate_s": allocated - written,
+        "transfers_s": finished - allocated,
+        "transfers": transfers,
         "total": finished - started,
         "unplaced": int((room_of_person < 0).sum()),
     }
@@ -566,6 +604,15 @@ def invariants(setup: Setup, schema: str) -> dict[str, int]:
         needing = {pk for (pk,) in cursor.fetchall()}
         cursor.execute(f"SELECT COUNT(*) FROM {schema}.isolation_room WHERE status = 'occupied'")  # noqa: S608 - constant names
         occupied = int(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT t.order_id), "  # noqa: S608 - constant names
+            "COUNT(*) FILTER (WHERE t.destination_facility_id = r.facility_id "
+            "AND t.kind = 'to_site' AND t.status = 'requested') "
+            f"FROM {schema}.isolation_transfertask t "
+            f"JOIN {schema}.isolation_isolationorder o ON o.id = t.order_id "
+            f"JOIN {schema}.isolation_room r ON r.id = o.room_id"
+        )
+        tasks, task_orders, to_site = cursor.fetchone()
     unit_of = {setup.person_ids[p]: n for n, members in enumerate(setup.groups) for p in members}
     by_room: dict[int, list[tuple[Any, ...]]] = {}
     room_of: dict[int, int] = {}
@@ -587,7 +634,14 @@ def invariants(setup: Setup, schema: str) -> dict[str, int]:
         shared = {room_of[setup.person_ids[p]] for p in group}
         assert len(shared) == 1, "a declared group was split"
     assert occupied == len(by_room), "rooms marked occupied differ from the rooms used"
-    return {"placed": len(room_of), "rooms": len(by_room), "groups": len(setup.groups)}
+    assert tasks == task_orders == len(rows), "not one transfer task per placed order"
+    assert to_site == tasks, "a transfer task does not go to its order's site"
+    return {
+        "placed": len(room_of),
+        "rooms": len(by_room),
+        "groups": len(setup.groups),
+        "transfers": int(tasks),
+    }
 
 
 # --------------------------------------------------------------------------- report
@@ -618,6 +672,7 @@ def report_make(setup: Setup, rounds: list[Round]) -> Report:
     parts = {
         "issue": Timing("ours: orders issued", [r.ours["issue_s"] for r in rounds]),
         "allocate": Timing("ours: rooms allocated", [r.ours["allocate_s"] for r in rounds]),
+        "transfers": Timing("ours: transfer tasks", [r.ours["transfers_s"] for r in rounds]),
         "base_write": Timing("baseline: orders written", [r.baseline["write_s"] for r in rounds]),
         "base_allocate": Timing(
             "baseline: rooms assigned", [r.baseline["allocate_s"] for r in rounds]
@@ -633,19 +688,17 @@ def report_make(setup: Setup, rounds: list[Round]) -> Report:
         *[(t.label, t.text()) for t in parts.values()],
         (base_t.label, base_t.text()),
         ("placed / rooms used", f"{answer['placed']:,} / {answer['rooms']:,}"),
-        ("transfer tasks (not built yet)", str(rounds[-1].ours["transfers"])),
+        ("transfer tasks", f"{answer['transfers']:,}"),
     ]
     report.figures = {
         "ours_s": ours_t.median,
         "baseline_s": base_t.median,
         "issue_s": parts["issue"].median,
         "allocate_s": parts["allocate"].median,
+        "transfers_s": parts["transfers"].median,
         "orders": orders,
         "rooms": setup.rooms,
         "sites": setup.sites,
     }
     report.ratio = ours_t.median / base_t.median
-    report.notes.append(
-        "transfer tasks are not created yet: bench/allocation.py _transfer_tasks marks the call"
-    )
     return report

@@ -13,6 +13,7 @@ import fangkong.api  # noqa: F401 - imports every router, so every schema class 
 
 def _subclasses(cls: type) -> set[type]:
     found: set[type] = set()
+    sub: type
     for sub in cls.__subclasses__():
         found |= {sub} | _subclasses(sub)
     return found

@@ -685,8 +685,8 @@ def _community_restricted(w: World, api: Any) -> Any:
     return api(_duty(w)).get(path)
 
 
-def _community_needs(w: World) -> None:
-    person_need_set(actor=w.grid, person=w.person, kind="dialysis")
+def _community_needs(w: World) -> Any:
+    return person_need_set(actor=w.grid, person=w.person, kind="dialysis")
 
 
 def _fangcang_room(w: World) -> Any:
