@@ -11,6 +11,7 @@ from fangkong.command_center.duty_choices import (
     InspectionMethod,
     WorkingGroupKind,
 )
+from fangkong.core.times import epidemic_date_validator
 from fangkong.core.widgets import IsoDateInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -49,7 +50,9 @@ class ContactForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=IsoDateInput())
+    day = forms.DateField(
+        validators=[epidemic_date_validator], label=_("Day"), widget=IsoDateInput()
+    )
     zero = forms.BooleanField(label=_("Zero report (nothing new to report)"), required=False)
     notes = forms.CharField(
         label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -81,7 +84,9 @@ class InspectionForm(forms.Form):
     theme = forms.CharField(label=_("Theme"), max_length=200)
     place = forms.CharField(label=_("Place"), max_length=200)
     method = forms.ChoiceField(label=_("Method"), choices=InspectionMethod.choices)
-    on = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    on = forms.DateField(
+        validators=[epidemic_date_validator], label=_("Date"), widget=IsoDateInput()
+    )
     checklist = forms.CharField(
         label=_("Checklist"),
         max_length=20_000,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.times import epidemic_date_validator
 from fangkong.core.widgets import IsoDateInput
 from fangkong.isolation.choices import FacilityStatus
 from fangkong.policy.choices import QuarantineGroup
@@ -34,7 +35,11 @@ class IssueForm(forms.Form):
         help_text=_("One person code per line (never an identity number)."),
     )
     group = forms.ChoiceField(label=_("Group"), choices=QuarantineGroup.choices)
-    day0 = forms.DateField(label=_("Day 0 (last exposure or arrival)"), widget=IsoDateInput())
+    day0 = forms.DateField(
+        validators=[epidemic_date_validator],
+        label=_("Day 0 (last exposure or arrival)"),
+        widget=IsoDateInput(),
+    )
     reason = forms.CharField(**REASON)  # type: ignore[arg-type]
 
     def codes(self) -> list[str]:

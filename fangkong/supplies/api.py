@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from fangkong.core.guards import actor_of
-from fangkong.core.schemas import ERRORS
+from fangkong.core.schemas import ERRORS, EpidemicDate
 from fangkong.regions.access import access_region
 from fangkong.supplies.allocation.api import router as allocation_router
 from fangkong.supplies.deliveries.api import router as deliveries_router
@@ -28,7 +28,7 @@ router.add_router("", power_router)
 
 
 class FiguresParams(Schema):
-    day: date | None = None
+    day: EpidemicDate | None = None
 
 
 class FiguresOut(Schema):

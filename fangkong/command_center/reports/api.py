@@ -18,7 +18,7 @@ from fangkong.command_center.reports.selectors import Rollup, UnitReport, report
 from fangkong.command_center.reports.services import report_correct, report_file
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, IdempotencyKey
+from fangkong.core.schemas import ERRORS, WRITE_ERRORS, EpidemicDate, IdempotencyKey
 from fangkong.regions.access import access_region
 
 router = Router(tags=["command centre: daily reports"])
@@ -28,11 +28,11 @@ class RollupQuery(Schema):
     #: The node; the caller's own when empty.
     region_code: str = Field("", max_length=15)
     #: The day; yesterday (local) when empty.
-    day: date | None = None
+    day: EpidemicDate | None = None
 
 
 class ReportIn(Schema):
-    day: date
+    day: EpidemicDate
     zero: bool = False
     notes: str = Field("", max_length=5000)
 

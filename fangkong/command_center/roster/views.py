@@ -29,11 +29,14 @@ from fangkong.core.errors import FangkongError, NotFound
 from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
+from fangkong.core.times import epidemic_date_validator
 from fangkong.core.widgets import IsoDateInput
 
 
 class RosterForm(forms.Form):
-    first_day = forms.DateField(label=gettext_lazy("First day"), widget=IsoDateInput())
+    first_day = forms.DateField(
+        validators=[epidemic_date_validator], label=gettext_lazy("First day"), widget=IsoDateInput()
+    )
     days = forms.IntegerField(label=gettext_lazy("Days"), min_value=1, max_value=31, initial=7)
     shift_hours = forms.TypedChoiceField(
         label=gettext_lazy("Shift pattern"),

@@ -26,6 +26,7 @@ from fangkong.core.paging import paginate
 from fangkong.core.schemas import (
     ERRORS,
     WRITE_ERRORS,
+    EpidemicDate,
     IdempotencyKey,
     PageOut,
     PageParams,
@@ -47,7 +48,7 @@ class InspectionIn(Schema):
     theme: str = Field(max_length=200)
     place: str = Field(max_length=200)
     method: Literal["announced", "unannounced"]
-    on: date
+    on: EpidemicDate
     checklist: list[ChecklistItem] = Field(default_factory=list, max_length=200)
 
 

@@ -38,6 +38,7 @@ from fangkong.core.paging import paginate
 from fangkong.core.schemas import (
     ERRORS,
     WRITE_ERRORS,
+    EpidemicDate,
     IdempotencyKey,
     PageOut,
     PageParams,
@@ -60,7 +61,7 @@ class ImposeIn(Schema):
     building: str = Field("", max_length=20)
     unit: str = Field("", max_length=20)
     level: str = Field(max_length=40)
-    until: date
+    until: EpidemicDate
     reason: str = Field(max_length=255)
 
 

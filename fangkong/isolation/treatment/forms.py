@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fangkong.cases.forms import LocalDateTimeInput
+from fangkong.core.times import epidemic_date_validator
 from fangkong.core.widgets import IsoDateInput
 from fangkong.isolation.choices import TreatmentTestStatus
 
@@ -28,7 +29,10 @@ class BedForm(forms.Form):
 class AdmitForm(BedForm):
     case = forms.UUIDField(label=_("Case code"))
     isolated_since = forms.DateField(
-        label=_("Isolated since (day 0)"), required=False, widget=IsoDateInput()
+        validators=[epidemic_date_validator],
+        label=_("Isolated since (day 0)"),
+        required=False,
+        widget=IsoDateInput(),
     )
     reason = forms.CharField(**REASON)  # type: ignore[arg-type]
 

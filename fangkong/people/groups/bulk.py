@@ -221,9 +221,16 @@ def groups_bulk_load(
         batch_size=CHUNK,
     )
     group_ids = _lookup(PersonGroup.objects.filter(source=source), "source_key", keys)
-    pairs = members.select(
-        group_id=pl.col("group_key").replace_strict(group_ids, return_dtype=pl.Int64),
-        person_id=pl.col("person_id"),
+    # Polars 2.1 hands the key column back unchanged, still text, from ``replace_strict``
+    # with an empty mapping (a file of no groups), and the anti-join below then refused to
+    # match it with the integers: a 500 the schema fuzzing found
+    pairs = (
+        members.select(
+            group_id=pl.col("group_key").replace_strict(group_ids, return_dtype=pl.Int64),
+            person_id=pl.col("person_id").cast(pl.Int64),
+        )
+        if group_ids
+        else pl.DataFrame(schema={"group_id": pl.Int64, "person_id": pl.Int64})
     )
     present = pl.DataFrame(
         list(

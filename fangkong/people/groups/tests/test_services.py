@@ -165,3 +165,16 @@ def test_bulk_load_names_every_bad_row_and_stores_nothing(tree):
         ("members.person", "duplicate_member", 5),
     }
     assert not PersonGroup.objects.exists()
+
+
+def test_bulk_load_of_no_groups_stores_nothing(tree):
+    """An empty file is no error (Polars' ``replace_strict`` with an empty mapping gave back
+    the text keys, and the anti-join refused them: a 500 under the schema fuzzing)."""
+    actor = actor_make(role=Role.ADMINISTRATOR, region=tree["city"])
+    groups = pl.DataFrame(
+        schema={"key": pl.String, "kind": pl.String, "name": pl.String, "region_code": pl.String}
+    )
+    members = pl.DataFrame(schema={"group_key": pl.String, "person": pl.String})
+    done = groups_bulk_load(actor=actor, source="registry", groups=groups, members=members)
+    assert (done.groups, done.members) == (0, 0)
+    assert not PersonGroup.objects.exists()
