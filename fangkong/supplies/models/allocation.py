@@ -83,7 +83,7 @@ class Allocation(TimestampedModel):
     status = models.CharField(
         max_length=10, choices=AllocationStatus.choices, default=AllocationStatus.DRAFT
     )
-    rule_set = models.CharField(max_length=60)
+    rule_set = models.CharField(max_length=200)
     proposed_by = models.CharField(max_length=150)
     approved_by = models.CharField(max_length=150, blank=True, default="")
     approved_at = models.DateTimeField(null=True, blank=True)

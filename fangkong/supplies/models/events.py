@@ -19,7 +19,7 @@ class SupplyEvent(models.Model):
     actor = models.CharField(max_length=150)
     actor_role = models.CharField(max_length=40, blank=True, default="")
     reason = models.CharField(max_length=255, blank=True, default="")
-    rule_set = models.CharField(max_length=60, blank=True, default="")
+    rule_set = models.CharField(max_length=200, blank=True, default="")
     detail = models.JSONField(default=dict)
 
     class Meta:

@@ -41,7 +41,7 @@ class ShortagePlan(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     deficit_kw = models.PositiveIntegerField()
     uncovered_kw = models.PositiveIntegerField(default=0)
-    rule_set = models.CharField(max_length=60)
+    rule_set = models.CharField(max_length=200)
     reason = models.CharField(max_length=255)
     made_by = models.CharField(max_length=150)
     made_at = models.DateTimeField()
@@ -91,7 +91,7 @@ class ServiceIncident(models.Model):
     due_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=255)
-    rule_set = models.CharField(max_length=60)
+    rule_set = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["-critical", "due_at", "id"]
