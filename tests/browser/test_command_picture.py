@@ -49,7 +49,7 @@ def test_the_commander_sees_the_picture_drawn_and_drills_down(page: Any, server:
 
     page.click("a[data-command-picture]")
     page.wait_for_url(f"{server}/command/picture/")
-    assert page.locator(".stage").count() == 6
+    assert page.locator(".stage").count() == 7  # sampling … release, and the residents
     for chart in ("curve", "tests", "contacts", "rooms"):
         box = page.locator(f'[data-chart="{chart}"]')
         box.locator("canvas").wait_for()
