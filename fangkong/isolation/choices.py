@@ -66,11 +66,20 @@ class OrderTestStatus(models.TextChoices):
     DROPPED = "dropped", pgettext_lazy("order test status", "Dropped by a re-plan")
 
 
+class OrderTestSource(models.TextChoices):
+    """Where a plan test's result came from: the lab's tube through its test task, or entered
+    by hand (a lab outside the platform)."""
+
+    LAB = "lab", pgettext_lazy("order test source", "Lab tube")
+    MANUAL = "manual", pgettext_lazy("order test source", "Entered by hand (outside lab)")
+
+
 class OrderEventKind(models.TextChoices):
     ISSUED = "issued", pgettext_lazy("order event", "Issued")
     REPLANNED = "replanned", pgettext_lazy("order event", "Re-planned")
     ALLOCATED = "allocated", pgettext_lazy("order event", "Room allocated")
     RELEASED = "released", pgettext_lazy("order event", "Released")
+    TEST_RESULT = "test_result", pgettext_lazy("order event", "Test result from the lab")
 
 
 # --- transfer (issue 20 §4) -------------------------------------------------------------------

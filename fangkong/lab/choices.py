@@ -127,12 +127,23 @@ class RetestReason(models.TextChoices):
     )
     INVALID = "invalid", pgettext_lazy("retest reason", "Tube invalid")
     ANTIGEN = "antigen", pgettext_lazy("retest reason", "Antigen result needs PCR")
+    #: A day-numbered test of an isolation or quarantine plan (``isolation`` asks for it).
+    QUARANTINE = "quarantine", pgettext_lazy("retest reason", "Quarantine plan test")
+
+
+class SamplingPlace(models.TextChoices):
+    """Where a person's test task is sampled: at the isolation site or at home."""
+
+    SITE = "site", pgettext_lazy("test place", "At the site")
+    HOME = "home", pgettext_lazy("test place", "At home")
 
 
 class RetestStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("retest status", "To sample")
     SAMPLED = "sampled", pgettext_lazy("retest status", "Sampled")
     DONE = "done", pgettext_lazy("retest status", "Resulted")
+    #: Closed unsampled by whoever asked for it (a quarantine order released or re-planned).
+    CLOSED = "closed", pgettext_lazy("retest status", "Closed unsampled")
 
 
 class Recipient(models.TextChoices):

@@ -7,7 +7,13 @@ inside the transaction of the lab write that found the person, so the result and
 opens commit or roll back together; a handler must be idempotent (the same finding reported
 again, a result file applied twice, opens nothing new).
 
-Two places report: the results service, for a single-tube PCR result that is positive (a
+A second registry carries every result of a person's test task that another app asked for
+(``task_results_register``; ``isolation`` registers for its quarantine plans' tests): the
+negative results as well as the positive ones, with the tube, the result time and the Ct
+values, so the plan's test is marked from the lab's own record. Its handlers, too, run in the
+lab write's transaction and must be idempotent.
+
+Two places report findings: the results service, for a single-tube PCR result that is positive (a
 re-test of a pooled-positive or invalid tube's member, or the PCR an antigen result asked
 for, and a single-person screening tube), and the antigen service, for a positive antigen
 result (which opens a suspected case and never confirms one, R16).
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import connection
 from django.utils import timezone
@@ -38,6 +44,8 @@ class FindingKind:
     SCREENING = "screening"
     #: A positive antigen result (self-test or clinic): never a confirming result.
     ANTIGEN = "antigen"
+    #: The single tube of a quarantine plan's test (a person under an isolation order).
+    QUARANTINE_PCR = "quarantine_pcr"
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,7 @@ _RETEST_KIND = {
     RetestReason.POOLED_POSITIVE: FindingKind.POOLED_RETEST,
     RetestReason.INVALID: FindingKind.POOLED_RETEST,
     RetestReason.ANTIGEN: FindingKind.ANTIGEN_PCR,
+    RetestReason.QUARANTINE: FindingKind.QUARANTINE_PCR,
 }
 
 
@@ -163,3 +172,84 @@ def findings_from_results(positive_tube_ids: list[int], actor: AnyActor) -> None
             )
     findings.sort(key=lambda finding: (finding.person_id, finding.tube_ids))
     findings_dispatch(findings, actor)
+
+
+# --------------------------------------------------------------------------- task results
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The result of one person's test task (``RetestTask``) that an app asked for: the
+    task, its tube and result (``TubeResult``), when the lab reported it, the Ct values as
+    the lab recorded them, and — for an invalid tube — the task opened in its place."""
+
+    task_id: int
+    person_id: int
+    reason: str
+    result: str
+    tube_id: int
+    barcode: str
+    sampled_at: datetime
+    reported_at: datetime
+    ct_n: float | None = None
+    ct_orf1ab: float | None = None
+    next_task_id: int | None = None
+
+
+#: A task-result handler takes a batch of results and the actor of the lab write.
+TaskHandler = Callable[[list[TaskResult], AnyActor], None]
+_TASK_HANDLERS: list[TaskHandler] = []
+#: The reasons whose task results are reported (the tasks other apps open in ``lab``).
+REPORTED_REASONS = (RetestReason.QUARANTINE,)
+
+
+def task_results_register(handler: TaskHandler) -> None:
+    """Add ``handler`` (called with each batch of task results and the actor of the lab
+    write); registering the same function twice keeps one."""
+    if handler not in _TASK_HANDLERS:
+        _TASK_HANDLERS.append(handler)
+
+
+def task_results_report(closed: dict[int, int | None], actor: AnyActor) -> None:
+    """Report the results of the tasks just closed by their tubes' results (``closed``: task
+    id → the task opened in its place after an invalid tube, or None) whose reason is one of
+    ``REPORTED_REASONS``; one query, none when nothing was closed or nobody listens."""
+    if not closed or not _TASK_HANDLERS:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("task results are reported inside the transaction of the lab write")
+    results = [
+        TaskResult(
+            task_id=row["id"],
+            person_id=row["person_id"],
+            reason=row["reason"],
+            result=row["outcome"],
+            tube_id=row["retest_tube_id"],
+            barcode=row["retest_tube__barcode"],
+            sampled_at=row["retest_tube__sampled_at"],
+            reported_at=row["retest_tube__reported_at"],
+            ct_n=row["retest_tube__ct_n"],
+            ct_orf1ab=row["retest_tube__ct_orf1ab"],
+            next_task_id=closed.get(row["id"]),
+        )
+        for row in RetestTask.objects.filter(
+            id__in=list(closed), reason__in=REPORTED_REASONS, status=RetestStatus.DONE
+        )
+        .order_by("id")
+        .values(
+            "id",
+            "person_id",
+            "reason",
+            "outcome",
+            "retest_tube_id",
+            "retest_tube__barcode",
+            "retest_tube__sampled_at",
+            "retest_tube__reported_at",
+            "retest_tube__ct_n",
+            "retest_tube__ct_orf1ab",
+        )
+    ]
+    if not results:
+        return
+    for handler in _TASK_HANDLERS:
+        handler(results, actor)

@@ -69,6 +69,7 @@ FINDING_HOW = {
     FindingKind.SCREENING: HowFound.SCREENING,
     FindingKind.ANTIGEN_PCR: HowFound.ANTIGEN,
     FindingKind.ANTIGEN: HowFound.ANTIGEN,
+    FindingKind.QUARANTINE_PCR: HowFound.QUARANTINED_CONTACT,
 }
 
 

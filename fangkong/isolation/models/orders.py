@@ -8,7 +8,13 @@ import uuid
 from django.db import models
 
 from fangkong.core.models import TimestampedModel
-from fangkong.isolation.choices import OrderEventKind, OrderKind, OrderStatus, OrderTestStatus
+from fangkong.isolation.choices import (
+    OrderEventKind,
+    OrderKind,
+    OrderStatus,
+    OrderTestSource,
+    OrderTestStatus,
+)
 
 
 class IsolationOrder(TimestampedModel):
@@ -57,7 +63,10 @@ class IsolationOrder(TimestampedModel):
 class OrderTestTask(models.Model):
     """One day-numbered test of an order's plan (``policy.rules.quarantine_test_dates``): the
     phase, its day number and date, double sampling and swab site, and its result. A re-plan
-    drops the tasks still scheduled and writes the new plan's."""
+    drops the tasks still scheduled and writes the new plan's. Each scheduled test is a
+    test task of the person in ``lab`` (``lab_task``); its tube's result comes back through
+    ``lab.findings`` with the tube and the time (``result_source`` ``lab``), or is entered by
+    hand for a lab outside the platform (``manual``)."""
 
     order = models.ForeignKey(IsolationOrder, on_delete=models.CASCADE, related_name="tests")
     phase = models.CharField(max_length=30)
@@ -69,6 +78,16 @@ class OrderTestTask(models.Model):
         max_length=10, choices=OrderTestStatus.choices, default=OrderTestStatus.SCHEDULED
     )
     rule_set = models.CharField(max_length=200)
+    lab_task = models.ForeignKey(
+        "lab.RetestTask", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tube = models.ForeignKey(
+        "lab.Tube", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resulted_at = models.DateTimeField(null=True, blank=True)
+    result_source = models.CharField(
+        max_length=8, choices=OrderTestSource.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["on", "id"]

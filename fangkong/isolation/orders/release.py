@@ -25,11 +25,13 @@ from fangkong.isolation.checks import reason as reason_checked
 from fangkong.isolation.choices import (
     OrderEventKind,
     OrderStatus,
+    OrderTestSource,
     OrderTestStatus,
     RoomStatus,
 )
 from fangkong.isolation.events import order_event_record
 from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
+from fangkong.isolation.orders.lab_tests import order_lab_tasks_close
 from fangkong.isolation.roles import RELEASE_ROLES
 from fangkong.isolation.transfers.requesting import transfer_home_at_release
 
@@ -40,7 +42,9 @@ RESULTS = (OrderTestStatus.NEGATIVE, OrderTestStatus.POSITIVE)
 def order_test_record(
     *, actor: AnyActor, order: IsolationOrder, phase: str, day: int, result: str
 ) -> OrderTestTask:
-    """Record the result of the scheduled test ``phase`` day ``day`` of an open order.
+    """Record by hand the result of the scheduled test ``phase`` day ``day`` of an open
+    order — a lab outside the platform (``result_source`` ``manual``; results of the
+    platform's labs come back by themselves, ``orders.lab_tests``); its lab task is closed.
 
     Raises ``PermissionDenied`` outside ``RELEASE_ROLES``, ``ValidationFailed`` naming
     ``result`` (not negative or positive) or ``day`` (no such scheduled test), ``Conflict``
@@ -62,11 +66,14 @@ def order_test_record(
             _("The result was not recorded."), errors=errors, code=str(errors[0]["code"])
         )
     with transaction.atomic():
+        now = timezone.now()
         changed = OrderTestTask.objects.filter(pk=task.pk, status=OrderTestStatus.SCHEDULED).update(
-            status=result
+            status=result, resulted_at=now, result_source=OrderTestSource.MANUAL
         )
         if changed != 1:
             raise Conflict(_("This test has a result already."), code="test_has_result")
+        # A result from a lab outside the platform: the lab task is no longer to be sampled.
+        order_lab_tasks_close(actor=actor, tests=[task.pk], reason="result entered by hand")
         audit_record(
             actor=actor,
             action="order_test_record",
@@ -74,9 +81,10 @@ def order_test_record(
             object_id=order.code,
             fields=["tests.status"],
             rule_set=task.rule_set,
-            extra={"phase": phase, "day": day},
+            extra={"phase": phase, "day": day, "source": OrderTestSource.MANUAL},
         )
     task.status = result
+    task.resulted_at, task.result_source = now, OrderTestSource.MANUAL
     return task
 
 
@@ -162,6 +170,12 @@ def order_release(*, actor: AnyActor, order: IsolationOrder, reason: str | None)
                     )
                     == 1
                 )
+        # Whatever lab task of the order is still unsampled is closed (none when all resulted).
+        lab_closed = order_lab_tasks_close(
+            actor=actor,
+            tests=list(OrderTestTask.objects.filter(order=order).values_list("id", flat=True)),
+            reason=why,
+        )
         order_event_record(
             order=order,
             kind=OrderEventKind.RELEASED,
@@ -170,7 +184,7 @@ def order_release(*, actor: AnyActor, order: IsolationOrder, reason: str | None)
             rule_set=order.rule_set,
             from_value=OrderStatus.OPEN,
             to_value=OrderStatus.RELEASED,
-            detail={"room_freed": room_freed},
+            detail={"room_freed": room_freed, "lab_tasks_closed": lab_closed},
         )
         audit_record(
             actor=actor,

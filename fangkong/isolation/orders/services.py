@@ -28,6 +28,7 @@ from fangkong.isolation.checks import reason as reason_checked
 from fangkong.isolation.choices import OrderEventKind, OrderKind, OrderStatus, OrderTestStatus
 from fangkong.isolation.events import order_event_record, order_event_row
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
+from fangkong.isolation.orders.lab_tests import order_lab_tasks_close, order_tests_to_lab
 from fangkong.isolation.orders.plans import PlannedOrder, order_plan
 from fangkong.isolation.roles import INTAKE_ROLES, ORDER_ISSUE_ROLES
 from fangkong.people.models import Person
@@ -281,6 +282,8 @@ def _issue(actor: AnyActor, planned: list[_Planned], *, why: str) -> IssueReport
                 for task in plan.tests
             ],
         )
+        # Each test a task of the person in ``lab`` (set-based: one insert for the batch).
+        order_tests_to_lab(actor=actor, order_ids=[entry[0].pk for entry in fresh], reason=why)
         rows_insert(
             OrderEvent,
             [
@@ -382,9 +385,16 @@ def order_replan(*, actor: AnyActor, order: IsolationOrder, reason: str | None) 
             raise Conflict(
                 _("The order changed meanwhile; reload and try again."), code="order_changed"
             )
+        scheduled = list(
+            OrderTestTask.objects.filter(order=order, status=OrderTestStatus.SCHEDULED).values_list(
+                "id", flat=True
+            )
+        )
         dropped = OrderTestTask.objects.filter(
-            order=order, status=OrderTestStatus.SCHEDULED
+            pk__in=scheduled, status=OrderTestStatus.SCHEDULED
         ).update(status=OrderTestStatus.DROPPED)
+        # The dropped tests' lab tasks are closed, the new plan's opened (documented transition).
+        lab_closed = order_lab_tasks_close(actor=actor, tests=scheduled, reason=why)
         new_tests = [
             OrderTestTask(
                 order=order,
@@ -399,6 +409,7 @@ def order_replan(*, actor: AnyActor, order: IsolationOrder, reason: str | None) 
             if task.on >= today
         ]
         OrderTestTask.objects.bulk_create(new_tests)
+        lab_opened = order_tests_to_lab(actor=actor, order_ids=[order.pk], reason=why)
         order_event_record(
             order=order,
             kind=OrderEventKind.REPLANNED,
@@ -412,6 +423,8 @@ def order_replan(*, actor: AnyActor, order: IsolationOrder, reason: str | None) 
                 "release_to": planned.release_on.isoformat(),
                 "dropped": dropped,
                 "scheduled": len(new_tests),
+                "lab_tasks_closed": lab_closed,
+                "lab_tasks_opened": lab_opened,
             },
         )
         audit_record(

@@ -14,14 +14,16 @@ from fangkong.lab.choices import (
     Recipient,
     RetestReason,
     RetestStatus,
+    SamplingPlace,
 )
 from fangkong.lab.models.rounds import ScreeningRound
 
 
 class RetestTask(TimestampedModel):
     """A single-tube PCR task for one person: a member of a pooled positive or invalid tube,
-    or someone whose antigen result needs PCR (R11, R16). Closed by the result of the tube
-    bound for it. A member's first task is derived from their outcome until it is acted upon,
+    or someone whose antigen result needs PCR (R11, R16), or a day-numbered test of a
+    quarantine plan (``quarantine``: due on ``due_on`` at ``place``, not sampled before that
+    day). Closed by the result of the tube bound for it. A member's first task is derived from their outcome until it is acted upon,
     and only then written here (``lab.results.retests``, which every reader of tasks goes
     through)."""
 
@@ -50,6 +52,12 @@ class RetestTask(TimestampedModel):
     )
     outcome = models.CharField(max_length=16, blank=True, default="")
     rule_set = models.CharField(max_length=200, blank=True, default="")
+    #: The day a quarantine plan's test is due (none for re-tests, due at once).
+    due_on = models.DateField(null=True, blank=True)
+    #: Where it is sampled (``SamplingPlace``; empty for re-tests: at a sampling point).
+    place = models.CharField(
+        max_length=4, choices=SamplingPlace.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -8,6 +8,8 @@ what counts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
+from fangkong.core.bulk import objects_insert
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from fangkong.lab.access import require_role
 from fangkong.lab.choices import (
@@ -23,6 +26,7 @@ from fangkong.lab.choices import (
     AntigenSource,
     MemberOutcome,
     RetestReason,
+    RetestStatus,
 )
 from fangkong.lab.findings import FindingKind, finding_report
 from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, RetestTask
@@ -317,3 +321,85 @@ def antigen_record(
         },
     )
     return test
+
+
+# --------------------------------------------------------------------------- person test tasks
+
+
+@dataclass(frozen=True)
+class PersonTestWanted:
+    """One day-numbered test another app asks the lab to sample: the person, the day it is
+    due, where (``SamplingPlace``) and the rule set that scheduled it."""
+
+    person_id: int
+    region_id: int
+    due_on: date
+    place: str
+    rule_set: str
+
+
+def person_test_tasks_open(
+    *, actor: AnyActor, wanted: Sequence[PersonTestWanted], reason: str
+) -> list[RetestTask]:
+    """Open a single-tube PCR task (``RetestTask`` with reason ``quarantine``) for each of
+    ``wanted``, in the order given, set-based: one insert for all, one audit row per call.
+    The task is sampled from its day on (``open_retest_tasks_locked``) by binding a re-test
+    tube to the person, and its tube's result closes it and goes back to the asking app
+    through ``lab.findings.task_results_register``.
+
+    Called by the asking app's service inside its transaction, after its own role and scope
+    checks (``isolation`` issuing or re-planning an order); returns the tasks with their ids.
+    """
+    if not wanted:
+        return []
+    now = timezone.now()
+    tasks = [
+        RetestTask(
+            person_id=entry.person_id,
+            region_id=entry.region_id,
+            reason=RetestReason.QUARANTINE,
+            rule_set=entry.rule_set,
+            due_on=entry.due_on,
+            place=entry.place,
+            created_at=now,
+            updated_at=now,
+        )
+        for entry in wanted
+    ]
+    objects_insert(tasks)
+    audit_record(
+        actor=actor,
+        action="person_test_tasks_open",
+        object_type="retest_task" if len(tasks) == 1 else "retest_task_batch",
+        object_id=str(tasks[0].code) if len(tasks) == 1 else f"{len(tasks)} tasks",
+        fields=["person", "reason", "due_on", "place"],
+        reason=reason,
+        rule_set=", ".join(sorted({entry.rule_set for entry in wanted}))[:200],
+        extra={"tasks": len(tasks), "persons": len({entry.person_id for entry in wanted})},
+    )
+    return tasks
+
+
+def person_test_tasks_close(*, actor: AnyActor, task_ids: Iterable[int], reason: str) -> int:
+    """Close the quarantine test tasks ``task_ids`` that are still open (unsampled) — the
+    order they belong to was released or re-planned — in one statement; a task sampled or
+    resulted meanwhile is left as it is (its result still comes back). Returns how many were
+    closed; audited once with the reason when any was. Called by the asking app's service
+    inside its transaction."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return 0
+    closed = RetestTask.objects.filter(
+        id__in=ids, reason=RetestReason.QUARANTINE, status=RetestStatus.OPEN
+    ).update(status=RetestStatus.CLOSED, updated_at=timezone.now())
+    if closed:
+        audit_record(
+            actor=actor,
+            action="person_test_tasks_close",
+            object_type="retest_task_batch",
+            object_id=f"{closed} tasks",
+            fields=["status"],
+            reason=reason,
+            extra={"closed": closed},
+        )
+    return closed

@@ -29,7 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.utils import timezone
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.bulk import db_datetime
@@ -313,12 +314,15 @@ def retest_tasks_materialise(people: set[int]) -> int:
 
 def open_retest_tasks_locked(people: set[int]) -> dict[int, RetestTask]:
     """Each person's oldest open re-test task, written first if it was derived, locked until
-    the transaction commits."""
+    the transaction commits. A quarantine plan's test is taken from its day on, never before
+    (``due_on``)."""
     retest_tasks_materialise(people)
     tasks: dict[int, RetestTask] = {}
+    today = timezone.localdate()
     for task in (
         RetestTask.objects.select_for_update()
         .filter(person_id__in=people, status=RetestStatus.OPEN)
+        .filter(Q(due_on__isnull=True) | Q(due_on__lte=today))
         .order_by("created_at", "id")
     ):
         tasks.setdefault(task.person_id, task)

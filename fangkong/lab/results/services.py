@@ -41,7 +41,7 @@ from fangkong.lab.choices import (
 )
 from fangkong.lab.coverage.tallies import tube_tally_move
 from fangkong.lab.events import TubeEventKind
-from fangkong.lab.findings import findings_from_results
+from fangkong.lab.findings import REPORTED_REASONS, findings_from_results, task_results_report
 from fangkong.lab.models import (
     Binding,
     Lab,
@@ -430,7 +430,7 @@ def _apply(
             "JOIN lab_tube t ON t.id = s.tube_id ORDER BY t.id",
             [TubeEventKind.RESULTED, now, actor.username, reason, *stage.params],
         )
-        _follow(cursor, chosen, by_result, received_at, report)
+        _follow(cursor, chosen, by_result, received_at, report, actor)
         # Positive single tubes open cases through the registered handlers (``lab.findings``).
         findings_from_results([t.id for t in by_result.get(TubeResult.POSITIVE, [])], actor)
     stage.drop()
@@ -450,6 +450,7 @@ def _follow(
     by_result: dict[str, list[_Found]],
     received_at: datetime,
     report: ResultReport,
+    actor: AnyActor,
 ) -> None:
     """What the results make of people (R11, R12): members held, positive or to re-sample,
     which opens a re-test task for each member of a pooled-positive or invalid screening tube
@@ -477,9 +478,14 @@ def _follow(
     retest = {tube.id: tube for _item, tube in chosen if tube.kind == TubeKind.RETEST}
     if retest:
         new_tasks: list[RetestTask] = []
-        _close_retests(set(retest), retest, new_tasks)
+        reported = _close_retests(set(retest), retest, new_tasks)
         RetestTask.objects.bulk_create(new_tasks, batch_size=1000)
         report.retest_tasks += len(new_tasks)
+        # The results of tasks other apps asked for go back to them (``lab.findings``).
+        task_results_report(
+            {task_id: (again.pk if again else None) for task_id, again in reported.items()},
+            actor,
+        )
     pooled = by_result.get(TubeResult.POOLED_POSITIVE, [])
     if pooled:
         report.notifications += pooled_positives_notify(
@@ -522,8 +528,11 @@ def _audit(actor: AnyActor, chunk: Sequence[tuple[ResultInput, _Found]], reason:
 
 def _close_retests(
     retest_ids: set[int], tubes: dict[int, _Found], new_tasks: list[RetestTask]
-) -> None:
-    """Close the tasks of resulted re-test tubes and settle the person in the source tube."""
+) -> dict[int, RetestTask | None]:
+    """Close the tasks of resulted re-test tubes and settle the person in the source tube.
+    Returns the closed tasks whose results are reported to another app
+    (``findings.REPORTED_REASONS``), each with the task opened in its place after an invalid
+    tube (a quarantine test is sampled again at once, at the same place)."""
     tasks = list(
         RetestTask.objects.filter(
             retest_tube_id__in=retest_ids, status=RetestStatus.SAMPLED
@@ -534,8 +543,12 @@ def _close_retests(
             "source_tube_id",
             "retest_tube_id",
             "rule_set",
+            "reason",
+            "place",
         )
     )
+    reported: dict[int, RetestTask | None] = {}
+    today = timezone.localdate()
     by_outcome: dict[str, list[int]] = defaultdict(list)
     settle: dict[str, Q] = {}
     for task in tasks:
@@ -545,16 +558,21 @@ def _close_retests(
         if outcome is not None and task["source_tube_id"] is not None:
             condition = Q(tube_id=task["source_tube_id"], person_id=task["person_id"])
             settle[outcome] = settle[outcome] | condition if outcome in settle else condition
+        again: RetestTask | None = None
         if result == TubeResult.INVALID:
-            new_tasks.append(
-                RetestTask(
-                    person_id=task["person_id"],
-                    region_id=task["region_id"],
-                    source_tube_id=task["source_tube_id"],
-                    reason=RetestReason.INVALID,
-                    rule_set=task["rule_set"],
-                )
+            kept = task["reason"] in REPORTED_REASONS  # still the asking app's task
+            again = RetestTask(
+                person_id=task["person_id"],
+                region_id=task["region_id"],
+                source_tube_id=task["source_tube_id"],
+                reason=task["reason"] if kept else RetestReason.INVALID,
+                rule_set=task["rule_set"],
+                due_on=today if kept else None,
+                place=task["place"] if kept else "",
             )
+            new_tasks.append(again)
+        if task["reason"] in REPORTED_REASONS:
+            reported[task["id"]] = again
     now = timezone.now()
     for result, task_ids in by_outcome.items():
         RetestTask.objects.filter(id__in=task_ids).update(
@@ -562,3 +580,4 @@ def _close_retests(
         )
     for settled, condition in settle.items():
         Binding.objects.filter(condition).update(outcome=settled)
+    return reported
