@@ -190,7 +190,7 @@ class TaskResult:
     tube_id: int
     barcode: str
     sampled_at: datetime
-    reported_at: datetime
+    reported_at: datetime | None
     ct_n: float | None = None
     ct_orf1ab: float | None = None
     next_task_id: int | None = None

@@ -112,9 +112,9 @@ def order_lab_tasks_close(*, actor: AnyActor, tests: Sequence[int], reason: str)
     """Close in ``lab`` the open (unsampled) tasks of the plan tests ``tests`` (ids): the
     tests a re-plan dropped, or an order's tests at its release. A task sampled meanwhile
     keeps going; its result is not taken for a dropped test. Returns how many were closed."""
-    task_ids = OrderTestTask.objects.filter(
-        pk__in=list(tests), lab_task__isnull=False
-    ).values_list("lab_task_id", flat=True)
+    task_ids = OrderTestTask.objects.filter(pk__in=list(tests), lab_task__isnull=False).values_list(
+        "lab_task_id", flat=True
+    )
     return person_test_tasks_close(actor=actor, task_ids=list(task_ids), reason=reason)
 
 
@@ -151,7 +151,7 @@ def order_tests_from_lab(results: list[TaskResult], actor: AnyActor) -> None:
         OrderTestTask.objects.filter(pk=test.pk).update(
             status=status,
             tube_id=result.tube_id,
-            resulted_at=result.reported_at,
+            resulted_at=result.reported_at or now,
             result_source=OrderTestSource.LAB,
         )
         orders[test.order_id] = test.order
@@ -169,7 +169,7 @@ def order_tests_from_lab(results: list[TaskResult], actor: AnyActor) -> None:
                     "phase": test.phase,
                     "day": test.day,
                     "tube": result.barcode,
-                    "resulted_at": result.reported_at.isoformat(),
+                    "resulted_at": (result.reported_at or now).isoformat(),
                 },
             )
         )

@@ -23,9 +23,9 @@ class RetestTask(TimestampedModel):
     """A single-tube PCR task for one person: a member of a pooled positive or invalid tube,
     or someone whose antigen result needs PCR (R11, R16), or a day-numbered test of a
     quarantine plan (``quarantine``: due on ``due_on`` at ``place``, not sampled before that
-    day). Closed by the result of the tube bound for it. A member's first task is derived from their outcome until it is acted upon,
-    and only then written here (``lab.results.retests``, which every reader of tasks goes
-    through)."""
+    day). Closed by the result of the tube bound for it. A member's first task is derived
+    from their outcome until it is acted upon, and only then written here
+    (``lab.results.retests``, which every reader of tasks goes through)."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The indexes below lead with the person and the region; the source tube has its key's.
