@@ -875,6 +875,9 @@ CALLS: dict[str, Call] = {
     "POST /api/v1/isolation/treatment/admissions/{code}/tests": lambda w, api: _treatment_post(
         w, api, "/tests", {"sampled_at": (timezone.now() - timedelta(hours=1)).isoformat()}
     ),
+    "POST /api/v1/isolation/treatment/admissions/{code}/lab-tests": lambda w, api: _treatment_post(
+        w, api, "/lab-tests", {}
+    ),
     "POST /api/v1/isolation/treatment/admissions/{code}/tests/{test}/result": _treatment_result,
     "POST /api/v1/isolation/treatment/admissions/{code}/discharge": _treatment_discharge,
     "POST /api/v1/isolation/care/requests": lambda w, api: api(

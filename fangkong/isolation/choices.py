@@ -66,12 +66,12 @@ class OrderTestStatus(models.TextChoices):
     DROPPED = "dropped", pgettext_lazy("order test status", "Dropped by a re-plan")
 
 
-class OrderTestSource(models.TextChoices):
-    """Where a plan test's result came from: the lab's tube through its test task, or entered
-    by hand (a lab outside the platform)."""
+class ResultSource(models.TextChoices):
+    """Where a plan test's or a patient's test's result came from: the lab's tube through its
+    test task, or entered by hand (a lab outside the platform)."""
 
-    LAB = "lab", pgettext_lazy("order test source", "Lab tube")
-    MANUAL = "manual", pgettext_lazy("order test source", "Entered by hand (outside lab)")
+    LAB = "lab", pgettext_lazy("result source", "Lab tube")
+    MANUAL = "manual", pgettext_lazy("result source", "Entered by hand (outside lab)")
 
 
 class OrderEventKind(models.TextChoices):

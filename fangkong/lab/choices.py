@@ -129,6 +129,8 @@ class RetestReason(models.TextChoices):
     ANTIGEN = "antigen", pgettext_lazy("retest reason", "Antigen result needs PCR")
     #: A day-numbered test of an isolation or quarantine plan (``isolation`` asks for it).
     QUARANTINE = "quarantine", pgettext_lazy("retest reason", "Quarantine plan test")
+    #: A release test of a patient in treatment (Fangcang, designated hospital; R25).
+    TREATMENT = "treatment", pgettext_lazy("retest reason", "Release test in treatment")
 
 
 class SamplingPlace(models.TextChoices):

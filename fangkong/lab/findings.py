@@ -144,12 +144,15 @@ def findings_from_results(positive_tube_ids: list[int], actor: AnyActor) -> None
             status=RetestStatus.DONE,
             outcome=TubeResult.POSITIVE,
         ).values("person_id", "retest_tube_id", "source_tube_id", "reason", "rule_set"):
+            kind = _RETEST_KIND.get(RetestReason(task["reason"]))
+            if kind is None:  # a patient's release test: their case is known already
+                continue
             tube = tubes[task["retest_tube_id"]]
             linked = [tube["id"]] + ([task["source_tube_id"]] if task["source_tube_id"] else [])
             findings.append(
                 Finding(
                     person_id=task["person_id"],
-                    kind=_RETEST_KIND[RetestReason(task["reason"])],
+                    kind=kind,
                     sampled_on=timezone.localdate(tube["sampled_at"]),
                     tube_ids=tuple(linked),
                     rule_set=tube["rule_set"] or task["rule_set"],
@@ -200,7 +203,7 @@ class TaskResult:
 TaskHandler = Callable[[list[TaskResult], AnyActor], None]
 _TASK_HANDLERS: list[TaskHandler] = []
 #: The reasons whose task results are reported (the tasks other apps open in ``lab``).
-REPORTED_REASONS = (RetestReason.QUARANTINE,)
+REPORTED_REASONS = (RetestReason.QUARANTINE, RetestReason.TREATMENT)
 
 
 def task_results_register(handler: TaskHandler) -> None:

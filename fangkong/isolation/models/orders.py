@@ -12,8 +12,8 @@ from fangkong.isolation.choices import (
     OrderEventKind,
     OrderKind,
     OrderStatus,
-    OrderTestSource,
     OrderTestStatus,
+    ResultSource,
 )
 
 
@@ -86,7 +86,7 @@ class OrderTestTask(models.Model):
     )
     resulted_at = models.DateTimeField(null=True, blank=True)
     result_source = models.CharField(
-        max_length=8, choices=OrderTestSource.choices, blank=True, default="", db_default=""
+        max_length=8, choices=ResultSource.choices, blank=True, default="", db_default=""
     )
 
     class Meta:

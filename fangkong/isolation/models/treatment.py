@@ -10,6 +10,7 @@ from django.db import models
 from fangkong.core.models import TimestampedModel
 from fangkong.isolation.choices import (
     AdmissionStatus,
+    ResultSource,
     TreatmentEventKind,
     TreatmentTestStatus,
 )
@@ -69,7 +70,8 @@ class Admission(TimestampedModel):
 class TreatmentTest(models.Model):
     """One nucleic-acid test of an admitted person: when it was sampled, its result and the Ct
     values of the N and ORF1ab genes (a positive result carries both; a negative one none).
-    Pending until its result is recorded, once."""
+    Pending until its result is recorded, once: read from the lab's tube when it was sampled
+    through ``lab``, entered by hand for a lab outside the platform."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="tests")
@@ -81,6 +83,17 @@ class TreatmentTest(models.Model):
     ct_orf1ab = models.FloatField(null=True, blank=True)
     recorded_by = models.CharField(max_length=150)
     result_at = models.DateTimeField(null=True, blank=True)
+    #: ``lab``: sampled through a test task in ``lab`` (``lab_task``), its result and Ct values
+    #: read from the tube; ``manual``: a lab outside the platform, entered by hand.
+    source = models.CharField(
+        max_length=8, choices=ResultSource.choices, default=ResultSource.MANUAL, db_default="manual"
+    )
+    lab_task = models.ForeignKey(
+        "lab.RetestTask", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tube = models.ForeignKey(
+        "lab.Tube", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["sampled_at", "id"]

@@ -29,12 +29,12 @@ from fangkong.core.audit import AuditSpec, audit_record_many
 from fangkong.core.bulk import rows_insert
 from fangkong.isolation.choices import (
     OrderEventKind,
-    OrderTestSource,
     OrderTestStatus,
+    ResultSource,
 )
 from fangkong.isolation.events import order_event_row
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
-from fangkong.lab.choices import SamplingPlace, TubeResult
+from fangkong.lab.choices import RetestReason, SamplingPlace, TubeResult
 from fangkong.lab.findings import TaskResult
 from fangkong.lab.obligations.services import (
     PersonTestWanted,
@@ -124,7 +124,9 @@ def order_tests_from_lab(results: list[TaskResult], actor: AnyActor) -> None:
     result reported twice marks it once); an invalid tube links the test to the task the lab
     opened in its place. A ``test_result`` history row per marked test, one audit row per
     batch. Runs inside the lab write's transaction."""
-    by_task = {result.task_id: result for result in results}
+    by_task = {r.task_id: r for r in results if r.reason == RetestReason.QUARANTINE}
+    if not by_task:
+        return
     tests = list(
         OrderTestTask.objects.select_for_update()
         .filter(lab_task_id__in=list(by_task), status=OrderTestStatus.SCHEDULED)
@@ -152,7 +154,7 @@ def order_tests_from_lab(results: list[TaskResult], actor: AnyActor) -> None:
             status=status,
             tube_id=result.tube_id,
             resulted_at=result.reported_at or now,
-            result_source=OrderTestSource.LAB,
+            result_source=ResultSource.LAB,
         )
         orders[test.order_id] = test.order
         events.append(

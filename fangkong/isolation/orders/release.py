@@ -25,8 +25,8 @@ from fangkong.isolation.checks import reason as reason_checked
 from fangkong.isolation.choices import (
     OrderEventKind,
     OrderStatus,
-    OrderTestSource,
     OrderTestStatus,
+    ResultSource,
     RoomStatus,
 )
 from fangkong.isolation.events import order_event_record
@@ -68,7 +68,7 @@ def order_test_record(
     with transaction.atomic():
         now = timezone.now()
         changed = OrderTestTask.objects.filter(pk=task.pk, status=OrderTestStatus.SCHEDULED).update(
-            status=result, resulted_at=now, result_source=OrderTestSource.MANUAL
+            status=result, resulted_at=now, result_source=ResultSource.MANUAL
         )
         if changed != 1:
             raise Conflict(_("This test has a result already."), code="test_has_result")
@@ -81,10 +81,10 @@ def order_test_record(
             object_id=order.code,
             fields=["tests.status"],
             rule_set=task.rule_set,
-            extra={"phase": phase, "day": day, "source": OrderTestSource.MANUAL},
+            extra={"phase": phase, "day": day, "source": ResultSource.MANUAL},
         )
     task.status = result
-    task.resulted_at, task.result_source = now, OrderTestSource.MANUAL
+    task.resulted_at, task.result_source = now, ResultSource.MANUAL
     return task
 
 

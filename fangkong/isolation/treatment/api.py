@@ -51,6 +51,7 @@ from fangkong.isolation.treatment.services import (
     admission_transfer,
     treatment_test_add,
     treatment_test_result,
+    treatment_test_to_lab,
 )
 
 router = Router(tags=["treatment"])
@@ -100,6 +101,9 @@ class TreatmentTestOut(Schema):
     status: str
     ct_n: float | None
     ct_orf1ab: float | None
+    #: ``lab``: sampled through the platform's lab, result and Ct read from the tube;
+    #: ``manual``: a lab outside the platform, entered by hand.
+    source: str
 
 
 class PatientOut(Schema):
@@ -254,6 +258,18 @@ def admissions_test_add(request: HttpRequest, code: str, payload: TestIn) -> Pat
     actor = actor_of(request)
     admission = access_admission(actor, code, roles=TREATMENT_WRITE_ROLES)
     treatment_test_add(actor=actor, admission=admission, sampled_at=payload.sampled_at)
+    return _patient(request, code)
+
+
+@router.post(
+    "/admissions/{code}/lab-tests",
+    response={200: PatientOut, **WRITE_ERRORS},
+    summary="Ask the lab for a release test (result and Ct values from the tube)",
+)
+def admissions_lab_test(request: HttpRequest, code: str) -> PatientOut:
+    actor = actor_of(request)
+    admission = access_admission(actor, code, roles=TREATMENT_WRITE_ROLES)
+    treatment_test_to_lab(actor=actor, admission=admission)
     return _patient(request, code)
 
 

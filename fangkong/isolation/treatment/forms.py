@@ -52,6 +52,11 @@ class TestAddForm(forms.Form):
     )
 
 
+class LabTestForm(forms.Form):
+    """Ask the platform's lab for a release test: nothing to fill in (due today, at the
+    hospital; the result and Ct values come from the tube)."""
+
+
 class TestResultForm(forms.Form):
     test = forms.UUIDField(widget=forms.HiddenInput())
     result = forms.ChoiceField(

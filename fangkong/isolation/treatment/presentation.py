@@ -15,7 +15,12 @@ from django.utils import timezone
 from fangkong.cases.choices import Severity
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
-from fangkong.isolation.choices import AdmissionStatus, FacilityKind, TreatmentTestStatus
+from fangkong.isolation.choices import (
+    AdmissionStatus,
+    FacilityKind,
+    ResultSource,
+    TreatmentTestStatus,
+)
 from fangkong.isolation.models import Admission, TreatmentTest
 from fangkong.isolation.treatment.discharge import discharge_blockers, discharge_day
 from fangkong.people.presentation import shows_persons
@@ -33,6 +38,9 @@ class TestRow:
     status_label: str
     ct_n: float | None
     ct_orf1ab: float | None
+    #: ``lab`` (result and Ct values read from the lab's tube) or ``manual`` (outside lab).
+    source: str
+    source_label: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,8 @@ def _test_row(test: TreatmentTest) -> TestRow:
         status_label=str(TreatmentTestStatus(test.status).label),
         ct_n=test.ct_n,
         ct_orf1ab=test.ct_orf1ab,
+        source=test.source,
+        source_label=str(ResultSource(test.source).label),
     )
 
 

@@ -30,6 +30,7 @@ from fangkong.isolation.choices import (
     AdmissionStatus,
     FacilityKind,
     FacilityStatus,
+    ResultSource,
     RoomStatus,
     TreatmentEventKind,
     TreatmentTestStatus,
@@ -39,6 +40,8 @@ from fangkong.isolation.orders.services import monitoring_order_issue
 from fangkong.isolation.treatment.discharge import discharge_blockers
 from fangkong.isolation.treatment.events import treatment_event_record
 from fangkong.isolation.treatment.roles import TREATMENT_WRITE_ROLES
+from fangkong.lab.choices import RetestReason, SamplingPlace
+from fangkong.lab.obligations.services import PersonTestWanted, person_test_tasks_open
 from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
@@ -341,6 +344,54 @@ def treatment_test_add(
     return test
 
 
+@transaction.atomic
+def treatment_test_to_lab(*, actor: AnyActor, admission: Admission) -> TreatmentTest:
+    """Ask the lab for a release test of an admitted patient: a pending test (``source``
+    ``lab``) linked to a new test task of the person in ``lab``, due today at the hospital.
+    Its sampling time and result come from the tube. 403 outside ``TREATMENT_WRITE_ROLES``,
+    409 (``admission_not_open``) once discharged. History and audit rows."""
+    require_role(actor, TREATMENT_WRITE_ROLES)
+    _require_admitted(admission)
+    now = timezone.now()
+    (task,) = person_test_tasks_open(
+        actor=actor,
+        wanted=[
+            PersonTestWanted(
+                person_id=admission.person_id,
+                region_id=admission.region_id,
+                due_on=timezone.localdate(now),
+                place=SamplingPlace.SITE,
+                rule_set=admission.rule_set,
+            )
+        ],
+        reason="release test in treatment",
+        kind=RetestReason.TREATMENT,
+    )
+    test = TreatmentTest.objects.create(
+        admission=admission,
+        sampled_at=now,
+        recorded_by=actor.username,
+        source=ResultSource.LAB,
+        lab_task=task,
+    )
+    treatment_event_record(
+        admission=admission,
+        kind=TreatmentEventKind.TEST,
+        actor=actor,
+        to_value=TreatmentTestStatus.PENDING,
+        detail={"test": str(test.code), "lab_task": str(task.code)},
+    )
+    audit_record(
+        actor=actor,
+        action="treatment_test_to_lab",
+        object_type="admission",
+        object_id=admission.code,
+        fields=["tests"],
+        extra={"lab_task": str(task.code)},
+    )
+    return test
+
+
 def _ct(value: float | None, field: str, required: bool, errors: Errors) -> None:
     if value is None:
         if required:
@@ -364,7 +415,9 @@ def treatment_test_result(
 ) -> TreatmentTest:
     """Record the result of a pending test, once: negative, or positive with the Ct values of
     the N and ORF1ab genes (422 naming ``result``, ``ct_n``, ``ct_orf1ab``); a second result
-    is ``test_has_result`` (409). History and audit rows."""
+    is ``test_has_result`` (409). Only for a test from a lab outside the platform (``manual``):
+    a test sampled through ``lab`` takes its result from the tube (``test_from_lab``, 409).
+    History and audit rows."""
     require_role(actor, TREATMENT_WRITE_ROLES)
     errors: Errors = []
     if result not in (TreatmentTestStatus.NEGATIVE, TreatmentTestStatus.POSITIVE):
@@ -373,6 +426,11 @@ def treatment_test_result(
     _ct(ct_n, "ct_n", positive, errors)
     _ct(ct_orf1ab, "ct_orf1ab", positive, errors)
     raise_if(errors, _("The result was not recorded."))
+    if test.source == ResultSource.LAB:
+        raise Conflict(
+            _("This test was sampled through the lab: its result comes from the tube."),
+            code="test_from_lab",
+        )
     changed = TreatmentTest.objects.filter(pk=test.pk, status=TreatmentTestStatus.PENDING).update(
         status=result, ct_n=ct_n, ct_orf1ab=ct_orf1ab, result_at=timezone.now()
     )

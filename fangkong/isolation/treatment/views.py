@@ -37,6 +37,7 @@ from fangkong.isolation.treatment.access import (
 from fangkong.isolation.treatment.forms import (
     AdmitForm,
     DischargeForm,
+    LabTestForm,
     SeverityForm,
     TestAddForm,
     TestResultForm,
@@ -61,6 +62,7 @@ from fangkong.isolation.treatment.services import (
     admission_transfer,
     treatment_test_add,
     treatment_test_result,
+    treatment_test_to_lab,
 )
 
 
@@ -122,6 +124,7 @@ def _patient_page(
     forms_shown: dict[str, forms.Form] = {
         "severity": SeverityForm(),
         "transfer": TransferForm(),
+        "lab_test": LabTestForm(),
         "test": TestAddForm(),
         "discharge": DischargeForm(),
     }
@@ -159,6 +162,10 @@ def _test(actor: AnyActor, admission: Admission, data: dict[str, Any]) -> None:
     treatment_test_add(actor=actor, admission=admission, sampled_at=data["sampled_at"])
 
 
+def _lab_test(actor: AnyActor, admission: Admission, data: dict[str, Any]) -> None:
+    treatment_test_to_lab(actor=actor, admission=admission)
+
+
 def _result(actor: AnyActor, admission: Admission, data: dict[str, Any]) -> None:
     test = access_treatment_test(admission, data.pop("test"))
     treatment_test_result(actor=actor, test=test, **data)
@@ -174,6 +181,7 @@ Handler = Callable[[AnyActor, Admission, dict[str, Any]], None]
 ACTIONS: dict[str, tuple[type[forms.Form], Handler, Promise]] = {
     "severity": (SeverityForm, _severity, gettext_lazy("Severity recorded.")),
     "transfer": (TransferForm, _transfer, gettext_lazy("The patient was transferred.")),
+    "lab_test": (LabTestForm, _lab_test, gettext_lazy("The lab was asked for a test.")),
     "test": (TestAddForm, _test, gettext_lazy("Test recorded.")),
     "result": (TestResultForm, _result, gettext_lazy("Result recorded.")),
     "discharge": (DischargeForm, _discharge, gettext_lazy("The patient was discharged.")),

@@ -28,7 +28,7 @@ from fangkong.lab.choices import (
     RetestReason,
     RetestStatus,
 )
-from fangkong.lab.findings import FindingKind, finding_report
+from fangkong.lab.findings import REPORTED_REASONS, FindingKind, finding_report
 from fangkong.lab.models import AntigenTest, Arrival, Binding, KeyGroupMember, RetestTask
 from fangkong.lab.results.retests import open_retest_tasks_locked
 from fangkong.lab.roles import ANTIGEN_ROLES, COVERAGE_WRITE_ROLES
@@ -339,10 +339,15 @@ class PersonTestWanted:
 
 
 def person_test_tasks_open(
-    *, actor: AnyActor, wanted: Sequence[PersonTestWanted], reason: str
+    *,
+    actor: AnyActor,
+    wanted: Sequence[PersonTestWanted],
+    reason: str,
+    kind: str = RetestReason.QUARANTINE,
 ) -> list[RetestTask]:
-    """Open a single-tube PCR task (``RetestTask`` with reason ``quarantine``) for each of
-    ``wanted``, in the order given, set-based: one insert for all, one audit row per call.
+    """Open a single-tube PCR task (``RetestTask`` with reason ``kind``: ``quarantine``, a
+    plan's test, or ``treatment``, a patient's release test) for each of ``wanted``, in the
+    order given, set-based: one insert for all, one audit row per call.
     The task is sampled from its day on (``open_retest_tasks_locked``) by binding a re-test
     tube to the person, and its tube's result closes it and goes back to the asking app
     through ``lab.findings.task_results_register``.
@@ -350,6 +355,8 @@ def person_test_tasks_open(
     Called by the asking app's service inside its transaction, after its own role and scope
     checks (``isolation`` issuing or re-planning an order); returns the tasks with their ids.
     """
+    if kind not in REPORTED_REASONS:
+        raise ValueError(f"not a reason other apps open tasks for: {kind}")
     if not wanted:
         return []
     now = timezone.now()
@@ -357,7 +364,7 @@ def person_test_tasks_open(
         RetestTask(
             person_id=entry.person_id,
             region_id=entry.region_id,
-            reason=RetestReason.QUARANTINE,
+            reason=kind,
             rule_set=entry.rule_set,
             due_on=entry.due_on,
             place=entry.place,
@@ -381,8 +388,8 @@ def person_test_tasks_open(
 
 
 def person_test_tasks_close(*, actor: AnyActor, task_ids: Iterable[int], reason: str) -> int:
-    """Close the quarantine test tasks ``task_ids`` that are still open (unsampled) — the
-    order they belong to was released or re-planned — in one statement; a task sampled or
+    """Close the test tasks ``task_ids`` another app opened that are still open (unsampled) —
+    the order they belong to was released or re-planned — in one statement; a task sampled or
     resulted meanwhile is left as it is (its result still comes back). Returns how many were
     closed; audited once with the reason when any was. Called by the asking app's service
     inside its transaction."""
@@ -390,7 +397,7 @@ def person_test_tasks_close(*, actor: AnyActor, task_ids: Iterable[int], reason:
     if not ids:
         return 0
     closed = RetestTask.objects.filter(
-        id__in=ids, reason=RetestReason.QUARANTINE, status=RetestStatus.OPEN
+        id__in=ids, reason__in=REPORTED_REASONS, status=RetestStatus.OPEN
     ).update(status=RetestStatus.CLOSED, updated_at=timezone.now())
     if closed:
         audit_record(

@@ -14,7 +14,7 @@ import time_machine
 from fangkong.cases.models import Case
 from fangkong.core.errors import FangkongError
 from fangkong.core.models import AuditEntry
-from fangkong.isolation.choices import OrderEventKind, OrderTestSource, OrderTestStatus
+from fangkong.isolation.choices import OrderEventKind, OrderTestStatus, ResultSource
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
 from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.services import order_issue, orders_issue
@@ -128,7 +128,7 @@ def test_a_task_is_sampled_from_its_day_on_and_a_result_marks_the_test_once(tree
     assert first.tube is not None
     assert (first.status, first.result_source, first.tube.barcode) == (
         OrderTestStatus.NEGATIVE,
-        OrderTestSource.LAB,
+        ResultSource.LAB,
         "Q0001",
     )
     assert first.resulted_at is not None
@@ -188,7 +188,7 @@ def test_hand_entered_results_close_the_lab_tasks_and_release_closes_the_rest(tr
         order_test_record(
             actor=staff.manager, order=order, phase=test.phase, day=test.day, result="negative"
         )
-    manual = OrderTestTask.objects.filter(order=order, result_source=OrderTestSource.MANUAL)
+    manual = OrderTestTask.objects.filter(order=order, result_source=ResultSource.MANUAL)
     assert manual.count() == 5
     tasks = RetestTask.objects.filter(id__in=manual.values("lab_task_id"))
     assert {task.status for task in tasks} == {RetestStatus.CLOSED}
