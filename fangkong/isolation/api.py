@@ -415,6 +415,11 @@ class TestOut(Schema):
     swab_site: str
     status: str
     rule_set: str
+    place: str
+    lab_state: str
+    tube: str
+    resulted_at: datetime | None
+    result_source: str
 
 
 class OrderDetailOut(OrderOut):

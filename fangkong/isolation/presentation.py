@@ -17,6 +17,8 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
 from fangkong.isolation.choices import OrderKind, OrderStatus, OrderTestStatus
 from fangkong.isolation.models import IsolationOrder, OrderTestTask
+from fangkong.isolation.orders.lab_tests import place_of
+from fangkong.lab.choices import RetestStatus, SamplingPlace
 
 PURPOSE = "care"
 
@@ -31,6 +33,29 @@ class TestRow:
     status: str
     status_label: str
     rule_set: str
+    #: Where it is sampled: ``site`` (central phase) or ``home``.
+    place: str
+    place_label: str
+    #: The lab task's state while the test has no result (``open``: to sample, ``sampled``,
+    #: ``closed``), empty once resulted or without a lab task.
+    lab_state: str
+    lab_state_label: str
+    tube: str
+    resulted_at: datetime | None
+    #: ``lab`` (from the lab's tube) or ``manual`` (entered by hand: an outside lab).
+    result_source: str
+
+
+@dataclass(frozen=True)
+class DueTestRow:
+    """A plan test due today (or overdue) of an open order, with its person and room."""
+
+    order_code: UUID
+    person_code: UUID
+    person_name: str
+    facility_name: str
+    room_number: str
+    test: TestRow
 
 
 @dataclass(frozen=True)
@@ -103,7 +128,22 @@ def order_rows(actor: AnyActor, orders: Sequence[IsolationOrder]) -> list[OrderR
     return rows
 
 
+def _tube(task: OrderTestTask) -> str:
+    """The barcode of the test's tube: the resulted one, or the one sampled for its lab task."""
+    if task.tube is not None:
+        return task.tube.barcode
+    lab = task.lab_task
+    if lab is not None and lab.retest_tube is not None:
+        return lab.retest_tube.barcode
+    return ""
+
+
 def _test_row(task: OrderTestTask) -> TestRow:
+    """Needs ``lab_task__retest_tube`` and ``tube`` loaded (``order_tests``, ``tests_due``) to cost no
+    query."""
+    place = place_of(task.phase)
+    lab = task.lab_task
+    lab_state = lab.status if lab is not None and task.status == OrderTestStatus.SCHEDULED else ""
     return TestRow(
         phase=task.phase,
         day=task.day,
@@ -113,7 +153,32 @@ def _test_row(task: OrderTestTask) -> TestRow:
         status=task.status,
         status_label=str(OrderTestStatus(task.status).label),
         rule_set=task.rule_set,
+        place=place,
+        place_label=str(SamplingPlace(place).label),
+        lab_state=lab_state,
+        lab_state_label=str(RetestStatus(lab_state).label) if lab_state else "",
+        tube=_tube(task),
+        resulted_at=task.resulted_at,
+        result_source=task.result_source,
     )
+
+
+def due_test_rows(actor: AnyActor, tests: Sequence[OrderTestTask]) -> list[DueTestRow]:
+    """Rows of the plan tests due (``orders.selectors.tests_due``: orders, persons, rooms,
+    lab tasks and tubes loaded); one access row for the persons shown."""
+    rows = [
+        DueTestRow(
+            order_code=task.order.code,
+            person_code=task.order.person.code,
+            person_name=task.order.person.name,
+            facility_name=task.order.room.facility.name if task.order.room is not None else "",
+            room_number=task.order.room.number if task.order.room is not None else "",
+            test=_test_row(task),
+        )
+        for task in tests
+    ]
+    _log(actor, "tests_due", [row.person_code for row in rows])
+    return rows
 
 
 def order_card(actor: AnyActor, order: IsolationOrder, tests: Sequence[OrderTestTask]) -> OrderCard:
@@ -121,3 +186,8 @@ def order_card(actor: AnyActor, order: IsolationOrder, tests: Sequence[OrderTest
     card = OrderCard(order=_row(order), tests=[_test_row(task) for task in tests])
     _log(actor, "order_view", [card.order.person_code])
     return card
+
+
+def order_card_tests(tests: Sequence[OrderTestTask]) -> list[TestRow]:
+    """The plan tests of the order a resident's own link opened (the page logs its read)."""
+    return [_test_row(task) for task in tests]

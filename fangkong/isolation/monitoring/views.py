@@ -42,8 +42,8 @@ from fangkong.isolation.monitoring.services import (
     resident_link_issue,
 )
 from fangkong.isolation.orders.access import access_order
-from fangkong.isolation.orders.selectors import order_tests
-from fangkong.isolation.presentation import order_card
+from fangkong.isolation.orders.selectors import TESTS_DUE_MAX, order_tests, tests_due
+from fangkong.isolation.presentation import due_test_rows, order_card, order_card_tests
 from fangkong.isolation.roles import CHECK_WRITE_ROLES, ORDER_READ_ROLES, RESIDENT_LINK_ROLES
 from fangkong.policy.selectors import rules_for, rules_for_actor
 
@@ -57,8 +57,8 @@ def _page_number(value: str | None) -> int:
 
 @actor_required(*ORDER_READ_ROLES)
 def checks_today_view(request: HttpRequest) -> HttpResponse:
-    """Today's check times of every open order in scope, the missing ones marked, and the
-    open monitoring alerts."""
+    """Today's check times of every open order in scope, the missing ones marked, the open
+    monitoring alerts, and today's plan tests (and overdue ones) with their lab state."""
     actor = actor_of(request)
     today, now = timezone.localdate(), timezone.now()
     rules = rules_for_actor(actor, today)
@@ -80,6 +80,8 @@ def checks_today_view(request: HttpRequest) -> HttpResponse:
             "fever": monitoring.fever_celsius,
             "alerts": list(monitoring_alert_list(actor=actor, state="open")[:50]),
             "may_enter": actor.role in CHECK_WRITE_ROLES,
+            "tests": due_test_rows(actor, list(tests_due(actor=actor, on=today)[:TESTS_DUE_MAX])),
+            "tests_max": TESTS_DUE_MAX,
         },
     )
 
@@ -201,7 +203,7 @@ def resident_view(request: HttpRequest, token: str) -> HttpResponse:
         {
             "name": _masked(order.person.name),
             "order": order,
-            "tests": list(order_tests(order)),
+            "tests": order_card_tests(list(order_tests(order))),
             "checks": [check_row(check) for check in check_list(order)[:20]],
             "hours": rules.parameters.monitoring.check_hours,
             "form": form,

@@ -10,12 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from fangkong.cases.models import Case
 from fangkong.core.errors import FangkongError
-from fangkong.core.models import AuditEntry
+from fangkong.core.models import AccessEntry, AuditEntry
 from fangkong.isolation.choices import OrderEventKind, OrderTestStatus, ResultSource
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
+from fangkong.isolation.monitoring.links import link_token
+from fangkong.isolation.monitoring.services import resident_link_issue
 from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.services import order_issue, orders_issue
 from fangkong.isolation.tests.factories import Staff, facility_make, staff_make
@@ -199,3 +202,47 @@ def test_hand_entered_results_close_the_lab_tasks_and_release_closes_the_rest(tr
     closing = AuditEntry.objects.filter(action="person_test_tasks_close")
     assert closing.count() == 5
     assert {entry.reason for entry in closing} == {"result entered by hand"}
+
+
+def test_the_site_manager_sees_todays_tests_with_their_lab_state_and_the_resident_theirs(
+    tree, page_client
+):
+    s, staff = _setup(tree)
+    order = _order(s, staff)
+    _order(s, staff, 1)
+    _sample(s, "Q0001")  # person 0's day-1 test sampled, person 1's still to sample
+    page = page_client(staff.manager).get("/isolation/checks/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('data-lab-state="sampled"') == 1
+    assert html.count('data-lab-state="open"') == 1
+    assert "Q0001" in html
+    assert AccessEntry.objects.filter(action="tests_due").exists()
+    # another district's manager sees none of them
+    other = page_client(staff.other_manager).get("/isolation/checks/").content.decode()
+    assert "data-lab-state=" not in other
+    # the resident's own page lists their six plan tests with where and the lab state
+    link = resident_link_issue(actor=staff.manager, order=order)
+    mine = page_client(staff.manager).get(
+        reverse("isolation:resident", kwargs={"token": link_token(link)})
+    )
+    assert mine.content.decode().count("data-lab-state=") == 6
+
+
+def test_the_order_api_shows_each_tests_lab_state_and_another_district_gets_404(tree, api):
+    s, staff = _setup(tree)
+    order = _order(s, staff)
+    _sample(s, "Q0001")
+    _result(s, "Q0001", "negative")
+    body = api(staff.epidemiologist).get(f"/api/v1/isolation/orders/{order.code}").json()
+    first, second = body["tests"][:2]
+    assert (first["status"], first["tube"], first["result_source"], first["lab_state"]) == (
+        "negative",
+        "Q0001",
+        "lab",
+        "",
+    )
+    assert (second["status"], second["lab_state"], second["place"]) == ("scheduled", "open", "site")
+    assert body["tests"][-1]["place"] == "home"
+    hidden = api(staff.other_epidemiologist).get(f"/api/v1/isolation/orders/{order.code}")
+    assert hidden.status_code == 404
