@@ -367,6 +367,7 @@ def demo_prepare(
                 district=places["district"],
                 epidemiologist=epidemiologist,
                 manager=_member_actor(Role.ISOLATION_MANAGER),
+                screening=setup,
             ),
         )
         _say(out, demo_orders_summary(intake))

@@ -2,7 +2,10 @@
 epidemiologist confirms the close-contact candidates of the investigated cases, the confirmed
 contacts get their orders in bulk from the intake service, the isolation-site manager puts the
 central-quarantine orders into the district's site in one allocation, the tests whose day has
-passed come back negative, and the orders whose plan has ended are released on their day.
+come go through the lab for the first orders (each test is a lab task of the person: a re-test
+tube is bound at the site, received and resulted negative, and the result comes back to the
+order through ``lab.findings``) and are entered by hand for the others (an outside lab), and
+the orders whose plan has ended are released on their day.
 
 Everything goes through the services a user's page or API call reaches; the rules are the
 demo city's override below, laid over today's national edition, which quarantines nobody.
@@ -35,12 +38,20 @@ from fangkong.isolation.facilities.services import (
     rooms_import,
 )
 from fangkong.isolation.intake.services import contact_orders_issue
+from fangkong.isolation.models import IsolationOrder
 from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.selectors import order_list, order_tests
+from fangkong.lab.choices import EntryMethod, RetestStatus, TubeKind, TubeResult
+from fangkong.lab.results.services import ResultInput, results_apply
+from fangkong.lab.sampling.codes import sampling_code_issue
+from fangkong.lab.sampling.members import MemberInput
+from fangkong.lab.sampling.services import TubeInput, tube_bind
+from fangkong.lab.transport.services import package_receive
 from fangkong.policy.models import RuleSet
 from fangkong.policy.selectors import rules_for
 from fangkong.policy.services import rule_set_override_create
 from fangkong.regions.models import Region
+from fangkong.sim.demo_screening import DemoScreening
 from fangkong.tracing.contacts.choices import ContactKind, ContactStatus
 from fangkong.tracing.contacts.selectors import contact_list
 from fangkong.tracing.contacts.services import contacts_decide
@@ -53,6 +64,8 @@ PLAN_DAY = date(2022, 11, 20)
 CONFIRM_PER_CASE = 60
 #: Rooms of the demo district's central site.
 SITE_ROOMS = 400
+#: Open orders whose due tests go through the lab (the others' are entered by hand).
+LAB_ORDERS = 20
 
 
 @dataclass
@@ -65,6 +78,8 @@ class DemoOrders:
     placed: int = 0
     unplaced: int = 0
     negatives: int = 0
+    #: Of ``negatives``: the tests sampled and resulted through the lab (the rest by hand).
+    through_lab: int = 0
     released: int = 0
     next_release: date | None = None
     site: str = ""
@@ -148,11 +163,63 @@ def _confirm(epidemiologist: AnyActor, found: DemoOrders) -> list[Case]:
     return cases
 
 
-def _tests_and_releases(manager: AnyActor, found: DemoOrders) -> None:
-    """Every scheduled test dated before today comes back negative; an order whose release
-    day has come is released (refused, and counted, when a condition is unmet)."""
+def _tests_through_lab(
+    screening: DemoScreening, orders: list[IsolationOrder], found: DemoOrders
+) -> None:
+    """The due tests of ``orders`` sampled at the site through their lab tasks (one re-test
+    tube per test, the person identified by their signed sampling code), received by the
+    district lab and resulted negative in one upload: the results come back to the orders by
+    themselves (``isolation.orders.lab_tests``)."""
     today = timezone.localdate()
-    for order in order_list(actor=manager).filter(status=OrderStatus.OPEN):
+    point = screening.points[0]
+    now = timezone.now()
+    barcodes: list[str] = []
+    for order in orders:
+        person = order.person
+        masked = next((document.masked for document in person.documents.all()), "")
+        code = sampling_code_issue(person_code=person.code, name=person.name, masked_id=masked)
+        for test in order_tests(order):
+            due = test.status == OrderTestStatus.SCHEDULED and test.on <= today
+            if not due or test.lab_task is None or test.lab_task.status != RetestStatus.OPEN:
+                continue
+            barcode = f"QT{test.pk:08d}"
+            tube_bind(
+                actor=SYSTEM,
+                screening_round=screening.round,
+                point=point,
+                data=TubeInput(
+                    barcode=barcode,
+                    members=[MemberInput(sampling_code=code, method=EntryMethod.SAMPLING_CODE)],
+                    kind=TubeKind.RETEST,
+                    sampled_at=now - timedelta(minutes=30),
+                ),
+            )
+            barcodes.append(barcode)
+    if not barcodes:
+        return
+    package_receive(actor=SYSTEM, lab=screening.lab, package_code="", barcodes=barcodes)
+    report = results_apply(
+        actor=SYSTEM,
+        lab=screening.lab,
+        rows=[ResultInput(barcode=b, result=TubeResult.NEGATIVE) for b in barcodes],
+        source="demo",
+    )
+    found.through_lab += len(report.applied)
+    found.negatives += len(report.applied)
+
+
+def _tests_and_releases(
+    manager: AnyActor, found: DemoOrders, screening: DemoScreening | None
+) -> None:
+    """The tests whose day has come: through the lab for the first ``LAB_ORDERS`` open orders
+    (when the screening step set up a round, points and a lab), by hand for the others; then
+    an order whose release day has come is released (refused, and counted, when a condition
+    is unmet)."""
+    today = timezone.localdate()
+    open_orders = list(order_list(actor=manager).filter(status=OrderStatus.OPEN).order_by("id"))
+    if screening is not None and open_orders:
+        _tests_through_lab(screening, open_orders[:LAB_ORDERS], found)
+    for order in open_orders:
         for task in order_tests(order):
             if task.status == OrderTestStatus.SCHEDULED and task.on <= today:
                 order_test_record(
@@ -172,9 +239,15 @@ def _tests_and_releases(manager: AnyActor, found: DemoOrders) -> None:
 
 
 def demo_orders_run(
-    *, city: Region, district: Region, epidemiologist: AnyActor, manager: AnyActor
+    *,
+    city: Region,
+    district: Region,
+    epidemiologist: AnyActor,
+    manager: AnyActor,
+    screening: DemoScreening | None = None,
 ) -> DemoOrders:
-    """The step (see the module): rules, site, confirmation, orders, rooms, tests, releases."""
+    """The step (see the module): rules, site, confirmation, orders, rooms, tests (through
+    ``screening``'s round, point and lab for the first orders), releases."""
     found = DemoOrders()
     quarantine_override(city)
     found.site = _site(district, manager)
@@ -192,7 +265,7 @@ def demo_orders_run(
     if waiting:
         allocation = rooms_allocate(actor=manager, orders=waiting)
         found.placed, found.unplaced = len(allocation.placed), len(allocation.unplaced)
-    _tests_and_releases(manager, found)
+    _tests_and_releases(manager, found, screening)
     return found
 
 
@@ -201,7 +274,8 @@ def demo_orders_summary(found: DemoOrders) -> str:
     line = (
         f"Isolation: {found.confirmed:,} close contacts confirmed, {found.created:,} orders "
         f"issued in bulk ({found.existing:,} already open), {found.placed:,} rooms allocated at "
-        f"{found.site} ({found.unplaced:,} without a room), {found.negatives:,} tests negative, "
+        f"{found.site} ({found.unplaced:,} without a room), {found.negatives:,} tests negative "
+        f"({found.through_lab:,} through the lab, the rest entered by hand), "
         f"{found.released:,} released on their day"
     )
     if found.next_release is not None:

@@ -244,6 +244,14 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     assert PersonGroup.objects.filter(kind="school_class").exists()
     assert PersonGroup.objects.filter(kind="work_team").exists()
     assert GroupMember.objects.count() > 100
+    # the first orders' due plan tests went through the lab as tasks of the person and came
+    # back negative from their tubes; the others were entered by hand (issue 20 §2)
+    from fangkong.isolation.models import OrderTestTask
+
+    through_lab = OrderTestTask.objects.filter(result_source="lab", status="negative")
+    assert through_lab.exists()
+    assert all(test.tube_id is not None for test in through_lab)
+    assert RetestTask.objects.filter(reason="quarantine", status="open").exists()
     # the investigated cases' candidates living elsewhere went to their districts as lead
     # lists; the receiving district's demo epidemiologist sees those pushed to it
     from fangkong.tracing.leads.models import LeadList
