@@ -139,8 +139,8 @@ def _tube(task: OrderTestTask) -> str:
 
 
 def _test_row(task: OrderTestTask) -> TestRow:
-    """Needs ``lab_task__retest_tube`` and ``tube`` loaded (``order_tests``, ``tests_due``) to cost no
-    query."""
+    """Needs ``lab_task__retest_tube`` and ``tube`` loaded (``order_tests``, ``tests_due``)
+    to cost no query."""
     place = place_of(task.phase)
     lab = task.lab_task
     lab_state = lab.status if lab is not None and task.status == OrderTestStatus.SCHEDULED else ""
