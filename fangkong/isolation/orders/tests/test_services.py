@@ -19,6 +19,7 @@ from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderTestTask
 from fangkong.isolation.orders.access import access_order
 from fangkong.isolation.orders.services import order_issue, order_replan, orders_issue
 from fangkong.isolation.tests.factories import staff_make
+from fangkong.lab.models import RetestTask
 from fangkong.people.tests.factories import person_make
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +257,17 @@ def test_a_rule_change_mid_way_keeps_the_order_until_it_is_replanned_with_a_reas
         )
         assert event.detail["release_from"] == "2022-11-18"
         assert AuditEntry.objects.filter(action="order_replan").count() == 1
+        # the dropped tests' lab tasks are closed, the new plan's tests get theirs
+        assert (event.detail["lab_tasks_closed"], event.detail["lab_tasks_opened"]) == (3, 3)
+        dropped = OrderTestTask.objects.filter(order=order, status="dropped")
+        closed = RetestTask.objects.filter(id__in=dropped.values("lab_task_id"))
+        assert {task.status for task in closed} == {"closed"}
+        fresh = OrderTestTask.objects.filter(order=order, status="scheduled")
+        opened = RetestTask.objects.filter(id__in=fresh.values("lab_task_id")).order_by("due_on")
+        assert [(t.status, t.due_on, t.place, t.rule_set) for t in opened] == [
+            ("open", date(2022, 11, 13), "site", "measures-20@r1"),
+            ("open", date(2022, 11, 14), "home", "measures-20@r1"),
+            ("open", date(2022, 11, 16), "home", "measures-20@r1"),
+        ]
+        closing = AuditEntry.objects.get(action="person_test_tasks_close")
+        assert closing.reason == "执行二十条"

@@ -103,3 +103,26 @@ def test_manual_tests_stay_marked_as_outside_lab(tree):
     )
     treatment_test_result(actor=ward.clinician, test=test, result="negative")
     assert TreatmentTest.objects.get(pk=test.pk).source == ResultSource.MANUAL
+
+
+def test_the_patient_page_asks_the_lab_and_shows_the_source(tree, page_client):
+    ward = ward_make(tree)
+    room = access_bed(ward.clinician, ward.fangcang.code, "0001", roles=TREATMENT_WRITE_ROLES)
+    admission = admission_admit(
+        actor=ward.clinician,
+        case=ward.case,
+        room=room,
+        reason="收治",
+        isolated_since=NINTH_EDITION_DAY.date(),
+    )
+    client = page_client(ward.clinician)
+    done = client.post(f"/isolation/treatment/{admission.code}/lab_test/", {})
+    assert done.status_code == 302
+    test = TreatmentTest.objects.get(admission=admission)
+    assert (test.source, test.status) == (ResultSource.LAB, "pending")
+    page = client.get(f"/isolation/treatment/{admission.code}/").content.decode()
+    assert "Lab tube" in page
+    # another district's clinician cannot ask for one
+    other = page_client(ward.other_clinician)
+    refused = other.post(f"/isolation/treatment/{admission.code}/lab_test/", {})
+    assert refused.status_code == 404
