@@ -12,7 +12,7 @@ import time_machine
 from fangkong.core.errors import Conflict
 from fangkong.core.models import AuditEntry
 from fangkong.isolation.choices import ResultSource
-from fangkong.isolation.models import TreatmentTest
+from fangkong.isolation.models import Admission, TreatmentTest
 from fangkong.isolation.treatment.access import access_bed
 from fangkong.isolation.treatment.roles import TREATMENT_WRITE_ROLES
 from fangkong.isolation.treatment.services import (
@@ -22,7 +22,7 @@ from fangkong.isolation.treatment.services import (
     treatment_test_result,
     treatment_test_to_lab,
 )
-from fangkong.isolation.treatment.tests.factories import ward_make
+from fangkong.isolation.treatment.tests.factories import Ward, ward_make
 from fangkong.lab.choices import RetestReason, SamplingPlace
 from fangkong.lab.models import RetestTask
 from fangkong.lab.results.services import ResultInput, results_apply
@@ -33,17 +33,21 @@ from fangkong.lab.transport.services import package_receive
 pytestmark = pytest.mark.django_db
 
 
-def test_release_tests_through_the_lab_carry_the_tubes_ct_values_to_discharge(tree):
-    ward = ward_make(tree)
-    s = ward.outbreak.s
+def _admitted(ward: Ward) -> Admission:
     room = access_bed(ward.clinician, ward.fangcang.code, "0001", roles=TREATMENT_WRITE_ROLES)
-    admission = admission_admit(
+    return admission_admit(
         actor=ward.clinician,
         case=ward.case,
         room=room,
         reason="无症状感染者收治",
         isolated_since=NINTH_EDITION_DAY.date(),
     )
+
+
+def test_release_tests_through_the_lab_carry_the_tubes_ct_values_to_discharge(tree):
+    ward = ward_make(tree)
+    s = ward.outbreak.s
+    admission = _admitted(ward)
     day0 = NINTH_EDITION_DAY
     for day, barcode in ((6, "F0006"), (7, "F0007")):
         with time_machine.travel(day0 + timedelta(days=day), tick=False):
@@ -90,14 +94,7 @@ def test_release_tests_through_the_lab_carry_the_tubes_ct_values_to_discharge(tr
 
 def test_manual_tests_stay_marked_as_outside_lab(tree):
     ward = ward_make(tree)
-    room = access_bed(ward.clinician, ward.fangcang.code, "0001", roles=TREATMENT_WRITE_ROLES)
-    admission = admission_admit(
-        actor=ward.clinician,
-        case=ward.case,
-        room=room,
-        reason="收治",
-        isolated_since=NINTH_EDITION_DAY.date(),
-    )
+    admission = _admitted(ward)
     test = treatment_test_add(
         actor=ward.clinician, admission=admission, sampled_at=NINTH_EDITION_DAY
     )
@@ -107,14 +104,7 @@ def test_manual_tests_stay_marked_as_outside_lab(tree):
 
 def test_the_patient_page_asks_the_lab_and_shows_the_source(tree, page_client):
     ward = ward_make(tree)
-    room = access_bed(ward.clinician, ward.fangcang.code, "0001", roles=TREATMENT_WRITE_ROLES)
-    admission = admission_admit(
-        actor=ward.clinician,
-        case=ward.case,
-        room=room,
-        reason="收治",
-        isolated_since=NINTH_EDITION_DAY.date(),
-    )
+    admission = _admitted(ward)
     client = page_client(ward.clinician)
     done = client.post(f"/isolation/treatment/{admission.code}/lab_test/", {})
     assert done.status_code == 302
