@@ -160,7 +160,10 @@ def _tasks_in_scope(
 ) -> tuple[QuerySet[RetestTask], QuerySet[Binding] | None]:
     """The written tasks and the bindings of the derived ones (None when ``status`` leaves
     them out) that :func:`retest_tasks_in_scope` lists."""
-    written = RetestTask.objects.select_related("person", "region", "source_tube")
+    # A quarantine plan's test shows from its day on (it cannot be sampled before).
+    written = RetestTask.objects.select_related("person", "region", "source_tube").filter(
+        Q(due_on__isnull=True) | Q(due_on__lte=timezone.localdate())
+    )
     derived = _derived_in_open_tubes(screening_round.id if screening_round else None)
     if actor.region_path:
         written = written.filter(in_subtree(actor.region_path, field="region__path"))
