@@ -3,6 +3,7 @@ hold codes and choice values, never an address or a name."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -42,3 +43,32 @@ def transfer_event_record(**fields: Any) -> TransferEvent:
     event = transfer_event_new(**fields)
     event.save(force_insert=True)
     return event
+
+
+def transfer_event_row(
+    *,
+    task: TransferTask,
+    kind: str,
+    actor: AnyActor,
+    at: datetime,
+    reason: str = "",
+    rule_set: str = "",
+    from_value: str = "",
+    to_value: str = "",
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One history row for ``task`` as plain column values, for ``core.bulk.rows_insert``: the
+    tasks of a whole allocation are written without building model instances. The same
+    columns as :func:`transfer_event_new`."""
+    return {
+        "task_id": task.pk,
+        "kind": kind,
+        "at": at,
+        "actor": actor.username,
+        "actor_role": actor.role,
+        "reason": reason,
+        "rule_set": rule_set,
+        "from_value": from_value,
+        "to_value": to_value,
+        "detail": detail or {},
+    }
