@@ -44,7 +44,7 @@ def ours(setup: Setup) -> dict[str, Any]:
     from fangkong.people.models import Person
 
     started = time.perf_counter()
-    found = Person.objects.select_related("region").in_bulk(setup.person_ids)
+    found = Person.objects.select_related("region").filter(pk__ids_in=setup.person_ids).in_bulk()
     persons = [found[pk] for pk in setup.person_ids]
     orders: list[Any] = []
     for start in range(0, len(persons), BULK_MAX):

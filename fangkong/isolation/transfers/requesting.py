@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import fangkong.core.lookups  # noqa: F401 - registers ``__ids_in`` (one array parameter)
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, audit_record_many
 from fangkong.core.bulk import objects_insert, rows_insert
@@ -155,7 +156,7 @@ def _store(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferReport:
             for task in TransferTask.objects.filter(
                 Q(status__in=[s.value for s in ACTIVE_STATUSES])
                 | Q(status=TransferStatus.DELIVERED, kind__in=ONCE_KINDS),
-                order_id__in=[plan.order_id for plan in plans],
+                order__id__ids_in=[plan.order_id for plan in plans],
             ).order_by("status", "id")
         }
         now = timezone.now()
@@ -262,7 +263,7 @@ def transfers_create_for_orders(
         )
     found = {
         row[0]: row
-        for row in IsolationOrder.objects.filter(pk__in=[order.pk for order in orders])
+        for row in IsolationOrder.objects.filter(pk__ids_in=[order.pk for order in orders])
         .values_list(
             "pk",
             "code",
