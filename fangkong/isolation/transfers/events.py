@@ -3,12 +3,12 @@ hold codes and choice values, never an address or a name."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from fangkong.core.actor import AnyActor
+from fangkong.isolation.events import history_row
 from fangkong.isolation.models import TransferEvent, TransferTask
 
 
@@ -45,30 +45,8 @@ def transfer_event_record(**fields: Any) -> TransferEvent:
     return event
 
 
-def transfer_event_row(
-    *,
-    task: TransferTask,
-    kind: str,
-    actor: AnyActor,
-    at: datetime,
-    reason: str = "",
-    rule_set: str = "",
-    from_value: str = "",
-    to_value: str = "",
-    detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One history row for ``task`` as plain column values, for ``core.bulk.rows_insert``: the
-    tasks of a whole allocation are written without building model instances. The same
-    columns as :func:`transfer_event_new`."""
-    return {
-        "task_id": task.pk,
-        "kind": kind,
-        "at": at,
-        "actor": actor.username,
-        "actor_role": actor.role,
-        "reason": reason,
-        "rule_set": rule_set,
-        "from_value": from_value,
-        "to_value": to_value,
-        "detail": detail or {},
-    }
+def transfer_event_row(*, task: TransferTask, **fields: Any) -> dict[str, Any]:
+    """One history row for ``task`` as plain column values (``isolation.events.history_row``'s
+    fields), for ``core.bulk.rows_insert``: the tasks of a whole allocation are written
+    without building model instances. The same columns as :func:`transfer_event_new`."""
+    return {"task_id": task.pk, **history_row(**fields)}
