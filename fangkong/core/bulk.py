@@ -36,6 +36,9 @@ IN_CHUNK = 900  # below SQLite's default limit on host parameters per statement
 REBUILD_MIN_ROWS = 50_000  # smaller loads insert into the live indexes
 PG_INDEX_MEMORY = "256MB"  # maintenance_work_mem while rebuilding indexes
 SQLITE_LOAD_CACHE_KIB = 262_144  # page cache while loading (256 MiB)
+#: JSON text as ``json.dumps(value, ensure_ascii=False)`` writes it, with the encoder built
+#: once (``dumps`` with options builds one per call: a third of its time on small values).
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def db_now() -> str:
@@ -226,22 +229,31 @@ def rows_insert(
 
     times: dict[datetime, str] = {}  # batched rows mostly share their moments
 
-    def cell(kind: str, value: Any) -> Any:
+    def moment(value: datetime | None) -> str | None:
         if value is None:
             return None
-        if kind == "json":
-            return json.dumps(value, ensure_ascii=False)
-        if kind == "time":
-            text = times.get(value)
-            if text is None:
-                text = times[value] = db_datetime(value)
-            return text
-        return value
+        text = times.get(value)
+        if text is None:
+            text = times[value] = db_datetime(value)
+        return text
 
-    data = [
-        tuple(cell(kind, row[column]) for column, kind in zip(columns, kinds, strict=True))
-        for row in rows
-    ]
+    def as_json(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not value and isinstance(value, dict | list):
+            return "{}" if isinstance(value, dict) else "[]"  # most details are empty
+        return _JSON_TEXT(value)
+
+    # column by column: one conversion chosen per column, not per cell
+    converted = []
+    for column, kind in zip(columns, kinds, strict=True):
+        values = [row[column] for row in rows]
+        if kind == "json":
+            values = list(map(as_json, values))
+        elif kind == "time":
+            values = list(map(moment, values))
+        converted.append(values)
+    data = list(zip(*converted, strict=True))
     return values_insert(str(model._meta.db_table), columns, data)
 
 

@@ -38,6 +38,9 @@ GENESIS = "0" * 64
 #: single write) or the writing server thread's (a batch).
 AUDIT_CHAINS = 64
 SEAL_LENGTH = 32  # hex digits of the truncated HMAC: 128 bits
+#: ``json.dumps(…, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`` with the
+#: encoder built once: the same text (``dumps`` builds this encoder on every call).
+_CANONICAL_TEXT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def canonical(ledger: Ledger, row: Mapping[str, Any]) -> str:
     chain = int(row["chain"])
     if chain or not ledger.legacy_chain_zero:
         values["chain"] = chain
-    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL_TEXT(values)
 
 
 def row_hash(ledger: Ledger, prev_hash: str, row: Mapping[str, Any]) -> str:

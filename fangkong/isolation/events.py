@@ -70,9 +70,8 @@ def order_event_record(**fields: Any) -> OrderEvent:
     return event
 
 
-def order_event_row(
+def history_row(
     *,
-    order: IsolationOrder,
     kind: str,
     actor: AnyActor,
     at: datetime,
@@ -82,11 +81,10 @@ def order_event_row(
     to_value: str = "",
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One history row for ``order`` as plain column values, for ``core.bulk.rows_insert``:
-    a batch of thousands (bulk issue, allocation) is written without building model
-    instances. The same columns as :func:`order_event_new`."""
+    """The columns every history row of this app shares (who, when, why, under which rule
+    set, from → to), as plain values for ``core.bulk.rows_insert``; the caller adds the key
+    of what the row is about."""
     return {
-        "order_id": order.pk,
         "kind": kind,
         "at": at,
         "actor": actor.username,
@@ -97,3 +95,10 @@ def order_event_row(
         "to_value": to_value,
         "detail": detail or {},
     }
+
+
+def order_event_row(*, order: IsolationOrder, **fields: Any) -> dict[str, Any]:
+    """One history row for ``order`` as plain column values (:func:`history_row`'s fields),
+    for ``core.bulk.rows_insert``: a batch of thousands (bulk issue, allocation) is written
+    without building model instances. The same columns as :func:`order_event_new`."""
+    return {"order_id": order.pk, **history_row(**fields)}

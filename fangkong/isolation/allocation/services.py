@@ -19,6 +19,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import fangkong.core.lookups  # noqa: F401 - registers ``__ids_in`` (one array parameter)
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, audit_record_many
 from fangkong.core.bulk import rows_insert
@@ -165,7 +166,7 @@ def rooms_allocate(
     ).reshape(-1, 5)
     needing = set(
         PersonNeed.objects.filter(
-            person_id__in=[o.person_id for o in orders], kind__in=ACCESSIBLE_NEEDS
+            person__id__ids_in=[o.person_id for o in orders], kind__in=ACCESSIBLE_NEEDS
         ).values_list("person_id", flat=True)
     )
     centre = (
@@ -209,7 +210,7 @@ def allocation_apply(
     with transaction.atomic():
         locked = {
             room.pk: room
-            for room in Room.objects.select_for_update().filter(pk__in=wanted).order_by("id")
+            for room in Room.objects.select_for_update().filter(pk__ids_in=wanted).order_by("id")
         }
         facility_codes = dict(
             Facility.objects.filter(
@@ -217,7 +218,7 @@ def allocation_apply(
             ).values_list("pk", "code")
         )
         free = [pk for pk in wanted if pk in locked and locked[pk].status == RoomStatus.FREE]
-        taken = Room.objects.filter(pk__in=free, status=RoomStatus.FREE).update(
+        taken = Room.objects.filter(pk__ids_in=free, status=RoomStatus.FREE).update(
             status=RoomStatus.OCCUPIED
         )
         if taken != len(free):  # cannot happen under the locks; refuse rather than guess

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import fangkong.core.lookups  # noqa: F401 - registers ``__ids_in`` (one array parameter)
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, audit_record, audit_record_many
 from fangkong.core.bulk import objects_insert, rows_insert, values_insert
@@ -225,7 +226,7 @@ def _issue(actor: AnyActor, planned: list[_Planned], *, why: str) -> IssueReport
         open_orders = {
             (order.person_id, order.kind): order
             for order in IsolationOrder.objects.filter(
-                person_id__in=[entry.wanted.person.pk for entry in planned],
+                person__id__ids_in=[entry.wanted.person.pk for entry in planned],
                 status=OrderStatus.OPEN,
             )
         }

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from fangkong.core.actor import AnyActor
+from fangkong.isolation.events import history_row
 from fangkong.isolation.models import TransferEvent, TransferTask
 
 
@@ -42,3 +43,10 @@ def transfer_event_record(**fields: Any) -> TransferEvent:
     event = transfer_event_new(**fields)
     event.save(force_insert=True)
     return event
+
+
+def transfer_event_row(*, task: TransferTask, **fields: Any) -> dict[str, Any]:
+    """One history row for ``task`` as plain column values (``isolation.events.history_row``'s
+    fields), for ``core.bulk.rows_insert``: the tasks of a whole allocation are written
+    without building model instances. The same columns as :func:`transfer_event_new`."""
+    return {"task_id": task.pk, **history_row(**fields)}

@@ -16,8 +16,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import fangkong.core.lookups  # noqa: F401 - registers ``__ids_in`` (one array parameter)
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import AuditSpec, audit_record_many
+from fangkong.core.bulk import objects_insert, rows_insert
 from fangkong.core.errors import Conflict, field_error
 from fangkong.isolation.checks import Errors, raise_if, require_role, text
 from fangkong.isolation.choices import (
@@ -39,10 +41,9 @@ from fangkong.isolation.roles import (
     ALLOCATE_ROLES,
     TRANSFER_REQUEST_ROLES,
 )
-from fangkong.isolation.transfers.events import transfer_event_new
+from fangkong.isolation.transfers.events import transfer_event_row
 from fangkong.policy.rules import EffectiveRules
-from fangkong.policy.selectors import rules_for
-from fangkong.regions.models import Region
+from fangkong.policy.selectors import rules_for, rules_for_path
 from fangkong.regions.subtree import in_subtree
 
 #: Kinds an order needs once: a delivered one counts as done (the person is at the site, or
@@ -50,6 +51,8 @@ from fangkong.regions.subtree import in_subtree
 ONCE_KINDS = (TransferKind.TO_SITE, TransferKind.HOME)
 #: At most this many orders per bulk creation.
 BULK_MAX = 5_000
+#: The fields a request's audit row names.
+TASK_FIELDS = ("order", "kind", "pickup_address", "destination", "window")
 #: Path depth of a district (province.city.district): where a hospital is looked for.
 DISTRICT_DEPTH = 3
 
@@ -72,17 +75,50 @@ class TransferReport:
 
 @dataclass(frozen=True)
 class TransferPlan:
-    """One task to create: the order, kind, addresses and window, under ``rules``."""
+    """One task to create: the order (by id and code, its person and node), kind, addresses
+    and window, under the rule set ``rule_set``."""
 
-    order: IsolationOrder
+    order_id: int
+    order_code: str
+    person_id: int
+    region_id: int
     kind: str
     pickup_address: str
     destination: str
-    destination_facility: Facility | None
+    destination_facility_id: int | None
     window_start: datetime
     window_end: datetime
-    rules: EffectiveRules
+    rule_set: str
     reason: str
+
+
+def _plan(
+    order: IsolationOrder,
+    *,
+    kind: str,
+    pickup_address: str,
+    destination: str,
+    destination_facility: Facility | None,
+    window_start: datetime,
+    window_end: datetime,
+    rules: EffectiveRules,
+    reason: str,
+) -> TransferPlan:
+    """The plan of one task for a loaded order (the single requests)."""
+    return TransferPlan(
+        order_id=order.pk,
+        order_code=str(order.code),
+        person_id=order.person_id,
+        region_id=order.region_id,
+        kind=kind,
+        pickup_address=pickup_address,
+        destination=destination,
+        destination_facility_id=destination_facility.pk if destination_facility else None,
+        window_start=window_start,
+        window_end=window_end,
+        rule_set=rules.label,
+        reason=reason,
+    )
 
 
 def _home_address(order: IsolationOrder) -> str:
@@ -109,8 +145,10 @@ def _loaded(orders: Sequence[IsolationOrder]) -> list[IsolationOrder]:
 
 def _store(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferReport:
     """Create the tasks of ``plans`` (one per order and kind under way): the tasks, their
-    ``requested`` history rows and audit rows, a constant number of statements. An order
-    that has a task of that kind under way keeps it (``existing``)."""
+    ``requested`` history rows and their audit rows (the chained bulk path,
+    ``audit_record_many``), each written at once (``COPY`` on PostgreSQL, ids drawn from the
+    sequence; ``core.bulk``), a constant number of statements. An order that has a task of
+    that kind under way keeps it (``existing``)."""
     report = TransferReport()
     with transaction.atomic():
         under_way = {
@@ -118,13 +156,14 @@ def _store(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferReport:
             for task in TransferTask.objects.filter(
                 Q(status__in=[s.value for s in ACTIVE_STATUSES])
                 | Q(status=TransferStatus.DELIVERED, kind__in=ONCE_KINDS),
-                order_id__in=[plan.order.pk for plan in plans],
+                order__id__ids_in=[plan.order_id for plan in plans],
             ).order_by("status", "id")
         }
+        now = timezone.now()
         fresh: list[tuple[TransferTask, TransferPlan]] = []
         seen: set[tuple[int, str]] = set()
         for plan in plans:
-            key = (plan.order.pk, plan.kind)
+            key = (plan.order_id, plan.kind)
             if key in under_way:
                 report.existing.append(under_way[key])
                 continue
@@ -132,41 +171,40 @@ def _store(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferReport:
                 continue
             seen.add(key)
             task = TransferTask(
-                person_id=plan.order.person_id,
-                order=plan.order,
-                region_id=plan.order.region_id,
+                person_id=plan.person_id,
+                order_id=plan.order_id,
+                region_id=plan.region_id,
                 kind=plan.kind,
                 pickup_address=plan.pickup_address,
                 destination=plan.destination,
-                destination_facility=plan.destination_facility,
+                destination_facility_id=plan.destination_facility_id,
                 window_start=plan.window_start,
                 window_end=plan.window_end,
                 reason=plan.reason,
-                rule_set=plan.rules.label,
+                rule_set=plan.rule_set,
                 requested_by=actor.username,
+                created_at=now,
+                updated_at=now,
             )
             fresh.append((task, plan))
         if not fresh:
             return report
-        TransferTask.objects.bulk_create([task for task, _plan in fresh], batch_size=1000)
-        if not all(task.pk for task, _plan in fresh):  # backends that return no keys
-            codes = {task.code: task for task, _plan in fresh}
-            for pk, code in TransferTask.objects.filter(code__in=codes).values_list("pk", "code"):
-                codes[code].pk = pk
-        TransferEvent.objects.bulk_create(
+        objects_insert([task for task, _plan in fresh])
+        rows_insert(
+            TransferEvent,
             [
-                transfer_event_new(
+                transfer_event_row(
                     task=task,
                     kind=TransferEventKind.REQUESTED,
                     actor=actor,
+                    at=now,
                     reason=plan.reason,
-                    rule_set=plan.rules.label,
+                    rule_set=plan.rule_set,
                     to_value=TransferStatus.REQUESTED,
-                    detail={"order": str(plan.order.code), "kind": plan.kind},
+                    detail={"order": plan.order_code, "kind": plan.kind},
                 )
                 for task, plan in fresh
             ],
-            batch_size=1000,
         )
         audit_record_many(
             [
@@ -175,9 +213,9 @@ def _store(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferReport:
                     action="transfer_request",
                     object_type="transfer_task",
                     object_id=task.code,
-                    fields=["order", "kind", "pickup_address", "destination", "window"],
+                    fields=TASK_FIELDS,
                     reason=plan.reason,
-                    rule_set=plan.rules.label,
+                    rule_set=plan.rule_set,
                 )
                 for task, plan in fresh
             ]
@@ -195,20 +233,6 @@ def _store_once(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferRepor
         return _store(actor, plans)
 
 
-class _Rules:
-    """The rules in force today per node, looked up once per node of a batch."""
-
-    def __init__(self) -> None:
-        self.today = timezone.localdate()
-        self.found: dict[int, EffectiveRules] = {}
-
-    def at(self, region: Region) -> EffectiveRules:
-        rules = self.found.get(region.pk)
-        if rules is None:
-            rules = self.found[region.pk] = rules_for(region, self.today)
-        return rules
-
-
 def transfers_create_for_orders(
     *, orders: Sequence[IsolationOrder], actor: AnyActor
 ) -> TransferReport:
@@ -220,8 +244,12 @@ def transfers_create_for_orders(
        order without a room or not open is refused, naming ``orders`` and its row.
     2. Pickup at the person's home address (the household's, else their node), destination
        the room's site; the window opens now and lasts the rule set's
-       ``transfers.pickup_window_minutes`` at the order's node.
+       ``transfers.pickup_window_minutes`` at the order's node (looked up once per node).
     3. An order with a to-site task under way keeps it (``existing``).
+
+    The orders are read again as plain columns in one query (their status and room as
+    committed, the addresses), not as model instances: a batch of 5,000 would otherwise
+    build 30,000 of them.
     """
     require_role(actor, TRANSFER_REQUEST_ROLES | ALLOCATE_ROLES)
     if len(orders) > BULK_MAX:
@@ -233,31 +261,69 @@ def transfers_create_for_orders(
             ],
             _("No transfer was requested."),
         )
-    loaded = _loaded(orders)
+    found = {
+        row[0]: row
+        for row in IsolationOrder.objects.filter(pk__ids_in=[order.pk for order in orders])
+        .values_list(
+            "pk",
+            "code",
+            "person_id",
+            "region_id",
+            "region__path",
+            "status",
+            "room_id",
+            "room__number",
+            "room__facility_id",
+            "room__facility__address",
+            "person__household__address",
+            "person__region__name",
+        )
+        .iterator(chunk_size=BULK_MAX)
+    }
+    loaded = [found[order.pk] for order in orders]
     errors: Errors = [
         field_error("orders", "no_room", _("The order has no room."), row=row)
-        for row, order in enumerate(loaded, start=1)
-        if order.room_id is None or order.status != OrderStatus.OPEN
+        for row, (_pk, _code, _p, _r, _path, status, room, *_rest) in enumerate(loaded, start=1)
+        if room is None or status != OrderStatus.OPEN
     ]
     raise_if(errors, _("No transfer was requested."))
-    rules = _Rules()
+    today = timezone.localdate()
+    in_force: dict[str, EffectiveRules] = {}
     now = timezone.now()
+    reason = _("Central quarantine")
     plans = []
-    for order in loaded:
-        in_force = rules.at(order.region)
-        destination, facility = _site_address(order)
+    for (
+        pk,
+        code,
+        person,
+        region,
+        path,
+        _status,
+        _room,
+        number,
+        site,
+        site_address,
+        home,
+        node,
+    ) in loaded:
+        rules = in_force.get(path)
+        if rules is None:
+            rules = in_force[path] = rules_for_path(path, today)
         plans.append(
             TransferPlan(
-                order=order,
+                order_id=pk,
+                order_code=str(code),
+                person_id=person,
+                region_id=region,
                 kind=TransferKind.TO_SITE,
-                pickup_address=_home_address(order),
-                destination=destination,
-                destination_facility=facility,
+                pickup_address=(home or node)[:255],
+                destination=f"{site_address} · {number}"[:255],
+                destination_facility_id=site,
                 window_start=now,
                 window_end=now
-                + timedelta(minutes=in_force.parameters.transfers.pickup_window_minutes),
-                rules=in_force,
-                reason=_("Central quarantine"),
+                + timedelta(minutes=rules.parameters.transfers.pickup_window_minutes),
+                rule_set=rules.label,
+                reason=reason,
             )
         )
     return _store_once(actor, plans)
@@ -277,8 +343,8 @@ def transfer_home_at_release(*, order: IsolationOrder, actor: AnyActor) -> Trans
     report = _store_once(
         actor,
         [
-            TransferPlan(
-                order=loaded,
+            _plan(
+                loaded,
                 kind=TransferKind.HOME,
                 pickup_address=pickup,
                 destination=_home_address(loaded),
@@ -322,8 +388,8 @@ def transfer_to_hospital(*, order: IsolationOrder, actor: AnyActor, reason: str)
     report = _store_once(
         actor,
         [
-            TransferPlan(
-                order=loaded,
+            _plan(
+                loaded,
                 kind=TransferKind.TO_HOSPITAL,
                 pickup_address=site or _home_address(loaded),
                 destination=hospital.address[:255] if hospital else _("Hospital to be named"),
@@ -374,8 +440,8 @@ def transfer_request(
     report = _store_once(
         actor,
         [
-            TransferPlan(
-                order=loaded,
+            _plan(
+                loaded,
                 kind=kind,
                 pickup_address=pickup,
                 destination=to,
