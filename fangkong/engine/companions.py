@@ -151,9 +151,9 @@ def companions_find(
     order = np.argsort(narrow, kind="stable")
     offsets = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=buckets))])
     del bucket, narrow, short, k_rank
-    # a person's dwells in a cell share one number, the position of one of them there: found
-    # through a scratch array over the persons' numbers (their ids less the least, or their
-    # ranks when the ids spread too widely)
+    # a person's dwells in a cell share one number, dense in the cell: the position of one of
+    # them there, found through a scratch array over the persons' numbers (their ids less the
+    # least, or their ranks when the ids spread too widely), counted among those positions
     low, high = int(k_person.min()), int(k_person.max())
     if high - low < max(4 * k_person.shape[0], 1 << 24):
         number = k_person - low
@@ -168,8 +168,13 @@ def companions_find(
         rows = order[first:last]
         mine = number[rows]
         scratch[mine] = np.arange(rows.shape[0])
+        held = scratch[mine]
+        head = np.zeros(rows.shape[0], dtype=bool)
+        head[held] = True
+        slot = (np.cumsum(head) - 1)[held]
+        person_c = k_person[rows]
         for case, persons, overlap in _cell_companions(
-            Dwells(k_person[rows], k_start[rows], k_end[rows], k_case[rows], scratch[mine]),
+            Dwells(person_c, k_start[rows], k_end[rows], k_case[rows], slot, person_c[head]),
             offsets[c * per_cell : (c + 1) * per_cell + 1] - first,
             min_overlap,
             min_cumulative_stay,
@@ -193,14 +198,15 @@ def companions_find(
 
 @dataclass(frozen=True)
 class Dwells:
-    """One cell's dwells in bucket order: times from the window's start, ``slot`` the position
-    of one dwell of the same person (the person's number in the cell)."""
+    """One cell's dwells in bucket order: times from the window's start, ``slot`` the dwell's
+    person's number in the cell, ``slot_person`` the person of each number."""
 
     person: Int64
     start: Int64
     end: Int64
     is_case: npt.NDArray[np.bool_]
     slot: Int64
+    slot_person: Int64
 
 
 def _cell_companions(
@@ -221,7 +227,7 @@ def _cell_companions(
     nothing sorted. A case present in [first, last) can share time only with the long dwells
     and the short ones starting in (first − SHORT_DWELL, last), so only those buckets are read.
     """
-    slot, size = dwells.slot, dwells.slot.shape[0]
+    slot, size = dwells.slot, dwells.slot_person.shape[0]
     began, ended = dwells.start.astype(np.float64), dwells.end.astype(np.float64)
     long: npt.NDArray[np.bool_] | None = None
     if min_cumulative_stay is not None:
@@ -250,7 +256,7 @@ def _cell_companions(
         if long is not None:
             kept &= long | bool(long[case_slot])
         hit = np.flatnonzero(kept)
-        result.append((int(c_person[a]), dwells.person[hit], summed[hit].astype(np.int64)))
+        result.append((int(c_person[a]), dwells.slot_person[hit], summed[hit].astype(np.int64)))
     return result
 
 
