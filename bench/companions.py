@@ -26,7 +26,7 @@ Both must return identical (case, companion, overlap) rows. ``ratio`` = ours ÷ 
 
 The headline (10 M residents, 373 M dwell intervals) does not fit this machine: 1 M residents
 (41.6 M dwells, 17.5 M companion rows, since the synthetic city's cells hold ~6,600 residents
-each — a dense city's 10,000 a km², about what Chengdu's 2021 companion sweeps met) peaked at
+each, about 10,000 residents a km², a dense city's centre) peaked at
 9.0 GB in one process holding both sides' rows, and the rows grow faster than N. The history
 in docs/benchmarks.md holds the growth curve (100 k, 300 k, 1 M). ``cpu_s`` and
 ``duckdb_cpu_s`` (process CPU seconds, DuckDB's threads included) show the work each side did
