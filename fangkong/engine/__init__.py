@@ -7,7 +7,8 @@ SQL formulation:
 - :mod:`fangkong.engine.copresence`: close-contact candidates — stays at venues that overlap a
   case's trajectory visits, from a prepared (venue, check-in) index;
 - :mod:`fangkong.engine.companions`: spatiotemporal companions (时空伴随) — overlap of dwell
-  intervals in grid cells with the cases' own, per pair;
+  intervals in grid cells with the cases' own, summed per pair through each case's presence
+  function in the cell (no pair of intervals expanded);
 - :mod:`fangkong.engine.chains`: transmission chains — clusters, generations, root sources
   and growth of a case–contact graph given as edge arrays.
 

@@ -23,8 +23,8 @@ check-in within its venue, and a vectorised filter of the stays in that range. T
 stay bounds the scan; it is why open check-ins must be capped. One refinement: the stays are
 split into classes by length (up to 1 h, 2 h, 4 h, …) each sorted on its own, and a visit
 searches each class back by that class's longest stay only — the scan stays within about
-twice the stays that really overlap however long the longest stay (a 14-day dwell at home
-in :mod:`fangkong.engine.companions`). :func:`contacts_find` answers one case's few visits or
+twice the stays that really overlap however long the longest stay (a stay left open for
+days). :func:`contacts_find` answers one case's few visits or
 a batch of many the same way, in chunks of bounded memory.
 """
 

@@ -36,6 +36,19 @@ def as_int64(field: str, values: npt.ArrayLike) -> Int64:
     return array.astype(np.int64, copy=False)
 
 
+def as_integers(field: str, values: npt.ArrayLike) -> npt.NDArray[np.integer[Any]]:
+    """``values`` as a one-dimensional integer array of their own width (no copy when they
+    are one already: large columns stay narrow); refuses what :func:`as_int64` refuses."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise InputError(field, "must be a one-dimensional array")
+    if array.size == 0:
+        return array.astype(np.int64)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise InputError(field, f"must hold integers, not {array.dtype}")
+    return array
+
+
 def same_length(**arrays: npt.NDArray[Any]) -> int:
     """The common length of ``arrays``; an :class:`InputError` naming the first that differs."""
     lengths = {name: int(array.shape[0]) for name, array in arrays.items()}

@@ -177,11 +177,8 @@ def _ours(dwells, cases, *, min_overlap, min_cumulative_stay, window):
     )
 
 
-@pytest.mark.parametrize(("min_cumulative_stay", "batch"), [(None, 128), (12 * HOUR, 7)])
-def test_identical_rows_to_duckdb_on_generated_tracks(min_cumulative_stay, batch, monkeypatch):
-    from fangkong.engine import companions
-
-    monkeypatch.setattr(companions, "CASE_DWELLS_AT_ONCE", batch)
+@pytest.mark.parametrize("min_cumulative_stay", [None, 12 * HOUR])
+def test_identical_rows_to_duckdb_on_generated_tracks(min_cumulative_stay):
     dwells = _tracks(3, 3_000, 40, 8)
     options = {"min_overlap": 10 * MINUTE, "min_cumulative_stay": min_cumulative_stay}
     window = (T0, T0 + 5 * DAY)
@@ -210,18 +207,39 @@ def test_identical_rows_to_duckdb_for_any_small_input(
     assert ours == duckdb_companions(dwells, cases, window=window, **options)
 
 
-@pytest.mark.parametrize("offset", [0, 1 << 61])  # packed sums; Polars when ids are too wide
-def test_same_rows_whatever_the_person_ids(offset):
+@pytest.mark.parametrize(
+    ("offset", "spread"),
+    # person numbers from the ids less the least, from their ranks when the ids spread too
+    # widely; cell numbers through a lookup table, or binary searches when they are large
+    [(0, 1), (1 << 61, 1), (-(1 << 61), 1 << 40)],
+)
+def test_same_rows_whatever_the_person_and_cell_ids(offset, spread):
     dwells = _tracks(9, 500, 10, 4)
     cases = [3, 250]
     window = (T0, T0 + 3 * DAY)
     plain = _ours(dwells, cases, min_overlap=600, min_cumulative_stay=None, window=window)
-    moved = dwells.with_columns(pl.col("person") - offset)
+    moved = dwells.with_columns(
+        pl.col("person") * spread - offset, pl.col("cell") * spread + (spread > 1)
+    )
     shifted = _ours(
-        moved, [c - offset for c in cases], min_overlap=600, min_cumulative_stay=None, window=window
+        moved,
+        [c * spread - offset for c in cases],
+        min_overlap=600,
+        min_cumulative_stay=None,
+        window=window,
     )
     assert len(plain) > 100
-    assert shifted == {(a - offset, b - offset, o) for a, b, o in plain}
+    assert shifted == {(a * spread - offset, b * spread - offset, o) for a, b, o in plain}
+
+
+def test_narrow_columns_give_the_same_rows():
+    """Parquet gives int32 persons and uint16 cells: they are read as they are."""
+    dwells = _tracks(4, 400, 12, 4)
+    window = (T0, T0 + 3 * DAY)
+    wide = _ours(dwells, [7, 99], min_overlap=600, min_cumulative_stay=None, window=window)
+    narrow = dwells.with_columns(pl.col("person").cast(pl.Int32), pl.col("cell").cast(pl.UInt16))
+    assert len(wide) > 100
+    assert wide == _ours(narrow, [7, 99], min_overlap=600, min_cumulative_stay=None, window=window)
 
 
 @settings(max_examples=30, deadline=None)
