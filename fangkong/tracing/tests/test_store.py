@@ -187,7 +187,9 @@ def test_contacts_from_the_venue_ordered_copy_equal_those_from_the_person_order(
         def derived() -> set[tuple[int, int | None, int]]:
             contacts_derive(actor=scene.epidemiologist, case=scene.case)
             links = ContactLink.objects.filter(case=scene.case, setting=ContactSetting.VENUE)
-            found = set(links.values_list("person_id", "venue_id", "overlap_seconds"))
+            found: set[tuple[int, int | None, int]] = set(
+                links.values_list("person_id", "venue_id", "overlap_seconds")
+            )
             ContactLink.objects.filter(case=scene.case).delete()
             return found
 
