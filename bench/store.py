@@ -11,15 +11,17 @@ distribution of analytics-reference.md §5.3 that ``bench/tracing_store.py`` use
 Timed:
 
 * **write**: each day's frame through ``parts_write("scans", …)`` — cast to the store's
-  schema, the local day, sorted by person and time, zstd Parquet in 256k-row groups, written
-  to a temporary file, ``fsync``, renamed — as ``batch_ingest`` stores an accepted batch.
+  schema, the local day, sorted by person and time into zstd Parquet in 256k-row groups and
+  by venue and time into 16k-row groups (the venue-ordered copy), both written to temporary
+  files, ``fsync``, renamed — as ``batch_ingest`` stores an accepted batch.
   Generating the rows and recording the batch in the manifest (an ``IngestBatch`` row, a fresh
   SQLite database) are not timed.
-* **disk**: the bytes of the day files.
+* **disk**: the bytes of the day files, both orders (the venue-ordered copy's share shown).
 * **case query** (``--repeat`` cases, each timed once after one warm-up case): one person's
   contacts over the 14 days as ``tracing.contacts`` derives them — the person's scans
-  (``scans_frame(persons=…)``, the trajectory), the scans of those venues over those days
-  (``scans_frame(venues=…)``, companions placed too), ``engine.copresence.stays_index`` and
+  (``scans_frame(persons=…)``, the trajectory, from the person-ordered files), the scans of
+  those venues over those days (``scans_frame(venues=…)``, from the venue-ordered copy;
+  companions placed too), ``engine.copresence.stays_index`` and
   ``contacts_find``; answered: distinct persons. ``person_read`` is the first step alone
   (``scans_for_person``'s read).
 
@@ -181,7 +183,7 @@ def _run(scans: int, repeat: int, root: Path) -> Report:
     per_day = [scans // DAYS + (1 if day < scans % DAYS else 0) for day in range(DAYS)]
     write_s: list[float] = []
     generate_s = 0.0
-    disk = files = 0
+    disk = files = place_disk = 0
     for day, count in enumerate(per_day):
         started = time.perf_counter()
         frame = day_scans(count, day, persons=persons, venues=venues)
@@ -192,7 +194,8 @@ def _run(scans: int, repeat: int, root: Path) -> Report:
         del frame
         _manifest(day, parts, region)
         disk += sum(part.bytes for part in parts)
-        files += len(parts)
+        place_disk += sum((root / "tracing" / part.place_file).stat().st_size for part in parts)
+        files += sum(len(part.files) for part in parts)
         print(f"day {day + 1}/{DAYS}: {count:,} scans written in {write_s[-1]:.1f} s", flush=True)
 
     rng = np.random.default_rng(SEED)
@@ -221,6 +224,7 @@ def _run(scans: int, repeat: int, root: Path) -> Report:
         ("write through parts_write", f"{total_write:.1f} s ({scans / total_write:,.0f} rows/s)"),
         ("per day (min–max)", f"{min(write_s):.1f}–{max(write_s):.1f} s"),
         ("on disk", f"{disk / 1e6:,.1f} MB in {files} files ({disk / scans:.2f} B/scan)"),
+        ("  of which the venue-ordered copy", f"{place_disk / 1e6:,.1f} MB"),
         (
             "case query: one person's contacts, 14 days",
             f"median {statistics.median(query_s) * 1000:.0f} ms, "
@@ -242,6 +246,7 @@ def _run(scans: int, repeat: int, root: Path) -> Report:
             "rows_per_s": scans / total_write,
             "disk_mb": disk / 1e6,
             "bytes_per_scan": disk / scans,
+            "place_disk_mb": place_disk / 1e6,
             "query_p50_ms": statistics.median(query_s) * 1000,
             "query_max_ms": max(query_s) * 1000,
             "person_read_p50_ms": statistics.median(read_s) * 1000,

@@ -19,7 +19,7 @@ from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
 from fangkong.tracing.choices import BatchStatus, FeedKind
 from fangkong.tracing.models import IngestBatch, TracingPurge
-from fangkong.tracing.store import day_remove, days_on_disk, orphans_remove
+from fangkong.tracing.store import day_remove, days_on_disk, orphans_remove, part_files
 
 
 def purge_cutoffs(on: date) -> tuple[date, date, str]:
@@ -69,7 +69,7 @@ def tracing_purge(*, now: datetime | None = None) -> TracingPurge:
             for batch in old:
                 gone = [part for part in batch.parts if part["day"] < cutoff.isoformat()]
                 kept = [part for part in batch.parts if part["day"] >= cutoff.isoformat()]
-                files += len(gone)
+                files += sum(len(part_files(part)) for part in gone)
                 rows += sum(int(part["rows"]) for part in gone)
                 size += sum(int(part["bytes"]) for part in gone)
                 doomed[kind].update(date.fromisoformat(part["day"]) for part in gone)
@@ -117,7 +117,7 @@ def tracing_purge(*, now: datetime | None = None) -> TracingPurge:
     for parts in IngestBatch.objects.filter(
         status=BatchStatus.ACCEPTED, purged_at__isnull=True
     ).values_list("parts", flat=True):
-        listed.update(part["file"] for part in parts)
+        listed.update(file for part in parts for file in part_files(part))
     for kind in cutoffs:
         orphans_remove(kind, listed)
     return purge

@@ -328,7 +328,7 @@ def batch_ingest(
             # concurrent writer fails here, before any file is written
             rows = checked.frame.with_columns(batch=pl.lit(batch.pk, dtype=pl.Int64))
             parts = parts_write(kind, rows, name=batch.code.hex)
-            files = [part.file for part in parts]
+            files = [file for part in parts for file in part.files]
             batch.parts = [part.as_json() for part in parts]
             batch.bytes = sum(part.bytes for part in parts)
             batch.first_day = parts[0].day if parts else None

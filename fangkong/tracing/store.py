@@ -1,11 +1,18 @@
 """The scan and dwell store: day-partitioned Parquet files under ``TRACING_STORE_DIR``.
 
-Layout (docs/tracing.md says why not a database table), each day file sorted by person, then
-time::
+Layout (docs/tracing.md says why not a database table and why two orders)::
 
     scans/day=YYYY-MM-DD/part-<batch code>.parquet    person, venue, scanned_at, left_at,
                                                       companions, companion_for, batch
+    scans/day=YYYY-MM-DD/place-<batch code>.parquet   the same rows in venue order
     dwells/day=YYYY-MM-DD/part-<batch code>.parquet   person, cell, start, end, batch
+    dwells/day=YYYY-MM-DD/place-<batch code>.parquet  the same rows in cell order
+
+Each batch writes its rows of a day twice: ``part-`` sorted by person, then time, in row
+groups of :data:`ROW_GROUP_ROWS` (a person's reads skip all but one group a day), and
+``place-`` sorted by venue or cell (:data:`PLACE_COLUMN`), then time, in small row groups of
+:data:`PLACE_ROW_GROUP_ROWS` (a read of a case's venues or cells skips all but a few). Readers
+narrowed to places read the ``place-`` files, every other read the ``part-`` files.
 
 ``person``, ``venue``, ``companion_for`` and ``batch`` are the integer ids of ``Person``,
 ``Venue`` and ``IngestBatch``; times are UTC microseconds. A row's day is the local date
@@ -13,7 +20,8 @@ time::
 day it began, so readers of a day range also read the day before it and keep what overlaps.
 
 Writes are atomic per file: a part is written under a temporary name in its day directory and
-renamed into place (``os.replace``). The accepted :class:`IngestBatch` rows are the manifest:
+renamed into place (``os.replace``); a day's two files are both written before either is
+renamed. The accepted :class:`IngestBatch` rows are the manifest:
 a file belongs to the store only once the transaction that records its batch has committed, so
 a batch rolled back after its files were renamed leaves files no reader sees; the retention
 job removes them (:func:`orphans_remove`).
@@ -68,8 +76,15 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 #: The column that decides a row's day, per kind, and the one that ends its stay.
 START_COLUMN = {FeedKind.SCANS.value: "scanned_at", FeedKind.DWELLS.value: "start"}
 END_COLUMN = {FeedKind.SCANS.value: "left_at", FeedKind.DWELLS.value: "end"}
-#: Rows per Parquet row group: small enough that a venue or person filter skips most of a day.
+#: The place column of each kind: the order of the day's second file.
+PLACE_COLUMN = {FeedKind.SCANS.value: "venue", FeedKind.DWELLS.value: "cell"}
+#: Rows per Parquet row group of the person-ordered files: small enough that a person filter
+#: skips most of a day.
 ROW_GROUP_ROWS = 256_000
+#: Rows per row group of the place-ordered files: a case's few venues lie in a few groups of
+#: 7 M a day (one venue day of 7 M scans, six venues: 10 ms at 16k rows a group, 23 ms at 64k,
+#: 61 ms at 128k, 1.1 s in person order; docs/tracing.md).
+PLACE_ROW_GROUP_ROWS = 16_384
 #: Temporary files older than this that no batch lists are left-overs of a failed write.
 ORPHAN_AGE = timedelta(hours=1)
 
@@ -96,59 +111,84 @@ def day_start(day: date) -> datetime:
 
 @dataclass(frozen=True)
 class Part:
-    """One file written for a batch: its day, path relative to the store, rows and bytes."""
+    """One day of a batch: its day, the person-ordered file and the place-ordered file (paths
+    relative to the store), the rows (each file holds them all) and the bytes of both files."""
 
     day: date
     file: str
+    place_file: str
     rows: int
     bytes: int
+
+    @property
+    def files(self) -> list[str]:
+        return [self.file, self.place_file]
 
     def as_json(self) -> dict[str, object]:
         return {
             "day": self.day.isoformat(),
             "file": self.file,
+            "place_file": self.place_file,
             "rows": self.rows,
             "bytes": self.bytes,
         }
 
 
+def part_files(part: dict[str, object]) -> list[str]:
+    """The files (relative to the store) of one manifest entry (:meth:`Part.as_json`); entries
+    written before the place-ordered copy existed have the person-ordered file only."""
+    return [str(part[key]) for key in ("file", "place_file") if part.get(key)]
+
+
 def parts_write(kind: str, frame: pl.DataFrame, *, name: str) -> list[Part]:
-    """Write ``frame`` (the columns of ``SCHEMAS[kind]``) into its day partitions, one file
-    ``part-<name>.parquet`` per day, each atomically (temporary file, then rename).
+    """Write ``frame`` (the columns of ``SCHEMAS[kind]``) into its day partitions: per day,
+    ``part-<name>.parquet`` in person order and ``place-<name>.parquet`` in place order, both
+    written to temporary files and synced before either is renamed into place.
 
     Returns the parts written, in day order. Raises ``FileExistsError`` when a part of that
-    name is already there (a batch is written once) and ``OSError`` for the disk; parts
+    name is already there (a batch is written once) and ``OSError`` for the disk; files
     already renamed then stay as orphans, invisible to readers (no batch lists them)."""
     schema = SCHEMAS[kind]
     frame = frame.select([pl.col(column).cast(dtype) for column, dtype in schema.items()])
     frame = frame.with_columns(_day=local_day(START_COLUMN[kind]))
+    start, place = START_COLUMN[kind], PLACE_COLUMN[kind]
     parts: list[Part] = []
-    # person order inside a day: row-group statistics then let a one-person read skip all but
-    # one group per day (docs/tracing.md has the measurements of both orders)
-    ordered = frame.sort("_day", "person", START_COLUMN[kind])
-    for (day,), rows in ordered.group_by(["_day"], maintain_order=True):
+    for (day,), rows in frame.sort("_day").group_by(["_day"], maintain_order=True):
         assert isinstance(day, date)
+        rows = rows.drop("_day")
         directory = day_dir(kind, day)
         directory.mkdir(parents=True, exist_ok=True)
-        final = directory / f"part-{name}.parquet"
-        if final.exists():
-            raise FileExistsError(final.name)
-        temporary = directory / f".tmp-{uuid.uuid4().hex}.parquet"
+        # person order: a one-person read skips all but one group a day; place order in
+        # small groups: a read of a case's venues skips all but a few (docs/tracing.md)
+        layouts = [
+            (directory / f"part-{name}.parquet", (("person", start), ROW_GROUP_ROWS)),
+            (directory / f"place-{name}.parquet", ((place, start), PLACE_ROW_GROUP_ROWS)),
+        ]
+        for final, _ in layouts:
+            if final.exists():
+                raise FileExistsError(final.name)
+        written: list[tuple[Path, Path]] = []
         try:
-            rows.drop("_day").write_parquet(
-                temporary, compression="zstd", statistics=True, row_group_size=ROW_GROUP_ROWS
-            )
-            with open(temporary, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, final)
+            for final, (order, group_rows) in layouts:
+                temporary = directory / f".tmp-{uuid.uuid4().hex}.parquet"
+                written.append((temporary, final))
+                rows.sort(*order).write_parquet(
+                    temporary, compression="zstd", statistics=True, row_group_size=group_rows
+                )
+                with open(temporary, "rb") as handle:
+                    os.fsync(handle.fileno())
+            for temporary, final in written:
+                os.replace(temporary, final)
         finally:
-            temporary.unlink(missing_ok=True)
+            for temporary, _ in written:
+                temporary.unlink(missing_ok=True)
         parts.append(
             Part(
                 day=day,
-                file=str(final.relative_to(store_root())),
+                file=str(layouts[0][0].relative_to(store_root())),
+                place_file=str(layouts[1][0].relative_to(store_root())),
                 rows=rows.height,
-                bytes=final.stat().st_size,
+                bytes=sum(final.stat().st_size for final, _ in layouts),
             )
         )
     return parts
@@ -164,9 +204,13 @@ def parts_remove(files: Iterable[str]) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def batch_files(kind: str, first_day: date, last_day: date) -> list[Path]:
+def batch_files(
+    kind: str, first_day: date, last_day: date, *, by_place: bool = False
+) -> list[Path]:
     """The files of accepted batches of ``kind`` for the days ``first_day`` … ``last_day``:
-    the store's manifest, read from the database (one query)."""
+    the store's manifest, read from the database (one query). The person-ordered files, or
+    with ``by_place`` the place-ordered ones (the person-ordered file of a part written
+    before those existed)."""
     root = store_root()
     files: list[Path] = []
     batches = IngestBatch.objects.filter(
@@ -177,19 +221,26 @@ def batch_files(kind: str, first_day: date, last_day: date) -> list[Path]:
     ).values_list("parts", flat=True)
     first, last = first_day.isoformat(), last_day.isoformat()
     for parts in batches:
-        files.extend(root / part["file"] for part in parts if first <= part["day"] <= last)
+        files.extend(
+            root / ((part.get("place_file") if by_place else None) or part["file"])
+            for part in parts
+            if first <= part["day"] <= last
+        )
     return sorted(files)
 
 
 def among(column: str, values: Collection[int]) -> pl.Expr:
     """``column`` is one of ``values``, written so that Parquet row-group statistics can skip
-    groups: Polars does not prune on ``is_in`` alone, so the values' range goes first (at 10 M
-    scans one person's 14 days took 494 ms with ``is_in`` alone, 76 ms with the range)."""
+    groups. Polars (2.1) prunes on ``is_in`` only when the set is a literal
+    (``pl.lit(series).implode()``; with ``series.implode()`` it read 775 of a day's 872 row
+    groups for five venues, with the literal 17); the values' range goes first all the same
+    (one person's 14 days at 10 M scans: 494 ms with the unpruned ``is_in`` alone, 76 ms with
+    the range)."""
     listed = pl.Series(list(values), dtype=pl.Int64)
     if listed.len() == 0:
         return pl.lit(False)
     return pl.col(column).is_between(listed.min(), listed.max()) & pl.col(column).is_in(
-        listed.implode()
+        pl.lit(listed).implode()
     )
 
 
@@ -198,11 +249,12 @@ def _frame(
 ) -> pl.LazyFrame:
     """Rows of ``kind`` whose stay overlaps the local days ``first_day`` … ``last_day``
     (the partitions of those days and of the day before, for stays that began before
-    midnight), optionally only those whose ``column`` is one of ``values``."""
+    midnight), optionally only those whose place ``column`` is one of ``values`` — read from
+    the place-ordered files then, from the person-ordered ones otherwise."""
     if last_day < first_day:
         raise ValueError("last_day is before first_day")
     schema = SCHEMAS[kind]
-    files = batch_files(kind, first_day - timedelta(days=1), last_day)
+    files = batch_files(kind, first_day - timedelta(days=1), last_day, by_place=values is not None)
     if not files:
         return pl.LazyFrame(schema=schema)
     start, end = START_COLUMN[kind], END_COLUMN[kind]

@@ -65,9 +65,12 @@ def test_scans_land_in_day_partitions_and_read_back(
     )
     assert (answer.status, answer.rows_accepted, answer.repeat) == ("accepted", 3, False)
     assert [str(answer.first_day), str(answer.last_day)] == ["2026-12-06", "2026-12-07"]
+    name = answer.code.replace("-", "")
     assert _files(store_dir) == [
-        f"scans/day=2026-12-06/part-{answer.code.replace('-', '')}.parquet",
-        f"scans/day=2026-12-07/part-{answer.code.replace('-', '')}.parquet",
+        f"scans/day=2026-12-06/part-{name}.parquet",
+        f"scans/day=2026-12-06/place-{name}.parquet",
+        f"scans/day=2026-12-07/part-{name}.parquet",
+        f"scans/day=2026-12-07/place-{name}.parquet",
     ]
     got = scans_frame(NOW.date() - timedelta(days=1), NOW.date()).collect().sort("scanned_at")
     assert got["person"].to_list() == [person.pk, other.pk, person.pk]
@@ -144,7 +147,7 @@ def test_a_batch_sent_again_is_answered_with_the_first_answer(
     assert again.repeat
     assert not first.repeat
     assert again.as_json() | {"repeat": False} == first.as_json()
-    assert len(_files(store_dir)) == 1
+    assert len(_files(store_dir)) == 2  # one day, person and venue order
     assert scans_frame(NOW.date(), NOW.date()).collect().height == 1
     assert IngestBatch.objects.filter(status=BatchStatus.ACCEPTED).count() == 1
     # another feed's batch 7 is another batch
@@ -223,11 +226,11 @@ def test_purge_removes_days_older_than_the_retention_and_is_audited(
     assert scans_frame(old_day.date(), NOW.date()).collect().height == 2
     # still inside 14 days today
     assert tracing_purge().days == []
-    assert len(_files(store_dir)) == 2
+    assert len(_files(store_dir)) == 4  # two days, each in person and in venue order
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         purge = tracing_purge()
     assert purge.days == [f"scans:{old_day.date().isoformat()}"]
-    assert (purge.files, purge.rows) == (1, 1)
+    assert (purge.files, purge.rows) == (2, 1)
     assert not (store_dir / "scans" / f"day={old_day.date().isoformat()}").exists()
     assert scans_frame(old_day.date(), NOW.date()).collect().height == 1
     entry = AuditEntry.objects.filter(action="tracing_purge").order_by("id").last()
@@ -258,7 +261,7 @@ def test_purge_removes_files_no_batch_lists(tree: dict[str, Region], store_dir: 
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
         tracing_purge()
     assert not stray.exists()
-    assert len(_files(store_dir)) == 1
+    assert len(_files(store_dir)) == 2  # the batch's files in person and venue order stay
 
 
 def test_venues_bulk_register_names_every_bad_row(tree: dict[str, Region]) -> None:
