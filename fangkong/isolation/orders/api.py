@@ -19,17 +19,26 @@ from pydantic import Field
 from fangkong.core.errors import NotFound, field_error
 from fangkong.core.guards import actor_of
 from fangkong.core.paging import paginate
-from fangkong.core.schemas import ERRORS, WRITE_ERRORS, PageOut, PageParams, page_fields
+from fangkong.core.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    ObservedAt,
+    PageOut,
+    PageParams,
+    page_fields,
+)
 from fangkong.isolation.allocation.services import rooms_allocate
 from fangkong.isolation.checks import require_role
 from fangkong.isolation.models import IsolationOrder
 from fangkong.isolation.orders.access import access_order
+from fangkong.isolation.orders.positives import positive_test_record
 from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.selectors import order_list, order_tests
 from fangkong.isolation.orders.services import order_replan, orders_issue
 from fangkong.isolation.presentation import OrderRow, order_card, order_rows
 from fangkong.isolation.roles import (
     ALLOCATE_ROLES,
+    HOME_ISOLATION_ROLES,
     ORDER_ISSUE_ROLES,
     ORDER_READ_ROLES,
     RELEASE_ROLES,
@@ -38,8 +47,10 @@ from fangkong.people.access import parse_code
 from fangkong.people.selectors import person_scope
 
 router = Router()
-OrderStatusIn = Literal["", "open", "released"]
-OrderKindIn = Literal["", "central_quarantine", "home_quarantine", "health_monitoring"]
+OrderStatusIn = Literal["", "open", "released", "lifted"]
+OrderKindIn = Literal[
+    "", "central_quarantine", "home_quarantine", "health_monitoring", "home_isolation"
+]
 
 
 class OrderFilters(PageParams):
@@ -301,4 +312,32 @@ def orders_release(request: HttpRequest, code: str, payload: IsolationReasonIn) 
     actor = actor_of(request)
     order = access_order(actor, code, roles=RELEASE_ROLES)
     order_release(actor=actor, order=order, reason=payload.reason)
+    return orders_get(request, code)
+
+
+class PositiveTestIn(Schema):
+    sampled_at: ObservedAt
+    result: Literal["negative", "positive"]
+    ct_n: float | None = Field(None, gt=0, le=45)
+    ct_orf1ab: float | None = Field(None, gt=0, le=45)
+
+
+@router.post(
+    "/orders/{code}/positive-tests",
+    response={200: OrderDetailOut, **WRITE_ERRORS},
+    summary="Record a release test of a positive isolated at home (with Ct values)",
+)
+def orders_positive_test(
+    request: HttpRequest, code: str, payload: PositiveTestIn
+) -> OrderDetailOut:
+    actor = actor_of(request)
+    order = access_order(actor, code, roles=HOME_ISOLATION_ROLES)
+    positive_test_record(
+        actor=actor,
+        order=order,
+        sampled_at=payload.sampled_at,
+        result=payload.result,
+        ct_n=payload.ct_n,
+        ct_orf1ab=payload.ct_orf1ab,
+    )
     return orders_get(request, code)

@@ -93,7 +93,12 @@ def _bed_leave(room_id: int) -> bool:
     )
 
 
-def _isolated_since_checked(case: Case, isolated_since: date | None) -> date:
+def isolated_since_checked(
+    case: Case, isolated_since: date | None, *, refusal: str | None = None
+) -> date:
+    """Isolation day 0 of a positive (today when not given): not in the future, at most
+    ``ISOLATED_SINCE_MAX_AGE`` ago, not before the case's first positive test (422 naming
+    ``isolated_since``, with ``refusal`` as the message)."""
     today = timezone.localdate()
     day0 = isolated_since or today
     errors: Errors = []
@@ -117,7 +122,7 @@ def _isolated_since_checked(case: Case, isolated_since: date | None) -> date:
                 _("Isolation of a positive starts no earlier than its first positive test."),
             )
         )
-    raise_if(errors, _("The patient was not admitted."))
+    raise_if(errors, refusal or _("The patient was not admitted."))
     return day0
 
 
@@ -143,7 +148,7 @@ def admission_admit(
     """
     require_role(actor, TREATMENT_WRITE_ROLES)
     why = reason_checked(reason)
-    day0 = _isolated_since_checked(case, isolated_since)
+    day0 = isolated_since_checked(case, isolated_since)
     if not case.is_open or case.classification not in POSITIVE:
         raise Conflict(_("Only an open positive case is admitted."), code="case_not_positive")
     rules = _rules(room.facility.region)
@@ -341,7 +346,8 @@ def treatment_test_add(
     return test
 
 
-def _ct(value: float | None, field: str, required: bool, errors: Errors) -> None:
+def ct_checked(value: float | None, field: str, required: bool, errors: Errors) -> None:
+    """A Ct value: required for a positive result, within (0, ``CT_MAX``]."""
     if value is None:
         if required:
             errors.append(
@@ -370,8 +376,8 @@ def treatment_test_result(
     if result not in (TreatmentTestStatus.NEGATIVE, TreatmentTestStatus.POSITIVE):
         errors.append(field_error("result", "invalid_choice", _("Not one of the allowed values.")))
     positive = result == TreatmentTestStatus.POSITIVE
-    _ct(ct_n, "ct_n", positive, errors)
-    _ct(ct_orf1ab, "ct_orf1ab", positive, errors)
+    ct_checked(ct_n, "ct_n", positive, errors)
+    ct_checked(ct_orf1ab, "ct_orf1ab", positive, errors)
     raise_if(errors, _("The result was not recorded."))
     changed = TreatmentTest.objects.filter(pk=test.pk, status=TreatmentTestStatus.PENDING).update(
         status=result, ct_n=ct_n, ct_orf1ab=ct_orf1ab, result_at=timezone.now()
