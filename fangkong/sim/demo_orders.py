@@ -4,6 +4,12 @@ contacts get their orders in bulk from the intake service, the isolation-site ma
 central-quarantine orders into the district's site in one allocation, the tests whose day has
 passed come back negative, and the orders whose plan has ended are released on their day.
 
+A fresh demo's outbreak is days old: no plan has ended yet. So that a release happens within
+the demo, on its right day, the step also enters the close contacts of an earlier cluster
+(``EARLIER_CLUSTER`` residents of the district without an order) with day 0 back-dated by the
+plan's length: their orders release today, after their tests, from the site, with the
+closed-loop transfer home (see ``DemoOrders.released`` and ``transfers_home``).
+
 Everything goes through the services a user's page or API call reaches; the rules are the
 demo city's override below, laid over today's national edition, which quarantines nobody.
 """
@@ -26,6 +32,7 @@ from fangkong.isolation.choices import (
     OrderKind,
     OrderStatus,
     OrderTestStatus,
+    TransferKind,
 )
 from fangkong.isolation.facilities.selectors import facility_list
 from fangkong.isolation.facilities.services import (
@@ -35,12 +42,16 @@ from fangkong.isolation.facilities.services import (
     rooms_import,
 )
 from fangkong.isolation.intake.services import contact_orders_issue
+from fangkong.isolation.models import IsolationOrder, TransferTask
 from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.selectors import order_list, order_tests
+from fangkong.isolation.orders.services import orders_issue
+from fangkong.people.selectors import person_scope
 from fangkong.policy.models import RuleSet
 from fangkong.policy.selectors import rules_for
 from fangkong.policy.services import rule_set_override_create
 from fangkong.regions.models import Region
+from fangkong.regions.subtree import in_subtree
 from fangkong.tracing.contacts.choices import ContactKind, ContactStatus
 from fangkong.tracing.contacts.selectors import contact_list
 from fangkong.tracing.contacts.services import contacts_decide
@@ -53,6 +64,9 @@ PLAN_DAY = date(2022, 11, 20)
 CONFIRM_PER_CASE = 60
 #: Rooms of the demo district's central site.
 SITE_ROOMS = 400
+#: Close contacts of an earlier cluster entered with their day 0 back-dated (released today).
+EARLIER_CLUSTER = 12
+EARLIER_REASON = "补录：上一轮聚集性疫情的密切接触者，按末次暴露日计算隔离期"
 
 
 @dataclass
@@ -66,6 +80,8 @@ class DemoOrders:
     unplaced: int = 0
     negatives: int = 0
     released: int = 0
+    earlier: int = 0
+    transfers_home: int = 0
     next_release: date | None = None
     site: str = ""
     refused: list[str] = field(default_factory=list)
@@ -148,6 +164,37 @@ def _confirm(epidemiologist: AnyActor, found: DemoOrders) -> list[Case]:
     return cases
 
 
+def _earlier_cluster(
+    district: Region, epidemiologist: AnyActor, manager: AnyActor, found: DemoOrders
+) -> None:
+    """Orders for ``EARLIER_CLUSTER`` residents of the district without an order, day 0 the
+    plan's length before today (released today); once."""
+    if order_list(actor=manager).filter(reason=EARLIER_REASON).exists():
+        return
+    plan = rules_for(district, timezone.localdate()).parameters.plan("close_contact")
+    if plan is None:  # the rules in force quarantine no one
+        return
+    ordered = IsolationOrder.objects.values("person_id")
+    persons = list(
+        person_scope(epidemiologist)
+        .filter(in_subtree(district.path, field="region__path"))
+        .exclude(pk__in=ordered)
+        .exclude(pk__in=Case.objects.values("person_id"))
+        .select_related("region")
+        .order_by("id")[:EARLIER_CLUSTER]
+    )
+    if not persons:
+        return
+    report = orders_issue(
+        actor=epidemiologist,
+        persons=persons,
+        group="close_contact",
+        day0=timezone.localdate() - timedelta(days=plan.total_days),
+        reason=EARLIER_REASON,
+    )
+    found.earlier = len(report.created)
+
+
 def _tests_and_releases(manager: AnyActor, found: DemoOrders) -> None:
     """Every scheduled test dated before today comes back negative; an order whose release
     day has come is released (refused, and counted, when a condition is unmet)."""
@@ -169,6 +216,9 @@ def _tests_and_releases(manager: AnyActor, found: DemoOrders) -> None:
             found.refused.append(refused.code)
         else:
             found.released += 1
+            found.transfers_home += TransferTask.objects.filter(
+                order=order, kind=TransferKind.HOME
+            ).count()
 
 
 def demo_orders_run(
@@ -184,6 +234,7 @@ def demo_orders_run(
         )
         found.created += len(report.created)
         found.existing += len(report.existing)
+    _earlier_cluster(district, epidemiologist, manager, found)
     waiting = list(
         order_list(actor=manager, status=OrderStatus.OPEN, kind=OrderKind.CENTRAL_QUARANTINE)
         .filter(room__isnull=True)
@@ -202,7 +253,8 @@ def demo_orders_summary(found: DemoOrders) -> str:
         f"Isolation: {found.confirmed:,} close contacts confirmed, {found.created:,} orders "
         f"issued in bulk ({found.existing:,} already open), {found.placed:,} rooms allocated at "
         f"{found.site} ({found.unplaced:,} without a room), {found.negatives:,} tests negative, "
-        f"{found.released:,} released on their day"
+        f"{found.released:,} released on their day ({found.earlier:,} contacts of an earlier "
+        f"cluster entered with day 0 back-dated; {found.transfers_home:,} transfers home)"
     )
     if found.next_release is not None:
         line += f"; next releases due {found.next_release.isoformat()}"
