@@ -80,9 +80,7 @@ def positive_test_record(
         )
     now = timezone.now()
     if sampled_at > now + timedelta(minutes=5):
-        errors.append(
-            field_error("sampled_at", "in_the_future", _("This moment is in the future."))
-        )
+        errors.append(field_error("sampled_at", "in_the_future", _("This time is in the future.")))
     elif timezone.localdate(sampled_at) < order.day0:
         errors.append(
             field_error("sampled_at", "before_day0", _("Sampled before the isolation began."))
