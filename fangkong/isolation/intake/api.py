@@ -16,16 +16,14 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from fangkong.cases.access import access_case
-from fangkong.core.errors import NotFound, field_error
 from fangkong.core.guards import actor_of
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, EpidemicDate
-from fangkong.isolation.checks import require_role
+from fangkong.isolation.checks import each_by_code, require_role
 from fangkong.isolation.intake.arrivals import arrival_orders_issue, arrival_scope
 from fangkong.isolation.intake.home_isolation import home_isolation_order_issue
 from fangkong.isolation.intake.selectors import contacts_without_order
 from fangkong.isolation.intake.services import contact_orders_issue
 from fangkong.isolation.roles import HOME_ISOLATION_ROLES, INTAKE_ROLES
-from fangkong.people.access import parse_code
 
 router = Router(tags=["isolation"])
 
@@ -112,26 +110,16 @@ class ArrivalOrdersOut(Schema):
 def arrival_orders_issue_api(request: HttpRequest, payload: ArrivalOrdersIn) -> ArrivalOrdersOut:
     actor = actor_of(request)
     require_role(actor, INTAKE_ROLES)
-    parsed = [parse_code(code) for code in payload.arrivals]
-    found = {
-        arrival.code: arrival
-        for arrival in arrival_scope(actor).filter(code__in=[code for code in parsed if code])
-    }
-    missing = [row for row, code in enumerate(parsed, start=1) if code not in found]
-    if missing:
-        raise NotFound(
-            _("No such arrival."),
-            code="arrival_not_found",
-            detail={
-                "errors": [
-                    field_error("arrivals", "arrival_not_found", _("No such arrival."), row=row)
-                    for row in missing
-                ]
-            },
-        )
+    arrivals = each_by_code(
+        arrival_scope(actor),
+        payload.arrivals,
+        field="arrivals",
+        error="arrival_not_found",
+        message=_("No such arrival."),
+    )
     report = arrival_orders_issue(
         actor=actor,
-        arrivals=[found[code] for code in parsed if code is not None],
+        arrivals=arrivals,
         group=payload.group,
         reason=payload.reason,
     )

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from fangkong.core.errors import NotFound, field_error
 from fangkong.core.guards import actor_of
 from fangkong.core.paging import paginate
 from fangkong.core.schemas import (
@@ -28,7 +27,7 @@ from fangkong.core.schemas import (
     page_fields,
 )
 from fangkong.isolation.allocation.services import rooms_allocate
-from fangkong.isolation.checks import require_role
+from fangkong.isolation.checks import each_by_code, require_role
 from fangkong.isolation.models import IsolationOrder
 from fangkong.isolation.orders.access import access_order
 from fangkong.isolation.orders.positives import positive_test_record
@@ -43,7 +42,6 @@ from fangkong.isolation.roles import (
     ORDER_READ_ROLES,
     RELEASE_ROLES,
 )
-from fangkong.people.access import parse_code
 from fangkong.people.selectors import person_scope
 
 router = Router()
@@ -142,24 +140,13 @@ def _order_out(row: OrderRow) -> OrderOut:
 
 def _orders_by_code(actor: Any, codes: list[str], field: str) -> list[IsolationOrder]:
     # a code that is no UUID ("true") is a missing order, not a server error
-    parsed = [parse_code(code) for code in codes]
-    found = {
-        order.code: order
-        for order in order_list(actor=actor).filter(code__in=[p for p in parsed if p])
-    }
-    missing = [row for row, code in enumerate(parsed, start=1) if code not in found]
-    if missing:
-        raise NotFound(
-            _("No such order."),
-            code="order_not_found",
-            detail={
-                "errors": [
-                    field_error(field, "order_not_found", _("No such order."), row=row)
-                    for row in missing
-                ]
-            },
-        )
-    return [found[code] for code in parsed if code is not None]
+    return each_by_code(
+        order_list(actor=actor),
+        codes,
+        field=field,
+        error="order_not_found",
+        message=_("No such order."),
+    )
 
 
 @router.get(
@@ -194,28 +181,16 @@ def orders_list(request: HttpRequest, filters: Query[OrderFilters]) -> OrderPage
 def orders_issue_api(request: HttpRequest, payload: OrdersIssueIn) -> IssueOut:
     actor = actor_of(request)
     require_role(actor, ORDER_ISSUE_ROLES)
-    parsed = [parse_code(code) for code in payload.persons]
-    persons = {
-        p.code: p
-        for p in person_scope(actor)
-        .select_related("region")
-        .filter(code__in=[code for code in parsed if code])
-    }
-    missing = [row for row, code in enumerate(parsed, start=1) if code not in persons]
-    if missing:
-        raise NotFound(
-            _("No such person."),
-            code="person_not_found",
-            detail={
-                "errors": [
-                    field_error("persons", "person_not_found", _("No such person."), row=row)
-                    for row in missing
-                ]
-            },
-        )
+    persons = each_by_code(
+        person_scope(actor).select_related("region"),
+        payload.persons,
+        field="persons",
+        error="person_not_found",
+        message=_("No such person."),
+    )
     report = orders_issue(
         actor=actor,
-        persons=[persons[code] for code in parsed if code is not None],
+        persons=persons,
         group=payload.group,
         day0=payload.day0,
         reason=payload.reason,
