@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from fangkong.core.actor import SYSTEM
 from fangkong.isolation.transfers.requesting import transfers_create_for_orders
 from fangkong.isolation.transfers.tests.factories import placed_orders_make, transfer_staff_make
-from fangkong.regions.models import Region, RegionBoundary
+from fangkong.regions.models import Region
+from fangkong.regions.services import region_boundaries_import
 
 pytestmark = pytest.mark.django_db
 SQUARE = {
@@ -22,15 +24,9 @@ SQUARE = {
 
 
 def _outline(region: Region) -> None:
-    RegionBoundary.objects.create(
-        region=region,
-        geometry=SQUARE,
-        min_lon=116.4,
-        min_lat=39.9,
-        max_lon=116.5,
-        max_lat=40.0,
-        sha256="0" * 64,
-    )
+    feature = {"type": "Feature", "properties": {"code": region.code}, "geometry": SQUARE}
+    collection = {"type": "FeatureCollection", "features": [feature]}
+    region_boundaries_import(actor=SYSTEM, file=json.dumps(collection).encode())
 
 
 def _map_data(html: str) -> dict[str, Any]:
