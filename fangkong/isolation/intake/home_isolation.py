@@ -32,7 +32,8 @@ from fangkong.isolation.events import order_event_record
 from fangkong.isolation.models import IsolationOrder, OrderSource
 from fangkong.isolation.orders.positives import HOME_ISOLATED_GROUP
 from fangkong.isolation.roles import HOME_ISOLATION_ROLES
-from fangkong.isolation.treatment.services import POSITIVE, isolated_since_checked
+from fangkong.isolation.treatment.inputs import isolated_since_checked
+from fangkong.isolation.treatment.services import POSITIVE
 from fangkong.policy.choices import HomePhaseKind
 from fangkong.policy.selectors import rules_for
 

@@ -19,7 +19,7 @@ from fangkong.isolation.choices import OrderKind, OrderStatus, TreatmentTestStat
 from fangkong.isolation.models import HomeIsolationTest, IsolationOrder
 from fangkong.isolation.roles import HOME_ISOLATION_ROLES
 from fangkong.isolation.treatment.discharge import discharge_blockers
-from fangkong.isolation.treatment.services import ct_checked
+from fangkong.isolation.treatment.inputs import ct_checked
 from fangkong.policy.selectors import rules_for
 
 #: The group of a positive's home-isolation order (not a quarantine group: its days and

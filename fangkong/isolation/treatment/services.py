@@ -11,7 +11,7 @@ with the actor, the reason and the rule set in force, and an audit row.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -38,6 +38,7 @@ from fangkong.isolation.models import Admission, Room, TreatmentTest
 from fangkong.isolation.orders.services import monitoring_order_issue
 from fangkong.isolation.treatment.discharge import discharge_blockers
 from fangkong.isolation.treatment.events import treatment_event_record
+from fangkong.isolation.treatment.inputs import ct_checked, isolated_since_checked
 from fangkong.isolation.treatment.roles import TREATMENT_WRITE_ROLES
 from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.selectors import rules_for
@@ -52,10 +53,6 @@ LEVELS: dict[str, str] = {
 POSITIVE = (CaseClassification.CONFIRMED, CaseClassification.ASYMPTOMATIC)
 #: Sites that take patients.
 OPEN_SITES = (FacilityStatus.ACTIVE, FacilityStatus.ACTIVATING)
-#: How far back isolation day 0 may lie.
-ISOLATED_SINCE_MAX_AGE = timedelta(days=30)
-#: The widest Ct value a PCR run reports.
-CT_MAX = 45.0
 
 
 def _rules(region: Region) -> EffectiveRules:
@@ -91,39 +88,6 @@ def _bed_leave(room_id: int) -> bool:
         )
         == 1
     )
-
-
-def isolated_since_checked(
-    case: Case, isolated_since: date | None, *, refusal: str | None = None
-) -> date:
-    """Isolation day 0 of a positive (today when not given): not in the future, at most
-    ``ISOLATED_SINCE_MAX_AGE`` ago, not before the case's first positive test (422 naming
-    ``isolated_since``, with ``refusal`` as the message)."""
-    today = timezone.localdate()
-    day0 = isolated_since or today
-    errors: Errors = []
-    if day0 > today:
-        errors.append(
-            field_error("isolated_since", "in_the_future", _("This day is in the future."))
-        )
-    elif day0 < today - ISOLATED_SINCE_MAX_AGE:
-        errors.append(
-            field_error(
-                "isolated_since",
-                "too_old",
-                _("At most %(days)d days ago.") % {"days": ISOLATED_SINCE_MAX_AGE.days},
-            )
-        )
-    elif case.first_positive_on and day0 < case.first_positive_on:
-        errors.append(
-            field_error(
-                "isolated_since",
-                "before_first_positive",
-                _("Isolation of a positive starts no earlier than its first positive test."),
-            )
-        )
-    raise_if(errors, refusal or _("The patient was not admitted."))
-    return day0
 
 
 def admission_admit(
@@ -344,19 +308,6 @@ def treatment_test_add(
         fields=["tests"],
     )
     return test
-
-
-def ct_checked(value: float | None, field: str, required: bool, errors: Errors) -> None:
-    """A Ct value: required for a positive result, within (0, ``CT_MAX``]."""
-    if value is None:
-        if required:
-            errors.append(
-                field_error(field, "required", _("A positive result carries both Ct values."))
-            )
-    elif not 0 < value <= CT_MAX:
-        errors.append(
-            field_error(field, "out_of_range", _("Between 0 and %(max)s.") % {"max": int(CT_MAX)})
-        )
 
 
 @transaction.atomic
