@@ -96,6 +96,8 @@ BOUNDED: dict[str, str] = {
     "PictureStageOut.measures": "the measures of one stage of the chain",
     "ContactOrdersOut.created": "the orders one call issued (at most BULK_MAX)",
     "ContactOrdersOut.existing": "the orders one call found (at most BULK_MAX)",
+    "ArrivalOrdersOut.created": "the orders one call issued (at most 10,000 arrivals)",
+    "ArrivalOrdersOut.existing": "the orders one call found (at most 10,000 arrivals)",
 }
 
 

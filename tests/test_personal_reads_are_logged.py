@@ -243,6 +243,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/regions/boundaries": "outlines of jurisdictions",
     "GET /api/v1/isolation/cases/{code}/contact-orders": "a count of waiting contacts",
     "POST /api/v1/isolation/cases/{code}/contact-orders": "order codes and counts; no person",
+    "POST /api/v1/isolation/arrival-orders": "order codes and counts; no person",
+    "POST /api/v1/isolation/cases/{code}/home-isolation": "an order code and its release day",
     "GET /api/v1/groups": "groups: kind, name, node, member counts",
     "POST /api/v1/groups": "a new group: kind, name, node",
     "POST /api/v1/groups/bulk": "counts of groups and members loaded",
@@ -581,6 +583,22 @@ def _isolation_release(w: World, api: Any) -> Any:
     with time_machine.travel(AFTER_RELEASE, tick=True):
         return api(manager).post(
             f"/api/v1/isolation/orders/{order.code}/release", {"reason": "期满解除"}
+        )
+
+
+def _isolation_positive_test(w: World, api: Any) -> Any:
+    """A positive of district A allowed home isolation; its release test is recorded."""
+    from fangkong.cases.models import Case
+    from fangkong.isolation.intake.home_isolation import home_isolation_order_issue
+
+    with time_machine.travel(BEFORE_20_MEASURES, tick=True):
+        case = _case(w)
+        Case.objects.filter(pk=case.pk).update(classification="confirmed")
+        case.refresh_from_db()
+        order = home_isolation_order_issue(actor=w.clinician, case=case, reason="轻症居家")
+        return api(w.clinician).post(
+            f"/api/v1/isolation/orders/{order.code}/positive-tests",
+            {"sampled_at": timezone.now().isoformat(), "result": "negative"},
         )
 
 
@@ -1011,6 +1029,7 @@ CALLS: dict[str, Call] = {
     "POST /api/v1/isolation/allocations": _isolation_allocate,
     "POST /api/v1/isolation/orders/{code}/tests": _isolation_test,
     "POST /api/v1/isolation/orders/{code}/release": _isolation_release,
+    "POST /api/v1/isolation/orders/{code}/positive-tests": _isolation_positive_test,
     "GET /api/v1/tracing/persons/{code}/scans": lambda w, api: api(
         actor_make(role=Role.EPIDEMIOLOGIST, region=w.tree["city"])
     ).get(f"/api/v1/tracing/persons/{w.s.people[0].code}/scans"),

@@ -155,6 +155,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "release_on": gettext_lazy("Release"),
     "tests": gettext_lazy("Test tasks"),
     "day": pgettext_lazy("field", "Day"),
+    "arrivals": gettext_lazy("Arrivals"),
+    "case": gettext_lazy("Case"),
     # community: grids, sweeps, restrictions, requests
     "households": gettext_lazy("Households"),
     "present": gettext_lazy("Registered residents found"),

@@ -50,11 +50,15 @@ class OrderKind(models.TextChoices):
     )
     HOME_QUARANTINE = "home_quarantine", pgettext_lazy("order kind", "Home quarantine")
     HEALTH_MONITORING = "health_monitoring", pgettext_lazy("order kind", "Health monitoring")
+    #: A case allowed to isolate at home (released under the rule set's ``positives``).
+    HOME_ISOLATION = "home_isolation", pgettext_lazy("order kind", "Home isolation")
 
 
 class OrderStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("order status", "Open")
     RELEASED = "released", pgettext_lazy("order status", "Released")
+    #: Ended by a granted appeal (``orders.lifting``), not by its plan.
+    LIFTED = "lifted", pgettext_lazy("order status", "Lifted on appeal")
 
 
 class OrderTestStatus(models.TextChoices):
@@ -80,6 +84,7 @@ class OrderEventKind(models.TextChoices):
     ALLOCATED = "allocated", pgettext_lazy("order event", "Room allocated")
     RELEASED = "released", pgettext_lazy("order event", "Released")
     TEST_RESULT = "test_result", pgettext_lazy("order event", "Test result from the lab")
+    LIFTED = "lifted", pgettext_lazy("order event", "Lifted on appeal")
 
 
 # --- transfer (issue 20 §4) -------------------------------------------------------------------
@@ -163,6 +168,8 @@ class OrderSourceKind(models.TextChoices):
     """What decision an order carries out (``OrderSource``)."""
 
     CONTACT = "contact", pgettext_lazy("order source", "Confirmed contact")
+    ARRIVAL = "arrival", pgettext_lazy("order source", "Registered arrival")
+    CASE = "case", pgettext_lazy("order source", "Case allowed home isolation")
 
 
 class AdmissionStatus(models.TextChoices):

@@ -51,3 +51,6 @@ MONITORING_ALERT_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.CLINICIAN})
 #: confirmed it), an arrival's the rules quarantine — in bulk: the group and day 0 come from
 #: that decision, so the isolation-site manager who takes the people in may issue them too.
 INTAKE_ROLES = frozenset({Role.EPIDEMIOLOGIST, Role.ISOLATION_MANAGER})
+#: Allow a positive case to isolate at home (an order of kind home isolation) and record its
+#: release tests: the clinicians who judge the case, the epidemiologists who decide orders.
+HOME_ISOLATION_ROLES = frozenset({Role.CLINICIAN, Role.EPIDEMIOLOGIST})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -69,6 +70,26 @@ def region_ancestors(region: Region) -> list[Region]:
 def region_descendant_count(region: Region) -> int:
     """Nodes below ``region`` (an index range count on the materialised path)."""
     return Region.objects.filter(in_subtree(region.path)).exclude(pk=region.pk).count()
+
+
+def outline_features(
+    regions: Sequence[Region], outlines: Mapping[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the ``regions`` that have an outline in ``outlines``
+    (:func:`region_outlines`), keyed for the maps by ``properties.code`` (with the name) —
+    what ``echarts.registerMap`` takes on the command picture and the dispatcher's page."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": region.code, "name": region.name},
+                "geometry": outlines[region.pk],
+            }
+            for region in regions
+            if region.pk in outlines
+        ],
+    }
 
 
 def region_outlines(region_ids: list[int]) -> dict[int, dict[str, Any]]:

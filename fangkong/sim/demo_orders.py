@@ -7,6 +7,12 @@ tube is bound at the site, received and resulted negative, and the result comes 
 order through ``lab.findings``) and are entered by hand for the others (an outside lab), and
 the orders whose plan has ended are released on their day.
 
+A fresh demo's outbreak is days old: no plan has ended yet. So that a release happens within
+the demo, on its right day, the step also enters the close contacts of an earlier cluster
+(``EARLIER_CLUSTER`` residents of the district without an order) with day 0 back-dated by the
+plan's length: their orders release today, after their tests, from the site, with the
+closed-loop transfer home (see ``DemoOrders.released`` and ``transfers_home``).
+
 Everything goes through the services a user's page or API call reaches; the rules are the
 demo city's override below, laid over today's national edition, which quarantines nobody.
 """
@@ -29,6 +35,7 @@ from fangkong.isolation.choices import (
     OrderKind,
     OrderStatus,
     OrderTestStatus,
+    TransferKind,
 )
 from fangkong.isolation.facilities.selectors import facility_list
 from fangkong.isolation.facilities.services import (
@@ -38,19 +45,22 @@ from fangkong.isolation.facilities.services import (
     rooms_import,
 )
 from fangkong.isolation.intake.services import contact_orders_issue
-from fangkong.isolation.models import IsolationOrder
+from fangkong.isolation.models import IsolationOrder, TransferTask
 from fangkong.isolation.orders.release import order_release, order_test_record
 from fangkong.isolation.orders.selectors import order_list, order_tests
+from fangkong.isolation.orders.services import orders_issue
 from fangkong.lab.choices import EntryMethod, RetestStatus, TubeKind, TubeResult
 from fangkong.lab.results.services import ResultInput, results_apply
 from fangkong.lab.sampling.codes import sampling_code_issue
 from fangkong.lab.sampling.members import MemberInput
 from fangkong.lab.sampling.services import TubeInput, tube_bind
 from fangkong.lab.transport.services import package_receive
+from fangkong.people.selectors import person_scope
 from fangkong.policy.models import RuleSet
 from fangkong.policy.selectors import rules_for
 from fangkong.policy.services import rule_set_override_create
 from fangkong.regions.models import Region
+from fangkong.regions.subtree import in_subtree
 from fangkong.sim.demo_screening import DemoScreening
 from fangkong.tracing.contacts.choices import ContactKind, ContactStatus
 from fangkong.tracing.contacts.selectors import contact_list
@@ -66,6 +76,9 @@ CONFIRM_PER_CASE = 60
 SITE_ROOMS = 400
 #: Open orders whose due tests go through the lab (the others' are entered by hand).
 LAB_ORDERS = 20
+#: Close contacts of an earlier cluster entered with their day 0 back-dated (released today).
+EARLIER_CLUSTER = 12
+EARLIER_REASON = "补录：上一轮聚集性疫情的密切接触者，按末次暴露日计算隔离期"
 
 
 @dataclass
@@ -81,6 +94,8 @@ class DemoOrders:
     #: Of ``negatives``: the tests sampled and resulted through the lab (the rest by hand).
     through_lab: int = 0
     released: int = 0
+    earlier: int = 0
+    transfers_home: int = 0
     next_release: date | None = None
     site: str = ""
     refused: list[str] = field(default_factory=list)
@@ -163,6 +178,37 @@ def _confirm(epidemiologist: AnyActor, found: DemoOrders) -> list[Case]:
     return cases
 
 
+def _earlier_cluster(
+    district: Region, epidemiologist: AnyActor, manager: AnyActor, found: DemoOrders
+) -> None:
+    """Orders for ``EARLIER_CLUSTER`` residents of the district without an order, day 0 the
+    plan's length before today (released today); once."""
+    if order_list(actor=manager).filter(reason=EARLIER_REASON).exists():
+        return
+    plan = rules_for(district, timezone.localdate()).parameters.plan("close_contact")
+    if plan is None:  # the rules in force quarantine no one
+        return
+    ordered = IsolationOrder.objects.values("person_id")
+    persons = list(
+        person_scope(epidemiologist)
+        .filter(in_subtree(district.path, field="region__path"))
+        .exclude(pk__in=ordered)
+        .exclude(pk__in=Case.objects.values("person_id"))
+        .select_related("region")
+        .order_by("id")[:EARLIER_CLUSTER]
+    )
+    if not persons:
+        return
+    report = orders_issue(
+        actor=epidemiologist,
+        persons=persons,
+        group="close_contact",
+        day0=timezone.localdate() - timedelta(days=plan.total_days),
+        reason=EARLIER_REASON,
+    )
+    found.earlier = len(report.created)
+
+
 def _tests_through_lab(
     screening: DemoScreening, orders: list[IsolationOrder], found: DemoOrders
 ) -> None:
@@ -236,6 +282,9 @@ def _tests_and_releases(
             found.refused.append(refused.code)
         else:
             found.released += 1
+            found.transfers_home += TransferTask.objects.filter(
+                order=order, kind=TransferKind.HOME
+            ).count()
 
 
 def demo_orders_run(
@@ -257,6 +306,7 @@ def demo_orders_run(
         )
         found.created += len(report.created)
         found.existing += len(report.existing)
+    _earlier_cluster(district, epidemiologist, manager, found)
     waiting = list(
         order_list(actor=manager, status=OrderStatus.OPEN, kind=OrderKind.CENTRAL_QUARANTINE)
         .filter(room__isnull=True)
@@ -276,7 +326,8 @@ def demo_orders_summary(found: DemoOrders) -> str:
         f"issued in bulk ({found.existing:,} already open), {found.placed:,} rooms allocated at "
         f"{found.site} ({found.unplaced:,} without a room), {found.negatives:,} tests negative "
         f"({found.through_lab:,} through the lab, the rest entered by hand), "
-        f"{found.released:,} released on their day"
+        f"{found.released:,} released on their day ({found.earlier:,} contacts of an earlier "
+        f"cluster entered with day 0 back-dated; {found.transfers_home:,} transfers home)"
     )
     if found.next_release is not None:
         line += f"; next releases due {found.next_release.isoformat()}"

@@ -21,7 +21,7 @@ from fangkong.command_center.picture.measures import Flow, Measure, Stage
 from fangkong.command_center.picture.registry import measures
 from fangkong.core.actor import AnyActor
 from fangkong.regions.models import Region
-from fangkong.regions.selectors import region_outlines, region_scope
+from fangkong.regions.selectors import outline_features, region_outlines, region_scope
 
 #: Days the trends show, ending with the day of the latest refresh.
 TREND_DAYS = 60
@@ -82,15 +82,6 @@ class Picture:
 
     def as_json(self) -> dict[str, Any]:
         """Everything the page's script draws, as JSON-ready values."""
-        features = [
-            {
-                "type": "Feature",
-                "properties": {"code": child.code, "name": child.name},
-                "geometry": self.outlines[child.pk],
-            }
-            for child in self.children
-            if child.pk in self.outlines
-        ]
         return {
             "node": {"code": self.region.code, "name": self.region.name},
             "as_of": self.refresh.computed_at.isoformat() if self.refresh else None,
@@ -116,7 +107,7 @@ class Picture:
                 }
                 for child in self.children
             ],
-            "map": {"type": "FeatureCollection", "features": features},
+            "map": outline_features(self.children, self.outlines),
             "map_days": MAP_DAYS,
         }
 

@@ -29,6 +29,7 @@ from fangkong.isolation.choices import (
     OrderStatus,
 )
 from fangkong.isolation.models import CareRequest, IsolationOrder
+from fangkong.isolation.orders.release import order_lift
 from fangkong.policy.choices import CareCategory
 from fangkong.policy.selectors import rules_for
 
@@ -175,8 +176,9 @@ def care_request_decide(
        refused or resolved) and the note is given (422 naming ``outcome``, ``note``).
     3. Conditional on the request still being open at its version (409 otherwise).
     4. A ``decided`` history row with the request's rule set and an audit row. Granting an
-       appeal records the decision; the order itself is released or re-planned through the
-       orders' services by its own roles.
+       appeal lifts the order (``orders.release.order_lift``: a governed status change with
+       the decider, the note as reason and the rules in force; the transfer home when the
+       person is in a site), in the same transaction; upholding it keeps the order.
     """
     require_role(actor, CARE_ROLES)
     appeal = request.category == CareCategory.APPEAL
@@ -221,5 +223,9 @@ def care_request_decide(
         rule_set=request.rule_set,
         extra={"category": request.category, "order_issued_by_other": appeal},
     )
+    if appeal and outcome == CareOutcome.GRANTED:
+        order = IsolationOrder.objects.select_related("region").get(pk=request.order_id)
+        if order.status == OrderStatus.OPEN:  # an order that ended meanwhile has nothing to lift
+            order_lift(actor=actor, order=order, reason=why, appeal=str(request.code))
     request.refresh_from_db()
     return request

@@ -10,7 +10,7 @@ the rule set the order runs under and an audit row.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -32,8 +32,11 @@ from fangkong.isolation.choices import (
 from fangkong.isolation.events import order_event_record
 from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
 from fangkong.isolation.orders.lab_tests import order_lab_tasks_close
+from fangkong.isolation.orders.positives import is_home_isolated_positive, positive_release_blockers
+from fangkong.isolation.orders.services import monitoring_order_issue
 from fangkong.isolation.roles import RELEASE_ROLES
 from fangkong.isolation.transfers.requesting import transfer_home_at_release
+from fangkong.policy.selectors import rules_for
 
 #: Results a test task may be given.
 RESULTS = (OrderTestStatus.NEGATIVE, OrderTestStatus.POSITIVE)
@@ -91,7 +94,11 @@ def order_test_record(
 def release_blockers(order: IsolationOrder, today: date) -> Errors:
     """Why ``order`` may not be released on ``today``: the release day not reached (field
     ``release_on``), each test pending (``test_pending``) or positive (``test_positive``)
-    with its phase and day (field ``tests``, row = its place in the plan)."""
+    with its phase and day (field ``tests``, row = its place in the plan). A home-isolated
+    positive is judged by the rule set's ``positives`` instead
+    (:func:`~fangkong.isolation.orders.positives.positive_release_blockers`)."""
+    if is_home_isolated_positive(order):
+        return positive_release_blockers(order, today)
     errors: Errors = []
     if today < order.release_on:
         errors.append(
@@ -126,6 +133,31 @@ def release_blockers(order: IsolationOrder, today: date) -> Errors:
     return errors
 
 
+def _room_free(order: IsolationOrder) -> bool:
+    """The order's room to cleaning once no other open order holds it (whether it went)."""
+    if order.room_id is None:
+        return False
+    if IsolationOrder.objects.filter(room_id=order.room_id, status=OrderStatus.OPEN).exists():
+        return False
+    return (
+        Room.objects.filter(pk=order.room_id, status=RoomStatus.OCCUPIED).update(
+            status=RoomStatus.CLEANING
+        )
+        == 1
+    )
+
+
+def _ended(order: IsolationOrder, to: str, now: datetime) -> None:
+    """Close an open order (conditional on its version: ``order_changed``, 409)."""
+    changed = IsolationOrder.objects.filter(
+        pk=order.pk, status=OrderStatus.OPEN, version=order.version
+    ).update(status=to, released_at=now, version=F("version") + 1)
+    if changed != 1:
+        raise Conflict(
+            _("The order changed meanwhile; reload and try again."), code="order_changed"
+        )
+
+
 def order_release(*, actor: AnyActor, order: IsolationOrder, reason: str | None) -> IsolationOrder:
     """Release an open order.
 
@@ -151,25 +183,8 @@ def order_release(*, actor: AnyActor, order: IsolationOrder, reason: str | None)
         )
     now = timezone.now()
     with transaction.atomic():
-        changed = IsolationOrder.objects.filter(
-            pk=order.pk, status=OrderStatus.OPEN, version=order.version
-        ).update(status=OrderStatus.RELEASED, released_at=now, version=F("version") + 1)
-        if changed != 1:
-            raise Conflict(
-                _("The order changed meanwhile; reload and try again."), code="order_changed"
-            )
-        room_freed = False
-        if order.room_id is not None:
-            others = IsolationOrder.objects.filter(
-                room_id=order.room_id, status=OrderStatus.OPEN
-            ).exists()
-            if not others:
-                room_freed = (
-                    Room.objects.filter(pk=order.room_id, status=RoomStatus.OCCUPIED).update(
-                        status=RoomStatus.CLEANING
-                    )
-                    == 1
-                )
+        _ended(order, OrderStatus.RELEASED, now)
+        room_freed = _room_free(order)
         # Whatever lab task of the order is still unsampled is closed (none when all resulted).
         lab_closed = order_lab_tasks_close(
             actor=actor,
@@ -196,5 +211,71 @@ def order_release(*, actor: AnyActor, order: IsolationOrder, reason: str | None)
             rule_set=order.rule_set,
         )
         transfer_home_at_release(order=order, actor=actor)  # the closed loop home (issue 20 §4)
+        if is_home_isolated_positive(order):
+            _positive_to_monitoring(actor, order, why)
+    order.refresh_from_db()
+    return order
+
+
+def _positive_to_monitoring(actor: AnyActor, order: IsolationOrder, why: str) -> None:
+    """Hand a released home-isolated positive to home health monitoring where the rules in
+    force give ``positives.home_monitoring_days`` (as a Fangcang discharge does)."""
+    rules = rules_for(order.region, timezone.localdate())
+    positives = rules.parameters.positives
+    if positives is not None and positives.home_monitoring_days:
+        monitoring_order_issue(
+            actor=actor,
+            person=order.person,
+            days=positives.home_monitoring_days,
+            rule_set=rules.label,
+            reason=why,
+        )
+
+
+def order_lift(
+    *, actor: AnyActor, order: IsolationOrder, reason: str, appeal: str
+) -> IsolationOrder:
+    """End an open order because an appeal against it was granted (``care``): no plan
+    condition applies — the decision is the appeal's.
+
+    Called by ``care.services.care_request_decide`` inside its transaction, after it checked
+    the deciding role and that the decider is not the order's issuer. The order becomes
+    ``lifted`` (conditional on its version: ``order_changed``, 409; ``order_not_open`` when it
+    ended already), its room goes to cleaning once empty and, when the person was in a site,
+    the closed-loop transfer home is requested; a ``lifted`` history row with the rules in
+    force at the order's node and the appeal's code, and an audit row.
+    """
+    if order.status != OrderStatus.OPEN:
+        raise Conflict(_("The order is no longer open."), code="order_not_open")
+    rules = rules_for(order.region, timezone.localdate())
+    with transaction.atomic():
+        _ended(order, OrderStatus.LIFTED, timezone.now())
+        room_freed = _room_free(order)
+        lab_closed = order_lab_tasks_close(
+            actor=actor,
+            tests=list(OrderTestTask.objects.filter(order=order).values_list("id", flat=True)),
+            reason=reason,
+        )
+        order_event_record(
+            order=order,
+            kind=OrderEventKind.LIFTED,
+            actor=actor,
+            reason=reason,
+            rule_set=rules.label,
+            from_value=OrderStatus.OPEN,
+            to_value=OrderStatus.LIFTED,
+            detail={"room_freed": room_freed, "lab_tasks_closed": lab_closed, "appeal": appeal},
+        )
+        audit_record(
+            actor=actor,
+            action="order_lift",
+            object_type="isolation_order",
+            object_id=order.code,
+            fields=["status", "released_at"],
+            reason=reason,
+            rule_set=rules.label,
+            extra={"appeal": appeal},
+        )
+        transfer_home_at_release(order=order, actor=actor)
     order.refresh_from_db()
     return order

@@ -1,5 +1,5 @@
 """Transfer pages: the dispatcher's page (tasks by status, vehicles, today's pickups grouped
-by street, late alerts, the vehicle form) and one task with the forms that move it.
+by street with their map, late alerts, the vehicle form) and one task with the forms that move it.
 
 Views parse input, call ``access``/``selectors``/``services`` and render; a service's refusal
 shows on the form (``core.form_errors``); persons are shown through ``presentation``. A crew
@@ -27,6 +27,7 @@ from fangkong.isolation.models import Vehicle
 from fangkong.isolation.roles import TRANSFER_READ_ROLES, TRANSFER_WRITE_ROLES
 from fangkong.isolation.transfers.access import access_crew, access_transfer, access_vehicle
 from fangkong.isolation.transfers.forms import AssignForm, CancelForm, VehicleForm
+from fangkong.isolation.transfers.pickup_map import pickup_map
 from fangkong.isolation.transfers.presentation import transfer_rows
 from fangkong.isolation.transfers.selectors import (
     crew_list,
@@ -79,6 +80,7 @@ def _dispatch_page(
             "page": page,
             "rows": transfer_rows(actor, list(page.items), now=now),
             "streets": [(s, [by_code[t.code] for t in s.tasks]) for s in streets],
+            "pickup_map": pickup_map(actor=actor, streets=streets),
             "vehicles": list(vehicle_list(actor=actor)[:200]),
             "alerts": list(transfer_alert_list(actor=actor, state="open")[:50]),
             "may_dispatch": actor.role in TRANSFER_WRITE_ROLES,

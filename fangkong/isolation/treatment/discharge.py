@@ -1,23 +1,40 @@
 """When a positive may leave treatment or home isolation (domain reference §3.4, R25): the
 rule set's ``positives`` day count and its consecutive release tests with Ct ≥ the thresholds
 of both genes, far enough apart. Pure: it takes the tests already loaded, so the clinician
-page judges a whole page of patients without a query per patient."""
+page judges a whole page of patients without a query per patient. The same rule judges the
+release of a positive isolated at home (``orders.positives``): a test is anything with the
+fields of ``ReleaseTest``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import field_error
 from fangkong.isolation.checks import Errors
 from fangkong.isolation.choices import TreatmentTestStatus
-from fangkong.isolation.models import TreatmentTest
 from fangkong.policy.schema import Positives
 
 
-def release_test_passes(test: TreatmentTest, positives: Positives) -> bool:
+class ReleaseTest(Protocol):
+    """What the rule reads of a test (``TreatmentTest``, ``HomeIsolationTest``)."""
+
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def sampled_at(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def ct_n(self) -> float | None: ...
+    @property
+    def ct_orf1ab(self) -> float | None: ...
+
+
+def release_test_passes(test: ReleaseTest, positives: Positives) -> bool:
     """A resulted test counts towards release when negative, or positive with the Ct of both
     the N and the ORF1ab gene at or above the rule set's thresholds (no live virus)."""
     if test.status == TreatmentTestStatus.NEGATIVE:
@@ -39,7 +56,7 @@ def discharge_blockers(
     *,
     positives: Positives | None,
     isolated_since: date,
-    tests: Sequence[TreatmentTest],
+    tests: Sequence[ReleaseTest],
     today: date,
 ) -> Errors:
     """Why a positive may not be discharged on ``today`` (empty: it may).

@@ -11,7 +11,7 @@ with the actor, the reason and the rule set in force, and an audit row.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -39,6 +39,7 @@ from fangkong.isolation.models import Admission, Room, TreatmentTest
 from fangkong.isolation.orders.services import monitoring_order_issue
 from fangkong.isolation.treatment.discharge import discharge_blockers
 from fangkong.isolation.treatment.events import treatment_event_record
+from fangkong.isolation.treatment.inputs import ct_checked, isolated_since_checked
 from fangkong.isolation.treatment.roles import TREATMENT_WRITE_ROLES
 from fangkong.lab.choices import RetestReason, SamplingPlace
 from fangkong.lab.obligations.services import PersonTestWanted, person_test_tasks_open
@@ -55,10 +56,6 @@ LEVELS: dict[str, str] = {
 POSITIVE = (CaseClassification.CONFIRMED, CaseClassification.ASYMPTOMATIC)
 #: Sites that take patients.
 OPEN_SITES = (FacilityStatus.ACTIVE, FacilityStatus.ACTIVATING)
-#: How far back isolation day 0 may lie.
-ISOLATED_SINCE_MAX_AGE = timedelta(days=30)
-#: The widest Ct value a PCR run reports.
-CT_MAX = 45.0
 
 
 def _rules(region: Region) -> EffectiveRules:
@@ -96,34 +93,6 @@ def _bed_leave(room_id: int) -> bool:
     )
 
 
-def _isolated_since_checked(case: Case, isolated_since: date | None) -> date:
-    today = timezone.localdate()
-    day0 = isolated_since or today
-    errors: Errors = []
-    if day0 > today:
-        errors.append(
-            field_error("isolated_since", "in_the_future", _("This day is in the future."))
-        )
-    elif day0 < today - ISOLATED_SINCE_MAX_AGE:
-        errors.append(
-            field_error(
-                "isolated_since",
-                "too_old",
-                _("At most %(days)d days ago.") % {"days": ISOLATED_SINCE_MAX_AGE.days},
-            )
-        )
-    elif case.first_positive_on and day0 < case.first_positive_on:
-        errors.append(
-            field_error(
-                "isolated_since",
-                "before_first_positive",
-                _("Isolation of a positive starts no earlier than its first positive test."),
-            )
-        )
-    raise_if(errors, _("The patient was not admitted."))
-    return day0
-
-
 def admission_admit(
     *,
     actor: AnyActor,
@@ -146,7 +115,7 @@ def admission_admit(
     """
     require_role(actor, TREATMENT_WRITE_ROLES)
     why = reason_checked(reason)
-    day0 = _isolated_since_checked(case, isolated_since)
+    day0 = isolated_since_checked(case, isolated_since)
     if not case.is_open or case.classification not in POSITIVE:
         raise Conflict(_("Only an open positive case is admitted."), code="case_not_positive")
     rules = _rules(room.facility.region)
@@ -392,18 +361,6 @@ def treatment_test_to_lab(*, actor: AnyActor, admission: Admission) -> Treatment
     return test
 
 
-def _ct(value: float | None, field: str, required: bool, errors: Errors) -> None:
-    if value is None:
-        if required:
-            errors.append(
-                field_error(field, "required", _("A positive result carries both Ct values."))
-            )
-    elif not 0 < value <= CT_MAX:
-        errors.append(
-            field_error(field, "out_of_range", _("Between 0 and %(max)s.") % {"max": int(CT_MAX)})
-        )
-
-
 @transaction.atomic
 def treatment_test_result(
     *,
@@ -423,8 +380,8 @@ def treatment_test_result(
     if result not in (TreatmentTestStatus.NEGATIVE, TreatmentTestStatus.POSITIVE):
         errors.append(field_error("result", "invalid_choice", _("Not one of the allowed values.")))
     positive = result == TreatmentTestStatus.POSITIVE
-    _ct(ct_n, "ct_n", positive, errors)
-    _ct(ct_orf1ab, "ct_orf1ab", positive, errors)
+    ct_checked(ct_n, "ct_n", positive, errors)
+    ct_checked(ct_orf1ab, "ct_orf1ab", positive, errors)
     raise_if(errors, _("The result was not recorded."))
     if test.source == ResultSource.LAB:
         raise Conflict(
