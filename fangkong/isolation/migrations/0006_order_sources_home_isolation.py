@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('isolation', '0004_treatment'),
+        ('isolation', '0005_tests_through_lab'),
     ]
 
     operations = [
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='orderevent',
             name='kind',
-            field=models.CharField(choices=[('issued', 'Issued'), ('replanned', 'Re-planned'), ('allocated', 'Room allocated'), ('released', 'Released'), ('lifted', 'Lifted on appeal')], max_length=16),
+            field=models.CharField(choices=[('issued', 'Issued'), ('replanned', 'Re-planned'), ('allocated', 'Room allocated'), ('released', 'Released'), ('test_result', 'Test result from the lab'), ('lifted', 'Lifted on appeal')], max_length=16),
         ),
         migrations.AlterField(
             model_name='ordersource',
