@@ -76,6 +76,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "occupation": gettext_lazy("Occupation"),
     "needs": gettext_lazy("Special needs"),
     "person": gettext_lazy("Person"),
+    # groups of people (their bulk load's members file)
+    "group_key": gettext_lazy("Group key"),
     "duplicate_reason": gettext_lazy("Why this is not a duplicate"),
     "q": gettext_lazy("Search"),
     # regions

@@ -1,8 +1,9 @@
 """Reading tabular files people upload (CSV text, XLSX workbooks) safely, before any domain
 check: size and shape limits first, then decoding, then parsing.
 
-Used by the division-table import (``regions.importer``) and the lab result upload
-(``lab.results.uploads``). Every refusal is a ``ValidationFailed`` whose single error names
+Used by the division-table import (``regions.importer``), the lab result upload
+(``lab.results.uploads``) and the uploads read whole into a frame (``csv_frame``: tracing
+files, groups of people). Every refusal is a ``ValidationFailed`` whose single error names
 ``file`` (and the row where one is known), so an interface can show it like a row error.
 """
 
@@ -16,6 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+import polars as pl
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed, field_error
@@ -78,6 +80,22 @@ def refuse_disguised(data: bytes) -> None:
         raise file_error(
             _("This is an old Excel (.xls) file; save it as .xlsx or CSV."), "file_wrong_type"
         )
+
+
+def csv_frame(data: bytes) -> pl.DataFrame:
+    """The rows of a CSV file with a header as a frame, every cell text and every column
+    named by its header trimmed and in lower case. Refuses (field ``file``) a workbook or
+    binary sent as CSV, text that is not UTF-8/UTF-16/GB18030, an empty file, and rows whose
+    columns do not line up (``file_damaged``). Limits on size and rows are the caller's."""
+    refuse_disguised(data)
+    text, _encoding = decode(data)
+    try:
+        frame = pl.read_csv(io.StringIO(text), infer_schema=False, has_header=True)
+    except pl.exceptions.PolarsError:
+        raise file_error(
+            _("The CSV file cannot be read (columns do not line up)."), "file_damaged"
+        ) from None
+    return frame.rename({name: name.strip().lower() for name in frame.columns})
 
 
 def csv_records(

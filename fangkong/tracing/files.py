@@ -16,7 +16,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed
-from fangkong.core.tabular import decode, file_error, refuse_disguised
+from fangkong.core.tabular import csv_frame, file_error
 
 #: Uploads through the page; the command reads larger files (``tracing_load --max-bytes``).
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -49,19 +49,7 @@ def file_frame(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[pl.Da
         except Exception:
             raise file_error(_("The Parquet file cannot be read."), "file_damaged") from None
     else:
-        refuse_disguised(data)
-        text, _encoding = decode(data)
-        try:
-            frame = pl.read_csv(
-                io.StringIO(text),
-                infer_schema=False,
-                has_header=True,
-            )
-        except pl.exceptions.PolarsError:
-            raise file_error(
-                _("The CSV file cannot be read (columns do not line up)."), "file_damaged"
-            ) from None
-        frame = frame.rename({name: name.strip().lower() for name in frame.columns})
+        frame = csv_frame(data)
         first_row = 2
     if frame.height > MAX_FILE_ROWS:
         raise file_error(

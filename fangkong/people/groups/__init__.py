@@ -4,6 +4,8 @@ members").
 
 ``selectors`` reads them inside the actor's subtree, ``access`` gets one, ``services`` creates
 them and adds or removes members, ``bulk`` loads many at once (registries, the synthetic
-city), ``api`` exposes them at ``/api/v1/groups``. ``tracing.contacts`` derives close-contact
-candidates from a case person's groups through :func:`selectors.group_mates`.
+city), ``api`` exposes them at ``/api/v1/groups`` and ``views`` (with ``forms``) as pages
+under ``/people/groups/`` (the list, one group, the upload of a bulk load).
+``tracing.contacts`` derives close-contact candidates from a case person's groups through
+:func:`selectors.group_mates`.
 """

@@ -46,10 +46,14 @@ class GroupsLoaded:
 
 
 def _problems(
-    frame: pl.DataFrame, table: str, checks: list[tuple[pl.Expr, str, str, str]]
+    frame: pl.DataFrame,
+    table: str,
+    checks: list[tuple[pl.Expr, str, str, str]],
+    first_row: int,
 ) -> list[dict[str, Any]]:
-    """One error per failed (condition, field, code, message) and row (1-based)."""
-    numbered = frame.with_row_index("_row", offset=1)
+    """One error per failed (condition, field, code, message) and row (numbered from
+    ``first_row``)."""
+    numbered = frame.with_row_index("_row", offset=first_row)
     errors: list[dict[str, Any]] = []
     for bad, field, code, message in checks:
         for row in numbered.filter(bad)["_row"].to_list():
@@ -78,7 +82,7 @@ def _lookup(queryset: Any, field: str, values: list[Any]) -> dict[str, int]:
 
 
 def _checked(
-    actor: AnyActor, groups: pl.DataFrame, members: pl.DataFrame
+    actor: AnyActor, groups: pl.DataFrame, members: pl.DataFrame, first_row: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The frames with ``region_id`` and ``person_id`` added, or ``ValidationFailed`` naming
     every bad row: keys missing, too long or repeated; kinds unknown; names empty or too
@@ -149,6 +153,7 @@ def _checked(
                 _("No such jurisdiction."),
             ),
         ],
+        first_row,
     )
     errors += _problems(
         members,
@@ -168,6 +173,7 @@ def _checked(
                 _("This person is listed twice in the group."),
             ),
         ],
+        first_row,
     )
     if errors:
         raise ValidationFailed(
@@ -179,14 +185,21 @@ def _checked(
 
 @transaction.atomic
 def groups_bulk_load(
-    *, actor: AnyActor, source: str, groups: pl.DataFrame, members: pl.DataFrame
+    *,
+    actor: AnyActor,
+    source: str,
+    groups: pl.DataFrame,
+    members: pl.DataFrame,
+    first_row: int = 1,
 ) -> GroupsLoaded:
     """Store the groups of ``groups`` and their members of ``members`` as loaded by
     ``source`` (a feed's or registry's name).
 
     Frames (extra columns ignored): ``groups``: ``key`` (the source's id of the group),
     ``kind`` (a :class:`GroupKind` value), ``name``, ``region_code`` (where the group sits);
-    ``members``: ``group_key``, ``person`` (a person code).
+    ``members``: ``group_key``, ``person`` (a person code). Rows are named by their number
+    counted from ``first_row`` (1 for rows sent as JSON, 2 for a CSV file whose header is
+    row 1).
 
     1. Role (``PERSON_WRITE_ROLES``) and ``source`` (1–40 characters) checked.
     2. The rows checked set-based (:func:`_checked`); any problem stores nothing and raises
@@ -203,6 +216,7 @@ def groups_bulk_load(
         actor,
         _typed(groups, ("key", "kind", "name", "region_code"), "groups"),
         _typed(members, ("group_key", "person"), "members"),
+        first_row,
     )
     keys = groups["key"].to_list()
     stored = _lookup(PersonGroup.objects.filter(source=source), "source_key", keys)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import copy
 import importlib
+import inspect
 import json
 import types
 import typing
@@ -101,8 +102,11 @@ def schema_leaves(
 
 
 def _self_reads(model: type[BaseModel]) -> dict[str, set[str]]:
-    """Public methods and properties of a schema model → the ``self.<field>`` they read."""
-    tree = ast.parse(Path(schema.__file__).read_text(encoding="utf-8"))
+    """Public methods and properties of a schema model → the ``self.<field>`` they read (from
+    the source of the section module that defines it)."""
+    source = inspect.getsourcefile(model)
+    assert source is not None, model
+    tree = ast.parse(Path(source).read_text(encoding="utf-8"))
     reads: dict[str, set[str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == model.__name__:
@@ -215,7 +219,7 @@ def test_every_rule_set_parameter_is_used_by_product_code():
     unused = unused_parameters(product_sources())
     assert unused == [], (
         "Rule-set parameters no product code reads (wire each into the code its name "
-        "describes, or remove it from fangkong/policy/schema.py, the editions and the stored "
+        "describes, or remove it from fangkong/policy/schema/, the editions and the stored "
         f"rule sets): {', '.join(unused)}"
     )
 
