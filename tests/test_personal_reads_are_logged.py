@@ -645,12 +645,18 @@ def _duty(w: World) -> Any:
 
 
 def _community_request(w: World, category: str = "dialysis") -> Any:
-    return request_file(actor=_duty(w), household=w.household, category=category, channel="hotline")
+    return request_file(
+        actor=_duty(w),
+        household=w.household,
+        person=Person.objects.filter(household=w.household).first(),
+        category=category,
+        channel="hotline",
+    )
 
 
 def _exit_ready(w: World, *, vehicle: bool) -> Any:
     request = _community_request(w)
-    exit_approve(actor=_duty(w), request=request, reason="透析")
+    exit_approve(actor=_duty(w), request=request, reason="透析", destination="区医院")
     if vehicle:
         exit_vehicle(
             actor=_duty(w),
@@ -844,7 +850,7 @@ CALLS: dict[str, Call] = {
     ),
     "POST /api/v1/community/requests/{code}/exit/approve": lambda w, api: api(_duty(w)).post(
         f"/api/v1/community/requests/{_community_request(w).code}/exit/approve",
-        {"reason": "透析"},
+        {"reason": "透析", "destination": "区医院"},
     ),
     "POST /api/v1/community/requests/{code}/exit/vehicle": lambda w, api: api(_duty(w)).post(
         f"/api/v1/community/requests/{_exit_ready(w, vehicle=False).code}/exit/vehicle",

@@ -1,38 +1,24 @@
-"""Input checks shared by the case services: reasons, free text, choices, times."""
+"""Input checks of the case services: choices and times here; free text and reasons are the
+one checker of ``core.text`` under the names the services use."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import ValidationFailed, field_error
-from fangkong.core.text import text_problem
+from fangkong.core.errors import field_error
+from fangkong.core.text import Errors
+from fangkong.core.text import errors_raise as raise_if
+from fangkong.core.text import reason_required as reason
+from fangkong.core.text import text_field as text
 
 #: A device clock may be off; times this far in the future are still taken.
 CLOCK_SKEW = timedelta(minutes=10)
 
-Errors = list[dict[str, Any]]
-
-
-def text(value: str | None, *, field: str, max_length: int, errors: Errors, required: bool) -> str:
-    """Free text, trimmed, kept to the text policy (``core.text``) and ``max_length``."""
-    cleaned = (value or "").strip()
-    problem = text_problem(cleaned)
-    if problem is not None:
-        errors.append(field_error(field, *problem))
-    elif len(cleaned) > max_length:
-        errors.append(
-            field_error(
-                field, "text_too_long", _("At most %(count)d characters.") % {"count": max_length}
-            )
-        )
-    elif required and not cleaned:
-        errors.append(field_error(field, "required", _("This field is required.")))
-    return cleaned
+__all__ = ["CLOCK_SKEW", "Errors", "choice", "moment", "past_day", "raise_if", "reason", "text"]
 
 
 def choice(value: str, choices: type[TextChoices], *, field: str, errors: Errors) -> str:
@@ -59,16 +45,3 @@ def past_day(value: date | None, *, field: str, errors: Errors) -> date | None:
     if value is not None and value > timezone.localdate():
         errors.append(field_error(field, "in_the_future", _("This day is in the future.")))
     return value
-
-
-def raise_if(errors: Errors, message: str) -> None:
-    if errors:
-        raise ValidationFailed(message, errors=errors, code=str(errors[0]["code"]))
-
-
-def reason(value: str | None) -> str:
-    """The reason a governed change requires: ``ValidationFailed`` naming ``reason``."""
-    errors: Errors = []
-    cleaned = text(value, field="reason", max_length=255, errors=errors, required=True)
-    raise_if(errors, _("Say why."))
-    return cleaned

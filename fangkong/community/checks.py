@@ -1,17 +1,20 @@
-"""Input checks shared by the community services: roles, reasons, free text."""
+"""Input checks of the community services: roles here; free text and reasons are the one
+checker of ``core.text`` under the names the services use."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
-from fangkong.core.errors import PermissionDenied, ValidationFailed, field_error
-from fangkong.core.text import text_problem
+from fangkong.core.errors import PermissionDenied
+from fangkong.core.text import Errors
+from fangkong.core.text import errors_raise as refuse_if
+from fangkong.core.text import reason_required as reason_of
+from fangkong.core.text import text_field as clean_text
 
-Errors = list[dict[str, Any]]
+__all__ = ["Errors", "clean_text", "reason_of", "refuse_if", "require_role"]
 
 
 def require_role(actor: AnyActor, roles: Collection[str]) -> None:
@@ -23,36 +26,3 @@ def require_role(actor: AnyActor, roles: Collection[str]) -> None:
         raise PermissionDenied(
             _("Your role may not do this in community work."), code="role_not_allowed"
         )
-
-
-def clean_text(
-    value: str | None, *, field: str, max_length: int, errors: Errors, required: bool
-) -> str:
-    """Free text, trimmed, kept to the text policy (``core.text``) and ``max_length``."""
-    cleaned = (value or "").strip()
-    problem = text_problem(cleaned)
-    if problem is not None:
-        errors.append(field_error(field, *problem))
-    elif len(cleaned) > max_length:
-        errors.append(
-            field_error(
-                field, "text_too_long", _("At most %(count)d characters.") % {"count": max_length}
-            )
-        )
-    elif required and not cleaned:
-        errors.append(field_error(field, "required", _("This field is required.")))
-    return cleaned
-
-
-def refuse_if(errors: Errors, message: str) -> None:
-    """``ValidationFailed`` (422) naming every field in ``errors``, if any."""
-    if errors:
-        raise ValidationFailed(message, errors=errors, code=str(errors[0]["code"]))
-
-
-def reason_of(value: str | None) -> str:
-    """The reason a governed change requires: ``ValidationFailed`` naming ``reason``."""
-    errors: Errors = []
-    cleaned = clean_text(value, field="reason", max_length=255, errors=errors, required=True)
-    refuse_if(errors, _("Say why."))
-    return cleaned

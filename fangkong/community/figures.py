@@ -1,14 +1,20 @@
-"""Per-jurisdiction figures of community work for the command picture (issue 21 §7):
-requests open and overdue, filed and confirmed on a day, sweep progress, restrictions in
-force. A constant number of aggregate queries, whatever the size of the node."""
+"""Per-jurisdiction figures of community work (issue 21 §7): requests filed, confirmed, open,
+overdue and emergencies open, sweep progress, restrictions in force.
+
+:func:`community_count` is the one count: grouped per node (where the thing is) and local day.
+The command picture stores it per node and rolls it up the tree (its ``community`` figure
+source); :func:`community_figures` reads the same count for one node's subtree and one day, so
+the picture and the app's own figures never count two ways. A constant number of grouped
+queries, whatever the size of the node.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from fangkong.community.checks import require_role
@@ -20,12 +26,52 @@ from fangkong.community.choices import (
     Urgency,
     VisitState,
 )
-from fangkong.community.models import ResidentRequest, Restriction, SweepVisit
+from fangkong.community.models import ResidentRequest, Restriction, Sweep, SweepVisit
 from fangkong.community.roles import FIGURE_ROLES
 from fangkong.core.actor import AnyActor
 from fangkong.people.validation import require_in_scope
+from fangkong.regions.counts import Counts, Window, day_window, now_state, per_day, totals
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
+
+
+def community_count(window: Window, *, path: str | None = None) -> Iterable[Counts]:
+    """Requests filed and confirmed per local day (at the household's node); as of
+    ``window.now``: requests still owed (filed or accepted), those past their deadline,
+    emergencies owed; open sweeps (at the swept area's node), their households and those
+    visited (at the household's node); restrictions in force. ``path``: only that subtree."""
+    scope = Q() if path is None else in_subtree(path, field="region__path")
+    requests = ResidentRequest.objects.filter(scope)
+    yield "requests_filed", per_day(requests, node="region_id", at="filed_at", window=window)
+    yield (
+        "requests_confirmed",
+        per_day(
+            requests.filter(status=RequestStatus.CONFIRMED),
+            node="region_id",
+            at="confirmed_at",
+            window=window,
+        ),
+    )
+    owed = requests.filter(status__in=OPEN_STATUSES, filed_at__lt=window.now)
+    yield "requests_open", now_state(owed, node="region_id", window=window)
+    yield (
+        "requests_overdue",
+        now_state(owed.filter(deadline__lt=window.now), node="region_id", window=window),
+    )
+    yield (
+        "emergencies_open",
+        now_state(owed.filter(urgency=Urgency.EMERGENCY), node="region_id", window=window),
+    )
+    sweeps = Sweep.objects.filter(scope, status=SweepStatus.OPEN)
+    yield "sweeps_open", now_state(sweeps, node="region_id", window=window)
+    visits = SweepVisit.objects.filter(scope, sweep__status=SweepStatus.OPEN)
+    yield "sweep_households", now_state(visits, node="region_id", window=window)
+    yield (
+        "sweep_visited",
+        now_state(visits.exclude(state=VisitState.PENDING), node="region_id", window=window),
+    )
+    restrictions = Restriction.objects.filter(scope, status=RestrictionStatus.ACTIVE)
+    yield "restrictions_active", now_state(restrictions, node="region_id", window=window)
 
 
 @dataclass(frozen=True)
@@ -50,7 +96,8 @@ class CommunityFigures:
 
 
 def community_figures(*, actor: AnyActor, node: Region, day: date) -> CommunityFigures:
-    """The figures of ``node``'s subtree on ``day``.
+    """The figures of ``node``'s subtree on ``day``: :func:`community_count` over that
+    subtree and day, summed.
 
     403 without ``FIGURE_ROLES``; 404 when ``node`` is outside the actor's subtree. "Open" and
     "overdue" are as of the end of ``day`` (now, for today); "filed" and "confirmed" count
@@ -58,39 +105,18 @@ def community_figures(*, actor: AnyActor, node: Region, day: date) -> CommunityF
     """
     require_role(actor, FIGURE_ROLES)
     require_in_scope(actor, node)
-    zone = ZoneInfo(node.time_zone)
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = start + timedelta(days=1)
-    at = min(end, timezone.now())
-    under = in_subtree(node.path, field="region__path")
-    requests = ResidentRequest.objects.filter(under).aggregate(
-        open=Count("id", filter=Q(status__in=OPEN_STATUSES, filed_at__lt=at)),
-        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, deadline__lt=at)),
-        emergencies=Count(
-            "id", filter=Q(status__in=OPEN_STATUSES, urgency=Urgency.EMERGENCY, filed_at__lt=at)
-        ),
-        filed=Count("id", filter=Q(filed_at__gte=start, filed_at__lt=end)),
-        confirmed=Count(
-            "id",
-            filter=Q(status=RequestStatus.CONFIRMED, confirmed_at__gte=start, confirmed_at__lt=end),
-        ),
-    )
-    visits = SweepVisit.objects.filter(under, sweep__status=SweepStatus.OPEN).aggregate(
-        sweeps=Count("sweep_id", distinct=True),
-        households=Count("id"),
-        visited=Count("id", filter=~Q(state=VisitState.PENDING)),
-    )
-    restrictions = Restriction.objects.filter(under, status=RestrictionStatus.ACTIVE).count()
+    window = day_window(day=day, zone=node.time_zone, now=timezone.now())
+    found = totals(community_count(window, path=node.path))
     return CommunityFigures(
         node_code=node.code,
         day=day,
-        requests_open=requests["open"],
-        requests_overdue=requests["overdue"],
-        emergencies_open=requests["emergencies"],
-        requests_filed=requests["filed"],
-        requests_confirmed=requests["confirmed"],
-        sweeps_open=visits["sweeps"],
-        sweep_households=visits["households"],
-        sweep_visited=visits["visited"],
-        restrictions_active=restrictions,
+        requests_open=found["requests_open"],
+        requests_overdue=found["requests_overdue"],
+        emergencies_open=found["emergencies_open"],
+        requests_filed=found["requests_filed"],
+        requests_confirmed=found["requests_confirmed"],
+        sweeps_open=found["sweeps_open"],
+        sweep_households=found["sweep_households"],
+        sweep_visited=found["sweep_visited"],
+        restrictions_active=found["restrictions_active"],
     )

@@ -30,6 +30,9 @@ from fangkong.community.models import (
 )
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
+from fangkong.isolation.choices import TransferStatus
+from fangkong.isolation.models import TransferTask
+from fangkong.isolation.transfers.requesting import transfer_states
 from fangkong.people.choices import SpecialNeed
 from fangkong.people.models import Household, Person
 from fangkong.people.presentation import shows_persons
@@ -197,6 +200,11 @@ class ExitRow:
     transfer_task: UUID | None
     return_by: datetime | None
     returned_at: datetime | None
+    destination: str = ""
+    #: The transfer tasks' state labels (``isolation``), "" when none.
+    transfer_state: str = ""
+    return_task: UUID | None = None
+    return_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,9 +230,14 @@ class RequestRow:
     medical_exit: ExitRow | None
 
 
-def _exit(found: MedicalExit | None) -> ExitRow | None:
+def _exit(found: MedicalExit | None, tasks: dict[object, TransferTask]) -> ExitRow | None:
     if found is None:
         return None
+
+    def state(code: UUID | None) -> str:
+        task = tasks.get(code)
+        return str(TransferStatus(task.status).label) if task is not None else ""
+
     return ExitRow(
         approved=found.approved_at is not None,
         vehicle_plate=found.vehicle_plate,
@@ -232,6 +245,10 @@ def _exit(found: MedicalExit | None) -> ExitRow | None:
         transfer_task=found.transfer_task,
         return_by=found.return_by,
         returned_at=found.returned_at,
+        destination=found.destination,
+        transfer_state=state(found.transfer_task),
+        return_task=found.return_task,
+        return_state=state(found.return_task),
     )
 
 
@@ -241,6 +258,9 @@ def request_rows(
     """Requests (household and owner loaded) as rows, their exits in one query; logs the
     households shown."""
     exits = {e.request_id: e for e in MedicalExit.objects.filter(request__in=requests)}
+    tasks = transfer_states(
+        [code for e in exits.values() for code in (e.transfer_task, e.return_task) if code]
+    )
     rows = [
         RequestRow(
             code=r.code,
@@ -261,7 +281,7 @@ def request_rows(
             escalation=r.escalation,
             refusal_reason=r.refusal_reason,
             rule_set=r.rule_set,
-            medical_exit=_exit(exits.get(r.pk)),
+            medical_exit=_exit(exits.get(r.pk), tasks),
         )
         for r in requests
     ]

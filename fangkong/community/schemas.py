@@ -41,6 +41,10 @@ class ExitOut(Schema):
     transfer_task: str | None
     return_by: datetime | None
     returned_at: datetime | None
+    destination: str
+    transfer_state: str
+    return_task: str | None
+    return_state: str
 
 
 class RequestOut(Schema):

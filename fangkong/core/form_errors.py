@@ -167,6 +167,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "direction": gettext_lazy("Direction"),
     "return_by": gettext_lazy("Back by"),
     "plate": gettext_lazy("Plate"),
+    "destination": gettext_lazy("Destination"),
+    "pickup_address": gettext_lazy("Pickup address"),
     "driver": gettext_lazy("Driver"),
     "plan": gettext_lazy("Care plan"),
     "area": gettext_lazy("Risk area"),

@@ -1,19 +1,24 @@
-"""Input checks shared by the isolation services: roles, reasons, free text."""
+"""Input checks of the isolation services: roles here; free text and reasons are the one
+checker of ``core.text`` under the names the services use."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
-from fangkong.core.errors import NotFound, PermissionDenied, ValidationFailed, field_error
-from fangkong.core.text import text_problem
+from fangkong.core.errors import NotFound, PermissionDenied, field_error
+from fangkong.core.text import Errors
+from fangkong.core.text import errors_raise as raise_if
+from fangkong.core.text import reason_required as reason
+from fangkong.core.text import text_field as text
 from fangkong.people.access import parse_code
 
-Errors = list[dict[str, Any]]
+__all__ = ["Errors", "each_by_code", "raise_if", "reason", "require_role", "text"]
+
 M = TypeVar("M", bound=Model)
 
 
@@ -25,47 +30,6 @@ def require_role(actor: AnyActor, roles: Collection[str]) -> None:
         raise PermissionDenied(
             _("Your role may not do this with isolation."), code="role_not_allowed"
         )
-
-
-def text(
-    value: str | None,
-    *,
-    field: str,
-    max_length: int,
-    errors: Errors,
-    required: bool,
-    row: int | None = None,
-) -> str:
-    """Free text, trimmed, kept to the text policy (``core.text``) and ``max_length``."""
-    cleaned = (value or "").strip()
-    problem = text_problem(cleaned)
-    if problem is not None:
-        errors.append(field_error(field, *problem, row=row))
-    elif len(cleaned) > max_length:
-        errors.append(
-            field_error(
-                field,
-                "text_too_long",
-                _("At most %(count)d characters.") % {"count": max_length},
-                row=row,
-            )
-        )
-    elif required and not cleaned:
-        errors.append(field_error(field, "required", _("This field is required."), row=row))
-    return cleaned
-
-
-def raise_if(errors: Errors, message: str) -> None:
-    if errors:
-        raise ValidationFailed(message, errors=errors, code=str(errors[0]["code"]))
-
-
-def reason(value: str | None) -> str:
-    """The reason a governed change requires: ``ValidationFailed`` naming ``reason``."""
-    errors: Errors = []
-    cleaned = text(value, field="reason", max_length=255, errors=errors, required=True)
-    raise_if(errors, _("Say why."))
-    return cleaned
 
 
 def each_by_code(

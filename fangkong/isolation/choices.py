@@ -114,6 +114,10 @@ class TransferKind(models.TextChoices):
     HOME = "home", pgettext_lazy("transfer kind", "Home at release")
     TO_HOSPITAL = "to_hospital", pgettext_lazy("transfer kind", "To hospital")
     BETWEEN_CARE = "between_care", pgettext_lazy("transfer kind", "Between levels of care")
+    #: A resident of a closed compound to hospital and back (R28; ``community``'s medical
+    #: exits): no isolation order, the household's node as scope.
+    MEDICAL_EXIT = "medical_exit", pgettext_lazy("transfer kind", "Medical exit to hospital")
+    MEDICAL_RETURN = "medical_return", pgettext_lazy("transfer kind", "Medical exit: back home")
 
 
 class TransferStatus(models.TextChoices):

@@ -41,6 +41,9 @@ TRANSFER_READ_ROLES = frozenset(
 TRANSFER_WRITE_ROLES = frozenset({Role.TRANSFER_DISPATCHER})
 #: Request a transfer for an order (a site manager asks for a pickup; dispatch assigns it).
 TRANSFER_REQUEST_ROLES = frozenset({Role.TRANSFER_DISPATCHER, Role.ISOLATION_MANAGER})
+#: Request the closed-loop transfer of a community medical exit (the community's approvers
+#: and the dispatchers).
+MEDICAL_TRANSFER_ROLES = TRANSFER_REQUEST_ROLES | {Role.DUTY_OFFICER, Role.COMMANDER}
 #: Enter a person's temperature and symptom check (site staff, clinicians).
 CHECK_WRITE_ROLES = frozenset({Role.ISOLATION_MANAGER, Role.CLINICIAN})
 #: Issue a person's resident link (their own page for self-reported checks).

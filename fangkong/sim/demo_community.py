@@ -214,7 +214,12 @@ def community_run(
         description="今日透析",
         channel=RequestChannel.GRID_WORKER,
     )
-    exit_approve(actor=duty, request=exit_request, reason="规律血液透析，社区审批同意外出")
+    exit_approve(
+        actor=duty,
+        request=exit_request,
+        reason="规律血液透析，社区审批同意外出",
+        destination="区人民医院血液透析中心",
+    )
     exit_vehicle(
         actor=dispatcher,
         request=exit_request,

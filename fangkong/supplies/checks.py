@@ -1,17 +1,28 @@
-"""Input checks shared by the supplies services: roles, reasons, free text, quantities."""
+"""Input checks of the supplies services: roles and quantities here; free text and reasons
+are the one checker of ``core.text`` under the names the services use."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
-from fangkong.core.errors import PermissionDenied, ValidationFailed, field_error
-from fangkong.core.text import text_problem
+from fangkong.core.errors import PermissionDenied, field_error
+from fangkong.core.text import Errors
+from fangkong.core.text import errors_raise as refuse_if
+from fangkong.core.text import reason_required as reason_checked
+from fangkong.core.text import text_field as clean_text
 
-Errors = list[dict[str, Any]]
+__all__ = [
+    "Errors",
+    "clean_text",
+    "quantity_check",
+    "reason_checked",
+    "refuse_if",
+    "require_role",
+]
+
 #: The largest quantity one line may carry (a city's week of food packs fits many times).
 MAX_QUANTITY = 1_000_000_000
 
@@ -26,27 +37,6 @@ def require_role(actor: AnyActor, roles: Collection[str]) -> None:
         )
 
 
-def clean_text(
-    value: str | None, *, field: str, max_length: int, errors: Errors, required: bool = True
-) -> str:
-    """Free text, trimmed, kept to the text policy (``core.text``) and ``max_length``."""
-    cleaned = (value or "").strip()
-    problem = text_problem(cleaned)
-    if problem is not None:
-        errors.append(field_error(field, *problem))
-    elif len(cleaned) > max_length:
-        errors.append(
-            field_error(
-                field,
-                "text_too_long",
-                _("At most %(count)d characters.") % {"count": max_length},
-            )
-        )
-    elif required and not cleaned:
-        errors.append(field_error(field, "required", _("This field is required.")))
-    return cleaned
-
-
 def quantity_check(value: int, *, field: str, errors: Errors, row: int | None = None) -> None:
     """A positive whole quantity no larger than :data:`MAX_QUANTITY`."""
     if not 0 < value <= MAX_QUANTITY:
@@ -58,17 +48,3 @@ def quantity_check(value: int, *, field: str, errors: Errors, row: int | None = 
                 row=row,
             )
         )
-
-
-def refuse_if(errors: Errors, message: str) -> None:
-    """``ValidationFailed`` with every collected error, coded by the first."""
-    if errors:
-        raise ValidationFailed(message, errors=errors, code=str(errors[0]["code"]))
-
-
-def reason_checked(value: str | None) -> str:
-    """The reason a governed change requires: ``ValidationFailed`` naming ``reason``."""
-    errors: Errors = []
-    cleaned = clean_text(value, field="reason", max_length=255, errors=errors)
-    refuse_if(errors, _("Say why."))
-    return cleaned

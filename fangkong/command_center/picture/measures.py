@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
+
+from fangkong.regions.counts import Counts, Window
+
+__all__ = ["Counts", "FigureSource", "Flow", "Measure", "Stage", "Window"]
 
 
 class Flow(models.TextChoices):
@@ -49,22 +52,6 @@ class Measure:
     flow: Flow
     stage: Stage
     late: bool = False
-
-
-@dataclass(frozen=True)
-class Window:
-    """What a source counts: flow measures on ``first_day`` … ``last_day`` (local days in
-    ``zone``), state measures as of ``now`` (stored on ``today``)."""
-
-    first_day: date
-    last_day: date
-    today: date
-    now: datetime
-    zone: str
-
-
-#: A count: (measure key, rows of (node id, local day, value)).
-Counts = tuple[str, Iterable[tuple[int, date, int]]]
 
 
 @dataclass(frozen=True)

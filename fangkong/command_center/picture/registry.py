@@ -1,8 +1,7 @@
 """The registry of figure sources the command picture counts.
 
-Adding an app's figures to the picture is one line in :data:`SOURCES`: for example
-``community.figures.community_figures`` and ``supplies.figures.supplies_figures`` when those
-apps exist (each a :class:`~fangkong.command_center.picture.measures.FigureSource`). The refresh
+Adding an app's figures to the picture is one line in :data:`SOURCES` (each a
+:class:`~fangkong.command_center.picture.measures.FigureSource`). The refresh
 job, the roll-up, the table, the page's chain and its map's measure picker follow.
 """
 
@@ -17,6 +16,7 @@ SOURCES: tuple[FigureSource, ...] = (
     sources.tracing_figures,
     sources.isolation_figures,
     sources.community_figures,
+    sources.supplies_figures,
 )
 
 

@@ -1,20 +1,17 @@
-"""The figure sources of the apps built so far: screening, cases, tracing, isolation.
+"""The figure sources of the apps: screening, cases, tracing, isolation, community, supplies.
 
 Each count is one grouped query (``GROUP BY`` node and local day) over the owning app's
 tables, so it costs one pass over the window's rows however many nodes there are. The node is
 where the thing happened: a binding's node (the person's at sampling), a case's, a contact's
-residence, the district a lead list was pushed to, an order's, a site's.
+residence, the district a lead list was pushed to, an order's, a site's (the grouped counts
+are ``regions.counts``'; community and supplies count in their own ``figures`` modules, which
+their per-node figures read too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, QuerySet
-from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.cases.choices import CaseClassification
@@ -27,14 +24,13 @@ from fangkong.command_center.picture.measures import (
     Stage,
     Window,
 )
-from fangkong.community.choices import OPEN_STATUSES as REQUEST_OPEN_STATUSES
-from fangkong.community.models import ResidentRequest
+from fangkong.community.figures import community_count
 from fangkong.isolation.choices import OrderStatus, OrderTestStatus, RoomStatus
 from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.models import Binding
-from fangkong.supplies.choices import IncidentKind, IncidentStatus
-from fangkong.supplies.models import ServiceIncident
+from fangkong.regions.counts import now_state, per_date, per_day
+from fangkong.supplies.figures import supplies_count
 from fangkong.tracing.contacts.choices import ContactStatus
 from fangkong.tracing.contacts.models import ContactLink
 from fangkong.tracing.leads.choices import LeadOutcome
@@ -44,53 +40,6 @@ from fangkong.tracing.leads.models import LeadItem
 #: ruled out, ruled-out ones are no infections).
 INFECTIONS = (CaseClassification.CONFIRMED, CaseClassification.ASYMPTOMATIC)
 POSITIVE_RESULTS = (TubeResult.POSITIVE, TubeResult.POOLED_POSITIVE)
-
-
-def _bounds(window: Window) -> tuple[datetime, datetime]:
-    """The window's first and last local day as an instant range ``[start, end)``."""
-    zone = ZoneInfo(window.zone)
-    start = datetime.combine(window.first_day, time.min, tzinfo=zone)
-    end = datetime.combine(window.last_day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
-
-
-def _per_day(
-    queryset: QuerySet[Any], *, node: str, at: str, window: Window
-) -> Iterable[tuple[int, date, int]]:
-    """Rows of ``queryset`` in the window, counted per node and local day of ``at``."""
-    start, end = _bounds(window)
-    rows: Iterable[tuple[int, date, int]] = (
-        queryset.filter(**{f"{at}__gte": start, f"{at}__lt": end})
-        .annotate(node=F(node), day=TruncDate(at, tzinfo=ZoneInfo(window.zone)))
-        .values("node", "day")
-        .annotate(n=Count("pk"))
-        .values_list("node", "day", "n")
-        .order_by()
-    )
-    return rows
-
-
-def _per_date(
-    queryset: QuerySet[Any], *, node: str, on: str, window: Window
-) -> Iterable[tuple[int, date, int]]:
-    """Rows of ``queryset`` whose date field ``on`` lies in the window, per node and date."""
-    rows: Iterable[tuple[int, date, int]] = (
-        queryset.filter(**{f"{on}__gte": window.first_day, f"{on}__lte": window.last_day})
-        .annotate(node=F(node), day=F(on))
-        .values("node", "day")
-        .annotate(n=Count("pk"))
-        .values_list("node", "day", "n")
-        .order_by()
-    )
-    return rows
-
-
-def _now_state(
-    queryset: QuerySet[Any], *, node: str, window: Window
-) -> Iterable[tuple[int, date, int]]:
-    """Rows of ``queryset`` per node, as today's state."""
-    rows = queryset.annotate(node=F(node)).values("node").annotate(n=Count("pk"))
-    return [(row["node"], window.today, row["n"]) for row in rows.order_by()]
 
 
 # --- screening ---------------------------------------------------------------------------
@@ -108,10 +57,10 @@ def _lab_count(window: Window) -> Iterable[Counts]:
     in a positive or pooled-positive tube; and now, people whose tube is past its result
     deadline without a result."""
     bindings = Binding.objects.all()
-    yield "tests_sampled", _per_day(bindings, node="region_id", at="scanned_at", window=window)
+    yield "tests_sampled", per_day(bindings, node="region_id", at="scanned_at", window=window)
     yield (
         "tests_pending",
-        _per_day(
+        per_day(
             bindings.filter(tube__result=TubeResult.PENDING),
             node="region_id",
             at="scanned_at",
@@ -120,7 +69,7 @@ def _lab_count(window: Window) -> Iterable[Counts]:
     )
     yield (
         "tests_positive",
-        _per_day(
+        per_day(
             bindings.filter(tube__result__in=POSITIVE_RESULTS),
             node="region_id",
             at="scanned_at",
@@ -128,7 +77,7 @@ def _lab_count(window: Window) -> Iterable[Counts]:
         ),
     )
     late = bindings.filter(tube__result=TubeResult.PENDING, tube__due_at__lt=window.now)
-    yield "results_late", _now_state(late, node="region_id", window=window)
+    yield "results_late", now_state(late, node="region_id", window=window)
 
 
 lab_figures = FigureSource("lab", LAB_MEASURES, _lab_count)
@@ -150,18 +99,18 @@ def _cases_count(window: Window) -> Iterable[Counts]:
     infections = Case.objects.filter(classification__in=INFECTIONS)
     yield (
         "cases_by_onset",
-        _per_date(infections, node="region_id", on="onset_date", window=window),
+        per_date(infections, node="region_id", on="onset_date", window=window),
     )
     yield (
         "cases_by_report",
-        _per_day(infections, node="region_id", at="opened_at", window=window),
+        per_day(infections, node="region_id", at="opened_at", window=window),
     )
     yield (
         "cases_open",
-        _now_state(infections.filter(closed_at__isnull=True), node="region_id", window=window),
+        now_state(infections.filter(closed_at__isnull=True), node="region_id", window=window),
     )
     late = InvestigationTimer.objects.filter(met_at__isnull=True, due_at__lt=window.now)
-    yield "timers_late", _now_state(late, node="case__region_id", window=window)
+    yield "timers_late", now_state(late, node="case__region_id", window=window)
 
 
 cases_figures = FigureSource("cases", CASE_MEASURES, _cases_count)
@@ -181,10 +130,10 @@ def _tracing_count(window: Window) -> Iterable[Counts]:
     node); now: lead-list entries not checked by their list's deadline, at the receiving
     node."""
     links = ContactLink.objects.all()
-    yield "contacts_traced", _per_day(links, node="region_id", at="derived_at", window=window)
+    yield "contacts_traced", per_day(links, node="region_id", at="derived_at", window=window)
     yield (
         "contacts_confirmed",
-        _per_day(
+        per_day(
             links.filter(status=ContactStatus.CONFIRMED),
             node="region_id",
             at="decided_at",
@@ -192,7 +141,7 @@ def _tracing_count(window: Window) -> Iterable[Counts]:
         ),
     )
     late = LeadItem.objects.filter(outcome=LeadOutcome.PENDING, lead_list__deadline__lt=window.now)
-    yield "leads_late", _now_state(late, node="lead_list__to_region_id", window=window)
+    yield "leads_late", now_state(late, node="lead_list__to_region_id", window=window)
 
 
 tracing_figures = FigureSource("tracing", TRACING_MEASURES, _tracing_count)
@@ -221,10 +170,10 @@ def _isolation_count(window: Window) -> Iterable[Counts]:
     orders past their release day, scheduled tests of open orders whose day has passed, and
     free rooms (at the site's node)."""
     orders = IsolationOrder.objects.all()
-    yield "orders_issued", _per_day(orders, node="region_id", at="issued_at", window=window)
+    yield "orders_issued", per_day(orders, node="region_id", at="issued_at", window=window)
     yield (
         "orders_released",
-        _per_day(
+        per_day(
             orders.filter(status=OrderStatus.RELEASED),
             node="region_id",
             at="released_at",
@@ -232,22 +181,20 @@ def _isolation_count(window: Window) -> Iterable[Counts]:
         ),
     )
     open_orders = orders.filter(status=OrderStatus.OPEN)
-    yield "orders_active", _now_state(open_orders, node="region_id", window=window)
+    yield "orders_active", now_state(open_orders, node="region_id", window=window)
     yield (
         "releases_overdue",
-        _now_state(
-            open_orders.filter(release_on__lt=window.today), node="region_id", window=window
-        ),
+        now_state(open_orders.filter(release_on__lt=window.today), node="region_id", window=window),
     )
     overdue_tests = OrderTestTask.objects.filter(
         status=OrderTestStatus.SCHEDULED, on__lt=window.today, order__status=OrderStatus.OPEN
     )
     yield (
         "isolation_tests_late",
-        _now_state(overdue_tests, node="order__region_id", window=window),
+        now_state(overdue_tests, node="order__region_id", window=window),
     )
     rooms = Room.objects.filter(status=RoomStatus.FREE)
-    yield "rooms_free", _now_state(rooms, node="facility__region_id", window=window)
+    yield "rooms_free", now_state(rooms, node="facility__region_id", window=window)
 
 
 isolation_figures = FigureSource("isolation", ISOLATION_MEASURES, _isolation_count)
@@ -265,6 +212,32 @@ COMMUNITY_MEASURES = (
         Stage.COMMUNITY,
         late=True,
     ),
+    Measure("emergencies_open", _("Medical emergencies open"), Flow.STATE, Stage.COMMUNITY),
+    Measure(
+        "requests_confirmed", _("Residents' requests confirmed done"), Flow.FLOW, Stage.COMMUNITY
+    ),
+    Measure("sweeps_open", _("Door-to-door sweeps open"), Flow.STATE, Stage.COMMUNITY),
+    Measure("sweep_households", _("Households in open sweeps"), Flow.STATE, Stage.COMMUNITY),
+    Measure("sweep_visited", _("Households visited"), Flow.STATE, Stage.COMMUNITY),
+    Measure("restrictions_active", _("Restrictions in force"), Flow.STATE, Stage.COMMUNITY),
+)
+
+#: Counted by ``community.figures.community_count`` and ``supplies.figures.supplies_count``:
+#: the same counts those apps' own per-node figures read, so the two never disagree.
+community_figures = FigureSource("community", COMMUNITY_MEASURES, community_count)
+
+SUPPLIES_MEASURES = (
+    Measure("deliveries_made", _("Deliveries made at the doors"), Flow.FLOW, Stage.COMMUNITY),
+    Measure("deliveries_waiting", _("Deliveries on the way"), Flow.STATE, Stage.COMMUNITY),
+    Measure("supply_requests_open", _("Supply requests not allocated"), Flow.FLOW, Stage.COMMUNITY),
+    Measure(
+        "supplies_short",
+        _("Key supplies short (days of cover)"),
+        Flow.STATE,
+        Stage.COMMUNITY,
+        late=True,
+    ),
+    Measure("sites_at_risk", _("Priority sites with an incident"), Flow.STATE, Stage.COMMUNITY),
     Measure(
         "power_out_critical",
         _("Hospitals and isolation sites without power"),
@@ -272,25 +245,13 @@ COMMUNITY_MEASURES = (
         Stage.COMMUNITY,
         late=True,
     ),
+    Measure(
+        "incidents_overdue",
+        _("Supply incidents overdue"),
+        Flow.STATE,
+        Stage.COMMUNITY,
+        late=True,
+    ),
 )
 
-
-def _community_count(window: Window) -> Iterable[Counts]:
-    """Residents' requests filed per day (at the household's node); now: requests still owed
-    (filed or accepted), those past their deadline, and open power outages the rule set calls
-    critical (a hospital or isolation site without power) at the site's node."""
-    requests = ResidentRequest.objects.all()
-    yield "requests_filed", _per_day(requests, node="region_id", at="filed_at", window=window)
-    owed = requests.filter(status__in=REQUEST_OPEN_STATUSES)
-    yield "requests_open", _now_state(owed, node="region_id", window=window)
-    yield (
-        "requests_overdue",
-        _now_state(owed.filter(deadline__lt=window.now), node="region_id", window=window),
-    )
-    outages = ServiceIncident.objects.filter(
-        status=IncidentStatus.OPEN, kind=IncidentKind.POWER, critical=True
-    )
-    yield "power_out_critical", _now_state(outages, node="user__region_id", window=window)
-
-
-community_figures = FigureSource("community", COMMUNITY_MEASURES, _community_count)
+supplies_figures = FigureSource("supplies", SUPPLIES_MEASURES, supplies_count)

@@ -71,9 +71,9 @@ class ResidentRequest(TimestampedModel):
 
 class MedicalExit(models.Model):
     """The exit of a medical request (R28): the community's approval, the dedicated vehicle
-    and the return. ``transfer_task`` is the one place a closed-loop transfer task of
-    ``isolation`` will be linked (its code) once that exists; until then plate and driver are
-    recorded here."""
+    and the return. ``transfer_task`` is the closed-loop transfer task of ``isolation`` made at
+    approval (home → ``destination``), ``return_task`` the one back, made with the return
+    time (their codes); plate and driver are recorded here too."""
 
     request = models.OneToOneField(
         ResidentRequest, on_delete=models.CASCADE, related_name="medical_exit"
@@ -84,6 +84,10 @@ class MedicalExit(models.Model):
     driver = models.CharField(max_length=60, blank=True, default="")
     vehicle_at = models.DateTimeField(null=True, blank=True)
     transfer_task = models.UUIDField(null=True, blank=True)
+    #: The hospital, given at approval; the return task (hospital → home) once the return
+    #: time is known.
+    destination = models.CharField(max_length=255, blank=True, default="")
+    return_task = models.UUIDField(null=True, blank=True)
     return_by = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
 

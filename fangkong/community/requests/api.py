@@ -32,7 +32,7 @@ from fangkong.community.roles import (
     REQUEST_ROLES,
     VEHICLE_ROLES,
 )
-from fangkong.community.schemas import CODE, CommunityReasonIn, RequestOut, RequestPageOut, row_dict
+from fangkong.community.schemas import CODE, RequestOut, RequestPageOut, row_dict
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
@@ -69,6 +69,12 @@ class QueueFilters(PageParams):
 class TransitionIn(Schema):
     to: Literal["accepted", "done", "confirmed", "refused"]
     reason: str = Field("", max_length=255)
+
+
+class ExitApproveIn(Schema):
+    reason: str = Field(max_length=255)
+    #: The hospital the closed-loop transfer takes the patient to.
+    destination: str = Field(max_length=255)
 
 
 class ExitVehicleIn(Schema):
@@ -161,14 +167,12 @@ def requests_transition(request: HttpRequest, code: str, payload: TransitionIn) 
 @router.post(
     "/requests/{code}/exit/approve",
     response={200: RequestOut, **WRITE_ERRORS},
-    summary="Approve a medical exit",
+    summary="Approve a medical exit (its closed-loop transfer task to the hospital)",
 )
-def requests_exit_approve(
-    request: HttpRequest, code: str, payload: CommunityReasonIn
-) -> RequestOut:
+def requests_exit_approve(request: HttpRequest, code: str, payload: ExitApproveIn) -> RequestOut:
     actor = actor_of(request)
     found = access_request(actor, code, roles=EXIT_APPROVE_ROLES)
-    exit_approve(actor=actor, request=found, reason=payload.reason)
+    exit_approve(actor=actor, request=found, reason=payload.reason, destination=payload.destination)
     found.refresh_from_db()
     return request_out(request, found)
 

@@ -40,6 +40,7 @@ class ActionForm(forms.Form):
         ]
     )
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+    destination = forms.CharField(label=_("Hospital"), max_length=255, required=False)
     plate = forms.CharField(label=_("Plate"), max_length=20, required=False)
     driver = forms.CharField(label=_("Driver"), max_length=60, required=False)
     return_by = forms.DateTimeField(label=_("Back by"), required=False)

@@ -38,6 +38,8 @@ from fangkong.community.roles import EXIT_APPROVE_ROLES, REQUEST_ROLES, VEHICLE_
 from fangkong.core.actor import SYSTEM, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, field_error
+from fangkong.isolation.choices import TransferKind
+from fangkong.isolation.transfers.requesting import transfer_request_medical
 from fangkong.people.models import Household, Person
 from fangkong.people.validation import require_in_scope
 from fangkong.policy.selectors import rules_for_path
@@ -237,23 +239,67 @@ def _exit_write(
     return MedicalExit.objects.get(request=request)
 
 
-def exit_approve(*, actor: AnyActor, request: ResidentRequest, reason: str | None) -> MedicalExit:
-    """The community's approval of a medical exit (R28), once, with a reason; accepting the
-    request if it was only filed."""
+def _exit_window(request: ResidentRequest, now: datetime) -> tuple[datetime, datetime]:
+    """The outbound transfer's window from the request's urgency: from now to the request's
+    deadline (an emergency's minutes, planned care's hours, from the rules at filing); a
+    deadline already passed gives the rule set's emergency minutes from now."""
+    if request.deadline > now:
+        return now, request.deadline
+    rules = rules_for_path(request.region.path, timezone.localdate()).parameters.community
+    return now, now + timedelta(minutes=rules.emergency_exit_minutes)
+
+
+def exit_approve(
+    *,
+    actor: AnyActor,
+    request: ResidentRequest,
+    reason: str | None,
+    destination: str | None = None,
+) -> MedicalExit:
+    """The community's approval of a medical exit (R28), once, with a reason and the
+    hospital (``destination``); accepting the request if it was only filed. In the same
+    transaction the closed-loop transfer task of ``isolation`` is requested: from the
+    household's address to the hospital within the urgency's window (a retried approval finds
+    the same task: it is keyed by the request)."""
     require_role(actor, EXIT_APPROVE_ROLES)
     _exit_of(request)
     why = reason_of(reason)
+    errors: Errors = []
+    hospital = clean_text(
+        destination, field="destination", max_length=255, errors=errors, required=True
+    )
+    if request.person_id is None:
+        errors.append(field_error("person", "required", _("Name the patient of a medical exit.")))
+    refuse_if(errors, _("The exit was not approved."))
+    assert request.person is not None
+    now = timezone.now()
+    start, end = _exit_window(request, now)
     with transaction.atomic():
         if request.status == RequestStatus.FILED:
             request_transition(actor=SYSTEM, request=request, to=RequestStatus.ACCEPTED)
-        return _exit_write(
+        found = _exit_write(
             actor,
             request,
             guard=Q(approved_at__isnull=True),
-            values={"approved_at": timezone.now(), "approved_by": actor.username},
+            values={"approved_at": now, "approved_by": actor.username, "destination": hospital},
             kind=RequestEventKind.EXIT_APPROVED,
             reason=why,
         )
+        task = transfer_request_medical(
+            actor=actor,
+            person=request.person,
+            region=request.region,
+            kind=TransferKind.MEDICAL_EXIT,
+            pickup_address=request.household.address,
+            destination=hospital,
+            window_start=start,
+            window_end=end,
+            reason=why,
+            source=f"exit:{request.code}",
+        )
+        MedicalExit.objects.filter(pk=found.pk).update(transfer_task=task.code)
+        found.transfer_task = task.code
+    return found
 
 
 def exit_vehicle(
@@ -266,29 +312,53 @@ def exit_vehicle(
     transfer_task: UUID | None = None,
 ) -> MedicalExit:
     """The dedicated vehicle of an approved exit (409 ``exit_step`` before approval): plate,
-    driver and the return time (422 naming each). ``transfer_task`` is where the closed-loop
-    transfer task of ``isolation`` is linked once it exists (its code)."""
+    driver and the return time (422 naming each). With the return time the return trip's
+    closed-loop transfer task (hospital → home) is requested, due by the return time, opening
+    the rule set's ``medical_request_hours`` before it (or now). ``transfer_task``: another
+    outbound task to link instead of the one made at approval."""
     require_role(actor, VEHICLE_ROLES)
     _exit_of(request)
     errors: Errors = []
     plate_text = clean_text(plate, field="plate", max_length=20, errors=errors, required=True)
     driver_text = clean_text(driver, field="driver", max_length=60, errors=errors, required=True)
-    if return_by is None or return_by <= timezone.now():
+    now = timezone.now()
+    if return_by is None or return_by <= now:
         errors.append(field_error("return_by", "invalid", _("Give a time in the future.")))
     refuse_if(errors, _("No vehicle was assigned."))
-    return _exit_write(
-        actor,
-        request,
-        guard=Q(approved_at__isnull=False, vehicle_at__isnull=True),
-        values={
+    assert return_by is not None
+    with transaction.atomic():
+        values: dict[str, object] = {
             "vehicle_plate": plate_text,
             "driver": driver_text,
-            "vehicle_at": timezone.now(),
+            "vehicle_at": now,
             "return_by": return_by,
-            "transfer_task": transfer_task,
-        },
-        kind=RequestEventKind.VEHICLE,
-    )
+        }
+        if transfer_task is not None:
+            values["transfer_task"] = transfer_task
+        found = _exit_write(
+            actor,
+            request,
+            guard=Q(approved_at__isnull=False, vehicle_at__isnull=True),
+            values=values,
+            kind=RequestEventKind.VEHICLE,
+        )
+        if request.person is not None and found.destination:
+            hours = rules_for_path(request.region.path, timezone.localdate()).parameters.community
+            task = transfer_request_medical(
+                actor=actor,
+                person=request.person,
+                region=request.region,
+                kind=TransferKind.MEDICAL_RETURN,
+                pickup_address=found.destination,
+                destination=request.household.address,
+                window_start=max(now, return_by - timedelta(hours=hours.medical_request_hours)),
+                window_end=return_by,
+                reason=_("Medical exit: back home"),
+                source=f"exit:{request.code}",
+            )
+            MedicalExit.objects.filter(pk=found.pk).update(return_task=task.code)
+            found.return_task = task.code
+    return found
 
 
 def exit_return(*, actor: AnyActor, request: ResidentRequest) -> MedicalExit:

@@ -127,7 +127,12 @@ def request_action_view(request: HttpRequest, code: UUID) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["action"] == "approve":
-                exit_approve(actor=actor, request=found, reason=data["reason"])
+                exit_approve(
+                    actor=actor,
+                    request=found,
+                    reason=data["reason"],
+                    destination=data["destination"],
+                )
             elif data["action"] == "vehicle":
                 exit_vehicle(
                     actor=actor,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fangkong.community.models import ResidentRequest, SweepVisit
 from fangkong.community.tests.factories import covered_homes, members_of, staff_make
+from fangkong.people.models import Person
 from fangkong.policy.choices import DesignationUnit
 from fangkong.risk_areas.services import risk_area_designate
 
@@ -27,7 +28,14 @@ def test_anonymous_callers_get_401(tree):
 def test_filing_is_idempotent_scoped_and_names_bad_fields(tree, api):
     staff = staff_make(tree)
     _r, homes = covered_homes(staff, staff.worker, 2)
-    body = {"household_code": str(homes[0].code), "category": "dialysis", "channel": "hotline"}
+    patient = Person.objects.filter(household=homes[0]).first()
+    assert patient is not None
+    body = {
+        "household_code": str(homes[0].code),
+        "category": "dialysis",
+        "channel": "hotline",
+        "person_code": str(patient.code),
+    }
     first = api(staff.duty).post(f"{BASE}/requests", body, headers={"Idempotency-Key": "k-1"})
     again = api(staff.duty).post(f"{BASE}/requests", body, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == again.status_code == 201
@@ -48,9 +56,16 @@ def test_filing_is_idempotent_scoped_and_names_bad_fields(tree, api):
     assert refused.status_code == 422
     assert refused.json()["detail"]["errors"][0]["field"] == "reason"
     assert (
-        api(staff.duty).post(f"{BASE}/requests/{code}/exit/approve", {"reason": "透析"}).status_code
-        == 200
+        api(staff.duty)
+        .post(f"{BASE}/requests/{code}/exit/approve", {"reason": "透析", "destination": ""})
+        .json()["detail"]["errors"][0]["field"]
+        == "destination"
     )
+    approved = api(staff.duty).post(
+        f"{BASE}/requests/{code}/exit/approve", {"reason": "透析", "destination": "区医院"}
+    )
+    assert approved.status_code == 200
+    assert approved.json()["medical_exit"]["transfer_state"] == "Requested"
     vehicle = api(staff.dispatcher).post(
         f"{BASE}/requests/{code}/exit/vehicle",
         {

@@ -78,16 +78,24 @@ class TransferTask(TimestampedModel):
     """One closed-loop transfer of a person: from ``pickup_address`` to ``destination`` (a
     facility when it is one) within ``window_start``–``window_end``, by a vehicle and crew.
     Status moves only along ``transfers.services.TRANSITIONS``. ``region`` is the order's node
-    (the scope it is seen in). At most one task under way per order and kind: a retried
-    request or a second release finds it."""
+    (the scope it is seen in), or the household's for a community medical exit (no order, a
+    ``source``). At most one task under way per order and kind: a retried request or a second
+    release finds it; one per source and kind."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(
-        "isolation.IsolationOrder", on_delete=models.PROTECT, related_name="transfers"
+        "isolation.IsolationOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
     )
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=14, choices=TransferKind.choices)
+    #: What asked for a task that has no order (a community medical exit: ``exit:<code>``);
+    #: one task per source and kind, so a retried approval finds the first.
+    source = models.CharField(max_length=80, blank=True, default="")
     status = models.CharField(
         max_length=10, choices=TransferStatus.choices, default=TransferStatus.REQUESTED
     )
@@ -121,6 +129,11 @@ class TransferTask(TimestampedModel):
                 fields=["order", "kind"],
                 condition=models.Q(status__in=[s.value for s in ACTIVE_STATUSES]),
                 name="transfer_one_active_per_order_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "kind"],
+                condition=~models.Q(source=""),
+                name="transfer_once_per_source_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(window_end__gt=models.F("window_start")),

@@ -70,7 +70,9 @@ REGION_CODE = r"^[0-9]{1,15}$"
 CODE = r"^[0-9a-fA-F-]{32,36}$"
 VehicleKindIn = Literal["negative_pressure", "ambulance", "bus", "car"]
 TransferStatusIn = Literal["", "requested", "assigned", "picked_up", "delivered", "cancelled"]
-TransferKindIn = Literal["", "to_site", "home", "to_hospital", "between_care"]
+TransferKindIn = Literal[
+    "", "to_site", "home", "to_hospital", "between_care", "medical_exit", "medical_return"
+]
 
 
 class VehicleIn(Schema):
@@ -123,7 +125,8 @@ class TransferFilters(PageParams):
 
 class TransferOut(Schema):
     code: str
-    order_code: str
+    #: ``None`` for a medical exit of a closed compound (no isolation order).
+    order_code: str | None
     person_code: str
     person_name: str
     kind: str
@@ -220,7 +223,7 @@ def _crew_out(crew: TransferCrew) -> TransferCrewOut:
 def _transfer_out(row: TransferRow) -> TransferOut:
     data = {name: getattr(row, name) for name in TransferOut.model_fields}
     for name in ("code", "order_code", "person_code"):
-        data[name] = str(data[name])
+        data[name] = str(data[name]) if data[name] is not None else None
     return TransferOut(**data)
 
 

@@ -20,7 +20,7 @@ PURPOSE = "care"
 @dataclass(frozen=True)
 class TransferRow:
     code: UUID
-    order_code: UUID
+    order_code: UUID | None
     person_code: UUID
     person_name: str
     kind: str
@@ -42,7 +42,7 @@ class TransferRow:
 def _row(task: TransferTask, now: datetime) -> TransferRow:
     return TransferRow(
         code=task.code,
-        order_code=task.order.code,
+        order_code=task.order.code if task.order is not None else None,
         person_code=task.person.code,
         person_name=task.person.name,
         kind=task.kind,

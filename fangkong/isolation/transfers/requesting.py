@@ -39,11 +39,14 @@ from fangkong.isolation.models import (
 )
 from fangkong.isolation.roles import (
     ALLOCATE_ROLES,
+    MEDICAL_TRANSFER_ROLES,
     TRANSFER_REQUEST_ROLES,
 )
-from fangkong.isolation.transfers.events import transfer_event_row
+from fangkong.isolation.transfers.events import transfer_event_new, transfer_event_row
+from fangkong.people.models import Person
 from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.selectors import rules_for, rules_for_path
+from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 
 #: Kinds an order needs once: a delivered one counts as done (the person is at the site, or
@@ -231,6 +234,95 @@ def _store_once(actor: AnyActor, plans: Sequence[TransferPlan]) -> TransferRepor
         return _store(actor, plans)
     except IntegrityError:
         return _store(actor, plans)
+
+
+MEDICAL_KINDS = (TransferKind.MEDICAL_EXIT, TransferKind.MEDICAL_RETURN)
+
+
+def transfer_request_medical(
+    *,
+    actor: AnyActor,
+    person: Person,
+    region: Region,
+    kind: str,
+    pickup_address: str,
+    destination: str,
+    window_start: datetime,
+    window_end: datetime,
+    reason: str,
+    source: str,
+) -> TransferTask:
+    """The closed-loop transfer of a medical exit from a closed compound (R28): ``person``
+    from ``pickup_address`` to ``destination`` (the hospital; the other way for the return)
+    within the window, seen at ``region`` (the household's node). No isolation order: the
+    task is keyed by ``source`` (``exit:<request code>``) and ``kind``, so a retried request
+    (or two racing) answers the first task and creates nothing."""
+    require_role(actor, MEDICAL_TRANSFER_ROLES)
+    errors: Errors = []
+    if kind not in MEDICAL_KINDS:
+        errors.append(field_error("kind", "invalid_choice", _("Not one of the allowed values.")))
+    pickup = text(pickup_address, field="pickup_address", max_length=255, errors=errors)
+    goal = text(destination, field="destination", max_length=255, errors=errors)
+    why = text(reason, field="reason", max_length=255, errors=errors)
+    if window_end <= window_start:
+        errors.append(
+            field_error("window_end", "window_order", _("The window must end after it starts."))
+        )
+    raise_if(errors, _("No transfer task was created."))
+    existing = TransferTask.objects.filter(source=source, kind=kind).first()
+    if existing is not None:
+        return existing
+    rules = rules_for(region, timezone.localdate())
+    try:
+        with transaction.atomic():
+            task = TransferTask.objects.create(
+                person=person,
+                order=None,
+                region=region,
+                kind=kind,
+                source=source,
+                pickup_address=pickup,
+                destination=goal,
+                window_start=window_start,
+                window_end=window_end,
+                reason=why,
+                rule_set=rules.label,
+                requested_by=actor.username,
+            )
+            transfer_event_new(
+                task=task,
+                kind=TransferEventKind.REQUESTED,
+                actor=actor,
+                reason=why,
+                rule_set=rules.label,
+                to_value=TransferStatus.REQUESTED,
+                detail={"source": source, "kind": kind},
+            ).save()
+            audit_record_many(
+                [
+                    AuditSpec(
+                        actor=actor,
+                        action="transfer_request",
+                        object_type="transfer_task",
+                        object_id=task.code,
+                        fields=["source", "kind", "pickup_address", "destination", "window"],
+                        reason=why,
+                        rule_set=rules.label,
+                    )
+                ]
+            )
+    except IntegrityError:
+        return TransferTask.objects.get(source=source, kind=kind)
+    return task
+
+
+def transfer_states(codes: Sequence[object]) -> dict[object, TransferTask]:
+    """The transfer tasks of ``codes`` (their vehicle and crew), by code: what a caller that
+    linked a task (a community medical exit) shows of it. The caller checked its own scope."""
+    tasks = TransferTask.objects.filter(code__in=[c for c in codes if c]).select_related(
+        "vehicle", "crew"
+    )
+    return {task.code: task for task in tasks}
 
 
 def transfers_create_for_orders(

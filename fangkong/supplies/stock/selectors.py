@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from fangkong.core.actor import AnyActor
 from fangkong.policy.rules import EffectiveRules
+from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
 from fangkong.supplies.choices import MoveKind
@@ -87,6 +88,69 @@ class Cover:
     short: bool
 
 
+Pair = tuple[int, int]
+
+
+def _stock_and_issues(
+    warehouses: QuerySet[Warehouse], *, day: date, window: int
+) -> tuple[dict[Pair, int], dict[Pair, int]]:
+    """Usable units on ``day`` and units issued in the ``window`` days up to ``day``, per
+    (warehouse id, item id) of ``warehouses`` (two grouped queries)."""
+    stock = {
+        (row["warehouse_id"], row["item_id"]): int(row["total"] or 0)
+        for row in StockLot.objects.filter(usable(day), warehouse__in=warehouses)
+        .values("warehouse_id", "item_id")
+        .annotate(total=Sum("quantity"))
+    }
+    issued = {
+        (row["lot__warehouse_id"], row["lot__item_id"]): int(row["total"] or 0)
+        for row in StockMove.objects.filter(
+            kind=MoveKind.ISSUE,
+            day__gt=day - timedelta(days=window),
+            day__lte=day,
+            lot__warehouse__in=warehouses,
+        )
+        .values("lot__warehouse_id", "lot__item_id")
+        .annotate(total=Sum("quantity"))
+    }
+    return stock, issued
+
+
+def cover_days(units: int, issued: int, window: int) -> float | None:
+    """Days ``units`` last at the mean daily issue of ``issued`` over ``window`` days
+    (``None``: nothing issued, no rate)."""
+    rate = issued / window
+    return units / rate if rate > 0 else None
+
+
+def short_pairs_per_node(*, day: date, path: str | None = None) -> list[tuple[int, int]]:
+    """(warehouse node id, number of (warehouse, item) pairs short) on ``day``: days of cover
+    below ``supplies.shortage_cover_days`` of the rules in force at each warehouse's node
+    (its ``cover_window_days`` too); ``path``: only warehouses in that subtree. What the
+    command picture rolls up the tree (measure ``supplies_short``) and ``supplies_figures``
+    reads. Two grouped queries per distinct (window, threshold) of the rules in force."""
+    warehouses = Warehouse.objects.select_related("region")
+    if path is not None:
+        warehouses = warehouses.filter(in_subtree(path, field="region__path"))
+    rules_at: dict[tuple[int, int], list[Warehouse]] = {}
+    for warehouse in warehouses:
+        settings = rules_for(warehouse.region, day).parameters.supplies
+        key = (settings.cover_window_days, settings.shortage_cover_days)
+        rules_at.setdefault(key, []).append(warehouse)
+    short: dict[int, int] = {}
+    for (window, threshold), group in rules_at.items():
+        node_of = {w.pk: w.region_id for w in group}
+        stock, issued = _stock_and_issues(
+            Warehouse.objects.filter(pk__in=list(node_of)), day=day, window=window
+        )
+        for key in set(stock) | set(issued):
+            days = cover_days(stock.get(key, 0), issued.get(key, 0), window)
+            if days is not None and days < threshold:
+                node = node_of[key[0]]
+                short[node] = short.get(node, 0) + 1
+    return sorted(short.items())
+
+
 def cover_list(
     *, actor: AnyActor, day: date, rules: EffectiveRules, node: Region | None = None
 ) -> list[Cover]:
@@ -104,23 +168,7 @@ def cover_list(
     scope = warehouse_scope(actor)
     if node is not None:
         scope = scope.filter(in_subtree(node.path, field="region__path"))
-    stock = {
-        (row["warehouse_id"], row["item_id"]): int(row["total"] or 0)
-        for row in StockLot.objects.filter(usable(day), warehouse__in=scope)
-        .values("warehouse_id", "item_id")
-        .annotate(total=Sum("quantity"))
-    }
-    issued = {
-        (row["lot__warehouse_id"], row["lot__item_id"]): int(row["total"] or 0)
-        for row in StockMove.objects.filter(
-            kind=MoveKind.ISSUE,
-            day__gt=day - timedelta(days=window),
-            day__lte=day,
-            lot__warehouse__in=scope,
-        )
-        .values("lot__warehouse_id", "lot__item_id")
-        .annotate(total=Sum("quantity"))
-    }
+    stock, issued = _stock_and_issues(scope, day=day, window=window)
     keys = set(stock) | set(issued)
     warehouses = Warehouse.objects.in_bulk({w for w, _ in keys})
     items = Item.objects.in_bulk({i for _, i in keys})
@@ -128,7 +176,7 @@ def cover_list(
     for key in keys:
         units = stock.get(key, 0)
         rate = issued.get(key, 0) / window
-        days = units / rate if rate > 0 else None
+        days = cover_days(units, issued.get(key, 0), window)
         covers.append(
             Cover(
                 warehouse=warehouses[key[0]],

@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from fangkong.community.choices import RequestCategory, RequestChannel, RequestStatus
-from fangkong.community.models import RequestEvent, ResidentRequest
+from fangkong.community.models import MedicalExit, RequestEvent, ResidentRequest
 from fangkong.community.requests.access import access_request, access_resident_link
 from fangkong.community.requests.selectors import household_requests, request_queue
 from fangkong.community.requests.services import (
@@ -26,13 +26,23 @@ from fangkong.community.requests.services import (
 )
 from fangkong.community.tests.factories import covered_homes, homes_make, staff_make
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
+from fangkong.isolation.choices import TransferKind
+from fangkong.isolation.models import TransferTask
+from fangkong.isolation.transfers.requesting import transfer_request_medical
+from fangkong.people.models import Person
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _file(staff, home, category, channel=RequestChannel.HOTLINE):
-    return request_file(actor=staff.duty, household=home, category=category, channel=channel)
+    return request_file(
+        actor=staff.duty,
+        household=home,
+        category=category,
+        channel=channel,
+        person=Person.objects.filter(household=home).first(),
+    )
 
 
 def test_daily_needs_before_the_cut_off_are_due_next_morning_and_after_it_a_day_later(tree):
@@ -104,7 +114,7 @@ def test_a_medical_exit_needs_approval_vehicle_and_return_and_refusal_needs_a_re
             driver="王师傅",
             return_by=timezone.now() + timedelta(hours=6),
         )
-    exit_approve(actor=staff.duty, request=request, reason="规律透析")
+    exit_approve(actor=staff.duty, request=request, reason="规律透析", destination="区医院透析中心")
     request.refresh_from_db()
     assert request.status == RequestStatus.ACCEPTED
     with pytest.raises(Conflict):
@@ -122,6 +132,51 @@ def test_a_medical_exit_needs_approval_vehicle_and_return_and_refusal_needs_a_re
     exit_return(actor=staff.dispatcher, request=request)
     request = request_transition(actor=RESIDENT, request=request, to=RequestStatus.CONFIRMED)
     assert request.confirmed_at is not None
+    out, back = TransferTask.objects.order_by("id")
+    assert (out.kind, out.pickup_address, out.destination) == (
+        TransferKind.MEDICAL_EXIT,
+        homes[0].address,
+        "区医院透析中心",
+    )
+    assert (back.kind, back.pickup_address, back.destination) == (
+        TransferKind.MEDICAL_RETURN,
+        "区医院透析中心",
+        homes[0].address,
+    )
+    assert out.region_id == request.region_id
+    assert out.order_id is None
+    exit_row = MedicalExit.objects.get(request=request)
+    assert (exit_row.transfer_task, exit_row.return_task) == (out.code, back.code)
+
+
+def test_a_retried_approval_creates_the_transfer_task_once(tree):
+    """The outbound task's window is the urgency's (now to the request's deadline); a second
+    approval is refused and a repeated task request answers the first task."""
+    staff = staff_make(tree)
+    _r, homes = covered_homes(staff, staff.worker, 1)
+    request = _file(staff, homes[0], RequestCategory.EMERGENCY)
+    with pytest.raises(ValidationFailed) as missing:
+        exit_approve(actor=staff.duty, request=request, reason="急诊", destination="")
+    assert missing.value.errors[0]["field"] == "destination"
+    exit_approve(actor=staff.duty, request=request, reason="急诊", destination="区医院急诊")
+    with pytest.raises(Conflict):
+        exit_approve(actor=staff.duty, request=request, reason="急诊", destination="区医院急诊")
+    [task] = TransferTask.objects.all()
+    assert task.window_end == request.deadline
+    again = transfer_request_medical(
+        actor=staff.duty,
+        person=task.person,
+        region=request.region,
+        kind=TransferKind.MEDICAL_EXIT,
+        pickup_address=task.pickup_address,
+        destination=task.destination,
+        window_start=task.window_start,
+        window_end=task.window_end,
+        reason="重试",
+        source=f"exit:{request.code}",
+    )
+    assert again.pk == task.pk
+    assert TransferTask.objects.count() == 1
 
 
 def test_access_grid_worker_their_households_resident_their_own_other_district_404(tree):
