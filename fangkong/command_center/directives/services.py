@@ -28,7 +28,7 @@ from fangkong.command_center.duty_events import directive_event_record
 from fangkong.command_center.duty_inputs import Errors, raise_if, require_role, text
 from fangkong.command_center.duty_roles import COMMAND_ROLES, UNIT_RECIPIENT_ROLES, UNIT_ROLES
 from fangkong.command_center.models import Directive, DirectiveAssignment, Meeting
-from fangkong.command_center.notifications.delivery import notify
+from fangkong.command_center.notifications.delivery import escalation_notify, notify
 from fangkong.command_center.notifications.recipients import unit_recipients
 from fangkong.core.actor import Actor, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
@@ -299,12 +299,9 @@ def directives_escalate_overdue(*, actor: AnyActor, now: datetime | None = None)
             fields=["escalated_at", "escalated_to"],
             extra={"unit": assignment.region.code, "to": above.code},
         )
-        notify(
-            users=[
-                *unit_recipients(region_ids=[above.pk], roles=COMMAND_ROLES),
-                assignment.directive.issued_by_id,
-            ],
-            kind=NotificationKind.ESCALATION,
+        escalation_notify(
+            above=above,
+            also=assignment.directive.issued_by_id,
             subject=_("Overdue directive escalated: %(unit)s — %(title)s")
             % {"unit": assignment.region.name, "title": assignment.directive.title},
             link=_link(assignment.directive),

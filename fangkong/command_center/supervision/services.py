@@ -27,13 +27,12 @@ from fangkong.command_center.duty_choices import (
 from fangkong.command_center.duty_events import finding_event_record
 from fangkong.command_center.duty_inputs import Errors, raise_if, require_role, text
 from fangkong.command_center.duty_roles import (
-    COMMAND_ROLES,
     INSPECT_ROLES,
     UNIT_RECIPIENT_ROLES,
     UNIT_ROLES,
 )
 from fangkong.command_center.models import Finding, Inspection
-from fangkong.command_center.notifications.delivery import notify
+from fangkong.command_center.notifications.delivery import escalation_notify, notify
 from fangkong.command_center.notifications.recipients import unit_recipients
 from fangkong.core.actor import Actor, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
@@ -274,12 +273,9 @@ def findings_escalate_overdue(*, actor: AnyActor, now: datetime | None = None) -
             fields=["escalated_at", "escalated_to"],
             extra={"unit": finding.region.code, "to": above.code},
         )
-        notify(
-            users=[
-                *unit_recipients(region_ids=[above.pk], roles=COMMAND_ROLES),
-                finding.inspection.created_by_id,
-            ],
-            kind=NotificationKind.ESCALATION,
+        escalation_notify(
+            above=above,
+            also=finding.inspection.created_by_id,
             subject=_("Overdue finding escalated: %(unit)s — %(theme)s")
             % {"unit": finding.region.name, "theme": finding.inspection.theme},
             link=_link(finding.inspection),
