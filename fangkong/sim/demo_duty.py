@@ -1,9 +1,10 @@
-"""The demo's command-centre step (issue 22): the city's command body staffs its working
-groups with a week of 24-hour rosters and holds a dispatch meeting with the districts
+"""The demo's command-centre step (issue 22): the city's command body staffs its working groups
+with a week of 24-hour rosters and holds a dispatch meeting with the districts
 (``sim.demo_dispatch``); the city commander runs a duty check that some districts answer
-late and one not at all, sends the directive the meeting decided, which the demo district
-acknowledges, every district files yesterday's daily report (rolled up at the city), and an
-inspection finding at the demo district is tracked to closed (销号).
+late (with three districts or more, the last not at all), sends the directive the meeting
+decided, which the demo district acknowledges, every district files yesterday's daily report
+(rolled up at the city), and an inspection finding at the demo district is tracked to closed
+(销号).
 
 Each district gets an officer on duty (``duty_<code>``, the demo password). Everything goes
 through the command centre's services, as the pages and the API do.
@@ -102,10 +103,11 @@ def demo_duty(*, commander: Actor, inspector: Actor, district: Region, password:
     )
     now = timezone.now()
     # The check went out 40 minutes ago: the first half answered in 5 minutes, the others
-    # now (late), the last district not at all.
+    # now (late); with three districts or more the last does not answer at all.
     check = duty_check_send(actor=commander, at=now - timedelta(minutes=40))
-    half = max(1, len(officers) // 2)
-    for index, officer in enumerate(officers[:-1] if len(officers) > 1 else officers):
+    answered = len(officers) - 1 if len(officers) >= 3 else len(officers)
+    half = len(officers) // 2
+    for index, officer in enumerate(officers[:answered]):
         when = check.sent_at + timedelta(minutes=5) if index < half else now
         duty_check_answer(actor=officer, check=check, at=when)
     directive = directive_issue(
@@ -154,7 +156,6 @@ def demo_duty(*, commander: Actor, inspector: Actor, district: Region, password:
     finding_transition(actor=own, finding=finding, to="submitted", note="已设置一米线并增派引导员")
     finding_transition(actor=inspector, finding=finding, to="verified", note="复查合格")
     finding_transition(actor=inspector, finding=finding, to="closed", note="销号")
-    answered = len(officers) - 1 if len(officers) > 1 else len(officers)
     return DutyDemo(
         duty_check=str(check.code),
         body=dispatch.body,

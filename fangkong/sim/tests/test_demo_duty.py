@@ -1,8 +1,9 @@
-"""The demo's command-centre step on the small tree: the city's command body staffs two
-working groups with a week of rosters, a dispatch meeting takes its roll call (one district
-absent) and decides the directive; one district answers the duty check in time, the other
-not at all (a tree of two districts), the directive is acknowledged, both districts file
-yesterday's report, and the inspection finding ends closed."""
+"""The demo's command-centre step on the small tree: the city's command body staffs two working
+groups with a week of rosters, a dispatch meeting takes its roll call (one district absent)
+and decides the directive; one district answers the duty check in time, the other late (a
+tree of two districts: with three or more, the last does not answer), the directive is
+acknowledged, both districts file yesterday's report, and the inspection finding ends
+closed."""
 
 from __future__ import annotations
 
@@ -37,13 +38,13 @@ def test_the_command_scene_runs_through_the_services(tree):
         district=tree["district_a"],
         password="Demo-password-2026!",
     )
-    assert (scene.on_time, scene.late, scene.unanswered) == (1, 0, 1)
+    assert (scene.on_time, scene.late, scene.unanswered) == (1, 1, 0)
     check = DutyCheck.objects.get()
     standings = {
         r.region_code: r.standing
         for r in answer_rows(actor=commander, check=check, now=timezone.now())
     }
-    assert standings == {"110105": "on_time", "110108": "missed"}
+    assert standings == {"110105": "on_time", "110108": "late"}
     assert DirectiveAssignment.objects.get(region=tree["district_a"]).status == "acknowledged"
     assert DailyReport.objects.count() == scene.reports == 2
     assert Finding.objects.get().status == "closed"
