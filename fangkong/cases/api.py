@@ -113,12 +113,22 @@ class CaseRowOut(Schema):
 
 class CasePageOut(PageOut):
     items: list[CaseRowOut]
+    next_cursor: str = Field(
+        description="Pass as `after` with the next page number to seek straight to it "
+        "(empty on the last page)"
+    )
 
 
 class CaseFilterIn(PageParams):
     classification: CaseClassification | None = None
     overdue: bool = False
     open: bool = False
+    after: str | None = Field(
+        None,
+        max_length=40,
+        description="The previous page's `next_cursor`: the page starts right after its "
+        "last row (a cursor that does not parse pages by number)",
+    )
 
 
 class CaseOpenIn(Schema):
@@ -363,10 +373,12 @@ def cases(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePageOut:
         ),
         page=filters.page,
         page_size=filters.page_size,
+        after=filters.after,
     )
     rows = presentation.case_rows(actor, page.items)
     return CasePageOut(
         **page_fields(page),
+        next_cursor=page.next_cursor,
         items=[
             CaseRowOut(
                 code=row.code,

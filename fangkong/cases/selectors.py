@@ -17,7 +17,7 @@ from fangkong.cases.models import (
     TrajectoryVisit,
 )
 from fangkong.core.actor import AnyActor
-from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate
+from fangkong.core.paging import DEFAULT_PAGE_SIZE, Page, paginate, paginate_seek
 from fangkong.people.models import Household
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
@@ -61,9 +61,12 @@ def case_list(
     filters: CaseFilter,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    after: str | None = None,
 ) -> Page[Case]:
     """One page of the actor's cases, newest first (two queries: the page and its bounded
-    count), with person and node loaded."""
+    count), with person and node loaded. Seek-paged on the newest-first index
+    (``core.paging.paginate_seek``): a deep page, or one after the cursor ``after``, costs
+    about what the first does."""
     cases = case_scope(actor).select_related("person", "region")
     if filters.classification in CaseClassification.values:
         cases = cases.filter(classification=filters.classification)
@@ -71,7 +74,9 @@ def case_list(
         cases = cases.filter(closed_at__isnull=True)
     if filters.overdue:
         cases = cases.filter(closed_at__isnull=True, id__in=overdue_timers().values("case_id"))
-    return paginate(cases.order_by("-opened_at", "-id"), page=page, page_size=page_size)
+    return paginate_seek(
+        cases, keys=("opened_at", "id"), page=page, page_size=page_size, after=after
+    )
 
 
 def case_events(

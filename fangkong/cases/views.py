@@ -80,7 +80,13 @@ def list_view(request: HttpRequest) -> HttpResponse:
             classification=form.cleaned_data["classification"],
             overdue=form.cleaned_data["overdue"],
         )
-    page = case_list(actor=actor, filters=filters, page=_page_number(request), page_size=50)
+    page = case_list(
+        actor=actor,
+        filters=filters,
+        page=_page_number(request),
+        page_size=50,
+        after=request.GET.get("after"),
+    )
     rows = presentation.case_rows(actor, page.items)
     alerts = alert_list(actor=actor, state=AlertState.OPEN, page=1, page_size=20)
     query = urlencode(

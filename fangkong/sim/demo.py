@@ -410,7 +410,7 @@ def demo_prepare(
             )
         duty = _timed(
             out,
-            "Command centre: duty check, directive, daily reports, inspection",
+            "Command centre: rosters, dispatch meeting, duty check, directive, reports, inspection",
             lambda: demo_duty(
                 commander=_member_actor(Role.COMMANDER),
                 inspector=_member_actor(Role.INSPECTOR),
@@ -420,7 +420,14 @@ def demo_prepare(
         )
         _say(
             out,
-            f"Command: duty check /command/duty-checks/{duty.duty_check}/ ({duty.on_time} "
+            f"Command: rosters of the city's working groups at /command/bodies/{duty.body}/ ("
+            + ", ".join(
+                f"{kind} {'clean' if clean else 'flagged'}"
+                for kind, clean in duty.rosters_clean.items()
+            )
+            + f"); dispatch meeting /command/meetings/{duty.meeting}/ ({duty.present} "
+            "present), its decision the directive below; "
+            f"duty check /command/duty-checks/{duty.duty_check}/ ({duty.on_time} "
             f"in time, {duty.late} late, {duty.unanswered} unanswered); directive "
             f"/command/directives/{duty.directive}/ acknowledged by the district; "
             f"{duty.reports} daily reports filed (/command/reports/); inspection finding "

@@ -1,7 +1,10 @@
-"""The demo's command-centre step (issue 22): the city commander runs a duty check that some
-districts answer late and one not at all, sends a directive that the demo district
-acknowledges, every district files yesterday's daily report (rolled up at the city), and an
-inspection finding at the demo district is tracked to closed (销号).
+"""The demo's command-centre step (issue 22): the city's command body staffs its working groups
+with a week of 24-hour rosters and holds a dispatch meeting with the districts
+(``sim.demo_dispatch``); the city commander runs a duty check that some districts answer
+late (with three districts or more, the last not at all), sends the directive the meeting
+decided, which the demo district acknowledges, every district files yesterday's daily report
+(rolled up at the city), and an inspection finding at the demo district is tracked to closed
+(销号).
 
 Each district gets an officer on duty (``duty_<code>``, the demo password). Everything goes
 through the command centre's services, as the pages and the API do.
@@ -35,6 +38,7 @@ from fangkong.command_center.supervision.services import (
 )
 from fangkong.core.actor import SYSTEM, Actor
 from fangkong.regions.models import Region
+from fangkong.sim.demo_dispatch import demo_dispatch
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,10 @@ class DutyDemo:
     """What the step left for the demo commander to look at."""
 
     duty_check: str
+    body: str
+    rosters_clean: dict[str, bool]
+    meeting: str
+    present: int
     on_time: int
     late: int
     unanswered: int
@@ -77,12 +85,29 @@ def demo_duty(*, commander: Actor, inspector: Actor, district: Region, password:
     """Run the command-centre scene (see the module docstring) at the commander's node."""
     districts = list(child_units(actor=commander))
     officers = [_officer(d, password) for d in districts]
+    staff = list(
+        dict.fromkeys(
+            [
+                *(User.objects.get(pk=o.user_id) for o in officers),
+                *User.objects.filter(
+                    memberships__region=commander.region_id, memberships__is_active=True
+                ).order_by("username"),
+            ]
+        )
+    )
+    dispatch = demo_dispatch(
+        commander=commander,
+        city=Region.objects.get(pk=commander.region_id),
+        staff=staff,
+        districts=districts,
+    )
     now = timezone.now()
     # The check went out 40 minutes ago: the first half answered in 5 minutes, the others
-    # now (late), the last district not at all.
+    # now (late); with three districts or more the last does not answer at all.
     check = duty_check_send(actor=commander, at=now - timedelta(minutes=40))
-    half = max(1, len(officers) // 2)
-    for index, officer in enumerate(officers[:-1] if len(officers) > 1 else officers):
+    answered = len(officers) - 1 if len(officers) >= 3 else len(officers)
+    half = len(officers) // 2
+    for index, officer in enumerate(officers[:answered]):
         when = check.sent_at + timedelta(minutes=5) if index < half else now
         duty_check_answer(actor=officer, check=check, at=when)
     directive = directive_issue(
@@ -93,6 +118,7 @@ def demo_duty(*, commander: Actor, inspector: Actor, district: Region, password:
             deadline=now + timedelta(hours=24),
         ),
         units=districts,
+        meeting=dispatch.meeting,
     )
     own = next(o for d, o in zip(districts, officers, strict=True) if d.pk == district.pk)
     row = assignment_list(actor=own, directive=directive).get(region=district)
@@ -130,9 +156,12 @@ def demo_duty(*, commander: Actor, inspector: Actor, district: Region, password:
     finding_transition(actor=own, finding=finding, to="submitted", note="已设置一米线并增派引导员")
     finding_transition(actor=inspector, finding=finding, to="verified", note="复查合格")
     finding_transition(actor=inspector, finding=finding, to="closed", note="销号")
-    answered = len(officers) - 1 if len(officers) > 1 else len(officers)
     return DutyDemo(
         duty_check=str(check.code),
+        body=dispatch.body,
+        rosters_clean=dispatch.groups,
+        meeting=str(dispatch.meeting.code),
+        present=dispatch.present,
         on_time=min(half, answered),
         late=max(0, answered - half),
         unanswered=len(officers) - answered,

@@ -34,7 +34,7 @@ DISTRICT_CENTRE = """() => {
   let lon = 0, lat = 0;
   ring.slice(1).forEach(([x, y]) => { lon += x; lat += y; });
   const n = ring.length - 1;
-  const point = chart.convertToPixel({ seriesIndex: 0 }, [lon / n, lat / n]);
+  const point = chart.convertToPixel({ geoIndex: 0 }, [lon / n, lat / n]);
   const rect = box.getBoundingClientRect();
   return { x: rect.left + point[0], y: rect.top + point[1], code: feature.properties.code };
 }"""
@@ -61,6 +61,12 @@ def test_the_commander_sees_the_picture_drawn_and_drills_down(page: Any, server:
     assert page.locator("#picture-map").evaluate(PAINTED) > 10000
     sampled = page.locator('[data-measure="tests_sampled"]').inner_text()
     assert int(sampled.replace(",", "")) > 0  # the demo screened today
+
+    # the demo's open risk areas are drawn over the districts, counted by level in the legend
+    data = page.evaluate("() => JSON.parse(document.getElementById('picture-data').textContent)")
+    assert data["risk_areas"]["areas"], "no risk area drawn"
+    counts = page.locator("[data-area-legend] .area-level b").all_inner_texts()
+    assert sum(int(c.replace(",", "")) for c in counts) >= len(data["risk_areas"]["areas"])
 
     page.select_option("#map-measure", "tests_sampled")
     assert page.locator("#picture-map").evaluate(PAINTED) > 10000

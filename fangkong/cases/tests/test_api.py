@@ -251,3 +251,35 @@ def test_steps_and_alerts(o, api):
     assert AuditEntry.objects.filter(action__startswith="case_alert_").count() == 3
     took = client.post(f"/api/v1/cases/{case.code}/take")
     assert took.json()["investigator"] == o.epidemiologist.username
+
+
+def test_the_case_list_seeks_by_cursor_and_by_number(o, api):
+    """Deep pages of the case list are seek-paged (``core.paging.paginate_seek``): the page
+    after a cursor is the page of that number, ties on the time ordered by the id."""
+    case = case_from_retest(o)
+    for k in (0, 2, 3):
+        Case.objects.create(
+            person=o.s.people[k],
+            region=case.region,
+            classification=case.classification,
+            how_found=case.how_found,
+            opened_at=case.opened_at if k else case.opened_at - timedelta(hours=1),
+            rule_set=case.rule_set,
+        )
+    client = api(o.epidemiologist)
+    expected = [
+        str(code)
+        for code in Case.objects.order_by("-opened_at", "-id").values_list("code", flat=True)
+    ]
+    walked, page, number = [], {"next_cursor": "", "has_next": True}, 0
+    while page["has_next"]:
+        number += 1
+        cursor = {"after": page["next_cursor"]} if page["next_cursor"] else {}
+        page = client.get("/api/v1/cases", page=number, page_size=1, **cursor).json()
+        assert page["items"][0]["code"] == expected[number - 1]
+        assert page["total"] == 4
+        walked.append(page["items"][0]["code"])
+    assert walked == expected
+    assert page["next_cursor"] == ""
+    by_number = client.get("/api/v1/cases", page=3, page_size=1).json()
+    assert by_number["items"][0]["code"] == expected[2]

@@ -28,11 +28,12 @@ from fangkong.command_center.duty_events import directive_event_record
 from fangkong.command_center.duty_inputs import Errors, raise_if, require_role, text
 from fangkong.command_center.duty_roles import COMMAND_ROLES, UNIT_RECIPIENT_ROLES, UNIT_ROLES
 from fangkong.command_center.models import Directive, DirectiveAssignment, Meeting
-from fangkong.command_center.notifications.delivery import notify
+from fangkong.command_center.notifications.delivery import escalation_notify, notify
 from fangkong.command_center.notifications.recipients import unit_recipients
 from fangkong.core.actor import Actor, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, PermissionDenied, field_error, field_refusal
+from fangkong.core.escalation import claim_row, escalate_overdue
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import region_in_scope
 
@@ -272,38 +273,38 @@ def directives_escalate_overdue(*, actor: AnyActor, now: datetime | None = None)
         .select_related("directive", "region", "region__parent")
         .order_by("id")[:1000]
     )
-    escalated = 0
-    for assignment in overdue:
+    due = DirectiveAssignment.objects.filter(escalated_at__isnull=True)
+
+    def claim(assignment: DirectiveAssignment) -> list[int]:
+        return claim_row(
+            due,
+            assignment.pk,
+            escalated_at=now,
+            escalated_to=assignment.region.parent or assignment.region,
+        )
+
+    def record(assignment: DirectiveAssignment, _claimed: list[int]) -> None:
         above = assignment.region.parent or assignment.region
-        with transaction.atomic():
-            changed = DirectiveAssignment.objects.filter(
-                pk=assignment.pk, escalated_at__isnull=True
-            ).update(escalated_at=now, escalated_to=above)
-            if changed != 1:
-                continue
-            directive_event_record(
-                assignment=assignment,
-                kind=DirectiveEventKind.ESCALATED,
-                actor=actor,
-                note=above.code,
-            )
-            audit_record(
-                actor=actor,
-                action="directive_escalate",
-                object_type="directive",
-                object_id=assignment.directive.code,
-                fields=["escalated_at", "escalated_to"],
-                extra={"unit": assignment.region.code, "to": above.code},
-            )
-            notify(
-                users=[
-                    *unit_recipients(region_ids=[above.pk], roles=COMMAND_ROLES),
-                    assignment.directive.issued_by_id,
-                ],
-                kind=NotificationKind.ESCALATION,
-                subject=_("Overdue directive escalated: %(unit)s — %(title)s")
-                % {"unit": assignment.region.name, "title": assignment.directive.title},
-                link=_link(assignment.directive),
-            )
-        escalated += 1
-    return escalated
+        directive_event_record(
+            assignment=assignment,
+            kind=DirectiveEventKind.ESCALATED,
+            actor=actor,
+            note=above.code,
+        )
+        audit_record(
+            actor=actor,
+            action="directive_escalate",
+            object_type="directive",
+            object_id=assignment.directive.code,
+            fields=["escalated_at", "escalated_to"],
+            extra={"unit": assignment.region.code, "to": above.code},
+        )
+        escalation_notify(
+            above=above,
+            also=assignment.directive.issued_by_id,
+            subject=_("Overdue directive escalated: %(unit)s — %(title)s")
+            % {"unit": assignment.region.name, "title": assignment.directive.title},
+            link=_link(assignment.directive),
+        )
+
+    return escalate_overdue(overdue, claim=claim, record=record)

@@ -18,8 +18,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from fangkong.command_center.duty_choices import NotificationKind
+from fangkong.command_center.duty_roles import COMMAND_ROLES
 from fangkong.command_center.models import Notification
+from fangkong.command_center.notifications.recipients import unit_recipients
 from fangkong.command_center.notifications.transports import sms_transport
+from fangkong.regions.models import Region
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +84,14 @@ def notifications_deliver(*, codes: list[UUID]) -> int:
                 Notification.objects.filter(pk=row.pk).update(texted_at=timezone.now())
                 made += 1
     return made
+
+
+def escalation_notify(*, above: Region, also: int, subject: str, link: str) -> None:
+    """Tell the commanders of ``above`` (the node an overdue item escalated to) and the user
+    ``also`` (who sent it: the issuer, the inspector) that it escalated (R33)."""
+    notify(
+        users=[*unit_recipients(region_ids=[above.pk], roles=COMMAND_ROLES), also],
+        kind=NotificationKind.ESCALATION,
+        subject=subject,
+        link=link,
+    )

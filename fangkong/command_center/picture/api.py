@@ -54,9 +54,36 @@ class ChildOut(Schema):
     values: dict[str, int]
 
 
+class MapLevelOut(Schema):
+    code: str
+    name: str
+    rank: int = Field(description="0 is the highest level")
+    count: int
+
+
+class MapAreaOut(Schema):
+    code: str
+    name: str
+    level: str
+    rank: int
+    since: str = Field(description="The day the area took its level")
+    clock_days: int = Field(description="Days on the lifting clock")
+    unit: str = Field(description="The unit below whose outline holds the marker")
+    value: list[float] = Field(description="[longitude, latitude] of the marker")
+
+
+class MapAreasOut(Schema):
+    levels: list[MapLevelOut]
+    areas: list[MapAreaOut]
+    more: bool = Field(description="More open areas than the map draws")
+
+
 class PictureOut(Schema):
     node: NodeOut
     as_of: str | None = Field(description="When the figures were computed (ISO 8601)")
+    as_of_local: str | None = Field(description="The same, local time, as the page shows it")
+    stale: bool = Field(description="The figures are older than the refresh job's period")
+    refresh_every_minutes: int
     days: list[str]
     measures: list[MeasureOut]
     series: dict[str, list[int]] = Field(description="measure → the node's value per day")
@@ -65,6 +92,7 @@ class PictureOut(Schema):
     children: list[ChildOut]
     map: dict[str, Any] = Field(description="GeoJSON FeatureCollection of the children")
     map_days: int
+    risk_areas: MapAreasOut
 
 
 class RefreshIn(Schema):

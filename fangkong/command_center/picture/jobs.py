@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from fangkong.command_center.picture.services import JOB_DAYS, figures_refresh
+from fangkong.command_center.picture.services import JOB_DAYS, REFRESH_EVERY, figures_refresh
 from fangkong.core.actor import SYSTEM
 from fangkong.core.periodic import periodic
 
 
-@periodic("command_figures_refresh", every=timedelta(minutes=5))
+@periodic("command_figures_refresh", every=REFRESH_EVERY)
 def command_figures_refresh() -> str:
     """Recompute the last :data:`JOB_DAYS` days of figures for every node."""
     refresh = figures_refresh(actor=SYSTEM, days=JOB_DAYS)

@@ -2,7 +2,8 @@
 
 A constant number of queries whatever the subtree's size: the latest refresh, the node's
 children, the figures of the node and its children over the trend window (one range read on
-the ``(region, day, measure)`` index), and the children's outlines. The figures are already
+the ``(region, day, measure)`` index), the children's outlines, and the open risk areas
+(``picture.areas``). The figures are already
 summed over each node's subtree (``picture.services.figures_refresh``), so nothing below the
 children is read.
 """
@@ -15,10 +16,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from fangkong.command_center.models import FigureRefresh, NodeDayFigure
+from fangkong.command_center.picture.areas import MapAreas, map_areas
 from fangkong.command_center.picture.measures import Flow, Measure, Stage
 from fangkong.command_center.picture.registry import measures
+from fangkong.command_center.picture.services import REFRESH_EVERY
 from fangkong.core.actor import AnyActor
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import outline_features, region_outlines, region_scope
@@ -47,6 +51,16 @@ class Picture:
     #: child id → measure → value on the map (flows: the last ``MAP_DAYS`` days).
     child_values: dict[int, dict[str, int]]
     outlines: dict[int, dict[str, Any]]
+    #: The open risk areas drawn over the children's outlines.
+    areas: MapAreas
+
+    @property
+    def stale(self) -> bool:
+        """The figures are older than the refresh job's period (the job is behind or
+        stopped): the page says so."""
+        return self.refresh is not None and (
+            timezone.now() - self.refresh.computed_at > REFRESH_EVERY
+        )
 
     def stages(self) -> list[dict[str, Any]]:
         """The chain, link by link, with its measures and values now."""
@@ -85,6 +99,13 @@ class Picture:
         return {
             "node": {"code": self.region.code, "name": self.region.name},
             "as_of": self.refresh.computed_at.isoformat() if self.refresh else None,
+            "as_of_local": (
+                timezone.localtime(self.refresh.computed_at).strftime("%Y-%m-%d %H:%M")
+                if self.refresh
+                else None
+            ),
+            "stale": self.stale,
+            "refresh_every_minutes": int(REFRESH_EVERY.total_seconds() // 60),
             "days": [day.isoformat() for day in self.days],
             "measures": [
                 {
@@ -109,6 +130,7 @@ class Picture:
             ],
             "map": outline_features(self.children, self.outlines),
             "map_days": MAP_DAYS,
+            "risk_areas": self.areas.as_json(),
         }
 
 
@@ -170,6 +192,7 @@ def picture_get(*, actor: AnyActor, region: Region) -> Picture:
             elif measure.flow == Flow.STATE and day == last:
                 values[key] = value
     days, series = _trimmed(days, series)
+    outlines = region_outlines([child.pk for child in children])
     return Picture(
         region=region,
         children=children,
@@ -179,5 +202,6 @@ def picture_get(*, actor: AnyActor, region: Region) -> Picture:
         series=series,
         today=today,
         child_values=child_values,
-        outlines=region_outlines([child.pk for child in children]),
+        outlines=outlines,
+        areas=map_areas(actor=actor, region=region, children=children, outlines=outlines),
     )

@@ -27,6 +27,8 @@ from fangkong.regions.models import Region
 #: Days the periodic job recomputes (today and the days before): late results, back-dated
 #: onsets and late decisions change recent days; older days change only by a full refresh.
 JOB_DAYS = 14
+#: How often the periodic job recomputes the figures; older figures are stale on the page.
+REFRESH_EVERY = timedelta(minutes=5)
 #: The longest window one refresh may cover (a year of an outbreak).
 MAX_DAYS = 400
 

@@ -63,7 +63,7 @@ def _page(
     start, end = _week(request, ZoneInfo(body.region.time_zone))
     shifts = list(shift_list(group=group, start=start, end=end).prefetch_related("log"))
     flags = roster_flags(group=group, start=start, end=end)
-    flagged = {s.pk for s in flags.long_runs} | {s.pk for s in flags.short_rests}
+    flagged = flags.flagged()
     return render(
         request,
         "command_center/roster.html",

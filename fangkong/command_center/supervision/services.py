@@ -27,17 +27,17 @@ from fangkong.command_center.duty_choices import (
 from fangkong.command_center.duty_events import finding_event_record
 from fangkong.command_center.duty_inputs import Errors, raise_if, require_role, text
 from fangkong.command_center.duty_roles import (
-    COMMAND_ROLES,
     INSPECT_ROLES,
     UNIT_RECIPIENT_ROLES,
     UNIT_ROLES,
 )
 from fangkong.command_center.models import Finding, Inspection
-from fangkong.command_center.notifications.delivery import notify
+from fangkong.command_center.notifications.delivery import escalation_notify, notify
 from fangkong.command_center.notifications.recipients import unit_recipients
 from fangkong.core.actor import Actor, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, PermissionDenied, field_error, field_refusal
+from fangkong.core.escalation import claim_row, escalate_overdue
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import region_in_scope
 
@@ -255,35 +255,30 @@ def findings_escalate_overdue(*, actor: AnyActor, now: datetime | None = None) -
         .select_related("region", "region__parent", "inspection")
         .order_by("id")[:1000]
     )
-    escalated = 0
-    for finding in overdue:
+    due = Finding.objects.filter(escalated_at__isnull=True)
+
+    def claim(finding: Finding) -> list[int]:
+        return claim_row(
+            due, finding.pk, escalated_at=now, escalated_to=finding.region.parent or finding.region
+        )
+
+    def record(finding: Finding, _claimed: list[int]) -> None:
         above = finding.region.parent or finding.region
-        with transaction.atomic():
-            if (
-                Finding.objects.filter(pk=finding.pk, escalated_at__isnull=True).update(
-                    escalated_at=now, escalated_to=above
-                )
-                != 1
-            ):
-                continue
-            finding_event_record(finding=finding, actor=actor, note=above.code)
-            audit_record(
-                actor=actor,
-                action="finding_escalate",
-                object_type="finding",
-                object_id=finding.code,
-                fields=["escalated_at", "escalated_to"],
-                extra={"unit": finding.region.code, "to": above.code},
-            )
-            notify(
-                users=[
-                    *unit_recipients(region_ids=[above.pk], roles=COMMAND_ROLES),
-                    finding.inspection.created_by_id,
-                ],
-                kind=NotificationKind.ESCALATION,
-                subject=_("Overdue finding escalated: %(unit)s — %(theme)s")
-                % {"unit": finding.region.name, "theme": finding.inspection.theme},
-                link=_link(finding.inspection),
-            )
-        escalated += 1
-    return escalated
+        finding_event_record(finding=finding, actor=actor, note=above.code)
+        audit_record(
+            actor=actor,
+            action="finding_escalate",
+            object_type="finding",
+            object_id=finding.code,
+            fields=["escalated_at", "escalated_to"],
+            extra={"unit": finding.region.code, "to": above.code},
+        )
+        escalation_notify(
+            above=above,
+            also=finding.inspection.created_by_id,
+            subject=_("Overdue finding escalated: %(unit)s — %(theme)s")
+            % {"unit": finding.region.name, "theme": finding.inspection.theme},
+            link=_link(finding.inspection),
+        )
+
+    return escalate_overdue(overdue, claim=claim, record=record)

@@ -38,6 +38,7 @@ from fangkong.community.roles import EXIT_APPROVE_ROLES, REQUEST_ROLES, VEHICLE_
 from fangkong.core.actor import SYSTEM, AnyActor, SystemActor
 from fangkong.core.audit import audit_record
 from fangkong.core.errors import Conflict, field_error
+from fangkong.core.escalation import escalate_overdue
 from fangkong.isolation.choices import TransferKind
 from fangkong.isolation.transfers.requesting import transfer_request_medical
 from fangkong.people.models import Household, Person
@@ -385,46 +386,50 @@ def requests_escalate(now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     overdue = ResidentRequest.objects.filter(status__in=OPEN_STATUSES, deadline__lt=now)
-    total = 0
-    paths = overdue.values_list("region_id", "region__path").distinct()
-    for region_id, path in paths:
+    labels: dict[int, str] = {}
+
+    def claim(node: tuple[int, str]) -> list[int]:
+        region_id, path = node
         rules = rules_for_path(path, timezone.localdate())
-        step, step_label = rules.parameters.community, rules.label
+        labels[region_id] = rules.label
+        step = rules.parameters.community.escalate_every_minutes
         due = overdue.filter(region_id=region_id).filter(
-            Q(escalated_at__isnull=True)
-            | Q(escalated_at__lte=now - timedelta(minutes=step.escalate_every_minutes))
+            Q(escalated_at__isnull=True) | Q(escalated_at__lte=now - timedelta(minutes=step))
         )
-        with transaction.atomic():
-            ids = list(due.select_for_update().values_list("pk", flat=True))
-            if not ids:
-                continue
+        ids = list(due.select_for_update().values_list("pk", flat=True))
+        if ids:
             ResidentRequest.objects.filter(pk__in=ids).update(
                 escalation=F("escalation") + 1, escalated_at=now
             )
-            RequestEvent.objects.bulk_create(
-                [
-                    request_event_new(
-                        request=request,
-                        kind=RequestEventKind.ESCALATED,
-                        actor=SYSTEM,
-                        to_value=str(request.escalation),
-                    )
-                    for request in ResidentRequest.objects.filter(pk__in=ids).only(
-                        "pk", "escalation", "rule_set"
-                    )
-                ]
-            )
-            audit_record(
-                actor=SYSTEM,
-                action="requests_escalate",
-                object_type="region",
-                object_id=region_id,
-                fields=["escalation", "escalated_at"],
-                rule_set=step_label,
-                extra={"requests": len(ids)},
-            )
-            total += len(ids)
-    return total
+        return ids
+
+    def record(node: tuple[int, str], ids: list[int]) -> None:
+        region_id = node[0]
+        RequestEvent.objects.bulk_create(
+            [
+                request_event_new(
+                    request=request,
+                    kind=RequestEventKind.ESCALATED,
+                    actor=SYSTEM,
+                    to_value=str(request.escalation),
+                )
+                for request in ResidentRequest.objects.filter(pk__in=ids).only(
+                    "pk", "escalation", "rule_set"
+                )
+            ]
+        )
+        audit_record(
+            actor=SYSTEM,
+            action="requests_escalate",
+            object_type="region",
+            object_id=region_id,
+            fields=["escalation", "escalated_at"],
+            rule_set=labels[region_id],
+            extra={"requests": len(ids)},
+        )
+
+    nodes = list(overdue.values_list("region_id", "region__path").distinct())
+    return escalate_overdue(nodes, claim=claim, record=record)
 
 
 def resident_link_issue(*, actor: AnyActor, household: Household) -> str:

@@ -88,3 +88,37 @@ def test_gaps_equal_a_minute_by_minute_count(shifts):
         covered[s : min(e, window)] = True
     uncovered = sum(b - a for a, b in check.gaps)
     assert uncovered == int((~covered).sum())
+
+
+def test_shifts_on_two_posts_count_as_one_persons_runs_and_rests():
+    """Person 1 is on post A 00–08 and post B 08–16 and 16–24: each post alone keeps the
+    rules, together it is a run of three shifts and 24 hours."""
+    from fangkong.engine.roster import exhaustion_check
+
+    starts = [0, 8 * H, 16 * H]
+    check = exhaustion_check(
+        starts=starts, ends=[s + 8 * H for s in starts], persons=[1, 1, 1], **RULES
+    )
+    assert check.long_runs == [2]
+    assert check.gaps == []
+    # a rest of 4 hours between the posts is too short
+    check = exhaustion_check(starts=[0, 12 * H], ends=[8 * H, 20 * H], persons=[1, 1], **RULES)
+    assert check.short_rests == [1]
+    assert check.overlaps == []
+
+
+def test_a_person_on_two_posts_at_once_is_an_overlap():
+    from fangkong.engine.roster import exhaustion_check
+
+    # post A 00–24 (one long shift) and post B 04–12 and 30–38: the first B shift overlaps
+    check = exhaustion_check(
+        starts=[0, 4 * H, 30 * H, 0],
+        ends=[24 * H, 12 * H, 38 * H, 8 * H],
+        persons=[1, 1, 1, 2],
+        max_consecutive_shifts=3,
+        max_consecutive_hours=24,
+        min_rest_hours=8,
+    )
+    assert check.overlaps == [1]
+    assert check.long_runs == [1]  # the overlapping pair is one run of 32 hours
+    assert check.short_rests == [2]  # 30 h is 6 h after the 24-hour shift ended

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
@@ -68,9 +71,13 @@ def test_the_page_query_count_does_not_grow_with_the_subtree(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    _area(scene.commander, tree["grid_a2"], "high", "幸福里小区")
+    client.get(url)
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     districts_add(tree["city"], 12)
+    _area(scene.commander, tree["grid_b1"], "medium", "和平里小区")
+    _area(scene.commander, tree["grid_a1"], "high", "光明里小区")
     _outlines(tree)
     figures_refresh(actor=SYSTEM, days=7)
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -155,3 +162,69 @@ def test_odd_codes_are_not_found(tree, page_client, code):
     commander = actor_make(role=Role.COMMANDER, region=tree["city"])
     response = page_client(commander).get(f"/command/picture/{code}/")
     assert response.status_code == 404
+
+
+def _area(actor, region, level, name):
+    from fangkong.risk_areas.services import risk_area_designate
+
+    return risk_area_designate(
+        actor=actor, region=region, level=level, unit="compound", name=name, reason="本土感染者居住"
+    )
+
+
+def test_open_risk_areas_are_drawn_in_the_unit_that_holds_them(tree, page_client, api):
+    scene = scene_make(tree)
+    _outlines(tree)
+    figures_refresh(actor=SYSTEM, days=7)
+    high = _area(scene.commander, tree["grid_a2"], "high", "幸福里小区")
+    _area(scene.commander, tree["grid_b1"], "medium", "和平里小区")
+    data = page_client(scene.commander).get(reverse("command_center:picture")).context["data"]
+    areas = data["risk_areas"]
+    assert [(level["code"], level["rank"], level["count"]) for level in areas["levels"]] == [
+        ("high", 0, 1),
+        ("medium", 1, 1),
+        ("low", 2, 0),
+    ]
+    drawn = {area["name"]: area for area in areas["areas"]}
+    assert drawn["幸福里小区"]["unit"] == tree["district_a"].code
+    assert drawn["和平里小区"]["unit"] == tree["district_b"].code
+    assert drawn["幸福里小区"]["code"] == str(high.code)
+    assert drawn["幸福里小区"]["clock_days"] == 0
+    assert drawn["幸福里小区"]["since"] == timezone.localdate().isoformat()
+    # the marker lies inside the district's outline's bounding box
+    ring = next(
+        f["geometry"]
+        for f in data["map"]["features"]
+        if f["properties"]["code"] == tree["district_a"].code
+    )["coordinates"][0]
+    lon, lat = drawn["幸福里小区"]["value"]
+    assert min(p[0] for p in ring) < lon < max(p[0] for p in ring)
+    assert min(p[1] for p in ring) < lat < max(p[1] for p in ring)
+    # a county sees its own subtree's areas only, on the page and the API
+    own = api(scene.sibling).get(f"/api/v1/command/picture/{tree['district_b'].code}").json()
+    assert [area["name"] for area in own["risk_areas"]["areas"]] == ["和平里小区"]
+    county = page_client(scene.county).get(reverse("command_center:picture")).context["data"]
+    assert "和平里小区" not in {area["name"] for area in county["risk_areas"]["areas"]}
+
+
+def test_the_figures_say_when_they_are_older_than_the_job_period(tree, page_client):
+    scene = scene_make(tree)
+    figures_refresh(actor=SYSTEM, days=7)
+    client = page_client(scene.commander)
+    url = reverse("command_center:picture_data", args=[tree["city"].code])
+    fresh = client.get(url).json()
+    assert fresh["stale"] is False
+    assert fresh["refresh_every_minutes"] == 5
+    assert fresh["as_of_local"] == timezone.localtime(
+        FigureRefresh.objects.get().computed_at
+    ).strftime("%Y-%m-%d %H:%M")
+    page = client.get(reverse("command_center:picture")).content.decode()
+    assert "data-as-of-text=" in page
+    assert "{time}" in page
+    assert "data-stale hidden" in page
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert client.get(url).json()["stale"] is True
+        assert (
+            "data-stale hidden"
+            not in client.get(reverse("command_center:picture")).content.decode()
+        )

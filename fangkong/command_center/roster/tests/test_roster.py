@@ -116,3 +116,71 @@ def test_the_person_on_duty_keeps_the_shift_log(tree, page_client):
         page_client(staff.officer_b).get(f"/command/bodies/{body.code}/roster/tracing/").status_code
         == 404
     )
+
+
+def test_a_person_on_two_groups_rosters_is_checked_across_both(tree, page_client):
+    """Each roster alone keeps the rules; together the person shared by the tracing (3 × 8 h)
+    and the testing (2 × 12 h) groups rests 4 hours and works 20 hours in a row: flagged on
+    both groups' pages before it happens, the other group's shift named."""
+    staff = duty_staff_make(tree)
+    shared = staff.officer_a
+    others = [actor_make(role=Role.DUTY_OFFICER, region=tree["district_a"]) for _ in range(3)]
+    body, tracing = _group(staff, [shared, others[0], others[1]])
+    testing = working_group_create(
+        actor=staff.commander_a, body=body, kind="testing", name="核酸检测专班"
+    )
+    for index, person in enumerate([others[2], shared]):
+        group_member_add(
+            actor=staff.commander_a,
+            group=testing,
+            username=person.username,
+            leader=index == 0,
+            duty="",
+        )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    alone = roster_generate(
+        actor=staff.commander_a, group=tracing, first_day=tomorrow, days=2, shift_hours=8
+    )
+    assert alone.clean
+    both = roster_generate(
+        actor=staff.commander_a, group=testing, first_day=tomorrow, days=2, shift_hours=12
+    )
+    assert not both.gaps
+    assert {s.user_id for s in both.short_rests} == {shared.user_id}
+    assert {s.group_id for s in both.short_rests} == {testing.pk}  # 12:00 after 00–08
+    assert {s.group_id for s in both.long_runs} == {tracing.pk}  # 12–24 then 00–08: 20 h
+    assert Notification.objects.filter(user_id=others[2].user_id, kind="late").exists()
+    # the tracing group's own check now sees the testing roster too
+    start = min(s.starts_at for s in both.short_rests) - timedelta(hours=12)
+    again = roster_flags(group=tracing, start=start, end=start + timedelta(days=2))
+    assert not again.clean
+    page = page_client(staff.commander_a).get(f"/command/bodies/{body.code}/roster/tracing/")
+    assert 'data-roster="flagged"' in page.content.decode()
+    assert 'data-other-group="testing"' in page.content.decode()
+
+
+def test_two_shifts_at_once_on_two_rosters_are_flagged(tree):
+    staff = duty_staff_make(tree)
+    other = actor_make(role=Role.DUTY_OFFICER, region=tree["district_a"])
+    body, tracing = _group(staff, [staff.officer_a, other])
+    testing = working_group_create(
+        actor=staff.commander_a, body=body, kind="testing", name="核酸检测专班"
+    )
+    group_member_add(
+        actor=staff.commander_a,
+        group=testing,
+        username=staff.officer_a.username,
+        leader=True,
+        duty="",
+    )
+    group_member_add(
+        actor=staff.commander_a, group=testing, username=other.username, leader=False, duty=""
+    )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    roster_generate(
+        actor=staff.commander_a, group=tracing, first_day=tomorrow, days=1, shift_hours=12
+    )
+    flags = roster_generate(
+        actor=staff.commander_a, group=testing, first_day=tomorrow, days=1, shift_hours=12
+    )
+    assert {s.user_id for s in flags.overlaps} == {staff.officer_a.user_id, other.user_id}

@@ -1,13 +1,26 @@
 // The command picture: draws the trends and the map from #picture-data with Apache ECharts
-// (vendored), re-reads the figures from the section's data-url every data-refresh-seconds,
-// colours the map by the chosen measure, opens a unit's picture on a click, and puts the
-// picture in full screen for the wall display. No inline script: the CSP allows only our
-// own files.
+// (vendored), re-reads the figures from the section's data-url every data-refresh-seconds
+// (and with them the "figures as of" line and the stale warning), colours the map by the
+// chosen measure with the open risk areas drawn over it by level, opens a unit's picture on
+// a click, and puts the picture in full screen for the wall display. No inline script: the
+// CSP allows only our own files.
 (function () {
   "use strict";
   var charts = {};
   var mapChart = null;
   var current = null;
+  // Risk-area colours by level rank (0 the highest); the legend's swatches in picture.css.
+  var LEVEL_COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#2e86c1"];
+
+  function levelColour(rank) {
+    return LEVEL_COLOURS[Math.min(rank, LEVEL_COLOURS.length - 1)];
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
 
   function series(data, key) {
     return data.series[key] || data.days.map(function () { return 0; });
@@ -76,24 +89,48 @@
     var values = data.children.map(function (child) {
       return { name: child.code, value: child.values[key] || 0, label: child.name, url: child.url };
     });
+    var labels = {};
+    var byCode = {};
+    values.forEach(function (v) { labels[v.name] = v.label; byCode[v.name] = v; });
     var top = Math.max.apply(null, values.map(function (v) { return v.value; }).concat([1]));
+    var areas = data.risk_areas || { levels: [], areas: [] };
+    var levelNames = {};
+    areas.levels.forEach(function (level) { levelNames[level.code] = level.name; });
     mapChart = mapChart || window.echarts.init(box, null, { renderer: "canvas" });
     mapChart.setOption({
       animation: false,
       tooltip: { trigger: "item", formatter: function (p) {
-        return (p.data ? p.data.label : p.name) + ": " + (p.value || 0);
+        if (p.seriesType === "scatter" && p.data) {
+          var area = p.data;
+          return "<b>" + escapeHtml(area.label) + "</b><br>" +
+            escapeHtml(levelNames[area.level] || area.level) + "<br>" +
+            escapeHtml(box.dataset.since) + ": " + escapeHtml(area.since) + "<br>" +
+            escapeHtml(box.dataset.clock) + ": " + area.clock_days;
+        }
+        var unit = p.data || byCode[p.name];
+        return escapeHtml(unit ? unit.label : p.name) + ": " + ((unit && unit.value) || 0);
       } },
-      visualMap: { min: 0, max: top, calculable: true, left: 8, bottom: 8,
+      visualMap: { min: 0, max: top, calculable: true, left: 8, bottom: 8, seriesIndex: 0,
         inRange: { color: ["#f3f6fa", "#f4c27a", "#d9534f", "#7a1010"] } },
-      series: [{ type: "map", map: name, nameProperty: "code", roam: true, data: values,
-        label: { show: true, formatter: function (p) { return p.data ? p.data.label : ""; }, fontSize: 10 },
-        emphasis: { label: { show: true } } }]
+      geo: { map: name, nameProperty: "code", roam: true, tooltip: { show: true },
+        label: { show: true, formatter: function (p) { return labels[p.name] || ""; }, fontSize: 10 },
+        emphasis: { label: { show: true } } },
+      series: [
+        { type: "map", geoIndex: 0, data: values },
+        { type: "scatter", name: box.dataset.areasName, coordinateSystem: "geo", symbolSize: 11, z: 5,
+          itemStyle: { borderColor: "#222", borderWidth: 1 },
+          data: areas.areas.map(function (area) {
+            return { name: area.code, value: area.value, label: area.name, level: area.level,
+              since: area.since, clock_days: area.clock_days, unit: area.unit,
+              itemStyle: { color: levelColour(area.rank) } };
+          }) }
+      ]
     }, true);
     var urls = {};
     data.children.forEach(function (child) { urls[child.code] = child.url; });
     mapChart.off("click");
     mapChart.on("click", function (p) {
-      var url = (p.data && p.data.url) || urls[p.name];
+      var url = (p.data && p.data.url) || urls[p.name] || (p.data && urls[p.data.unit]);
       if (url) window.location.assign(url);
     });
   }
@@ -107,6 +144,32 @@
     });
   }
 
+  function drawAsOf(section, data, failed) {
+    var line = section.querySelector("[data-as-of]");
+    if (line && data.as_of_local && line.dataset.asOfText) {
+      line.textContent = line.dataset.asOfText.replace("{time}", data.as_of_local);
+    }
+    var warning = section.querySelector("[data-stale]");
+    if (!warning) return;
+    var stale = data.stale;
+    if (failed && data.as_of) {
+      // The figures could not be re-read: judge their age by this browser's clock.
+      stale = Date.now() - Date.parse(data.as_of) > data.refresh_every_minutes * 60000;
+    }
+    warning.hidden = !stale;
+  }
+
+  function drawLegend(section, data) {
+    var counts = {};
+    (data.risk_areas ? data.risk_areas.levels : []).forEach(function (level) {
+      counts[level.rank] = level.count;
+    });
+    section.querySelectorAll("[data-area-legend] .area-level").forEach(function (item) {
+      var count = item.querySelector("b");
+      if (count) count.textContent = (counts[item.dataset.rank] || 0).toLocaleString();
+    });
+  }
+
   function draw(data) {
     current = data;
     drawCharts(data);
@@ -117,11 +180,16 @@
     fetch(section.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data) return;
+        if (!data) throw new Error("not read");
         drawChain(data);
+        drawAsOf(section, data, false);
+        drawLegend(section, data);
         draw(data);
       })
-      .catch(function () { /* keep the last picture; the next round tries again */ });
+      .catch(function () {
+        // keep the last picture; the next round tries again; say if it is getting old
+        if (current) drawAsOf(section, current, true);
+      });
   }
 
   function start() {
