@@ -24,6 +24,9 @@ PAGE_FIELDS = {"page", "page_size", "has_next", "total", "total_capped"}
 
 #: ``Schema.property`` → why the list is short whatever the data.
 BOUNDED: dict[str, str] = {
+    "MapAreaOut.value": "a marker's [longitude, latitude] (two numbers)",
+    "MapAreasOut.areas": "the open risk areas the map draws, the newest 500 (`more` says so)",
+    "MapAreasOut.levels": "the rule set's risk levels (at most four)",
     "PatientOut.tests": "the tests of one patient (a few per day of treatment)",
     "PatientOut.blockers": "the codes of what blocks a discharge (at most five kinds)",
     "CapacityReportOut.sites": "the sites of one jurisdiction (tens to a few hundred)",
