@@ -182,3 +182,23 @@ def test_delivery_pages_show_progress_and_the_grid_workers_doors(tree, page_clie
     officer = page_client(made["staff"].officer)
     listed = officer.get("/supplies/deliveries/").content.decode()
     assert "1 confirmed · 0 not at home · 0 refused · 4 pending" in listed
+
+
+def test_api_records_a_door_and_shows_the_progress(tree, api):
+    made = _compound(tree)
+    people = made["people"]
+    delivery = delivery_hand_over(actor=made["staff"].grid, delivery=made["delivery"])
+    door = DoorDelivery.objects.filter(delivery=delivery, household__in=made["mine"]).first()
+    other = DoorDelivery.objects.filter(delivery=delivery, household__in=made["theirs"]).first()
+    assert door is not None
+    assert other is not None
+    base = "/api/v1/supplies"
+    worker = api(people.worker)
+    assert worker.post(f"{base}/doors/{other.code}", {"status": "confirmed"}).status_code == 404
+    no_reason = worker.post(f"{base}/doors/{door.code}", {"status": "refused"})
+    assert no_reason.status_code == 422
+    done = worker.post(f"{base}/doors/{door.code}", {"status": "confirmed", "note": "已送"})
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == "confirmed"
+    shown = api(made["staff"].officer).get(f"{base}/deliveries/{delivery.code}").json()
+    assert (shown["doors_confirmed"], shown["doors_pending"], shown["households"]) == (1, 4, 1)
