@@ -19,6 +19,7 @@ from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
+from fangkong.people.access import parse_code
 from fangkong.supplies.deliveries.access import access_delivery, access_door
 from fangkong.supplies.deliveries.forms import ConfirmForm, DoorForm
 from fangkong.supplies.deliveries.selectors import (
@@ -157,7 +158,7 @@ def resident_doors_view(request: HttpRequest, token: str) -> HttpResponse:
         household = access_resident_link(token)
         form = DoorForm(request.POST if request.method == "POST" else None)
         if request.method == "POST":
-            parsed = _uuid(request.POST.get("door", ""))
+            parsed = parse_code(request.POST.get("door", ""))
             door = household_doors(household).filter(code=parsed).first() if parsed else None
             if door is None:
                 raise NotFound(_("No such door delivery."), code="door_not_found")
@@ -184,10 +185,3 @@ def resident_doors_view(request: HttpRequest, token: str) -> HttpResponse:
             {"error_code": exc.code, "error_message": exc.message},
             status=exc.status,
         )
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
