@@ -199,6 +199,9 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/supplies/deliveries/{code}/hand-over": (
         "a delivery to a compound's receiving point: counts of goods and households, no person"
     ),
+    "POST /api/v1/supplies/doors/{code}": (
+        "a door delivery's state, note and reason; its household is not named"
+    ),
     "POST /api/v1/supplies/incidents": (
         "priority sites and their service incidents: places, tiers, staff owners; no resident"
     ),

@@ -404,7 +404,8 @@ def demo_prepare(
             _say(
                 out,
                 f"Supplies: {supplied.requests} compound requests, {supplied.units_allocated:,} "
-                f"units allocated, {supplied.delivered} delivered to the doors; power plan: "
+                f"units allocated, {supplied.delivered} handed over at the gate, "
+                f"{supplied.doors_confirmed} households confirmed at the door; power plan: "
                 f"{supplied.whole} priority users keep power whole, {supplied.cut} curtailed "
                 "(/supplies/services/).",
             )

@@ -39,6 +39,16 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", pgettext_lazy("delivery status", "Delivered to the doors")
 
 
+class DoorStatus(models.TextChoices):
+    """A household's share of a delivery: waiting at the receiving point, confirmed at the
+    door, nobody at home (to try again), or refused by the household."""
+
+    PENDING = "pending", pgettext_lazy("door delivery status", "Pending")
+    CONFIRMED = "confirmed", pgettext_lazy("door delivery status", "Confirmed")
+    NOT_HOME = "not_home", pgettext_lazy("door delivery status", "Not at home")
+    REFUSED = "refused", pgettext_lazy("door delivery status", "Refused")
+
+
 class PowerTier(models.TextChoices):
     """Priority users of power and utilities; their order comes from the rule set
     (``supplies.power_tiers``), not from this list."""
@@ -73,6 +83,7 @@ class SupplyEventKind(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("supply event kind", "Allocation cancelled")
     HANDED_OVER = "handed_over", pgettext_lazy("supply event kind", "Handed over at the gate")
     DELIVERED = "delivered", pgettext_lazy("supply event kind", "Delivered to the doors")
+    DOOR = "door", pgettext_lazy("supply event kind", "Door delivery recorded")
     REGISTERED = "registered", pgettext_lazy("supply event kind", "Priority user registered")
     PLANNED = "planned", pgettext_lazy("supply event kind", "Shortage plan made")
     REPORTED = "reported", pgettext_lazy("supply event kind", "Incident reported")

@@ -15,6 +15,9 @@ SUPPLIES_WRITE_ROLES = frozenset({Role.SUPPLIES_OFFICER})
 REQUEST_ROLES = frozenset({Role.SUPPLIES_OFFICER, Role.GRID_WORKER})
 #: Record the gate hand-over and confirm door delivery (the compound's staff).
 DELIVERY_ROLES = frozenset({Role.SUPPLIES_OFFICER, Role.GRID_WORKER})
+#: Record a household's door delivery (the household's own grid worker; the resident does it
+#: through their link).
+DOOR_ROLES = frozenset({Role.GRID_WORKER})
 #: See priority users, shortage plans and incidents.
 SERVICES_READ_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER, Role.SUPPLIES_OFFICER})
 #: Register priority users and make shortage plans (有序用电).

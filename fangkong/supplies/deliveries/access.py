@@ -11,9 +11,9 @@ from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound
 from fangkong.people.access import parse_code
 from fangkong.supplies.checks import require_role
-from fangkong.supplies.deliveries.selectors import delivery_scope
-from fangkong.supplies.models import Delivery
-from fangkong.supplies.roles import SUPPLIES_READ_ROLES
+from fangkong.supplies.deliveries.selectors import delivery_scope, door_scope
+from fangkong.supplies.models import Delivery, DoorDelivery
+from fangkong.supplies.roles import DOOR_ROLES, SUPPLIES_READ_ROLES
 
 
 def access_delivery(
@@ -32,4 +32,22 @@ def access_delivery(
     )
     if found is None:
         raise NotFound(_("No such delivery."), code="delivery_not_found")
+    return found
+
+
+def access_door(actor: AnyActor, code: object) -> DoorDelivery:
+    """The door delivery ``code`` of a household the actor answers for (a grid worker: their
+    own); another household's is the same 404 as a missing one."""
+    require_role(actor, DOOR_ROLES)
+    parsed = parse_code(code)
+    found = (
+        door_scope(actor)
+        .select_related("delivery__request__region", "delivery__allocation")
+        .filter(code=parsed)
+        .first()
+        if parsed
+        else None
+    )
+    if found is None:
+        raise NotFound(_("No such door delivery."), code="door_not_found")
     return found

@@ -14,10 +14,19 @@ from fangkong.core.guards import actor_of
 from fangkong.core.paging import paginate
 from fangkong.core.schemas import ERRORS, WRITE_ERRORS, PageOut, PageParams, page_fields
 from fangkong.supplies.checks import require_role
-from fangkong.supplies.deliveries.access import access_delivery
-from fangkong.supplies.deliveries.selectors import delivery_list, pick_list
-from fangkong.supplies.deliveries.services import delivery_confirm, delivery_hand_over
-from fangkong.supplies.models import Delivery
+from fangkong.supplies.deliveries.access import access_delivery, access_door
+from fangkong.supplies.deliveries.selectors import (
+    DoorProgress,
+    delivery_list,
+    door_progress,
+    pick_list,
+)
+from fangkong.supplies.deliveries.services import (
+    delivery_confirm,
+    delivery_hand_over,
+    door_delivery_record,
+)
+from fangkong.supplies.models import Delivery, DoorDelivery
 from fangkong.supplies.roles import DELIVERY_ROLES, SUPPLIES_READ_ROLES
 
 router = Router()
@@ -47,6 +56,10 @@ class DeliveryOut(Schema):
     handed_over_at: datetime | None
     delivered_at: datetime | None
     households: int | None
+    doors_confirmed: int
+    doors_not_home: int
+    doors_refused: int
+    doors_pending: int
 
 
 class DeliveryDetailOut(DeliveryOut):
@@ -57,12 +70,27 @@ class DeliveryPageOut(PageOut):
     items: list[DeliveryOut]
 
 
+class DoorRecordIn(Schema):
+    status: Literal["confirmed", "not_home", "refused"]
+    reason: str = Field("", max_length=255)
+    note: str = Field("", max_length=255)
+
+
+class DoorOut(Schema):
+    code: str
+    delivery_code: str
+    status: str
+    at: datetime | None
+    note: str
+    reason: str
+
+
 class ConfirmIn(Schema):
     households: int = Field(ge=0, le=1_000_000)
     note: str = Field("", max_length=255)
 
 
-def _delivery_out(delivery: Delivery) -> DeliveryOut:
+def _delivery_out(delivery: Delivery, progress: DoorProgress) -> DeliveryOut:
     point = delivery.request.receiving_point
     return DeliveryOut(
         code=str(delivery.code),
@@ -76,12 +104,16 @@ def _delivery_out(delivery: Delivery) -> DeliveryOut:
         handed_over_at=delivery.handed_over_at,
         delivered_at=delivery.delivered_at,
         households=delivery.households,
+        doors_confirmed=progress.confirmed,
+        doors_not_home=progress.not_home,
+        doors_refused=progress.refused,
+        doors_pending=progress.pending,
     )
 
 
 def _detail(delivery: Delivery) -> DeliveryDetailOut:
     return DeliveryDetailOut(
-        **_delivery_out(delivery).model_dump(),
+        **_delivery_out(delivery, door_progress([delivery])[delivery.pk]).model_dump(),
         pick_list=[
             PickOut(
                 item=line.item.sku,
@@ -103,7 +135,10 @@ def deliveries_list(request: HttpRequest, filters: Query[DeliveryFilters]) -> De
         page=filters.page,
         page_size=filters.page_size,
     )
-    return DeliveryPageOut(items=[_delivery_out(d) for d in page.items], **page_fields(page))
+    progress = door_progress(page.items)
+    return DeliveryPageOut(
+        items=[_delivery_out(d, progress[d.pk]) for d in page.items], **page_fields(page)
+    )
 
 
 @router.get(
@@ -137,5 +172,35 @@ def deliveries_confirm(request: HttpRequest, code: str, payload: ConfirmIn) -> D
     return _detail(
         delivery_confirm(
             actor=actor, delivery=delivery, households=payload.households, note=payload.note
+        )
+    )
+
+
+def _door_out(door: DoorDelivery) -> DoorOut:
+    return DoorOut(
+        code=str(door.code),
+        delivery_code=str(door.delivery.code),
+        status=door.status,
+        at=door.at,
+        note=door.note,
+        reason=door.reason,
+    )
+
+
+@router.post(
+    "/doors/{code}",
+    response={200: DoorOut, **WRITE_ERRORS},
+    summary="Record one household's door delivery (its grid worker)",
+)
+def doors_record(request: HttpRequest, code: str, payload: DoorRecordIn) -> DoorOut:
+    actor = actor_of(request)
+    door = access_door(actor, code)
+    return _door_out(
+        door_delivery_record(
+            actor=actor,
+            door=door,
+            status=payload.status,
+            reason=payload.reason,
+            note=payload.note,
         )
     )

@@ -6,7 +6,7 @@ from fangkong.supplies.models.allocation import (
     RequestLine,
     SupplyRequest,
 )
-from fangkong.supplies.models.deliveries import Delivery
+from fangkong.supplies.models.deliveries import Delivery, DoorDelivery
 from fangkong.supplies.models.events import SupplyEvent
 from fangkong.supplies.models.power import (
     PriorityUser,
@@ -27,6 +27,7 @@ __all__ = [
     "Allocation",
     "AllocationLine",
     "Delivery",
+    "DoorDelivery",
     "Item",
     "PriorityUser",
     "ReceivingPoint",

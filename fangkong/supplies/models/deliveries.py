@@ -7,7 +7,7 @@ import uuid
 
 from django.db import models
 
-from fangkong.supplies.choices import DeliveryStatus
+from fangkong.supplies.choices import DeliveryStatus, DoorStatus
 from fangkong.supplies.models.allocation import Allocation, SupplyRequest
 
 
@@ -39,3 +39,29 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.code}"
+
+
+class DoorDelivery(models.Model):
+    """One household's share of a delivery to a compound's receiving point: made (pending)
+    for every household of the compound at the gate hand-over, then confirmed at the door by
+    the household's grid worker or by the resident through their link, or recorded as not at
+    home or refused (with a reason). ``by`` is the username or ``resident-link``."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="doors")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=DoorStatus.choices, default=DoorStatus.PENDING)
+    at = models.DateTimeField(null=True, blank=True)
+    by = models.CharField(max_length=150, blank=True, default="")
+    note = models.CharField(max_length=255, blank=True, default="")
+    reason = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["delivery_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "household"], name="door_delivery_once")
+        ]
+        indexes = [models.Index(fields=["delivery", "status"])]
+
+    def __str__(self) -> str:
+        return f"door delivery {self.code}"
