@@ -23,7 +23,7 @@ from fangkong.community.sweeps.door_sampling import (
 from fangkong.community.sweeps.services import sweep_open
 from fangkong.community.tests.factories import covered_homes, members_of, staff_make
 from fangkong.core.errors import NotFound, PermissionDenied, ValidationFailed
-from fangkong.core.models import AuditEntry
+from fangkong.core.models import AccessEntry, AuditEntry
 from fangkong.lab.choices import PointKind, TubeResult
 from fangkong.lab.models import Binding, Tube
 from fangkong.lab.rounds.services import sampling_point_create
@@ -117,3 +117,52 @@ def test_another_district_sees_no_entry_and_a_wrong_role_is_refused(tree):
         access_door_sample(far_sampler, sweep.code, entry.pk, roles={"sampler"})
     with pytest.raises(PermissionDenied):
         access_door_sample(staff.duty, sweep.code, entry.pk, roles={"sampler"})
+
+
+def test_the_pages_list_mark_and_bind_at_the_door(tree, page_client):
+    staff = staff_make(tree)
+    _responsible, homes = covered_homes(staff, staff.worker, 1)
+    sweep = sweep_open(actor=staff.duty, region=tree["district_a"], name="排查", reason="封控")
+    first, second = members_of(homes[0])
+    visit_url = f"/community/sweeps/{sweep.code}/visit/{homes[0].code}/"
+    body = {
+        "state": "present",
+        "residents_counted": "2",
+        "present": [str(first.code), str(second.code)],
+        "homebound": [str(first.code)],
+    }
+    assert page_client(staff.worker).post(visit_url, body).status_code == 422
+    assert not DoorSample.objects.exists()
+    body["homebound_reason"] = HomeboundReason.BEDRIDDEN
+    assert page_client(staff.worker).post(visit_url, body).status_code == 302
+    entry = DoorSample.objects.get()
+    s = screening_make(tree, residents=0)
+    team = sampling_point_create(
+        actor=s.commander,
+        region=tree["community_a"],
+        name="上门采样队",
+        kind=PointKind.DOOR_TO_DOOR,
+    )
+    team.staff.add(User.objects.get(pk=s.sampler.user_id))
+    sampler = page_client(s.sampler)
+    assert sampler.get("/community/door-sampling/").status_code == 200
+    listing = sampler.get(f"/community/sweeps/{sweep.code}/door-sampling/")
+    assert listing.status_code == 200
+    assert first.name in listing.content.decode()
+    assert AccessEntry.objects.filter(action="door_sampling_list").exists()
+    bind_url = f"/community/sweeps/{sweep.code}/door-sampling/{entry.pk}/"
+    post = f"{team.code}:{s.round.code}"
+    bound = sampler.post(bind_url, {"post": post, "barcode": "D0002"})
+    assert bound.status_code == 302
+    entry.refresh_from_db()
+    assert entry.tube is not None
+    assert entry.tube.barcode == "D0002"
+    again = sampler.post(bind_url, {"post": post, "barcode": "D0003"})
+    assert again.status_code == 422
+    assert page_client(staff.duty).post(bind_url, {"post": post}).status_code == 403
+    assert (
+        page_client(staff.other_duty)
+        .get(f"/community/sweeps/{sweep.code}/door-sampling/")
+        .status_code
+        == 404
+    )
