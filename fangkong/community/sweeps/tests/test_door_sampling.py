@@ -166,3 +166,12 @@ def test_the_pages_list_mark_and_bind_at_the_door(tree, page_client):
         .status_code
         == 404
     )
+
+
+def test_a_door_to_door_team_is_set_up_through_the_lab_api(tree, api):
+    client = api(actor_make(role=Role.COMMANDER, region=tree["city"]))
+    body = {"region_code": tree["community_a"].code, "name": "上门采样队"}
+    made = client.post("/api/v1/lab/points", {**body, "kind": "door_to_door"})
+    assert made.status_code == 201, made.json()
+    assert made.json()["kind"] == PointKind.DOOR_TO_DOOR
+    assert client.post("/api/v1/lab/points", {**body, "kind": "van"}).status_code == 422
