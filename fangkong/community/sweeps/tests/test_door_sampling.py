@@ -25,7 +25,7 @@ from fangkong.community.tests.factories import covered_homes, members_of, staff_
 from fangkong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from fangkong.core.models import AccessEntry, AuditEntry
 from fangkong.lab.choices import PointKind, TubeResult
-from fangkong.lab.models import Binding, Tube
+from fangkong.lab.models import Binding, SamplingPoint, Tube
 from fangkong.lab.rounds.services import sampling_point_create
 from fangkong.lab.tests.factories import screening_make
 
@@ -39,6 +39,19 @@ def _listed(tree: dict[str, Any]) -> Any:
     visit = access_visit(staff.worker, sweep.code, homes[0].code, roles={"grid_worker"})
     first, second = members_of(homes[0])
     return staff, sweep, visit, first, second
+
+
+def _door_team(tree: dict[str, Any]) -> tuple[Any, SamplingPoint]:
+    """A round over district A and a door-to-door team in community A with its sampler."""
+    s = screening_make(tree, residents=0)
+    team = sampling_point_create(
+        actor=s.commander,
+        region=tree["community_a"],
+        name="上门采样队",
+        kind=PointKind.DOOR_TO_DOOR,
+    )
+    team.staff.add(User.objects.get(pk=s.sampler.user_id))
+    return s, team
 
 
 def test_the_list_is_built_once_however_often_the_visit_sends_it(tree):
@@ -68,14 +81,7 @@ def test_the_list_is_built_once_however_often_the_visit_sends_it(tree):
 
 def test_a_door_to_door_sampler_binds_a_lab_tube_with_the_person_as_member(tree):
     staff, sweep, visit, first, _second = _listed(tree)
-    s = screening_make(tree, residents=0)
-    team = sampling_point_create(
-        actor=s.commander,
-        region=tree["community_a"],
-        name="上门采样队",
-        kind=PointKind.DOOR_TO_DOOR,
-    )
-    team.staff.add(User.objects.get(pk=s.sampler.user_id))
+    s, team = _door_team(tree)
     door_sampling_request(
         actor=staff.worker, visit=visit, persons=[first.code], reason=HomeboundReason.ELDERLY_ALONE
     )
@@ -136,14 +142,7 @@ def test_the_pages_list_mark_and_bind_at_the_door(tree, page_client):
     body["homebound_reason"] = HomeboundReason.BEDRIDDEN
     assert page_client(staff.worker).post(visit_url, body).status_code == 302
     entry = DoorSample.objects.get()
-    s = screening_make(tree, residents=0)
-    team = sampling_point_create(
-        actor=s.commander,
-        region=tree["community_a"],
-        name="上门采样队",
-        kind=PointKind.DOOR_TO_DOOR,
-    )
-    team.staff.add(User.objects.get(pk=s.sampler.user_id))
+    s, team = _door_team(tree)
     sampler = page_client(s.sampler)
     assert sampler.get("/community/door-sampling/").status_code == 200
     listing = sampler.get(f"/community/sweeps/{sweep.code}/door-sampling/")
