@@ -46,6 +46,14 @@ class FindingKind(models.TextChoices):
     MISSING = "missing", pgettext_lazy("sweep finding", "Registered resident not found")
 
 
+class HomeboundReason(models.TextChoices):
+    """Why a resident found at a sweep's visit is sampled at the door (上门采样)."""
+
+    BEDRIDDEN = "bedridden", pgettext_lazy("homebound reason", "Bedridden")
+    ELDERLY_ALONE = "elderly_alone", pgettext_lazy("homebound reason", "Elderly living alone")
+    CLOSURE = "closure", pgettext_lazy("homebound reason", "Home under closure")
+
+
 class RestrictionKind(models.TextChoices):
     CLOSURE = "closure", pgettext_lazy("restriction kind", "Closure (封控)")
     CONTROL = "control", pgettext_lazy("restriction kind", "Control (管控)")

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from fangkong.community.choices import (
     FindingKind,
+    HomeboundReason,
     RequestCategory,
     RequestStatus,
     Urgency,
@@ -23,6 +24,7 @@ from fangkong.community.choices import (
 from fangkong.community.models import (
     CarePlan,
     Coverage,
+    DoorSample,
     MedicalExit,
     ResidentRequest,
     SweepFinding,
@@ -189,6 +191,39 @@ def finding_rows(actor: AnyActor, findings: Sequence[SweepFinding]) -> list[Find
         for f in findings
     ]
     _log(actor, "sweep_finding_list", "person", [row.person_code for row in rows])
+    return rows
+
+
+@dataclass(frozen=True)
+class DoorRow:
+    entry_id: int
+    person_code: UUID
+    name: str
+    address: str
+    reason_label: str
+    barcode: str
+    sampled_at: datetime | None
+    result_label: str
+
+
+def door_rows(actor: AnyActor, entries: Sequence[DoorSample]) -> list[DoorRow]:
+    """A sweep's door-to-door sampling list (person, household and tube loaded): who, where,
+    why, and the tube with its result once sampled; logs the persons shown."""
+    named = shows_persons(actor)
+    rows = [
+        DoorRow(
+            entry_id=e.pk,
+            person_code=e.person.code,
+            name=e.person.name if named else "",
+            address=e.visit.household.address,
+            reason_label=str(HomeboundReason(e.reason).label),
+            barcode=e.tube.barcode if e.tube else "",
+            sampled_at=e.sampled_at,
+            result_label=e.tube.get_result_display() if e.tube else "",
+        )
+        for e in entries
+    ]
+    _log(actor, "door_sampling_list", "person", [row.person_code for row in rows])
     return rows
 
 

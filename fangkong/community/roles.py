@@ -25,3 +25,7 @@ EXIT_APPROVE_ROLES = frozenset({Role.DUTY_OFFICER, Role.COMMANDER})
 VEHICLE_ROLES = frozenset({Role.TRANSFER_DISPATCHER, Role.DUTY_OFFICER})
 #: Per-jurisdiction figures for the command picture.
 FIGURE_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER, Role.INSPECTOR})
+#: Sample the residents a sweep listed for door-to-door sampling (a door-to-door point's staff).
+DOOR_SAMPLING_ROLES = frozenset({Role.SAMPLER})
+#: See a sweep's door-to-door sampling list and its progress.
+DOOR_READ_ROLES = READ_ROLES | DOOR_SAMPLING_ROLES

@@ -140,6 +140,14 @@ class SamplingPlace(models.TextChoices):
     HOME = "home", pgettext_lazy("test place", "At home")
 
 
+class PointKind(models.TextChoices):
+    """What a sampling point is: a fixed place people come to, or a door-to-door team that
+    samples people who cannot go out (a community sweep lists them)."""
+
+    FIXED = "fixed", pgettext_lazy("sampling point kind", "Fixed point")
+    DOOR_TO_DOOR = "door_to_door", pgettext_lazy("sampling point kind", "Door-to-door team")
+
+
 class RetestStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("retest status", "To sample")
     SAMPLED = "sampled", pgettext_lazy("retest status", "Sampled")

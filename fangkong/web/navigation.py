@@ -43,6 +43,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Residents' requests"), "community:requests"),
     NavItem(_("Restricted compounds"), "community:restrictions"),
     NavItem(_("Door-to-door sweeps"), "community:sweeps"),
+    NavItem(_("Door-to-door sampling"), "community:door_sweeps"),
     NavItem(_("Supplies"), "supplies:stock"),
     NavItem(_("Deliveries"), "supplies:deliveries"),
     NavItem(_("Essential services"), "supplies:services"),

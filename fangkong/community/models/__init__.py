@@ -8,11 +8,12 @@ from fangkong.community.models.requests import (
     ResidentLink,
     ResidentRequest,
 )
-from fangkong.community.models.sweeps import Sweep, SweepFinding, SweepVisit
+from fangkong.community.models.sweeps import DoorSample, Sweep, SweepFinding, SweepVisit
 
 __all__ = [
     "CarePlan",
     "Coverage",
+    "DoorSample",
     "GateEntry",
     "GridEvent",
     "MedicalExit",

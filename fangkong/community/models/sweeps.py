@@ -7,7 +7,7 @@ import uuid
 
 from django.db import models
 
-from fangkong.community.choices import FindingKind, SweepStatus, VisitState
+from fangkong.community.choices import FindingKind, HomeboundReason, SweepStatus, VisitState
 from fangkong.core.models import TimestampedModel
 
 
@@ -78,3 +78,28 @@ class SweepFinding(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class DoorSample(models.Model):
+    """A resident of a sweep who cannot go out, to be sampled at the door (one per sweep and
+    person). ``tube`` is the lab's tube once a door-to-door sampler bound the person; the
+    result is the tube's (read through ``lab``)."""
+
+    sweep = models.ForeignKey(Sweep, on_delete=models.CASCADE, related_name="door_samples")
+    visit = models.ForeignKey(SweepVisit, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=16, choices=HomeboundReason.choices)
+    listed_at = models.DateTimeField()
+    listed_by = models.CharField(max_length=150)
+    tube = models.ForeignKey(
+        "lab.Tube", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sampled_at = models.DateTimeField(null=True, blank=True)
+    sampled_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["sweep", "person"], name="door_sample_once")]
+
+    def __str__(self) -> str:
+        return f"{self.sweep_id}:{self.person_id}"

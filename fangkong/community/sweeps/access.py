@@ -8,9 +8,10 @@ from collections.abc import Collection
 from django.utils.translation import gettext as _
 
 from fangkong.community.checks import require_role
-from fangkong.community.models import Sweep, SweepVisit
+from fangkong.community.models import DoorSample, Sweep, SweepVisit
 from fangkong.community.roles import READ_ROLES
 from fangkong.community.scope import households_of
+from fangkong.community.sweeps.door_sampling import sweep_sampling_list
 from fangkong.community.sweeps.selectors import sweep_scope
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import NotFound
@@ -42,4 +43,20 @@ def access_visit(
     )
     if found is None:
         raise NotFound(_("No such household in this sweep."), code="visit_not_found")
+    return found
+
+
+def access_door_sample(
+    actor: AnyActor, sweep_code: object, entry_id: object, *, roles: Collection[str]
+) -> DoorSample:
+    """Entry ``entry_id`` of sweep ``sweep_code``'s door-to-door sampling list, within the
+    actor's list (:func:`~fangkong.community.sweeps.door_sampling.sweep_sampling_list`)."""
+    sweep = access_sweep(actor, sweep_code, roles=roles)
+    found = (
+        sweep_sampling_list(actor=actor, sweep=sweep).filter(pk=entry_id).first()
+        if isinstance(entry_id, int)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("No such resident on this list."), code="door_sample_not_found")
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.community.choices import VisitState
+from fangkong.community.choices import HomeboundReason, VisitState
 
 
 class SweepForm(forms.Form):
@@ -29,6 +29,24 @@ class VisitForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    homebound = forms.MultipleChoiceField(
+        label=_("Cannot go out: sample at the door"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    homebound_reason = forms.ChoiceField(
+        label=_("Why they cannot go out"),
+        required=False,
+        choices=[("", "—"), *HomeboundReason.choices],
+    )
 
     def new_names(self) -> list[str]:
         return [n.strip() for n in self.cleaned_data["new_residents"].splitlines() if n.strip()]
+
+
+class DoorBindForm(forms.Form):
+    """One listed resident sampled at the door: the tube's barcode and the team's post (a
+    door-to-door point and an open round covering it, as ``point:round``)."""
+
+    post = forms.ChoiceField(label=_("Team and round"))
+    barcode = forms.CharField(label=_("Tube barcode"), max_length=32)

@@ -7,17 +7,21 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from fangkong.community.models import SweepVisit
 from fangkong.community.pages import page_asked
 from fangkong.community.presentation import member_rows, visit_rows
 from fangkong.community.roles import READ_ROLES, SWEEP_OPEN_ROLES, SWEEP_VISIT_ROLES
 from fangkong.community.sweeps.access import access_sweep, access_visit
+from fangkong.community.sweeps.door_sampling import door_sampling_request
 from fangkong.community.sweeps.forms import SweepForm, VisitForm
 from fangkong.community.sweeps.selectors import sweep_list, sweep_progress, visits_pending
 from fangkong.community.sweeps.services import NewResident, sweep_open, visit_record
+from fangkong.core.actor import Actor
 from fangkong.core.errors import FangkongError, PermissionDenied
 from fangkong.core.form_errors import errors_on_form
 from fangkong.core.guards import actor_of
@@ -88,16 +92,13 @@ def visit_view(request: HttpRequest, code: UUID, household: UUID) -> HttpRespons
     present = form.fields["present"]
     assert isinstance(present, forms.MultipleChoiceField)
     present.choices = [(str(m.code), m.name) for m in members]
+    homebound = form.fields["homebound"]
+    assert isinstance(homebound, forms.MultipleChoiceField)
+    homebound.choices = present.choices
     if request.method == "POST" and form.is_valid():
         try:
-            visit_record(
-                actor=actor,
-                visit=visit,
-                state=form.cleaned_data["state"],
-                residents_counted=form.cleaned_data["residents_counted"],
-                present=[UUID(value) for value in form.cleaned_data["present"]],
-                new_residents=[NewResident(name=name) for name in form.new_names()],
-            )
+            with transaction.atomic():
+                _visit_and_list(actor, visit, form)
         except FangkongError as exc:
             if exc.status in (403, 404):
                 raise
@@ -111,3 +112,23 @@ def visit_view(request: HttpRequest, code: UUID, household: UUID) -> HttpRespons
         {"visit": visit, "form": form},
         status=422 if request.method == "POST" else 200,
     )
+
+
+def _visit_and_list(actor: Actor, visit: SweepVisit, form: VisitForm) -> None:
+    """The visit, then the residents ticked as unable to go out onto the sweep's
+    door-to-door sampling list (one transaction: a refusal of either keeps neither)."""
+    report = visit_record(
+        actor=actor,
+        visit=visit,
+        state=form.cleaned_data["state"],
+        residents_counted=form.cleaned_data["residents_counted"],
+        present=[UUID(value) for value in form.cleaned_data["present"]],
+        new_residents=[NewResident(name=name) for name in form.new_names()],
+    )
+    if form.cleaned_data["homebound"]:
+        door_sampling_request(
+            actor=actor,
+            visit=report.visit,
+            persons=[UUID(value) for value in form.cleaned_data["homebound"]],
+            reason=form.cleaned_data["homebound_reason"],
+        )

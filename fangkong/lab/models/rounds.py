@@ -13,6 +13,7 @@ from django.utils import timezone
 from fangkong.core.models import TimestampedModel
 from fangkong.lab.choices import (
     ExemptionReason,
+    PointKind,
     RoundKind,
     RoundStatus,
 )
@@ -84,6 +85,7 @@ class SamplingPoint(TimestampedModel):
     sampler_posts = models.PositiveIntegerField(default=2)
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     is_active = models.BooleanField(default=True)
+    kind = models.CharField(max_length=12, choices=PointKind.choices, default=PointKind.FIXED)
 
     class Meta:
         ordering = ["region__path", "name"]

@@ -47,6 +47,8 @@ from fangkong.regions.access import access_region
 router = Router()
 REGION_CODE = r"^[0-9]{1,15}$"
 RoundKindIn = Literal["outbreak", "routine", "targeted"]
+#: A sampling point's kind (``lab.choices.PointKind``).
+PointKindIn = Literal["fixed", "door_to_door"]
 
 
 class AreaIn(Schema):
@@ -91,6 +93,7 @@ class PointIn(Schema):
     closes_at: TimeOfDay = time(21, 0)
     capacity_per_hour: int = Field(300, ge=1, le=100_000)
     sampler_posts: int = Field(2, ge=1, le=1000)
+    kind: PointKindIn = "fixed"
 
 
 class PointOut(Schema):
@@ -104,6 +107,7 @@ class PointOut(Schema):
     closes_at: time
     capacity_per_hour: int
     sampler_posts: int
+    kind: str
 
 
 class LabIn(Schema):
@@ -171,6 +175,7 @@ def point_out(point: SamplingPoint) -> PointOut:
         closes_at=point.closes_at,
         capacity_per_hour=point.capacity_per_hour,
         sampler_posts=point.sampler_posts,
+        kind=point.kind,
     )
 
 

@@ -15,7 +15,7 @@ from fangkong.core.audit import audit_record
 from fangkong.core.concurrency import update_versioned
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from fangkong.lab.access import require_role
-from fangkong.lab.choices import ExemptionReason, RoundKind, RoundStatus
+from fangkong.lab.choices import ExemptionReason, PointKind, RoundKind, RoundStatus
 from fangkong.lab.models import Exemption, Lab, RoundArea, SamplingPoint, ScreeningRound
 from fangkong.lab.roles import COVERAGE_WRITE_ROLES, MANAGE_ROLES
 from fangkong.people.models import Person
@@ -210,8 +210,10 @@ def sampling_point_create(
     closes_at: time = time(21, 0),
     capacity_per_hour: int = 300,
     sampler_posts: int = 2,
+    kind: str = PointKind.FIXED,
 ) -> SamplingPoint:
-    """Set up a sampling point at a node of the actor's subtree."""
+    """Set up a sampling point (fixed, or a door-to-door team) at a node of the actor's
+    subtree."""
     require_role(actor, MANAGE_ROLES)
     require_in_scope(actor, region)
     errors: list[dict[str, object]] = []
@@ -224,10 +226,13 @@ def sampling_point_create(
         errors.append(
             field_error("longitude", "out_of_range", _("Longitude is between -180 and 180."))
         )
+    if kind not in PointKind.values:
+        errors.append(field_error("kind", "invalid_choice", _("Not one of the allowed values.")))
     if errors:
         raise ValidationFailed(_("The sampling point cannot be set up."), errors=errors)
     point = SamplingPoint.objects.create(
         region=region,
+        kind=kind,
         name=name,
         address=address.strip()[:255],
         latitude=latitude,
@@ -242,7 +247,7 @@ def sampling_point_create(
         action="sampling_point_create",
         object_type="sampling_point",
         object_id=point.code,
-        fields=["name", "region", "address", "opens_at", "closes_at", "capacity_per_hour"],
+        fields=["name", "region", "kind", "address", "opens_at", "closes_at", "capacity_per_hour"],
     )
     return point
 
