@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.community.closures.access import access_restriction
 from fangkong.community.closures.forms import GateForm, LiftForm
+from fangkong.community.closures.panels import compound_panels
 from fangkong.community.closures.selectors import (
     gate_log,
     restriction_households,
@@ -61,6 +62,7 @@ def _compound(
             "households": household_rows(actor, homes, action="compound_households"),
             "requests": request_rows(actor, list(needs[:200]), now=timezone.now()),
             "gate": list(gate_log(restriction)[:50]),
+            "panels": compound_panels(actor, restriction.region),
             "may_lift": actor.role in RESTRICT_ROLES,
             "may_gate": actor.role in GATE_ROLES and restriction.gate_log,
             "lift": lift or LiftForm(),

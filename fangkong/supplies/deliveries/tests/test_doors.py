@@ -10,14 +10,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import signing
 
+from fangkong.accounts.choices import Role
+from fangkong.accounts.tests.factories import actor_make
+from fangkong.community.closures.services import restriction_from_area
 from fangkong.community.requests.services import resident_link_issue
 from fangkong.community.tests import factories as community
 from fangkong.core.errors import Conflict, NotFound, ValidationFailed
 from fangkong.core.models import AuditEntry
+from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
 from fangkong.people.models import Household
+from fangkong.policy.choices import DesignationUnit
 from fangkong.regions.subtree import in_subtree
+from fangkong.risk_areas.services import risk_area_designate
 from fangkong.supplies.allocation.services import (
     RequestInput,
     allocation_approve,
@@ -202,3 +209,36 @@ def test_api_records_a_door_and_shows_the_progress(tree, api):
     assert done.json()["status"] == "confirmed"
     shown = api(made["staff"].officer).get(f"{base}/deliveries/{delivery.code}").json()
     assert (shown["doors_confirmed"], shown["doors_pending"], shown["households"]) == (1, 4, 1)
+
+
+def test_compound_page_shows_its_deliveries_and_doors_to_the_roles_that_see_supplies(
+    tree, page_client
+):
+    with time_machine.travel(NINTH_EDITION_DAY, tick=True):
+        made = _compound(tree)
+        people = made["people"]
+        delivery = delivery_hand_over(actor=made["staff"].grid, delivery=made["delivery"])
+        door = DoorDelivery.objects.filter(delivery=delivery, household__in=made["mine"]).first()
+        assert door is not None
+        door_delivery_record(actor=people.worker, door=door, status="confirmed")
+        area = risk_area_designate(
+            actor=people.commander,
+            region=tree["grid_a1"],
+            unit=DesignationUnit.COMPOUND,
+            level="high",
+            name="幸福里",
+            reason="病例居住",
+        )
+        restriction = restriction_from_area(
+            actor=people.commander, area=area, reason="高风险区封控"
+        )
+        url = f"/community/compounds/{restriction.code}/"
+        page = page_client(people.duty).get(url).content.decode()
+        assert 'data-table="compound-deliveries"' in page
+        assert f"/supplies/deliveries/{delivery.code}/" in page
+        assert "1 confirmed · 0 not at home · 0 refused · 4 pending" in page
+        # an epidemiologist reads the compound but not supplies: no deliveries panel
+        epidemiologist = actor_make(role=Role.EPIDEMIOLOGIST, region=tree["district_a"])
+        seen = page_client(epidemiologist).get(url)
+        assert seen.status_code == 200
+        assert 'data-table="compound-deliveries"' not in seen.content.decode()
