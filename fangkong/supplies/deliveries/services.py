@@ -75,15 +75,16 @@ def delivery_hand_over(*, actor: AnyActor, delivery: Delivery) -> Delivery:
             handed_over_at=timezone.now(),
             handed_over_by=actor.username,
         )
-        doors_open(delivery=delivery)
+        doors_open(actor=actor, delivery=delivery)
     return delivery
 
 
-def doors_open(*, delivery: Delivery) -> int:
+def doors_open(*, actor: AnyActor, delivery: Delivery) -> int:
     """One pending door delivery per household of the compound whose receiving point the
     delivery goes to (its node's subtree), made in one INSERT; a household that has its row
     already is skipped (``door_delivery_once``), so a retry makes none twice. A delivery to a
-    district (no receiving point) has no doors. Returns the number of doors of the delivery."""
+    district (no receiving point) has no doors. Returns the number of doors of the delivery.
+    Must run inside the caller's transaction: an audit row counts the doors made."""
     point = delivery.request.receiving_point
     if point is None:
         return 0
@@ -95,12 +96,21 @@ def doors_open(*, delivery: Delivery) -> int:
         .values_list("pk", flat=True)
         .order_by("pk")
     )
-    DoorDelivery.objects.bulk_create(
+    made = DoorDelivery.objects.bulk_create(
         [DoorDelivery(delivery=delivery, household_id=pk) for pk in missing],
         batch_size=2000,
         ignore_conflicts=True,
     )
-    return DoorDelivery.objects.filter(delivery=delivery).count()
+    doors = DoorDelivery.objects.filter(delivery=delivery).count()
+    audit_record(
+        actor=actor,
+        action="delivery_doors_open",
+        object_type="delivery",
+        object_id=delivery.code,
+        fields=["doors"],
+        extra={"made": len(made), "doors": doors},
+    )
+    return doors
 
 
 def delivery_confirm(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import signing
+from django.db import transaction
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
@@ -94,7 +95,8 @@ def test_hand_over_makes_one_door_per_household_once(tree):
     # a retried hand-over is refused and the set-based step made again adds nothing
     with pytest.raises(Conflict):
         delivery_hand_over(actor=made["staff"].grid, delivery=delivery)
-    assert doors_open(delivery=delivery) == 5
+    with transaction.atomic():
+        assert doors_open(actor=made["staff"].grid, delivery=delivery) == 5
     assert DoorDelivery.objects.filter(delivery=delivery).count() == 5
     # counted door by door, not as a whole
     with pytest.raises(Conflict):
