@@ -26,6 +26,7 @@ from fangkong.core.errors import FangkongError
 #: A field's name (the last name of its path) → its label on pages.
 FIELD_LABELS: dict[str, str | Promise] = {
     # screening: tubes, results, rounds, points, packages
+    "point": gettext_lazy("Sampling point"),
     "barcode": gettext_lazy("Barcode"),
     "result": gettext_lazy("Result"),
     "ct_orf1ab": gettext_lazy("Ct ORF1ab"),
