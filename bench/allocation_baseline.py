@@ -184,11 +184,11 @@ def baseline(setup: Setup) -> dict[str, Any]:
             f"INSERT INTO {BASELINE}.isolation_transfertask "  # noqa: S608 - constant names
             "(created_at, updated_at, version, code, person_id, order_id, region_id, kind, "
             "status, pickup_address, destination, destination_facility_id, window_start, "
-            "window_end, reason, rule_set, requested_by, cancelled_reason) "
+            "window_end, reason, rule_set, requested_by, cancelled_reason, source) "
             "SELECT now(), now(), 1, gen_random_uuid(), o.person_id, o.id, o.region_id, "
             "'to_site', 'requested', left(coalesce(nullif(h.address, ''), pr.name), 255), "
             "left(f.address || ' · ' || r.number, 255), f.id, now(), "
-            "now() + make_interval(mins => %s), %s, o.rule_set, 'baseline', '' "
+            "now() + make_interval(mins => %s), %s, o.rule_set, 'baseline', '', '' "
             f"FROM {BASELINE}.isolation_isolationorder o "
             f"JOIN {BASELINE}.isolation_room r ON r.id = o.room_id "
             "JOIN isolation_facility f ON f.id = r.facility_id "
