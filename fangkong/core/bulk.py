@@ -34,6 +34,10 @@ SQLITE_CHUNK_ROWS = 100_000
 SQLITE_ROWS_PER_STATEMENT = 50  # a multi-row VALUES saves a statement step per row
 IN_CHUNK = 900  # below SQLite's default limit on host parameters per statement
 REBUILD_MIN_ROWS = 50_000  # smaller loads insert into the live indexes
+#: A load of at least this many rows refreshes the table's statistics when they are missing
+#: or the load grew the table by more than :data:`STATISTICS_STALE_SHARE` of its rows.
+STATISTICS_MIN_ROWS = 100
+STATISTICS_STALE_SHARE = 0.2
 PG_INDEX_MEMORY = "256MB"  # maintenance_work_mem while rebuilding indexes
 SQLITE_LOAD_CACHE_KIB = 262_144  # page cache while loading (256 MiB)
 #: JSON text as ``json.dumps(value, ensure_ascii=False)`` writes it, with the encoder built
@@ -135,6 +139,8 @@ def table_insert(table: str, frame: pl.DataFrame) -> int:
                 cursor.execute(statement)
             if restore:
                 cursor.execute(f"ANALYZE {_quote(table)}")  # fresh statistics for the planner
+            else:
+                statistics_refresh_if_stale(cursor, table, frame.height)
         return frame.height
     frame = _sqlite_values(frame)
     constant = {
@@ -289,6 +295,24 @@ def _sqlite_literal(value: object) -> str:
     if isinstance(value, bool | int | float):
         return str(int(value) if isinstance(value, bool) else value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def statistics_refresh_if_stale(cursor: Any, table: str, rows: int) -> bool:
+    """After ``rows`` were loaded into ``table`` on PostgreSQL: ``ANALYZE`` it when it has no
+    statistics yet (``reltuples`` −1: never analysed) or the load added more than
+    :data:`STATISTICS_STALE_SHARE` of what the statistics knew. Autovacuum would do it within
+    a minute or so; until then the planner guesses, and a guessed region tree turns a
+    millisecond subquery into a scan of every case (the case list's deep pages went 40 ms →
+    3 s right after a city was loaded). Loads under :data:`STATISTICS_MIN_ROWS` rows, and
+    SQLite, are left alone. Returns whether it analysed."""
+    if rows < STATISTICS_MIN_ROWS or connection.vendor != "postgresql":
+        return False
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [_quote(table)])
+    known = float(cursor.fetchone()[0])
+    if known >= 0 and rows <= STATISTICS_STALE_SHARE * known:
+        return False
+    cursor.execute(f"ANALYZE {_quote(table)}")
+    return True
 
 
 def _pg_suspend(cursor: Any, table: str, rows: int) -> list[str]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor, SystemActor
 from fangkong.core.audit import audit_record
+from fangkong.core.bulk import statistics_refresh_if_stale
 from fangkong.core.concurrency import update_versioned
 from fangkong.core.errors import (
     Conflict,
@@ -238,6 +239,8 @@ def _insert(plan: ImportPlan) -> int:
                 )
         else:
             ids.update((obj.code, obj.pk) for obj in objects)
+    with connection.cursor() as cursor:
+        statistics_refresh_if_stale(cursor, Region._meta.db_table, created)
     return created
 
 

@@ -244,3 +244,36 @@ def test_rows_insert_reports_a_duplicate_key_as_djangos_integrity_error(db):
     assert stored.response == {"a": "阴性"}
     with pytest.raises(IntegrityError), transaction.atomic():
         rows_insert(IdempotencyRecord, [row])
+
+
+class _Cursor:
+    """What ``statistics_refresh_if_stale`` asks of a cursor: the statistics' row count,
+    and the statements it runs."""
+
+    def __init__(self, reltuples: float) -> None:
+        self.reltuples = reltuples
+        self.statements: list[str] = []
+
+    def execute(self, sql: str, params: object = None) -> None:
+        self.statements.append(sql)
+
+    def fetchone(self) -> tuple[float]:
+        return (self.reltuples,)
+
+
+@pytest.mark.parametrize(
+    ("reltuples", "rows", "analysed"),
+    [
+        (-1, 550, True),  # never analysed: a region tree just loaded
+        (1_000_000, 10_000, False),  # 1 % more: autovacuum's business
+        (1_000, 300, True),  # 30 % more
+        (-1, 99, False),  # a handful of rows
+    ],
+)
+def test_statistics_refresh_after_a_load_that_outgrows_them(
+    monkeypatch: pytest.MonkeyPatch, reltuples: float, rows: int, analysed: bool
+) -> None:
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    cursor = _Cursor(reltuples)
+    assert bulk.statistics_refresh_if_stale(cursor, "regions_region", rows) is analysed
+    assert any(s.startswith("ANALYZE") for s in cursor.statements) is analysed
