@@ -25,8 +25,21 @@ from fangkong.command_center.picture.measures import (
     Window,
 )
 from fangkong.community.figures import community_count
-from fangkong.isolation.choices import OrderStatus, OrderTestStatus, RoomStatus
-from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
+from fangkong.isolation.choices import (
+    AlertState,
+    MonitoringAlertKind,
+    OrderStatus,
+    OrderTestStatus,
+    RoomStatus,
+    TransferStatus,
+)
+from fangkong.isolation.models import (
+    IsolationOrder,
+    MonitoringAlert,
+    OrderTestTask,
+    Room,
+    TransferTask,
+)
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.models import Binding
 from fangkong.regions.counts import now_state, per_date, per_day
@@ -160,6 +173,8 @@ ISOLATION_MEASURES = (
         Stage.ISOLATION,
         late=True,
     ),
+    Measure("transfers_late", _("Transfers late"), Flow.STATE, Stage.ISOLATION, late=True),
+    Measure("checks_missed", _("Health checks missed"), Flow.STATE, Stage.ISOLATION, late=True),
     Measure("orders_released", _("Released"), Flow.FLOW, Stage.RELEASE),
     Measure("releases_overdue", _("Release overdue"), Flow.STATE, Stage.RELEASE, late=True),
 )
@@ -167,8 +182,10 @@ ISOLATION_MEASURES = (
 
 def _isolation_count(window: Window) -> Iterable[Counts]:
     """Quarantine and monitoring orders issued and released per day; now: open orders, open
-    orders past their release day, scheduled tests of open orders whose day has passed, and
-    free rooms (at the site's node)."""
+    orders past their release day, scheduled tests of open orders whose day has passed,
+    transfers not picked up or not delivered by the end of their window (at the task's node),
+    missed health checks not yet closed (at the order's node), and free rooms (at the site's
+    node)."""
     orders = IsolationOrder.objects.all()
     yield "orders_issued", per_day(orders, node="region_id", at="issued_at", window=window)
     yield (
@@ -193,6 +210,15 @@ def _isolation_count(window: Window) -> Iterable[Counts]:
         "isolation_tests_late",
         now_state(overdue_tests, node="order__region_id", window=window),
     )
+    late_transfers = TransferTask.objects.filter(
+        window_end__lt=window.now,
+        status__in=[TransferStatus.REQUESTED, TransferStatus.ASSIGNED, TransferStatus.PICKED_UP],
+    )
+    yield "transfers_late", now_state(late_transfers, node="region_id", window=window)
+    missed = MonitoringAlert.objects.filter(kind=MonitoringAlertKind.MISSED).exclude(
+        state=AlertState.CLOSED
+    )
+    yield "checks_missed", now_state(missed, node="region_id", window=window)
     rooms = Room.objects.filter(status=RoomStatus.FREE)
     yield "rooms_free", now_state(rooms, node="facility__region_id", window=window)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.db.models import Count
 from django.utils import timezone
 
@@ -18,7 +19,16 @@ from fangkong.command_center.picture.tests.factories import scene_make
 from fangkong.core.actor import SYSTEM
 from fangkong.core.errors import PermissionDenied, ValidationFailed
 from fangkong.core.models import AuditEntry
-from fangkong.isolation.models import IsolationOrder, OrderTestTask, Room
+from fangkong.isolation.models import (
+    IsolationOrder,
+    MonitoringAlert,
+    OrderTestTask,
+    Room,
+    TransferTask,
+)
+from fangkong.isolation.monitoring.services import checks_missed_raise
+from fangkong.isolation.transfers.requesting import transfers_create_for_orders
+from fangkong.isolation.transfers.tests.factories import placed_orders_make, transfer_staff_make
 from fangkong.lab.models import Binding
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
@@ -160,3 +170,38 @@ def test_the_job_computes_the_figures(tree):
     outcome = command_figures_refresh()
     assert "figures for" in outcome
     assert NodeDayFigure.objects.values("measure").annotate(n=Count("id")).count() > 3
+
+
+def test_late_transfers_and_missed_checks_are_late_where_they_happen(tree):
+    """A transfer not picked up by the end of its window, and a health check missed past its
+    grace, count as late at their node and every node above it, nowhere else; the rolled-up
+    values equal direct counts."""
+    people = transfer_staff_make(tree)
+    orders = placed_orders_make(people, 2)
+    transfers_create_for_orders(orders=orders, actor=people.dispatcher)
+    later = timezone.now() + timedelta(days=1, hours=3)
+    with time_machine.travel(later):
+        assert checks_missed_raise() > 0
+    figures_refresh(actor=SYSTEM, days=1, now=later)
+    day = timezone.localdate(later)
+    open_states = ("requested", "assigned", "picked_up")
+    seen = 0
+    for region in Region.objects.all():
+        transfers = TransferTask.objects.filter(
+            in_subtree(region.path, field="region__path"),
+            window_end__lt=later,
+            status__in=open_states,
+        ).count()
+        missed = (
+            MonitoringAlert.objects.filter(
+                in_subtree(region.path, field="region__path"), kind="missed"
+            )
+            .exclude(state="closed")
+            .count()
+        )
+        assert _stored(region, "transfers_late", day) == transfers, region.code
+        assert _stored(region, "checks_missed", day) == missed, region.code
+        seen += transfers + missed
+    assert _stored(tree["city"], "transfers_late", day) == 2
+    assert _stored(tree["district_b"], "transfers_late", day) == 0
+    assert seen > 0
