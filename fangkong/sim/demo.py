@@ -309,6 +309,13 @@ def demo_prepare(
             f"so far ({done.infected:,} residents currently detectable); {done.retested:,} "
             "single re-tests of pooled-positive members resulted (positives open cases).",
         )
+        if done.delayed_package:
+            _say(
+                out,
+                f"Late: package {done.delayed_package} from {done.delayed_point} was handed over "
+                f"hours ago and has not reached the lab; {done.delayed_people} people's results "
+                "are past the city's target, so the command picture shows the district behind.",
+            )
         _say(
             out,
             f"Tracing: {done.scans:,} venue scans and {done.dwells:,} dwell intervals stored "

@@ -263,6 +263,24 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
         assert LeadList.objects.filter(to_region=receiving.region).exists()
     else:
         assert not LeadList.objects.exists()
+    # a package held up on the road since the morning: its people's results are past the
+    # demo city's target, and the commander's picture shows the district behind (issue 22)
+    from fangkong.accounts.actors import actor_from_membership
+    from fangkong.command_center.picture.selectors import picture_get
+
+    overdue = Binding.objects.filter(
+        tube__result=TubeResult.PENDING, tube__due_at__lt=timezone.now()
+    )
+    assert overdue.exists()
+    assert set(overdue.values_list("tube__package__status", flat=True)) == {"in_transit"}
+    commander = actor_from_membership(
+        Membership.objects.select_related("user", "region").get(user__username="commander")
+    )
+    district = Membership.objects.get(user__username="epidemiologist").region
+    assert district.parent is not None
+    behind = picture_get(actor=commander, region=district.parent).behind()
+    assert [row["region"] for row in behind][:1] == [district]
+    assert behind[0]["late"]["results_late"] == overdue.count()
 
 
 @pytest.mark.slow
