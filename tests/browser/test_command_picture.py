@@ -1,6 +1,6 @@
 """The commander opens the command picture of the demo outbreak from the overview: the chain,
-four charts and the map are drawn (canvases with pixels on them), and a click on a district
-in the map opens that district's picture."""
+four charts and the map are drawn (canvases with pixels on them), the district that is behind
+is listed, and a click on it in the map opens that district's picture with its street behind."""
 
 from __future__ import annotations
 
@@ -71,8 +71,16 @@ def test_the_commander_sees_the_picture_drawn_and_drills_down(page: Any, server:
     page.select_option("#map-measure", "tests_sampled")
     assert page.locator("#picture-map").evaluate(PAINTED) > 10000
 
+    # the outbreak district is behind (a package of its tubes held up on the road: results
+    # late), listed first among the units behind; the map's first district is that one
+    assert page.locator('[data-measure="results_late"]').inner_text() != "0"
+    late_district = page.locator("table[data-behind] tbody a").first.get_attribute("href")
+
     page.locator("#picture-map").scroll_into_view_if_needed()
     centre = page.evaluate(DISTRICT_CENTRE)
+    assert late_district == f"/command/picture/{centre['code']}/"
     page.mouse.click(centre["x"], centre["y"])
     page.wait_for_url(re.compile(rf".*/command/picture/{centre['code']}/$"))
     assert page.locator('[data-chart="curve"] canvas').count() == 1
+    # and in the district, the street that is behind
+    assert page.locator("table[data-behind] tbody a").count() >= 1
