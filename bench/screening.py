@@ -203,8 +203,8 @@ def _transport(setup: Setup, screening_round: Any, prefix: str) -> int:
 def _report_results(setup: Setup, prefix: str) -> None:
     """The round's results as a lab's files bring them: ``MAX_UPLOAD_ROWS`` rows per call of
     the service behind uploads, each call its own transaction."""
+    from fangkong.lab.results.result_file import MAX_UPLOAD_ROWS
     from fangkong.lab.results.services import ResultInput, results_apply
-    from fangkong.lab.results.uploads import MAX_UPLOAD_ROWS
 
     barcodes = setup.tubes["barcode"].to_list()
     results = setup.tubes["result"].to_list()

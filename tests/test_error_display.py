@@ -49,7 +49,7 @@ def literal_field_names() -> set[str]:
 
 
 def test_every_field_a_service_refuses_has_a_label() -> None:
-    from fangkong.lab.results.uploads import COLUMNS as RESULT_COLUMNS
+    from fangkong.lab.results.result_rows import COLUMNS as RESULT_COLUMNS
     from fangkong.regions.importer import COLUMNS as REGION_COLUMNS
 
     names = literal_field_names() | set(RESULT_COLUMNS) | set(REGION_COLUMNS)

@@ -2,7 +2,7 @@
 check: size and shape limits first, then decoding, then parsing.
 
 Used by the division-table import (``regions.importer``), the lab result upload
-(``lab.results.uploads``) and the uploads read whole into a frame (``csv_frame``: tracing
+(``lab.results.result_file``) and the uploads read whole into a frame (``csv_frame``: tracing
 files, groups of people). Every refusal is a ``ValidationFailed`` whose single error names
 ``file`` (and the row where one is known), so an interface can show it like a row error.
 """

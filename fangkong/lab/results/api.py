@@ -41,10 +41,11 @@ from fangkong.lab.models import LabAlert
 from fangkong.lab.presentation import retest_cards
 from fangkong.lab.results import alerts as alert_services
 from fangkong.lab.results.access import access_alert
+from fangkong.lab.results.result_file import MAX_UPLOAD_BYTES
 from fangkong.lab.results.retests import retest_task_page
 from fangkong.lab.results.selectors import alert_list
 from fangkong.lab.results.services import ResultInput, results_apply
-from fangkong.lab.results.uploads import MAX_UPLOAD_BYTES, UploadReport, results_upload
+from fangkong.lab.results.uploads import UploadReport, results_upload
 from fangkong.lab.roles import (
     ALERT_WRITE_ROLES,
     LAB_ROLES,

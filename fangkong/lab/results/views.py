@@ -37,9 +37,10 @@ from fangkong.lab.results.forms import (
     ResultsForm,
     UploadForm,
 )
+from fangkong.lab.results.result_file import MAX_UPLOAD_BYTES
 from fangkong.lab.results.selectors import alert_list
 from fangkong.lab.results.services import ResultInput, results_apply
-from fangkong.lab.results.uploads import MAX_UPLOAD_BYTES, results_upload
+from fangkong.lab.results.uploads import results_upload
 from fangkong.lab.roles import (
     ALERT_READ_ROLES,
     ALERT_WRITE_ROLES,

@@ -32,8 +32,8 @@ from fangkong.lab.access import access_lab
 from fangkong.lab.choices import AnomalyKind
 from fangkong.lab.models import Lab
 from fangkong.lab.results.forms import ResultsForm, UploadForm
+from fangkong.lab.results.result_file import MAX_UPLOAD_BYTES
 from fangkong.lab.results.selectors import lab_uploads
-from fangkong.lab.results.uploads import MAX_UPLOAD_BYTES
 from fangkong.lab.roles import LAB_PAGE_ROLES, LAB_ROLES
 from fangkong.lab.transport.forms import ReceiptForm
 from fangkong.lab.transport.selectors import (

@@ -355,9 +355,9 @@ def test_xlsx_zip_bomb_is_refused_before_unpacking(tree, api):
 
 
 def test_too_many_rows_is_refused(tree, api, monkeypatch):
-    from fangkong.lab.results import uploads
+    from fangkong.lab.results import result_file
 
-    monkeypatch.setattr(uploads, "MAX_UPLOAD_ROWS", 3)
+    monkeypatch.setattr(result_file, "MAX_UPLOAD_ROWS", 3)
     s = _received(tree, api)
     error = _refused(s, _csv([HEADER[:2]] + [[f"T{n:04d}", "阴性"] for n in range(1, 6)]))
     assert error.code == "file_too_many_rows"
