@@ -19,7 +19,8 @@ from django.utils import translation
 
 from fangkong.accounts.choices import Role
 from fangkong.core.actor import SYSTEM
-from fangkong.sim.city import OCCUPATION_TEXT, Occupation, city_generate, register_occupations
+from fangkong.sim.city import city_generate
+from fangkong.sim.occupations import OCCUPATION_TEXT, Occupation, register_occupations
 
 ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 PYTHON_WORDS = re.compile(r"\b(True|False|None)\b")

@@ -11,21 +11,22 @@ same frames; ``fangkong.sim.parts`` draws a city too large for memory in parts. 
 * surnames by the national frequency table; ~1 % Uyghur transliterated names with a middle
   dot; ~0.5 % of names written in Traditional characters; ~0.5 % foreign residents with
   passports;
-* special needs: elderly living alone, pregnancy (~1 % of women 20–40), dialysis (~0.05 %),
-  chronic disease (~15 % of people 60+), disability (~6 %).
+* occupations by age (``fangkong.sim.occupations``) and special needs: elderly living alone,
+  pregnancy, dialysis, chronic disease, disability (``fangkong.sim.needs``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from fangkong.sim import identity, namedata, naming, tree
+from fangkong.sim.needs import needs_draw
+from fangkong.sim.occupations import occupations_draw
 
 MAX_AGE = 100
 
@@ -74,81 +75,6 @@ TRADITIONAL_SHARE = 0.005
 MIGRANT_HOUSEHOLD_SHARE = 0.25
 CHILD_NO_PHONE = 0.10
 ELDERLY_SHARED_PHONE = 0.20
-ELDERLY_ALONE_FLAGGED = 0.90
-PREGNANT_SHARE = 0.01
-CHRONIC_SHARE_60 = 0.15
-DIALYSIS_BY_AGE = ((0, 0.0001), (40, 0.0005), (60, 0.0015))
-DISABILITY_BY_AGE = ((0, 0.015), (15, 0.045), (60, 0.12), (80, 0.25))
-
-CHRONIC_NOTES = ("高血压", "糖尿病", "冠心病", "慢性阻塞性肺疾病", "脑卒中后遗症")
-DISABILITY_NOTES = ("肢体残疾", "视力残疾", "听力残疾", "言语残疾", "智力残疾", "精神残疾")
-DIALYSIS_NOTE = "每周三次血液透析"
-
-
-class Occupation(StrEnum):
-    """Occupation categories; the key groups drive screening frequency later."""
-
-    MEDICAL = "medical"
-    COLD_CHAIN = "cold_chain"
-    DELIVERY = "delivery"
-    TRANSPORT = "transport"
-    SCHOOL_STAFF = "school_staff"
-    ELDERLY_CARE = "elderly_care"
-    PUBLIC_SERVICE = "public_service"
-    OTHER = "other"
-    NONE = "none"
-    STUDENT = "student"
-    RETIRED = "retired"
-
-
-#: What a register holds for each category: the occupation as a clerk writes it, in Chinese
-#: (the categories are the simulation's, which places and key groups read; the registry
-#: gets this text). "Other" work is spread over the common entries of a household register.
-OCCUPATION_TEXT: dict[str, tuple[str, ...]] = {
-    Occupation.MEDICAL: ("医生", "护士", "医务人员"),
-    Occupation.COLD_CHAIN: ("冷链从业人员", "进口冷链食品搬运工"),
-    Occupation.DELIVERY: ("快递员", "外卖骑手"),
-    Occupation.TRANSPORT: ("公交司机", "出租车司机", "货车司机"),
-    Occupation.SCHOOL_STAFF: ("教师", "学校职工"),
-    Occupation.ELDERLY_CARE: ("养老护理员",),
-    Occupation.PUBLIC_SERVICE: ("社区工作者", "公务员", "保安"),
-    Occupation.OTHER: ("企业职员", "个体工商户", "工人", "销售人员", "厨师", "自由职业者"),
-    Occupation.NONE: ("无业",),
-    Occupation.STUDENT: ("学生",),
-    Occupation.RETIRED: ("离退休人员",),
-    "": ("",),  # below school age: left blank
-}
-
-
-def register_occupations(persons: pl.DataFrame) -> pl.DataFrame:
-    """``persons`` with ``occupation`` as the register holds it (``OCCUPATION_TEXT``): the
-    entry of the category picked by the person's key, so a city reads the same each time."""
-    codes = persons["occupation"].cast(pl.String).to_numpy()
-    keys = persons["person_key"].to_numpy().astype(np.int64)
-    text = np.full(codes.shape[0], "", dtype=object)
-    filled = np.zeros(codes.shape[0], dtype=bool)
-    for code, entries in OCCUPATION_TEXT.items():
-        chosen = np.flatnonzero(codes == str(code))
-        text[chosen] = np.asarray(entries, dtype=object)[keys[chosen] % len(entries)]
-        filled[chosen] = True
-    unknown = sorted({str(code) for code in codes[~filled]})
-    if unknown:
-        raise ValueError(f"occupation categories without register text: {unknown}")
-    return persons.with_columns(pl.Series("occupation", text.astype(str), dtype=pl.String))
-
-
-#: Occupations of working-age adults and their shares.
-WORKER_OCCUPATIONS: tuple[tuple[Occupation, float], ...] = (
-    (Occupation.MEDICAL, 0.030),
-    (Occupation.COLD_CHAIN, 0.010),
-    (Occupation.DELIVERY, 0.040),
-    (Occupation.TRANSPORT, 0.040),
-    (Occupation.SCHOOL_STAFF, 0.035),
-    (Occupation.ELDERLY_CARE, 0.005),
-    (Occupation.PUBLIC_SERVICE, 0.030),
-    (Occupation.OTHER, 0.690),
-    (Occupation.NONE, 0.120),
-)
 
 
 @dataclass(frozen=True)
@@ -471,8 +397,8 @@ def populate(
         .alias("phone")
     ).to_series()
 
-    occupation = _occupations(age, rng_work)
-    needs = _needs(age, male, sizes[household], rng_need).with_columns(
+    occupation = occupations_draw(age, rng_work)
+    needs = needs_draw(age, male, sizes[household], rng_need).with_columns(
         pl.col("person_key") + first_person
     )
 
@@ -555,73 +481,3 @@ def populate(
         documents=documents,
         needs=needs,
     )
-
-
-def _occupations(age: npt.NDArray[np.int64], rng: np.random.Generator) -> npt.NDArray[np.str_]:
-    """Students 6–17 (and most 18–22), workers by ``WORKER_OCCUPATIONS`` to 59, then retired
-    (a tenth still at work); none below school age."""
-    n = int(age.shape[0])
-    labels = np.asarray([o.value for o, _ in WORKER_OCCUPATIONS])
-    shares = np.asarray([s for _, s in WORKER_OCCUPATIONS])
-    work = labels[rng.choice(labels.size, n, p=shares / shares.sum())]
-    draw = rng.random(n)
-    return np.asarray(
-        np.select(
-            [age < 6, age < 18, (age <= 22) & (draw < 0.6), age < 60, draw < 0.9],
-            [
-                "",
-                Occupation.STUDENT.value,
-                Occupation.STUDENT.value,
-                work,
-                Occupation.RETIRED.value,
-            ],
-            default=work,
-        )
-    )
-
-
-def _by_age(
-    age: npt.NDArray[np.int64], table: tuple[tuple[int, float], ...]
-) -> npt.NDArray[np.float64]:
-    bounds = np.asarray([low for low, _ in table])
-    values = np.asarray([value for _, value in table])
-    return np.asarray(values[np.searchsorted(bounds, age, side="right") - 1], dtype=np.float64)
-
-
-def _needs(
-    age: npt.NDArray[np.int64],
-    male: npt.NDArray[np.bool_],
-    household_size: npt.NDArray[np.int64],
-    rng: np.random.Generator,
-) -> pl.DataFrame:
-    """One row per (person, need): elderly alone, pregnant, dialysis, chronic, disability."""
-    n = int(age.shape[0])
-    draws = rng.random((5, n))
-    flags = {
-        "elderly_alone": (age >= 60) & (household_size == 1) & (draws[0] < ELDERLY_ALONE_FLAGGED),
-        "pregnant": ~male & (age >= 20) & (age <= 40) & (draws[1] < PREGNANT_SHARE),
-        "dialysis": draws[2] < _by_age(age, DIALYSIS_BY_AGE),
-        "chronic": (age >= 60) & (draws[3] < CHRONIC_SHARE_60),
-        "disability": draws[4] < _by_age(age, DISABILITY_BY_AGE),
-    }
-    pick = rng.integers(0, 1000, n)
-    notes = {
-        "elderly_alone": np.full(n, ""),
-        "pregnant": np.strings.add(np.strings.add("孕", (4 + pick % 37).astype("U2")), "周"),
-        "dialysis": np.full(n, DIALYSIS_NOTE),
-        "chronic": np.asarray(CHRONIC_NOTES)[pick % len(CHRONIC_NOTES)],
-        "disability": np.asarray(DISABILITY_NOTES)[pick % len(DISABILITY_NOTES)],
-    }
-    frames = []
-    for kind, mask in flags.items():
-        rows = np.flatnonzero(mask)
-        frames.append(
-            pl.DataFrame(
-                {
-                    "person_key": rows.astype(np.int64),
-                    "kind": pl.Series([kind] * rows.size, dtype=pl.String),
-                    "note": pl.Series(notes[kind][rows], dtype=pl.String),
-                }
-            )
-        )
-    return pl.concat(frames).sort(["person_key", "kind"])

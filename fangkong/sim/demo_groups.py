@@ -14,7 +14,7 @@ import polars as pl
 from fangkong.core.actor import AnyActor
 from fangkong.people.choices import GroupKind
 from fangkong.people.groups.bulk import GroupsLoaded, groups_bulk_load
-from fangkong.sim.city import Occupation
+from fangkong.sim.occupations import Occupation
 from fangkong.sim.places import Places, SiteKind
 
 SOURCE = "demo"

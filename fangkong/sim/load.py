@@ -2,7 +2,7 @@
 
 Persons are written as a register holds them: the simulation's occupation categories
 (``student``, ``delivery``…) become the register's text (学生, 快递员…,
-``city.register_occupations``)."""
+``occupations.register_occupations``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from fangkong.people.bulk import (
     people_bulk_load,
 )
 from fangkong.regions.bulk import regions_bulk_load
-from fangkong.sim.city import City, register_occupations
+from fangkong.sim.city import City
+from fangkong.sim.occupations import register_occupations
 from fangkong.sim.parts import CityParts
 
 

@@ -35,7 +35,8 @@ import numpy.typing as npt
 import polars as pl
 
 from fangkong.sim.assign import firm_sizes, rank_in_groups, ranks_in_groups, sequential_fill
-from fangkong.sim.city import City, Occupation
+from fangkong.sim.city import City
+from fangkong.sim.occupations import Occupation
 from fangkong.sim.tree import split_sizes
 
 CELL_METRES = 800

@@ -24,8 +24,9 @@ from fangkong.people.models import Household, IdentityDocument, Person, PersonNe
 from fangkong.people.services import DocumentInput, household_create, person_create
 from fangkong.regions.bulk import regions_bulk_load
 from fangkong.regions.models import Region
-from fangkong.sim.city import City, city_generate, register_occupations
+from fangkong.sim.city import City, city_generate
 from fangkong.sim.load import city_load
+from fangkong.sim.occupations import register_occupations
 
 AS_OF = date(2022, 4, 1)
 
