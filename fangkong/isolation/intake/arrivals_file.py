@@ -1,12 +1,10 @@
 """Reading the arrivals CSV of the arrivals page: a header with a ``person`` column and one
-person code a row. Shape, size and encoding limits are ``core.tabular``'s; a row without a
-code is refused with its row, every such row at once."""
+person code a row. Shape, size and encoding limits are ``core.tabular``'s."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import ValidationFailed, field_error
 from fangkong.core.tabular import csv_records, decode, file_error, refuse_disguised
 from fangkong.isolation.orders.services import BULK_MAX
 
@@ -19,8 +17,9 @@ def arrival_rows_read(data: bytes) -> list[tuple[int, str]]:
 
     Refuses (field ``file``) a file over ``MAX_BYTES``, a binary or workbook, text in no known
     encoding, more than ``BULK_MAX`` rows, and a header without ``person``
-    (``header_missing_column``); every row whose ``person`` cell is empty is refused at once
-    (``required``, field ``person`` with its row). No row is returned unless all are good.
+    (``header_missing_column``) and a file without rows. A row's empty ``person`` cell is
+    returned empty: the lookup (``intake.selectors.arrivals_of_persons``) refuses it with the
+    other bad rows.
     """
     if len(data) > MAX_BYTES:
         raise file_error(
@@ -35,18 +34,9 @@ def arrival_rows_read(data: bytes) -> list[tuple[int, str]]:
     if "person" not in names:
         raise file_error(_("The header has no “person” column."), "header_missing_column", row=1)
     column = names.index("person")
-    rows: list[tuple[int, str]] = []
-    errors = []
-    for number, cells in records:
-        code = cells[column].strip() if column < len(cells) else ""
-        if code:
-            rows.append((number, code))
-        else:
-            errors.append(
-                field_error("person", "required", _("A person code is required."), row=number)
-            )
-    if errors:
-        raise ValidationFailed(_("No order was issued."), errors=errors)
+    rows = [
+        (number, cells[column].strip() if column < len(cells) else "") for number, cells in records
+    ]
     if not rows:
         raise file_error(_("The file has no rows."), "file_empty")
     return rows

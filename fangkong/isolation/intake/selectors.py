@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.cases.models import Case
 from fangkong.core.actor import AnyActor
-from fangkong.core.errors import NotFound, field_error
+from fangkong.core.errors import NotFound, ValidationFailed, field_error
 from fangkong.isolation.choices import OrderSourceKind
 from fangkong.isolation.intake.arrivals import arrival_scope
 from fangkong.isolation.models import IsolationOrder, OrderSource
@@ -81,9 +81,11 @@ def arrivals_of_persons(
     identity numbers), in the order given; a person is looked up among the actor's persons
     (``people.selectors.person_scope``) and their arrival among the actor's arrivals.
 
-    ``NotFound`` (``person_not_found``) naming ``person`` and the row (``rows[i]``, else the
-    1-based position) of every code that is no UUID, names no person in scope — missing and
-    out of scope alike — or a person without an arrival registered in scope. Two queries."""
+    Every bad row is named at once, with ``person`` and its row (``rows[i]``, else the 1-based
+    position): an empty code (``required``: then ``ValidationFailed``) and a code that is no
+    UUID, names no person in scope — missing and out of scope alike — or a person without an
+    arrival registered in scope (``person_not_found``: ``NotFound`` when these are all).
+    Two queries."""
     numbers = list(rows) if rows is not None else list(range(1, len(codes) + 1))
     parsed = [parse_code(code) for code in codes]
     persons = dict(
@@ -101,13 +103,18 @@ def arrivals_of_persons(
     found: list[Arrival] = []
     errors: list[dict[str, Any]] = []
     message = _("No person with a registered arrival in your jurisdiction has this code.")
-    for number, code in zip(numbers, parsed, strict=True):
+    for number, text, code in zip(numbers, codes, parsed, strict=True):
         person_id = persons.get(code) if code is not None else None
         last = latest.get(person_id) if person_id is not None else None
-        if last is None:
+        if not text.strip():
+            required = _("A person code is required.")
+            errors.append(field_error("person", "required", required, row=number))
+        elif last is None:
             errors.append(field_error("person", "person_not_found", message, row=number))
         else:
             found.append(last)
+    if any(error["code"] == "required" for error in errors):
+        raise ValidationFailed(_("No order was issued."), errors=errors)
     if errors:
         raise NotFound(message, code="person_not_found", detail={"errors": errors})
     return found
