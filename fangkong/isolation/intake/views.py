@@ -24,7 +24,7 @@ from fangkong.core.guards import actor_of
 from fangkong.core.pages import actor_required
 from fangkong.core.paging import paginate
 from fangkong.isolation.intake.arrivals import arrival_orders_issue
-from fangkong.isolation.intake.arrivals_file import arrival_rows_read
+from fangkong.isolation.intake.arrivals_file import MAX_BYTES, arrival_rows_read
 from fangkong.isolation.intake.forms import (
     ArrivalOrderForm,
     ArrivalsUploadForm,
@@ -184,7 +184,8 @@ def _arrivals_upload(request: HttpRequest) -> HttpResponse:
         return _arrivals_page(request, upload=form, status=422)
     data = form.cleaned_data
     try:
-        rows = arrival_rows_read(data["file"].read())
+        # One byte past the limit is enough to refuse a file too large, without reading it all.
+        rows = arrival_rows_read(data["file"].read(MAX_BYTES + 1))
         arrivals = arrivals_of_persons(
             actor=actor, codes=[code for _row, code in rows], rows=[row for row, _code in rows]
         )

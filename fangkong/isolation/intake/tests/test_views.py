@@ -123,6 +123,10 @@ def test_the_upload_issues_all_rows_or_names_every_bad_row(tree, page_client):
     no_column = client.post(ARRIVALS, {**upload, "file": _csv("code\n" + rows[0])})
     assert no_column.status_code == 422
     assert no_column.context["upload"].non_field_errors()
+    big = client.post(ARRIVALS, {**upload, "file": _csv("person\n" + "0" * 1_000_001)})
+    assert big.status_code == 422
+    assert "larger than" in str(big.context["upload"].errors["file"])
+    assert IsolationOrder.objects.count() == 2
 
 
 def test_the_arrivals_page_admits_the_intake_roles_only(tree, page_client):
