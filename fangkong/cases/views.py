@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language
@@ -21,7 +22,12 @@ from django.views.decorators.http import require_POST
 
 from fangkong.cases import presentation
 from fangkong.cases.access import access_alert, access_case, access_visit
-from fangkong.cases.choices import AlertState, InvestigationStep, VisitSource
+from fangkong.cases.choices import (
+    AlertState,
+    CaseClassification,
+    InvestigationStep,
+    VisitSource,
+)
 from fangkong.cases.forms import (
     CaseFilterForm,
     ClassifyForm,
@@ -58,6 +64,7 @@ from fangkong.policy.selectors import rules_for
 from fangkong.risk_areas.roles import READ_ROLES as RISK_AREA_READ_ROLES
 
 READERS = tuple(sorted(CASE_READ_ROLES))
+POSITIVE_CLASSES = (CaseClassification.CONFIRMED, CaseClassification.ASYMPTOMATIC)
 INVESTIGATORS = tuple(sorted(INVESTIGATION_ROLES))
 
 
@@ -145,7 +152,18 @@ def _case_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, An
         "now": timezone.now(),
         "risk_areas": _areas_named(case),
         "may_see_areas": actor.role in RISK_AREA_READ_ROLES,
+        "home_isolation_url": _home_isolation_url(actor.role, card),
     }
+
+
+def _home_isolation_url(role: str, card: Any) -> str:
+    """The isolation page that allows an open positive case home isolation, for the roles
+    that page's guard admits; empty otherwise. By URL name: ``cases`` imports nothing of
+    ``isolation``."""
+    if card.closed_at is not None or card.classification not in POSITIVE_CLASSES:
+        return ""
+    url = reverse("isolation:home_isolation", args=[card.code])
+    return url if role in getattr(resolve(url).func, "allowed_roles", ()) else ""
 
 
 @actor_required(*READERS)

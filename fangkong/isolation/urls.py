@@ -58,6 +58,13 @@ urlpatterns += [
         intake_views.contact_orders_view,
         name="contact_orders",
     ),
+    # Orders for registered arrivals and a positive's home isolation (issue 20 §2, §6).
+    path("intake/arrivals/", intake_views.arrivals_view, name="arrivals"),
+    path(
+        "intake/cases/<uuid:code>/home-isolation/",
+        intake_views.home_isolation_view,
+        name="home_isolation",
+    ),
     # Treatment, capacity and care (issue 20 §6–§8).
     path("treatment/", treatment_views.clinician_view, name="clinician"),
     path("treatment/<uuid:code>/", treatment_views.patient_view, name="patient"),

@@ -39,6 +39,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Transfers"), "isolation:transfers"),
     NavItem(_("Today's checks"), "isolation:checks_today"),
     NavItem(_("Contacts awaiting orders"), "isolation:intake"),
+    NavItem(_("Arrivals awaiting orders"), "isolation:arrivals"),
     NavItem(_("My grid"), "community:home"),
     NavItem(_("Residents' requests"), "community:requests"),
     NavItem(_("Restricted compounds"), "community:restrictions"),

@@ -7,6 +7,7 @@ The operation ids keep the names they had when these lived in ``isolation/api.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from fangkong.core.actor import AnyActor
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.paging import paginate
@@ -276,9 +278,13 @@ def facilities_transition(
     summary="Import rooms from CSV (all or none; every bad row named)",
 )
 def facilities_rooms_import(request: HttpRequest, code: str, payload: RoomsImportIn) -> CountOut:
-    actor = actor_of(request)
-    facility = access_facility(actor, code, roles=FACILITY_WRITE_ROLES)
-    return CountOut(count=rooms_import(actor=actor, facility=facility, content=payload.content))
+    return _rooms_write(
+        request,
+        code,
+        lambda actor, facility: rooms_import(
+            actor=actor, facility=facility, content=payload.content
+        ),
+    )
 
 
 @router.post(
@@ -288,9 +294,24 @@ def facilities_rooms_import(request: HttpRequest, code: str, payload: RoomsImpor
     summary="Mark rooms ready (activation counts them)",
 )
 def facilities_rooms_ready(request: HttpRequest, code: str, payload: RoomsReadyIn) -> CountOut:
+    return _rooms_write(
+        request,
+        code,
+        lambda actor, facility: rooms_ready(
+            actor=actor, facility=facility, numbers=payload.numbers
+        ),
+    )
+
+
+def _rooms_write(
+    request: HttpRequest, code: str, write: Callable[[AnyActor, Facility], int]
+) -> CountOut:
+    """What the room writes share: the facility in scope for a writing role (the same 404
+    for missing and not yours, 403 for a role that may not write), then the count ``write``
+    answers."""
     actor = actor_of(request)
     facility = access_facility(actor, code, roles=FACILITY_WRITE_ROLES)
-    return CountOut(count=rooms_ready(actor=actor, facility=facility, numbers=payload.numbers))
+    return CountOut(count=write(actor, facility))
 
 
 @router.get(

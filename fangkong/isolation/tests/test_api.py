@@ -68,6 +68,29 @@ def test_room_import_answers_every_bad_row(tree, api):
     assert Room.objects.count() == 0
 
 
+def test_room_writes_share_scope_roles_and_keep_their_operation_ids(tree, api):
+    staff = staff_make(tree)
+    facility = facility_make(staff, rooms=0, active=False)
+    path = f"{BASE}/facilities/{facility.code}/rooms"
+    content = "number,floor,beds,own_bathroom,accessible\n101,1,1,1,0\n102,1,2,1,0\n"
+    assert api(staff.epidemiologist).post(f"{path}/import", {"content": content}).status_code == 403
+    assert api(staff.other_manager).post(f"{path}/ready", {"numbers": ["101"]}).status_code == 404
+    assert Room.objects.count() == 0
+    answer = api(staff.manager).post(f"{path}/import", {"content": content})
+    assert (answer.status_code, answer.json()) == (200, {"count": 2})
+    answer = api(staff.manager).post(f"{path}/ready", {"numbers": ["101"]})
+    assert (answer.status_code, answer.json()) == (200, {"count": 1})
+    operations = {
+        operation["operationId"]
+        for item in api(staff.manager).get("/api/v1/openapi.json").json()["paths"].values()
+        for operation in item.values()
+    }
+    assert {
+        "fangkong_isolation_api_facilities_rooms_import",
+        "fangkong_isolation_api_facilities_rooms_ready",
+    } <= operations
+
+
 def test_bulk_issue_then_allocate_through_the_api(tree, api):
     staff = staff_make(tree)
     facility_make(staff, rooms=3)

@@ -5,7 +5,6 @@ allowed home isolation under the rule set's ``positives``; access, roles and aud
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,13 +16,12 @@ from fangkong.core.models import AuditEntry
 from fangkong.isolation.choices import OrderKind
 from fangkong.isolation.intake.arrivals import arrival_orders_issue
 from fangkong.isolation.intake.home_isolation import home_isolation_order_issue
+from fangkong.isolation.intake.tests.factories import arrival_make
 from fangkong.isolation.models import IsolationOrder, OrderEvent, OrderSource, OrderTestTask
 from fangkong.isolation.orders.positives import HOME_ISOLATED_GROUP
 from fangkong.isolation.tests.factories import staff_make
 from fangkong.isolation.treatment.tests.factories import ward_make
-from fangkong.lab.models import Arrival
 from fangkong.lab.tests.fixtures import NINTH_EDITION_DAY
-from fangkong.people.tests.factories import person_make
 
 pytestmark = pytest.mark.django_db
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -33,26 +31,13 @@ UNDER_NEW_10 = datetime(2022, 12, 10, 10, tzinfo=LOCAL)
 UNDER_10TH = datetime(2023, 2, 1, 10, tzinfo=LOCAL)
 
 
-def _arrival(tree: dict[str, Any], *, key: str = "grid_a1", days_ago: int = 1) -> Arrival:
-    person = person_make(region=tree[key])
-    arrived_at = timezone.now() - timedelta(days=days_ago)
-    return Arrival.objects.create(
-        person=person,
-        region=person.region,
-        arrived_at=arrived_at,
-        origin="上海市浦东新区",
-        test_due_at=arrived_at + timedelta(hours=24),
-        created_by="registrar",
-    )
-
-
 def _plan(order: IsolationOrder) -> list[tuple[str, int, date]]:
     return [(t.phase, t.day, t.on) for t in OrderTestTask.objects.filter(order=order)]
 
 
 def test_ninth_edition_arrivals_from_a_high_risk_area_go_to_central_quarantine_7_days(tree):
     staff = staff_make(tree)
-    arrival = _arrival(tree)
+    arrival = arrival_make(tree)
     day0 = timezone.localdate(arrival.arrived_at)
     report = arrival_orders_issue(
         actor=staff.manager, arrivals=[arrival], group="high_risk_area_arrival", reason="高风险区来"
@@ -68,7 +53,7 @@ def test_ninth_edition_arrivals_from_a_high_risk_area_go_to_central_quarantine_7
     assert [day for _phase, day, _on in _plan(order)] == [1, 2, 3, 5, 7]
     low = arrival_orders_issue(
         actor=staff.manager,
-        arrivals=[_arrival(tree)],
+        arrivals=[arrival_make(tree)],
         group="low_risk_area_arrival",
         reason="低风险区来",
     ).created[0]
@@ -85,7 +70,7 @@ def test_under_the_20_measures_a_high_risk_arrival_is_home_isolated_and_new_10_h
     with time_machine.travel(UNDER_20_MEASURES, tick=False):
         order = arrival_orders_issue(
             actor=staff.manager,
-            arrivals=[_arrival(tree)],
+            arrivals=[arrival_make(tree)],
             group="high_risk_area_arrival",
             reason="高风险区来",
         ).created[0]
@@ -95,7 +80,7 @@ def test_under_the_20_measures_a_high_risk_arrival_is_home_isolated_and_new_10_h
         with pytest.raises(FangkongError) as refused:
             arrival_orders_issue(
                 actor=staff.manager,
-                arrivals=[_arrival(tree)],
+                arrivals=[arrival_make(tree)],
                 group="medium_risk_area_arrival",
                 reason="中风险区来",
             )
@@ -103,14 +88,14 @@ def test_under_the_20_measures_a_high_risk_arrival_is_home_isolated_and_new_10_h
     with time_machine.travel(UNDER_10TH, tick=False):
         with pytest.raises(FangkongError) as refused:
             arrival_orders_issue(
-                actor=staff.manager, arrivals=[_arrival(tree)], group="inbound", reason="入境"
+                actor=staff.manager, arrivals=[arrival_make(tree)], group="inbound", reason="入境"
             )
         assert refused.value.code == "no_plan_for_group"
 
 
 def test_arrival_orders_are_idempotent_recorded_and_audited(tree):
     staff = staff_make(tree)
-    arrivals = [_arrival(tree) for _ in range(3)]
+    arrivals = [arrival_make(tree) for _ in range(3)]
     first = arrival_orders_issue(
         actor=staff.manager, arrivals=arrivals, group="inbound", reason="入境"
     )
@@ -138,7 +123,7 @@ def test_arrival_orders_are_idempotent_recorded_and_audited(tree):
 
 def test_arrival_orders_api_wrong_role_403_other_district_404_naming_the_row(tree, api):
     staff = staff_make(tree)
-    mine, theirs = _arrival(tree), _arrival(tree, key="district_b")
+    mine, theirs = arrival_make(tree), arrival_make(tree, key="district_b")
     body = {"arrivals": [str(mine.code)], "group": "inbound", "reason": "入境"}
     assert api(staff.grid).post(f"{BASE}/arrival-orders", body).status_code == 403
     elsewhere = api(staff.manager).post(
