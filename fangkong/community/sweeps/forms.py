@@ -50,3 +50,14 @@ class DoorBindForm(forms.Form):
 
     post = forms.ChoiceField(label=_("Team and round"))
     barcode = forms.CharField(label=_("Tube barcode"), max_length=32)
+
+
+class DoorTeamForm(forms.Form):
+    """A sweep's door-to-door team: its name, where it sets out from, its samplers (chosen
+    among the samplers of the jurisdiction; the view fills the choices)."""
+
+    name = forms.CharField(label=_("Team name"), max_length=120)
+    address = forms.CharField(label=_("Sets out from (address)"), max_length=255, required=False)
+    samplers = forms.MultipleChoiceField(
+        label=_("Samplers"), required=False, widget=forms.CheckboxSelectMultiple
+    )
