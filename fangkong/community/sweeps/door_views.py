@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fangkong.community.pages import page_asked
-from fangkong.community.presentation import door_rows
+from fangkong.community.presentation import DoorRow, door_rows
 from fangkong.community.roles import DOOR_READ_ROLES, DOOR_SAMPLING_ROLES, DOOR_TEAM_ROLES
 from fangkong.community.sweeps.access import access_door_sample, access_sweep
 from fangkong.community.sweeps.door_sampling import (
+    door_housemates,
     door_sample_bind,
     door_sampling_progress,
     sweep_sampling_list,
@@ -38,6 +39,8 @@ from fangkong.lab.sampling.selectors import SamplingPost, sampling_posts
 
 #: Residents shown at once on a phone (the pager says how many more).
 PER_PAGE = 30
+#: Housemates offered for one pooled household tube (the rules allow at most 20 a tube).
+MAX_HOUSEMATES = 20
 
 
 def _door_posts(actor: Actor) -> dict[str, SamplingPost]:
@@ -51,12 +54,20 @@ def _door_posts(actor: Actor) -> dict[str, SamplingPost]:
     }
 
 
-def _bind_form(posts: dict[str, SamplingPost], data: object = None) -> DoorBindForm:
+def _bind_form(
+    posts: dict[str, SamplingPost], housemates: list[DoorRow], data: object = None
+) -> DoorBindForm:
     form = DoorBindForm(data)  # type: ignore[arg-type]
     choice = form.fields["post"]
     choice.choices = [  # type: ignore[attr-defined]
         (key, f"{post.point.name} · {post.round.name}") for key, post in posts.items()
     ]
+    if housemates:
+        form.fields["housemates"].choices = [  # type: ignore[attr-defined]
+            (str(row.entry_id), f"{row.name or '—'} · {row.reason_label}") for row in housemates
+        ]
+    else:
+        del form.fields["housemates"]
     return form
 
 
@@ -99,7 +110,12 @@ def door_bind_view(request: HttpRequest, code: UUID, entry: int) -> HttpResponse
     actor = actor_of(request)
     found = access_door_sample(actor, code, entry, roles=DOOR_SAMPLING_ROLES)
     posts = _door_posts(actor)
-    form = _bind_form(posts, request.POST if request.method == "POST" else None)
+    others = {e.pk: e for e in door_housemates(actor=actor, entry=found)[:MAX_HOUSEMATES]}
+    form = _bind_form(
+        posts,
+        door_rows(actor, list(others.values())) if found.tube_id is None else [],
+        request.POST if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         post = posts[form.cleaned_data["post"]]
         try:
@@ -109,6 +125,7 @@ def door_bind_view(request: HttpRequest, code: UUID, entry: int) -> HttpResponse
                 screening_round=post.round,
                 point=post.point,
                 barcode=form.cleaned_data["barcode"],
+                housemates=[others[int(pk)] for pk in form.cleaned_data.get("housemates", [])],
             )
         except FangkongError as exc:
             if exc.status in (403, 404):

@@ -45,11 +45,18 @@ class VisitForm(forms.Form):
 
 
 class DoorBindForm(forms.Form):
-    """One listed resident sampled at the door: the tube's barcode and the team's post (a
-    door-to-door point and an open round covering it, as ``point:round``)."""
+    """One listed resident sampled at the door: the tube's barcode, the team's post (a
+    door-to-door point and an open round covering it, as ``point:round``) and the listed
+    members of the same household who share the tube (by entry id; the view fills the
+    choices; none: a one-person tube)."""
 
     post = forms.ChoiceField(label=_("Team and round"))
     barcode = forms.CharField(label=_("Tube barcode"), max_length=32)
+    housemates = forms.MultipleChoiceField(
+        label=_("In the same tube (one tube per household)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class DoorTeamForm(forms.Form):
