@@ -27,5 +27,8 @@ VEHICLE_ROLES = frozenset({Role.TRANSFER_DISPATCHER, Role.DUTY_OFFICER})
 FIGURE_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER, Role.INSPECTOR})
 #: Sample the residents a sweep listed for door-to-door sampling (a door-to-door point's staff).
 DOOR_SAMPLING_ROLES = frozenset({Role.SAMPLER})
+#: Set up a sweep's door-to-door team (a ``door_to_door`` sampling point and its samplers):
+#: the lab's point managers (``lab.roles.MANAGE_ROLES``) who also see the door-sampling pages.
+DOOR_TEAM_ROLES = frozenset({Role.COMMANDER, Role.DUTY_OFFICER})
 #: See a sweep's door-to-door sampling list and its progress.
 DOOR_READ_ROLES = READ_ROLES | DOOR_SAMPLING_ROLES

@@ -18,6 +18,7 @@ urlpatterns = [
     path("door-sampling/", door.door_sweeps_view, name="door_sweeps"),
     path("sweeps/<uuid:code>/door-sampling/", door.door_sampling_view, name="door_sampling"),
     path("sweeps/<uuid:code>/door-sampling/<int:entry>/", door.door_bind_view, name="door_bind"),
+    path("sweeps/<uuid:code>/door-sampling/team/", door.door_team_view, name="door_team"),
     path("compounds/", closures.restrictions_view, name="restrictions"),
     path("compounds/<uuid:code>/", closures.compound_view, name="compound"),
     path("compounds/<uuid:code>/lift/", closures.compound_lift_view, name="compound_lift"),

@@ -151,6 +151,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "own_bathroom": gettext_lazy("Own bathroom"),
     "accessible": gettext_lazy("Accessible"),
     "persons": gettext_lazy("Persons"),
+    # community: a sweep's door-to-door team
+    "samplers": gettext_lazy("Samplers"),
     "day0": gettext_lazy("Day 0"),
     "rule_set": gettext_lazy("Rule set"),
     "orders": gettext_lazy("Orders"),

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from fangkong.core.actor import AnyActor
 from fangkong.people.validation import require_in_scope
-from fangkong.policy.selectors import rules_for
 from fangkong.regions.counts import Counts, Window, day_window, now_state, per_date, per_day, totals
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
@@ -116,7 +115,7 @@ def supplies_figures(*, actor: AnyActor, node: Region, day: date) -> SuppliesFig
     require_in_scope(actor, node)
     window = day_window(day=day, zone=node.time_zone, now=timezone.now())
     found = totals(supplies_count(window, path=node.path))
-    covers = cover_list(actor=actor, day=day, rules=rules_for(node, day), node=node)
+    covers = cover_list(actor=actor, day=day, node=node)
     days = [c.days for c in covers if c.days is not None]
     return SuppliesFigures(
         deliveries_made=found["deliveries_made"],

@@ -1,7 +1,8 @@
 """Door-to-door sampling driven by a sweep (上门采样, issue 21 §2): a visit lists the residents
 who cannot go out; a door-to-door sampler binds a tube for each through the lab's own
-``tube_bind`` (one person per tube), so the tube goes through transport and results like any
-other; the list shows per person whether sampled, the tube and its result."""
+``tube_bind`` (one person per tube, or one pooled tube for listed members of one household),
+so the tube goes through transport and results like any other; the list shows per person
+whether sampled, the tube and its result."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from fangkong.lab.models import SamplingPoint, ScreeningRound
 from fangkong.lab.sampling.codes import sampling_code_issue
 from fangkong.lab.sampling.services import MemberInput, TubeBound, TubeInput, tube_bind
 from fangkong.people.models import Person
+from fangkong.policy.choices import PoolingGroup
 from fangkong.regions.subtree import in_subtree
 
 
@@ -148,27 +150,52 @@ def door_sample_bind(
     screening_round: ScreeningRound,
     point: SamplingPoint,
     barcode: str,
+    housemates: Sequence[DoorSample] = (),
 ) -> TubeBound:
-    """Sample one listed person at the door: a single tube bound through ``lab.tube_bind``.
+    """Sample one listed person at the door, alone or with listed members of their household
+    in one pooled tube (居家/上门: one tube per household), bound through ``lab.tube_bind``.
 
     1. Role in ``DOOR_SAMPLING_ROLES`` (403); the point a door-to-door team (422
-       ``point_not_door``); the entry not sampled yet (409 ``door_sampled``).
-    2. The person is identified by a sampling code signed for them (the visit identified
+       ``point_not_door``); ``housemates`` entries of the same sweep and household (422
+       ``members`` ``household_mixed``); no entry sampled yet (409 ``door_sampled``).
+    2. Each person is identified by a sampling code signed for them (the visit identified
        them at the door); the lab's rules then apply as at any point (staff, round covering
-       the point, barcode, one screening tube per person and round).
-    3. The entry records the tube by a conditional UPDATE (a concurrent bind of the same
-       entry loses with 409 ``door_sampled``); an audit row.
+       the point, barcode, one screening tube per person and round). Alone: a one-person
+       tube (ratio 1). With housemates: a tube of the group ``sealed_household``, so the
+       rules in force decide how many people it holds (``tube_full``) and that they share one
+       household.
+    3. The entries record the tube by a conditional UPDATE (a concurrent bind of any of them
+       loses with 409 ``door_sampled`` and nothing is kept); an audit row.
     """
     require_role(actor, DOOR_SAMPLING_ROLES)
+    entries = [entry, *(e for e in housemates if e.pk != entry.pk)]
+    errors: Errors = []
     if point.kind != PointKind.DOOR_TO_DOOR:
-        errors: Errors = [
+        errors.append(
             field_error("point", "point_not_door", _("Choose a door-to-door sampling team."))
-        ]
-        refuse_if(errors, _("The tube was not bound."))
-    if entry.tube_id is not None:
+        )
+    household = entry.visit.household_id
+    if any(e.sweep_id != entry.sweep_id or e.visit.household_id != household for e in entries):
+        errors.append(
+            field_error(
+                "members",
+                "household_mixed",
+                _("One tube takes the listed residents of one household only."),
+            )
+        )
+    refuse_if(errors, _("The tube was not bound."))
+    if any(e.tube_id is not None for e in entries):
         raise Conflict(_("This resident was sampled already."), code="door_sampled")
-    person = entry.person
-    code = sampling_code_issue(person_code=person.code, name=person.name, masked_id="")
+    members = [
+        MemberInput(
+            sampling_code=sampling_code_issue(
+                person_code=e.person.code, name=e.person.name, masked_id=""
+            ),
+            method=EntryMethod.SAMPLING_CODE,
+        )
+        for e in entries
+    ]
+    pooled = len(entries) > 1
     now = timezone.now()
     with transaction.atomic():
         bound = tube_bind(
@@ -177,15 +204,16 @@ def door_sample_bind(
             point=point,
             data=TubeInput(
                 barcode=barcode,
-                members=[MemberInput(sampling_code=code, method=EntryMethod.SAMPLING_CODE)],
-                ratio=1,
+                members=members,
+                group=PoolingGroup.SEALED_HOUSEHOLD if pooled else "",
+                ratio=None if pooled else 1,
                 sampled_at=now,
             ),
         )
-        changed = DoorSample.objects.filter(pk=entry.pk, tube__isnull=True).update(
-            tube=bound.tube, sampled_at=now, sampled_by=actor.username
-        )
-        if changed != 1:
+        changed = DoorSample.objects.filter(
+            pk__in=[e.pk for e in entries], tube__isnull=True
+        ).update(tube=bound.tube, sampled_at=now, sampled_by=actor.username)
+        if changed != len(entries):
             raise Conflict(_("This resident was sampled already."), code="door_sampled")
         audit_record(
             actor=actor,
@@ -195,10 +223,21 @@ def door_sample_bind(
             fields=["tube", "sampled_at"],
             rule_set=bound.tube.rule_set,
             extra={
-                "person": str(person.code),
+                "person": str(entry.person.code),
+                "housemates": [str(e.person.code) for e in entries[1:]],
                 "tube": bound.tube.barcode,
                 "point": str(point.code),
             },
         )
     entry.refresh_from_db()
     return bound
+
+
+def door_housemates(*, actor: AnyActor, entry: DoorSample) -> QuerySet[DoorSample]:
+    """The other entries of ``entry``'s household on the same sweep, not sampled yet, that
+    the actor may see: who may share its pooled household tube."""
+    return (
+        sweep_sampling_list(actor=actor, sweep=entry.sweep)
+        .filter(visit__household_id=entry.visit.household_id, tube__isnull=True)
+        .exclude(pk=entry.pk)
+    )

@@ -45,8 +45,26 @@ class VisitForm(forms.Form):
 
 
 class DoorBindForm(forms.Form):
-    """One listed resident sampled at the door: the tube's barcode and the team's post (a
-    door-to-door point and an open round covering it, as ``point:round``)."""
+    """One listed resident sampled at the door: the tube's barcode, the team's post (a
+    door-to-door point and an open round covering it, as ``point:round``) and the listed
+    members of the same household who share the tube (by entry id; the view fills the
+    choices; none: a one-person tube)."""
 
     post = forms.ChoiceField(label=_("Team and round"))
     barcode = forms.CharField(label=_("Tube barcode"), max_length=32)
+    housemates = forms.MultipleChoiceField(
+        label=_("In the same tube (one tube per household)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class DoorTeamForm(forms.Form):
+    """A sweep's door-to-door team: its name, where it sets out from, its samplers (chosen
+    among the samplers of the jurisdiction; the view fills the choices)."""
+
+    name = forms.CharField(label=_("Team name"), max_length=120)
+    address = forms.CharField(label=_("Sets out from (address)"), max_length=255, required=False)
+    samplers = forms.MultipleChoiceField(
+        label=_("Samplers"), required=False, widget=forms.CheckboxSelectMultiple
+    )

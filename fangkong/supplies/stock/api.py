@@ -24,7 +24,6 @@ from fangkong.core.schemas import (
     PageParams,
     page_fields,
 )
-from fangkong.policy.selectors import rules_for_actor
 from fangkong.regions.access import access_region
 from fangkong.supplies.checks import require_role
 from fangkong.supplies.models import Item, ReceivingPoint, StockLot, Warehouse
@@ -138,6 +137,8 @@ class CoverOut(Schema):
     daily_issue: float
     days: float | None
     short: bool
+    window_days: int
+    threshold_days: int
 
 
 def _warehouse_out(warehouse: Warehouse) -> dict[str, Any]:
@@ -353,9 +354,8 @@ def cover_get(request: HttpRequest, params: Query[CoverParams]) -> CoverPageOut:
     actor = actor_of(request)
     require_role(actor, SUPPLIES_READ_ROLES)
     day = params.day or timezone.localdate()
-    rules = rules_for_actor(actor, day)
     page = paginate_list(
-        cover_list(actor=actor, day=day, rules=rules),
+        cover_list(actor=actor, day=day),
         page=params.page,
         page_size=params.page_size,
     )
@@ -369,6 +369,8 @@ def cover_get(request: HttpRequest, params: Query[CoverParams]) -> CoverPageOut:
                 daily_issue=c.daily_issue,
                 days=c.days,
                 short=c.short,
+                window_days=c.window_days,
+                threshold_days=c.threshold_days,
             )
             for c in page.items
         ],

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from django.db.models import Q, QuerySet, Sum
 
 from fangkong.core.actor import AnyActor
-from fangkong.policy.rules import EffectiveRules
 from fangkong.policy.selectors import rules_for
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree
@@ -78,7 +77,9 @@ def stock_available(*, warehouse: Warehouse, day: date) -> dict[int, int]:
 class Cover:
     """One item at one warehouse: usable stock, the mean daily issue over the window, days
     of cover (``None``: nothing was issued, so no rate) and whether it runs short (cover
-    below the rule set's threshold)."""
+    below the threshold of the rules at the warehouse's node; ``window_days`` and
+    ``threshold_days`` are that node's ``supplies.cover_window_days`` and
+    ``supplies.shortage_cover_days``)."""
 
     warehouse: Warehouse
     item: Item
@@ -86,6 +87,8 @@ class Cover:
     daily_issue: float
     days: float | None
     short: bool
+    window_days: int
+    threshold_days: int
 
 
 Pair = tuple[int, int]
@@ -151,40 +154,63 @@ def short_pairs_per_node(*, day: date, path: str | None = None) -> list[tuple[in
     return sorted(short.items())
 
 
-def cover_list(
-    *, actor: AnyActor, day: date, rules: EffectiveRules, node: Region | None = None
-) -> list[Cover]:
+def cover_list(*, actor: AnyActor, day: date, node: Region | None = None) -> list[Cover]:
     """Days of cover of every item held or issued at the actor's warehouses (those under
     ``node`` when given, a node the caller holds through ``access_region``), shortest first.
+    Each warehouse is judged by the rules in force at its own node (an override below the
+    viewer's node can lengthen or shorten the window and the threshold).
 
-    1. Usable stock per (warehouse, item) on ``day`` (one query).
-    2. Units issued per (warehouse, item) in the ``supplies.cover_window_days`` days up to
-       ``day`` (one query), divided by the window: the daily rate.
-    3. Cover = stock ÷ rate; short when below ``supplies.shortage_cover_days`` (an item with
-       issues and no stock is short at 0 days).
+    1. The rules of each distinct warehouse node on ``day`` (one look-up per node), the
+       warehouses grouped by their (``supplies.cover_window_days``,
+       ``supplies.shortage_cover_days``).
+    2. Per group: usable stock per (warehouse, item) on ``day`` and units issued in the
+       window up to ``day`` (two grouped queries), divided by the window: the daily rate.
+    3. Cover = stock ÷ rate; short when below the group's threshold (an item with issues
+       and no stock is short at 0 days).
     """
-    settings = rules.parameters.supplies
-    window = settings.cover_window_days
-    scope = warehouse_scope(actor)
+    scope = warehouse_scope(actor).select_related("region")
     if node is not None:
         scope = scope.filter(in_subtree(node.path, field="region__path"))
-    stock, issued = _stock_and_issues(scope, day=day, window=window)
-    keys = set(stock) | set(issued)
-    warehouses = Warehouse.objects.in_bulk({w for w, _ in keys})
-    items = Item.objects.in_bulk({i for _, i in keys})
+    settings_at: dict[int, tuple[int, int]] = {}
+    groups: dict[tuple[int, int], dict[int, Warehouse]] = {}
+    for warehouse in scope:
+        if warehouse.region_id not in settings_at:
+            supplies = rules_for(warehouse.region, day).parameters.supplies
+            settings_at[warehouse.region_id] = (
+                supplies.cover_window_days,
+                supplies.shortage_cover_days,
+            )
+        groups.setdefault(settings_at[warehouse.region_id], {})[warehouse.pk] = warehouse
+    pairs: list[tuple[Warehouse, int, int, int, int, int]] = []
+    for (window, threshold), warehouses in groups.items():
+        stock, issued = _stock_and_issues(
+            Warehouse.objects.filter(pk__in=list(warehouses)), day=day, window=window
+        )
+        for key in set(stock) | set(issued):
+            pairs.append(
+                (
+                    warehouses[key[0]],
+                    key[1],
+                    stock.get(key, 0),
+                    issued.get(key, 0),
+                    window,
+                    threshold,
+                )
+            )
+    items = Item.objects.in_bulk({item_id for _, item_id, *_rest in pairs})
     covers = []
-    for key in keys:
-        units = stock.get(key, 0)
-        rate = issued.get(key, 0) / window
-        days = cover_days(units, issued.get(key, 0), window)
+    for warehouse, item_id, units, units_issued, window, threshold in pairs:
+        days = cover_days(units, units_issued, window)
         covers.append(
             Cover(
-                warehouse=warehouses[key[0]],
-                item=items[key[1]],
+                warehouse=warehouse,
+                item=items[item_id],
                 stock=units,
-                daily_issue=round(rate, 2),
+                daily_issue=round(units_issued / window, 2),
                 days=round(days, 1) if days is not None else None,
-                short=days is not None and days < settings.shortage_cover_days,
+                short=days is not None and days < threshold,
+                window_days=window,
+                threshold_days=threshold,
             )
         )
     covers.sort(key=lambda c: (c.days if c.days is not None else float("inf"), c.item.sku))

@@ -44,7 +44,7 @@ def stock_view(request: HttpRequest) -> HttpResponse:
             "page": paginate(
                 warehouse_list(actor=actor), page=page_number(request.GET.get("page"))
             ),
-            "covers": cover_list(actor=actor, day=day, rules=rules)[:200],
+            "covers": cover_list(actor=actor, day=day)[:200],
             "rules": rules,
             "settings": rules.parameters.supplies,
         },

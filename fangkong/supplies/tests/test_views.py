@@ -1,17 +1,25 @@
-"""The supplies pages: stock with days of cover, a warehouse with its forms, an allocation
-proposed, approved and delivered through the pages, the essential-services view with a plan
-and an incident; other districts 404, wrong roles 403."""
+"""The supplies pages: stock with days of cover (each warehouse by its own node's rules), a
+warehouse with its forms, an allocation proposed, approved and delivered through the pages,
+the essential-services view with a plan and an incident; other districts 404, wrong roles
+403."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
+from fangkong.core.actor import SYSTEM
+from fangkong.policy.selectors import rules_for
+from fangkong.policy.services import rule_set_override_create
 from fangkong.supplies.models import Allocation, Delivery, ServiceIncident, ShortagePlan
 from fangkong.supplies.power.services import priority_user_register
-from fangkong.supplies.stock.services import stock_issue
+from fangkong.supplies.stock.selectors import cover_list
+from fangkong.supplies.stock.services import stock_issue, stock_receive, warehouse_create
 from fangkong.supplies.tests.factories import (
     items_make,
     request_make,
@@ -104,3 +112,63 @@ def test_the_essential_services_view_plans_and_reports(tree, page_client):
         page_client(staff.other_officer).get(f"/supplies/services/plans/{plan.code}/").status_code
         == 404
     )
+
+
+def test_days_of_cover_judge_each_warehouse_by_the_rules_of_its_own_node(tree, page_client, api):
+    """Two warehouses under different overrides on one stock page: the street's threshold is
+    2 days, the community's 5; the viewer's own node (the district) keeps the national 3.
+    Each row follows its warehouse's node, and the rules are looked up once per node."""
+    staff = staff_make(tree)
+    items = items_make(staff)
+    with time_machine.travel(datetime(2022, 7, 15, 9, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        for key, node, threshold in (("st-cover", "street_a", 2), ("co-cover", "community_a", 5)):
+            rule_set_override_create(
+                actor=SYSTEM,
+                key=key,
+                region=tree[node],
+                name_zh="物资保障天数",
+                name_en="Days of cover",
+                effective_from=date(2022, 7, 1),
+                parameters={"supplies": {"shortage_cover_days": threshold}},
+                reason="地方决定",
+            )
+        houses = {}
+        for node, issued in (("street_a", 75), ("community_a", 60), ("community_a", 1)):
+            warehouse = warehouse_create(
+                actor=staff.officer, region=tree[node], name=f"{node}-{issued}", address="路"
+            )
+            stock_receive(
+                actor=staff.officer,
+                warehouse=warehouse,
+                item=items["food"],
+                batch="B",
+                quantity=100,
+                expires_on=None,
+            )
+            stock_issue(
+                actor=staff.officer,
+                warehouse=warehouse,
+                lines=[(items["food"], issued)],
+                key=f"k-{issued}",
+                reason="发放",
+            )
+            houses[issued] = warehouse
+        with patch("fangkong.supplies.stock.selectors.rules_for", wraps=rules_for) as looked_up:
+            covers = {c.warehouse.pk: c for c in cover_list(actor=staff.officer, day=date.today())}
+        assert looked_up.call_count == 2  # two distinct nodes, three warehouses
+        # Street: 25 left at 75/7 a day = 2.3 days, not short under its 2 (the district's 3
+        # would call it short). Community: 40 left at 60/7 = 4.7 days, short under its 5.
+        street, community = covers[houses[75].pk], covers[houses[60].pk]
+        assert (street.days, street.short, street.threshold_days) == (2.3, False, 2)
+        assert (community.days, community.short, community.threshold_days) == (4.7, True, 5)
+        assert covers[houses[1].pk].short is False
+        page = page_client(staff.officer).get("/supplies/").content.decode()
+        assert page.count("data-short") == 1
+        found = api(staff.officer).get("/api/v1/supplies/cover").json()
+        assert {
+            (row["warehouse_name"], row["threshold_days"], row["short"]) for row in found["items"]
+        } == {
+            ("street_a-75", 2, False),
+            ("community_a-60", 5, True),
+            ("community_a-1", 5, False),
+        }

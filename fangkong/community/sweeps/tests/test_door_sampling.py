@@ -22,7 +22,7 @@ from fangkong.community.sweeps.door_sampling import (
 )
 from fangkong.community.sweeps.services import sweep_open
 from fangkong.community.tests.factories import covered_homes, members_of, staff_make
-from fangkong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fangkong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fangkong.core.models import AccessEntry, AuditEntry
 from fangkong.lab.choices import PointKind, TubeResult
 from fangkong.lab.models import Binding, SamplingPoint, Tube
@@ -174,3 +174,93 @@ def test_a_door_to_door_team_is_set_up_through_the_lab_api(tree, api):
     assert made.status_code == 201, made.json()
     assert made.json()["kind"] == PointKind.DOOR_TO_DOOR
     assert client.post("/api/v1/lab/points", {**body, "kind": "van"}).status_code == 422
+
+
+def test_listed_members_of_one_household_share_one_pooled_tube(tree):
+    """居家/上门: one tube per household. The tube is the lab's, of group sealed_household,
+    with both persons as members; a resident of another household is refused."""
+    staff = staff_make(tree)
+    _responsible, homes = covered_homes(staff, staff.worker, 2)
+    sweep = sweep_open(actor=staff.duty, region=tree["district_a"], name="排查", reason="封控")
+    visit = access_visit(staff.worker, sweep.code, homes[0].code, roles={"grid_worker"})
+    first, second = members_of(homes[0])
+    door_sampling_request(
+        actor=staff.worker,
+        visit=visit,
+        persons=[first.code, second.code],
+        reason=HomeboundReason.CLOSURE,
+    )
+    (neighbour, _other) = members_of(homes[1])
+    elsewhere = access_visit(staff.worker, sweep.code, homes[1].code, roles={"grid_worker"})
+    door_sampling_request(
+        actor=staff.worker,
+        visit=elsewhere,
+        persons=[neighbour.code],
+        reason=HomeboundReason.CLOSURE,
+    )
+    s, team = _door_team(tree)
+    entries = {e.person_id: e for e in sweep_sampling_list(actor=s.sampler, sweep=sweep)}
+    mine, theirs, next_door = entries[first.pk], entries[second.pk], entries[neighbour.pk]
+    with pytest.raises(ValidationFailed) as refused:
+        door_sample_bind(
+            actor=s.sampler,
+            entry=mine,
+            screening_round=s.round,
+            point=team,
+            barcode="H0001",
+            housemates=[next_door],
+        )
+    assert refused.value.errors[0]["code"] == "household_mixed"
+    assert not Tube.objects.exists()
+    bound = door_sample_bind(
+        actor=s.sampler,
+        entry=mine,
+        screening_round=s.round,
+        point=team,
+        barcode="H0001",
+        housemates=[theirs],
+    )
+    tube = Tube.objects.get(barcode="H0001")
+    assert bound.tube.pk == tube.pk
+    assert (tube.member_count, tube.group) == (2, "sealed_household")
+    assert set(Binding.objects.filter(tube=tube).values_list("person_id", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    assert set(DoorSample.objects.filter(tube=tube).values_list("person_id", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    progress = door_sampling_progress(actor=staff.duty, sweep=sweep)
+    assert (progress.listed, progress.sampled) == (3, 2)
+    theirs.refresh_from_db()
+    with pytest.raises(Conflict):
+        door_sample_bind(
+            actor=s.sampler, entry=theirs, screening_round=s.round, point=team, barcode="H0002"
+        )
+
+
+def test_the_bind_page_offers_the_households_listed_members_for_one_tube(tree, page_client):
+    staff, sweep, visit, first, second = _listed(tree)
+    door_sampling_request(
+        actor=staff.worker,
+        visit=visit,
+        persons=[first.code, second.code],
+        reason=HomeboundReason.BEDRIDDEN,
+    )
+    s, team = _door_team(tree)
+    entries = {e.person_id: e for e in DoorSample.objects.all()}
+    mine, theirs = entries[first.pk], entries[second.pk]
+    sampler = page_client(s.sampler)
+    url = f"/community/sweeps/{sweep.code}/door-sampling/{mine.pk}/"
+    shown = sampler.get(url).content.decode()
+    assert 'name="housemates"' in shown
+    assert second.name in shown
+    post = f"{team.code}:{s.round.code}"
+    stranger = sampler.post(url, {"post": post, "barcode": "H0003", "housemates": ["999999"]})
+    assert stranger.status_code == 422
+    assert "housemates" in stranger.context["form"].errors
+    pooled = sampler.post(url, {"post": post, "barcode": "H0003", "housemates": [str(theirs.pk)]})
+    assert pooled.status_code == 302
+    assert set(DoorSample.objects.values_list("tube__barcode", flat=True)) == {"H0003"}
+    assert Tube.objects.get(barcode="H0003").member_count == 2
