@@ -27,7 +27,7 @@ from django.utils import timezone
 from fangkong.accounts.choices import Role
 from fangkong.accounts.models import User
 from fangkong.accounts.tests.factories import actor_make
-from fangkong.cases.services.cases import case_open
+from fangkong.cases.services.opening import case_open
 from fangkong.community.closures.services import Place, restriction_impose
 from fangkong.community.grids.services import households_assign, responsible_add
 from fangkong.community.requests.services import exit_approve, exit_vehicle, request_file
