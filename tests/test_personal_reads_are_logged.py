@@ -249,6 +249,9 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "POST /api/v1/isolation/arrival-orders": "order codes and counts; no person",
     "POST /api/v1/isolation/cases/{code}/home-isolation": "an order code and its release day",
     "GET /api/v1/groups": "groups: kind, name, node, member counts",
+    "POST /api/v1/cases/imports": (
+        "an import's counts and file hash; rows refused are named by number and field"
+    ),
     "POST /api/v1/groups": "a new group: kind, name, node",
     "POST /api/v1/groups/bulk": "counts of groups and members loaded",
     "POST /api/v1/groups/{code}/members/add": "counts of members added",
