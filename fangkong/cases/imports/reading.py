@@ -25,6 +25,7 @@ naming its row (the header is row 1) and field; ``services.case_import_csv`` wri
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -141,25 +142,40 @@ def _header(cells: list[str]) -> dict[str, int]:
     return positions
 
 
+#: A day as exports write it: 2026-05-01, 2026/5/1, 2026.05.01, 20260501.
+_DAY = re.compile(r"(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})")
+#: A report time: a day, then hours and minutes (seconds optional), an offset optional.
+_MOMENT = re.compile(
+    _DAY.pattern + r"[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
 def _moment(text: str) -> datetime | None:
-    """A report time: ISO 8601 or ``YYYY-MM-DD HH:MM[:SS]`` (slashes too); local time when
-    it has no offset. ``None`` when it is not one (a day alone is not a time)."""
-    text = text.strip().replace("/", "-")
-    if ":" not in text:
+    """A report time (see :data:`_MOMENT`); local time when it has no offset. ``None`` when
+    it is not one (a day alone is not a time)."""
+    match = _MOMENT.fullmatch(text.strip())
+    if match is None:
         return None
+    year, month, day, hour, minute, second, offset = match.groups()
     try:
-        value = datetime.fromisoformat(text)
+        value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        if offset:
+            zone = datetime.fromisoformat(f"2000-01-01T00:00{offset.replace('Z', '+00:00')}")
+            return value.replace(tzinfo=zone.tzinfo)
     except ValueError:
         return None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+    return timezone.make_aware(value)
 
 
 def _day(text: str) -> date | None:
-    text = text.strip().replace("/", "-")
+    """A day (see :data:`_DAY`), or the day of a time (spreadsheets write 00:00:00 after
+    a day)."""
+    match = _DAY.fullmatch(text.strip())
+    if match is None:
+        moment = _moment(text)
+        return None if moment is None else timezone.localdate(moment)
     try:
-        return date.fromisoformat(text[:10]) if len(text) in (8, 10) or " " in text else None
+        return date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
 
