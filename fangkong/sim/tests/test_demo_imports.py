@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,9 @@ from fangkong.sim.outbreak import OutbreakResult
 NOW = datetime(2022, 4, 20, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def _result(onsets: list[int | None]) -> OutbreakResult:
+def _result(onsets: Sequence[int | None]) -> OutbreakResult:
     courses = pl.DataFrame(
-        {"person": list(range(len(onsets))), "onset": onsets},
+        {"person": list(range(len(onsets))), "onset": list(onsets)},
         schema={"person": pl.Int64, "onset": pl.Int64},
     )
     return OutbreakResult(
