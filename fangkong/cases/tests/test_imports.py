@@ -320,6 +320,11 @@ def test_the_page_uploads_shows_rejected_rows_and_is_linked_from_the_list(o, pag
     assert done.status_code == 200
     assert 'data-count="created">3<' in done.content.decode()
     assert Case.objects.count() == 3
+    # the case page shows the report card and why its past steps count as done
+    imported = Case.objects.get(report_card="C1")
+    detail = client.get(f"/cases/{imported.code}/").content.decode()
+    assert "C1" in detail
+    assert "Investigated before import" in detail
 
 
 def test_the_page_is_for_epidemiologists_only(o, page_client):
