@@ -18,6 +18,7 @@ from fangkong.accounts.actors import client_ip
 from fangkong.accounts.api import router as accounts_router
 from fangkong.accounts.tokens import actor_from_token
 from fangkong.cases.api import router as cases_router
+from fangkong.cases.imports.api import router as case_imports_router
 from fangkong.command_center.api import router as command_center_router
 from fangkong.community.api import router as community_router
 from fangkong.core.errors import FangkongError
@@ -146,6 +147,7 @@ api.add_router("/groups", groups_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/rule-sets", policy_router)
 api.add_router("/risk-areas", risk_areas_router)
+api.add_router("/cases/imports", case_imports_router)
 api.add_router("/cases", cases_router)
 api.add_router("/tracing", tracing_router)
 api.add_router("/isolation", isolation_router)

@@ -49,10 +49,13 @@ def literal_field_names() -> set[str]:
 
 
 def test_every_field_a_service_refuses_has_a_label() -> None:
+    from fangkong.cases.imports.reading import COLUMNS as CASE_IMPORT_COLUMNS
     from fangkong.lab.results.result_rows import COLUMNS as RESULT_COLUMNS
     from fangkong.regions.importer import COLUMNS as REGION_COLUMNS
 
-    names = literal_field_names() | set(RESULT_COLUMNS) | set(REGION_COLUMNS)
+    names = (
+        literal_field_names() | set(RESULT_COLUMNS) | set(REGION_COLUMNS) | set(CASE_IMPORT_COLUMNS)
+    )
     assert len(names) > 40
     assert sorted(names - set(FIELD_LABELS) - NO_LABEL) == []
 

@@ -41,7 +41,7 @@ from fangkong.cases.selectors import (
     case_visits,
 )
 from fangkong.cases.services import cases as services
-from fangkong.cases.services import investigation
+from fangkong.cases.services import investigation, opening
 from fangkong.core.guards import actor_of
 from fangkong.core.idempotency import run_idempotent
 from fangkong.core.schemas import (
@@ -413,7 +413,7 @@ def case_create(
     def write() -> tuple[int, dict[str, Any]]:
         require_role(actor, CASE_OPEN_ROLES)
         person = access_person(actor, payload.person, purpose=PURPOSE)
-        case, created = services.case_open(
+        case, created = opening.case_open(
             actor=actor,
             person=person,
             how_found=payload.how_found,

@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from fangkong.cases import jobs  # noqa: F401 - registers the periodic jobs
-        from fangkong.cases.services.cases import cases_from_findings
+        from fangkong.cases.services.opening import cases_from_findings
         from fangkong.lab.findings import findings_register
 
         # The lab → case link (docs/architecture.md): lab reports findings, cases opens them.

@@ -24,6 +24,11 @@ class HowFound(models.TextChoices):
     )
     ARRIVAL = "arrival", pgettext_lazy("how found", "Arrival test")
     ANTIGEN = "antigen", pgettext_lazy("how found", "Antigen self-test")
+    #: Reported in the national direct reporting system before Fangkong was in use (补录).
+    DIRECT_REPORT = (
+        "direct_report",
+        pgettext_lazy("how found", "Imported report (direct reporting system)"),
+    )
 
 
 class Severity(models.TextChoices):

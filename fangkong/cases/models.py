@@ -53,6 +53,9 @@ class Case(TimestampedModel):
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     rule_set = models.CharField(max_length=200, blank=True, default="")
+    #: The report card number (报告卡编号) of a case imported from the direct reporting
+    #: system, kept for reconciliation; empty for cases opened in Fangkong.
+    report_card = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -120,7 +123,8 @@ class CaseTube(models.Model):
 
 class InvestigationTimer(models.Model):
     """One "2+4+24" step of a case's investigation (R18): due ``hours`` after the case was
-    opened, by the rule set in force then; ``met_at`` once done. ``alerted`` when its breach
+    opened, by the rule set in force then; ``met_at`` once done (``note`` says why when it was
+    done before the case was imported). ``alerted`` when its breach
     raised the one alert it may raise."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timers")
@@ -130,6 +134,9 @@ class InvestigationTimer(models.Model):
     met_at = models.DateTimeField(null=True, blank=True)
     met_by = models.CharField(max_length=150, blank=True, default="")
     rule_set = models.CharField(max_length=200, blank=True, default="")
+    #: Why the step counts as done without being done in Fangkong (an imported case whose
+    #: step was due before the import: "investigated before import").
+    note = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.cases.choices import (
     CaseClassification,
@@ -35,6 +36,7 @@ from fangkong.cases.models import (
     TrajectoryVisit,
 )
 from fangkong.cases.selectors import case_timers
+from fangkong.cases.services.opening import BEFORE_IMPORT
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import access_record
 from fangkong.people.choices import Sex
@@ -62,6 +64,8 @@ class TimerCard:
     met_at: datetime | None
     overdue: bool
     rule_set: str
+    #: Why a step counts as done without being done here (an imported case's past steps).
+    note_label: str = ""
 
     @property
     def seconds_left(self) -> int:
@@ -109,6 +113,8 @@ class CaseCard:
     person: PersonSummary
     timers: list[TimerCard]
     tubes: list[str]
+    #: The direct reporting system's report card number of an imported case.
+    report_card: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,7 @@ def timer_card(timer: InvestigationTimer) -> TimerCard:
         met_at=timer.met_at,
         overdue=timer.met_at is None and timer.due_at < now,
         rule_set=timer.rule_set,
+        note_label=_("Investigated before import") if timer.note == BEFORE_IMPORT else timer.note,
     )
 
 
@@ -237,6 +244,7 @@ def case_card(actor: AnyActor, case: Case) -> CaseCard:
         person=_person(actor, case),
         timers=[timer_card(timer) for timer in case_timers(case)],
         tubes=tubes,
+        report_card=case.report_card,
     )
     _log(actor, "case_read", [case.person.code])
     return card

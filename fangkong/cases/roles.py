@@ -18,3 +18,6 @@ INVESTIGATION_ROLES = frozenset({Role.EPIDEMIOLOGIST})
 ALERT_ROLES = frozenset({Role.EPIDEMIOLOGIST, Role.DUTY_OFFICER, Role.COMMANDER})
 #: The role a breach is owned by when the case has no investigator (at the case's district).
 DUTY_ROLE = Role.EPIDEMIOLOGIST
+#: Import the cases reported before Fangkong was in use (补录): the CDC's epidemiologists,
+#: who hold the direct reporting system's export.
+CASE_IMPORT_ROLES = frozenset({Role.EPIDEMIOLOGIST})

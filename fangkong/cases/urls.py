@@ -1,10 +1,12 @@
 from django.urls import path
 
 from fangkong.cases import views
+from fangkong.cases.imports import views as imports
 
 app_name = "cases"
 urlpatterns = [
     path("", views.list_view, name="list"),
+    path("import/", imports.import_view, name="import"),
     path("alerts/<uuid:code>/<str:to>/", views.alert_view, name="alert"),
     path("<uuid:code>/", views.detail_view, name="detail"),
     path("<uuid:code>/classify/", views.classify_view, name="classify"),

@@ -39,6 +39,7 @@ from fangkong.cases.forms import (
 )
 from fangkong.cases.roles import (
     ALERT_ROLES,
+    CASE_IMPORT_ROLES,
     CASE_READ_ROLES,
     CLASSIFY_ROLES,
     CLINICAL_ROLES,
@@ -109,7 +110,13 @@ def list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/list.html",
-        {"form": form, "page": page.with_items(rows), "alerts": alerts, "query": query},
+        {
+            "form": form,
+            "page": page.with_items(rows),
+            "alerts": alerts,
+            "query": query,
+            "can_import": actor.role in CASE_IMPORT_ROLES,
+        },
     )
 
 

@@ -132,6 +132,8 @@ FIELD_LABELS: dict[str, str | Promise] = {
     "how_found": gettext_lazy("How found"),
     "onset_date": gettext_lazy("Onset date"),
     "first_positive_on": gettext_lazy("First positive sampling"),
+    "reported_at": gettext_lazy("Report time"),
+    "report_card": gettext_lazy("Report card number"),
     "severity": gettext_lazy("Severity"),
     "treatment": gettext_lazy("Place of treatment"),
     "outcome": gettext_lazy("Outcome"),

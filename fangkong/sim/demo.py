@@ -42,6 +42,7 @@ from fangkong.sim.city import city_generate
 from fangkong.sim.demo_command import command_picture_prepare
 from fangkong.sim.demo_community import community_override, community_run
 from fangkong.sim.demo_duty import demo_duty
+from fangkong.sim.demo_imports import EarlierReport, demo_cases_import
 from fangkong.sim.demo_orders import demo_orders_run, demo_orders_summary
 from fangkong.sim.demo_risk_areas import risk_areas_override, risk_areas_run
 from fangkong.sim.demo_screening import screening_run, screening_setup
@@ -288,6 +289,7 @@ def demo_prepare(
     setup = _timed(out, "Setting up the screening round", lambda: screening_setup(places))
     risk_areas_override(places["city"])
     community_override(places["city"])
+    earlier: tuple[EarlierReport, ...] = ()
     if city is not None and days > 0:
         built = city
         done = _timed(
@@ -321,6 +323,7 @@ def demo_prepare(
             f"Tracing: {done.scans:,} venue scans and {done.dwells:,} dwell intervals stored "
             f"in {done.tracing_seconds:.1f} s (of the step above).",
         )
+        earlier = done.earlier_reports
         for refusal in done.tracing_refused:
             _say(out, f"Tracing batch refused: {refusal}")
         drawn = risk_areas_run(
@@ -467,6 +470,20 @@ def demo_prepare(
         + f"; {treated.requests} care requests, the appeal decided by "
         f"{treated.appeal_decided_by or '—'}, /isolation/care/",
     )
+    if earlier:
+        imported = _timed(
+            out,
+            "Importing the earlier days' cases from the direct reporting system (补录)",
+            lambda: demo_cases_import(earlier, epidemiologist=_member_actor(Role.EPIDEMIOLOGIST)),
+        )
+        _say(
+            out,
+            f"Earlier reports: {imported.created} cases reported at fever clinics from "
+            f"{timezone.localdate(earlier[0].reported_at)} to "
+            f"{timezone.localdate(earlier[-1].reported_at)} imported by the epidemiologist "
+            f"({imported.unchanged} already had a case); the epidemic curve starts "
+            f"{min(r.onset_date for r in earlier)} (/cases/import/, /command/picture/).",
+        )
     command = _timed(
         out,
         "Drawing the city's map and computing the command figures",

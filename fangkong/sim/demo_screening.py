@@ -50,6 +50,7 @@ from fangkong.regions.choices import RegionLevel
 from fangkong.regions.models import Region
 from fangkong.regions.subtree import in_subtree, path_in_subtree
 from fangkong.sim.city import City
+from fangkong.sim.demo_imports import EarlierReport, earlier_reports
 from fangkong.sim.demo_tracing import TracingFeed
 from fangkong.sim.life import Life
 from fangkong.sim.observe import PcrPolicy
@@ -86,6 +87,9 @@ class DemoScreening:
     delayed_package: str = ""
     delayed_point: str = ""
     delayed_people: int = 0
+    #: Cases the direct reporting system holds from the outbreak's earlier days
+    #: (``sim.demo_imports``), imported by the demo after its other steps.
+    earlier_reports: tuple[EarlierReport, ...] = ()
 
 
 def _override(city: Region) -> None:
@@ -250,6 +254,7 @@ def screening_run(
         )
         .sort("region_code", "household_key", "person_key")
     )
+    earlier = earlier_reports(result, residents, now=now, seed=seed)
     rng = np.random.default_rng([seed, 13])
     households = residents["household_key"].unique().sort().to_numpy()
     sampled_households = set(households[rng.random(households.size) < SAMPLED_SHARE].tolist())
@@ -296,6 +301,7 @@ def screening_run(
         tube_members,
         positive_count=len(positive),
     )
+    done = replace(done, earlier_reports=earlier)
     if feed is None:
         return done
     return replace(

@@ -28,6 +28,9 @@ def _visit_body() -> dict[str, Any]:
 
 #: This app's operations that return no personal data, each with the reason.
 NO_PERSONAL_DATA: dict[str, str] = {
+    "POST /api/v1/cases/imports": (
+        "an import's counts and file hash; rows refused are named by number and field"
+    ),
     "GET /api/v1/cases/alerts": "timer alerts: case code, step, owner; no person",
     "POST /api/v1/cases/alerts/{code}/acknowledge": "a timer alert: case code, step, owner",
     "POST /api/v1/cases/alerts/{code}/close": "a timer alert: case code, step, owner",

@@ -10,7 +10,7 @@ from typing import Any
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
-from fangkong.cases.services.cases import case_open
+from fangkong.cases.services.opening import case_open
 from fangkong.lab.tests.factories import Screening
 from fangkong.people.models import DuplicateCandidate, Household, Person
 

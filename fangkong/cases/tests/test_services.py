@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from fangkong.cases.choices import AlertState, CaseClassification, CaseEventKind, HowFound
 from fangkong.cases.models import Case, CaseAlert, CaseEvent, CaseTube, InvestigationTimer
-from fangkong.cases.services.cases import case_classify, case_clinical_update, case_open, case_take
+from fangkong.cases.services.cases import case_classify, case_clinical_update, case_take
 from fangkong.cases.services.investigation import (
     investigation_step_complete,
     investigation_timers_check,
     trajectory_visit_add,
     trajectory_visit_remove,
 )
+from fangkong.cases.services.opening import case_open
 from fangkong.cases.tests.factories import (
     case_from_retest,
     outbreak_make,
@@ -274,7 +275,7 @@ def test_trajectory_visits_are_checked_and_removed_with_a_reason(tree):
 def test_a_case_opened_meanwhile_by_another_writer_is_joined_not_duplicated(tree, monkeypatch):
     """Two lab writers finding the same person: the one whose insert meets the other's case
     (the one-open-case constraint) keeps nothing of its batch and joins case by case."""
-    from fangkong.cases.services import cases as services
+    from fangkong.cases.services import opening as services
 
     o = outbreak_make(tree)
     real = services._cases_create

@@ -281,6 +281,21 @@ def test_demo_opens_on_a_screening_round_in_progress(monkeypatch):
     behind = picture_get(actor=commander, region=district.parent).behind()
     assert [row["region"] for row in behind][:1] == [district]
     assert behind[0]["late"]["results_late"] == overdue.count()
+    # the cases reported before Fangkong came in through the import, at their report times,
+    # so the command picture's curve covers several earlier days (by report and by onset)
+    from fangkong.cases.models import InvestigationTimer
+    from fangkong.command_center.models import NodeDayFigure
+
+    imported = Case.objects.filter(how_found="direct_report")
+    assert 3 <= imported.count() <= 60
+    assert all(case.opened_at.date() < timezone.localdate() for case in imported)
+    assert imported.exclude(report_card="").count() == imported.count()
+    assert not InvestigationTimer.objects.filter(
+        case__in=imported, met_at__isnull=True, due_at__lt=timezone.now()
+    ).exists()
+    curve = NodeDayFigure.objects.filter(region=district, day__lt=timezone.localdate())
+    assert curve.filter(measure="cases_by_report").values("day").distinct().count() >= 3
+    assert curve.filter(measure="cases_by_onset").values("day").distinct().count() >= 3
 
 
 @pytest.mark.slow

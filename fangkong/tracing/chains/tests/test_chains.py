@@ -13,7 +13,7 @@ import time_machine
 
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
-from fangkong.cases.services.cases import case_open
+from fangkong.cases.services.opening import case_open
 from fangkong.core.models import AccessEntry
 from fangkong.people.tests.factories import household_make, person_make
 from fangkong.tracing.chains import presentation

@@ -15,7 +15,7 @@ import time_machine
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
 from fangkong.cases.models import Case
-from fangkong.cases.services.cases import case_open
+from fangkong.cases.services.opening import case_open
 from fangkong.core.actor import SYSTEM
 from fangkong.core.models import AuditEntry
 from fangkong.people.tests.factories import person_make

@@ -11,8 +11,8 @@ import polars as pl
 from fangkong.accounts.choices import Role
 from fangkong.accounts.tests.factories import actor_make
 from fangkong.cases.models import Case
-from fangkong.cases.services.cases import case_open
 from fangkong.cases.services.investigation import trajectory_visit_add
+from fangkong.cases.services.opening import case_open
 from fangkong.core.actor import SYSTEM, Actor
 from fangkong.people.models import Person
 from fangkong.people.tests.factories import household_make, person_make
