@@ -14,7 +14,7 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 import polars as pl
@@ -32,6 +32,25 @@ def file_error(message: str, code: str, *, row: int | None = None) -> Validation
     return ValidationFailed(
         message, errors=[field_error("file", code, message, row=row)], code=code
     )
+
+
+def header_column_twice(column: str) -> dict[str, Any]:
+    """The header's error for a column given twice (row 1)."""
+    return field_error(column, "header_duplicate_column", _("Column given twice."), row=1)
+
+
+def header_columns_missing(found: Collection[str], required: Iterable[str]) -> list[dict[str, Any]]:
+    """The header's errors for each ``required`` column not among ``found`` (row 1)."""
+    return [
+        field_error(
+            column,
+            "header_missing_column",
+            _("Column %(column)s is missing.") % {"column": column},
+            row=1,
+        )
+        for column in required
+        if column not in found
+    ]
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import ValidationFailed, field_error
-from fangkong.core.tabular import decode
+from fangkong.core.tabular import decode, header_column_twice, header_columns_missing
 from fangkong.core.tabular import file_error as _file_error
 from fangkong.regions.choices import RegionLevel
 from fangkong.regions.codes import (
@@ -118,21 +118,10 @@ def _header(cells: list[str]) -> dict[str, int]:
                 )
             )
         elif column in positions:
-            errors.append(
-                field_error(column, "header_duplicate_column", _("Column given twice."), row=1)
-            )
+            errors.append(header_column_twice(column))
         else:
             positions[column] = index
-    for column in REQUIRED:
-        if column not in positions:
-            errors.append(
-                field_error(
-                    column,
-                    "header_missing_column",
-                    _("Column %(column)s is missing.") % {"column": column},
-                    row=1,
-                )
-            )
+    errors.extend(header_columns_missing(positions, REQUIRED))
     if errors:
         raise ValidationFailed(
             _("The first row must be the header: code,name,parent_code[,time_zone]."),

@@ -37,7 +37,14 @@ from fangkong.cases.checks import CLOCK_SKEW
 from fangkong.cases.choices import CaseClassification
 from fangkong.core.actor import AnyActor
 from fangkong.core.errors import ValidationFailed, field_error
-from fangkong.core.tabular import csv_records, decode, file_error, refuse_disguised
+from fangkong.core.tabular import (
+    csv_records,
+    decode,
+    file_error,
+    header_column_twice,
+    header_columns_missing,
+    refuse_disguised,
+)
 from fangkong.people.documents import search_indexes
 from fangkong.people.models import IdentityDocument
 from fangkong.people.selectors import person_scope
@@ -115,21 +122,10 @@ def _header(cells: list[str]) -> dict[str, int]:
         if column is None:
             continue  # the export's other columns
         if column in positions:
-            errors.append(
-                field_error(column, "header_duplicate_column", _("Column given twice."), row=1)
-            )
+            errors.append(header_column_twice(column))
         else:
             positions[column] = index
-    for column in REQUIRED:
-        if column not in positions:
-            errors.append(
-                field_error(
-                    column,
-                    "header_missing_column",
-                    _("Column %(column)s is missing.") % {"column": column},
-                    row=1,
-                )
-            )
+    errors.extend(header_columns_missing(positions, REQUIRED))
     if errors:
         raise ValidationFailed(
             _(

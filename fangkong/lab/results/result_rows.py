@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import ValidationFailed, field_error
+from fangkong.core.tabular import header_columns_missing
 from fangkong.core.times import EARLIEST_OBSERVATION, TimeOutOfBounds, observed_at_bounds
 from fangkong.lab.choices import TubeResult
 from fangkong.lab.results.result_file import Sheet
@@ -100,16 +101,7 @@ def header_positions(cells: Sequence[Any]) -> dict[str, tuple[int, str]]:
             )
         else:
             positions[column] = (index, written[:40])
-    for column in REQUIRED:
-        if column not in positions:
-            errors.append(
-                field_error(
-                    column,
-                    "header_missing_column",
-                    _("Column %(column)s is missing.") % {"column": column},
-                    row=1,
-                )
-            )
+    errors.extend(header_columns_missing(positions, REQUIRED))
     if errors:
         raise ValidationFailed(
             _(
