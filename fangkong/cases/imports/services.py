@@ -18,6 +18,7 @@ from fangkong.cases.choices import HowFound
 from fangkong.cases.imports.reading import MAX_IMPORT_BYTES, ImportRow, import_plan
 from fangkong.cases.models import Case
 from fangkong.cases.roles import CASE_IMPORT_ROLES
+from fangkong.cases.services.areas import case_areas_infect
 from fangkong.cases.services.opening import _cases_create, _Opening
 from fangkong.core.actor import AnyActor
 from fangkong.core.audit import audit_record
@@ -99,7 +100,9 @@ def case_import_csv(
        report time, classified as reported, ``how_found`` ``direct_report``, under the rules
        of the report day, their "2+4+24" steps already due settled as "investigated before
        import"; a history row and an audit row per case, and one audit row for the import
-       (file hash, counts). A concurrent writer opening one of them first answers
+       (file hash, counts). Confirmed and asymptomatic cases are recorded in the open risk
+       areas their residences lie in (``services.areas.case_areas_infect``), as a case
+       classified here is. A concurrent writer opening one of them first answers
        ``import_conflict`` (409): import the file again.
     """
     require_role(actor, CASE_IMPORT_ROLES)
@@ -146,6 +149,10 @@ def case_import_csv(
             _("Some of these persons had a case opened meanwhile; import the file again."),
             code="import_conflict",
         )
+    # the infections are known: the open risk areas their residences lie in count them, as
+    # for a case classified here (issue 19 §8; suspected cases record nothing)
+    for case in cases:
+        case_areas_infect(actor=actor, case=case, reason=IMPORT_REASON)
     audit_record(
         actor=actor,
         action="case_import_csv",

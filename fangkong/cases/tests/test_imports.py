@@ -331,3 +331,26 @@ def test_the_page_is_for_epidemiologists_only(o, page_client):
     assert page_client(o.clinician).get("/cases/import/").status_code == 403
     assert "/cases/import/" not in page_client(o.clinician).get("/cases/").content.decode()
     assert Client().get("/cases/import/").status_code in (302, 401)
+
+
+def test_imported_infections_are_recorded_in_the_open_risk_areas_of_their_residence(o, tree):
+    """An imported confirmed or asymptomatic case counts in the open areas its residence lies
+    in (their lifting clocks restart), as a case classified here does; a suspected one not."""
+    from fangkong.risk_areas.models import AreaInfection
+    from fangkong.risk_areas.services import risk_area_designate
+
+    commander = actor_make(role=Role.COMMANDER, region=tree["city"])
+    district = risk_area_designate(
+        actor=commander,
+        region=tree["district_a"],
+        level="low",
+        unit="county_remainder",
+        name="其余地区",
+        reason="本土疫情",
+    )
+    case_import_csv(actor=o.epidemiologist, file=_good(o))
+    cases = {case.person_id: case for case in Case.objects.all()}
+    infected = {str(cases[o.s.people[n].id].code) for n in (0, 1)}
+    recorded = AreaInfection.objects.filter(area=district)
+    assert set(recorded.values_list("reference", flat=True)) == infected
+    assert set(recorded.values_list("recorded_by", flat=True)) == {o.epidemiologist.username}
