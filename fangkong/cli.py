@@ -1,6 +1,7 @@
 """The ``fangkong`` command: serve, worker, demo, and Django's management commands.
 
-fangkong demo [--residents N] [--port P]   a synthetic city on SQLite, served locally
+fangkong demo [--residents N] [--port P]   a synthetic city on SQLite, served locally with
+                                           the worker beside it
 fangkong serve [--bind HOST:PORT] [--workers N]   the production server (gunicorn)
 fangkong worker                             job queue + periodic schedule
 fangkong manage <django command> ...        any management command (migrate, check, ...)
@@ -10,10 +11,22 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
+
+
+def _demo_worker() -> subprocess.Popen[bytes]:
+    """The job queue and the periodic schedule for the demo, in a process of its own beside
+    the server (``fangkong worker``): the command figures refresh every five minutes, late
+    timers, missed checks and overdue directives are raised as they would be in production.
+    Ctrl+C reaches both (one process group); stopped otherwise, the server leaves the worker
+    to stop by itself (``--exit-with-parent``)."""
+    return subprocess.Popen([sys.executable, "-m", "fangkong.cli", "worker", "--exit-with-parent"])
 
 
 def _setup(settings_module: str | None = None) -> None:
@@ -55,7 +68,16 @@ def serve(bind: str, workers: int, threads: int) -> None:
     Server().run()
 
 
-def worker(interval: float) -> None:
+def _exit_with_parent() -> None:
+    """Watch the process that started this one; when it is gone (this process was handed to
+    another parent), stop as on Ctrl+C: the demo's worker does not outlive its server."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(2)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def worker(interval: float, *, exit_with_parent: bool = False) -> None:
     """Run the database job queue and, in a thread beside it, the periodic schedule."""
     from django.core.management import call_command
 
@@ -66,6 +88,8 @@ def worker(interval: float) -> None:
         schedule_forever(Scheduler(), interval=interval)
 
     threading.Thread(target=schedule, name="fangkong-schedule", daemon=True).start()
+    if exit_with_parent:
+        threading.Thread(target=_exit_with_parent, name="fangkong-parent", daemon=True).start()
     call_command("db_worker", "--queue-name", "*", "--interval", str(interval))
 
 
@@ -82,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p_worker = commands.add_parser("worker", help="run the job queue and the periodic schedule")
     p_worker.add_argument("--interval", type=float, default=5.0)
+    p_worker.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started it ends (the demo's server)",
+    )
 
     p_demo = commands.add_parser("demo", help="build a synthetic city on SQLite and serve it")
     p_demo.add_argument("--residents", type=int, default=50_000)
@@ -110,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             serve(args.bind, args.workers, args.threads)
         elif args.command == "worker":
             _setup()
-            worker(args.interval)
+            worker(args.interval, exit_with_parent=args.exit_with_parent)
         elif args.command == "demo":
             os.environ.setdefault("FANGKONG_DEMO", "1")
             _setup()
@@ -118,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
 
             demo_prepare(residents=args.residents, seed=args.seed, fresh=args.fresh, days=args.days)
             if not args.no_serve:
+                worker_process = _demo_worker()
+                print(
+                    f"The worker runs beside the server (pid {worker_process.pid}): figures, "
+                    "timers and escalations keep up by themselves.",
+                    flush=True,
+                )
                 print(f"Serving on http://127.0.0.1:{args.port}/  (Ctrl+C to stop)", flush=True)
                 # A fresh process serves: building the city ran Polars' thread pool here, and a
                 # worker forked from a process whose pool has run can deadlock in its first
