@@ -150,9 +150,13 @@ def rules_for_path(path: str, on: date) -> EffectiveRules:
 
 
 def rules_forget() -> None:
-    """Drop this process's recent answers of :func:`rules_for_path` (a rule set changed)."""
+    """Drop this process's recent answers of :func:`rules_for_path` and its parsed parameter
+    sets (a rule set changed: re-reading and re-parsing the few sets in force is cheap, and
+    no answer can outlive the rows it was made from, even where row ids are reused, as in a
+    test database rolled back between tests)."""
     with _cache_lock:
         _recent.clear()
+        _cache.clear()
 
 
 def _rules_for_path(path: str, on: date) -> EffectiveRules:
