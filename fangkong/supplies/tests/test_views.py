@@ -159,9 +159,9 @@ def test_days_of_cover_judge_each_warehouse_by_the_rules_of_its_own_node(tree, p
         # Street: 25 left at 75/7 a day = 2.3 days, not short under its 2 (the district's 3
         # would call it short). Community: 40 left at 60/7 = 4.7 days, short under its 5.
         street, community = covers[houses[75].pk], covers[houses[60].pk]
-        assert (street.days, street.short, street.threshold_days) == (2.3, False, 2), (
-            rules_for(tree["street_a"], date.today()).label
-        )
+        assert (street.days, street.short, street.threshold_days) == (2.3, False, 2), rules_for(
+            tree["street_a"], date.today()
+        ).label
         assert (community.days, community.short, community.threshold_days) == (4.7, True, 5)
         assert covers[houses[1].pk].short is False
         page = page_client(staff.officer).get("/supplies/").content.decode()
