@@ -135,6 +135,21 @@ def baseline(setup: Setup) -> dict[str, Any]:
                 for t in tests
             ],
         )
+        # each scheduled test is a lab task of the person (sampled at the site in the central
+        # phase, at home after), linked from the test: as the product's intake writes them
+        cursor.execute(
+            'WITH t AS (SELECT t.id AS test_id, o.person_id, o.region_id, t."on", t.phase, '  # noqa: S608 - constant names
+            "t.rule_set, nextval(pg_get_serial_sequence('lab_retesttask', 'id')) AS task_id "
+            f"FROM {BASELINE}.isolation_ordertesttask t "
+            f"JOIN {BASELINE}.isolation_isolationorder o ON o.id = t.order_id), "
+            f"ins AS (INSERT INTO {BASELINE}.lab_retesttask (id, created_at, updated_at, "
+            "version, code, person_id, region_id, reason, status, outcome, rule_set, due_on, "
+            "place) SELECT task_id, now(), now(), 1, gen_random_uuid(), person_id, region_id, "
+            "'quarantine', 'open', '', rule_set, \"on\", "
+            "CASE WHEN phase = 'central' THEN 'site' ELSE 'home' END FROM t) "
+            f"UPDATE {BASELINE}.isolation_ordertesttask x SET lab_task_id = t.task_id "
+            "FROM t WHERE x.id = t.test_id"
+        )
         written = time.perf_counter()
         cursor.execute(
             "SELECT person_id FROM people_personneed WHERE kind = 'disability' "

@@ -37,6 +37,14 @@ def invariants(setup: Setup, schema: str) -> dict[str, int]:
             f"JOIN {schema}.isolation_room r ON r.id = o.room_id"
         )
         tasks, task_orders, to_site = cursor.fetchone()
+        cursor.execute(
+            "SELECT COUNT(*), COUNT(k.id) FILTER (WHERE k.person_id = o.person_id "  # noqa: S608 - constant names
+            "AND k.due_on = t.\"on\" AND k.reason = 'quarantine' AND k.status = 'open') "
+            f"FROM {schema}.isolation_ordertesttask t "
+            f"JOIN {schema}.isolation_isolationorder o ON o.id = t.order_id "
+            f"LEFT JOIN {schema}.lab_retesttask k ON k.id = t.lab_task_id"
+        )
+        tests, tests_in_lab = cursor.fetchone()
     unit_of = {setup.person_ids[p]: n for n, members in enumerate(setup.groups) for p in members}
     by_room: dict[int, list[tuple[Any, ...]]] = {}
     room_of: dict[int, int] = {}
@@ -60,9 +68,12 @@ def invariants(setup: Setup, schema: str) -> dict[str, int]:
     assert occupied == len(by_room), "rooms marked occupied differ from the rooms used"
     assert tasks == task_orders == len(rows), "not one transfer task per placed order"
     assert to_site == tasks, "a transfer task does not go to its order's site"
+    assert tests > 0, "no plan tests were scheduled"
+    assert tests_in_lab == tests, "a plan test is not an open lab task of its person on its day"
     return {
         "placed": len(room_of),
         "rooms": len(by_room),
         "groups": len(setup.groups),
         "transfers": int(tasks),
+        "tests": int(tests),
     }

@@ -173,6 +173,7 @@ TABLES = (
     "isolation_ordertesttask",
     "isolation_room",
     "isolation_transfertask",
+    "lab_retesttask",
 )
 #: Our order tables, emptied before each repeat (children first).
 ORDER_TABLES = (
@@ -182,6 +183,7 @@ ORDER_TABLES = (
     "isolation_orderevent",
     "isolation_ordertesttask",
     "isolation_isolationorder",
+    "lab_retesttask",
 )
 
 
