@@ -13,6 +13,13 @@ from pydantic import Field
 
 from fangkong.cases import presentation
 from fangkong.cases.access import access_alert, access_case, access_visit, require_role
+from fangkong.cases.alert_schemas import (
+    AlertFilterIn,
+    AlertPageOut,
+    NoteIn,
+    TimerAlertOut,
+    alert_out,
+)
 from fangkong.cases.choices import (
     AlertState,
     CaseClassification,
@@ -24,7 +31,6 @@ from fangkong.cases.choices import (
     Treatment,
     VisitSource,
 )
-from fangkong.cases.models import CaseAlert
 from fangkong.cases.roles import (
     ALERT_ROLES,
     CASE_OPEN_ROLES,
@@ -215,32 +221,6 @@ class EventPageOut(PageOut):
     items: list[EventOut]
 
 
-class TimerAlertOut(Schema):
-    code: UUID
-    case: UUID
-    step: str
-    due_at: datetime
-    raised_at: datetime
-    state: str
-    owner: str
-    owner_role: str
-    owner_region: str
-    handled_by: str
-    note: str
-
-
-class AlertPageOut(PageOut):
-    items: list[TimerAlertOut]
-
-
-class AlertFilterIn(PageParams):
-    state: AlertState | None = None
-
-
-class NoteIn(Schema):
-    note: str = Field("", max_length=255)
-
-
 def _person_out(person: presentation.PersonSummary) -> PersonSummaryOut:
     return PersonSummaryOut(
         code=person.code,
@@ -308,22 +288,6 @@ def _exposure_out(row: presentation.ExposureRow) -> ExposureOut:
     )
 
 
-def _alert_out(alert: CaseAlert) -> TimerAlertOut:
-    return TimerAlertOut(
-        code=alert.code,
-        case=alert.case.code,
-        step=alert.timer.step,
-        due_at=alert.timer.due_at,
-        raised_at=alert.raised_at,
-        state=alert.state,
-        owner=alert.owner.username if alert.owner else "",
-        owner_role=alert.owner_role,
-        owner_region=alert.owner_region.code if alert.owner_region else "",
-        handled_by=alert.handled_by,
-        note=alert.note,
-    )
-
-
 # Alerts first: ``/alerts`` must not be taken for a case code.
 
 
@@ -335,14 +299,14 @@ def alerts(request: HttpRequest, filters: Query[AlertFilterIn]) -> AlertPageOut:
     page = alert_list(
         actor=actor, state=filters.state or "", page=filters.page, page_size=filters.page_size
     )
-    return AlertPageOut(**page_fields(page), items=[_alert_out(a) for a in page.items])
+    return AlertPageOut(**page_fields(page), items=[alert_out(a) for a in page.items])
 
 
 def _alert_handle(request: HttpRequest, code: str, to: str, payload: NoteIn) -> TimerAlertOut:
     actor = actor_of(request)
     alert = access_alert(actor, code, roles=ALERT_ROLES)
     alert = investigation.case_alert_handle(actor=actor, alert=alert, to=to, note=payload.note)
-    return _alert_out(access_alert(actor, alert.code, roles=ALERT_ROLES))
+    return alert_out(access_alert(actor, alert.code, roles=ALERT_ROLES))
 
 
 @router.post(
